@@ -1,0 +1,41 @@
+# Quick start: `make run` (product on the embedded store) and `make test` (the suite).
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-all bench browser clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3'"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: seed the embedded store if it is empty, start the trainer service, serve the dashboard on :8503
+run: install
+	$(BIN)/cla demo seed --if-empty
+	$(BIN)/cla trainer start
+	$(BIN)/cla dashboard
+
+## browser: Debian's Chromium for the browser tests (Playwright cannot download one here)
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+## test: the default suite (slow tests deselected), browser tests included
+test: install browser
+	$(BIN)/python -m pytest
+
+## test-all: also the slow tests
+test-all: install browser
+	$(BIN)/python -m pytest -m ''
+
+## bench: every benchmark; results go to bench/results/ and are summarised in docs/BENCHMARKS.md by hand
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,42 @@
+"""The configuration: defaults, the TOML file, the environment, and clear errors."""
+
+import pytest
+
+from trainer.config import ConfigError, load_config
+
+
+def test_defaults_live_in_the_working_directory(workdir):
+    config = load_config()
+    assert config.models_path == workdir / "models"
+    assert config.source_path == workdir / "data" / "feedback.db"
+    assert config.dashboard.address == "127.0.0.1" and config.dashboard.port == 8503
+
+
+def test_file_then_env_then_argument(workdir, monkeypatch):
+    (workdir / "c.toml").write_text('models_dir = "from-file"\n[training]\nobjective = "f1"\n')
+    assert load_config("c.toml").models_dir == "from-file"
+    monkeypatch.setenv("CLA_CONFIG", "c.toml")
+    assert load_config().training.objective == "f1"
+    monkeypatch.setenv("CLA_MODELS_DIR", "from-env")
+    assert load_config().models_dir == "from-env"
+    assert load_config(models_dir="from-arg").models_dir == "from-arg"
+
+
+@pytest.mark.parametrize("toml, key", [
+    ('[training]\nholdout_fraction = 0.9\n', "training.holdout_fraction"),
+    ('[training]\nobjective = "accuracy"\n', "training.objective"),
+    ('[service]\nmin_new_rows = "many"\n', "service.min_new_rows"),
+    ('[trainng]\nobjective = "f1"\n', "trainng"),
+])
+def test_bad_value_names_its_key(workdir, toml, key):
+    (workdir / "bad.toml").write_text(toml)
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_config("bad.toml")
+
+
+def test_missing_and_invalid_files_are_named(workdir):
+    with pytest.raises(ConfigError, match="nope.toml does not exist"):
+        load_config("nope.toml")
+    (workdir / "broken.toml").write_text("[training\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config("broken.toml")

@@ -1,0 +1,91 @@
+"""Crash-safe file writes: write a temporary file beside the target, fsync, rename.
+
+Every file CLA shares between processes (model pairs, the champion pointer,
+the status file, the registry index) is written through :func:`write_bytes`
+or :func:`write_json`, so a reader sees either the old complete file or the
+new complete file, never half of one. Failures raise :class:`WriteError`,
+which names the path and the cause and leaves no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+TEMP_SUFFIX = ".partial"
+
+
+class WriteError(OSError):
+    """A file could not be written; the message names the path and what to do."""
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A short, human cause for an OSError (permission denied, disk full, ...)."""
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied: make the folder writable by the user running CLA, or point --models-dir elsewhere"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "disk full: free space or prune old models with `cla models prune`"
+    return exc.strerror or str(exc)
+
+
+def _temp_path(path: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def write_with(path: str | os.PathLike, writer: Callable[[Path], None]) -> None:
+    """Let ``writer`` fill a temporary file, then atomically move it to ``path``."""
+    path = Path(path)
+    tmp: Path | None = None
+    try:
+        tmp = _temp_path(path)
+        writer(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise WriteError(exc.errno or 0, f"cannot write {path}: {describe_os_error(exc)}") from exc
+    finally:
+        if tmp is not None:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Atomically replace ``path`` with ``data``."""
+    write_with(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> None:
+    """Atomically replace ``path`` with ``obj`` as indented JSON."""
+    write_bytes(path, (json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n").encode("utf-8"))
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def remove_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Delete temporary files left by a killed writer; returns what was removed."""
+    removed = []
+    for tmp in Path(folder).glob(f".*{TEMP_SUFFIX}"):
+        try:
+            tmp.unlink()
+            removed.append(tmp)
+        except OSError:
+            pass
+    return removed

@@ -1,0 +1,72 @@
+"""The ``cla`` command line: one sub-module per command group.
+
+Each sub-module exposes ``register(subparsers, common)``, which adds its
+commands with ``common`` as a parent parser (``--config``, ``--models-dir``),
+and sets ``handler(args, config) -> int`` as the command's function.
+:func:`main` loads the configuration once, turns :class:`CLIError`,
+``ConfigError`` and ``OSError`` into a one-line message on stderr with a
+non-zero exit code, and never prints a traceback for an expected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from trainer.config import ConfigError, load_config
+
+#: command-group modules, in the order ``cla --help`` lists them
+GROUPS = ("train", "models", "score", "service", "feedback", "demo", "dashboard", "config_cmd")
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class CLIError(Exception):
+    """An expected failure: printed as ``cla: <message>`` with exit code ``code``."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR):
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a value given before the command must survive the sub-parser's defaults.
+    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                        help="TOML config file (default: $CLA_CONFIG, then ./cla.toml)")
+    common.add_argument("--models-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help="models folder (default: $CLA_MODELS_DIR, then ./models)")
+    parser = argparse.ArgumentParser(prog="cla", description="Continuous Learning Agent for alert triage.",
+                                     parents=[common])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in GROUPS:
+        try:
+            module = importlib.import_module(f"trainer.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"trainer.cli.{name}":
+                continue  # command group not built yet
+            raise
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        config = load_config(getattr(args, "config", None), models_dir=getattr(args, "models_dir", None))
+        return int(args.handler(args, config) or 0)
+    except CLIError as exc:
+        print(f"cla: {exc}", file=sys.stderr)
+        return exc.code
+    except ConfigError as exc:
+        print(f"cla: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("cla: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,306 @@
+"""CLA configuration: one typed object, read from one TOML file.
+
+Declares the option groups (:class:`SourceConfig`, :class:`SchemaConfig`,
+:class:`TrainingConfig`, :class:`PromotionConfig`, :class:`RetentionConfig`,
+:class:`ServiceConfig`, :class:`DashboardConfig`) and :class:`Config`, which
+holds them. :func:`load_config` resolves the file (``--config``, then
+``CLA_CONFIG``, then ``./cla.toml`` if present, else the built-in defaults),
+then applies ``CLA_MODELS_DIR`` and any command-line overrides.
+
+Every option is declared once, as a dataclass field with its default and a
+``help`` string. A bad value raises :class:`ConfigError` naming the key
+(``training.holdout_fraction``) and what is allowed. Relative paths are
+resolved against the working directory, never the home directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG_NAME = "cla.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, of the wrong type or out of range."""
+
+
+def opt(default: Any, help: str, *, choices: tuple | None = None, min: float | None = None,
+        max: float | None = None) -> Any:
+    """Declare one option: its default, its description and its allowed range."""
+    meta = {"help": help, "choices": choices, "min": min, "max": max}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class SourceConfig:
+    """Where feedback is read from."""
+
+    kind: str = opt("sqlite", "Feedback source: the embedded SQLite store, files (CSV/Parquet) or BigQuery.",
+                    choices=("sqlite", "files", "bigquery"))
+    path: str = opt("data/feedback.db", "SQLite file (kind=sqlite) or a file path / glob (kind=files).")
+    table: str = opt("feedback", "Table name inside the SQLite store.")
+    project: str = opt("", "BigQuery: Google Cloud project that runs the query.")
+    bq_table: str = opt("soc_data.feedback", "BigQuery: `dataset.table` holding the feedback.")
+    query: str = opt("", "BigQuery: a custom SELECT used instead of bq_table (parameters @since are bound).")
+    location: str = opt("", "BigQuery: dataset location, e.g. US or EU (empty: BigQuery's default).")
+    credentials_file: str = opt("", "BigQuery: service-account JSON file; empty uses Application Default Credentials.")
+    window_days: int = opt(90, "Only feedback from the last N days is read (0: no window).", min=0)
+    max_negatives: int = opt(200_000, "BigQuery: at most this many negatives are sampled (all positives are kept); 0 disables sampling.", min=0)
+
+
+@dataclass
+class SchemaConfig:
+    """What the feedback columns mean."""
+
+    label: str = opt("is_true_positive", "Column holding the analyst verdict.")
+    positive_value: Any = opt(True, "Value of the label column that means 'true positive'. "
+                              "Booleans, 1/0, 'true'/'false', 'tp'/'fp' are understood when left at true.")
+    id_column: str = opt("alert_id", "Alert id; duplicates keep the latest verdict. Empty: no id column.")
+    time_column: str = opt("timestamp", "When the alert fired; drives the newest-first holdout. Empty: stratified split.")
+    post_triage: list = opt(["analyst_comments", "processed", "confidence", "analyst", "triaged_at",
+                             "verdict", "resolution"],
+                            "Columns known only after triage. They never become features.")
+    features: list = opt([], "Explicit feature columns. Empty: every other column, typed automatically.")
+    confidence_column: str = opt("confidence", "Column with the analyst's confidence in the verdict (optional).")
+    min_confidence: float = opt(0.0, "Drop verdicts whose confidence is below this (0: keep all).", min=0.0, max=1.0)
+
+
+@dataclass
+class TrainingConfig:
+    """How a model is trained and evaluated."""
+
+    preset: str = opt("auto", "'auto' selects family and imbalance strategy by validation; "
+                      "'legacy' is the old CLA recipe (random forest, 100 trees, depth 10, balanced weights, threshold 0.5).",
+                      choices=("auto", "legacy", "custom"))
+    model: str = opt("auto", "Model family when preset=custom (auto tries them all).",
+                     choices=("auto", "hist_gradient_boosting", "random_forest", "logistic_regression"))
+    imbalance: str = opt("auto", "Imbalance strategy.", choices=("auto", "class_weight", "smote", "adasyn", "undersample", "none"))
+    objective: str = opt("recall", "Threshold objective: maximise F1, or keep recall / precision at or above target.",
+                         choices=("f1", "recall", "precision"))
+    target: float = opt(0.95, "Target for objective=recall or precision.", min=0.0, max=1.0)
+    calibration: str = opt("none", "Probability calibration fitted on the validation slice.",
+                           choices=("none", "sigmoid", "isotonic"))
+    holdout_fraction: float = opt(0.2, "Share of the newest feedback held out as the test slice.", min=0.05, max=0.5)
+    validation_fraction: float = opt(0.2, "Share of the training window (its newest part) used to choose the threshold and the candidate.", min=0.05, max=0.5)
+    time_budget_seconds: float = opt(60.0, "Time budget for preset=auto candidate selection.", min=1.0)
+    random_state: int = opt(42, "Seed for every random choice in training.")
+    max_rows: int = opt(0, "Cap on training rows after quality checks (newest kept; 0: no cap).", min=0)
+    severe_imbalance_share: float = opt(0.05, "Warn 'severe imbalance' when the minority share is below this.", min=0.0, max=0.5)
+    min_test_positives: int = opt(20, "Warn when the test slice has fewer positives than this.", min=0)
+    leakage_auc: float = opt(0.995, "Warn 'suspected leakage' when one feature alone reaches this ROC-AUC.", min=0.5, max=1.0)
+    permutation_repeats: int = opt(3, "Repeats for permutation importance (0 disables it).", min=0)
+    top_features: int = opt(15, "How many top features to store.", min=0)
+    curve_points: int = opt(200, "At most this many points are stored per curve.", min=10)
+
+
+@dataclass
+class PromotionConfig:
+    """Gates a challenger must pass to become champion (modelled on MLflow's MetricThreshold)."""
+
+    metric: str = opt("pr_auc", "Metric compared between champion and challenger on the same holdout.")
+    min_absolute_change: float = opt(-0.01, "Challenger metric minus champion metric must be at least this.")
+    min_relative_change: float = opt(-1.0, "(challenger - champion) / champion must be at least this (-1 disables).")
+    floor: float = opt(0.0, "Challenger metric must be at least this absolute value.", min=0.0, max=1.0)
+    require_recall_target: bool = opt(True, "Challenger recall at its threshold must reach training.target when objective=recall.")
+    min_test_positives: int = opt(5, "Challenger's test slice must hold at least this many positives.", min=0)
+    auto_promote: bool = opt(True, "Promote automatically after training when the gates pass.")
+
+
+@dataclass
+class RetentionConfig:
+    """How many model pairs are kept."""
+
+    keep_last: int = opt(500, "Keep at least the newest N pairs (0: no count rule).", min=0)
+    keep_days: int = opt(30, "Keep every pair younger than D days (0: no age rule).", min=0)
+    auto_prune: bool = opt(True, "Prune after each training.")
+
+
+@dataclass
+class ServiceConfig:
+    """When the trainer service trains."""
+
+    min_new_rows: int = opt(100, "Train when at least this many new labelled rows arrived since the last training.", min=1)
+    max_age_hours: float = opt(6.0, "Train when the last training is older than this (0 disables).", min=0.0)
+    min_interval_minutes: float = opt(0.0, "Never train more often than this (force requests excepted).", min=0.0)
+    override_rate: float = opt(0.0, "Train when the share of new verdicts that contradict the champion exceeds this (0 disables).",
+                               min=0.0, max=1.0)
+    check_interval_seconds: float = opt(60.0, "How often triggers are checked.", min=0.5)
+    heartbeat_seconds: float = opt(2.0, "How often the status heartbeat is written.", min=0.2)
+    stop_timeout_seconds: float = opt(30.0, "How long stop waits for a training to finish before escalating.", min=1.0)
+    backoff_max_seconds: float = opt(900.0, "Longest back-off after repeated failures.", min=1.0)
+    log_max_bytes: int = opt(5_000_000, "Trainer log rotation size.", min=10_000)
+    log_backups: int = opt(3, "Rotated trainer logs kept.", min=0)
+
+
+@dataclass
+class DashboardConfig:
+    """The Streamlit dashboard."""
+
+    address: str = opt("127.0.0.1", "Interface the dashboard binds to. Anything but localhost requires a login for control actions.")
+    port: int = opt(8503, "Dashboard port.", min=1, max=65535)
+    refresh_seconds: float = opt(2.0, "How often live parts of the pages refresh.", min=0.5)
+    require_login: bool = opt(False, "Require a login for control actions even on localhost.")
+
+
+@dataclass
+class Config:
+    """Everything CLA can be told. Build it with :func:`load_config`."""
+
+    models_dir: str = opt("models", "Folder holding model pairs, the champion pointer, events and the trainer runtime.")
+    source: SourceConfig = field(default_factory=SourceConfig)
+    schema: SchemaConfig = field(default_factory=SchemaConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    promotion: PromotionConfig = field(default_factory=PromotionConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
+    service: ServiceConfig = field(default_factory=ServiceConfig)
+    dashboard: DashboardConfig = field(default_factory=DashboardConfig)
+    config_file: str = opt("", "The file this configuration was read from (empty: built-in defaults).")
+
+    @property
+    def models_path(self) -> Path:
+        return Path(self.models_dir).resolve()
+
+    @property
+    def source_path(self) -> Path:
+        return Path(self.source.path).resolve()
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _coerce(key: str, value: Any, default: Any, meta: dict) -> Any:
+    """Check one value against its default's type and declared range."""
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            out = value
+        elif isinstance(value, str) and value.strip().lower() in {"true", "1", "yes", "on", "false", "0", "no", "off"}:
+            out = value.strip().lower() in {"true", "1", "yes", "on"}
+        else:
+            raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    elif isinstance(default, int):
+        try:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            out = int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key}: expected a whole number, got {value!r}") from None
+    elif isinstance(default, float):
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            out = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key}: expected a number, got {value!r}") from None
+    elif isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {value!r}")
+        out = value
+    elif isinstance(default, list):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{key}: expected a list of column names, got {value!r}")
+        out = list(value)
+    else:
+        out = value
+    choices = meta.get("choices")
+    if choices and out not in choices:
+        raise ConfigError(f"{key}: {out!r} is not allowed; choose one of {', '.join(map(str, choices))}")
+    lo, hi = meta.get("min"), meta.get("max")
+    if lo is not None and out < lo:
+        raise ConfigError(f"{key}: {out!r} is below the minimum {lo}")
+    if hi is not None and out > hi:
+        raise ConfigError(f"{key}: {out!r} is above the maximum {hi}")
+    return out
+
+
+def _apply(obj: Any, values: dict[str, Any], prefix: str) -> None:
+    fields = {f.name: f for f in dataclasses.fields(obj)}
+    for name, value in values.items():
+        key = f"{prefix}{name}"
+        if name not in fields:
+            allowed = ", ".join(sorted(n for n in fields if n != "config_file"))
+            raise ConfigError(f"{key}: unknown option; allowed here: {allowed}")
+        current = getattr(obj, name)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{key}: expected a table [{key}], got {value!r}")
+            _apply(current, value, f"{key}.")
+        else:
+            setattr(obj, name, _coerce(key, value, current, dict(fields[name].metadata)))
+
+
+def set_option(config: Config, dotted: str, value: Any) -> None:
+    """Set one option by its dotted key (``training.objective``), validating it."""
+    parts = dotted.split(".")
+    nested: dict[str, Any] = {parts[-1]: value}
+    for part in reversed(parts[:-1]):
+        nested = {part: nested}
+    _apply(config, nested, "")
+
+
+def resolve_config_path(explicit: str | os.PathLike | None = None) -> Path | None:
+    """The config file to read: explicit argument, then CLA_CONFIG, then ./cla.toml."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("CLA_CONFIG")
+    if env:
+        return Path(env)
+    local = Path(DEFAULT_CONFIG_NAME)
+    return local if local.is_file() else None
+
+
+def load_config(path: str | os.PathLike | None = None, *, models_dir: str | os.PathLike | None = None,
+                overrides: dict[str, Any] | None = None) -> Config:
+    """Build the configuration.
+
+    Order, later wins: built-in defaults, the TOML file, ``CLA_MODELS_DIR``,
+    ``models_dir``, then ``overrides`` (dotted keys). Raises
+    :class:`ConfigError` for an unreadable file, invalid TOML or a bad value.
+    """
+    config = Config()
+    file = resolve_config_path(path)
+    if file is not None:
+        try:
+            with open(file, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"config file {file} does not exist; pass --config with an existing file "
+                              f"or unset CLA_CONFIG") from None
+        except PermissionError:
+            raise ConfigError(f"config file {file} cannot be read (permission denied)") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {file} is not valid TOML: {exc}") from None
+        _apply(config, data, "")
+        config.config_file = str(Path(file).resolve())
+    env_models = os.environ.get("CLA_MODELS_DIR")
+    if env_models:
+        config.models_dir = env_models
+    if models_dir:
+        config.models_dir = str(models_dir)
+    for key, value in (overrides or {}).items():
+        set_option(config, key, value)
+    return config
+
+
+def describe_options() -> list[tuple[str, Any, str]]:
+    """(dotted key, default, help) for every option, for docs and ``cla config``."""
+    rows: list[tuple[str, Any, str]] = []
+
+    def walk(obj: Any, prefix: str) -> None:
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                walk(value, f"{prefix}{f.name}.")
+            elif f.name != "config_file":
+                rows.append((f"{prefix}{f.name}", value, f.metadata.get("help", "")))
+
+    walk(Config(), "")
+    return rows

@@ -1,0 +1,91 @@
+"""The append-only event log (``models/events.jsonl``): one JSON object a line.
+
+Trainer, registry and service append with :func:`append_event`; the dashboard
+and ``cla`` read with :func:`read_events`. Appends take an exclusive
+``fcntl`` lock and write one line in one call, so concurrent writers never
+interleave. A line that does not parse (a crash mid-write on a foreign
+filesystem) is reported by :func:`read_events` and skipped, never fatal.
+
+Event kinds: ``service_started``, ``service_stopped``, ``retrain_requested``,
+``trigger``, ``training_started``, ``training_finished``, ``training_skipped``,
+``training_failed``, ``promoted``, ``rejected``, ``rolled_back``, ``pinned``,
+``unpinned``, ``pruned``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+KINDS = frozenset({
+    "service_started", "service_stopped", "retrain_requested", "trigger",
+    "training_started", "training_finished", "training_skipped", "training_failed",
+    "promoted", "rejected", "rolled_back", "pinned", "unpinned", "pruned",
+})
+
+
+def os_user() -> str:
+    """The OS user running this process, as the actor of CLI actions."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - getuser raises several types when no name is known
+        return f"uid:{os.getuid()}"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def append_event(path: str | os.PathLike, kind: str, *, actor: str | None = None, trigger: str | None = None,
+                 message: str = "", duration_s: float | None = None, model_id: str | None = None,
+                 **details: Any) -> dict[str, Any]:
+    """Append one event and return it. Raises ValueError for an unknown kind, OSError if unwritable."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown event kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}")
+    event: dict[str, Any] = {
+        "ts": now_iso(), "event": kind, "actor": actor or os_user(), "trigger": trigger,
+        "message": message, "duration_s": None if duration_s is None else round(duration_s, 3),
+        "model_id": model_id, "pid": os.getpid(),
+    }
+    if details:
+        event["details"] = details
+    line = (json.dumps(event, default=str) + "\n").encode("utf-8")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+    return event
+
+
+def read_events(path: str | os.PathLike, *, limit: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Events oldest first (the newest ``limit`` if given) and a list of problems found."""
+    problems: list[str] = []
+    try:
+        with open(path, "rb") as fh:
+            lines = fh.read().splitlines()
+    except FileNotFoundError:
+        return [], []
+    except OSError as exc:
+        return [], [f"cannot read {path}: {exc.strerror or exc}"]
+    if limit is not None:
+        lines = lines[-limit:]
+    events = []
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            problems.append(f"{path}: line {number} is not valid JSON and was skipped")
+            continue
+        if isinstance(obj, dict):
+            events.append(obj)
+    return events, problems
