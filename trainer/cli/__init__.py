@@ -67,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"cla: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        return 0  # the reader (e.g. `| head`) went away; nothing left to say
+    except OSError as exc:
+        print(f"cla: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("cla: interrupted", file=sys.stderr)
         return 130

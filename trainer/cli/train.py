@@ -1,0 +1,59 @@
+"""``cla train``: one training cycle in the foreground.
+
+Prints a short summary for a person (``--json`` for machines). Exit codes:
+0 a pair was written, 1 the cycle failed, 3 the cycle was skipped (nothing
+to learn from, e.g. no positive labels), 4 another training holds the lock.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from trainer.cli import CLIError
+from trainer.config import set_option
+from trainer.events import os_user
+
+EXIT_SKIPPED = 3
+EXIT_BUSY = 4
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("train", parents=[common], help="run one training cycle now",
+                       description="Read feedback, train, evaluate on the newest feedback, write a model pair.")
+    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    p.add_argument("--trigger", default="manual", help="why this training runs (recorded in the event log)")
+    p.add_argument("--actor", default=None, help="who asked (default: the OS user)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one option, e.g. --set training.preset=legacy (repeatable)")
+    p.set_defaults(handler=handle)
+
+
+def handle(args, config) -> int:
+    from trainer.cycle import run_cycle
+    from trainer.layout import ModelsLayout
+    from trainer.locking import LockBusy, training_lock
+
+    for item in args.overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise CLIError(f"--set {item!r}: expected KEY=VALUE, e.g. training.objective=f1", 2)
+        set_option(config, key.strip(), value.strip())
+    layout = ModelsLayout.of(config.models_dir)
+    try:
+        layout.ensure()
+    except OSError as exc:
+        raise CLIError(f"models folder {layout.root} cannot be created: {exc.strerror or exc}") from None
+    try:
+        with training_lock(layout):
+            outcome = run_cycle(config, trigger=args.trigger, actor=args.actor or os_user())
+    except LockBusy as exc:
+        raise CLIError(f"another training is running for {layout.root}: {exc}", EXIT_BUSY) from None
+    if args.json:
+        print(json.dumps(outcome.to_dict(), indent=2))
+    else:
+        stream = sys.stdout if outcome.ok else sys.stderr
+        print(f"{outcome.outcome}: {outcome.message} ({outcome.duration_s:.1f} s)", file=stream)
+        for warning in outcome.metrics.get("warnings", []):
+            print(f"  warning [{warning.get('code')}]: {warning.get('message')}", file=stream)
+    return {"finished": 0, "skipped": EXIT_SKIPPED}.get(outcome.outcome, 1)
