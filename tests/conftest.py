@@ -28,3 +28,23 @@ def layout(config):
     lay = ModelsLayout.of(config.models_dir)
     lay.ensure()
     return lay
+
+
+@pytest.fixture
+def readonly_dir(tmp_path):
+    """A real folder nobody can write to: a read-only tmpfs as root, a 0555 folder otherwise."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)

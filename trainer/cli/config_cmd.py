@@ -10,11 +10,16 @@ from trainer.config import describe_options
 def register(sub, common) -> None:
     p = sub.add_parser("config", parents=[common], help="show the effective configuration or list every option")
     p.add_argument("what", choices=("show", "options"), nargs="?", default="show")
+    p.add_argument("--markdown", action="store_true", help="with 'options': a Markdown table (docs/CONFIG.md)")
     p.set_defaults(handler=handle)
 
 
 def handle(args, config) -> int:
-    if args.what == "options":
+    if args.what == "options" and args.markdown:
+        print("| key | default | meaning |\n|---|---|---|")
+        for key, default, help_text in describe_options():
+            print(f"| `{key}` | `{json.dumps(default)}` | {help_text.replace('|', '/')} |")
+    elif args.what == "options":
         for key, default, help_text in describe_options():
             print(f"{key} = {json.dumps(default)}\n    {help_text}")
     else:
