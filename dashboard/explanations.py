@@ -1,0 +1,82 @@
+"""Warnings of one model in plain words, for the Class balance and Model detail pages.
+
+New metrics files carry their warnings (code, severity, sentence) written by
+``trainer.diagnostics``; :func:`findings` shows those as stored. A legacy file
+from the old CLA has only confusion counts, so the same diagnostics are run
+on labels rebuilt from those counts, and the test set's imbalance is measured
+the same way: the user reads one kind of sentence whatever the file's age.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dashboard.charts import number
+from trainer.diagnostics import prediction_warnings
+
+LEGACY_SENTENCE = ("old CLA metrics file: no PR-AUC, threshold or class counts were recorded, so how well this model "
+                   "ranks alerts is unknown; it is judged from its confusion counts only")
+FALLBACK_SENTENCES = {
+    "no_positive_labels": "no true positives in the training data: the model cannot learn what an attack looks like",
+    "single_class": "the training data held one class only: the model cannot tell the classes apart",
+    "predicts_one_class": "the model gives every test alert the same verdict",
+    "majority_accuracy": "the accuracy only reflects the majority class: the model finds no true positive",
+    "few_test_positives": "the test slice holds few true positives: recall and precision are not stable",
+    "severe_imbalance": "true positives are rare in the training data: accuracy means little, read PR-AUC and recall",
+    "suspected_leakage": "one column alone separates true from false positives: check it is known when the alert fires",
+}
+
+
+def is_legacy(metrics: dict) -> bool:
+    """A file with the old keys only: no schema version and no PR-AUC."""
+    return "schema_version" not in metrics and metrics.get("pr_auc") is None
+
+
+def findings(metrics: dict, *, severe_imbalance_share: float, min_test_positives: int) -> list[dict]:
+    """The model's warnings as ``{"code", "severity", "message", "source"}``, blocking ones first.
+
+    ``source`` is "stored" for warnings read from the file and "computed from
+    the confusion counts" for those derived here for a legacy file.
+    """
+    if is_legacy(metrics):
+        out = legacy_findings(metrics, severe_imbalance_share=severe_imbalance_share,
+                              min_test_positives=min_test_positives)
+    else:
+        out = []
+        for item in metrics.get("warnings") or []:
+            if isinstance(item, str):
+                item = {"code": item}
+            if not isinstance(item, dict):
+                continue
+            code = str(item.get("code") or "unknown")
+            out.append({"code": code, "severity": str(item.get("severity") or "unknown"),
+                        "message": str(item.get("message") or FALLBACK_SENTENCES.get(code, code.replace("_", " "))),
+                        "source": "stored"})
+    order = {"blocking": 0, "warning": 1, "info": 2}
+    return sorted(out, key=lambda f: order.get(f["severity"], 3))
+
+
+def legacy_findings(metrics: dict, *, severe_imbalance_share: float, min_test_positives: int) -> list[dict]:
+    """Warnings for a legacy file, computed from its four confusion counts (none when a count is missing)."""
+    source = "computed from the confusion counts"
+    out = [{"code": "legacy_metrics", "severity": "info", "message": LEGACY_SENTENCE, "source": source}]
+    tp, fn, tn, fp = (number(metrics.get(k)) for k in
+                      ("true_positives", "false_negatives", "true_negatives", "false_positives"))
+    if any(math.isnan(v) or v < 0 for v in (tp, fn, tn, fp)) or tp + fn + tn + fp == 0:
+        return out
+    tp, fn, tn, fp = (int(v) for v in (tp, fn, tn, fp))
+    actual = np.concatenate([np.ones(tp + fn, dtype=int), np.zeros(tn + fp, dtype=int)])
+    predicted = np.concatenate([np.ones(tp, dtype=int), np.zeros(fn + tn, dtype=int), np.ones(fp, dtype=int)])
+    scores = {"accuracy": metrics.get("accuracy"), "f1_score": metrics.get("f1_score")}
+    for warning in prediction_warnings(scores, actual, predicted, min_test_positives=min_test_positives):
+        out.append({**warning, "source": source})
+    positives, total = tp + fn, tp + fn + tn + fp
+    share = min(positives, total - positives) / total
+    if share < severe_imbalance_share:
+        minority = "true positives" if positives <= total - positives else "false positives"
+        out.append({"code": "severe_imbalance", "severity": "warning", "source": source,
+                    "message": f"only {share:.1%} of the test alerts are {minority} ({min(positives, total - positives)}"
+                               f" of {total}), below {severe_imbalance_share:.0%}: accuracy means little here"})
+    return out

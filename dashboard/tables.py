@@ -1,0 +1,157 @@
+"""The registry as tables: plain pandas shaping for the Models page and the model pickers.
+
+:func:`records` turns ``Registry.list_models()`` summaries into dicts;
+:func:`models_frame` makes one row per readable model (numbers stay numbers,
+missing stays NaN, so sorting works), :func:`problem_frame` lists the files
+that are not models (incomplete or unreadable); :func:`filter_models`,
+:func:`sort_models` and :func:`page_of` do what the Models page's controls ask.
+No Streamlit here: the page renders what these return.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from datetime import date
+from typing import Any, Iterable
+
+import pandas as pd
+
+from dashboard.charts import model_time, number
+
+LEGACY_FLAG = "no PR-AUC (legacy)"
+NUMERIC_COLUMNS = {"PR-AUC": "pr_auc", "F1": "f1_score", "precision": "precision", "recall": "recall",
+                   "accuracy": "accuracy", "ROC-AUC": "roc_auc", "threshold": "threshold",
+                   "training rows": "training_samples", "test rows": "test_samples"}
+COLUMNS = ["mark", "model", "trained (UTC)", *NUMERIC_COLUMNS, "useful", "warnings", "promotion"]
+
+
+def records(summaries: Iterable[Any]) -> list[dict]:
+    """Each summary as a plain dict (summaries may be dicts or dataclasses)."""
+    out = []
+    for summary in summaries:
+        if dataclasses.is_dataclass(summary):
+            out.append(dataclasses.asdict(summary))
+        else:
+            out.append(dict(summary))
+    return out
+
+
+def is_model(record: dict) -> bool:
+    """True for a readable pair; incomplete and unreadable files are listed apart, never as models."""
+    return record.get("status", "ok") == "ok"
+
+
+def warning_codes(record: dict) -> list[str]:
+    """The warning codes of a summary or a metrics dict (warnings may be codes or ``{"code": ...}`` dicts)."""
+    codes = []
+    for item in record.get("warnings") or record.get("warning_codes") or []:
+        code = item.get("code") if isinstance(item, dict) else item
+        if code:
+            codes.append(str(code))
+    return codes
+
+
+def decision_of(record: dict) -> str | None:
+    """The stored promotion decision ("promoted", "rejected", ...) or None."""
+    decision = record.get("promotion")
+    if isinstance(decision, dict):
+        decision = decision.get("decision")
+    return decision or record.get("promotion_decision") or None
+
+
+def useful_text(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    return "yes" if value else "no"
+
+
+def models_frame(rows: Iterable[dict]) -> pd.DataFrame:
+    """One row per readable model, newest first, with the columns in :data:`COLUMNS`.
+
+    ``mark`` is "★ champion", "📌 pinned", both, or empty; ``warnings`` joins
+    the codes and flags legacy pairs with :data:`LEGACY_FLAG`.
+    """
+    table = []
+    for record in rows:
+        if not is_model(record):
+            continue
+        marks = (["★ champion"] if record.get("is_champion") else []) + (["📌 pinned"] if record.get("pinned") else [])
+        codes = [c for c in warning_codes(record) if c != "legacy_metrics"]
+        if record.get("legacy"):
+            codes.insert(0, LEGACY_FLAG)
+        row = {"mark": " ".join(marks), "model": str(record.get("model_id")), "trained (UTC)": model_time(record)}
+        row.update({column: number(record.get(key)) for column, key in NUMERIC_COLUMNS.items()})
+        row.update({"useful": useful_text(record.get("useful")), "warnings": ", ".join(codes),
+                    "promotion": (decision_of(record) or "unknown").replace("_", " ")})
+        table.append(row)
+    frame = pd.DataFrame(table, columns=COLUMNS)
+    frame["trained (UTC)"] = pd.to_datetime(frame["trained (UTC)"], utc=True)
+    return frame.sort_values(["trained (UTC)", "model"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+def problem_frame(rows: Iterable[dict], problems: Iterable[str] = ()) -> pd.DataFrame:
+    """Files that are not usable models: ``file``, ``status``, ``problem``.
+
+    Built from summaries whose status is not ``ok`` and from the registry's
+    free-text ``problems()`` (an unreadable champion pointer, a bad event line).
+    """
+    table = []
+    for record in rows:
+        if is_model(record):
+            continue
+        table.append({"file": str(record.get("path") or record.get("file") or record.get("model_id")),
+                      "status": str(record.get("status")),
+                      "problem": str(record.get("error") or record.get("problem") or record.get("reason") or "unknown")})
+    table += [{"file": "", "status": "problem", "problem": str(text)} for text in problems]
+    return pd.DataFrame(table, columns=["file", "status", "problem"])
+
+
+def filter_models(frame: pd.DataFrame, *, text: str = "", useful_only: bool = False, start: date | None = None,
+                  end: date | None = None) -> pd.DataFrame:
+    """Rows matching every filter: ``text`` (case-insensitive, in id, marks, warnings or promotion),
+    ``useful_only``, and the inclusive UTC date range ``start``..``end``."""
+    keep = pd.Series(True, index=frame.index)
+    needle = text.strip().lower()
+    if needle:
+        haystack = (frame["model"] + " " + frame["mark"] + " " + frame["warnings"] + " " + frame["promotion"]).str.lower()
+        keep &= haystack.str.contains(needle, regex=False)
+    if useful_only:
+        keep &= frame["useful"] == "yes"
+    if start is not None:
+        keep &= frame["trained (UTC)"] >= pd.Timestamp(start, tz="UTC")
+    if end is not None:
+        keep &= frame["trained (UTC)"] < pd.Timestamp(end, tz="UTC") + pd.Timedelta(days=1)
+    return frame[keep].reset_index(drop=True)
+
+
+def sort_models(frame: pd.DataFrame, column: str, *, descending: bool = True) -> pd.DataFrame:
+    """The frame sorted by ``column``; missing values always last. Raises KeyError for an unknown column."""
+    if column not in frame.columns:
+        raise KeyError(f"cannot sort by {column!r}; columns: {', '.join(frame.columns)}")
+    return frame.sort_values(column, ascending=not descending, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def page_count(rows: int, page_size: int) -> int:
+    """How many pages ``rows`` fill (at least one, so an empty table still has page 1)."""
+    return max(1, math.ceil(rows / page_size))
+
+
+def page_of(frame: pd.DataFrame, *, page: int, page_size: int) -> pd.DataFrame:
+    """Rows of the 1-based ``page`` (clamped to the last page)."""
+    page = min(max(1, page), page_count(len(frame), page_size))
+    return frame.iloc[(page - 1) * page_size: page * page_size]
+
+
+def model_label(record: dict) -> str:
+    """How a model is named in pickers: its id, then champion / legacy / not useful marks."""
+    marks = []
+    if record.get("is_champion"):
+        marks.append("champion")
+    if record.get("pinned"):
+        marks.append("pinned")
+    if record.get("legacy"):
+        marks.append("legacy")
+    elif record.get("useful") is False:
+        marks.append("not useful")
+    return f"{record.get('model_id')}" + (f" ({', '.join(marks)})" if marks else "")

@@ -1,0 +1,214 @@
+"""Chart builders, table shaping and warning explanations, on plain metric dicts (no Streamlit)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from dashboard import charts, tables
+from dashboard.explanations import findings
+
+
+def healthy(stamp: str, **extra) -> dict:
+    """A schema-2 metrics dict of a useful model trained at ``stamp``."""
+    metrics = {
+        "schema_version": 2, "model_id": stamp, "created_at": None, "status": "ok",
+        "precision": 0.4, "recall": 0.95, "f1_score": 0.56, "accuracy": 0.93, "pr_auc": 0.7, "roc_auc": 0.97,
+        "true_positives": 38, "false_positives": 57, "true_negatives": 903, "false_negatives": 2,
+        "training_samples": 4000, "test_samples": 1000, "threshold": 0.12, "positive_rate": 0.04, "useful": True,
+        "warnings": [], "promotion": {"decision": "rejected", "reasons": ["PR-AUC lower than the champion's"]},
+        "class_counts": {"train": {"0": 3840, "1": 160}, "train_resampled": {"0": 3840, "1": 3840},
+                         "test": {"0": 960, "1": 40}},
+        "curves": {"pr": {"precision": [0.04, 0.4, 1.0], "recall": [1.0, 0.95, 0.1], "threshold": [0.0, 0.12, 0.9]},
+                   "reliability": {"mean_predicted": [0.05, 0.5], "fraction_positive": [0.02, 0.6], "count": [900, 100]},
+                   "threshold_tradeoff": {"threshold": [0.1, 0.5], "precision": [0.3, 0.7], "recall": [0.97, 0.5],
+                                          "alerts_skipped": [0.8, 0.97]}},
+        "feature_importance": [{"feature": "severity", "importance": 0.02, "std": 0.01},
+                               {"feature": "rule_name", "importance": 0.12, "std": 0.02}],
+    }
+    metrics.update(extra)
+    return metrics
+
+
+def legacy(stamp: str, **extra) -> dict:
+    """An old-CLA file: only the legacy keys. By default the degenerate kind (accuracy 1.0, F1 0.0)."""
+    metrics = {"model_id": stamp, "precision": 0.0, "recall": 0.0, "f1_score": 0.0, "accuracy": 1.0,
+               "true_positives": 0, "false_positives": 0, "true_negatives": 500, "false_negatives": 0,
+               "training_samples": 2000, "test_samples": 500, "legacy": True}
+    metrics.update(extra)
+    return metrics
+
+
+def test_trend_frame_orders_by_time_and_keeps_missing_values_missing():
+    frame = charts.trend_frame([healthy("20261123_120000"), legacy("20261120_080000"),
+                                {"model_id": "20261121_000000", "status": "unreadable"}])
+    assert list(frame["model_id"]) == ["20261120_080000", "20261123_120000"]
+    assert math.isnan(frame.loc[0, "pr_auc"]) and math.isnan(frame.loc[0, "roc_auc"])
+    assert frame.loc[1, "pr_auc"] == 0.7
+    assert frame.loc[0, "created_at"] == pd.Timestamp("2026-11-20 08:00:00", tz="UTC")
+    assert frame.loc[0, "positive_rate"] == 0.0  # from the confusion counts: no positive in the test set
+    assert frame.loc[1, "training_samples"] == 4000
+
+
+def test_trend_frame_prefers_created_at_over_the_stamp():
+    frame = charts.trend_frame([healthy("20261123_120000", created_at="2026-11-23T12:00:03.500+00:00")])
+    assert frame.loc[0, "created_at"] == pd.Timestamp("2026-11-23 12:00:03.500", tz="UTC")
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({"last_n": 2}, ["20261122_000000", "20261123_000000"]),
+    ({"start": date(2026, 11, 21), "end": date(2026, 11, 22)}, ["20261121_000000", "20261122_000000"]),
+    ({"start": date(2026, 11, 21), "last_n": 1}, ["20261123_000000"]),
+    ({}, ["20261120_000000", "20261121_000000", "20261122_000000", "20261123_000000"]),
+])
+def test_select_range(kwargs, expected):
+    frame = charts.trend_frame([healthy(f"202611{d}_000000") for d in (20, 21, 22, 23)])
+    assert list(charts.select_range(frame, **kwargs)["model_id"]) == expected
+
+
+@pytest.mark.parametrize("how, expected", [("median", [0.1, 0.5, 0.2]), ("mean", [0.1, 0.5, 0.4])])
+def test_smooth_rolls_over_models_and_never_fills_gaps(how, expected):
+    values = [0.1, 0.9, 0.2, math.nan]
+    frame = charts.trend_frame([healthy(f"202611{20 + i}_000000", f1_score=v) for i, v in enumerate(values)])
+    smoothed = charts.smooth(frame, ["f1_score"], window=3, how=how)
+    assert smoothed["f1_score"].tolist()[:3] == pytest.approx(expected)
+    assert smoothed["f1_score"].isna().iloc[-1]
+    assert frame["f1_score"].tolist()[:3] == values[:3]  # the original frame is untouched
+
+
+def test_smooth_rejects_unknown_method():
+    with pytest.raises(ValueError, match="median"):
+        charts.smooth(charts.trend_frame([]), ["f1_score"], window=3, how="max")
+
+
+def test_promotions_come_from_events_and_from_stored_decisions():
+    rows = [healthy("20261120_000000", promotion={"decision": "first_champion"}),
+            healthy("20261121_000000", promotion={"decision": "promoted"}),
+            healthy("20261122_000000")]
+    events = [{"ts": "2026-11-21T00:00:05+00:00", "event": "promoted", "model_id": "20261121_000000", "actor": "alice",
+               "message": "manual"},
+              {"ts": "2026-11-22T09:00:00+00:00", "event": "rolled_back", "model_id": "20261120_000000", "actor": "bob"},
+              {"ts": "2026-11-22T09:00:00+00:00", "event": "training_finished", "model_id": "20261122_000000"}]
+    frame = charts.promotion_frame(rows, events)
+    assert list(frame["kind"]) == ["first_champion", "promoted", "rolled_back"]
+    assert list(frame["actor"]) == ["trainer", "alice", "bob"]
+
+
+def test_trends_figure_draws_baseline_only_with_pr_auc_and_marks_promotions():
+    rows = [healthy("20261120_000000", promotion={"decision": "first_champion"}), healthy("20261121_000000")]
+    frame = charts.trend_frame(rows)
+    figure = charts.trends_figure(frame, ["f1_score", "pr_auc"], charts.promotion_frame(rows, []))
+    names = [trace.name for trace in figure.data]
+    assert "PR-AUC of a random ranker (positive rate)" in names
+    assert "champion changes" in names and "training rows" in names
+    no_baseline = charts.trends_figure(frame, ["f1_score"])
+    assert "PR-AUC of a random ranker (positive rate)" not in [t.name for t in no_baseline.data]
+
+
+def test_class_counts_frame_lists_every_set_and_marks_unknown_ones():
+    frame = charts.class_counts_frame(healthy("20261120_000000"))
+    counts = frame.set_index(["set", "class"])["count"]
+    assert counts[("training set after resampling", "true positive")] == 3840
+    assert counts[("test set", "true positive")] == 40
+    legacy_frame = charts.class_counts_frame(legacy("20261120_000000"))
+    legacy_counts = legacy_frame.set_index(["set", "class"])["count"]
+    assert math.isnan(legacy_counts[("training set", "true positive")])
+    assert legacy_counts[("test set", "benign (false positive)")] == 500  # from the confusion counts
+
+
+def test_imbalance_ratio():
+    frame = charts.class_counts_frame(healthy("20261120_000000"))
+    train = charts.imbalance(frame, "training set")
+    assert train["share"] == pytest.approx(0.04) and train["ratio"] == pytest.approx(24.0)
+    assert train["minority"] == "true positive"
+    assert charts.imbalance(charts.class_counts_frame(legacy("20261120_000000")), "test set")["ratio"] == math.inf
+    assert math.isnan(charts.imbalance(charts.class_counts_frame({}), "training set")["share"])
+
+
+def test_model_detail_frames():
+    metrics = healthy("20261120_000000")
+    confusion = charts.confusion_frame(metrics)
+    assert confusion.loc["actual true positive", "predicted true positive"] == 38
+    assert confusion.loc["actual benign", "predicted true positive"] == 57
+    assert charts.operating_point(metrics) == {"threshold": 0.12, "precision": 0.4, "recall": 0.95}
+    assert list(charts.importance_frame(metrics)["feature"]) == ["rule_name", "severity"]
+    tradeoff = charts.curve_frame(metrics, "threshold_tradeoff", ["threshold", "precision", "recall", "alerts_skipped"])
+    assert tradeoff["alerts_skipped"].tolist() == [0.8, 0.97]
+    pr = charts.pr_figure(metrics)
+    assert [t.name for t in pr.data] == ["PR curve", "operating point (threshold 0.120)"]
+
+
+def test_model_detail_frames_of_a_legacy_file_are_empty_or_unknown():
+    metrics = legacy("20261120_000000")
+    assert charts.curve_frame(metrics, "pr", ["precision", "recall", "threshold"]).empty
+    assert charts.importance_frame(metrics).empty
+    assert set(charts.data_quality_frame(metrics)["rows"]) == {"unknown"}
+    assert charts.promotion_comparison_frame(metrics).empty
+    assert charts.fmt(None) == "unknown" and charts.fmt(0.0) == "0.000"
+
+
+def test_curve_frame_rejects_ragged_curves():
+    metrics = {"curves": {"pr": {"precision": [0.1, 0.2], "recall": [1.0], "threshold": [0.5, 0.6]}}}
+    assert charts.curve_frame(metrics, "pr", ["precision", "recall", "threshold"]).empty
+
+
+def test_promotion_comparison_shows_both_scores():
+    metrics = healthy("20261120_000000", promotion={
+        "decision": "rejected", "challenger": {"pr_auc": 0.61, "recall": 0.9},
+        "champion": {"pr_auc": 0.7, "recall": None}})
+    frame = charts.promotion_comparison_frame(metrics).set_index("metric")
+    assert frame.loc["PR-AUC"].tolist() == ["0.610", "0.700"]
+    assert frame.loc["Recall"].tolist() == ["0.900", "unknown"]
+
+
+def test_findings_explain_a_degenerate_legacy_file():
+    out = findings(legacy("20261120_000000", true_negatives=480, false_negatives=20),
+                   severe_imbalance_share=0.05, min_test_positives=20)
+    codes = [f["code"] for f in out]
+    assert codes[:2] == ["predicts_one_class", "majority_accuracy"]
+    assert "legacy_metrics" in codes and "severe_imbalance" in codes
+    majority = next(f for f in out if f["code"] == "majority_accuracy")
+    assert majority["message"].startswith("accuracy 1.00 but F1 0.00")
+    assert "calls every one of the 500 test alerts benign" in next(
+        f for f in out if f["code"] == "predicts_one_class")["message"]
+
+
+def test_findings_keep_stored_messages():
+    stored = [{"code": "severe_imbalance", "severity": "warning", "message": "only 4.0% are true positives"},
+              {"code": "majority_accuracy", "severity": "blocking"}]
+    out = findings(healthy("20261120_000000", warnings=stored), severe_imbalance_share=0.05, min_test_positives=20)
+    assert [f["code"] for f in out] == ["majority_accuracy", "severe_imbalance"]
+    assert out[1]["message"] == "only 4.0% are true positives" and out[1]["source"] == "stored"
+    assert "majority class" in out[0]["message"]
+
+
+def test_models_frame_marks_champion_pinned_and_legacy_and_skips_broken_files():
+    rows = [healthy("20261121_000000", is_champion=True, pinned=True), legacy("20261120_000000"),
+            {"model_id": "20261122_000000", "status": "incomplete", "error": "model file missing"}]
+    frame = tables.models_frame(rows)
+    assert list(frame["model"]) == ["20261121_000000", "20261120_000000"]
+    assert frame.loc[0, "mark"] == "★ champion 📌 pinned"
+    assert frame.loc[1, "warnings"] == tables.LEGACY_FLAG
+    assert math.isnan(frame.loc[1, "PR-AUC"]) and frame.loc[1, "useful"] == "unknown"
+    problems = tables.problem_frame(rows, ["champion.json is not valid JSON"])
+    assert problems["status"].tolist() == ["incomplete", "problem"]
+    assert problems.loc[0, "problem"] == "model file missing"
+
+
+def test_filter_sort_and_paginate_models():
+    rows = [healthy(f"202611{20 + i}_000000", pr_auc=0.5 + i / 10, useful=i % 2 == 0) for i in range(5)]
+    rows.append(legacy("20261119_000000"))
+    frame = tables.models_frame(rows)
+    assert len(tables.filter_models(frame, useful_only=True)) == 3
+    assert list(tables.filter_models(frame, text="LEGACY")["model"]) == ["20261119_000000"]
+    assert len(tables.filter_models(frame, start=date(2026, 11, 22), end=date(2026, 11, 23))) == 2
+    by_pr_auc = tables.sort_models(frame, "PR-AUC", descending=False)
+    assert by_pr_auc["model"].iloc[0] == "20261120_000000" and by_pr_auc["model"].iloc[-1] == "20261119_000000"
+    assert tables.page_count(len(frame), 4) == 2 and tables.page_count(0, 4) == 1
+    assert len(tables.page_of(frame, page=2, page_size=4)) == 2
+    assert len(tables.page_of(frame, page=9, page_size=4)) == 2  # clamped to the last page
+    with pytest.raises(KeyError, match="cannot sort"):
+        tables.sort_models(frame, "nope")
