@@ -1,0 +1,76 @@
+"""When the service trains: the trigger rules, and the last training time read from disk."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from trainer.config import ServiceConfig
+from trainer.events import append_event
+from trainer.triggers import TriggerFacts, decide, last_training_time
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+
+
+def facts(**overrides) -> TriggerFacts:
+    values = {"now": NOW, "last_training": NOW - timedelta(hours=1), "new_rows": 0}
+    values.update(overrides)
+    return TriggerFacts(**values)
+
+
+@pytest.mark.parametrize("service, given, trigger", [
+    ({}, {"force": True, "new_rows": 0}, "force"),
+    ({"min_interval_minutes": 120}, {"force": True}, "force"),
+    ({}, {"force": True, "backoff_until": NOW + timedelta(minutes=5)}, "force"),
+    ({}, {"new_rows": 100}, "new_data"),
+    ({}, {"last_training": None, "new_rows": 3000}, "new_data"),
+    ({}, {"last_training": NOW - timedelta(hours=7)}, "max_age"),
+    ({"override_rate": 0.2}, {"override_share": 0.3}, "override_rate"),
+])
+def test_these_facts_train(service, given, trigger):
+    decision = decide(ServiceConfig(**service), facts(**given))
+    assert decision.train and decision.trigger == trigger
+
+
+@pytest.mark.parametrize("service, given, says", [
+    ({}, {"new_rows": 12}, "no new data: 12 new labelled rows since 11:00:00 UTC, need 100"),
+    ({}, {"new_rows": 0}, "no new data: no new labelled rows"),
+    ({}, {"last_training": None, "new_rows": 50}, "50 new labelled rows in total (no training yet), need 100"),
+    ({"min_interval_minutes": 120}, {"new_rows": 500}, "allows the next at 13:00:00 UTC"),
+    ({}, {"new_rows": 500, "backoff_until": NOW + timedelta(minutes=5)}, "wait until 12:05:00 UTC"),
+    ({"max_age_hours": 0}, {"last_training": NOW - timedelta(days=30)}, "no new data"),
+    ({"override_rate": 0.2}, {"override_share": 0.1}, "no new data"),
+    ({}, {"new_rows": None, "source_error": "data/feedback.db does not exist"}, "cannot count new feedback"),
+])
+def test_these_facts_do_not_train_and_the_message_says_why(service, given, says):
+    decision = decide(ServiceConfig(**service), facts(**given))
+    assert not decision.train and decision.trigger is None
+    assert says in decision.message
+
+
+def test_an_idle_check_names_the_next_check():
+    decision = decide(ServiceConfig(check_interval_seconds=300), facts(new_rows=12))
+    assert decision.next_check == NOW + timedelta(minutes=5)
+    assert decision.message.endswith("next check 12:05:00 UTC")
+
+
+def test_no_pairs_and_no_events_means_never_trained(layout):
+    assert last_training_time(layout) is None
+
+
+def test_the_newest_pair_or_finishing_event_is_the_last_training(layout):
+    for stamp in ("20261120_080000", "20261122_093000"):
+        layout.metrics_path(stamp).write_text("{}")
+    assert last_training_time(layout) == datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
+    append_event(layout.events, "training_failed", actor="t", message="disk full")
+    assert last_training_time(layout) == datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
+    event = append_event(layout.events, "training_skipped", actor="t", message="no positives")
+    assert last_training_time(layout) == datetime.fromisoformat(event["ts"])
+
+
+def test_a_restart_with_no_new_data_does_not_retrain(layout):
+    layout.metrics_path("20261123_113000").write_text("{}")
+    restarted = decide(ServiceConfig(), TriggerFacts(now=NOW, last_training=last_training_time(layout), new_rows=0))
+    assert not restarted.train
+    assert "since 11:30:00 UTC" in restarted.message

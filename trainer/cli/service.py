@@ -1,0 +1,141 @@
+"""``cla trainer run | start | stop | status | retrain``: the trainer service from the command line.
+
+``run`` is the service itself in the foreground (:mod:`trainer.service`);
+the others call :mod:`trainer.control`, the same API the dashboard uses,
+with the OS user as the actor. Exit codes: 0 success, 1 failure, 3 a
+waited-for training was skipped, 4 the service already runs (``run``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from trainer.cli import CLIError
+from trainer.events import os_user
+
+EXIT_SKIPPED = 3
+EXIT_BUSY = 4
+
+
+def register(sub, common) -> None:
+    group = sub.add_parser("trainer", parents=[common], help="start, stop, inspect or poke the trainer service",
+                           description="The trainer service: one background process per models folder.")
+    group.set_defaults(handler=lambda args, config: _usage(group))
+    commands = group.add_subparsers(dest="trainer_command", metavar="ACTION")
+
+    p = commands.add_parser("run", parents=[common], help="run the service in the foreground (what start launches)")
+    p.add_argument("--actor", default=None, help="who started it, for the event log (default: the OS user)")
+    p.set_defaults(handler=handle_run)
+
+    p = commands.add_parser("start", parents=[common], help="start the service in the background (idempotent)")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait until it runs")
+    p.set_defaults(handler=handle_start)
+
+    p = commands.add_parser("stop", parents=[common], help="stop the service: SIGTERM, then SIGKILL")
+    p.add_argument("--timeout", type=float, default=None, metavar="S",
+                   help="seconds before SIGKILL (default: service.stop_timeout_seconds + 5)")
+    p.set_defaults(handler=handle_stop)
+
+    p = commands.add_parser("status", parents=[common], help="state, stage, heartbeat, last result and error")
+    p.add_argument("--json", action="store_true", help="print the status as JSON")
+    p.set_defaults(handler=handle_status)
+
+    p = commands.add_parser("retrain", parents=[common], help="train now (through the service, or in a process)")
+    p.add_argument("--wait", action="store_true", help="wait for the training to end and print its result")
+    p.add_argument("--timeout", type=float, default=900.0, metavar="S", help="longest wait with --wait")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(handler=handle_retrain)
+
+
+def _usage(parser) -> int:
+    parser.print_help()
+    return 2
+
+
+def handle_run(args, config) -> int:
+    from trainer.layout import ModelsLayout
+    from trainer.locking import LockBusy
+    from trainer.service import run_service
+
+    layout = ModelsLayout.of(config.models_dir)
+    try:
+        return run_service(config, actor=args.actor or os_user())
+    except LockBusy as exc:
+        raise CLIError(f"a trainer already runs for {layout.root} (pid {exc.pid}); "
+                       "stop it with `cla trainer stop`", EXIT_BUSY) from None
+    except OSError as exc:
+        raise CLIError(f"the trainer cannot use {layout.root}: {exc.strerror or exc}") from None
+
+
+def _control(action, *args, **kwargs):
+    from trainer.control import ControlError
+
+    try:
+        return action(*args, **kwargs)
+    except ControlError as exc:
+        raise CLIError(str(exc)) from None
+
+
+def handle_start(args, config) -> int:
+    from trainer import control
+
+    result = _control(control.start, config, os_user(), timeout=args.timeout)
+    print(result.message)
+    return 0
+
+
+def handle_stop(args, config) -> int:
+    from trainer import control
+
+    result = _control(control.stop, config, os_user(), timeout=args.timeout)
+    print(result.message)
+    return 0
+
+
+def handle_status(args, config) -> int:
+    from trainer import control
+
+    data = control.status(config)
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+        return 0
+    pid = data.get("service_pid") or data.get("pid")
+    print(f"trainer: {data['state']}" + (f" (pid {pid})" if data.get("running") else ""))
+    if data.get("state") == "training":
+        current = data.get("current") or {}
+        print(f"  stage: {data.get('stage')}  ({current.get('trigger')}, asked by {current.get('actor')}, "
+              f"since {current.get('started_at')})")
+    print(f"  {data.get('message')}")
+    if data.get("running"):
+        print(f"  heartbeat: {data.get('heartbeat')} ({data.get('heartbeat_age_s')} s ago)"
+              f"   next check: {data.get('next_check') or '-'}")
+    if data.get("queued_requests"):
+        print(f"  queued retrain requests: {data['queued_requests']}")
+    if data.get("training_pid") and data.get("state") != "training":
+        print(f"  a stand-alone training is running (pid {data['training_pid']})")
+    last = data.get("last_result")
+    if last:
+        print(f"  last result: {last.get('outcome')} at {last.get('finished_at')}: {last.get('message')}")
+    error = data.get("last_error")
+    if error:
+        print(f"  last error: {error.get('at')}: {error.get('message')}")
+    print(f"  models folder: {data['models_dir']}   log: {data['log_file']}")
+    return 0
+
+
+def handle_retrain(args, config) -> int:
+    from trainer import control
+
+    result = _control(control.retrain, config, os_user(), wait=args.wait, timeout=args.timeout)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        print(result.message)
+        if result.outcome:
+            stream = sys.stderr if result.outcome.get("outcome") == "failed" else sys.stdout
+            print(f"{result.outcome.get('outcome')}: {result.outcome.get('message')}", file=stream)
+    outcome = (result.outcome or {}).get("outcome")
+    if outcome == "failed":
+        return 1
+    return EXIT_SKIPPED if outcome == "skipped" else 0

@@ -1,0 +1,300 @@
+"""Start, stop, inspect and poke the trainer service: the control API shared by ``cla trainer`` and the dashboard.
+
+Every function takes the :class:`~trainer.config.Config` of a models folder
+and the *actor* (the dashboard's user name, or :func:`trainer.events.os_user`
+from the CLI), works only through files and locks in that folder, and
+returns a :class:`ControlResult` (or a status dict). Nothing here imports
+Streamlit or keeps state between calls, so any number of dashboards, tabs and
+shells see the same truth.
+
+* :func:`start` launches ``python -m trainer trainer run`` detached (its own
+  session, so it outlives the caller and is stopped as a group); a reaper
+  thread waits on the child so it never lingers as a zombie.
+* :func:`stop` sends SIGTERM, waits, then SIGKILL.
+* :func:`retrain` drops a request file for a running service (coalescing with
+  one already queued), or runs one ``cla train`` in its own process when the
+  service is off.
+* :func:`status` is :func:`trainer.status.read_status` plus what is queued.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from trainer.atomic import write_json
+from trainer.config import Config
+from trainer.events import append_event, read_events
+from trainer.layout import ModelsLayout
+from trainer.locking import who_holds
+from trainer.service import pending_requests, read_request, stop_request_path
+from trainer.status import read_status, write_stopped
+
+TERMINAL_EVENTS = ("training_finished", "training_skipped", "training_failed")
+EXIT_TO_OUTCOME = {0: "finished", 3: "skipped", 4: "busy"}
+
+
+class ControlError(RuntimeError):
+    """A control action could not be done; the message says why and what to look at."""
+
+
+@dataclass
+class ControlResult:
+    """What a control action did.
+
+    ``action``: started, already_running, stopped, killed, not_running,
+    queued, coalesced, started_process, already_training.
+    ``outcome`` is filled by ``retrain(wait=True)``: the training's result
+    (``outcome``, ``model_id``, ``message``, ...).
+    """
+
+    action: str
+    message: str
+    pid: int | None = None
+    request_id: str | None = None
+    outcome: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _layout(config: Config) -> ModelsLayout:
+    layout = ModelsLayout.of(config.models_dir)
+    try:
+        layout.ensure()
+    except OSError as exc:
+        raise ControlError(f"models folder {layout.root} cannot be used: {exc.strerror or exc}") from None
+    return layout
+
+
+def _log_tail(layout: ModelsLayout, lines: int = 15) -> str:
+    try:
+        text = layout.log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no trainer log)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _config_args(config: Config, layout: ModelsLayout) -> list[str]:
+    args = ["--models-dir", str(layout.root)]
+    if config.config_file:
+        args += ["--config", config.config_file]
+    return args
+
+
+def _spawn(command: list[str], layout: ModelsLayout, *, reap: bool = True) -> subprocess.Popen:
+    """Start ``command`` detached: own session, no stdin, output appended to the trainer log.
+
+    With ``reap`` a thread waits on the child, so a long-lived caller (the
+    dashboard) never collects zombies; without it the caller must wait.
+    """
+    with open(layout.log, "ab") as log_file:
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                                start_new_session=True, close_fds=True, cwd=os.getcwd())
+    if reap:
+        threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
+    return proc
+
+
+def _holder_pid(path, attempts: int = 20) -> int | None:
+    """The pid holding the lock at ``path`` (retrying while a fresh holder writes it), or None when free."""
+    for _ in range(attempts):
+        holder = who_holds(path)
+        if holder is None:
+            return None
+        if holder.pid is not None:
+            return holder.pid
+        time.sleep(0.05)
+    raise ControlError(f"{path} is locked but its owner did not write its pid; try again")
+
+
+def _event(layout: ModelsLayout, kind: str, **fields: Any) -> None:
+    try:
+        append_event(layout.events, kind, **fields)
+    except OSError as exc:
+        raise ControlError(f"cannot record {kind} in {layout.events}: {exc.strerror or exc}") from None
+
+
+def status(config: Config) -> dict[str, Any]:
+    """The service status (see :func:`trainer.status.read_status`) plus queued requests and a running training."""
+    layout = ModelsLayout.of(config.models_dir)
+    data = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
+    data["models_dir"] = str(layout.root)
+    data["queued_requests"] = len(pending_requests(layout))
+    training = who_holds(layout.training_lock)
+    data["training_pid"] = training.pid if training else None
+    data["log_file"] = str(layout.log)
+    return data
+
+
+def start(config: Config, actor: str, *, timeout: float = 30.0) -> ControlResult:
+    """Start the service for ``config.models_dir`` unless one runs; returns started or already_running.
+
+    Waits until the new process reports itself running. Raises
+    :class:`ControlError` with the end of the trainer log when it exits
+    first, or when it does not come up within ``timeout`` seconds.
+    """
+    layout = _layout(config)
+    pid = _holder_pid(layout.service_lock)
+    if pid is not None:
+        return ControlResult("already_running", f"the trainer already runs for {layout.root} (pid {pid})", pid=pid)
+    command = [sys.executable, "-m", "trainer", "trainer", "run", *_config_args(config, layout), "--actor", actor]
+    proc = _spawn(command, layout)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
+        if current.get("running") and current.get("service_pid") == proc.pid \
+                and current.get("state") in ("idle", "training"):
+            return ControlResult("started", f"trainer started for {layout.root} (pid {proc.pid}); "
+                                            f"log: {layout.log}", pid=proc.pid)
+        if proc.poll() is not None:
+            other = _holder_pid(layout.service_lock)
+            if other is not None and other != proc.pid:
+                return ControlResult("already_running", f"the trainer already runs for {layout.root} (pid {other})",
+                                     pid=other)
+            raise ControlError(f"the trainer exited at start (code {proc.returncode}); "
+                               f"the end of {layout.log}:\n{_log_tail(layout)}")
+        time.sleep(0.05)
+    raise ControlError(f"the trainer (pid {proc.pid}) did not report running within {timeout:g} s; "
+                       f"see {layout.log}:\n{_log_tail(layout)}")
+
+
+def _signal(pid: int, sig: int) -> None:
+    """Signal the service's process group when it leads one (as :func:`start` makes it), else the pid."""
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _wait_released(path, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if who_holds(path) is None:
+            return True
+        time.sleep(0.05)
+    return who_holds(path) is None
+
+
+def stop(config: Config, actor: str, *, timeout: float | None = None) -> ControlResult:
+    """Stop the service: SIGTERM, wait ``timeout`` (default: the stop timeout + 5 s), then SIGKILL.
+
+    Returns stopped, killed or not_running; the status reads ``stopped``
+    afterwards. Raises :class:`ControlError` if even SIGKILL does not free
+    the lock.
+    """
+    layout = _layout(config)
+    timeout = config.service.stop_timeout_seconds + 5 if timeout is None else timeout
+    pid = _holder_pid(layout.service_lock)
+    if pid is None:
+        current = read_status(layout)
+        if current.get("state") == "crashed":
+            message = f"the trainer was not running (it had crashed: {current.get('message')}); marked stopped"
+            write_stopped(layout, message)
+            _event(layout, "service_stopped", actor=actor, message=message)
+            return ControlResult("not_running", message)
+        return ControlResult("not_running", f"the trainer is not running for {layout.root}")
+    write_json(stop_request_path(layout), {"actor": actor, "requested_at": datetime.now(timezone.utc).isoformat()})
+    _signal(pid, signal.SIGTERM)
+    if _wait_released(layout.service_lock, timeout):
+        return ControlResult("stopped", f"trainer stopped (pid {pid})", pid=pid)
+    _signal(pid, signal.SIGKILL)
+    if not _wait_released(layout.service_lock, 10.0):
+        raise ControlError(f"the trainer (pid {pid}) still holds {layout.service_lock} after SIGKILL")
+    stop_request_path(layout).unlink(missing_ok=True)
+    message = f"trainer (pid {pid}) killed by {actor}: it did not stop within {timeout:g} s of SIGTERM"
+    write_stopped(layout, message)
+    _event(layout, "service_stopped", actor=actor, message=message)
+    return ControlResult("killed", message, pid=pid)
+
+
+def retrain(config: Config, actor: str, *, wait: bool = False, timeout: float | None = None) -> ControlResult:
+    """Ask for one training now; returns queued, coalesced, started_process or already_training.
+
+    A running service gets a request file (or, if one is already queued,
+    none: the requests coalesce). With the service off, one ``cla train
+    --trigger force`` runs in its own process, unless a training already
+    holds the lock. With ``wait`` the call returns once that training ended,
+    with its result in ``outcome``; raises :class:`ControlError` after
+    ``timeout`` seconds or when the service dies meanwhile.
+    """
+    layout = _layout(config)
+    service_pid = _holder_pid(layout.service_lock)
+    if service_pid is not None:
+        queued = pending_requests(layout)
+        if queued:
+            request_id = str(read_request(queued[0])["id"])
+            result = ControlResult("coalesced", f"a retrain is already queued ({request_id}); this request joins it",
+                                   pid=service_pid, request_id=request_id)
+        else:
+            request_id = f"{datetime.now(timezone.utc):%Y%m%d_%H%M%S}_{uuid.uuid4().hex[:8]}"
+            write_json(layout.requests_dir / f"{request_id}.json",
+                       {"id": request_id, "actor": actor, "requested_at": datetime.now(timezone.utc).isoformat()})
+            result = ControlResult("queued", f"retrain requested from the running trainer (pid {service_pid})",
+                                   pid=service_pid, request_id=request_id)
+        _event(layout, "retrain_requested", actor=actor, trigger="force", message=result.message,
+               request_id=request_id)
+        if wait:
+            result.outcome = _wait_for_request(config, layout, request_id, timeout)
+        return result
+    training_pid = _holder_pid(layout.training_lock)
+    if training_pid is not None:
+        message = f"a training is already running (pid {training_pid}); no second one was started"
+        _event(layout, "retrain_requested", actor=actor, trigger="force", message=message)
+        return ControlResult("already_training", message, pid=training_pid)
+    command = [sys.executable, "-m", "trainer", "train", *_config_args(config, layout),
+               "--trigger", "force", "--actor", actor]
+    proc = _spawn(command, layout, reap=not wait)
+    message = f"the trainer service is off: one training runs in its own process (pid {proc.pid})"
+    _event(layout, "retrain_requested", actor=actor, trigger="force", message=message, training_pid=proc.pid)
+    result = ControlResult("started_process", message, pid=proc.pid)
+    if wait:
+        result.outcome = _wait_for_process(layout, proc, timeout)
+    return result
+
+
+def _wait_for_request(config: Config, layout: ModelsLayout, request_id: str, timeout: float | None) -> dict:
+    """Poll the status until the training that consumed ``request_id`` has a result; returns that result."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while deadline is None or time.monotonic() < deadline:
+        current = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
+        last = current.get("last_result") or {}
+        if request_id in (last.get("requests") or []):
+            return last
+        if current.get("state") in ("crashed", "stopped"):
+            raise ControlError(f"the trainer {current['state']} before the requested training ended: "
+                               f"{current.get('message')}")
+        time.sleep(0.05)
+    raise ControlError(f"the requested training did not end within {timeout:g} s; it may still be running "
+                       f"(see `cla trainer status`)")
+
+
+def _wait_for_process(layout: ModelsLayout, proc: subprocess.Popen, timeout: float | None) -> dict:
+    """Wait for a stand-alone ``cla train``; returns its last training event as a result."""
+    try:
+        code = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
+        raise ControlError(f"the training (pid {proc.pid}) did not end within {timeout:g} s; "
+                           "it keeps running in the background") from None
+    events, _ = read_events(layout.events, limit=500)
+    for event in reversed(events):
+        if event.get("pid") == proc.pid and event.get("event") in TERMINAL_EVENTS:
+            return {"outcome": event["event"].removeprefix("training_"), "model_id": event.get("model_id"),
+                    "message": event.get("message"), "finished_at": event.get("ts"), "trigger": event.get("trigger"),
+                    "actor": event.get("actor"), "duration_s": event.get("duration_s"), "exit_code": code}
+    outcome = EXIT_TO_OUTCOME.get(code, "failed")
+    return {"outcome": outcome, "model_id": None, "exit_code": code,
+            "message": f"the training process exited with code {code} without recording a result; "
+                       f"see {layout.log}:\n{_log_tail(layout, 5)}"}

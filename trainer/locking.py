@@ -1,0 +1,176 @@
+"""OS file locks that make "one trainer per models folder" true across processes.
+
+:class:`FileLock` wraps ``fcntl.flock`` on a file in ``models/runtime/``; once
+held, the file records the owner's pid and start time so others can say *who*
+holds it (:func:`who_holds`). Liveness comes from the lock, never from the
+file's content: the kernel releases a flock when its process dies, even by
+SIGKILL, so a stale lock file left behind is harmless and is simply re-used.
+
+Two locks per models folder, both spelled by :class:`~trainer.layout.ModelsLayout`:
+
+* :func:`service_lock` (``runtime/service.lock``): held by ``cla trainer run``
+  for its whole life;
+* :func:`training_lock` (``runtime/training.lock``): held for one training,
+  by the service around ``run_cycle`` and by a stand-alone ``cla train``.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from trainer.layout import ModelsLayout
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds a lock: the pid and start time the owner wrote (None while it is still writing)."""
+
+    pid: int | None
+    started_at: str | None = None
+
+
+class LockBusy(RuntimeError):
+    """The lock is held by another process; ``holder`` says which one, when known."""
+
+    def __init__(self, path: Path, holder: LockHolder | None):
+        self.path = path
+        self.holder = holder
+        owner = f"pid {holder.pid}" if holder and holder.pid else "another process"
+        super().__init__(f"{path} is held by {owner}")
+
+    @property
+    def pid(self) -> int | None:
+        return self.holder.pid if self.holder else None
+
+
+def _read_holder(fd: int) -> LockHolder | None:
+    try:
+        raw = os.pread(fd, 4096, 0)
+        data = json.loads(raw.decode("utf-8")) if raw.strip() else None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("pid"), int):
+        return None
+    return LockHolder(pid=data["pid"], started_at=data.get("started_at"))
+
+
+class FileLock:
+    """An exclusive ``flock`` on ``path``; re-usable after :meth:`release`.
+
+    The file is never truncated before the lock is held, so a waiting
+    process never erases the owner's pid.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self, blocking: bool = False, timeout: float | None = None) -> "FileLock":
+        """Take the lock and write this process's pid into the file; returns self.
+
+        Raises :class:`LockBusy` when another process holds it (immediately
+        unless ``blocking``; with ``timeout``, after that many seconds), and
+        OSError when the runtime folder cannot be created or opened.
+        """
+        if self._fd is not None:
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                        raise
+                    if not blocking or (deadline is not None and time.monotonic() >= deadline):
+                        raise LockBusy(self.path, _read_holder(fd)) from None
+                    time.sleep(0.05)
+            record = {"pid": os.getpid(), "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (json.dumps(record) + "\n").encode("utf-8"), 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        """Give the lock up (the file stays; its content no longer means anything)."""
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> "FileLock":
+        return self.acquire()
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
+
+
+def who_holds(path: str | os.PathLike) -> LockHolder | None:
+    """The holder of the lock at ``path``, or None when nobody holds it.
+
+    Probes with a non-blocking shared lock, so it never waits and never
+    disturbs the owner. A holder that has just taken the lock may not have
+    written its pid yet: then ``LockHolder(pid=None)`` is returned.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise
+            for _ in range(10):
+                holder = _read_holder(fd)
+                if holder is not None:
+                    return holder
+                time.sleep(0.02)
+            return LockHolder(pid=None)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def service_lock(layout: ModelsLayout, blocking: bool = False) -> Iterator[FileLock]:
+    """Hold the service lock of ``layout`` for the ``with`` block; raises :class:`LockBusy`."""
+    lock = FileLock(layout.service_lock).acquire(blocking=blocking)
+    try:
+        yield lock
+    finally:
+        lock.release()
+
+
+@contextmanager
+def training_lock(layout: ModelsLayout, blocking: bool = False) -> Iterator[FileLock]:
+    """Hold the training lock of ``layout`` for one training; raises :class:`LockBusy`."""
+    lock = FileLock(layout.training_lock).acquire(blocking=blocking)
+    try:
+        yield lock
+    finally:
+        lock.release()
