@@ -1,0 +1,450 @@
+"""The trained triage model and the functions that make and judge it.
+
+:class:`TriageModel` is what a pair's ``.pkl`` holds: the fitted pipeline
+(`trainer.modeling`), the decision threshold chosen on the validation slice
+(`trainer.thresholds`), the feature spec (`trainer.features`) and metadata.
+
+- :func:`fit` is the Python API: any table with a binary label column in, a
+  model out (it splits off its own validation slice for the threshold).
+- :func:`evaluate` scores a model on a labelled frame (`trainer.evaluation`,
+  `trainer.diagnostics`).
+- :func:`train_and_evaluate` is what `trainer.cycle` runs on cleaned feedback:
+  newest-first holdout, validation slice inside the training window,
+  candidate selection, threshold, optional calibration, test metrics, curves,
+  importance and warnings, as the metrics keys of docs/CONTRACTS.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.frozen import FrozenEstimator
+from sklearn.metrics import average_precision_score
+from sklearn.model_selection import train_test_split
+
+from trainer import diagnostics, evaluation, modeling, thresholds
+from trainer.config import Config, ConfigError, SchemaConfig, TrainingConfig, set_option
+from trainer.features import FeatureFrame, FeatureSpec, infer_features
+
+TRUE_WORDS = {"true", "1", "1.0", "yes", "y", "t", "tp", "true_positive", "true positive", "positive", "malicious"}
+FALSE_WORDS = {"false", "0", "0.0", "no", "n", "f", "fp", "false_positive", "false positive", "negative", "benign"}
+
+
+class TriageModel:
+    """A fitted alert-triage classifier with its decision threshold.
+
+    ``predict_proba(X)`` returns an ``(n, 2)`` array (column 1: probability
+    of a true positive) for any frame holding the feature columns; extra
+    columns are ignored. ``predict(X)`` flags alerts at or above
+    ``threshold`` (1) and the rest (0).
+    """
+
+    classes_ = np.array([0, 1])
+
+    def __init__(self, estimator, threshold: float, feature_spec: FeatureSpec, label: str,
+                 metadata: dict | None = None):
+        self.estimator = estimator
+        self.threshold = float(threshold)
+        self.feature_spec = feature_spec
+        self.label = label
+        self.metadata = dict(metadata or {})
+
+    @property
+    def feature_columns(self) -> list[str]:
+        return self.feature_spec.input_columns
+
+    def _check(self, X) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(f"expected a pandas DataFrame with the columns {', '.join(self.feature_columns)}, "
+                            f"got {type(X).__name__}")
+        missing = [c for c in self.feature_columns if c not in X.columns]
+        if missing:
+            raise ValueError(f"the frame is missing feature column(s) {', '.join(missing)} that this model was "
+                             "trained on; add them (empty values are allowed)")
+        return X[self.feature_columns]
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """``(n, 2)`` float array; raises ``ValueError`` naming missing feature columns."""
+        X = self._check(X)
+        if len(X) == 0:
+            return np.empty((0, 2))
+        return np.asarray(self.estimator.predict_proba(X), dtype=float)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """0/1 decisions at :attr:`threshold`."""
+        return (self.predict_proba(X)[:, 1] >= self.threshold).astype(int)
+
+    def __repr__(self) -> str:
+        meta = self.metadata
+        return (f"TriageModel({meta.get('family', '?')}/{meta.get('imbalance', '?')}, "
+                f"threshold={self.threshold:.4f}, features={len(self.feature_columns)})")
+
+
+@dataclass
+class TrainingResult:
+    """What :func:`train_and_evaluate` returns to the cycle."""
+
+    model: TriageModel
+    metrics: dict
+    test_frame: pd.DataFrame
+
+
+# --- labels and frames ---------------------------------------------------------------------------
+
+def encode_label(values: pd.Series, name: str, positive_value: Any = True) -> pd.Series:
+    """The label as 0/1 ints (missing stays ``<NA>``).
+
+    Booleans, 1/0 and words such as true/false, tp/fp, yes/no are understood;
+    any other ``positive_value`` marks the positive class and every other
+    value is negative. Raises ``ValueError`` naming values it cannot read.
+    """
+    present = values.notna()
+    if positive_value is not True:
+        wanted = str(positive_value).strip().lower()
+        out = values.map(lambda v: 1 if str(v).strip().lower() == wanted else 0)
+        return out.where(present).astype("Int64")
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = sorted(set(numbers[present].unique().tolist()) - {0, 1})
+        if bad:
+            raise ValueError(f"label column '{name}' holds values other than 0/1: {bad[:5]}; "
+                             "pass positive_value= to say which value means a true positive")
+        return numbers.astype("Int64")
+    words = values.astype(str).str.strip().str.lower()
+    mapped = words.map(lambda w: 1 if w in TRUE_WORDS else 0 if w in FALSE_WORDS else None)
+    unknown = present & mapped.isna()
+    if unknown.any():
+        examples = sorted(values[unknown].astype(str).unique().tolist())[:5]
+        raise ValueError(f"label column '{name}' holds values that are not a verdict: {examples} "
+                         f"({int(unknown.sum())} rows); use true/false, 1/0 or tp/fp, or pass positive_value=")
+    return mapped.where(present).astype("Int64")
+
+
+def _require_binary(y: pd.Series, name: str) -> None:
+    counts = y.value_counts()
+    if len(counts) < 2:
+        only = int(counts.index[0]) if len(counts) else "none"
+        raise ValueError(f"label column '{name}' has only one class ({only}): need both true and false positives")
+
+
+def clean_for_fit(frame: pd.DataFrame, schema: SchemaConfig) -> pd.DataFrame:
+    """Light cleaning for the Python API: label as 0/1, unlabelled rows dropped, time parsed.
+
+    Raises ``ValueError`` for an empty frame, a missing label column, a label
+    with one class, or a time column that does not parse.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame, got {type(frame).__name__}")
+    if frame.empty:
+        raise ValueError("the frame is empty: there is no feedback to learn from")
+    if schema.label not in frame.columns:
+        raise ValueError(f"label column '{schema.label}' is not in the frame; columns are: "
+                         f"{', '.join(map(str, frame.columns))}; pass label= with the verdict column")
+    frame = frame.copy()
+    frame[schema.label] = encode_label(frame[schema.label], schema.label, schema.positive_value)
+    frame = frame[frame[schema.label].notna()]
+    if frame.empty:
+        raise ValueError(f"label column '{schema.label}' is empty on every row: there is no feedback to learn from")
+    frame[schema.label] = frame[schema.label].astype(int)
+    _require_binary(frame[schema.label], schema.label)
+    column = schema.time_column
+    if column and column in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame[column]):
+        parsed = pd.to_datetime(frame[column], errors="coerce", utc=True, format="mixed")
+        if parsed.isna().mean() > 0.5:
+            raise ValueError(f"time column '{column}' does not parse as dates (e.g. {frame[column].iloc[0]!r}); "
+                             "fix it, or pass time_column='' to split without time")
+        frame[column] = parsed
+    return frame
+
+
+def _has_time(frame: pd.DataFrame, column: str) -> bool:
+    return bool(column) and column in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[column]) \
+        and frame[column].notna().any()
+
+
+def _stratify(y: pd.Series):
+    counts = y.value_counts()
+    return y if len(counts) == 2 and counts.min() >= 2 else None
+
+
+def split_newest(frame: pd.DataFrame, label: str, time_column: str, fraction: float, random_state: int
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """(older, newer, kind): the newest ``fraction`` of rows apart.
+
+    ``kind`` is ``"time"`` when the time column orders the rows (rows without
+    a time stay in the older part), else ``"stratified"`` (a random split that
+    keeps the label balance).
+    """
+    n_new = max(1, int(math.ceil(len(frame) * fraction)))
+    if _has_time(frame, time_column):
+        ordered = frame.sort_values(time_column, kind="stable", na_position="first")
+        return ordered.iloc[:-n_new], ordered.iloc[-n_new:], "time"
+    older, newer = train_test_split(frame, test_size=n_new, random_state=random_state,
+                                    stratify=_stratify(frame[label]))
+    return older, newer, "stratified"
+
+
+# --- fitting ---------------------------------------------------------------------------------------
+
+@dataclass
+class _Fitted:
+    model: TriageModel
+    train: pd.DataFrame
+    validation: pd.DataFrame
+    validation_split: str
+    selection: modeling.Selection
+    choice: thresholds.ThresholdChoice
+    validation_pr_auc: float | None
+    fit_rows: int
+    fit_negative_rate: float
+    train_resampled: dict
+    params: dict
+    notes: list = field(default_factory=list)
+
+
+def _fit_window(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig, training: TrainingConfig) -> _Fitted:
+    """Split the training window, select, refit, calibrate and choose the threshold."""
+    label = schema.label
+    legacy = training.preset == "legacy"
+    rs = training.random_state
+    notes: list[str] = []
+    if legacy:
+        # The old recipe had no validation slice: it trains on the whole window at threshold 0.5.
+        train, validation, split = window, window.iloc[:0], "none"
+    else:
+        train, validation, split = split_newest(window, label, schema.time_column, training.validation_fraction, rs)
+        if split == "time" and (validation[label].nunique() < 2 or train[label].sum() < 2):
+            notes.append("the newest part of the training window lacks a class; validation split is stratified")
+            train, validation, _ = split_newest(window, label, "", training.validation_fraction, rs)
+            split = "stratified"
+    _require_binary(train[label], label)
+    y_train, y_val = train[label].astype(int), validation[label].astype(int)
+
+    pairs = modeling.candidates(training.preset, training.model, training.imbalance)
+    selection = modeling.select(spec, pairs, train, y_train, validation, y_val,
+                                budget_seconds=training.time_budget_seconds, random_state=rs)
+    pipeline, fit_rows, negative_rate, fit_counts = _fit_pipeline(spec, selection, train, y_train, rs, legacy=legacy)
+
+    estimator = pipeline
+    calibration = "none" if legacy else training.calibration
+    validation_has_both = y_val.nunique() == 2
+    if calibration != "none":
+        if validation_has_both:
+            estimator = CalibratedClassifierCV(FrozenEstimator(pipeline), method=calibration)
+            estimator.fit(validation, y_val)
+        else:
+            notes.append("calibration skipped: the validation slice has only one class")
+            calibration = "none"
+    val_scores = estimator.predict_proba(validation)[:, 1] if len(validation) else np.empty(0)
+    if legacy:
+        choice = thresholds.fixed_threshold(0.5, None, None, reason="legacy preset: fixed threshold 0.5")
+    else:
+        choice = thresholds.choose_threshold(y_val, val_scores, training.objective, training.target)
+    val_pr_auc = float(average_precision_score(y_val, val_scores)) if validation_has_both else None
+    fitted_on = "train"
+    if not legacy and calibration == "none" and len(validation):
+        # Feedback drifts (new campaigns, tuned rules): the newest rows matter most, so the final
+        # model is refitted on the whole window with the same recipe and keeps the threshold chosen
+        # on the validation slice. A calibrated model keeps its train-only fit: its calibrator
+        # was fitted on the validation slice.
+        y_window = window[label].astype(int)
+        pipeline, fit_rows, negative_rate, fit_counts = _fit_pipeline(spec, selection, window, y_window, rs, legacy=False)
+        estimator = pipeline
+        fitted_on = "train+validation"
+    if negative_rate < 1.0:
+        notes.append(f"the final model was fitted on {fit_rows} training rows: all positives and "
+                     f"{negative_rate:.1%} of negatives")
+    metadata = {
+        "label": label, "preset": training.preset, "family": selection.family, "imbalance": selection.imbalance,
+        "objective": "fixed" if legacy else training.objective, "target": None if legacy else training.target,
+        "calibration": calibration, "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "training_rows": int(len(train)), "validation_rows": int(len(validation)), "fitted_on": fitted_on,
+    }
+    model = TriageModel(estimator, choice.threshold, spec, label, metadata)
+    return _Fitted(model, train, validation, split, selection, choice, val_pr_auc, fit_rows, negative_rate,
+                   fit_counts, modeling.describe_params(pipeline), notes)
+
+
+def _fit_pipeline(spec: FeatureSpec, selection: modeling.Selection, X: pd.DataFrame, y: pd.Series, rs: int, *,
+                  legacy: bool):
+    """The selected recipe fitted on ``X`` (negatives sampled above the family's row cap).
+
+    Returns (pipeline, rows fitted, share of negatives kept, class counts after resampling).
+    """
+    X_fit, y_fit, negative_rate = modeling.sample_negatives(X, y, modeling.FIT_MAX_ROWS[selection.family], rs)
+    minority = int(min(y_fit.sum(), len(y_fit) - y_fit.sum()))
+    pipeline = modeling.build_pipeline(spec, selection.family, selection.imbalance, minority=minority,
+                                       rows=len(y_fit), random_state=rs, legacy=legacy)
+    pipeline.fit(X_fit, y_fit)
+    return pipeline, len(y_fit), negative_rate, modeling.resampled_counts(pipeline, y_fit)
+
+
+def _configs(label: str, objective: str, target: float, options: dict) -> Config:
+    config = Config()
+    schema_fields = {f.name for f in dataclasses.fields(SchemaConfig)}
+    training_fields = {f.name for f in dataclasses.fields(TrainingConfig)}
+    for name in options:
+        if name not in schema_fields and name not in training_fields:
+            allowed = ", ".join(sorted((schema_fields | training_fields) - {"label", "objective", "target"}))
+            raise TypeError(f"fit() got an unknown option {name!r}; allowed: {allowed}")
+    try:
+        for name, value in {"label": label, "objective": objective, "target": target, **options}.items():
+            if name == "positive_value":  # any value is allowed: it names the positive class
+                config.schema.positive_value = value
+                continue
+            set_option(config, f"{'schema' if name in schema_fields else 'training'}.{name}", value)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+    return config
+
+
+def fit(frame: pd.DataFrame, label: str = "is_true_positive", objective: str = "recall", target: float = 0.95,
+        **options) -> TriageModel:
+    """Train a triage model on any table with a binary label column.
+
+    ``objective="recall"`` (or ``"precision"``) keeps that metric at or above
+    ``target`` on a validation slice; ``"f1"`` maximises F1. ``options`` are
+    any ``training.*`` or ``schema.*`` option of the config, e.g.
+    ``preset="legacy"``, ``imbalance="smote"``, ``model="random_forest"``,
+    ``calibration="sigmoid"``, ``time_column=""``, ``random_state=0``.
+    The whole frame is used for fitting (minus the validation slice); hold
+    out your own test rows and pass them to :func:`evaluate`.
+
+    Raises ``TypeError`` for an unknown option, ``ValueError`` for an empty
+    frame, a missing label column, a label with one class or a bad option value.
+    """
+    config = _configs(label, objective, target, options)
+    cleaned = clean_for_fit(frame, config.schema)
+    spec = infer_features(cleaned, config.schema)
+    return _fit_window(cleaned, spec, config.schema, config.training).model
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+
+def evaluate(model: TriageModel, frame: pd.DataFrame, label: str = "is_true_positive", *,
+             min_test_positives: int = 20) -> dict:
+    """The metrics block of ``model`` on the labelled ``frame``, with warnings and ``useful``.
+
+    Raises ``ValueError`` for an empty frame, a missing label column, or
+    missing feature columns.
+    """
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        raise ValueError("cannot evaluate on an empty frame: pass labelled rows")
+    if label not in frame.columns:
+        raise ValueError(f"label column '{label}' is not in the frame; columns are: {', '.join(map(str, frame.columns))}")
+    y = encode_label(frame[label], label)
+    frame = frame[y.notna()]
+    y = y[y.notna()].astype(int)
+    if frame.empty:
+        raise ValueError(f"label column '{label}' is empty on every row: nothing to evaluate")
+    scores = model.predict_proba(frame)[:, 1]
+    metrics = evaluation.score_metrics(y, scores, model.threshold)
+    warnings = diagnostics.prediction_warnings(metrics, y, scores >= model.threshold,
+                                               min_test_positives=min_test_positives)
+    metrics["warnings"] = warnings
+    metrics["useful"] = diagnostics.is_useful(warnings)
+    return metrics
+
+
+def _counts(y: pd.Series) -> dict[str, int]:
+    y = y.astype(int)
+    return {"0": int((y == 0).sum()), "1": int((y == 1).sum())}
+
+
+def _iso(value) -> str | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
+
+
+def _data_window(frame, train_window, test, split: str, time_column: str) -> dict:
+    out: dict[str, Any] = {"split": split, "time_column": time_column if split == "time" else ""}
+    if split == "time":
+        out.update({"start": _iso(frame[time_column].min()), "end": _iso(frame[time_column].max()),
+                    "train_end": _iso(train_window[time_column].max()), "test_start": _iso(test[time_column].min())})
+    return out
+
+
+def train_and_evaluate(frame: pd.DataFrame, config: Config) -> TrainingResult:
+    """Train on the older feedback and evaluate on the newest, as `trainer.cycle` needs.
+
+    ``frame`` comes from ``quality.prepare`` (label 0/1, time parsed). Returns
+    a :class:`TrainingResult` whose metrics hold the training keys of the
+    metrics file. Raises ``ValueError`` for an empty frame, a missing label,
+    or a label (or training window) with one class.
+    """
+    schema, training = config.schema, config.training
+    label = schema.label
+    started = time.perf_counter()
+    if frame.empty:
+        raise ValueError("the feedback is empty: there is nothing to train on")
+    if label not in frame.columns:
+        raise ValueError(f"label column '{label}' is not in the feedback; set schema.label to the verdict column")
+    frame = frame[frame[label].notna()].copy()
+    frame[label] = frame[label].astype(int)
+    _require_binary(frame[label], label)
+    if training.max_rows and len(frame) > training.max_rows:
+        if _has_time(frame, schema.time_column):
+            frame = frame.sort_values(schema.time_column, kind="stable").iloc[-training.max_rows:]
+        else:
+            frame = frame.sample(training.max_rows, random_state=training.random_state)
+
+    window, test, split = split_newest(frame, label, schema.time_column, training.holdout_fraction,
+                                       training.random_state)
+    if window[label].nunique() < 2:
+        raise ValueError(f"the training window (the older {1 - training.holdout_fraction:.0%} of the feedback) has "
+                         f"only one class in '{label}': need both true and false positives before the holdout")
+    spec = infer_features(window, schema)
+    fitted = _fit_window(window, spec, schema, training)
+    model = fitted.model
+    fit_s = time.perf_counter() - started
+
+    t0 = time.perf_counter()
+    y_test = test[label].astype(int)
+    scores = model.predict_proba(test)[:, 1]
+    metrics = evaluation.score_metrics(y_test, scores, model.threshold)
+    curves = evaluation.curves(y_test, scores, points=training.curve_points)
+    importance = evaluation.permutation_importances(model.estimator, test, y_test, spec.input_columns,
+                                                    repeats=training.permutation_repeats, top=training.top_features,
+                                                    random_state=training.random_state)
+    y_window = window[label].astype(int)
+    warnings = diagnostics.label_warnings(y_window, severe_imbalance_share=training.severe_imbalance_share)
+    warnings += diagnostics.prediction_warnings(metrics, y_test, scores >= model.threshold,
+                                                min_test_positives=training.min_test_positives)
+    prepare = FeatureFrame(spec)
+    warnings += diagnostics.leakage_warnings(prepare.transform(window), y_window, prepare.transform(test), y_test,
+                                             spec.model_columns, leakage_auc=training.leakage_auc)
+    if not fitted.choice.reached and fitted.choice.objective != "fixed":
+        warnings.append(diagnostics.make_warning("threshold_target_unreached", fitted.choice.message))
+    evaluate_s = time.perf_counter() - t0
+
+    meta = model.metadata
+    metrics.update({
+        "training_samples": int(len(window)),
+        "test_samples": int(len(test)),
+        "useful": diagnostics.is_useful(warnings),
+        "warnings": warnings,
+        "threshold_selection": fitted.choice.to_metrics(),
+        "class_counts": {"train": _counts(fitted.train[label]), "train_resampled": fitted.train_resampled,
+                         "validation": _counts(fitted.validation[label]), "test": _counts(y_test)},
+        "model": {"preset": training.preset, "family": meta["family"], "imbalance": meta["imbalance"],
+                  "objective": meta["objective"], "target": meta["target"], "calibration": meta["calibration"],
+                  "params": fitted.params, "selection": [c.to_metrics() for c in fitted.selection.tried],
+                  "search_negative_rate": fitted.selection.search_negative_rate,
+                  "fit_rows": fitted.fit_rows, "fit_negative_rate": fitted.fit_negative_rate,
+                  "validation_pr_auc": evaluation.finite(fitted.validation_pr_auc),
+                  "validation_split": fitted.validation_split, "notes": fitted.notes},
+        "features": spec.to_metrics(),
+        "feature_importance": importance,
+        "curves": curves,
+        "data_window": _data_window(frame, window, test, split, schema.time_column),
+        "rows": {"train": int(len(fitted.train)), "validation": int(len(fitted.validation)), "test": int(len(test))},
+        "timings": {"fit_s": round(fit_s, 3), "evaluate_s": round(evaluate_s, 3)},
+    })
+    return TrainingResult(model=model, metrics=metrics, test_frame=test)

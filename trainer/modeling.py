@@ -1,0 +1,267 @@
+"""Model families, imbalance strategies, presets, and the candidate search.
+
+:func:`build_pipeline` assembles one imbalanced-learn ``Pipeline``:
+:class:`~trainer.features.FeatureFrame` -> encoder -> optional resampler ->
+classifier, so resampling happens only inside ``fit`` and never touches the
+rows a model is scored on. :func:`candidates` lists the (family, strategy)
+pairs a preset tries, cheapest first; :func:`select` fits them on the training
+slice within the time budget and ranks them by validation PR-AUC (average
+precision). `trainer.model` refits the winner and picks its threshold
+(`trainer.thresholds`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from imblearn.over_sampling import ADASYN, SMOTE
+from imblearn.pipeline import Pipeline
+from imblearn.under_sampling import RandomUnderSampler
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
+
+from trainer.features import FeatureFrame, FeatureSpec, build_preprocessor
+
+FAMILIES = ("hist_gradient_boosting", "random_forest", "logistic_regression")
+STRATEGIES = ("class_weight", "smote", "adasyn", "undersample", "none")
+
+AUTO_CANDIDATES = (
+    ("hist_gradient_boosting", "none"),
+    ("hist_gradient_boosting", "class_weight"),
+    ("hist_gradient_boosting", "undersample"),
+    ("logistic_regression", "class_weight"),
+    ("logistic_regression", "smote"),
+    ("random_forest", "class_weight"),
+)
+"""What ``preset=auto`` tries, cheapest first. SMOTE/ADASYN rarely beat class
+weights on ranking, so only one oversampling candidate is tried by default;
+set ``training.imbalance`` to try a strategy with every family."""
+
+SEARCH_MAX_ROWS = 20_000
+"""Candidates are compared on at most this many training rows (every positive kept, negatives sampled)."""
+
+FIT_MAX_ROWS = {"random_forest": 150_000, "logistic_regression": 400_000, "hist_gradient_boosting": 400_000}
+"""The final model is fitted on at most this many rows (negatives sampled); recorded in the metrics."""
+
+LEGACY_PARAMS = {"n_estimators": 100, "max_depth": 10, "class_weight": "balanced"}
+
+
+def worker_count() -> int:
+    """Threads for tree ensembles: at most two, this runs beside other services."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _classifier(family: str, strategy: str, *, small: bool, random_state: int, legacy: bool = False):
+    weight = "balanced" if strategy == "class_weight" else None
+    if legacy:
+        return RandomForestClassifier(**LEGACY_PARAMS, n_jobs=worker_count(), random_state=random_state)
+    if family == "random_forest":
+        return RandomForestClassifier(n_estimators=100, max_depth=None if small else 14,
+                                      min_samples_leaf=1 if small else 3, max_features="sqrt",
+                                      class_weight="balanced_subsample" if weight else None,
+                                      n_jobs=worker_count(), random_state=random_state)
+    if family == "hist_gradient_boosting":
+        return HistGradientBoostingClassifier(learning_rate=0.05, max_iter=400, max_leaf_nodes=15,
+                                              min_samples_leaf=5 if small else 40, l2_regularization=3.0,
+                                              early_stopping=not small, validation_fraction=0.1,
+                                              n_iter_no_change=15, class_weight=weight, random_state=random_state)
+    if family == "logistic_regression":
+        return LogisticRegression(C=1.0, max_iter=1000, class_weight=weight)
+    raise ValueError(f"model family {family!r} is not known; choose one of {', '.join(FAMILIES)}")
+
+
+def _sampler(strategy: str, minority: int, random_state: int):
+    if strategy == "smote":
+        return SMOTE(k_neighbors=min(5, minority - 1), random_state=random_state)
+    if strategy == "adasyn":
+        return ADASYN(n_neighbors=min(5, minority - 1), random_state=random_state)
+    if strategy == "undersample":
+        return RandomUnderSampler(random_state=random_state)
+    return None
+
+
+def effective_strategy(strategy: str, minority: int) -> str:
+    """The strategy actually used: SMOTE/ADASYN need at least 3 minority rows, else class weights."""
+    if strategy in ("smote", "adasyn") and minority < 3:
+        return "class_weight"
+    if strategy == "undersample" and minority < 2:
+        return "class_weight"
+    return strategy
+
+
+def build_pipeline(spec: FeatureSpec, family: str, strategy: str, *, minority: int, rows: int,
+                   random_state: int, legacy: bool = False) -> Pipeline:
+    """An unfitted pipeline for one (family, strategy) pair.
+
+    ``minority`` is the number of minority-class rows it will be fitted on
+    (SMOTE's neighbours are clipped below it); ``rows`` the number of rows
+    (small data gets less regularised trees). Raises ``ValueError`` for an
+    unknown family or strategy.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"imbalance strategy {strategy!r} is not known; choose one of {', '.join(STRATEGIES)}")
+    strategy = effective_strategy(strategy, minority)
+    small = rows < 2000
+    oversampling = strategy in ("smote", "adasyn")
+    encoding = "onehot" if family == "logistic_regression" or oversampling else "ordinal"
+    classifier = _classifier(family, strategy, small=small, random_state=random_state, legacy=legacy)
+    if family == "hist_gradient_boosting" and encoding == "ordinal" and spec.categorical:
+        n_numeric = len(spec.model_columns) - len(spec.categorical)
+        classifier.set_params(categorical_features=[False] * n_numeric + [True] * len(spec.categorical))
+    steps = [("features", FeatureFrame(spec)),
+             ("encode", build_preprocessor(spec, encoding=encoding, scale=family == "logistic_regression"))]
+    sampler = _sampler(strategy, minority, random_state)
+    if sampler is not None:
+        steps.append(("resample", sampler))
+    steps.append(("classifier", classifier))
+    return Pipeline(steps)
+
+
+def describe_params(pipeline: Pipeline) -> dict:
+    """The classifier's parameters that matter to a reader, JSON-safe."""
+    params = pipeline.named_steps["classifier"].get_params()
+    keep = ("n_estimators", "max_depth", "min_samples_leaf", "max_features", "class_weight", "learning_rate",
+            "max_iter", "max_leaf_nodes", "l2_regularization", "early_stopping", "C")
+    out = {}
+    for key in keep:
+        if key in params:
+            value = params[key]
+            out[key] = value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
+    return out
+
+
+def resampled_counts(pipeline: Pipeline, y: pd.Series) -> dict[str, int]:
+    """Class counts the classifier was fitted on, after the pipeline's resampler (if any)."""
+    counts = {str(k): int(v) for k, v in y.value_counts().sort_index().items()}
+    sampler = pipeline.named_steps.get("resample")
+    if sampler is None:
+        return counts
+    for cls, n in getattr(sampler, "sampling_strategy_", {}).items():
+        key = str(int(cls))
+        if isinstance(sampler, RandomUnderSampler):
+            counts[key] = int(n)
+        else:
+            counts[key] = counts.get(key, 0) + int(n)
+    return counts
+
+
+def sample_negatives(X: pd.DataFrame, y: pd.Series, max_rows: int, random_state: int
+                     ) -> tuple[pd.DataFrame, pd.Series, float]:
+    """At most ``max_rows`` rows: every positive kept, negatives sampled.
+
+    Returns the rows, their labels, and the share of negatives kept (1.0 when
+    nothing was dropped). When positives alone exceed the cap, both classes are
+    sampled in proportion.
+    """
+    if len(y) <= max_rows:
+        return X, y, 1.0
+    rng = np.random.default_rng(random_state)
+    labels = y.to_numpy()
+    pos = np.flatnonzero(labels == 1)
+    neg = np.flatnonzero(labels == 0)
+    if len(pos) >= max_rows // 2:
+        share = max_rows / len(y)
+        pos = rng.choice(pos, size=max(2, int(len(pos) * share)), replace=False)
+        neg_keep = max(2, int(len(neg) * share))
+    else:
+        neg_keep = max_rows - len(pos)
+    keep_neg = rng.choice(neg, size=neg_keep, replace=False)
+    rows = np.sort(np.concatenate([pos, keep_neg]))
+    return X.iloc[rows], y.iloc[rows], neg_keep / max(1, len(neg))
+
+
+@dataclass
+class Candidate:
+    """One tried (family, strategy) pair and how it did on the validation slice."""
+
+    family: str
+    imbalance: str
+    validation_pr_auc: float | None = None
+    seconds: float = 0.0
+    error: str = ""
+    skipped: str = ""
+
+    def to_metrics(self) -> dict:
+        out = {"family": self.family, "imbalance": self.imbalance,
+               "validation_pr_auc": self.validation_pr_auc, "seconds": round(self.seconds, 3)}
+        if self.error:
+            out["error"] = self.error
+        if self.skipped:
+            out["skipped"] = self.skipped
+        return out
+
+
+@dataclass
+class Selection:
+    """The search result: the winner and every candidate, in the order tried."""
+
+    family: str
+    imbalance: str
+    tried: list[Candidate] = field(default_factory=list)
+    search_negative_rate: float = 1.0
+
+
+def candidates(preset: str, model: str, imbalance: str) -> list[tuple[str, str]]:
+    """The (family, strategy) pairs to try, cheapest first.
+
+    ``legacy`` is the single old recipe. Otherwise ``model`` and ``imbalance``
+    (each ``"auto"`` or one value) filter the default list; a fixed strategy
+    is tried with every family allowed.
+    """
+    if preset == "legacy":
+        return [("random_forest", "class_weight")]
+    families = FAMILIES if model == "auto" else (model,)
+    if imbalance == "auto":
+        pairs = [p for p in AUTO_CANDIDATES if p[0] in families]
+        if not pairs:
+            pairs = [(f, "class_weight") for f in families]
+    else:
+        order = ("logistic_regression", "hist_gradient_boosting", "random_forest")
+        pairs = [(f, imbalance) for f in order if f in families]
+    return pairs
+
+
+def select(spec: FeatureSpec, pairs: list[tuple[str, str]], X_train: pd.DataFrame, y_train: pd.Series,
+           X_val: pd.DataFrame, y_val: pd.Series, *, budget_seconds: float, random_state: int) -> Selection:
+    """Fit each pair on the training slice and rank by validation average precision.
+
+    With one pair, nothing is fitted. Pairs not started before the budget runs
+    out are recorded as skipped. A pair that fails is recorded with its error.
+    Raises ``RuntimeError`` when every pair failed.
+    """
+    if len(pairs) == 1:
+        return Selection(*pairs[0], tried=[Candidate(*pairs[0], skipped="only candidate")])
+    X_search, y_search, rate = sample_negatives(X_train, y_train, SEARCH_MAX_ROWS, random_state)
+    minority = int(min(y_search.sum(), len(y_search) - y_search.sum()))
+    validation_has_both = y_val.nunique() == 2
+    started = time.perf_counter()
+    tried: list[Candidate] = []
+    for family, strategy in pairs:
+        candidate = Candidate(family, effective_strategy(strategy, minority))
+        tried.append(candidate)
+        if time.perf_counter() - started > budget_seconds:
+            candidate.skipped = "time budget used up"
+            continue
+        t0 = time.perf_counter()
+        try:
+            pipeline = build_pipeline(spec, family, strategy, minority=minority, rows=len(y_search),
+                                      random_state=random_state)
+            pipeline.fit(X_search, y_search)
+            if validation_has_both:
+                scores = pipeline.predict_proba(X_val)[:, 1]
+                candidate.validation_pr_auc = float(average_precision_score(y_val, scores))
+        except (ValueError, RuntimeError) as exc:
+            candidate.error = f"{type(exc).__name__}: {exc}"
+        candidate.seconds = time.perf_counter() - t0
+    fitted = [c for c in tried if not c.error and not c.skipped]
+    if not fitted:
+        errors = "; ".join(f"{c.family}/{c.imbalance}: {c.error}" for c in tried if c.error)
+        raise RuntimeError(f"every candidate model failed to train: {errors}")
+    scored = [c for c in fitted if c.validation_pr_auc is not None]
+    best = max(scored, key=lambda c: c.validation_pr_auc) if scored else fitted[0]
+    return Selection(best.family, best.imbalance, tried=tried, search_negative_rate=rate)
