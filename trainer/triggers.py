@@ -73,7 +73,7 @@ def decide(service: ServiceConfig, facts: TriggerFacts) -> Decision:
     if facts.force:
         return Decision(True, "force", "retrain requested", next_check)
     if facts.backoff_until is not None and facts.backoff_until > now:
-        return Decision(False, None, f"the last training failed; automatic trainings wait until "
+        return Decision(False, None, f"the last training failed; automatic trainings are backed off until "
                                      f"{when(facts.backoff_until, now)} (a retrain request runs at once)",
                         max(next_check, facts.backoff_until))
     last = facts.last_training
@@ -105,28 +105,33 @@ def decide(service: ServiceConfig, facts: TriggerFacts) -> Decision:
 
 
 def last_training_time(layout: ModelsLayout) -> datetime | None:
-    """When the last training ran to a decision, from the models folder on disk.
+    """When the last training that ran to a decision *read its data*, from the models folder on disk.
 
-    The newest pair's stamp, or the newest ``training_finished`` /
-    ``training_skipped`` event, whichever is later; None when there is
+    The newest ``training_finished`` / ``training_skipped`` event gives its
+    start (its time minus its duration), so feedback that arrived while it
+    trained still counts as new. A newer pair without such an event (written
+    by an older CLA, or by hand) counts by its stamp. None when there is
     neither. Failed trainings do not count: they did not use the data.
     """
-    newest: datetime | None = None
+    newest_pair: datetime | None = None
     try:
         names = [p.name for p in layout.root.iterdir()]
     except OSError:
         names = []
     stamps = sorted(m.group(1) for m in map(METRICS_RE.match, names) if m)
     if stamps:
-        newest = stamp_time(stamps[-1])
+        newest_pair = stamp_time(stamps[-1])
     events, _ = read_events(layout.events)
     for event in reversed(events):
-        if event.get("event") in TRAINING_DONE_EVENTS:
-            ts = parse_iso(event.get("ts"))
-            if ts is not None and (newest is None or ts > newest):
-                newest = ts
-            break
-    return newest
+        if event.get("event") not in TRAINING_DONE_EVENTS:
+            continue
+        ended = parse_iso(event.get("ts"))
+        if ended is None:
+            continue
+        if newest_pair is not None and newest_pair > ended:
+            return newest_pair
+        return ended - timedelta(seconds=float(event.get("duration_s") or 0))
+    return newest_pair
 
 
 def override_share(config: Config, source, since: datetime | None) -> float | None:

@@ -38,7 +38,7 @@ def test_these_facts_train(service, given, trigger):
     ({}, {"new_rows": 0}, "no new data: no new labelled rows"),
     ({}, {"last_training": None, "new_rows": 50}, "50 new labelled rows in total (no training yet), need 100"),
     ({"min_interval_minutes": 120}, {"new_rows": 500}, "allows the next at 13:00:00 UTC"),
-    ({}, {"new_rows": 500, "backoff_until": NOW + timedelta(minutes=5)}, "wait until 12:05:00 UTC"),
+    ({}, {"new_rows": 500, "backoff_until": NOW + timedelta(minutes=5)}, "backed off until 12:05:00 UTC"),
     ({"max_age_hours": 0}, {"last_training": NOW - timedelta(days=30)}, "no new data"),
     ({"override_rate": 0.2}, {"override_share": 0.1}, "no new data"),
     ({}, {"new_rows": None, "source_error": "data/feedback.db does not exist"}, "cannot count new feedback"),
@@ -59,14 +59,14 @@ def test_no_pairs_and_no_events_means_never_trained(layout):
     assert last_training_time(layout) is None
 
 
-def test_the_newest_pair_or_finishing_event_is_the_last_training(layout):
+def test_the_last_finishing_event_gives_the_time_its_training_read_the_data(layout):
     for stamp in ("20261120_080000", "20261122_093000"):
         layout.metrics_path(stamp).write_text("{}")
     assert last_training_time(layout) == datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
     append_event(layout.events, "training_failed", actor="t", message="disk full")
     assert last_training_time(layout) == datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
-    event = append_event(layout.events, "training_skipped", actor="t", message="no positives")
-    assert last_training_time(layout) == datetime.fromisoformat(event["ts"])
+    event = append_event(layout.events, "training_skipped", actor="t", message="no positives", duration_s=12.0)
+    assert last_training_time(layout) == datetime.fromisoformat(event["ts"]) - timedelta(seconds=12)
 
 
 def test_a_restart_with_no_new_data_does_not_retrain(layout):

@@ -1,0 +1,197 @@
+"""The service loop in-process with a stand-in training: coalescing, failures, back-off, stop, recovery.
+
+The real training and real processes are exercised in test_control.py; here
+the cycle is a plain function so each loop rule is shown in well under a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from trainer.atomic import write_json
+from trainer.config import load_config
+from trainer.cycle import CycleOutcome
+from trainer.events import append_event, read_events
+from trainer.layout import ModelsLayout
+from trainer.locking import LockBusy
+from trainer.service import EXIT_ABANDONED, TrainerService, recover
+from trainer.status import read_status
+
+
+def wait_until(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+class StandInCycle:
+    """Records its calls; each call blocks until released when ``gate`` is given, then does ``behaviour``."""
+
+    def __init__(self, behaviour="finish", gate: threading.Event | None = None):
+        self.behaviour = behaviour
+        self.gate = gate
+        self.calls: list[dict] = []
+        self.running = threading.Event()
+
+    def __call__(self, config, *, trigger, actor, status_cb=None):
+        self.calls.append({"trigger": trigger, "actor": actor})
+        self.running.set()
+        for stage in ("loading data", "training"):
+            status_cb(stage)
+        if self.gate is not None:
+            self.gate.wait(10)
+        self.running.clear()
+        events = ModelsLayout.of(config.models_dir).events
+        if self.behaviour == "raise":
+            raise RuntimeError("boom in the model code")
+        if self.behaviour == "failed_recorded":
+            append_event(events, "training_failed", actor=actor, trigger=trigger, message="cannot write pair")
+            return CycleOutcome("failed", "cannot write pair")
+        if self.behaviour == "failed_unrecorded":
+            return CycleOutcome("failed", "models folder cannot be used")
+        append_event(events, "training_finished", actor=actor, trigger=trigger, message="ok", model_id="m1")
+        return CycleOutcome("finished", "ok", model_id="m1")
+
+
+@pytest.fixture
+def service_config(workdir):
+    return load_config(overrides={"service.check_interval_seconds": 0.5, "service.heartbeat_seconds": 0.2,
+                                  "service.stop_timeout_seconds": 1.0, "source.path": "missing.db"})
+
+
+@pytest.fixture
+def running(service_config):
+    """Start a service in a thread with a given stand-in cycle; stop it and check it ended at teardown."""
+    started = []
+
+    def launch(cycle) -> TrainerService:
+        service = TrainerService(service_config, actor="tester", cycle=cycle)
+        result: dict = {}
+        thread = threading.Thread(target=lambda: result.setdefault("code", service.run()), daemon=True)
+        thread.start()
+        started.append((service, thread, cycle))
+        assert wait_until(lambda: read_status(service.layout).get("state") == "idle")
+        service.result = result
+        return service
+
+    yield launch
+    for service, thread, cycle in started:
+        if cycle.gate is not None:
+            cycle.gate.set()
+        service.request_stop()
+        thread.join(10)
+        assert not thread.is_alive()
+
+
+def request(layout, name: str, actor: str = "ann") -> None:
+    write_json(layout.requests_dir / f"{name}.json", {"id": name, "actor": actor})
+
+
+def events_of(layout, kind: str) -> list[dict]:
+    return [e for e in read_events(layout.events)[0] if e["event"] == kind]
+
+
+def test_an_idle_service_says_why_it_does_not_train(running):
+    service = running(StandInCycle())
+    status = read_status(service.layout)
+    assert status["state"] == "idle" and status["running"]
+    assert status["message"].startswith("no new data: no new labelled rows in total (no training yet), need 100")
+    assert "next check" in status["message"]
+    assert events_of(service.layout, "service_started")[0]["actor"] == "tester"
+
+
+def test_requests_present_at_the_start_of_a_cycle_are_all_consumed_by_it(running):
+    gate = threading.Event()
+    cycle = StandInCycle(gate=gate)
+    service = running(cycle)
+    request(service.layout, "r1", "ann")
+    assert wait_until(cycle.running.is_set)
+    for name in ("r2", "r3", "r4"):                     # arrive during the cycle: one more cycle, not three
+        request(service.layout, name, "bob")
+    gate.set()
+    assert wait_until(lambda: len(cycle.calls) == 2 and not list(service.layout.requests_dir.glob("*.json")))
+    time.sleep(0.6)
+    assert [c["actor"] for c in cycle.calls] == ["ann", "bob"]
+    assert all(c["trigger"] == "force" for c in cycle.calls)
+    last = read_status(service.layout)["last_result"]
+    assert last["outcome"] == "finished" and last["requests"] == ["r2", "r3", "r4"]
+
+
+def test_an_exception_is_logged_recorded_once_and_the_service_keeps_running(running):
+    cycle = StandInCycle(behaviour="raise")
+    service = running(cycle)
+    request(service.layout, "r1")
+    assert wait_until(lambda: read_status(service.layout).get("last_error") is not None)
+    status = read_status(service.layout)
+    assert status["running"] and status["state"] == "idle"
+    assert status["last_error"]["message"] == "RuntimeError: boom in the model code"
+    assert "backed off until" in status["message"]
+    failed = events_of(service.layout, "training_failed")
+    assert [e["message"] for e in failed] == ["RuntimeError: boom in the model code"]
+    log = service.layout.log.read_text()
+    assert "Traceback" in log and "boom in the model code" in log
+    cycle.behaviour = "finish"                          # a request runs despite the back-off, and clears it
+    request(service.layout, "r2")
+    assert wait_until(lambda: (read_status(service.layout).get("last_result") or {}).get("outcome") == "finished")
+    assert wait_until(lambda: read_status(service.layout)["message"].startswith("no new data"))
+
+
+@pytest.mark.parametrize("behaviour", ["failed_recorded", "failed_unrecorded"])
+def test_a_failed_cycle_is_one_failed_event(running, behaviour):
+    service = running(StandInCycle(behaviour=behaviour))
+    request(service.layout, "r1")
+    assert wait_until(lambda: read_status(service.layout).get("last_result") is not None)
+    assert len(events_of(service.layout, "training_failed")) == 1
+
+
+def test_stop_during_a_training_that_finishes_in_time(running):
+    gate = threading.Event()
+    cycle = StandInCycle(gate=gate)
+    service = running(cycle)
+    request(service.layout, "r1")
+    assert wait_until(cycle.running.is_set)
+    service.request_stop()
+    assert wait_until(lambda: read_status(service.layout)["state"] == "stopping")
+    gate.set()
+    assert wait_until(lambda: read_status(service.layout)["state"] == "stopped")
+    assert service.result["code"] == 0
+    assert events_of(service.layout, "training_finished") and events_of(service.layout, "service_stopped")
+
+
+def test_stop_abandons_a_training_that_overruns_the_stop_timeout(running):
+    gate = threading.Event()
+    cycle = StandInCycle(gate=gate)
+    service = running(cycle)
+    request(service.layout, "r1", "ann")
+    assert wait_until(cycle.running.is_set)
+    service.request_stop()
+    assert wait_until(lambda: read_status(service.layout)["state"] == "stopped", timeout=5)
+    assert service.result["code"] == EXIT_ABANDONED
+    assert "abandoned" in read_status(service.layout)["message"]
+    assert events_of(service.layout, "training_failed")[0]["actor"] == "ann"
+
+
+def test_a_second_service_for_the_same_folder_is_refused(running, service_config):
+    running(StandInCycle())
+    with pytest.raises(LockBusy):
+        TrainerService(service_config, cycle=StandInCycle()).run()
+
+
+def test_recovery_removes_what_a_killed_writer_left_and_keeps_committed_pairs(layout):
+    layout.model_path("20261123_100000").write_bytes(b"model")
+    layout.metrics_path("20261123_100000").write_text("{}")
+    layout.model_path("20261123_110000").write_bytes(b"half")        # killed before its metrics file
+    (layout.root / ".reserved_20261123_110000").touch()
+    (layout.root / ".model_metrics_20261123_110000.json.abc.partial").write_text("{")
+    (layout.runtime / ".status.json.x.partial").write_text("{")
+    removed = recover(layout)
+    assert len(removed) == 4
+    assert sorted(p.name for p in layout.root.iterdir() if p.is_file()) == [
+        "model_metrics_20261123_100000.json", "trained_model_20261123_100000.pkl"]
+    assert not list(layout.runtime.glob("*.partial"))
