@@ -1,0 +1,165 @@
+"""Who may press the dashboard's control buttons, and who pressed them.
+
+The dashboard binds to 127.0.0.1 by default; there the OS user running it is
+the actor and controls are open. When it is served on another interface (or
+``dashboard.require_login`` is set), control actions need a login, from
+Streamlit secrets (``.streamlit/secrets.toml``):
+
+* OIDC through ``st.login`` when ``[auth]`` holds ``client_id`` (or provider
+  tables with one), as Streamlit documents;
+* otherwise a shared password: ``[auth] password = "..."`` or
+  ``password_sha256 = "<hex>"``; the user also gives a name, which becomes
+  the actor of every action.
+
+Without either, the app stays read-only and :func:`can_control` says why.
+The decisions (:func:`is_loopback`, :func:`login_required`,
+:func:`auth_mode`, :func:`password_matches`, :func:`decide`) are plain
+functions; :func:`current_user`, :func:`can_control` and :func:`login_panel`
+read Streamlit's session, secrets and user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from trainer.config import Config
+from trainer.events import os_user
+
+USER_KEY = "_cla_user"
+
+
+def is_loopback(address: str | None) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1; False for anything else (0.0.0.0, a LAN address, a name)."""
+    if not address:
+        return False
+    host = address.strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def served_address(config: Config) -> str:
+    """The address the server really binds to: Streamlit's server.address, else the configured one."""
+    try:
+        option = st.get_option("server.address")
+    except RuntimeError:
+        option = None
+    return option or config.dashboard.address
+
+
+def login_required(address: str, require_login: bool) -> bool:
+    """Whether control actions need a login on a server bound to ``address``."""
+    return require_login or not is_loopback(address)
+
+
+def _auth_section(secrets: Any) -> Mapping[str, Any]:
+    try:
+        section = secrets.get("auth") if secrets is not None else None
+    except (FileNotFoundError, KeyError, AttributeError, RuntimeError):
+        section = None
+    return section if isinstance(section, Mapping) else {}
+
+
+def auth_mode(secrets: Any) -> str | None:
+    """``oidc`` when an OIDC provider is configured, ``password`` when a password is, else None."""
+    section = _auth_section(secrets)
+    if "client_id" in section or any(isinstance(v, Mapping) and "client_id" in v for v in section.values()):
+        return "oidc"
+    if section.get("password") or section.get("password_sha256"):
+        return "password"
+    return None
+
+
+def password_matches(entered: str, secrets: Any) -> bool:
+    """Compare ``entered`` with the configured password (plain or sha256) in constant time."""
+    section = _auth_section(secrets)
+    expected_hash = str(section.get("password_sha256") or "").strip().lower()
+    if expected_hash:
+        digest = hashlib.sha256(entered.encode("utf-8")).hexdigest()
+        return hmac.compare_digest(digest, expected_hash)
+    expected = section.get("password")
+    if not expected:
+        return False
+    return hmac.compare_digest(entered.encode("utf-8"), str(expected).encode("utf-8"))
+
+
+def decide(*, address: str, require_login: bool, mode: str | None, user: str | None) -> tuple[bool, str]:
+    """Whether controls are allowed, and the sentence shown when they are not (empty when they are)."""
+    if not login_required(address, require_login):
+        return True, ""
+    why = (f"the dashboard is served on {address}, not only on this machine" if not is_loopback(address)
+           else "dashboard.require_login is set")
+    if user:
+        return True, ""
+    if mode is None:
+        return False, (f"Read-only: {why}, and no login is configured. Add [auth] password (or an OIDC "
+                       "provider) to .streamlit/secrets.toml, or serve on 127.0.0.1.")
+    return False, f"Read-only until you log in: {why}. Log in from the sidebar."
+
+
+def _oidc_user() -> str | None:
+    try:
+        user = st.user
+        if not user.is_logged_in:
+            return None
+        return str(user.get("email") or user.get("name") or user.get("sub") or "oidc user")
+    except (AttributeError, KeyError, RuntimeError):
+        return None
+
+
+def logged_in_user() -> str | None:
+    """The name of the user logged in to this session (password or OIDC), or None."""
+    return st.session_state.get(USER_KEY) or _oidc_user()
+
+
+def can_control(config: Config) -> tuple[bool, str]:
+    """(allowed, reason): whether this session may start, stop or retrain, and why not."""
+    return decide(address=served_address(config), require_login=config.dashboard.require_login,
+                  mode=auth_mode(st.secrets), user=logged_in_user())
+
+
+def current_user(config: Config) -> str:
+    """The actor recorded for this session's actions: the logged-in name, else the OS user."""
+    return logged_in_user() or os_user()
+
+
+def login_panel(config: Config) -> None:
+    """Sidebar login (or logout) when this server needs one; nothing on a plain localhost server."""
+    if not login_required(served_address(config), config.dashboard.require_login):
+        return
+    mode = auth_mode(st.secrets)
+    user = logged_in_user()
+    with st.sidebar:
+        if user:
+            st.caption(f"Logged in as **{user}**")
+            if st.button("Log out", key="logout"):
+                st.session_state.pop(USER_KEY, None)
+                if mode == "oidc" and _oidc_user():
+                    st.logout()
+                st.rerun()
+            return
+        if mode == "oidc":
+            if st.button("Log in", key="login_oidc"):
+                st.login()
+            return
+        if mode == "password":
+            with st.form("login", clear_on_submit=True):
+                name = st.text_input("Your name", key="login_name")
+                password = st.text_input("Password", type="password", key="login_password")
+                if st.form_submit_button("Log in"):
+                    if not name.strip():
+                        st.error("Give your name: it is recorded with every action you take.")
+                    elif password_matches(password, st.secrets):
+                        st.session_state[USER_KEY] = name.strip()
+                        st.rerun()
+                    else:
+                        st.error("Wrong password.")

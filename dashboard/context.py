@@ -1,0 +1,78 @@
+"""The process-wide objects every dashboard page shares: configuration, registry, watcher, user.
+
+``cla dashboard`` passes ``--config`` / ``--models-dir`` to the Streamlit
+process as ``CLA_CONFIG`` / ``CLA_MODELS_DIR``; :func:`get_config` loads the
+configuration from them once per distinct pair of values
+(``st.cache_resource``), so tests may change the environment and the next
+call sees the new folder. :func:`get_registry` and :func:`get_watcher` keep
+one :class:`trainer.registry.Registry` and one
+:class:`dashboard.watcher.ModelsWatcher` per models folder for the whole
+process. :func:`current_user` and :func:`can_control` delegate to
+:mod:`dashboard.access`. Tests reset everything with
+``st.cache_resource.clear()`` (which also stops the watchers).
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from dashboard import access
+from dashboard.watcher import ModelsWatcher
+from trainer.config import Config, load_config
+
+
+class RegistryUnavailable(RuntimeError):
+    """The trainer's registry module cannot be imported; the message says what is missing."""
+
+
+@st.cache_resource(show_spinner=False)
+def _config_for(config_file: str, models_dir: str) -> Config:
+    return load_config(config_file or None, models_dir=models_dir or None)
+
+
+def get_config() -> Config:
+    """The configuration named by ``CLA_CONFIG`` / ``CLA_MODELS_DIR``; raises ConfigError when it is bad."""
+    return _config_for(os.environ.get("CLA_CONFIG", ""), os.environ.get("CLA_MODELS_DIR", ""))
+
+
+@st.cache_resource(show_spinner=False)
+def _registry_for(models_dir: str):
+    try:
+        from trainer.registry import Registry
+    except ImportError as exc:
+        raise RegistryUnavailable(f"the model registry (trainer.registry) cannot be loaded: {exc}") from exc
+    return Registry(models_dir)
+
+
+def get_registry():
+    """The shared ``trainer.registry.Registry`` of the configured models folder.
+
+    Raises :class:`RegistryUnavailable` when the registry module cannot be imported.
+    """
+    return _registry_for(str(get_config().models_path))
+
+
+def _stop_watcher(watcher: ModelsWatcher) -> None:
+    watcher.stop()
+
+
+@st.cache_resource(show_spinner=False, on_release=_stop_watcher)
+def _watcher_for(models_dir: str) -> ModelsWatcher:
+    return ModelsWatcher(models_dir)
+
+
+def get_watcher() -> ModelsWatcher:
+    """The one :class:`ModelsWatcher` of the configured models folder in this process."""
+    return _watcher_for(str(get_config().models_path))
+
+
+def current_user() -> str:
+    """Who is acting in this session: the logged-in name, else the OS user running the dashboard."""
+    return access.current_user(get_config())
+
+
+def can_control() -> tuple[bool, str]:
+    """(allowed, reason): whether this session may press Start, Stop, Retrain and the model actions."""
+    return access.can_control(get_config())
