@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import psutil
+
 from trainer.atomic import write_json
 from trainer.config import Config
 from trainer.events import append_event, read_events
@@ -178,13 +180,21 @@ def _signal(pid: int, sig: int) -> None:
         pass
 
 
-def _wait_released(path, timeout: float) -> bool:
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _wait_ended(pid: int, lock_path, timeout: float) -> bool:
+    """Whether, within ``timeout``, the lock is free and the process has exited (a zombie counts as exited)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if who_holds(path) is None:
+        if who_holds(lock_path) is None and _gone(pid):
             return True
         time.sleep(0.05)
-    return who_holds(path) is None
+    return who_holds(lock_path) is None and _gone(pid)
 
 
 def stop(config: Config, actor: str, *, timeout: float | None = None) -> ControlResult:
@@ -207,10 +217,10 @@ def stop(config: Config, actor: str, *, timeout: float | None = None) -> Control
         return ControlResult("not_running", f"the trainer is not running for {layout.root}")
     write_json(stop_request_path(layout), {"actor": actor, "requested_at": datetime.now(timezone.utc).isoformat()})
     _signal(pid, signal.SIGTERM)
-    if _wait_released(layout.service_lock, timeout):
+    if _wait_ended(pid, layout.service_lock, timeout):
         return ControlResult("stopped", f"trainer stopped (pid {pid})", pid=pid)
     _signal(pid, signal.SIGKILL)
-    if not _wait_released(layout.service_lock, 10.0):
+    if not _wait_ended(pid, layout.service_lock, 10.0):
         raise ControlError(f"the trainer (pid {pid}) still holds {layout.service_lock} after SIGKILL")
     stop_request_path(layout).unlink(missing_ok=True)
     message = f"trainer (pid {pid}) killed by {actor}: it did not stop within {timeout:g} s of SIGTERM"
