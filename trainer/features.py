@@ -116,7 +116,7 @@ def infer_features(frame: pd.DataFrame, schema: SchemaConfig) -> FeatureSpec:
                              f"available columns: {', '.join(map(str, frame.columns))}")
         candidates = list(dict.fromkeys(schema.features))
     else:
-        candidates = [c for c in frame.columns if c not in (schema.label, schema.id_column)]
+        candidates = [c for c in frame.columns if c != schema.label]
     time_column = schema.time_column if schema.time_column in frame.columns else ""
 
     kept: list[str] = []
@@ -207,7 +207,7 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
         if spec.time_column:
             stamps = pd.to_datetime(X[spec.time_column], errors="coerce", utc=True)
             out[f"{spec.time_column}_hour"] = stamps.dt.hour.astype("float64").to_numpy()
-            out[f"{spec.time_column}_weekday"] = stamps.dt.weekday.astype("float64").to_numpy()
+            out[f"{spec.time_column}_weekday"] = stamps.dt.day_of_week.astype("float64").to_numpy()
         for column in spec.categorical:
             values = X[column]
             text = values.astype(str).to_numpy(dtype=object)

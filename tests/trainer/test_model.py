@@ -1,0 +1,184 @@
+"""The trainer's promises end to end: honest holdout, validation-only threshold, no leakage, any table."""
+
+from __future__ import annotations
+
+import json
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from frames import feedback_frame, tiny_table
+from trainer.config import Config
+from trainer.model import encode_label, evaluate, fit, split_newest, train_and_evaluate
+from trainer.thresholds import choose_threshold
+
+LEGACY_KEYS = ["precision", "recall", "f1_score", "accuracy", "true_positives", "false_positives",
+               "true_negatives", "false_negatives", "training_samples", "test_samples"]
+POST_TRIAGE = ["analyst_comments", "processed", "confidence"]
+
+
+def _config(**training) -> Config:
+    config = Config()
+    config.training.permutation_repeats = 1
+    config.training.min_test_positives = 5
+    for key, value in training.items():
+        setattr(config.training, key, value)
+    return config
+
+
+@pytest.fixture(scope="module")
+def history():
+    return feedback_frame(2000, seed=0)
+
+
+@pytest.fixture(scope="module")
+def trained(history):
+    return train_and_evaluate(history, _config())
+
+
+def test_newest_feedback_is_held_out(history, trained):
+    test_ids = set(trained.test_frame["alert_id"])
+    train_rows = history[~history["alert_id"].isin(test_ids)]
+    assert len(test_ids) == 400
+    assert trained.test_frame["timestamp"].min() >= train_rows["timestamp"].max()
+    window = trained.metrics["data_window"]
+    assert window["split"] == "time" and window["test_start"] >= window["train_end"]
+    rows = trained.metrics["rows"]
+    assert rows["train"] + rows["validation"] + rows["test"] == len(history)
+
+
+def test_metrics_hold_the_old_keys_and_are_strict_json(trained):
+    metrics = trained.metrics
+    assert all(isinstance(metrics[k], (int, float)) for k in LEGACY_KEYS)
+    json.dumps(metrics, allow_nan=False)
+    assert metrics["useful"] is True and metrics["pr_auc"] > 0.5
+    assert metrics["model"]["selection"] and metrics["model"]["family"] in {
+        c["family"] for c in metrics["model"]["selection"]}
+    counts = metrics["class_counts"]
+    assert counts["test"]["1"] == metrics["true_positives"] + metrics["false_negatives"]
+    assert metrics["feature_importance"][0]["feature"] in {"rule_name", "src_reputation"}
+
+
+def test_post_triage_columns_never_reach_the_model(trained):
+    features = trained.metrics["features"]
+    assert sorted(features["excluded_post_triage"]) == sorted(POST_TRIAGE)
+    used = features["numeric"] + features["categorical"] + features["boolean"] + features["time_derived"]
+    assert not set(POST_TRIAGE) & set(used)
+    assert not set(POST_TRIAGE) & set(trained.model.feature_columns)
+    assert not set(POST_TRIAGE) & {f["feature"] for f in trained.metrics["feature_importance"]}
+    # The model scores alerts that have not been triaged yet: no comment, no confidence.
+    fresh = trained.test_frame.drop(columns=POST_TRIAGE)
+    assert trained.model.predict_proba(fresh).shape == (len(fresh), 2)
+
+
+def test_a_leaking_column_not_declared_post_triage_is_flagged(history):
+    config = _config(preset="custom", model="logistic_regression", imbalance="class_weight",
+                     permutation_repeats=0)
+    config.schema.post_triage = []
+    config.schema.confidence_column = ""
+    result = train_and_evaluate(history.drop(columns=["confidence", "processed"]), config)
+    leaks = [w for w in result.metrics["warnings"] if w["code"] == "suspected_leakage"]
+    assert leaks and "'analyst_comments'" in leaks[0]["message"]
+
+
+def test_threshold_ignores_the_test_labels(history, trained):
+    tampered = history.copy()
+    newest = tampered.index[-400:]
+    tampered.loc[newest, "is_true_positive"] = 1 - tampered.loc[newest, "is_true_positive"]
+    other = train_and_evaluate(tampered, _config())
+    assert other.model.threshold == trained.model.threshold
+    assert other.metrics["recall"] != trained.metrics["recall"]
+
+
+def test_threshold_is_the_one_chosen_on_the_validation_slice(history):
+    # With calibration the final model is the one scored on validation, so the choice can be replayed.
+    config = _config(calibration="sigmoid", preset="custom", model="logistic_regression", permutation_repeats=0)
+    result = train_and_evaluate(history, config)
+    window = history[~history["alert_id"].isin(result.test_frame["alert_id"])]
+    _, validation, _ = split_newest(window, "is_true_positive", "timestamp", 0.2, 42)
+    scores = result.model.predict_proba(validation)[:, 1]
+    replay = choose_threshold(validation["is_true_positive"], scores, "recall", 0.95)
+    assert result.model.threshold == pytest.approx(replay.threshold)
+    assert result.metrics["model"]["calibration"] == "sigmoid"
+
+
+def test_legacy_preset_is_the_old_recipe_at_half(history):
+    model = fit(history, preset="legacy")
+    forest = model.estimator.named_steps["classifier"]
+    assert model.threshold == 0.5
+    assert (forest.n_estimators, forest.max_depth, forest.class_weight) == (100, 10, "balanced")
+
+
+def test_stratified_split_without_a_time_column():
+    frame = feedback_frame(1000, seed=2, with_time=False)
+    result = train_and_evaluate(frame, _config(preset="custom", model="logistic_regression", permutation_repeats=0))
+    assert result.metrics["data_window"]["split"] == "stratified"
+    test_rate = result.test_frame["is_true_positive"].mean()
+    assert test_rate == pytest.approx(frame["is_true_positive"].mean(), abs=0.01)
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    return fit(tiny_table(), label="outcome")
+
+
+def test_fit_works_on_a_tiny_table_without_time_or_id(tiny_model):
+    table = tiny_table()
+    proba = tiny_model.predict_proba(table)
+    assert proba.shape == (300, 2) and np.allclose(proba.sum(axis=1), 1)
+    assert {"sensor", "reputation_copy"}.isdisjoint(tiny_model.feature_columns)
+    assert set(tiny_model.predict(table)) <= {0, 1}
+    metrics = evaluate(tiny_model, table, label="outcome")
+    assert metrics["roc_auc"] > 0.8 and metrics["recall"] >= 0.9
+
+
+def test_unseen_categories_and_extra_columns_are_scored(tiny_model):
+    new = tiny_table(seed=9).head(5).copy()
+    new["rule_name"] = pd.array(["brand_new_rule", None, "port_scan", "x", "y"], dtype="str")
+    new["unrelated"] = "ignored"
+    assert tiny_model.predict_proba(new).shape == (5, 2)
+
+
+def test_missing_feature_columns_are_named(tiny_model):
+    with pytest.raises(ValueError, match="src_reputation"):
+        tiny_model.predict(tiny_table().drop(columns="src_reputation"))
+
+
+def test_model_survives_a_joblib_round_trip(tiny_model, tmp_path):
+    path = tmp_path / "model.pkl"
+    joblib.dump(tiny_model, path)
+    loaded = joblib.load(path)
+    table = tiny_table()
+    assert loaded.threshold == tiny_model.threshold
+    assert np.array_equal(loaded.predict_proba(table), tiny_model.predict_proba(table))
+
+
+@pytest.mark.parametrize("frame, kwargs, error, match", [
+    (pd.DataFrame(), {}, ValueError, "empty"),
+    (tiny_table(), {"label": "verdict"}, ValueError, "label column 'verdict' is not in the frame"),
+    (tiny_table().assign(outcome="fp"), {"label": "outcome"}, ValueError,
+     r"label column 'outcome' has only one class \(0\): need both true and false positives"),
+    (tiny_table().assign(outcome="maybe"), {"label": "outcome"}, ValueError, "not a verdict"),
+    (tiny_table(), {"label": "outcome", "learning_rate": 0.1}, TypeError, "learning_rate"),
+    (tiny_table(), {"label": "outcome", "objective": "accuracy"}, ValueError, "training.objective"),
+])
+def test_bad_input_gets_a_message_naming_the_problem(frame, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        fit(frame, **kwargs)
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([True, False, None], [1, 0, None]),
+    ([1, 0, 1], [1, 0, 1]),
+    (["tp", "FP", "True"], [1, 0, 1]),
+    (["true_positive", "false_positive", ""], None),
+])
+def test_labels_in_common_spellings_are_understood(values, expected):
+    series = pd.Series(values)
+    if expected is None:
+        with pytest.raises(ValueError, match="not a verdict"):
+            encode_label(series, "label")
+    else:
+        assert encode_label(series, "label").tolist() == [pd.NA if v is None else v for v in expected]

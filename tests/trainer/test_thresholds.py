@@ -1,0 +1,55 @@
+"""Threshold selection on the validation slice: each objective picks the threshold a SOC would expect."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trainer.thresholds import choose_threshold, fixed_threshold
+
+# Ten validation alerts, four real: scores sorted so the answers can be read off by hand.
+Y = np.array([0, 0, 0, 1, 0, 0, 1, 0, 1, 1])
+S = np.array([0.05, 0.10, 0.20, 0.30, 0.40, 0.50, 0.60, 0.70, 0.80, 0.90])
+
+
+@pytest.mark.parametrize("objective, target, expected, recall, precision", [
+    ("recall", 1.0, 0.30, 1.0, 4 / 7),      # highest threshold that still catches all four
+    ("recall", 0.75, 0.60, 0.75, 3 / 4),    # three of four caught, fewest alerts flagged
+    ("recall", 0.5, 0.80, 0.5, 1.0),
+    ("precision", 0.75, 0.60, 0.75, 3 / 4),  # lowest threshold with precision >= 0.75
+    ("precision", 1.0, 0.80, 0.5, 1.0),
+    ("f1", None, 0.60, 0.75, 3 / 4),
+])
+def test_objectives_pick_the_expected_threshold(objective, target, expected, recall, precision):
+    choice = choose_threshold(Y, S, objective, target if target is not None else 0.95)
+    assert choice.threshold == pytest.approx(expected)
+    assert choice.reached
+    assert choice.validation_recall == pytest.approx(recall)
+    assert choice.validation_precision == pytest.approx(precision)
+
+
+def test_unreachable_precision_says_so_and_falls_back_to_best_f1():
+    y = np.array([0, 1, 0, 1, 0, 1])
+    s = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    choice = choose_threshold(y, s, "precision", 0.99)
+    assert not choice.reached
+    assert "not reached" in choice.message
+    assert choice.threshold == pytest.approx(choose_threshold(y, s, "f1").threshold)
+
+
+def test_single_class_validation_falls_back_to_half_and_says_why():
+    choice = choose_threshold(np.zeros(5), np.linspace(0, 1, 5), "recall", 0.95)
+    assert choice.threshold == 0.5 and not choice.reached
+    assert "only one class" in choice.message
+
+
+def test_fixed_threshold_reports_its_validation_numbers():
+    choice = fixed_threshold(0.5, Y, S, reason="legacy")
+    assert choice.threshold == 0.5
+    assert choice.validation_recall == pytest.approx(0.75)
+    assert choice.validation_alerts_skipped == pytest.approx(0.5)
+
+
+def test_unknown_objective_is_rejected_by_name():
+    with pytest.raises(ValueError, match="'accuracy'"):
+        choose_threshold(Y, S, "accuracy", 0.9)
