@@ -1,0 +1,107 @@
+"""Class balance page: how rare are true positives, and what does that do to the models?
+
+Lays out, from the registry (:mod:`dashboard.snapshot`) through
+:mod:`dashboard.charts` and :mod:`dashboard.explanations`: the positive rate
+of each training's feedback over time against the severe-imbalance threshold
+(``training.severe_imbalance_share``), the latest model's class counts before
+and after resampling and in its test set, its imbalance ratio, and every
+warning of that model in plain words (computed from the confusion counts for
+a legacy file). All of it sits in one live fragment.
+"""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from dashboard import charts, context
+from dashboard.explanations import findings
+from dashboard.snapshot import full_metrics, problem_notice, snapshot
+from dashboard.tables import warning_codes
+
+config = context.get_config()
+warn_share = config.training.severe_imbalance_share
+
+st.title("Class balance")
+st.caption(f"True positives are usually rare. Below {warn_share:.0%} of the feedback (training.severe_imbalance_share) "
+           "accuracy stops meaning anything: a model that calls every alert benign still scores high.")
+
+
+def ratio_text(ratio: float) -> str:
+    if math.isnan(ratio):
+        return "unknown"
+    return "one class only" if math.isinf(ratio) else f"1 : {ratio:,.1f}"
+
+
+@st.fragment(run_every=config.dashboard.refresh_seconds)
+def live_balance() -> None:
+    """Every section of the page, redrawn from the current snapshot."""
+    current = snapshot()
+    problem_notice(current)
+    latest = current.latest()
+    if latest is None:
+        st.info("No model yet: class counts appear after the first training. Start the trainer or press "
+                "Retrain now on the Overview page.")
+        return
+
+    st.subheader("Positive rate of the feedback at each training")
+    rates = charts.balance_frame(current.models)
+    st.plotly_chart(charts.balance_figure(rates, warn_share), width="stretch", key="balance_rate_chart")
+    known = rates["positive_rate"].dropna()
+    st.caption(f"Share of true positives in each model's test set (the newest feedback at that training); "
+               f"{len(known)} of {len(rates)} models record it"
+               + (f", latest {known.iloc[-1]:.1%}" if len(known) else "") + ".")
+
+    model_id = str(latest["model_id"])
+    st.subheader(f"Class counts of the latest model, {model_id}")
+    try:
+        metrics = full_metrics(model_id)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is shown, never fatal
+        st.error(f"The metrics file of {model_id} cannot be read: {exc}")
+        return
+    counts = charts.class_counts_frame(metrics)
+    st.plotly_chart(charts.class_counts_figure(counts), width="stretch", key="balance_counts_chart")
+    table = counts.pivot(index="set", columns="class", values="count").reindex(counts["set"].unique())
+    st.dataframe(table.map(lambda v: charts.fmt(v, 0)), width="stretch")
+
+    train = charts.imbalance(counts, charts.CLASS_SETS["train"])
+    test = charts.imbalance(counts, charts.CLASS_SETS["test"])
+    measured, basis = (train, "training set") if not math.isnan(train["share"]) else (test, "test set")
+    cols = st.columns(3)
+    cols[0].metric(f"Imbalance ratio ({basis})", ratio_text(measured["ratio"]),
+                   help="Majority-class rows per minority-class row.")
+    cols[1].metric(f"Minority share ({basis})", "unknown" if math.isnan(measured["share"]) else f"{measured['share']:.1%}")
+    cols[2].metric("Warning threshold", f"{warn_share:.0%}", help="training.severe_imbalance_share")
+    if math.isnan(measured["share"]):
+        st.info("This file records no class counts, so the imbalance is unknown.")
+    elif measured["share"] < warn_share:
+        st.warning(f"Severe imbalance: the minority class ({measured['minority']}) is {measured['share']:.1%} of the "
+                   f"{basis}, below the {warn_share:.0%} threshold.")
+    else:
+        st.success(f"The minority class ({measured['minority']}) is {measured['share']:.1%} of the {basis}, "
+                   f"at or above the {warn_share:.0%} threshold.")
+
+    st.subheader("What the warnings mean")
+    explained = findings(metrics, severe_imbalance_share=warn_share,
+                         min_test_positives=config.training.min_test_positives)
+    if not explained:
+        st.success(f"Model {model_id} carries no warning.")
+    for finding in explained:
+        text = f"**{finding['code'].replace('_', ' ')}** ({finding['severity']}): {finding['message']}"
+        if finding["source"] != "stored":
+            text += f" _({finding['source']})_"
+        {"blocking": st.error, "warning": st.warning}.get(finding["severity"], st.info)(text)
+
+    flagged = [row for row in current.models if warning_codes(row) or row.get("legacy")]
+    if flagged:
+        st.subheader("Warnings across all models")
+        tally: dict[str, int] = {}
+        for row in flagged:
+            for code in warning_codes(row) or ["legacy_metrics"]:
+                tally[code] = tally.get(code, 0) + 1
+        st.dataframe([{"warning": code.replace("_", " "), "models": n} for code, n in sorted(tally.items())],
+                     hide_index=True, width="content")
+
+
+live_balance()

@@ -1,0 +1,87 @@
+"""Trends page: is the model learning? Scores of every model over time.
+
+Lays out what :mod:`dashboard.charts` builds from the registry
+(:mod:`dashboard.snapshot`): precision, recall, F1 and PR-AUC per training
+(ROC-AUC and accuracy on demand), PR-AUC against its random-ranker baseline
+(the positive rate), champion changes, and the training-set size. The range
+and smoothing controls sit outside the live fragment; the fragment redraws
+from the cached snapshot and re-reads the registry only when the watcher saw
+a change.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, context
+from dashboard.snapshot import problem_notice, snapshot
+
+config = context.get_config()
+
+st.title("Trends")
+st.caption("Scores of each model on its own test set (the newest feedback at that training). "
+           "A PR-AUC on the dotted line is no better than ranking alerts at random.")
+
+labels = {label: key for key, label in charts.METRIC_LABELS.items()}
+left, middle, right = st.columns([2, 2, 2])
+with left:
+    shown = st.multiselect("Scores", list(labels), key="trends_metrics",
+                           default=[charts.METRIC_LABELS[k] for k in charts.DEFAULT_TREND_METRICS],
+                           help="ROC-AUC and accuracy on demand. Accuracy alone misleads when true positives are rare.")
+with middle:
+    range_kind = st.radio("Range", ["All models", "Last N models", "Date range"], horizontal=True, key="trends_range")
+    bounds = charts.trend_frame(snapshot().models)["created_at"]
+    last_n = start = end = None
+    if range_kind == "Last N models":
+        last_n = int(st.number_input("N", min_value=1, value=50, step=10, key="trends_last_n"))
+    elif range_kind == "Date range" and len(bounds):
+        picked = st.date_input("Trained between (UTC)", value=(bounds.min().date(), bounds.max().date()),
+                               key="trends_dates")
+        if isinstance(picked, (tuple, list)) and len(picked) == 2:
+            start, end = picked
+with right:
+    smoothing = st.toggle("Smooth", key="trends_smooth", help="Rolling statistic over the last few models.")
+    if smoothing:
+        how = st.selectbox("Statistic", ["median", "mean"], key="trends_how")
+        window = st.slider("Window (models)", min_value=2, max_value=30, value=5, key="trends_window")
+
+
+@st.fragment(run_every=config.dashboard.refresh_seconds)
+def live_trends() -> None:
+    """The chart and its data, redrawn from the current snapshot."""
+    current = snapshot()
+    frame = charts.trend_frame(current.models)
+    problem_notice(current)
+    if frame.empty:
+        st.info("No model yet: nothing to draw. Start the trainer or press Retrain now on the Overview page.")
+        return
+    if not shown:
+        st.info("Pick at least one score to draw.")
+        return
+    selected = charts.select_range(frame, last_n=last_n, start=start, end=end)
+    if selected.empty:
+        st.info("No model was trained in the selected range.")
+        return
+    metrics = [labels[label] for label in shown]
+    drawn = charts.smooth(selected, [*metrics, "positive_rate"], window=window, how=how) if smoothing else selected
+    promotions = charts.promotion_frame(current.models, current.events)
+    figure = charts.trends_figure(drawn, metrics, promotions)
+    figure.update_layout(uirevision="trends")
+    st.plotly_chart(figure, width="stretch", key="trends_chart")
+
+    legacy = int(selected["legacy"].sum())
+    first, last = selected["created_at"].iloc[0], selected["created_at"].iloc[-1]
+    st.caption(f"{len(selected)} of {len(frame)} models, trained {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
+               + (f"; smoothed: rolling {how} over {window} models" if smoothing else "")
+               + (f"; {legacy} legacy model(s) with no PR-AUC (legacy)" if legacy else "") + ".")
+    newest = selected.iloc[-1]
+    st.markdown(f"**Latest model {newest['model_id']}**"
+                + (" (legacy: no PR-AUC (legacy))" if newest["legacy"] else "") + ": "
+                + ", ".join(f"{charts.METRIC_LABELS[m]} {charts.fmt(newest[m])}" for m in charts.METRIC_LABELS)
+                + f", positive rate {charts.fmt(newest['positive_rate'])}, "
+                + f"training rows {charts.fmt(newest['training_samples'], 0)}.")
+    with st.expander("Data behind the chart"):
+        st.dataframe(drawn, hide_index=True, width="stretch")
+
+
+live_trends()

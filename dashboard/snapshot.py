@@ -1,0 +1,106 @@
+"""What the Trends, Class balance, Model detail and Models pages read from the registry, once per change.
+
+:func:`snapshot` asks ``context.get_registry()`` for the model summaries, the
+registry's problems and the event log only when the process-wide watcher
+(``context.get_watcher()``) reports a new generation, and keeps the result in
+the session, so a ``run_every`` fragment that wakes every couple of seconds
+re-reads nothing while the models folder is quiet. :func:`full_metrics` keeps
+the full metrics dicts of the few models a page looks at, keyed by model id
+(a pair never changes once written).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from dashboard import context
+from dashboard.tables import is_model, records
+
+SNAPSHOT_KEY = "_models_snapshot"
+METRICS_KEY = "_full_metrics"
+METRICS_KEPT = 32
+
+
+@dataclass
+class Snapshot:
+    """The registry at one watcher generation: every summary as a dict, problems, events, champion id."""
+
+    generation: object
+    rows: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    champion_id: str | None = None
+
+    @property
+    def models(self) -> list[dict]:
+        """Readable models only, oldest first."""
+        return [row for row in self.rows if is_model(row)]
+
+    @property
+    def broken(self) -> list[dict]:
+        """Incomplete and unreadable files."""
+        return [row for row in self.rows if not is_model(row)]
+
+    def latest(self) -> dict | None:
+        models = self.models
+        return max(models, key=lambda r: str(r.get("model_id"))) if models else None
+
+
+def watcher_generation() -> object:
+    """The watcher's count of pair, champion and event-log changes, with the models folder.
+
+    Status heartbeats and log lines do not count: they change nothing these
+    pages show. When the watcher is not running, every call is a new
+    generation, so the pages re-read rather than show a stale folder.
+    """
+    watcher = context.get_watcher()
+    count = watcher.generation_of("pairs", "champion", "events") if watcher.alive else time.monotonic()
+    return (str(context.get_config().models_path), count)
+
+
+def snapshot() -> Snapshot:
+    """The current :class:`Snapshot`, re-read from the registry only after the watcher saw a change.
+
+    A registry that cannot be read gives an empty snapshot whose ``problems``
+    say why; it is not kept, so the next call tries again.
+    """
+    generation = watcher_generation()
+    cached = st.session_state.get(SNAPSHOT_KEY)
+    if isinstance(cached, Snapshot) and cached.generation == generation:
+        return cached
+    try:
+        registry = context.get_registry()
+        rows = sorted(records(registry.list_models()), key=lambda r: str(r.get("model_id")))
+        champion = registry.champion()
+        current = Snapshot(generation=generation, rows=rows, problems=list(registry.problems()),
+                           events=list(registry.events()),
+                           champion_id=str(champion["model_id"]) if champion and champion.get("model_id") else None)
+    except Exception as exc:  # noqa: BLE001 - a folder that cannot be read is shown as a problem, never fatal
+        return Snapshot(generation=None, problems=[f"the models folder {generation[0]} cannot be read: {exc}"])
+    st.session_state[SNAPSHOT_KEY] = current
+    return current
+
+
+def full_metrics(model_id: str) -> dict:
+    """The full metrics dict of one model (``Registry.get``), kept for the session.
+
+    Raises whatever ``Registry.get`` raises for an unknown or unreadable model.
+    """
+    kept: dict[str, dict] = st.session_state.setdefault(METRICS_KEY, {})
+    key = f"{context.get_config().models_path}:{model_id}"
+    if key not in kept:
+        if len(kept) >= METRICS_KEPT:
+            kept.pop(next(iter(kept)))
+        kept[key] = context.get_registry().get(model_id)
+    return kept[key]
+
+
+def problem_notice(current: Snapshot) -> None:
+    """One warning line when files in the models folder cannot be used (details on the Models page)."""
+    details = [f"{row.get('model_id')} is {row.get('status')}" for row in current.broken] + current.problems
+    if details:
+        more = f" and {len(details) - 1} more" if len(details) > 1 else ""
+        st.warning(f"Problem in the models folder: {details[0]}{more}. Every problem is listed on the Models page.")
