@@ -46,7 +46,8 @@ def _show(value: Any) -> str:
     return text if len(text) <= _SHOWN_VALUE else text[:_SHOWN_VALUE] + "…"
 
 
-def _standard_positive(value: Any) -> bool:
+def is_standard_positive(value: Any) -> bool:
+    """Whether ``value`` is one of the usual spellings of 'true positive' (True, 1, "tp", ...)."""
     return value is True or (isinstance(value, (int, float)) and not isinstance(value, bool) and value == 1) \
         or (isinstance(value, str) and value.strip().lower() in POSITIVE_TOKENS)
 
@@ -61,7 +62,7 @@ def map_labels(values: pd.Series, positive_value: Any = True) -> tuple[pd.Series
     as_text = values.astype("str").str.strip().str.lower()
     unlabelled = values.isna() | (as_text == "")
     labels = pd.Series(np.nan, index=values.index)
-    if _standard_positive(positive_value):
+    if is_standard_positive(positive_value):
         labels[as_text.isin(POSITIVE_TOKENS)] = 1.0
         labels[as_text.isin(NEGATIVE_TOKENS)] = 0.0
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
