@@ -26,7 +26,7 @@ from trainer.locking import who_holds
 STATES = ("starting", "idle", "training", "stopping", "stopped", "crashed")
 #: states in which a live service process must hold the service lock
 LIVE_STATES = ("starting", "idle", "training", "stopping")
-STAGES = ("idle", "loading data", "filtering", "training", "evaluating", "writing", "promoting")
+STAGES = ("idle", "loading data", "filtering", "training", "evaluating", "promoting", "writing")
 
 log = logging.getLogger(__name__)
 
