@@ -1,0 +1,113 @@
+"""``cla feedback import FILE`` and ``cla feedback stats``: verdicts into and facts about the embedded store.
+
+``import`` validates each row (:mod:`trainer.feedback_import`), reports every
+rejected row with its line number, commits the accepted rows in one
+transaction and exits 1 when anything was rejected. ``stats`` summarises the
+store (:func:`trainer.store.stats`). Both need ``source.kind = "sqlite"``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from trainer.cli import CLIError
+
+SHOWN_REJECTIONS = 20
+
+
+def register(sub, common) -> None:
+    group = sub.add_parser("feedback", parents=[common], help="import verdicts, inspect the feedback store",
+                           description="Work with the embedded feedback store.")
+    commands = group.add_subparsers(dest="feedback_command", metavar="COMMAND", required=True)
+
+    imp = commands.add_parser("import", parents=[common], help="append verdicts from a CSV or Parquet file",
+                              description="Validate each row of FILE and append the valid ones to the embedded "
+                                          "store in one transaction. Rejected rows are listed with their line "
+                                          "numbers; the exit code is 1 when any row was rejected.")
+    imp.add_argument("file", metavar="FILE", help="CSV or Parquet file with the store's column names "
+                                                   "(alert_id, is_true_positive, timestamp required)")
+    imp.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    imp.add_argument("--rejected-out", metavar="CSV", help="also write the rejected rows' line numbers and reasons here")
+    imp.set_defaults(handler=handle_import)
+
+    stats = commands.add_parser("stats", parents=[common], help="rows, labels and freshness of the store",
+                                description="Summarise the embedded feedback store.")
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.set_defaults(handler=handle_stats)
+
+
+def _store(config):
+    if config.source.kind != "sqlite":
+        raise CLIError(f"this command works on the embedded SQLite store, but source.kind is "
+                       f"{config.source.kind!r}; use a config with source.kind = \"sqlite\"", 2)
+    return config.source_path, config.source.table
+
+
+def handle_import(args, config) -> int:
+    import pandas as pd
+
+    from trainer import store
+    from trainer.atomic import WriteError, write_with
+    from trainer.feedback_import import import_file
+    from trainer.sources import SourceError
+
+    path, table = _store(config)
+    try:
+        result = import_file(args.file, path, table, dry_run=args.dry_run)
+    except SourceError as exc:
+        raise CLIError(f"cannot import: {exc}; nothing was imported") from None
+    except ValueError as exc:
+        raise CLIError(f"cannot import {args.file}: {exc}; nothing was imported") from None
+    except store.StoreError as exc:
+        raise CLIError(f"cannot write to {path}: {exc}; nothing was imported") from None
+
+    for item in result.rejected[:SHOWN_REJECTIONS]:
+        print(f"{args.file}:{item.line}: rejected{f' ({item.alert_id})' if item.alert_id else ''}: {item.reason}",
+              file=sys.stderr)
+    if len(result.rejected) > SHOWN_REJECTIONS:
+        print(f"... and {len(result.rejected) - SHOWN_REJECTIONS} more rejected rows"
+              + ("" if args.rejected_out else " (use --rejected-out FILE to list them all)"), file=sys.stderr)
+    if args.rejected_out and result.rejected:
+        rows = pd.DataFrame([vars(r) for r in result.rejected])
+        try:
+            write_with(args.rejected_out, lambda tmp: rows.to_csv(tmp, index=False))
+        except WriteError as exc:
+            raise CLIError(str(exc)) from None
+
+    accepted = len(result.accepted)
+    if args.dry_run:
+        print(f"dry run: {accepted} of {result.rows} rows would be imported, {len(result.rejected)} rejected; "
+              "nothing written")
+    elif result.rows == 0:
+        print(f"{args.file} holds no rows; nothing imported")
+    else:
+        print(f"imported {accepted} of {result.rows} rows into {path} (table {table!r})"
+              + (f"; {len(result.rejected)} rejected" if result.rejected else ""))
+    if result.rejected:
+        print(f"cla: {len(result.rejected)} row(s) rejected; fix them and import those rows again", file=sys.stderr)
+        return 1
+    return 0
+
+
+def handle_stats(args, config) -> int:
+    from trainer import store
+
+    path, table = _store(config)
+    if not path.is_file():
+        raise CLIError(f"the feedback store {path} does not exist: run `cla demo seed` or `cla feedback import FILE`")
+    try:
+        stats = store.stats(path, table)
+    except store.StoreError as exc:
+        raise CLIError(str(exc)) from None
+    if args.json:
+        print(json.dumps(stats, indent=2))
+        return 0
+    rate = f"{stats['positive_rate']:.1%}" if stats["positive_rate"] is not None else "n/a"
+    print(f"store:      {stats['path']} (table {stats['table']!r})")
+    print(f"rows:       {stats['rows']}")
+    print(f"labelled:   {stats['labelled']} ({stats['rows'] - stats['labelled']} awaiting a verdict)")
+    print(f"positives:  {stats['positives']} ({rate} of labelled)")
+    print(f"alerts:     {stats['oldest'] or '-'} .. {stats['newest'] or '-'}")
+    print(f"last added: {stats['last_inserted_at'] or '-'}")
+    return 0
