@@ -1,0 +1,147 @@
+"""The learning-mode banner, derived from facts only (plain Python, no Streamlit).
+
+:func:`derive_banner` takes the trainer status (``trainer.control.status``),
+the champion's summary and the newest model summaries
+(``Registry.list_models()`` as dicts, see :func:`dashboard.tables.records`)
+and returns a :class:`Banner`: ACTIVE only when the service runs, its last
+run succeeded and the champion is useful; DEGRADED (with the reason) when it
+runs but the newest models are not useful or the last run failed; STOPPED;
+CRASHED (with the last error); NO MODEL YET (with what to do). The Overview
+page only shows what this returns.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from dashboard.tables import is_model, warning_codes
+
+ACTIVE, DEGRADED, STOPPED, CRASHED, NO_MODEL = "ACTIVE", "DEGRADED", "STOPPED", "CRASHED", "NO MODEL YET"
+RUNNING_STATES = ("starting", "idle", "training", "stopping")
+
+#: why a model is not useful, in words that finish "the last N models ..." / "the last model ..."
+BLOCKING_REASONS = {
+    "predicts_one_class": ("predict one class", "predicts one class"),
+    "majority_accuracy": ("only reproduce the majority class (accuracy without any F1)",
+                          "only reproduces the majority class (accuracy without any F1)"),
+    "single_class": ("were trained on one class only", "was trained on one class only"),
+    "no_positive_labels": ("had no true-positive labels to learn from", "had no true-positive labels to learn from"),
+}
+UNKNOWN_BLOCK = ("are blocked by their warnings", "is blocked by its warnings")
+
+
+@dataclass(frozen=True)
+class Banner:
+    """What the Overview shows at the top: the state, one line of headline and the reason in full.
+
+    ``level`` is the Streamlit box to draw it in: success, warning, error or info.
+    """
+
+    state: str
+    headline: str
+    reason: str
+    level: str
+
+
+def _useless_streak(latest: list[dict]) -> list[dict]:
+    """The newest models that are not useful, newest first, up to the first useful one."""
+    streak = []
+    for record in latest:
+        if record.get("useful") is True:
+            break
+        if record.get("useful") is False:
+            streak.append(record)
+        else:
+            break
+    return streak
+
+
+def _streak_reason(streak: list[dict]) -> str:
+    counts = Counter(code for record in streak for code in warning_codes(record) if code in BLOCKING_REASONS)
+    plural, singular = BLOCKING_REASONS[counts.most_common(1)[0][0]] if counts else UNKNOWN_BLOCK
+    if len(streak) == 1:
+        return f"the last model {singular}"
+    return f"the last {len(streak)} models {plural}"
+
+
+def _champion_line(champion: dict | None) -> str:
+    if not champion:
+        return "no champion"
+    parts = [f"champion {champion.get('model_id')}"]
+    for key, label in (("pr_auc", "PR-AUC"), ("f1_score", "F1"), ("recall", "recall")):
+        value = champion.get(key)
+        if isinstance(value, (int, float)):
+            parts.append(f"{label} {value:.2f}")
+    return ", ".join(parts)
+
+
+def _last_error(status: dict) -> str:
+    error = status.get("last_error")
+    if isinstance(error, dict) and error.get("message"):
+        return str(error["message"])
+    return ""
+
+
+def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: Iterable[dict], *,
+                  store_empty: bool | None = None) -> Banner:
+    """The banner for this status, champion summary and model summaries (any order).
+
+    ``store_empty`` (True when the feedback store holds no labelled row, None
+    when unknown) only changes what NO MODEL YET tells the user to do.
+    """
+    status = status or {}
+    state = status.get("state") or "unknown"
+    running = state in RUNNING_STATES
+    latest = sorted((m for m in models if is_model(m)), key=lambda m: str(m.get("model_id")), reverse=True)
+
+    if state == "crashed":
+        error = _last_error(status)
+        reason = str(status.get("message") or "the trainer process is gone")
+        if error:
+            reason += f". Last error: {error}"
+        return Banner(CRASHED, "The trainer crashed", reason + ". Press Start to run it again.", "error")
+
+    if not latest and not champion:
+        if store_empty:
+            todo = "the feedback store is empty: run `cla demo seed` (or point source.* at your feedback), then press Start"
+        elif not running:
+            todo = "press Start, then Retrain now"
+        elif state == "training":
+            todo = f"the first training is running ({status.get('stage') or 'working'})"
+        else:
+            todo = "press Retrain now, or wait for the next scheduled check"
+        return Banner(NO_MODEL, "No model yet", f"No model has been trained in this folder: {todo}.", "info")
+
+    if not running:
+        detail = str(status.get("message") or "the trainer is not running")
+        return Banner(STOPPED, "Learning stopped",
+                      f"{detail}. Nothing is learning from new feedback; {_champion_line(champion)}. "
+                      "Press Start to resume.", "warning")
+
+    streak = _useless_streak(latest)
+    if streak:
+        serving = (f"; {_champion_line(champion)} still serves" if champion and champion.get("useful")
+                   else "; no useful champion")
+        return Banner(DEGRADED, "Learning degraded", f"{_streak_reason(streak)}{serving}.", "warning")
+
+    last = status.get("last_result") if isinstance(status.get("last_result"), dict) else None
+    if last and last.get("outcome") not in ("finished", "busy"):
+        message = last.get("message") or _last_error(status) or "no message"
+        return Banner(DEGRADED, "Learning degraded",
+                      f"the last training {last.get('outcome') or 'did not finish'}: {message}.", "warning")
+
+    if not champion:
+        return Banner(DEGRADED, "Learning degraded", "no model has been promoted to champion yet.", "warning")
+    if champion.get("useful") is not True:
+        why = ("its metrics file is from the old CLA and has no PR-AUC, so its usefulness is unknown"
+               if champion.get("legacy") else "it is not useful: " + (", ".join(warning_codes(champion)) or "unknown"))
+        return Banner(DEGRADED, "Learning degraded", f"the champion {champion.get('model_id')}: {why}.", "warning")
+
+    if status.get("stale"):
+        return Banner(DEGRADED, "Learning degraded", f"{status.get('message')}.", "warning")
+
+    doing = f"training now ({status.get('stage')})" if state == "training" else "waiting for new feedback"
+    return Banner(ACTIVE, "Learning mode active", f"The trainer runs and is {doing}; {_champion_line(champion)}.",
+                  "success")
