@@ -1,4 +1,4 @@
-"""The learning-mode banner, derived from facts only (plain Python, no Streamlit).
+"""The Overview's facts: the learning-mode banner and the tiles' texts (plain Python, no Streamlit).
 
 :func:`derive_banner` takes the trainer status (``trainer.control.status``),
 the champion's summary and the newest model summaries
@@ -6,14 +6,16 @@ the champion's summary and the newest model summaries
 and returns a :class:`Banner`: ACTIVE only when the service runs, its last
 run succeeded and the champion is useful; DEGRADED (with the reason) when it
 runs but the newest models are not useful or the last run failed; STOPPED;
-CRASHED (with the last error); NO MODEL YET (with what to do). The Overview
-page only shows what this returns.
+CRASHED (with the last error); NO MODEL YET (with what to do).
+:func:`ago` and :func:`absolute` word the times on the tiles. The Overview
+page only shows what these return.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from dashboard.tables import is_model, warning_codes
@@ -30,6 +32,26 @@ BLOCKING_REASONS = {
     "no_positive_labels": ("had no true-positive labels to learn from", "had no true-positive labels to learn from"),
 }
 UNKNOWN_BLOCK = ("are blocked by their warnings", "is blocked by its warnings")
+
+
+def ago(when: datetime | None, now: datetime | None = None) -> str:
+    """``"3 min ago"`` / ``"in 40 s"`` / ``"unknown"``: a time relative to ``now`` (default: the clock)."""
+    if when is None:
+        return "unknown"
+    seconds = ((now or datetime.now(timezone.utc)) - when).total_seconds()
+    future, seconds = seconds < 0, abs(seconds)
+    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "min")):
+        if seconds >= size:
+            text = f"{seconds / size:.0f} {unit}"
+            break
+    else:
+        text = f"{seconds:.0f} s"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def absolute(when: datetime | None) -> str:
+    """``"2026-11-23 12:00:00 UTC"`` or ``"unknown"``."""
+    return "unknown" if when is None else when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,42 @@
+"""The dashboard's entry point: page config, configuration check, login, navigation.
+
+``cla dashboard`` runs this file with ``streamlit run``. It routes to one
+script per page under ``dashboard/pages/`` with a stable URL path (the
+Overview is the default), shows in the sidebar which models folder is on
+display and who is acting, and offers a login when this server needs one
+(:mod:`dashboard.access`). A configuration that cannot be loaded stops here
+with its message: no page runs on a half-read configuration.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import access, context
+from trainer.config import ConfigError
+
+st.set_page_config(page_title="CLA · alert triage learning", page_icon="🛡️", layout="wide")
+
+try:
+    config = context.get_config()
+except ConfigError as exc:
+    st.error(f"The configuration cannot be loaded: {exc}. Fix the file or pass another with "
+             "`cla dashboard --config FILE`.")
+    st.stop()
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon="🏠", url_path="overview", default=True),
+    st.Page("pages/trends.py", title="Trends", icon="📈", url_path="trends"),
+    st.Page("pages/balance.py", title="Class balance", icon="⚖️", url_path="balance"),
+    st.Page("pages/model_detail.py", title="Model detail", icon="🔬", url_path="model"),
+    st.Page("pages/models.py", title="Models", icon="🗂️", url_path="models"),
+    st.Page("pages/activity.py", title="Activity", icon="📜", url_path="activity"),
+]
+
+navigation = st.navigation(PAGES)
+with st.sidebar:
+    st.caption(f"Models folder: `{config.models_path}`")
+    allowed, reason = context.can_control()
+    st.caption(f"Acting as **{context.current_user()}**" + ("" if allowed else " · read-only"))
+access.login_panel(config)
+navigation.run()

@@ -1,0 +1,198 @@
+"""Overview page: is the model learning, is it useful, and the buttons to run it.
+
+One ``run_every`` fragment redraws the learning-mode banner
+(:func:`dashboard.state.derive_banner`), the tiles, the controls
+(:mod:`dashboard.controls`) and the warnings panel from three reads: the
+trainer status (:func:`trainer.control.status`, a small file and two lock
+probes), the registry snapshot (:func:`dashboard.snapshot.snapshot`,
+re-read only when the watcher saw a pair, champion or event change) and the
+feedback counts (:func:`feedback_counts`, cached for a few seconds so a remote
+source is not queried on every refresh). Whatever cannot be read is shown as
+"unknown" with the reason; nothing is filled in.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import context, controls
+from dashboard.charts import model_time
+from dashboard.snapshot import Snapshot, full_metrics, snapshot
+from dashboard.state import absolute, ago, derive_banner
+from dashboard.tables import warning_codes
+from trainer import control, store
+from trainer.status import parse_iso
+from trainer.sources import open_source
+
+FEEDBACK_TTL_SECONDS = 10
+SEVERITY_ICONS = {"blocking": "⛔", "warning": "⚠️", "info": "ℹ️"}
+BANNER_BOXES = {"success": st.success, "warning": st.warning, "error": st.error, "info": st.info}
+
+config = context.get_config()
+
+
+@st.cache_data(ttl=FEEDBACK_TTL_SECONDS, show_spinner=False)
+def feedback_counts(source_key: str, since_iso: str | None) -> dict[str, Any]:
+    """Labelled rows, positives and rows new since ``since_iso`` of the configured source.
+
+    ``source_key`` (the source options as JSON) keys the cache; failures are
+    returned as ``{"error": ...}`` and cached too, so a broken source is not
+    asked again on every refresh.
+    """
+    settings = context.get_config()
+    try:
+        source = open_source(settings)
+        labelled = source.count_labelled()
+        new = source.count_labelled(parse_iso(since_iso)) if since_iso else labelled
+        positives, positives_note = None, f"the {settings.source.kind} source has no cheap count of positives"
+        if settings.source.kind == "sqlite":
+            positives = (store.stats(settings.source_path, settings.source.table)["positives"]
+                         if settings.source_path.is_file() else 0)
+            positives_note = "true positives in the whole store"
+        return {"labelled": labelled, "new": new, "positives": positives, "positives_note": positives_note,
+                "source": source.describe(), "error": None}
+    except Exception as exc:  # noqa: BLE001 - any source failure is shown as "unknown" with its message
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def read_status() -> dict[str, Any]:
+    """The trainer status, or an ``unknown`` status whose message says why it cannot be read."""
+    try:
+        return control.status(config)
+    except Exception as exc:  # noqa: BLE001 - an unreadable runtime folder must not break the page
+        return {"state": "unknown", "stage": None, "running": False,
+                "message": f"the trainer status cannot be read: {exc}"}
+
+
+def latest_time(models: list[dict]) -> datetime | None:
+    if not models:
+        return None
+    stamp = model_time(models[-1])
+    return None if pd.isna(stamp) else stamp.to_pydatetime()
+
+
+def fmt(value: Any, digits: int = 2) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "unknown"
+
+
+def tile(label: str, value: str, caption: str, *, help: str | None = None) -> None:
+    with st.container(border=True):
+        st.metric(label, value, help=help)
+        st.caption(caption)
+
+
+def draw_tiles(status: dict, current: Snapshot, champion: dict | None, feedback: dict) -> None:
+    models = current.models
+    last = latest_time(models)
+    row_one = st.columns(3)
+    row_two = st.columns(3)
+    with row_one[0]:
+        broken = len(current.broken)
+        tile("Models trained", str(len(models)),
+             f"{broken} file(s) unreadable or incomplete" if broken else "readable model pairs in the folder")
+    with row_one[1]:
+        tile("Last training", ago(last), absolute(last))
+    with row_one[2]:
+        state = str(status.get("state") or "unknown")
+        stage = status.get("stage")
+        value = f"{state} · {stage}" if state == "training" and stage else state
+        pid = status.get("service_pid") or status.get("pid")
+        tile("Trainer", value, (f"pid {pid} · " if status.get("running") and pid else "")
+             + str(status.get("message") or ""))
+    with row_two[0]:
+        next_check = parse_iso(status.get("next_check")) if status.get("running") else None
+        if next_check:
+            tile("Next scheduled check", ago(next_check), absolute(next_check))
+        elif status.get("state") == "training":
+            tile("Next scheduled check", "none", "a training is running")
+        elif not status.get("running"):
+            tile("Next scheduled check", "none", "the trainer is not running")
+        else:
+            tile("Next scheduled check", "none", "not scheduled yet")
+    with row_two[1]:
+        if champion:
+            value = f"PR-AUC {fmt(champion.get('pr_auc'))}" if champion.get("pr_auc") is not None \
+                else "PR-AUC unknown"
+            legacy = " · legacy file: no PR-AUC recorded" if champion.get("legacy") else ""
+            tile("Champion", value,
+                 f"F1 {fmt(champion.get('f1_score'))} · recall {fmt(champion.get('recall'))} "
+                 f"at threshold {fmt(champion.get('threshold'))} · {champion.get('model_id')}{legacy}")
+        else:
+            tile("Champion", "none", "no model has been promoted")
+    with row_two[2]:
+        if feedback.get("error"):
+            tile("Feedback available", "unknown", f"the feedback source cannot be read: {feedback['error']}")
+        else:
+            positives = feedback["positives"]
+            tile("Feedback available", f"{feedback['labelled']:,} labelled",
+                 f"{'unknown' if positives is None else f'{positives:,}'} positives · "
+                 f"{feedback['new']:,} new since the last training",
+                 help=f"{feedback['source']}; positives: {feedback['positives_note']}")
+
+
+def model_warnings(record: dict | None, role: str) -> list[tuple[str, str]]:
+    """(severity, sentence) for one model's stored warnings; codes only when its file cannot be re-read."""
+    if not record:
+        return []
+    model_id = record.get("model_id")
+    if record.get("legacy"):
+        return [("info", f"{role} {model_id}: old CLA metrics file, no PR-AUC recorded; judged on F1 and recall only")]
+    try:
+        stored = full_metrics(str(model_id)).get("warnings") or []
+    except Exception as exc:  # noqa: BLE001 - fall back to the summary's codes, and say the file failed
+        return [("warning", f"{role} {model_id}: its metrics file cannot be re-read ({exc}); warning codes: "
+                            f"{', '.join(warning_codes(record)) or 'none'}")]
+    out = []
+    for item in stored:
+        if isinstance(item, dict):
+            out.append((str(item.get("severity") or "warning"),
+                        f"{role} {model_id}: {item.get('message') or item.get('code')}"))
+        else:
+            out.append(("warning", f"{role} {model_id}: {item}"))
+    return out
+
+
+def draw_warnings(status: dict, current: Snapshot, champion: dict | None, feedback: dict) -> None:
+    latest = current.latest()
+    items = model_warnings(champion, "champion")
+    if latest and (not champion or latest.get("model_id") != champion.get("model_id")):
+        items += model_warnings(latest, "latest model")
+    items += [("warning", f"{row.get('model_id')}: {row.get('status')} — "
+                          f"{row.get('error') or row.get('problem') or 'cannot be read'}") for row in current.broken]
+    items += [("warning", str(problem)) for problem in current.problems]
+    if status.get("stale"):
+        items.append(("warning", str(status.get("message"))))
+    if feedback.get("error"):
+        items.append(("warning", f"feedback source: {feedback['error']}"))
+    with st.expander(f"Warnings ({len(items)})", expanded=bool(items)):
+        if not items:
+            st.caption("No warning on the champion, the latest model, the folder or the feedback source.")
+        for severity, sentence in items:
+            st.markdown(f"{SEVERITY_ICONS.get(severity, '⚠️')} **{severity}** · {sentence}")
+
+
+@st.fragment(run_every=config.dashboard.refresh_seconds)
+def live_overview() -> None:
+    """Banner, tiles, controls and warnings, from the current status, snapshot and feedback counts."""
+    status = read_status()
+    current = snapshot()
+    champion = next((row for row in current.models if str(row.get("model_id")) == current.champion_id), None)
+    last = latest_time(current.models)
+    feedback = feedback_counts(json.dumps(asdict(config.source), sort_keys=True, default=str),
+                               last.isoformat() if last else None)
+    store_empty = None if feedback.get("error") else feedback["labelled"] == 0
+    banner = derive_banner(status, champion, current.models, store_empty=store_empty)
+    BANNER_BOXES[banner.level](f"**LEARNING MODE: {banner.state}** — {banner.reason}")
+    draw_tiles(status, current, champion, feedback)
+    controls.render(status)
+    draw_warnings(status, current, champion, feedback)
+
+
+st.title("Overview")
+live_overview()
