@@ -121,6 +121,18 @@ def recover(layout: ModelsLayout) -> list[str]:
     return removed
 
 
+def warm_imports() -> None:
+    """Import the training stack ahead of the first request, so its latency is training, not imports."""
+    import importlib
+
+    for name in ("trainer.cycle", "trainer.sources", "trainer.quality", "trainer.model", "trainer.pairs",
+                 "trainer.registry", "trainer.promotion", "trainer.retention"):
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - a broken module shows up, with its traceback, in the cycle
+            log.warning("could not pre-import %s: %s", name, exc)
+
+
 class Abandoned(Exception):
     """The stop timeout ran out while a training was in progress."""
 
@@ -199,6 +211,7 @@ class TrainerService:
             self.status.update(state="starting", message="starting", started_at=iso(now_utc()))
             self._event("service_started", actor=self.actor, message=f"trainer service started (pid {os.getpid()})")
             self.status.start_heartbeat(self.config.service.heartbeat_seconds)
+            threading.Thread(target=warm_imports, name="warm-imports", daemon=True).start()
             observer = self._watch_requests()
             try:
                 self._loop(poll=observer is None)

@@ -195,6 +195,31 @@ def test_an_unwritable_models_folder_fails_the_cycle_and_the_service_recovers_wh
     control.stop(cfg, "ann")
 
 
+def test_a_full_disk_fails_the_cycle_and_the_service_recovers_when_space_is_freed(cfg):
+    layout = ModelsLayout.of(cfg.models_dir)
+    layout.root.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(layout.root)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        control.start(cfg, "ann")
+        full = control.retrain(cfg, "dave", wait=True, timeout=60)
+        assert full.outcome["outcome"] == "failed"
+        assert "disk full" in full.outcome["message"] or "No space left" in full.outcome["message"]
+        assert control.status(cfg)["running"]
+        assert pairs(layout)[1] == [] and not list(layout.root.glob(".*.partial"))
+        subprocess.run(["mount", "-o", "remount,size=64m", str(layout.root)], check=True)
+        freed = control.retrain(cfg, "dave", wait=True, timeout=60)
+        assert freed.outcome["outcome"] == "finished"
+        control.stop(cfg, "ann")
+    finally:
+        for proc in service_processes(layout):
+            proc.kill()
+            proc.wait(5)
+        subprocess.run(["umount", "-l", str(layout.root)], check=False)
+
+
 def test_retrain_with_the_service_off_runs_one_training_process(cfg):
     layout = ModelsLayout.of(cfg.models_dir)
     result = control.retrain(cfg, "erin", wait=True, timeout=60)
