@@ -1,0 +1,78 @@
+"""``cla dashboard``: serve the Streamlit dashboard (``dashboard/app.py``) on port 8503.
+
+The command replaces itself with ``python -m streamlit run dashboard/app.py``
+(so stopping it stops the server, and nothing is left behind), passing the
+options of the repository's ``.streamlit/config.toml`` explicitly with
+``--port`` / ``--address`` on top, and naming the models folder and the
+configuration file in the server's environment (``CLA_MODELS_DIR``,
+``CLA_CONFIG``), which ``dashboard.context`` reads. The working directory is
+kept, so relative paths in the configuration mean what they mean to
+``cla train``; ``.streamlit/secrets.toml`` (logins) is read from there.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from pathlib import Path
+
+from trainer.cli import CLIError
+from trainer.config import Config
+
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "dashboard" / "app.py"
+STREAMLIT_CONFIG = REPO / ".streamlit" / "config.toml"
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("dashboard", parents=[common], help="serve the dashboard on http://127.0.0.1:8503",
+                       description="Serve the Streamlit dashboard for the configured models folder. Binding to "
+                                   "anything but localhost makes control actions require a login.")
+    p.add_argument("--port", type=int, default=None, help="port (default: dashboard.port, 8503)")
+    p.add_argument("--address", default=None,
+                   help="interface to bind (default: dashboard.address, 127.0.0.1; 0.0.0.0 for every interface)")
+    p.set_defaults(handler=handle)
+
+
+def streamlit_options(config_file: Path = STREAMLIT_CONFIG) -> dict[str, str]:
+    """The repository's Streamlit options as ``{"section.key": "value"}`` (empty when the file is absent)."""
+    try:
+        with open(config_file, "rb") as fh:
+            sections = tomllib.load(fh)
+    except FileNotFoundError:
+        return []
+    except tomllib.TOMLDecodeError as exc:
+        raise CLIError(f"{config_file} is not valid TOML: {exc}") from None
+    return {f"{section}.{key}": str(value).lower() if isinstance(value, bool) else str(value)
+            for section, values in sections.items() for key, value in values.items()}
+
+
+def command(config: Config, *, port: int | None = None, address: str | None = None) -> tuple[list[str], dict[str, str]]:
+    """The Streamlit command line and the environment the dashboard server runs with."""
+    port = port or config.dashboard.port
+    address = address or config.dashboard.address
+    if not 1 <= port <= 65535:
+        raise CLIError(f"--port {port} is not a port number (1-65535)", 2)
+    options = streamlit_options()
+    options.update({"server.port": str(port), "server.address": address, "server.headless": "true",
+                    "browser.gatherUsageStats": "false"})
+    argv = [sys.executable, "-m", "streamlit", "run", str(APP)]
+    for key, value in options.items():
+        argv += [f"--{key}", value]
+    env = dict(os.environ, CLA_MODELS_DIR=str(config.models_path))
+    if config.config_file:
+        env["CLA_CONFIG"] = config.config_file
+    else:
+        env.pop("CLA_CONFIG", None)
+    return argv, env
+
+
+def handle(args, config: Config) -> int:
+    argv, env = command(config, port=args.port, address=args.address)
+    if not APP.is_file():
+        raise CLIError(f"the dashboard script {APP} is missing; reinstall CLA from its repository")
+    print(f"cla: serving the dashboard for {config.models_path} on http://{argv[argv.index('--server.address') + 1]}:"
+          f"{argv[argv.index('--server.port') + 1]}", file=sys.stderr, flush=True)
+    os.execve(sys.executable, argv, env)
+    return 0  # not reached: execve replaced this process
