@@ -178,20 +178,25 @@ def promotion_frame(records: Iterable[dict], events: Iterable[dict]) -> pd.DataF
 
 
 def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.DataFrame | None = None) -> go.Figure:
-    """Metric lines over time with the PR-AUC baseline, promotion markers and the training-set size below."""
+    """Metric lines over time with the PR-AUC baseline, promotion markers and the training-set size below.
+
+    Legacy models are drawn with open markers: their files hold no PR-AUC.
+    """
     metrics = list(metrics)
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.75, 0.25], vertical_spacing=0.06,
                            subplot_titles=("Scores on each model's test set", "Training-set size (rows)"))
     x = frame["created_at"]
     hover = frame["model_id"] + frame["legacy"].map({True: " (legacy: no PR-AUC)", False: ""})
+    symbols = frame["legacy"].map({True: "circle-open", False: "circle"}).tolist()
     for metric in metrics:
         figure.add_trace(go.Scatter(x=x, y=frame[metric], name=METRIC_LABELS[metric], mode="lines+markers",
-                                    text=hover, hovertemplate="%{text}<br>%{y:.3f}<extra>" + METRIC_LABELS[metric]
+                                    marker={"symbol": symbols}, hovertext=hover,
+                                    hovertemplate="%{hovertext}<br>%{y:.3f}<extra>" + METRIC_LABELS[metric]
                                     + "</extra>", connectgaps=False), row=1, col=1)
     if "pr_auc" in metrics:
         figure.add_trace(go.Scatter(x=x, y=frame["positive_rate"], name="PR-AUC of a random ranker (positive rate)",
-                                    mode="lines", line={"dash": "dot", "color": "gray"}, text=hover,
-                                    hovertemplate="%{text}<br>positive rate %{y:.3f}<extra></extra>"), row=1, col=1)
+                                    mode="lines", line={"dash": "dot", "color": "gray"}, hovertext=hover,
+                                    hovertemplate="%{hovertext}<br>positive rate %{y:.3f}<extra></extra>"), row=1, col=1)
     if promotions is not None and len(promotions):
         shown = promotions[(promotions["time"] >= x.min()) & (promotions["time"] <= x.max())] if len(x) else promotions
         line_x, line_y = [], []
@@ -202,10 +207,10 @@ def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.Da
                                     line={"color": "gold", "width": 1, "dash": "dash"}, hoverinfo="skip"), row=1, col=1)
         labels = shown["kind"].str.replace("_", " ") + ": " + shown["model_id"] + " by " + shown["actor"]
         figure.add_trace(go.Scatter(x=shown["time"], y=[1.05] * len(shown), mode="markers", name="new champion",
-                                    marker={"symbol": "star", "size": 12, "color": "gold"}, text=labels,
-                                    hovertemplate="%{text}<extra></extra>", showlegend=False), row=1, col=1)
+                                    marker={"symbol": "star", "size": 12, "color": "gold"}, hovertext=labels,
+                                    hovertemplate="%{hovertext}<extra></extra>", showlegend=False), row=1, col=1)
     figure.add_trace(go.Bar(x=x, y=frame["training_samples"], name="training rows", marker_color="steelblue",
-                            text=frame["model_id"], hovertemplate="%{text}<br>%{y:,} rows<extra></extra>",
+                            hovertext=frame["model_id"], hovertemplate="%{hovertext}<br>%{y:,} rows<extra></extra>",
                             showlegend=False), row=2, col=1)
     figure.update_yaxes(range=[-0.02, 1.1], title_text="score", row=1, col=1)
     figure.update_yaxes(title_text="rows", rangemode="tozero", row=2, col=1)
@@ -267,6 +272,16 @@ def _test_counts_from_confusion(metrics: dict) -> dict | None:
     if any(math.isnan(v) for v in (tp, fn, tn, fp)):
         return None
     return {"1": tp + fn, "0": tn + fp}
+
+
+def class_counts_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`class_counts_frame` as text, one row per set: each class's count and the true-positive share."""
+    wide = frame.pivot(index="set", columns="class", values="count").reindex(frame["set"].unique())
+    share = wide[CLASS_NAMES["1"]] / wide.sum(axis=1, skipna=False)
+    table = wide.map(lambda v: fmt(v, 0))
+    table["true-positive share"] = [UNKNOWN if math.isnan(v) else f"{v:.1%}" for v in share]
+    table.columns.name = None
+    return table
 
 
 def class_counts_figure(frame: pd.DataFrame) -> go.Figure:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
-from dashboard.charts import number
+from dashboard.charts import fmt, number
+from dashboard.tables import LEGACY_FLAG, warning_codes
 from trainer.diagnostics import prediction_warnings
 
 LEGACY_SENTENCE = ("old CLA metrics file: no PR-AUC, threshold or class counts were recorded, so how well this model "
@@ -30,8 +32,8 @@ FALLBACK_SENTENCES = {
 
 
 def is_legacy(metrics: dict) -> bool:
-    """A file with the old keys only: no schema version and no PR-AUC."""
-    return "schema_version" not in metrics and metrics.get("pr_auc") is None
+    """A file from the old CLA: the registry marks it ``legacy``; it has no ``pr_auc`` key at all."""
+    return bool(metrics.get("legacy")) or "pr_auc" not in metrics
 
 
 def findings(metrics: dict, *, severe_imbalance_share: float, min_test_positives: int) -> list[dict]:
@@ -72,6 +74,13 @@ def legacy_findings(metrics: dict, *, severe_imbalance_share: float, min_test_po
     scores = {"accuracy": metrics.get("accuracy"), "f1_score": metrics.get("f1_score")}
     for warning in prediction_warnings(scores, actual, predicted, min_test_positives=min_test_positives):
         out.append({**warning, "source": source})
+    accuracy, f1 = number(scores["accuracy"]), number(scores["f1_score"])
+    if tp + fp == 0 and f1 == 0 and not any(f["code"] == "majority_accuracy" for f in out):
+        # The old CLA's signature failure: high accuracy from a model that flags nothing.
+        message = f"accuracy {fmt(accuracy, 2)} but F1 {f1:.2f}: the model calls every alert benign"
+        if tp + fn == 0:
+            message += "; its test set held no true positive, so nothing shows it could find one"
+        out.append({"code": "majority_accuracy", "severity": "blocking", "message": message, "source": source})
     positives, total = tp + fn, tp + fn + tn + fp
     share = min(positives, total - positives) / total
     if share < severe_imbalance_share:
@@ -80,3 +89,26 @@ def legacy_findings(metrics: dict, *, severe_imbalance_share: float, min_test_po
                     "message": f"only {share:.1%} of the test alerts are {minority} ({min(positives, total - positives)}"
                                f" of {total}), below {severe_imbalance_share:.0%}: accuracy means little here"})
     return out
+
+
+def warning_tally(rows: list[dict], *, severe_imbalance_share: float, min_test_positives: int) -> pd.DataFrame:
+    """How many models carry each warning: ``warning``, ``models``, ``what it means``; most frequent first.
+
+    ``rows`` are registry summaries: their stored warning codes are counted;
+    a legacy summary is checked from its confusion counts when it holds them
+    (and counted as :data:`dashboard.tables.LEGACY_FLAG` in any case).
+    """
+    tally: dict[str, int] = {}
+    for row in rows:
+        if row.get("legacy"):
+            codes = {f["code"] for f in legacy_findings(row, severe_imbalance_share=severe_imbalance_share,
+                                                        min_test_positives=min_test_positives)}
+        else:
+            codes = set(warning_codes(row))
+        for code in codes:
+            tally[code] = tally.get(code, 0) + 1
+    meaning = {**FALLBACK_SENTENCES, "legacy_metrics": LEGACY_SENTENCE}
+    frame = pd.DataFrame([{"warning": LEGACY_FLAG if code == "legacy_metrics" else code.replace("_", " "),
+                           "models": count, "what it means": meaning.get(code, "")} for code, count in tally.items()],
+                         columns=["warning", "models", "what it means"])
+    return frame.sort_values(["models", "warning"], ascending=[False, True], kind="stable").reset_index(drop=True)

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable
 
 import streamlit as st
 
 from dashboard import context
-from dashboard.tables import is_model, records
+from dashboard.tables import is_model, problem_frame, records
 
 SNAPSHOT_KEY = "_models_snapshot"
 METRICS_KEY = "_full_metrics"
@@ -33,16 +35,23 @@ class Snapshot:
     problems: list[str] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
     champion_id: str | None = None
+    derived: dict = field(default_factory=dict, repr=False)
 
-    @property
+    @cached_property
     def models(self) -> list[dict]:
         """Readable models only, oldest first."""
         return [row for row in self.rows if is_model(row)]
 
-    @property
+    @cached_property
     def broken(self) -> list[dict]:
         """Incomplete and unreadable files."""
         return [row for row in self.rows if not is_model(row)]
+
+    def derive(self, name: str, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per snapshot: frames a fragment would otherwise rebuild every refresh."""
+        if name not in self.derived:
+            self.derived[name] = build()
+        return self.derived[name]
 
     def latest(self) -> dict | None:
         models = self.models
@@ -100,7 +109,8 @@ def full_metrics(model_id: str) -> dict:
 
 def problem_notice(current: Snapshot) -> None:
     """One warning line when files in the models folder cannot be used (details on the Models page)."""
-    details = [f"{row.get('model_id')} is {row.get('status')}" for row in current.broken] + current.problems
-    if details:
-        more = f" and {len(details) - 1} more" if len(details) > 1 else ""
-        st.warning(f"Problem in the models folder: {details[0]}{more}. Every problem is listed on the Models page.")
+    problems = current.derive("problems", lambda: problem_frame(current.broken, current.problems))
+    if len(problems):
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        st.warning(f"Problem in the models folder: {problems['problem'].iloc[0]}{more}. "
+                   "Every problem is listed on the Models page.")

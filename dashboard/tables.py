@@ -69,14 +69,14 @@ def useful_text(value: Any) -> str:
 def models_frame(rows: Iterable[dict]) -> pd.DataFrame:
     """One row per readable model, newest first, with the columns in :data:`COLUMNS`.
 
-    ``mark`` is "★ champion", "📌 pinned", both, or empty; ``warnings`` joins
+    ``mark`` is "★ champion", "⚑ pinned", both, or empty; ``warnings`` joins
     the codes and flags legacy pairs with :data:`LEGACY_FLAG`.
     """
     table = []
     for record in rows:
         if not is_model(record):
             continue
-        marks = (["★ champion"] if record.get("is_champion") else []) + (["📌 pinned"] if record.get("pinned") else [])
+        marks = (["★ champion"] if record.get("is_champion") else []) + (["⚑ pinned"] if record.get("pinned") else [])
         codes = [c for c in warning_codes(record) if c != "legacy_metrics"]
         if record.get("legacy"):
             codes.insert(0, LEGACY_FLAG)
@@ -94,16 +94,17 @@ def problem_frame(rows: Iterable[dict], problems: Iterable[str] = ()) -> pd.Data
     """Files that are not usable models: ``file``, ``status``, ``problem``.
 
     Built from summaries whose status is not ``ok`` and from the registry's
-    free-text ``problems()`` (an unreadable champion pointer, a bad event line).
+    free-text ``problems()`` (an unreadable champion pointer, a bad event
+    line); a problem that repeats a listed file's error is not repeated.
     """
     table = []
     for record in rows:
         if is_model(record):
             continue
-        table.append({"file": str(record.get("path") or record.get("file") or record.get("model_id")),
-                      "status": str(record.get("status")),
-                      "problem": str(record.get("error") or record.get("problem") or record.get("reason") or "unknown")})
-    table += [{"file": "", "status": "problem", "problem": str(text)} for text in problems]
+        table.append({"file": str(record.get("file") or record.get("model_id")), "status": str(record.get("status")),
+                      "problem": str(record.get("error") or "unknown")})
+    listed = {row["problem"] for row in table}
+    table += [{"file": "", "status": "problem", "problem": str(text)} for text in problems if str(text) not in listed]
     return pd.DataFrame(table, columns=["file", "status", "problem"])
 
 

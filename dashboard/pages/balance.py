@@ -16,9 +16,8 @@ import math
 import streamlit as st
 
 from dashboard import charts, context
-from dashboard.explanations import findings
+from dashboard.explanations import findings, warning_tally
 from dashboard.snapshot import full_metrics, problem_notice, snapshot
-from dashboard.tables import warning_codes
 
 config = context.get_config()
 warn_share = config.training.severe_imbalance_share
@@ -46,7 +45,7 @@ def live_balance() -> None:
         return
 
     st.subheader("Positive rate of the feedback at each training")
-    rates = charts.balance_frame(current.models)
+    rates = current.derive("balance_frame", lambda: charts.balance_frame(current.models))
     st.plotly_chart(charts.balance_figure(rates, warn_share), width="stretch", key="balance_rate_chart")
     known = rates["positive_rate"].dropna()
     st.caption(f"Share of true positives in each model's test set (the newest feedback at that training); "
@@ -62,8 +61,7 @@ def live_balance() -> None:
         return
     counts = charts.class_counts_frame(metrics)
     st.plotly_chart(charts.class_counts_figure(counts), width="stretch", key="balance_counts_chart")
-    table = counts.pivot(index="set", columns="class", values="count").reindex(counts["set"].unique())
-    st.dataframe(table.map(lambda v: charts.fmt(v, 0)), width="stretch")
+    st.dataframe(charts.class_counts_table(counts), width="stretch", key="balance_counts_table")
 
     train = charts.imbalance(counts, charts.CLASS_SETS["train"])
     test = charts.imbalance(counts, charts.CLASS_SETS["test"])
@@ -93,15 +91,11 @@ def live_balance() -> None:
             text += f" _({finding['source']})_"
         {"blocking": st.error, "warning": st.warning}.get(finding["severity"], st.info)(text)
 
-    flagged = [row for row in current.models if warning_codes(row) or row.get("legacy")]
-    if flagged:
+    tally = current.derive("warning_tally", lambda: warning_tally(
+        current.models, severe_imbalance_share=warn_share, min_test_positives=config.training.min_test_positives))
+    if not tally.empty:
         st.subheader("Warnings across all models")
-        tally: dict[str, int] = {}
-        for row in flagged:
-            for code in warning_codes(row) or ["legacy_metrics"]:
-                tally[code] = tally.get(code, 0) + 1
-        st.dataframe([{"warning": code.replace("_", " "), "models": n} for code, n in sorted(tally.items())],
-                     hide_index=True, width="content")
+        st.dataframe(tally, hide_index=True, width="stretch", key="balance_tally")
 
 
 live_balance()

@@ -23,15 +23,15 @@ SORTABLE = ["trained (UTC)", "model", *tables.NUMERIC_COLUMNS, "useful", "promot
 
 st.title("Models")
 st.caption("Every model pair in the models folder. ★ marks the champion (the model used for scoring), "
-           "📌 a pinned model (never pruned). A missing value reads \"unknown\".")
+           "⚑ a pinned model (never pruned). A missing value reads \"unknown\".")
 
 
 def styled(page):
     """The page of the table with missing numbers shown as "unknown" (sorting still uses the numbers)."""
     formats = {column: "{:.3f}" for column in tables.NUMERIC_COLUMNS}
-    formats.update({"training rows": "{:,.0f}", "test rows": "{:,.0f}"})
-    return (page.style.format(formats, na_rep="unknown")
-            .format({"trained (UTC)": lambda t: f"{t:%Y-%m-%d %H:%M:%S}"}, na_rep="unknown"))
+    formats.update({"training rows": "{:,.0f}", "test rows": "{:,.0f}",
+                    "trained (UTC)": lambda t: f"{t:%Y-%m-%d %H:%M:%S}"})
+    return page.style.format(formats, na_rep="unknown")
 
 
 def show_table(current: Snapshot) -> list[dict]:
@@ -56,14 +56,15 @@ def show_table(current: Snapshot) -> list[dict]:
     page = min(int(page_col.number_input("Page", min_value=1, value=1, step=1, key="models_page")), pages)
     ordered = tables.sort_models(kept, sort_by, descending=descending)
     st.dataframe(styled(tables.page_of(ordered, page=page, page_size=page_size)), hide_index=True, width="stretch",
-                 key="models_table")
+                 key="models_table", column_config={"mark": st.column_config.TextColumn(width="medium"),
+                                                    "warnings": st.column_config.TextColumn(width="large")})
     st.caption(f"Page {page} of {pages}: {len(kept)} of {len(frame)} models match the filters.")
     wanted = set(kept["model"])
     return [row for row in current.models if str(row["model_id"]) in wanted]
 
 
 def show_problems(current: Snapshot) -> None:
-    problems = tables.problem_frame(current.broken, current.problems)
+    problems = current.derive("problems", lambda: tables.problem_frame(current.broken, current.problems))
     if problems.empty:
         return
     st.subheader("Files that are not models")

@@ -23,14 +23,15 @@ st.caption("Scores of each model on its own test set (the newest feedback at tha
            "A PR-AUC on the dotted line is no better than ranking alerts at random.")
 
 labels = {label: key for key, label in charts.METRIC_LABELS.items()}
-left, middle, right = st.columns([2, 2, 2])
+left, middle, right = st.columns([3, 2, 2])
 with left:
     shown = st.multiselect("Scores", list(labels), key="trends_metrics",
                            default=[charts.METRIC_LABELS[k] for k in charts.DEFAULT_TREND_METRICS],
                            help="ROC-AUC and accuracy on demand. Accuracy alone misleads when true positives are rare.")
 with middle:
     range_kind = st.radio("Range", ["All models", "Last N models", "Date range"], horizontal=True, key="trends_range")
-    bounds = charts.trend_frame(snapshot().models)["created_at"]
+    opened = snapshot()
+    bounds = opened.derive("trend_frame", lambda: charts.trend_frame(opened.models))["created_at"]
     last_n = start = end = None
     if range_kind == "Last N models":
         last_n = int(st.number_input("N", min_value=1, value=50, step=10, key="trends_last_n"))
@@ -50,7 +51,7 @@ with right:
 def live_trends() -> None:
     """The chart and its data, redrawn from the current snapshot."""
     current = snapshot()
-    frame = charts.trend_frame(current.models)
+    frame = current.derive("trend_frame", lambda: charts.trend_frame(current.models))
     problem_notice(current)
     if frame.empty:
         st.info("No model yet: nothing to draw. Start the trainer or press Retrain now on the Overview page.")
@@ -64,7 +65,7 @@ def live_trends() -> None:
         return
     metrics = [labels[label] for label in shown]
     drawn = charts.smooth(selected, [*metrics, "positive_rate"], window=window, how=how) if smoothing else selected
-    promotions = charts.promotion_frame(current.models, current.events)
+    promotions = current.derive("promotions", lambda: charts.promotion_frame(current.models, current.events))
     figure = charts.trends_figure(drawn, metrics, promotions)
     figure.update_layout(uirevision="trends")
     st.plotly_chart(figure, width="stretch", key="trends_chart")
@@ -73,15 +74,17 @@ def live_trends() -> None:
     first, last = selected["created_at"].iloc[0], selected["created_at"].iloc[-1]
     st.caption(f"{len(selected)} of {len(frame)} models, trained {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
                + (f"; smoothed: rolling {how} over {window} models" if smoothing else "")
-               + (f"; {legacy} legacy model(s) with no PR-AUC (legacy)" if legacy else "") + ".")
+               + (f"; {legacy} legacy model(s) with no PR-AUC (legacy), drawn with open markers" if legacy else "")
+               + ". Stars: a new champion.")
     newest = selected.iloc[-1]
     st.markdown(f"**Latest model {newest['model_id']}**"
                 + (" (legacy: no PR-AUC (legacy))" if newest["legacy"] else "") + ": "
                 + ", ".join(f"{charts.METRIC_LABELS[m]} {charts.fmt(newest[m])}" for m in charts.METRIC_LABELS)
                 + f", positive rate {charts.fmt(newest['positive_rate'])}, "
                 + f"training rows {charts.fmt(newest['training_samples'], 0)}.")
-    with st.expander("Data behind the chart"):
-        st.dataframe(drawn, hide_index=True, width="stretch")
+    with st.expander("Data behind the chart (newest 200 models)"):
+        st.dataframe(drawn.tail(200).iloc[::-1].style.format(precision=3, na_rep="unknown"), hide_index=True,
+                     width="stretch")
 
 
 live_trends()

@@ -190,7 +190,7 @@ def test_models_frame_marks_champion_pinned_and_legacy_and_skips_broken_files():
             {"model_id": "20261122_000000", "status": "incomplete", "error": "model file missing"}]
     frame = tables.models_frame(rows)
     assert list(frame["model"]) == ["20261121_000000", "20261120_000000"]
-    assert frame.loc[0, "mark"] == "★ champion 📌 pinned"
+    assert frame.loc[0, "mark"] == "★ champion ⚑ pinned"
     assert frame.loc[1, "warnings"] == tables.LEGACY_FLAG
     assert math.isnan(frame.loc[1, "PR-AUC"]) and frame.loc[1, "useful"] == "unknown"
     problems = tables.problem_frame(rows, ["champion.json is not valid JSON"])

@@ -1,0 +1,21 @@
+"""What a user reads on a page under AppTest (import as ``from pagetext import ...``).
+
+Plotly charts come back as ``UnknownElement``; the pages' words and tables do
+not, so the page tests assert on these.
+"""
+
+from __future__ import annotations
+
+TEXT_ELEMENTS = ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success")
+
+
+def page_text(app) -> str:
+    """Every text element and metric of the page, one per line."""
+    lines = [str(element.value) for kind in TEXT_ELEMENTS for element in getattr(app, kind)]
+    lines += [f"{metric.label}: {metric.value}" for metric in app.metric]
+    return "\n".join(lines)
+
+
+def no_exception(app) -> None:
+    """Fail with the page's own error message when the script raised."""
+    assert not app.exception, [e.value for e in app.exception]

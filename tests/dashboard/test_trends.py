@@ -1,0 +1,58 @@
+"""The Trends page under AppTest, in every models-folder state."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from pagetext import no_exception, page_text
+
+PAGE = "pages/trends.py"
+
+
+@pytest.mark.parametrize("scenario, expected", [
+    ("empty", ["No model yet: nothing to draw"]),
+    ("legacy", ["3 of 3 models", "3 legacy model(s) with no PR-AUC (legacy)", "PR-AUC unknown", "ROC-AUC unknown"]),
+    ("degenerate", ["5 of 5 models", "F1 0.000", "PR-AUC 0.070", "Accuracy 0.940"]),
+    ("healthy", ["4 of 4 models", "Latest model 20261120_110000", "PR-AUC 0.790", "training rows 3,200"]),
+    ("crashed", ["4 of 4 models", "PR-AUC 0.790"]),
+    ("unreadable", ["4 of 4 models", "Problem in the models folder: model_metrics_20261120_130000.json"]),
+], indirect=["scenario"])
+def test_trends_in_every_state(scenario, expected, build):
+    app = build.run_app(PAGE)
+    no_exception(app)
+    text = page_text(app)
+    for phrase in expected:
+        assert phrase in text
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_range_and_smoothing_controls(scenario, build):
+    app = build.run_app(PAGE)
+    app.radio(key="trends_range").set_value("Last N models").run()
+    app.number_input(key="trends_last_n").set_value(2).run()
+    assert "2 of 4 models, trained 2026-11-20 10:00 to 2026-11-20 11:00 UTC" in page_text(app)
+    app.toggle(key="trends_smooth").set_value(True).run()
+    app.slider(key="trends_window").set_value(3).run()
+    no_exception(app)
+    assert "smoothed: rolling median over 3 models" in page_text(app)
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_no_score_picked_says_so(scenario, build):
+    app = build.run_app(PAGE)
+    app.multiselect(key="trends_metrics").set_value([]).run()
+    assert "Pick at least one score" in page_text(app)
+
+
+@pytest.mark.parametrize("scenario", ["empty"], indirect=True)
+def test_a_new_pair_shows_without_reloading(scenario, build):
+    app = build.run_app(PAGE)
+    assert "No model yet" in page_text(app)
+    build.write_pair(scenario.models_dir, build.healthy_metrics(build.stamp(0)))
+    for _ in range(50):  # the watcher sees the rename within a few hundred ms
+        app.run()
+        if "1 of 1 models" in page_text(app):
+            break
+        time.sleep(0.1)
+    assert "1 of 1 models" in page_text(app)
