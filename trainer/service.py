@@ -11,7 +11,9 @@ file whose metrics never followed), then loops:
 2. ask :mod:`trainer.triggers` whether to train;
 3. if so, consume *every* request present, take the training lock and run
    :func:`trainer.cycle.run_cycle` in a worker thread, reporting each stage
-   to the status file (:class:`trainer.status.StatusWriter`);
+   to the status file (:class:`trainer.status.StatusWriter`); requests made
+   during the cycle are answered by it when no feedback was added meanwhile
+   (the source's ``latest_change()``), else they cause exactly one more cycle;
 4. otherwise write why not into the status and sleep until the next check.
 
 A failed cycle is logged with its traceback to ``runtime/trainer.log``
@@ -267,10 +269,41 @@ class TrainerService:
             self._event("trigger", actor=actor, trigger=decision.trigger, message=decision.message,
                         requests=request_ids)
             log.info("training (%s, asked by %s): %s", decision.trigger, actor, decision.message)
-            self._run_cycle(decision.trigger or "schedule", actor, request_ids)
+            fingerprint = self._data_fingerprint()
+            outcome = self._run_cycle(decision.trigger or "schedule", actor, request_ids)
+            if outcome != "failed":
+                self._serve_late_requests(fingerprint)
         finally:
             training_lock.release()
         return True
+
+    def _data_fingerprint(self) -> str | None:
+        """The source's ``latest_change()`` (changes when feedback is added), or None when it cannot tell."""
+        try:
+            from trainer.sources import open_source
+
+            return str(open_source(self.config).latest_change())
+        except Exception as exc:  # noqa: BLE001 - without a fingerprint, late requests simply get their own cycle
+            log.info("no data fingerprint: %s", exc)
+            return None
+
+    def _serve_late_requests(self, fingerprint: str | None) -> None:
+        """Requests that arrived during a cycle, while no feedback was added, are answered by that cycle.
+
+        Pressing "Retrain now" twice must not train twice on the same data;
+        a request after new feedback arrived still gets one more cycle.
+        """
+        late = pending_requests(self.layout)
+        if not late or fingerprint is None or self._data_fingerprint() != fingerprint:
+            return
+        served = [str(read_request(path)["id"]) for path in late]
+        for path in late:
+            path.unlink(missing_ok=True)
+        last_result = dict(self.status.data.get("last_result") or {})
+        last_result["requests"] = list(last_result.get("requests") or []) + served
+        self.status.update(last_result=last_result)
+        log.info("%d retrain request(s) made during the training were answered by it: no feedback was added "
+                 "since it read its data", len(served))
 
     def _cycle_function(self) -> Callable[..., Any]:
         if self._cycle is None:
@@ -279,7 +312,8 @@ class TrainerService:
             self._cycle = run_cycle
         return self._cycle
 
-    def _run_cycle(self, trigger: str, actor: str, request_ids: list[str]) -> None:
+    def _run_cycle(self, trigger: str, actor: str, request_ids: list[str]) -> str:
+        """Run one cycle in a worker thread and record its result; returns the outcome."""
         started_at = now_iso()
         started = time.perf_counter()
         self.status.update(state="training", stage="loading data", message=f"training ({trigger}, asked by {actor})",
@@ -313,6 +347,7 @@ class TrainerService:
             if outcome == "failed" and not self._failure_recorded(started_at):
                 self._event("training_failed", actor=actor, trigger=trigger, message=message, duration_s=duration)
         self._after_cycle(outcome, model_id, message, trigger, actor, request_ids, duration)
+        return outcome
 
     def _wait_for(self, worker: threading.Thread) -> None:
         """Join the cycle; on a stop request give it the stop timeout, then raise :class:`Abandoned`."""

@@ -106,21 +106,32 @@ def test_an_idle_service_says_why_it_does_not_train(running):
     assert events_of(service.layout, "service_started")[0]["actor"] == "tester"
 
 
-def test_requests_present_at_the_start_of_a_cycle_are_all_consumed_by_it(running):
+@pytest.mark.parametrize("feedback_added, cycles, answered_by_last", [
+    (False, ["ann"], ["r1", "r2", "r3", "r4"]),        # pressing twice on the same data trains once
+    (True, ["ann", "bob"], ["r2", "r3", "r4"]),        # new verdicts meanwhile: exactly one more cycle
+])
+def test_requests_made_during_a_cycle_coalesce(running, feedback_added, cycles, answered_by_last):
+    from trainer import store
+    from trainer.demo import generate_history
+
     gate = threading.Event()
     cycle = StandInCycle(gate=gate)
     service = running(cycle)
     request(service.layout, "r1", "ann")
     assert wait_until(cycle.running.is_set)
-    for name in ("r2", "r3", "r4"):                     # arrive during the cycle: one more cycle, not three
+    for name in ("r2", "r3", "r4"):
         request(service.layout, name, "bob")
+    if feedback_added:
+        store.insert_frame("missing.db", generate_history(rows=20, seed=1))
     gate.set()
-    assert wait_until(lambda: len(cycle.calls) == 2 and not list(service.layout.requests_dir.glob("*.json")))
-    time.sleep(0.6)
-    assert [c["actor"] for c in cycle.calls] == ["ann", "bob"]
+    assert wait_until(lambda: len(cycle.calls) == len(cycles) and not cycle.running.is_set()
+                      and not list(service.layout.requests_dir.glob("*.json"))
+                      and read_status(service.layout)["state"] == "idle")
+    time.sleep(0.6)                                     # one more check interval: nothing else starts
+    assert [c["actor"] for c in cycle.calls] == cycles
     assert all(c["trigger"] == "force" for c in cycle.calls)
     last = read_status(service.layout)["last_result"]
-    assert last["outcome"] == "finished" and last["requests"] == ["r2", "r3", "r4"]
+    assert last["outcome"] == "finished" and last["requests"] == answered_by_last
 
 
 def test_an_exception_is_logged_recorded_once_and_the_service_keeps_running(running):
