@@ -43,7 +43,7 @@ from trainer.config import Config
 from trainer.events import append_event, now_iso, read_events
 from trainer.layout import ModelsLayout
 from trainer.locking import FileLock, LockBusy
-from trainer.status import StatusWriter, iso, now_utc, parse_iso
+from trainer.status import StatusWriter, iso, load_status_file, now_utc, parse_iso
 from trainer.triggers import Decision, decide, gather, when
 
 log = logging.getLogger("cla.service")
@@ -210,7 +210,9 @@ class TrainerService:
             log.info("trainer service starting for %s (pid %d, started by %s)", self.layout.root, os.getpid(),
                      self.actor)
             recover(self.layout)
-            self.status.update(state="starting", message="starting", started_at=iso(now_utc()))
+            previous = load_status_file(self.layout) or {}
+            self.status.update(state="starting", message="starting", started_at=iso(now_utc()),
+                               last_result=previous.get("last_result"), last_error=previous.get("last_error"))
             self._event("service_started", actor=self.actor, message=f"trainer service started (pid {os.getpid()})")
             self.status.start_heartbeat(self.config.service.heartbeat_seconds)
             threading.Thread(target=warm_imports, name="warm-imports", daemon=True).start()

@@ -149,13 +149,17 @@ def override_share(config: Config, source, since: datetime | None) -> float | No
     except Exception as exc:  # noqa: BLE001 - no usable champion simply means no override signal
         log.info("override rate not computed: %s", exc)
         return None
-    frame = source.load(since=since).frame
-    if len(frame) < MIN_OVERRIDE_SAMPLE:
+    try:
+        frame = source.load(since=since).frame
+        if len(frame) < MIN_OVERRIDE_SAMPLE:
+            return None
+        prepared = prepare(frame, config.schema, quarantine_dir=None, stamp="override").frame
+        if len(prepared) < MIN_OVERRIDE_SAMPLE:
+            return None
+        predicted = champion.predict(prepared)
+    except Exception as exc:  # noqa: BLE001 - too little or unusable new feedback: no override signal
+        log.info("override rate not computed: %s", exc)
         return None
-    prepared = prepare(frame, config.schema, quarantine_dir=None, stamp="override").frame
-    if len(prepared) < MIN_OVERRIDE_SAMPLE:
-        return None
-    predicted = champion.predict(prepared)
     return float((predicted != prepared[config.schema.label].to_numpy()).mean())
 
 

@@ -188,6 +188,17 @@ def test_stop_abandons_a_training_that_overruns_the_stop_timeout(running):
     assert events_of(service.layout, "training_failed")[0]["actor"] == "ann"
 
 
+def test_a_restarted_service_still_shows_the_last_result_and_error(service_config, running):
+    layout = ModelsLayout.of(service_config.models_dir)
+    layout.ensure()
+    write_json(layout.status, {"state": "training", "pid": 1, "last_result": {"outcome": "failed", "message": "x"},
+                               "last_error": {"message": "disk full", "at": "2026-11-23T10:00:00+00:00"}})
+    service = running(StandInCycle())
+    status = read_status(service.layout)
+    assert status["state"] == "idle" and status["last_error"]["message"] == "disk full"
+    assert status["last_result"]["outcome"] == "failed"
+
+
 def test_a_second_service_for_the_same_folder_is_refused(running, service_config):
     running(StandInCycle())
     with pytest.raises(LockBusy):
