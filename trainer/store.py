@@ -52,6 +52,7 @@ INSERTED_AT = "inserted_at"
 LABEL_COLUMN = "is_true_positive"
 TIME_COLUMN = "timestamp"
 BUSY_TIMEOUT_MS = 30_000
+INSERT_CHUNK = 50_000
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
@@ -171,12 +172,13 @@ def insert_frame(path: str | Path, frame: pd.DataFrame, table: str = "feedback")
                     conn.execute(f"ALTER TABLE {quote(table)} ADD COLUMN {quote(name)} {_sql_type(frame[name])}")
                     existing[name] = _sql_type(frame[name])
                 types[name] = existing[name]
-            rows = _to_sql_values(frame, types)
             names = [*frame.columns, INSERTED_AT]
-            placeholders = ", ".join("?" for _ in names)
+            sql = f"INSERT INTO {quote(table)} ({', '.join(map(quote, names))}) VALUES ({', '.join('?' for _ in names)})"
             stamp = now_text()
-            conn.executemany(f"INSERT INTO {quote(table)} ({', '.join(map(quote, names))}) VALUES ({placeholders})",
-                             (row + (stamp,) for row in rows))
+            # Converted a slice at a time (one transaction still): Python row tuples cost ~1 KB a row.
+            for start in range(0, len(frame), INSERT_CHUNK):
+                rows = _to_sql_values(frame.iloc[start:start + INSERT_CHUNK], types)
+                conn.executemany(sql, (row + (stamp,) for row in rows))
     return len(frame)
 
 

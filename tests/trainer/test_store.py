@@ -101,3 +101,23 @@ def test_stats_summarise_the_store(db, frame):
     assert stats["rows"] == len(frame) and stats["labelled"] == labelled.sum()
     assert stats["positives"] == frame["is_true_positive"].sum()
     assert stats["newest"] == store.format_timestamps(frame["timestamp"]).max()
+
+
+def test_a_large_insert_is_one_transaction(workdir, frame, monkeypatch):
+    path = workdir / "big.db"
+    monkeypatch.setattr(store, "INSERT_CHUNK", 300)
+    real = store._to_sql_values
+    calls = []
+
+    def failing_third_slice(part, types):
+        calls.append(len(part))
+        if len(calls) == 3:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(part, types)
+
+    monkeypatch.setattr(store, "_to_sql_values", failing_third_slice)
+    with pytest.raises(store.StoreError, match="disk I/O error"):
+        store.insert_frame(path, frame)
+    assert store.count(path) == 0, "nothing from the first slices was committed"
+    monkeypatch.setattr(store, "_to_sql_values", real)
+    assert store.insert_frame(path, frame) == len(frame) == store.count(path)
