@@ -19,3 +19,11 @@ def page_text(app) -> str:
 def no_exception(app) -> None:
     """Fail with the page's own error message when the script raised."""
     assert not app.exception, [e.value for e in app.exception]
+
+
+def table_with(app, column: str):
+    """The data of the first ``st.dataframe`` on the page that has ``column`` (KeyError when none has)."""
+    for frame in app.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise KeyError(f"no table on the page has a column {column!r}")

@@ -1,0 +1,54 @@
+"""The Class balance page under AppTest, in every models-folder state."""
+
+from __future__ import annotations
+
+import pytest
+from pagetext import no_exception, page_text, table_with
+
+PAGE = "pages/balance.py"
+
+
+@pytest.mark.parametrize("scenario, expected", [
+    ("empty", ["No model yet: class counts appear after the first training"]),
+    ("legacy", ["Class counts of the latest model, 20261120_100000", "Imbalance ratio (test set): 1 : 19.0",
+                "old CLA metrics file: no PR-AUC", "(computed from the confusion counts)"]),
+    ("degenerate", ["accuracy 0.94 but F1 0.00: the model calls every alert benign",
+                    "**predicts one class** (blocking)"]),
+    ("healthy", ["Imbalance ratio (training set): 1 : 9.7", "Minority share (training set): 9.4%",
+                 "at or above the 5% threshold", "Model 20261120_110000 carries no warning."]),
+    ("crashed", ["Imbalance ratio (training set): 1 : 9.7"]),
+    ("unreadable", ["Problem in the models folder: model_metrics_20261120_130000.json",
+                    "Imbalance ratio (training set): 1 : 9.7"]),
+], indirect=["scenario"])
+def test_balance_in_every_state(scenario, expected, build):
+    app = build.run_app(PAGE)
+    no_exception(app)
+    text = page_text(app)
+    for phrase in expected:
+        assert phrase in text
+
+
+@pytest.mark.parametrize("scenario", ["legacy"], indirect=True)
+def test_an_old_degenerate_model_is_explained_from_its_confusion_counts(scenario, build):
+    old = build.legacy_metrics(build.stamp(5), accuracy=1.0, f1_score=0.0)
+    old.update({"precision": 0.0, "recall": 0.0, "true_positives": 0, "false_positives": 0, "false_negatives": 0,
+                "true_negatives": 800})
+    build.write_pair(scenario.models_dir, old, model_id=build.stamp(5))
+    app = build.run_app(PAGE)
+    no_exception(app)
+    text = page_text(app)
+    assert "accuracy 1.00 but F1 0.00: the model calls every alert benign" in text
+    assert "Imbalance ratio (test set): one class only" in text
+    tally = table_with(app, "what it means").set_index("warning")["models"]
+    assert tally["no PR-AUC (legacy)"] == 4 and tally["majority accuracy"] == 1
+
+
+@pytest.mark.parametrize("scenario", ["degenerate"], indirect=True)
+def test_class_counts_table_of_the_latest_training(scenario, build):
+    app = build.run_app(PAGE)
+    table = table_with(app, "true-positive share")
+    assert table.loc["training set", "true positive"] == "300"
+    assert table.loc["training set after resampling", "benign (false positive)"] == "2,900"
+    assert table.loc["test set", "true-positive share"] == "6.0%"
+    tally = table_with(app, "what it means").set_index("warning")["models"]
+    assert tally["predicts one class"] == 5

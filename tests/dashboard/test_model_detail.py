@@ -1,0 +1,66 @@
+"""The Model detail page under AppTest: every state, the picker, and the ?model= address."""
+
+from __future__ import annotations
+
+import pytest
+from pagetext import no_exception, page_text, table_with
+from streamlit.testing.v1 import AppTest
+
+PAGE = "pages/model_detail.py"
+
+
+@pytest.mark.parametrize("scenario, expected", [
+    ("empty", ["No model yet: nothing to show"]),
+    ("legacy", ["**20261120_100000**", "no PR-AUC (legacy)", "PR-AUC: unknown", "ROC-AUC: unknown",
+                "unknown: this metrics file records no PR curve. It is a legacy file: no PR-AUC (legacy).",
+                "unknown: this metrics file records no promotion decision"]),
+    ("degenerate", ["NOT useful", "predicts one class: the model predicts one class (benign) for every test alert",
+                    "Recall: 0.000", "**rejected**", "blocking warnings: predicts_one_class"]),
+    ("healthy", ["**20261120_110000**", "the current champion", "PR-AUC: 0.790", "**promoted**",
+                 "Operating point: precision 0.610, recall 0.950 at threshold 0.180"]),
+    ("crashed", ["the current champion", "PR-AUC: 0.790"]),
+    ("unreadable", ["Problem in the models folder: model_metrics_20261120_130000.json", "the current champion"]),
+], indirect=["scenario"])
+def test_model_detail_in_every_state(scenario, expected, build):
+    app = build.run_app(PAGE)
+    no_exception(app)
+    text = page_text(app)
+    for phrase in expected:
+        assert phrase in text
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_detail_tables_show_the_files_numbers(scenario, build):
+    app = build.run_app(PAGE)
+    confusion = table_with(app, "predicted true positive")
+    assert confusion.loc["actual true positive", "predicted true positive"] == "46"
+    quality = table_with(app, "step").set_index("step")["rows"]
+    assert quality["rows read"] == "4,100" and quality["quarantined: invalid label"] == "20"
+
+
+def open_with_address(model_id: str) -> AppTest:
+    from conftest import APP
+
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    app.query_params["model"] = model_id
+    app.run()
+    app.switch_page(PAGE).run()
+    return app
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_address_picks_the_model_and_the_picker_writes_it_back(scenario, build):
+    app = open_with_address(build.stamp(1))
+    no_exception(app)
+    assert f"**{build.stamp(1)}**: trained 2026-11-20 09:00:00 UTC; not the champion" in page_text(app)
+    app.selectbox(key="detail_model").set_value(build.stamp(2)).run()
+    assert f"**{build.stamp(2)}**" in page_text(app)
+    assert app.query_params["model"] == build.stamp(2)
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_unknown_model_in_the_address_falls_back_to_the_champion(scenario, build):
+    app = open_with_address("20990101_000000")
+    text = page_text(app)
+    assert "Model 20990101_000000 (from the address) is not in the models folder" in text
+    assert f"**{build.stamp(3)}**" in text
