@@ -390,8 +390,8 @@ class TrainerService:
             self.backoff_until = now_utc() + timedelta(seconds=delay)
             fields["last_error"] = {"message": message, "at": finished_at, "trigger": trigger,
                                     "consecutive_failures": self.failures}
-            fields["message"] = (f"training failed: {message}; automatic trainings wait until "
-                                 f"{when(self.backoff_until)} (back-off {delay:g} s)")
+            fields["message"] = (f"training failed: {message}; automatic trainings are backed off until "
+                                 f"{when(self.backoff_until)} ({delay:g} s; a retrain request runs at once)")
             log.warning("training failed (%d in a row): %s; back-off %s s", self.failures, message, delay)
         else:
             self.failures = 0
