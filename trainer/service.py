@@ -160,6 +160,7 @@ class TrainerService:
         self.backoff_until: datetime | None = None
         self.abandoned = False
         self.cycles = 0
+        self._born = time.monotonic()
 
     # -- control from outside the loop ---------------------------------------------------------
 
@@ -427,7 +428,8 @@ class TrainerService:
         else:
             message = f"trainer service stopped by {actor}"
             log.info(message)
-        self._event("service_stopped", actor=actor, message=message)
+        self._event("service_stopped", actor=actor, message=message, duration_s=time.monotonic() - self._born,
+                    cycles=self.cycles)
         self.status.update(state="stopped", stage="idle", next_check=None, message=message,
                            stopped_at=iso(now_utc()))
         return EXIT_ABANDONED if self.abandoned else 0

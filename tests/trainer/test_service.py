@@ -17,7 +17,7 @@ from trainer.cycle import CycleOutcome
 from trainer.events import append_event, read_events
 from trainer.layout import ModelsLayout
 from trainer.locking import LockBusy
-from trainer.service import EXIT_ABANDONED, TrainerService, recover
+from trainer.service import EXIT_ABANDONED, TrainerService, recover, setup_logging
 from trainer.status import read_status
 
 
@@ -217,3 +217,20 @@ def test_recovery_removes_what_a_killed_writer_left_and_keeps_committed_pairs(la
     assert sorted(p.name for p in layout.root.iterdir() if p.is_file()) == [
         "model_metrics_20261123_100000.json", "trained_model_20261123_100000.pkl"]
     assert not list(layout.runtime.glob("*.partial"))
+
+
+def test_the_trainer_log_rotates(layout, workdir):
+    import logging
+
+    config = load_config(overrides={"service.log_max_bytes": 10_000, "service.log_backups": 2})
+    handler = setup_logging(config, layout)
+    try:
+        for number in range(400):
+            logging.getLogger("cla.service").info("line %d %s", number, "x" * 80)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    logs = sorted(p.name for p in layout.runtime.glob("trainer.log*"))
+    assert logs == ["trainer.log", "trainer.log.1", "trainer.log.2"]
+    assert all(p.stat().st_size <= 10_000 for p in layout.runtime.glob("trainer.log*"))
+    assert "line 399" in layout.log.read_text()
