@@ -84,10 +84,9 @@ def setup_logging(config: Config, layout: ModelsLayout) -> logging.Handler:
     handler = logging.handlers.RotatingFileHandler(layout.log, maxBytes=config.service.log_max_bytes,
                                                    backupCount=config.service.log_backups, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    if root.level > logging.INFO or root.level == logging.NOTSET:
-        root.setLevel(logging.INFO)
+    logging.getLogger().addHandler(handler)          # the root: third-party warnings land in the log too
+    for name in ("cla", "trainer"):
+        logging.getLogger(name).setLevel(logging.INFO)
     return handler
 
 
