@@ -1,0 +1,127 @@
+"""Registry listing speed with 10,000 pairs: cold, warm, after one new pair, and in a new process.
+
+Builds a models folder of :data:`PAIRS` synthetic pairs: a small pickle and a
+metrics file written by ``trainer.pairs.metrics_text`` with realistic content
+(every summary key, warnings, a promotion block, 200-point curves, a config
+block; about 20 KB). Then, each the median of :data:`REPEATS` runs:
+
+* ``cold_s``: ``Registry(...).list_models()`` with no index on disk and a new
+  instance (every metrics file is opened; only its first line is parsed);
+* ``index_s``: a new instance with ``runtime/index.json`` present (what a new
+  ``cla models list`` process pays);
+* ``warm_s``: the same instance again when nothing changed (what the
+  dashboard's shared instance pays on each refresh);
+* ``one_new_s``: the same instance after one more pair was written;
+* ``full_parse_s``: for comparison, ``json.loads`` of every metrics file, as a
+  registry without an index would do.
+
+Run: ``python -m bench registry`` (results in ``bench/results/registry.json``).
+Targets: cold under 1 s, warm under 50 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+
+from trainer.layout import ModelsLayout, stamp_of
+from trainer.pairs import metrics_text
+from trainer.registry import Registry
+
+PAIRS = 10_000
+REPEATS = 5
+RESULTS = Path(__file__).parent / "results" / "registry.json"
+
+
+def synthetic_metrics(model_id: str, rng: np.random.Generator) -> dict:
+    """A metrics dict shaped like a real schema-2 file (about 20 KB as JSON)."""
+    points = 200
+    curve = lambda: np.round(np.sort(rng.random(points)), 6).tolist()  # noqa: E731 - local shorthand
+    return {
+        "schema_version": 2, "model_id": model_id, "model_file": f"trained_model_{model_id}.pkl",
+        "model_sha256": "0" * 64, "created_at": f"{model_id[:4]}-{model_id[4:6]}-{model_id[6:8]}T00:00:00+00:00",
+        "precision": float(rng.random()), "recall": float(rng.random()), "f1_score": float(rng.random()),
+        "accuracy": float(rng.random()), "true_positives": 120, "false_positives": 300, "true_negatives": 12000,
+        "false_negatives": 8, "training_samples": 42000, "test_samples": 13000, "balanced_accuracy": 0.9,
+        "mcc": 0.5, "pr_auc": float(rng.random()), "roc_auc": float(rng.random()), "brier_score": 0.03,
+        "threshold": 0.12, "workload_saved": 0.8, "positive_rate": 0.05, "useful": True,
+        "warnings": [{"code": "severe_imbalance", "severity": "warning",
+                      "message": "only 4.8% of the training rows are true positives, below 5%"}],
+        "promotion": {"decision": "rejected", "reasons": ["PR-AUC 0.700 is 0.020 below the champion's 0.720"],
+                      "champion_id": "20260101_000000", "metric": "pr_auc",
+                      "challenger": {"pr_auc": 0.7, "recall": 0.95}, "champion": {"pr_auc": 0.72, "recall": 0.95}},
+        "curves": {"pr": {"precision": curve(), "recall": curve(), "threshold": curve()},
+                   "reliability": {"mean_predicted": curve()[:10], "fraction_positive": curve()[:10],
+                                   "count": [100] * 10},
+                   "threshold_tradeoff": {"threshold": curve(), "precision": curve(), "recall": curve(),
+                                          "alerts_skipped": curve()}},
+        "feature_importance": [{"feature": f"feature_{i}", "importance": 0.1, "std": 0.01} for i in range(15)],
+        "config": {"training": {"preset": "auto", "objective": "recall", "target": 0.95}},
+    }
+
+
+def build_folder(root: Path, pairs: int = PAIRS) -> ModelsLayout:
+    """``pairs`` synthetic pairs, one every six minutes."""
+    layout = ModelsLayout.of(root)
+    layout.ensure()
+    rng = np.random.default_rng(0)
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for i in range(pairs):
+        model_id = stamp_of(start + timedelta(minutes=6 * i))
+        layout.model_path(model_id).write_bytes(b"pickle" * 100)
+        layout.metrics_path(model_id).write_text(metrics_text(synthetic_metrics(model_id, rng)))
+    return layout
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def measure(layout: ModelsLayout) -> dict:
+    cold, with_index, warm, one_new = [], [], [], []
+    rng = np.random.default_rng(1)
+    extra = datetime(2027, 1, 1, tzinfo=timezone.utc)
+    for repeat in range(REPEATS):
+        layout.index.unlink(missing_ok=True)
+        registry = Registry(layout.root)
+        cold.append(timed(registry.list_models))
+        with_index.append(timed(Registry(layout.root).list_models))
+        warm.append(statistics.median(timed(registry.list_models) for _ in range(5)))
+        model_id = stamp_of(extra + timedelta(minutes=repeat))
+        layout.model_path(model_id).write_bytes(b"pickle")
+        layout.metrics_path(model_id).write_text(metrics_text(synthetic_metrics(model_id, rng)))
+        one_new.append(timed(registry.list_models))
+    files = sorted(layout.root.glob("model_metrics_*.json"))
+    full_parse = timed(lambda: [json.loads(p.read_bytes()) for p in files])
+    return {
+        "pairs": len(files), "repeats": REPEATS,
+        "metrics_file_kb": round(statistics.mean(p.stat().st_size for p in files[:100]) / 1024, 1),
+        "cold_s": round(statistics.median(cold), 4), "index_s": round(statistics.median(with_index), 4),
+        "warm_s": round(statistics.median(warm), 5), "one_new_s": round(statistics.median(one_new), 4),
+        "full_parse_s": round(full_parse, 3),
+        "models_listed": len(Registry(layout.root).list_models()),
+    }
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="cla-bench-registry-"))
+    try:
+        started = time.perf_counter()
+        layout = build_folder(folder / "models")
+        print(f"built {PAIRS} pairs in {time.perf_counter() - started:.1f} s", flush=True)
+        result = measure(layout)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    result["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    print(json.dumps(result, indent=2))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")

@@ -1,0 +1,189 @@
+"""``cla models list | show | promote | rollback | pin | unpin | prune``: the registry from the command line.
+
+Each action calls :class:`trainer.registry.Registry` or
+:mod:`trainer.retention`, with the OS user as the actor, so the event log
+says who did what. A refused action (unknown id, no previous champion, a
+pair that fails its checksum) is a one-line ``cla:`` message and exit code 1.
+"""
+
+from __future__ import annotations
+
+import json
+
+from trainer.cli import CLIError
+from trainer.events import os_user
+
+LIST_COLUMNS = (("model", 15), ("status", 10), ("PR-AUC", 6), ("recall", 6), ("prec.", 6), ("thresh", 6),
+                ("train", 7), ("test", 6), ("useful", 6), ("promotion", 14))
+
+
+def register(sub, common) -> None:
+    group = sub.add_parser("models", parents=[common], help="list, inspect, promote, roll back, pin and prune models",
+                           description="The models folder: pairs, the champion pointer and retention.")
+    group.set_defaults(handler=lambda args, config: _usage(group))
+    commands = group.add_subparsers(dest="models_command", metavar="ACTION")
+
+    p = commands.add_parser("list", parents=[common], help="every pair, newest first (incomplete and unreadable too)")
+    p.add_argument("--json", action="store_true", help="print the summaries as JSON")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="only the newest N")
+    p.set_defaults(handler=handle_list)
+
+    p = commands.add_parser("show", parents=[common], help="one model's metrics file")
+    p.add_argument("model_id", metavar="ID")
+    p.add_argument("--json", action="store_true", help="print the whole metrics file as JSON")
+    p.set_defaults(handler=handle_show)
+
+    p = commands.add_parser("promote", parents=[common], help="make a model the champion")
+    p.add_argument("model_id", metavar="ID")
+    p.add_argument("--reason", default="promoted by hand", help="why (recorded in champion.json and the event log)")
+    p.set_defaults(handler=handle_promote)
+
+    p = commands.add_parser("rollback", parents=[common], help="make the previous champion (or --to ID) champion again")
+    p.add_argument("--to", default=None, metavar="ID", help="the model to restore (default: the previous champion)")
+    p.add_argument("--reason", default="", help="why (recorded in the event log)")
+    p.set_defaults(handler=handle_rollback)
+
+    for name, text in (("pin", "exempt a model from retention"), ("unpin", "let retention delete a model again")):
+        p = commands.add_parser(name, parents=[common], help=text)
+        p.add_argument("model_id", metavar="ID")
+        p.set_defaults(handler=handle_pin, pin=name == "pin")
+
+    p = commands.add_parser("prune", parents=[common], help="delete pairs retention no longer keeps")
+    p.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.set_defaults(handler=handle_prune)
+
+
+def _usage(parser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _registry(config):
+    from trainer.registry import Registry
+
+    return Registry(config.models_dir)
+
+
+def _refused(exc: Exception) -> CLIError:
+    return CLIError(str(exc))
+
+
+def _cell(value, width: int) -> str:
+    if value is None:
+        text = "-"
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, float):
+        text = f"{value:.3f}"
+    else:
+        text = str(value)
+    return text[:width].ljust(width)
+
+
+def handle_list(args, config) -> int:
+    rows = _registry(config).list_models()
+    if args.limit is not None:
+        rows = rows[:max(0, args.limit)]
+    if args.json:
+        print(json.dumps([row.to_dict() for row in rows], indent=2))
+        return 0
+    if not rows:
+        print(f"no models in {config.models_path}")
+        return 0
+    print(" ".join(title.ljust(width) for title, width in LIST_COLUMNS) + "  marks / warnings")
+    for row in rows:
+        values = (row.model_id, row.status, row.pr_auc, row.recall, row.precision, row.threshold,
+                  row.training_samples, row.test_samples, row.useful, row.promotion)
+        marks = (["champion"] if row.is_champion else []) + (["pinned"] if row.pinned else [])
+        notes = marks + list(row.warnings) + ([row.error] if row.error else [])
+        print(" ".join(_cell(v, w) for v, (_, w) in zip(values, LIST_COLUMNS)) + "  " + ", ".join(notes))
+    return 0
+
+
+def handle_show(args, config) -> int:
+    from trainer.registry import RegistryError
+
+    registry = _registry(config)
+    try:
+        metrics = registry.get(args.model_id)
+    except RegistryError as exc:
+        raise _refused(exc) from None
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+        return 0
+    champion = registry.champion() or {}
+    marks = (" (champion)" if champion.get("model_id") == args.model_id else "") + \
+        (" (pinned)" if args.model_id in registry.pinned() else "")
+    print(f"model {args.model_id}{marks}, trained {metrics.get('created_at')}")
+    for key in ("pr_auc", "roc_auc", "precision", "recall", "f1_score", "accuracy", "threshold", "positive_rate",
+                "training_samples", "test_samples", "useful"):
+        if key in metrics:
+            print(f"  {key:17} {_cell(metrics[key], 40).rstrip()}")
+    for warning in metrics.get("warnings") or []:
+        if isinstance(warning, dict):
+            print(f"  warning [{warning.get('code')}, {warning.get('severity')}]: {warning.get('message')}")
+    promotion = metrics.get("promotion")
+    if isinstance(promotion, dict):
+        print(f"  promotion: {promotion.get('decision')} (against {promotion.get('champion_id') or 'no champion'})")
+        for reason in promotion.get("reasons") or []:
+            print(f"    - {reason}")
+    return 0
+
+
+def handle_promote(args, config) -> int:
+    from trainer.registry import RegistryError
+
+    try:
+        pointer = _registry(config).promote(args.model_id, actor=os_user(), reason=args.reason)
+    except RegistryError as exc:
+        raise _refused(exc) from None
+    previous = (pointer.get("previous") or [None])[0]
+    print(f"model {args.model_id} is now the champion" + (f" (previous: {previous})" if previous else ""))
+    return 0
+
+
+def handle_rollback(args, config) -> int:
+    from trainer.registry import RegistryError
+
+    try:
+        pointer = _registry(config).rollback(args.to, actor=os_user(), reason=args.reason)
+    except RegistryError as exc:
+        raise _refused(exc) from None
+    print(f"rolled back: model {pointer['model_id']} is the champion again "
+          f"(previous: {(pointer.get('previous') or ['none'])[0]})")
+    return 0
+
+
+def handle_pin(args, config) -> int:
+    from trainer.registry import RegistryError
+
+    registry = _registry(config)
+    try:
+        if args.pin:
+            registry.pin(args.model_id, actor=os_user())
+        else:
+            registry.unpin(args.model_id, actor=os_user())
+    except RegistryError as exc:
+        raise _refused(exc) from None
+    print(f"model {args.model_id} " + ("pinned: retention keeps it" if args.pin else "unpinned"))
+    return 0
+
+
+def handle_prune(args, config) -> int:
+    from trainer import retention
+
+    result = retention.prune(_registry(config), config, actor=os_user(), dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps({"dry_run": args.dry_run, **result.to_dict()}, indent=2))
+        return 0
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"{verb} {len(result.delete)} model pair(s), {len(result.stale)} leftover file(s); "
+          f"kept {len(result.keep)} (keep_last={config.retention.keep_last}, keep_days={config.retention.keep_days})")
+    for model_id in result.delete:
+        print(f"  {verb}: {model_id}")
+    for name in result.stale:
+        print(f"  {verb} leftover: {name}")
+    for line in result.skipped:
+        print(f"  not touched (unreadable): {line}")
+    return 0
