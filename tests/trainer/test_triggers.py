@@ -74,3 +74,27 @@ def test_a_restart_with_no_new_data_does_not_retrain(layout):
     restarted = decide(ServiceConfig(), TriggerFacts(now=NOW, last_training=last_training_time(layout), new_rows=0))
     assert not restarted.train
     assert "since 11:30:00 UTC" in restarted.message
+
+
+def test_gather_counts_rows_that_arrived_after_the_last_training(config, layout):
+    from datetime import datetime as dt
+
+    from trainer import store
+    from trainer.demo import generate_history
+    from trainer.triggers import gather
+
+    history = generate_history(rows=150, seed=2)
+    store.insert_frame(config.source_path, history)
+    first = decide(config.service, gather(config, layout, now=dt.now(timezone.utc)))
+    labelled = int(history["is_true_positive"].notna().sum())
+    assert first.train and first.trigger == "new_data"
+    assert first.message.startswith(f"{labelled} new labelled rows in total")
+
+    append_event(layout.events, "training_finished", actor="t", message="ok", duration_s=0.0)
+    restarted = decide(config.service, gather(config, layout, now=dt.now(timezone.utc)))
+    assert not restarted.train and restarted.message.startswith("no new data: no new labelled rows since")
+
+    more = generate_history(rows=130, seed=3).assign(alert_id=lambda f: "n" + f.alert_id)
+    store.insert_frame(config.source_path, more)
+    later = decide(config.service, gather(config, layout, now=dt.now(timezone.utc)))
+    assert later.train and later.message.startswith(f"{int(more['is_true_positive'].notna().sum())} new labelled")
