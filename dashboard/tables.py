@@ -23,7 +23,8 @@ LEGACY_FLAG = "no PR-AUC (legacy)"
 NUMERIC_COLUMNS = {"PR-AUC": "pr_auc", "F1": "f1_score", "precision": "precision", "recall": "recall",
                    "accuracy": "accuracy", "ROC-AUC": "roc_auc", "threshold": "threshold",
                    "training rows": "training_samples", "test rows": "test_samples"}
-COLUMNS = ["mark", "model", "trained (UTC)", *NUMERIC_COLUMNS, "useful", "warnings", "promotion"]
+COLUMNS = ["mark", "model", "trained (UTC)", "useful", "PR-AUC", "F1", "precision", "recall", "warnings", "promotion",
+           "accuracy", "ROC-AUC", "threshold", "training rows", "test rows"]
 
 
 def records(summaries: Iterable[Any]) -> list[dict]:

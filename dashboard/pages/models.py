@@ -19,6 +19,7 @@ from dashboard.snapshot import Snapshot, snapshot
 config = context.get_config()
 RESULT_KEY = "models_action_result"
 PAGE_SIZES = [10, 25, 50, 100, 200]
+ROW_PX = 35
 SORTABLE = ["trained (UTC)", "model", *tables.NUMERIC_COLUMNS, "useful", "promotion"]
 
 st.title("Models")
@@ -55,9 +56,10 @@ def show_table(current: Snapshot) -> list[dict]:
     pages = tables.page_count(len(kept), page_size)
     page = min(int(page_col.number_input("Page", min_value=1, value=1, step=1, key="models_page")), pages)
     ordered = tables.sort_models(kept, sort_by, descending=descending)
-    st.dataframe(styled(tables.page_of(ordered, page=page, page_size=page_size)), hide_index=True, width="stretch",
-                 key="models_table", column_config={"mark": st.column_config.TextColumn(width="medium"),
-                                                    "warnings": st.column_config.TextColumn(width="large")})
+    shown = tables.page_of(ordered, page=page, page_size=page_size)
+    st.dataframe(styled(shown), hide_index=True, width="stretch", height=ROW_PX * (len(shown) + 1) + 3,
+                 key="models_table", column_config={"mark": st.column_config.TextColumn(width=100),
+                                                    "warnings": st.column_config.TextColumn(width="medium")})
     st.caption(f"Page {page} of {pages}: {len(kept)} of {len(frame)} models match the filters.")
     wanted = set(kept["model"])
     return [row for row in current.models if str(row["model_id"]) in wanted]
@@ -103,7 +105,9 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
 
     with promote_col:
         st.markdown("**Promote**")
+        challengers = [m for m in options if m != current.champion_id]
         target = st.selectbox("Model to promote", options, key="models_promote_target",
+                              index=options.index(challengers[0]) if challengers else 0,
                               format_func=lambda m: tables.model_label(by_id[m]))
         why = st.text_input("Reason", value="manual promotion from the dashboard", key="models_promote_reason")
         already = target == current.champion_id
