@@ -59,19 +59,23 @@ def map_labels(values: pd.Series, positive_value: Any = True) -> tuple[pd.Series
     A custom ``positive_value`` (e.g. "malicious") marks positives and every
     other non-empty value is a negative. Missing or blank values are unlabelled.
     """
-    as_text = values.astype("str").str.strip().str.lower()
-    unlabelled = values.isna() | (as_text == "")
+    unlabelled = blank(values)
     labels = pd.Series(np.nan, index=values.index)
-    if is_standard_positive(positive_value):
-        labels[as_text.isin(POSITIVE_TOKENS)] = 1.0
-        labels[as_text.isin(NEGATIVE_TOKENS)] = 0.0
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            numeric = pd.to_numeric(values, errors="coerce")
-            labels[numeric == 1] = 1.0
-            labels[numeric == 0] = 0.0
+    standard = is_standard_positive(positive_value)
+    if standard and pd.api.types.is_bool_dtype(values):
+        labels[~unlabelled] = values[~unlabelled].astype(float)
+    elif standard and pd.api.types.is_numeric_dtype(values):
+        numeric = pd.to_numeric(values, errors="coerce")
+        labels[numeric == 1] = 1.0
+        labels[numeric == 0] = 0.0
     else:
-        wanted = str(positive_value).strip().lower()
-        labels[~unlabelled] = (as_text[~unlabelled] == wanted).astype(float)
+        as_text = values.astype("str").str.strip().str.lower()
+        if standard:
+            labels[as_text.isin(POSITIVE_TOKENS)] = 1.0
+            labels[as_text.isin(NEGATIVE_TOKENS)] = 0.0
+        else:
+            wanted = str(positive_value).strip().lower()
+            labels[~unlabelled] = (as_text[~unlabelled] == wanted).astype(float)
     invalid = labels.isna() & ~unlabelled
     return labels, unlabelled, invalid
 
@@ -94,12 +98,20 @@ def parse_times(values: pd.Series) -> pd.Series:
     return parsed
 
 
+def blank(values: pd.Series) -> pd.Series:
+    """Missing values, and empty or whitespace-only text (typed columns are never blank otherwise)."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values) \
+            or pd.api.types.is_datetime64_any_dtype(values):
+        return values.isna()
+    return values.isna() | (values.astype("str").str.strip() == "")
+
+
 def _numeric_text(values: pd.Series) -> pd.Series | None:
     """For a mostly numeric text column: the numbers (NaN where text). None when not such a column."""
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values) \
             or pd.api.types.is_datetime64_any_dtype(values):
         return None
-    present = values.notna() & (values.astype("str").str.strip() != "")
+    present = ~blank(values)
     if not present.any():
         return None
     probe = pd.to_numeric(values[present].head(2_000), errors="coerce")
@@ -159,7 +171,7 @@ def prepare(frame: pd.DataFrame, schema: SchemaConfig, *, quarantine_dir: Path |
     if time_column:
         times = parse_times(work[time_column])
         raw = work[time_column]
-        missing = raw.isna() | (raw.astype("str").str.strip() == "")
+        missing = blank(raw)
         flag(times.isna() & ~missing & ~unlabelled, "unparseable timestamp", time_column,
              lambda v: f"timestamp {_show(v)!r} does not parse (column {time_column!r})")
         flag(missing & ~unlabelled, "missing timestamp", time_column, lambda v: f"missing timestamp in column {time_column!r}")
@@ -172,7 +184,7 @@ def prepare(frame: pd.DataFrame, schema: SchemaConfig, *, quarantine_dir: Path |
         numbers = _numeric_text(work[column])
         if numbers is None:
             continue
-        text = work[column].notna() & numbers.isna() & (work[column].astype("str").str.strip() != "")
+        text = ~blank(work[column]) & numbers.isna()
         flag(text & ~unlabelled, f"text in numeric column {column!r}", column, lambda v, c=column: f"text {_show(v)!r} in numeric column {c!r}")
         converted[column] = numbers
 
@@ -184,39 +196,42 @@ def prepare(frame: pd.DataFrame, schema: SchemaConfig, *, quarantine_dir: Path |
         rows.insert(1, "_row", rows.index)
         quarantine_path = _write_quarantine(rows, Path(quarantine_dir), stamp)
 
-    keep = ~unlabelled & ~quarantined
-    clean = work[keep].copy()
-    for column, numbers in converted.items():
-        clean[column] = numbers[keep]
-    clean[label] = labels[keep].astype("int64")
-    if times is not None:
-        clean[time_column] = times[keep]
-
+    # Row positions are chosen first and the frame is taken once: copies of 1M rows are costly.
+    rows = np.flatnonzero((~unlabelled & ~quarantined).to_numpy())
+    # Naive UTC datetime64 values: to_numpy() on tz-aware data would build Timestamp objects.
+    time_values = times.dt.tz_convert(None).to_numpy() if times is not None else None
     duplicates = 0
-    if schema.id_column and schema.id_column in clean.columns:
-        order = clean.assign(_pos=np.arange(len(clean)))
-        sort_keys = []
-        if TRIAGED_AT in clean.columns and TRIAGED_AT != time_column:
-            order["_triaged"] = parse_times(clean[TRIAGED_AT])
-            sort_keys.append("_triaged")
-        if time_column:
-            sort_keys.append(time_column)
-        order = order.sort_values(sort_keys + ["_pos"], kind="stable", na_position="first")
-        latest = ~order.duplicated(schema.id_column, keep="last")
+    if schema.id_column and schema.id_column in work.columns:
+        id_codes = pd.factorize(work[schema.id_column])[0]  # integers: cheaper to sort than text
+        keys = pd.DataFrame({"id": id_codes[rows], "pos": rows})
+        order = []
+        if TRIAGED_AT in work.columns and TRIAGED_AT != time_column:
+            keys["triaged"] = parse_times(work[TRIAGED_AT].iloc[rows]).dt.tz_convert(None).to_numpy()
+            order.append("triaged")
+        if time_values is not None:
+            keys["time"] = time_values[rows]
+            order.append("time")
+        keys = keys.sort_values(order + ["pos"], kind="stable", na_position="first")
+        latest = ~keys.duplicated("id", keep="last").to_numpy()
         duplicates = int((~latest).sum())
-        clean = clean.loc[order.index[latest]].sort_index()
+        rows = np.sort(keys["pos"].to_numpy()[latest])
 
     below = 0
     conf = schema.confidence_column
-    if schema.min_confidence > 0 and conf and conf in clean.columns:
-        confidence = pd.to_numeric(clean[conf], errors="coerce")
-        low = confidence < schema.min_confidence
+    if schema.min_confidence > 0 and conf and conf in work.columns:
+        confidence = converted[conf] if conf in converted else pd.to_numeric(work[conf], errors="coerce")
+        low = (confidence.to_numpy()[rows] < schema.min_confidence)
         below = int(low.sum())
-        clean = clean[~low]
+        rows = rows[~low]
 
-    if time_column:
-        clean = clean.sort_values(time_column, kind="stable")
-    clean = clean.reset_index(drop=True)
+    if time_values is not None:
+        rows = rows[np.argsort(time_values[rows], kind="stable")]
+    clean = work.iloc[rows].reset_index(drop=True)
+    for column, numbers in converted.items():
+        clean[column] = numbers.to_numpy()[rows]
+    clean[label] = labels.to_numpy()[rows].astype("int64")
+    if times is not None:
+        clean[time_column] = times.iloc[rows].reset_index(drop=True)
 
     report = {
         "rows_read": int(len(frame)),

@@ -53,6 +53,7 @@ LABEL_COLUMN = "is_true_positive"
 TIME_COLUMN = "timestamp"
 BUSY_TIMEOUT_MS = 30_000
 INSERT_CHUNK = 50_000
+READ_CHUNK = 100_000
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
@@ -212,18 +213,37 @@ def read(path: str | Path, table: str = "feedback", *, time_since: datetime | No
         names = [name for name in types if name != INSERTED_AT]
         where, params = _where(time_since if TIME_COLUMN in types else None, inserted_since, labelled=False)
         cursor = conn.execute(f"SELECT {', '.join(map(quote, names))} FROM {quote(table)}{where} ORDER BY rowid", params)
-        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
+        # Fetched a slice at a time and made compact at once: 1M rows of Python tuples would cost ~1.5 GB.
+        parts = []
+        while rows := cursor.fetchmany(READ_CHUNK):
+            parts.append(_typed(pd.DataFrame.from_records(rows, columns=names), types))
+    if not parts:
+        return _typed(pd.DataFrame({name: pd.Series(dtype=object) for name in names}), types)
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     for name in names:
-        if types[name] == "BOOLEAN":
-            frame[name] = frame[name].astype("boolean")
-        elif types[name] in ("TEXT", "TIMESTAMP"):
-            frame[name] = frame[name].astype("str")
-        elif types[name] == "INTEGER" and pd.api.types.is_float_dtype(frame[name]):
+        if types[name] == "INTEGER" and pd.api.types.is_float_dtype(frame[name]):
             # NULLs turned the column into floats; keep whole numbers whole.
             values = frame[name]
             if (values.dropna() % 1 == 0).all():
                 frame[name] = values.astype("Int64")
     return frame
+
+
+def _typed(part: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
+    """One slice of rows with the store's types: text as pandas ``str``, booleans as ``boolean``."""
+    for name in part.columns:
+        kind = types[name]
+        values = part[name]
+        if kind in ("TEXT", "TIMESTAMP"):
+            part[name] = values.astype("str")
+        elif kind == "BOOLEAN":
+            try:
+                part[name] = values.astype("boolean")
+            except (TypeError, ValueError):
+                pass  # odd values stay as stored; quality.prepare reports them
+        elif values.dtype == object and values.isna().all():
+            part[name] = values.astype("float64")  # an all-NULL slice of a numeric column
+    return part
 
 
 def count(path: str | Path, table: str = "feedback", *, labelled: bool = False,

@@ -121,3 +121,11 @@ def test_a_large_insert_is_one_transaction(workdir, frame, monkeypatch):
     assert store.count(path) == 0, "nothing from the first slices was committed"
     monkeypatch.setattr(store, "_to_sql_values", real)
     assert store.insert_frame(path, frame) == len(frame) == store.count(path)
+
+
+def test_reading_in_slices_gives_the_same_frame(db, monkeypatch):
+    whole = store.read(db)
+    monkeypatch.setattr(store, "READ_CHUNK", 97)
+    sliced = store.read(db)
+    pd.testing.assert_frame_equal(sliced, whole)
+    assert sliced["is_true_positive"].dtype == "Int64" and sliced["user_is_privileged"].dtype == "boolean"
