@@ -98,6 +98,7 @@ def plan(registry: Registry, config: Config, now: datetime | None = None) -> Pru
             result.keep[row.model_id] = f"younger than {rules.keep_days} days"
         else:
             result.delete.append(row.model_id)
+    result.delete.sort()  # oldest first: an interrupted prune has removed the least useful pairs
     incomplete = [row.model_id for row in rows if row.status == "incomplete" and row.model_id not in protected]
     result.stale = _stale_leftovers(registry.root, incomplete, now.timestamp())
     return result
