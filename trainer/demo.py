@@ -22,6 +22,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from trainer import store
+
 SEVERITIES = np.array(["low", "medium", "high", "critical"], dtype=object)
 SEVERITY_LOGIT = np.array([-0.9, -0.2, 0.5, 1.1])
 ANALYSTS = np.array(["alice", "bob", "carmen", "deepak", "eun-ji", "femi", "gustav", "hana"], dtype=object)
@@ -372,8 +374,6 @@ def feed(path: str | Path, *, rate: float, table: str = "feedback", duration: fl
     ``on_batch(written_now, total)`` is called after each commit. Raises
     ValueError for a non-positive rate.
     """
-    from trainer import store
-
     if rate <= 0:
         raise ValueError(f"rate must be above 0 rows a second (got {rate})")
     rng = np.random.default_rng(seed)
