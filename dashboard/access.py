@@ -103,7 +103,7 @@ def decide(*, address: str, require_login: bool, mode: str | None, user: str | N
     if mode is None:
         return False, (f"Read-only: {why}, and no login is configured. Add [auth] password (or an OIDC "
                        "provider) to .streamlit/secrets.toml, or serve on 127.0.0.1.")
-    return False, f"Read-only until you log in: {why}. Log in from the sidebar."
+    return False, f"Read-only until you log in: {why}. Log in on the Overview page."
 
 
 def _oidc_user() -> str | None:
@@ -133,27 +133,33 @@ def current_user(config: Config) -> str:
 
 
 def login_panel(config: Config) -> None:
-    """Sidebar login (or logout) when this server needs one; nothing on a plain localhost server."""
+    """Login (in the page) or logout (in the sidebar) when this server needs one; nothing on localhost.
+
+    The Overview calls it above its controls; a login holds for the whole
+    session, so it also unlocks the Models page's actions.
+    """
     if not login_required(served_address(config), config.dashboard.require_login):
         return
     mode = auth_mode(st.secrets)
     user = logged_in_user()
-    with st.sidebar:
-        if user:
+    if user:
+        with st.sidebar:
             st.caption(f"Logged in as **{user}**")
             if st.button("Log out", key="logout"):
                 st.session_state.pop(USER_KEY, None)
                 if mode == "oidc" and _oidc_user():
                     st.logout()
                 st.rerun()
-            return
-        if mode == "oidc":
-            if st.button("Log in", key="login_oidc"):
-                st.login()
-            return
-        if mode == "password":
+        return
+    if mode == "oidc":
+        if st.button("Log in to use the controls", key="login_oidc", icon=":material/login:"):
+            st.login()
+        return
+    if mode == "password":
+        with st.expander("Log in to use the controls", icon=":material/lock:"):
             with st.form("login", clear_on_submit=True):
-                name = st.text_input("Your name", key="login_name")
+                name = st.text_input("Your name", key="login_name",
+                                     help="Recorded with every action you take.")
                 password = st.text_input("Password", type="password", key="login_password")
                 if st.form_submit_button("Log in"):
                     if not name.strip():

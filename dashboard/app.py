@@ -3,8 +3,8 @@
 ``cla dashboard`` runs this file with ``streamlit run``. It routes to one
 script per page under ``dashboard/pages/`` with a stable URL path (the
 Overview is the default), shows in the sidebar which models folder is on
-display and who is acting, and offers a login when this server needs one
-(:mod:`dashboard.access`). A configuration that cannot be loaded stops here
+display and who is acting (the login itself sits on the Overview, beside the
+buttons it unlocks: :func:`dashboard.access.login_panel`). A configuration that cannot be loaded stops here
 with its message: no page runs on a half-read configuration.
 """
 
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import access, context
+from dashboard import context
 from trainer.config import ConfigError
 
-st.set_page_config(page_title="CLA · alert triage learning", page_icon="🛡️", layout="wide")
+st.set_page_config(page_title="CLA · alert triage learning", page_icon=":material/shield:", layout="wide")
 
 try:
     config = context.get_config()
@@ -25,12 +25,12 @@ except ConfigError as exc:
     st.stop()
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon="🏠", url_path="overview", default=True),
-    st.Page("pages/trends.py", title="Trends", icon="📈", url_path="trends"),
-    st.Page("pages/balance.py", title="Class balance", icon="⚖️", url_path="balance"),
-    st.Page("pages/model_detail.py", title="Model detail", icon="🔬", url_path="model"),
-    st.Page("pages/models.py", title="Models", icon="🗂️", url_path="models"),
-    st.Page("pages/activity.py", title="Activity", icon="📜", url_path="activity"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", url_path="overview", default=True),
+    st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+    st.Page("pages/balance.py", title="Class balance", icon=":material/balance:", url_path="balance"),
+    st.Page("pages/model_detail.py", title="Model detail", icon=":material/search_insights:", url_path="model"),
+    st.Page("pages/models.py", title="Models", icon=":material/table_rows:", url_path="models"),
+    st.Page("pages/activity.py", title="Activity", icon=":material/history:", url_path="activity"),
 ]
 
 navigation = st.navigation(PAGES)
@@ -38,5 +38,4 @@ with st.sidebar:
     st.caption(f"Models folder: `{config.models_path}`")
     allowed, reason = context.can_control()
     st.caption(f"Acting as **{context.current_user()}**" + ("" if allowed else " · read-only"))
-access.login_panel(config)
 navigation.run()

@@ -101,16 +101,18 @@ def result_of(status: dict[str, Any], now: datetime | None = None) -> tuple[str,
 
 
 def _act(action: str) -> None:
-    """Run one control action for this session's user and keep what it said for the next render."""
+    """Button callback: run one control action for this session's user, keep what it said for the render.
+
+    As a callback it runs before the page (or fragment) reruns, so that rerun
+    already shows the new status and the buttons it implies.
+    """
     config = context.get_config()
     actor = context.current_user()
     try:
         if action == "start":
-            with st.spinner("Starting the trainer…"):
-                result = control.start(config, actor)
+            result = control.start(config, actor)
         elif action == "stop":
-            with st.spinner("Stopping the trainer (a running training finishes first)…"):
-                result = control.stop(config, actor)
+            result = control.stop(config, actor)
         else:
             result = control.retrain(config, actor)
         st.session_state[NOTICE_KEY] = ("success", f"{result.message} (by {actor})", time.monotonic())
@@ -124,18 +126,14 @@ def render(status: dict[str, Any]) -> None:
     states = button_states(status, allowed, reason)
     columns = st.columns([1, 1, 1, 3])
     labels = {"start": "▶ Start", "stop": "■ Stop", "retrain": "↻ Retrain now"}
-    pressed = None
     for column, (name, label) in zip(columns, labels.items()):
         with column:
-            if st.button(label, key=f"control_{name}", disabled=states[name].disabled, help=states[name].help,
-                         width="stretch", type="primary" if name == "retrain" else "secondary"):
-                pressed = name
+            st.button(label, key=f"control_{name}", disabled=states[name].disabled, help=states[name].help,
+                      width="stretch", type="primary" if name == "retrain" else "secondary",
+                      on_click=_act, args=(name,))
     if not allowed:
         with columns[3]:
             st.caption(f"🔒 {reason}")
-    if pressed:
-        _act(pressed)
-        st.rerun(scope="fragment")
     notice = st.session_state.get(NOTICE_KEY)
     if notice and time.monotonic() - notice[2] < NOTICE_SECONDS:
         (st.success if notice[0] == "success" else st.error)(notice[1])

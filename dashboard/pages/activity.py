@@ -21,7 +21,7 @@ from trainer.events import KINDS
 from trainer.layout import ModelsLayout
 
 TAIL_BYTES = 64_000
-COLUMNS = ["time (UTC)", "event", "actor", "trigger", "model", "message", "duration (s)"]
+COLUMNS = ["time (UTC)", "event", "actor", "model", "message", "trigger", "duration (s)"]
 
 config = context.get_config()
 layout = ModelsLayout.of(config.models_dir)
@@ -36,7 +36,7 @@ def event_frame(events: list[dict]) -> pd.DataFrame:
             for event in events if isinstance(event, dict)]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["time (UTC)"] = pd.to_datetime(frame["time (UTC)"], utc=True)
-    frame["duration (s)"] = pd.to_numeric(frame["duration (s)"], errors="coerce")
+    frame["duration (s)"] = pd.to_numeric(frame["duration (s)"], errors="coerce").astype("float64")
     return frame.iloc[::-1].sort_values("time (UTC)", ascending=False, kind="stable").reset_index(drop=True)
 
 

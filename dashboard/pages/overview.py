@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import context, controls
+from dashboard import access, context, controls
 from dashboard.charts import model_time
 from dashboard.snapshot import Snapshot, full_metrics, snapshot
 from dashboard.state import absolute, ago, derive_banner
@@ -163,9 +163,11 @@ def draw_warnings(status: dict, current: Snapshot, champion: dict | None, feedba
     items = model_warnings(champion, "champion")
     if latest and (not champion or latest.get("model_id") != champion.get("model_id")):
         items += model_warnings(latest, "latest model")
-    items += [("warning", f"{row.get('model_id')}: {row.get('status')} — "
-                          f"{row.get('error') or row.get('problem') or 'cannot be read'}") for row in current.broken]
-    items += [("warning", str(problem)) for problem in current.problems]
+    broken = [str(row.get("error") or row.get("problem") or "cannot be read") for row in current.broken]
+    for row, why in zip(current.broken, broken):
+        name = str(row.get("file") or row.get("model_id"))
+        items.append(("warning", why if name in why else f"{name} is {row.get('status')}: {why}"))
+    items += [("warning", str(problem)) for problem in current.problems if str(problem) not in broken]
     if status.get("stale"):
         items.append(("warning", str(status.get("message"))))
     if feedback.get("error"):
@@ -195,4 +197,5 @@ def live_overview() -> None:
 
 
 st.title("Overview")
+access.login_panel(config)
 live_overview()

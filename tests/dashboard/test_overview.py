@@ -1,0 +1,185 @@
+"""Overview page (AppTest) in every folder state, its controls, and the control decisions behind them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from dashboard.controls import button_states, progress_of, result_of
+from trainer.events import os_user
+
+OVERVIEW = "pages/overview.py"
+
+
+def banner_text(app) -> str:
+    boxes = [*app.success, *app.warning, *app.error, *app.info]
+    found = [box.value for box in boxes if "LEARNING MODE:" in box.value]
+    assert len(found) == 1, f"expected one banner, got {found}"
+    return found[0]
+
+
+def metric(app, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def captions(app) -> str:
+    return "\n".join(c.value for c in app.caption)
+
+
+def warnings_panel(app) -> str:
+    return "\n".join(m.value for m in app.markdown)
+
+
+@pytest.mark.parametrize("scenario, state, banner_says, models, champion, panel_says", [
+    ("empty", "NO MODEL YET", "run `cla demo seed`", "0", "none", ""),
+    ("legacy", "STOPPED", "Press Start", "3", "none", "old CLA metrics file, no PR-AUC recorded"),
+    ("degenerate", "DEGRADED", "the last 5 models predict one class", "5", "none",
+     "accuracy 0.94 but F1 0.00: the model calls every alert benign"),
+    ("healthy", "ACTIVE", "champion 20261120_110000, PR-AUC 0.79, F1 0.74, recall 0.95", "4", "PR-AUC 0.79", ""),
+    ("crashed", "CRASHED", "Last error: MemoryError while fitting random_forest", "4", "PR-AUC 0.79", ""),
+    ("unreadable", "ACTIVE", "champion 20261120_110000", "4", "PR-AUC 0.79", "is not valid JSON"),
+], indirect=["scenario"])
+def test_overview_tells_the_truth_in_every_state(scenario, build, state, banner_says, models, champion, panel_says):
+    app = build.run_app(OVERVIEW)
+    assert not app.exception
+    banner = banner_text(app)
+    assert banner.startswith(f"**LEARNING MODE: {state}**")
+    assert banner_says in banner
+    assert metric(app, "Models trained") == models
+    assert metric(app, "Champion") == champion
+    assert panel_says in warnings_panel(app)
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_champion_tile_shows_f1_and_recall_at_threshold(scenario, build):
+    app = build.run_app(OVERVIEW)
+    assert "F1 0.74 · recall 0.95 at threshold 0.18 · 20261120_110000" in captions(app)
+    assert metric(app, "Trainer") == "idle"
+    assert metric(app, "Last training").endswith("ago")
+    assert "2026-11-20 11:00:00 UTC" in captions(app)
+
+
+@pytest.mark.parametrize("scenario", ["unreadable"], indirect=True)
+def test_unreadable_file_is_counted_apart_and_listed_once(scenario, build):
+    app = build.run_app(OVERVIEW)
+    assert "1 file(s) unreadable or incomplete" in captions(app)
+    assert warnings_panel(app).count("model_metrics_20261120_130000.json is not valid JSON") == 1
+
+
+def test_feedback_tile_counts_labelled_positives_and_new_rows(dash_env, build):
+    from trainer import store
+    from trainer.demo import generate_history
+
+    store.insert_frame(dash_env.root / "data" / "feedback.db", generate_history(rows=300, days=5, seed=3))
+    app = build.run_app(OVERVIEW)
+    labelled = store.count(dash_env.root / "data" / "feedback.db", labelled=True)
+    positives = store.stats(dash_env.root / "data" / "feedback.db")["positives"]
+    assert metric(app, "Feedback available") == f"{labelled:,} labelled"
+    assert f"{positives:,} positives · {labelled:,} new since the last training" in captions(app)
+    assert "press Start, then Retrain now" in banner_text(app)
+
+
+def test_unreadable_feedback_source_reads_unknown_with_the_reason(dash_env, build):
+    database = dash_env.root / "data" / "feedback.db"
+    database.parent.mkdir()
+    database.write_bytes(b"this is not a database at all" * 100)
+    app = build.run_app(OVERVIEW)
+    assert metric(app, "Feedback available") == "unknown"
+    assert "the feedback source cannot be read" in captions(app)
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_retrain_pressed_in_two_tabs_queues_one_request_recorded_with_the_user(scenario, build):
+    first, second = build.run_app(OVERVIEW), build.run_app(OVERVIEW)
+    assert first.button(key="control_start").disabled
+    first.button(key="control_retrain").click().run()
+    assert not first.exception
+    assert any("retrain requested" in box.value and f"(by {os_user()})" in box.value for box in first.success)
+    assert first.button(key="control_retrain").disabled, "a queued retrain must disable the button"
+    second.button(key="control_retrain").click().run()
+    assert any("already queued" in box.value for box in second.success)
+    assert len(list(scenario.layout.requests_dir.glob("*.json"))) == 1
+    asked = [e for e in build.json_lines(scenario.layout.events) if e["event"] == "retrain_requested"]
+    assert [e["actor"] for e in asked] == [os_user(), os_user()]
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_progress_follows_the_training_stage(scenario, build):
+    started = (datetime.now(timezone.utc) - timedelta(seconds=30)).isoformat()
+    build.write_status(scenario.models_dir, state="training", stage="evaluating",
+                       current={"trigger": "force", "actor": "alice", "started_at": started})
+    app = build.run_app(OVERVIEW)
+    assert metric(app, "Trainer") == "training · evaluating"
+    bar = app.get("progress")[0]
+    assert "Stage 4 of 6: evaluating" in bar.proto.text and "asked by alice" in bar.proto.text
+    assert app.button(key="control_retrain").disabled
+
+
+def test_read_only_when_served_beyond_localhost_without_a_login(dash_env, build):
+    with open(dash_env.config_file, "a", encoding="utf-8") as fh:
+        fh.write('address = "0.0.0.0"\n')
+    app = build.run_app(OVERVIEW)
+    assert all(app.button(key=f"control_{name}").disabled for name in ("start", "stop", "retrain"))
+    assert "Read-only: the dashboard is served on 0.0.0.0" in captions(app)
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_password_login_unlocks_controls_and_names_the_actor(scenario, build):
+    with open(scenario.config_file, "a", encoding="utf-8") as fh:
+        fh.write('address = "0.0.0.0"\n')
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(build.APP), default_timeout=30)
+    app.secrets["auth"] = {"password": "correct horse"}
+    app.run()  # the Overview is the default page
+    assert app.button(key="control_retrain").disabled
+    app.text_input(key="login_name").input("alice")
+    app.text_input(key="login_password").input("wrong")
+    app.form_submit_button[0].click().run()
+    assert any("Wrong password" in e.value for e in app.error)
+    app.text_input(key="login_name").input("alice")
+    app.text_input(key="login_password").input("correct horse")
+    app.form_submit_button[0].click().run()
+    assert not app.button(key="control_retrain").disabled
+    app.button(key="control_retrain").click().run()
+    asked = [e for e in build.json_lines(scenario.layout.events) if e["event"] == "retrain_requested"]
+    assert [e["actor"] for e in asked] == ["alice"]
+
+
+RUNNING = {"state": "idle", "running": True, "service_pid": 42}
+STOPPED = {"state": "stopped", "running": False}
+
+
+@pytest.mark.parametrize("status, enabled", [
+    (STOPPED, {"start", "retrain"}),
+    (RUNNING, {"stop", "retrain"}),
+    ({**RUNNING, "state": "training"}, {"stop"}),
+    ({**RUNNING, "queued_requests": 1}, {"stop"}),
+    ({**STOPPED, "training_pid": 99}, {"start"}),
+    ({**RUNNING, "state": "stopping"}, set()),
+    ({"state": "crashed", "running": False}, {"start", "retrain"}),
+])
+def test_buttons_enabled_only_when_pressing_them_makes_sense(status, enabled):
+    states = button_states(status, True, "")
+    assert {name for name, state in states.items() if not state.disabled} == enabled
+
+
+def test_every_button_is_disabled_with_the_access_reason():
+    states = button_states(RUNNING, False, "Read-only: no login")
+    assert all(state.disabled and state.help == "Read-only: no login" for state in states.values())
+
+
+def test_progress_and_result_sentences():
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+    assert progress_of(STOPPED) is None
+    fraction, text = progress_of({"state": "training", "stage": "loading data",
+                                  "current": {"started_at": "2026-11-23T11:58:00+00:00"}}, now)
+    assert 0 < fraction < 1 / 6 and text == "Stage 1 of 6: loading data, started 2 min ago"
+    assert result_of({"last_result": None}) is None
+    failed = result_of({"last_result": {"outcome": "failed", "message": "disk full",
+                                        "finished_at": "2026-11-23T11:59:00+00:00"}}, now)
+    assert failed == ("error", "Last training failed 1 min ago: disk full")
+    level, text = result_of({"last_result": {"outcome": "finished", "model_id": "20261123_115900",
+                                             "message": "promoted", "duration_s": 14.2}}, now)
+    assert level == "success" and "model 20261123_115900" in text and "in 14 s" in text
