@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from trainer.config import SchemaConfig
 
@@ -175,8 +175,8 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
     """Select the feature columns and give them clean types.
 
     Numeric and boolean columns become float (text in a numeric column becomes
-    NaN, imputed later), categorical columns become Python strings with NaN for
-    missing, and the time column becomes ``<time>_hour`` and ``<time>_weekday``.
+    NaN, imputed later), categorical columns become text (missing stays
+    missing), and the time column becomes ``<time>_hour`` and ``<time>_weekday``.
     Extra columns are ignored; missing ones raise ``ValueError`` naming them.
     """
 
@@ -209,10 +209,7 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
             out[f"{spec.time_column}_hour"] = stamps.dt.hour.astype("float64").to_numpy()
             out[f"{spec.time_column}_weekday"] = stamps.dt.day_of_week.astype("float64").to_numpy()
         for column in spec.categorical:
-            values = X[column]
-            text = values.astype(str).to_numpy(dtype=object)
-            text[values.isna().to_numpy()] = np.nan
-            out[column] = text
+            out[column] = X[column].astype("str").array  # pandas text; missing stays missing
         return pd.DataFrame(out, index=X.index, columns=spec.model_columns)
 
 
@@ -223,26 +220,64 @@ def _bool_to_float(series: pd.Series) -> np.ndarray:
     return mapped.astype("float64").to_numpy()
 
 
+class CategoryCodes(TransformerMixin, BaseEstimator):
+    """Categorical columns as integer codes, learned with pandas hashing (fast on millions of rows).
+
+    Each column keeps its ``max_categories - 1`` most frequent categories seen
+    in at least ``min_frequency`` of the rows (and twice); they get codes
+    0..k-1 by frequency. Every other category, including ones never seen in
+    training, shares the code k ("infrequent"). Missing values get -1, which
+    histogram gradient boosting reads as missing.
+    """
+
+    def __init__(self, max_categories: int = MAX_CATEGORIES, min_frequency: float = MIN_CATEGORY_SHARE):
+        self.max_categories = max_categories
+        self.min_frequency = min_frequency
+
+    def fit(self, X, y=None):
+        frame = pd.DataFrame(X)
+        floor = max(2, int(np.ceil(self.min_frequency * len(frame))))
+        self.categories_ = []
+        for column in frame.columns:
+            counts = frame[column].value_counts(dropna=True)
+            kept = counts[counts >= floor].index[: self.max_categories - 1]
+            self.categories_.append(pd.Index(kept))
+        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        return self
+
+    def transform(self, X):
+        frame = pd.DataFrame(X)
+        out = np.empty(frame.shape, dtype=float)
+        for i, (column, categories) in enumerate(zip(frame.columns, self.categories_)):
+            values = frame[column]
+            codes = categories.get_indexer(values).astype(float)
+            codes[codes < 0] = len(categories)
+            codes[values.isna().to_numpy()] = -1
+            out[:, i] = codes
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(self.feature_names_in_, dtype=object)
+
+
 def build_preprocessor(spec: FeatureSpec, *, encoding: str, scale: bool) -> ColumnTransformer:
     """Encode the output of :class:`FeatureFrame` for a model.
 
-    ``encoding`` is ``"onehot"`` (dense one-hot, infrequent categories grouped,
-    unseen ones ignored) or ``"ordinal"`` (category codes; unseen and missing
-    become -1). Numeric and boolean columns are median-imputed and, when
-    ``scale``, standardised. The output columns are numeric ones first, then
-    categorical ones.
+    ``encoding`` is ``"ordinal"`` (:class:`CategoryCodes`) or ``"onehot"``
+    (those codes one-hot encoded, dense: missing, infrequent and unseen
+    categories each get their own column). Numeric and boolean columns are
+    median-imputed and, when ``scale``, standardised. The output columns are
+    numeric ones first, then categorical ones.
     """
     numeric = spec.numeric + spec.boolean + spec.time_derived
     numeric_steps = [SimpleImputer(strategy="median", keep_empty_features=True)]
     if scale:
         numeric_steps.append(StandardScaler())
     if encoding == "onehot":
-        categorical_encoder = OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=MIN_CATEGORY_SHARE,
-                                            max_categories=MAX_CATEGORIES, sparse_output=False)
+        categorical_encoder = make_pipeline(CategoryCodes(), OneHotEncoder(handle_unknown="ignore",
+                                                                           sparse_output=False))
     elif encoding == "ordinal":
-        categorical_encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
-                                             encoded_missing_value=-1, min_frequency=MIN_CATEGORY_SHARE,
-                                             max_categories=MAX_CATEGORIES)
+        categorical_encoder = CategoryCodes()
     else:
         raise ValueError(f"encoding {encoding!r} is not known; use 'onehot' or 'ordinal'")
     transformers = []

@@ -33,9 +33,8 @@ from sklearn.model_selection import train_test_split
 from trainer import diagnostics, evaluation, modeling, thresholds
 from trainer.config import Config, ConfigError, SchemaConfig, TrainingConfig, set_option
 from trainer.features import FeatureFrame, FeatureSpec, infer_features
+from trainer.quality import map_labels, parse_times
 
-TRUE_WORDS = {"true", "1", "1.0", "yes", "y", "t", "tp", "true_positive", "true positive", "positive", "malicious"}
-FALSE_WORDS = {"false", "0", "0.0", "no", "n", "f", "fp", "false_positive", "false positive", "negative", "benign"}
 
 
 class TriageModel:
@@ -76,7 +75,8 @@ class TriageModel:
         X = self._check(X)
         if len(X) == 0:
             return np.empty((0, 2))
-        return np.asarray(self.estimator.predict_proba(X), dtype=float)
+        with modeling.thread_limit():
+            return np.asarray(self.estimator.predict_proba(X), dtype=float)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """0/1 decisions at :attr:`threshold`."""
@@ -100,32 +100,16 @@ class TrainingResult:
 # --- labels and frames ---------------------------------------------------------------------------
 
 def encode_label(values: pd.Series, name: str, positive_value: Any = True) -> pd.Series:
-    """The label as 0/1 ints (missing stays ``<NA>``).
+    """The label as 0/1 ints, ``<NA>`` where missing (spellings as in ``quality.map_labels``).
 
-    Booleans, 1/0 and words such as true/false, tp/fp, yes/no are understood;
-    any other ``positive_value`` marks the positive class and every other
-    value is negative. Raises ``ValueError`` naming values it cannot read.
+    Raises ``ValueError`` naming values that are not a verdict.
     """
-    present = values.notna()
-    if positive_value is not True:
-        wanted = str(positive_value).strip().lower()
-        out = values.map(lambda v: 1 if str(v).strip().lower() == wanted else 0)
-        return out.where(present).astype("Int64")
-    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-        numbers = pd.to_numeric(values, errors="coerce")
-        bad = sorted(set(numbers[present].unique().tolist()) - {0, 1})
-        if bad:
-            raise ValueError(f"label column '{name}' holds values other than 0/1: {bad[:5]}; "
-                             "pass positive_value= to say which value means a true positive")
-        return numbers.astype("Int64")
-    words = values.astype(str).str.strip().str.lower()
-    mapped = words.map(lambda w: 1 if w in TRUE_WORDS else 0 if w in FALSE_WORDS else None)
-    unknown = present & mapped.isna()
-    if unknown.any():
-        examples = sorted(values[unknown].astype(str).unique().tolist())[:5]
+    labels, _, invalid = map_labels(values, positive_value)
+    if invalid.any():
+        examples = sorted(values[invalid].astype(str).unique().tolist())[:5]
         raise ValueError(f"label column '{name}' holds values that are not a verdict: {examples} "
-                         f"({int(unknown.sum())} rows); use true/false, 1/0 or tp/fp, or pass positive_value=")
-    return mapped.where(present).astype("Int64")
+                         f"({int(invalid.sum())} rows); use true/false, 1/0 or tp/fp, or pass positive_value=")
+    return labels.astype("Int64")
 
 
 def _require_binary(y: pd.Series, name: str) -> None:
@@ -157,7 +141,7 @@ def clean_for_fit(frame: pd.DataFrame, schema: SchemaConfig) -> pd.DataFrame:
     _require_binary(frame[schema.label], schema.label)
     column = schema.time_column
     if column and column in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame[column]):
-        parsed = pd.to_datetime(frame[column], errors="coerce", utc=True, format="mixed")
+        parsed = parse_times(frame[column])
         if parsed.isna().mean() > 0.5:
             raise ValueError(f"time column '{column}' does not parse as dates (e.g. {frame[column].iloc[0]!r}); "
                              "fix it, or pass time_column='' to split without time")
@@ -231,7 +215,10 @@ def _fit_window(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig, t
     pairs = modeling.candidates(training.preset, training.model, training.imbalance)
     selection = modeling.select(spec, pairs, train, y_train, validation, y_val,
                                 budget_seconds=training.time_budget_seconds, random_state=rs)
-    pipeline, fit_rows, negative_rate, fit_counts = _fit_pipeline(spec, selection, train, y_train, rs, legacy=legacy)
+    # Both fits keep the same share of negatives, so the threshold chosen with the first carries over.
+    window_rate = modeling.negative_rate_for(window[label], modeling.FIT_MAX_ROWS[selection.family])
+    pipeline, fit_rows, negative_rate, fit_counts = _fit_pipeline(spec, selection, train, y_train, rs, legacy=legacy,
+                                                                  negative_rate=window_rate)
 
     estimator = pipeline
     calibration = "none" if legacy else training.calibration
@@ -256,7 +243,8 @@ def _fit_window(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig, t
         # on the validation slice. A calibrated model keeps its train-only fit: its calibrator
         # was fitted on the validation slice.
         y_window = window[label].astype(int)
-        pipeline, fit_rows, negative_rate, fit_counts = _fit_pipeline(spec, selection, window, y_window, rs, legacy=False)
+        pipeline, fit_rows, negative_rate, fit_counts = _fit_pipeline(spec, selection, window, y_window, rs,
+                                                                      legacy=False, negative_rate=window_rate)
         estimator = pipeline
         fitted_on = "train+validation"
     if negative_rate < 1.0:
@@ -274,12 +262,13 @@ def _fit_window(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig, t
 
 
 def _fit_pipeline(spec: FeatureSpec, selection: modeling.Selection, X: pd.DataFrame, y: pd.Series, rs: int, *,
-                  legacy: bool):
-    """The selected recipe fitted on ``X`` (negatives sampled above the family's row cap).
+                  legacy: bool, negative_rate: float):
+    """The selected recipe fitted on ``X`` with ``negative_rate`` of its negatives.
 
     Returns (pipeline, rows fitted, share of negatives kept, class counts after resampling).
     """
-    X_fit, y_fit, negative_rate = modeling.sample_negatives(X, y, modeling.FIT_MAX_ROWS[selection.family], rs)
+    X_fit, y_fit, negative_rate = modeling.sample_negatives(X, y, modeling.FIT_MAX_ROWS[selection.family], rs,
+                                                            negative_rate=negative_rate)
     minority = int(min(y_fit.sum(), len(y_fit) - y_fit.sum()))
     pipeline = modeling.build_pipeline(spec, selection.family, selection.imbalance, minority=minority,
                                        rows=len(y_fit), random_state=rs, legacy=legacy)
@@ -324,7 +313,8 @@ def fit(frame: pd.DataFrame, label: str = "is_true_positive", objective: str = "
     config = _configs(label, objective, target, options)
     cleaned = clean_for_fit(frame, config.schema)
     spec = infer_features(cleaned, config.schema)
-    return _fit_window(cleaned, spec, config.schema, config.training).model
+    with modeling.thread_limit():
+        return _fit_window(cleaned, spec, config.schema, config.training).model
 
 
 # --- evaluation ------------------------------------------------------------------------------------
@@ -401,6 +391,14 @@ def train_and_evaluate(frame: pd.DataFrame, config: Config) -> TrainingResult:
         raise ValueError(f"the training window (the older {1 - training.holdout_fraction:.0%} of the feedback) has "
                          f"only one class in '{label}': need both true and false positives before the holdout")
     spec = infer_features(window, schema)
+    with modeling.thread_limit():
+        return _train_and_evaluate(frame, window, test, split, spec, config, started)
+
+
+def _train_and_evaluate(frame: pd.DataFrame, window: pd.DataFrame, test: pd.DataFrame, split: str,
+                        spec: FeatureSpec, config: Config, started: float) -> TrainingResult:
+    schema, training = config.schema, config.training
+    label = schema.label
     fitted = _fit_window(window, spec, schema, training)
     model = fitted.model
     fit_s = time.perf_counter() - started

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +25,7 @@ from imblearn.under_sampling import RandomUnderSampler
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
+from threadpoolctl import threadpool_limits
 
 from trainer.features import FeatureFrame, FeatureSpec, build_preprocessor
 
@@ -32,28 +34,50 @@ STRATEGIES = ("class_weight", "smote", "adasyn", "undersample", "none")
 
 AUTO_CANDIDATES = (
     ("hist_gradient_boosting", "none"),
+    ("logistic_regression", "class_weight"),
     ("hist_gradient_boosting", "class_weight"),
     ("hist_gradient_boosting", "undersample"),
-    ("logistic_regression", "class_weight"),
-    ("logistic_regression", "smote"),
     ("random_forest", "class_weight"),
+    ("logistic_regression", "smote"),
 )
 """What ``preset=auto`` tries, cheapest first. SMOTE/ADASYN rarely beat class
 weights on ranking, so only one oversampling candidate is tried by default;
 set ``training.imbalance`` to try a strategy with every family."""
 
 SEARCH_MAX_ROWS = 20_000
-"""Candidates are compared on at most this many training rows (every positive kept, negatives sampled)."""
+"""Candidates are fitted on at most this many training rows (a sample that keeps the class balance)..."""
 
-FIT_MAX_ROWS = {"random_forest": 150_000, "logistic_regression": 400_000, "hist_gradient_boosting": 400_000}
+SEARCH_MIN_POSITIVES = 2_000
+"""...but keep at least this many positives when there are that many."""
+
+SEARCH_MAX_VALIDATION_ROWS = 50_000
+"""Candidates are ranked on at most this many validation rows (a random sample)."""
+
+FIT_MAX_ROWS = {"random_forest": 100_000, "logistic_regression": 150_000, "hist_gradient_boosting": 200_000}
 """The final model is fitted on at most this many rows (negatives sampled); recorded in the metrics."""
 
 LEGACY_PARAMS = {"n_estimators": 100, "max_depth": 10, "class_weight": "balanced"}
 
 
 def worker_count() -> int:
-    """Threads for tree ensembles: at most two, this runs beside other services."""
-    return max(1, min(2, os.cpu_count() or 1))
+    """Threads for training: the cores left idle by the rest of the machine, at least one.
+
+    OpenMP workers (histogram gradient boosting) spin-wait; on an
+    oversubscribed machine two of them run ten times slower than one.
+    """
+    cpus = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        busy = 0.0
+    return max(1, min(cpus, int(cpus - busy + 0.5)))
+
+
+@contextmanager
+def thread_limit():
+    """Limit OpenMP/BLAS threads to :func:`worker_count` for the duration of a fit or a scoring."""
+    with threadpool_limits(limits=worker_count()):
+        yield
 
 
 def _classifier(family: str, strategy: str, *, small: bool, random_state: int, legacy: bool = False):
@@ -66,7 +90,7 @@ def _classifier(family: str, strategy: str, *, small: bool, random_state: int, l
                                       class_weight="balanced_subsample" if weight else None,
                                       n_jobs=worker_count(), random_state=random_state)
     if family == "hist_gradient_boosting":
-        return HistGradientBoostingClassifier(learning_rate=0.05, max_iter=150 if small else 400, max_leaf_nodes=15,
+        return HistGradientBoostingClassifier(learning_rate=0.1, max_iter=150 if small else 200, max_leaf_nodes=15,
                                               min_samples_leaf=5 if small else 40, l2_regularization=3.0,
                                               early_stopping=not small, validation_fraction=0.1,
                                               n_iter_no_change=15, class_weight=weight, random_state=random_state)
@@ -150,13 +174,46 @@ def resampled_counts(pipeline: Pipeline, y: pd.Series) -> dict[str, int]:
     return counts
 
 
-def sample_negatives(X: pd.DataFrame, y: pd.Series, max_rows: int, random_state: int
-                     ) -> tuple[pd.DataFrame, pd.Series, float]:
-    """At most ``max_rows`` rows: every positive kept, negatives sampled.
+def negative_rate_for(y: pd.Series, max_rows: int) -> float:
+    """Share of negatives to keep so that every positive plus the kept negatives fit in ``max_rows``."""
+    positives = int(y.sum())
+    negatives = len(y) - positives
+    if len(y) <= max_rows or negatives == 0:
+        return 1.0
+    return max(1, max_rows - min(positives, max_rows // 2)) / negatives
 
-    Returns the rows, their labels, and the share of negatives kept (1.0 when
-    nothing was dropped). When positives alone exceed the cap, both classes are
-    sampled in proportion.
+
+def sample_negatives(X: pd.DataFrame, y: pd.Series, max_rows: int, random_state: int, *,
+                     negative_rate: float | None = None) -> tuple[pd.DataFrame, pd.Series, float]:
+    """Rows with every positive kept and negatives sampled.
+
+    Keeps ``negative_rate`` of the negatives when given (so two slices can be
+    sampled alike), else as many as fit in ``max_rows``. Positives beyond half
+    of ``max_rows`` are sampled too. Returns the rows, their labels and the
+    share of negatives kept (1.0 when nothing was dropped).
+    """
+    rate = negative_rate_for(y, max_rows) if negative_rate is None else min(1.0, negative_rate)
+    if rate >= 1.0 and int(y.sum()) <= max_rows // 2:
+        return X, y, 1.0
+    rng = np.random.default_rng(random_state)
+    labels = y.to_numpy()
+    pos = np.flatnonzero(labels == 1)
+    neg = np.flatnonzero(labels == 0)
+    if len(pos) > max_rows // 2:
+        pos = rng.choice(pos, size=max_rows // 2, replace=False)
+    neg = rng.choice(neg, size=max(1, int(round(len(neg) * rate))), replace=False) if rate < 1.0 else neg
+    rows = np.sort(np.concatenate([pos, neg]))
+    return X.iloc[rows], y.iloc[rows], rate
+
+
+def search_sample(X: pd.DataFrame, y: pd.Series, max_rows: int, random_state: int
+                  ) -> tuple[pd.DataFrame, pd.Series, float]:
+    """At most ``max_rows`` rows that keep roughly the class balance, for comparing candidates.
+
+    Both classes are sampled at the same rate, except that at least
+    ``SEARCH_MIN_POSITIVES`` positives are kept (all of them if fewer), so a
+    rare class still has enough examples to rank candidates. Returns the rows,
+    their labels and the share of negatives kept.
     """
     if len(y) <= max_rows:
         return X, y, 1.0
@@ -164,14 +221,10 @@ def sample_negatives(X: pd.DataFrame, y: pd.Series, max_rows: int, random_state:
     labels = y.to_numpy()
     pos = np.flatnonzero(labels == 1)
     neg = np.flatnonzero(labels == 0)
-    if len(pos) >= max_rows // 2:
-        share = max_rows / len(y)
-        pos = rng.choice(pos, size=max(2, int(len(pos) * share)), replace=False)
-        neg_keep = max(2, int(len(neg) * share))
-    else:
-        neg_keep = max_rows - len(pos)
-    keep_neg = rng.choice(neg, size=neg_keep, replace=False)
-    rows = np.sort(np.concatenate([pos, keep_neg]))
+    pos_keep = min(len(pos), max(SEARCH_MIN_POSITIVES, round(len(pos) * max_rows / len(y))))
+    neg_keep = min(len(neg), max_rows - pos_keep)
+    rows = np.sort(np.concatenate([rng.choice(pos, size=pos_keep, replace=False),
+                                   rng.choice(neg, size=neg_keep, replace=False)]))
     return X.iloc[rows], y.iloc[rows], neg_keep / max(1, len(neg))
 
 
@@ -236,7 +289,10 @@ def select(spec: FeatureSpec, pairs: list[tuple[str, str]], X_train: pd.DataFram
     """
     if len(pairs) == 1:
         return Selection(*pairs[0], tried=[Candidate(*pairs[0], skipped="only candidate")])
-    X_search, y_search, rate = sample_negatives(X_train, y_train, SEARCH_MAX_ROWS, random_state)
+    X_search, y_search, rate = search_sample(X_train, y_train, SEARCH_MAX_ROWS, random_state)
+    if len(y_val) > SEARCH_MAX_VALIDATION_ROWS:
+        X_val = X_val.sample(SEARCH_MAX_VALIDATION_ROWS, random_state=random_state)
+        y_val = y_val.loc[X_val.index]
     minority = int(min(y_search.sum(), len(y_search) - y_search.sum()))
     validation_has_both = y_val.nunique() == 2
     started = time.perf_counter()
@@ -249,12 +305,13 @@ def select(spec: FeatureSpec, pairs: list[tuple[str, str]], X_train: pd.DataFram
             continue
         t0 = time.perf_counter()
         try:
-            pipeline = build_pipeline(spec, family, strategy, minority=minority, rows=len(y_search),
-                                      random_state=random_state)
-            pipeline.fit(X_search, y_search)
-            if validation_has_both:
-                scores = pipeline.predict_proba(X_val)[:, 1]
-                candidate.validation_pr_auc = float(average_precision_score(y_val, scores))
+            with thread_limit():
+                pipeline = build_pipeline(spec, family, strategy, minority=minority, rows=len(y_search),
+                                          random_state=random_state)
+                pipeline.fit(X_search, y_search)
+                if validation_has_both:
+                    scores = pipeline.predict_proba(X_val)[:, 1]
+                    candidate.validation_pr_auc = float(average_precision_score(y_val, scores))
         except (ValueError, RuntimeError) as exc:
             candidate.error = f"{type(exc).__name__}: {exc}"
         candidate.seconds = time.perf_counter() - t0

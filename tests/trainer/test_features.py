@@ -8,7 +8,7 @@ import pytest
 
 from frames import feedback_frame
 from trainer.config import SchemaConfig
-from trainer.features import FeatureFrame, build_preprocessor, infer_features
+from trainer.features import CategoryCodes, FeatureFrame, build_preprocessor, infer_features
 
 POST_TRIAGE = ["analyst_comments", "processed", "confidence"]
 
@@ -69,3 +69,10 @@ def test_scoring_frame_without_a_feature_column_names_it():
     prepare = FeatureFrame(infer_features(frame, SchemaConfig()))
     with pytest.raises(ValueError, match="src_reputation"):
         prepare.transform(frame.drop(columns="src_reputation"))
+
+
+def test_rare_and_unseen_categories_share_one_code_and_missing_is_minus_one():
+    train = pd.DataFrame({"rule": pd.array(["a"] * 50 + ["b"] * 40 + ["rare"], dtype="str")})
+    codes = CategoryCodes(max_categories=30, min_frequency=0.05).fit(train)
+    new = pd.DataFrame({"rule": pd.array(["a", "b", "rare", "never_seen", None], dtype="str")})
+    assert codes.transform(new)[:, 0].tolist() == [0.0, 1.0, 2.0, 2.0, -1.0]

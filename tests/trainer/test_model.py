@@ -173,7 +173,7 @@ def test_bad_input_gets_a_message_naming_the_problem(frame, kwargs, error, match
     ([True, False, None], [1, 0, None]),
     ([1, 0, 1], [1, 0, 1]),
     (["tp", "FP", "True"], [1, 0, 1]),
-    (["true_positive", "false_positive", ""], None),
+    (["true_positive", "false_positive", "maybe"], None),
 ])
 def test_labels_in_common_spellings_are_understood(values, expected):
     series = pd.Series(values)
