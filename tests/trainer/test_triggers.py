@@ -98,3 +98,33 @@ def test_gather_counts_rows_that_arrived_after_the_last_training(config, layout)
     store.insert_frame(config.source_path, more)
     later = decide(config.service, gather(config, layout, now=dt.now(timezone.utc)))
     assert later.train and later.message.startswith(f"{int(more['is_true_positive'].notna().sum())} new labelled")
+
+
+def test_the_override_rate_trains_when_analysts_contradict_the_champion(workdir):
+    from datetime import datetime as dt
+
+    from trainer import store
+    from trainer.cli import main
+    from trainer.config import load_config
+    from trainer.demo import generate_history
+    from trainer.layout import ModelsLayout
+    from trainer.triggers import gather
+
+    (workdir / "cla.toml").write_text('[training]\npreset = "legacy"\npermutation_repeats = 0\n'
+                                      "min_test_positives = 1\n[service]\noverride_rate = 0.3\nmin_new_rows = 1000\n")
+    config = load_config()
+    layout = ModelsLayout.of(config.models_dir)
+    store.insert_frame(config.source_path, generate_history(rows=3000, seed=5))
+    assert main(["train"]) == 0
+    agreeing = generate_history(rows=60, seed=9).assign(alert_id=lambda f: "a" + f.alert_id)
+    store.insert_frame(config.source_path, agreeing)
+    calm = gather(config, layout, now=dt.now(timezone.utc))
+    assert calm.override_share is not None and calm.override_share < 0.3
+    assert not decide(config.service, calm).train
+
+    flipped = generate_history(rows=60, seed=10).assign(alert_id=lambda f: "f" + f.alert_id)
+    flipped["is_true_positive"] = ~flipped["is_true_positive"].astype("boolean")
+    store.insert_frame(config.source_path, flipped)
+    decision = decide(config.service, gather(config, layout, now=dt.now(timezone.utc)))
+    assert decision.train and decision.trigger == "override_rate"
+    assert "analysts overrode the champion" in decision.message
