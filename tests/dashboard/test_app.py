@@ -1,0 +1,64 @@
+"""The entry point and the shared context: every page in every folder state, a bad config, ``cla dashboard``."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import context
+from trainer.cli.dashboard import command
+from trainer.config import load_config
+
+PAGES = ["pages/overview.py", "pages/trends.py", "pages/balance.py", "pages/model_detail.py", "pages/models.py",
+         "pages/activity.py"]
+SCENARIOS = ["empty", "legacy", "degenerate", "healthy", "crashed", "unreadable"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, indirect=True)
+def test_every_page_renders_in_every_state(scenario, build):
+    app = build.run_app()
+    assert not app.exception, f"Overview failed on the {scenario.name} folder: {app.exception}"
+    for page in PAGES[1:]:
+        app.switch_page(page).run()
+        assert not app.exception, f"{page} failed on the {scenario.name} folder: {app.exception}"
+        assert app.title, f"{page} drew nothing on the {scenario.name} folder"
+
+
+@pytest.mark.parametrize("content, says", [
+    ("[training]\nholdout_fraction = 2.0\n", "training.holdout_fraction"),
+    ("this is = = not toml", "is not valid TOML"),
+])
+def test_bad_configuration_stops_with_its_message(dash_env, build, content, says):
+    dash_env.config_file.write_text(content, encoding="utf-8")
+    app = build.run_app()
+    assert not app.exception
+    assert len(app.error) == 1 and says in app.error[0].value and "cla dashboard --config" in app.error[0].value
+    assert not app.metric, "no page may run on a configuration that failed to load"
+
+
+def test_context_follows_the_environment_and_shares_one_watcher_per_folder(dash_env, tmp_path, monkeypatch):
+    assert context.get_config().models_path == dash_env.models_dir
+    watcher = context.get_watcher()
+    assert context.get_watcher() is watcher and watcher.alive
+    other = tmp_path / "other-models"
+    monkeypatch.setenv("CLA_MODELS_DIR", str(other))
+    assert context.get_config().models_path == other
+    assert context.get_watcher() is not watcher and context.get_watcher().root == other
+    assert context.get_registry() is context.get_registry()
+
+
+def test_cla_dashboard_command_passes_port_address_and_folder(dash_env):
+    config = load_config(dash_env.config_file)
+    argv, env = command(config, port=8610, address="0.0.0.0")
+    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("dashboard/app.py")
+    options = dict(zip(argv[5::2], argv[6::2]))
+    assert options["--server.port"] == "8610" and options["--server.address"] == "0.0.0.0"
+    assert options["--browser.gatherUsageStats"] == "false" and options["--server.headless"] == "true"
+    assert argv.count("--server.port") == 1
+    assert env["CLA_MODELS_DIR"] == str(dash_env.models_dir) and env["CLA_CONFIG"] == str(dash_env.config_file)
+
+
+def test_cla_dashboard_defaults_to_localhost_8503(workdir):
+    argv, env = command(load_config())
+    options = dict(zip(argv[5::2], argv[6::2]))
+    assert (options["--server.port"], options["--server.address"]) == ("8503", "127.0.0.1")
+    assert "CLA_CONFIG" not in env and env["CLA_MODELS_DIR"] == str(workdir / "models")

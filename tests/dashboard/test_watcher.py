@@ -1,0 +1,107 @@
+"""The models-folder watcher: counts what pages care about, ignores the noise, never needs Streamlit."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from dashboard.watcher import ModelsWatcher, classify
+from trainer.atomic import write_json
+from trainer.events import append_event
+from trainer.layout import ModelsLayout
+
+ROOT = Path("/models")
+
+
+@pytest.mark.parametrize("path, kind", [
+    ("/models/model_metrics_20261123_120000.json", "pairs"),
+    ("/models/champion.json", "champion"),
+    ("/models/events.jsonl", "events"),
+    ("/models/runtime/status.json", "status"),
+    ("/models/runtime/trainer.log", "log"),
+    ("/models/runtime/trainer.log.1", "log"),
+    ("/models/.model_metrics_20261123_120000.json.x1y2.partial", None),
+    ("/models/.reserved_20261123_120000", None),
+    ("/models/trained_model_20261123_120000.pkl", None),
+    ("/models/runtime/index.json", None),
+    ("/models/runtime/requests/20261123_120000_ab12.json", None),
+    ("/models/quarantine/quarantine_20261123_120000.csv", None),
+    ("/models/model_metrics_latest.json", None),
+])
+def test_classify(path, kind):
+    assert classify(path, ROOT) == kind
+
+
+def wait_for(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+@pytest.fixture
+def watched(tmp_path):
+    layout = ModelsLayout.of(tmp_path / "models")
+    watcher = ModelsWatcher(layout.root)
+    yield layout, watcher
+    watcher.stop()
+
+
+def test_a_committed_pair_is_seen_within_a_second(watched):
+    layout, watcher = watched
+    assert watcher.mode == "inotify" and watcher.alive and watcher.last_change is None
+    before = time.time()
+    write_json(layout.metrics_path("20261123_120000"), {"precision": 0.5})
+    assert wait_for(lambda: watcher.generation_of("pairs") >= 1, timeout=1.0)
+    assert watcher.last_change >= before
+
+
+def test_each_kind_is_counted_apart(watched):
+    layout, watcher = watched
+    write_json(layout.champion, {"model_id": "20261123_120000"})
+    append_event(layout.events, "pinned", actor="t", model_id="20261123_120000")
+    write_json(layout.status, {"state": "idle"})
+    assert wait_for(lambda: all(watcher.generation_of(k) for k in ("champion", "events", "status")))
+    assert watcher.generation_of("pairs") == 0
+    assert watcher.generation == watcher.generation_of()
+
+
+def test_noise_does_not_count(watched):
+    layout, watcher = watched
+    write_json(layout.index, {"models": {}})
+    (layout.root / ".reserved_20261123_120000").touch()
+    layout.requests_dir.mkdir(parents=True, exist_ok=True)
+    write_json(layout.requests_dir / "r1.json", {"id": "r1"})
+    layout.model_path("20261123_120000").write_bytes(b"model")
+    write_json(layout.metrics_path("20261123_130000"), {"precision": 0.5})  # a real change, as a marker
+    assert wait_for(lambda: watcher.generation_of("pairs") >= 1)
+    time.sleep(0.2)
+    assert watcher.generation == watcher.generation_of("pairs")
+
+
+def test_counters_are_safe_across_threads(watched):
+    _, watcher = watched
+    threads = [threading.Thread(target=lambda: [watcher.record("events") for _ in range(500)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert watcher.generation_of("events") == 2000
+
+
+def test_an_unusable_folder_is_reported_not_fatal(readonly_dir):
+    watcher = ModelsWatcher(readonly_dir / "models")
+    assert watcher.mode == "off" and not watcher.alive
+    assert "cannot be created" in watcher.error
+
+
+def test_stop_ends_the_observer_thread(tmp_path):
+    watcher = ModelsWatcher(tmp_path)
+    assert watcher.alive
+    watcher.stop()
+    assert not watcher.alive
