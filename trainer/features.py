@@ -184,13 +184,10 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
         self.spec = spec
 
     def fit(self, X, y=None):
-        self.transform(X)
+        self._check(X)
         return self
 
-    def get_feature_names_out(self, input_features=None):
-        return np.asarray(self.spec.model_columns, dtype=object)
-
-    def transform(self, X):
+    def _check(self, X) -> None:
         spec = self.spec
         if not isinstance(X, pd.DataFrame):
             raise TypeError(f"expected a pandas DataFrame with columns {', '.join(spec.input_columns)}, "
@@ -199,6 +196,13 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
         if missing:
             raise ValueError(f"the frame is missing feature column(s) {', '.join(missing)} that the model was "
                              "trained on; add them (empty values are allowed)")
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(self.spec.model_columns, dtype=object)
+
+    def transform(self, X):
+        self._check(X)
+        spec = self.spec
         out: dict[str, object] = {}
         for column in spec.numeric:
             out[column] = pd.to_numeric(X[column], errors="coerce").astype("float64").to_numpy()
