@@ -182,3 +182,10 @@ def test_labels_in_common_spellings_are_understood(values, expected):
             encode_label(series, "label")
     else:
         assert encode_label(series, "label").tolist() == [pd.NA if v is None else v for v in expected]
+
+
+@pytest.mark.parametrize("objective, target", [("f1", 0.95), ("precision", 0.5)])
+def test_other_objectives_choose_their_own_threshold(tiny_model, objective, target):
+    model = fit(tiny_table(), label="outcome", objective=objective, target=target, random_state=1)
+    assert 0.0 < model.threshold < 1.0
+    assert model.metadata["objective"] == objective
