@@ -82,7 +82,7 @@ def test_a_failed_metrics_write_removes_the_model_and_names_path_and_cause(layou
 
 
 def test_a_failed_model_dump_names_the_model_file(layout, monkeypatch):
-    def full_disk(obj, path):
+    def full_disk(obj, path, **options):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(joblib, "dump", full_disk)
@@ -103,7 +103,7 @@ KILLED_WRITER = textwrap.dedent("""
     from trainer import pairs
     from trainer.layout import ModelsLayout
 
-    def dump_half(obj, path):
+    def dump_half(obj, path, **options):
         with open(path, "wb") as fh:
             fh.write(b"half of a pickle")
         print("in the middle", flush=True)
