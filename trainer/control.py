@@ -19,6 +19,7 @@ shells see the same truth.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -32,13 +33,15 @@ from typing import Any
 
 import psutil
 
-from trainer.atomic import write_json
+from trainer.atomic import WriteError, write_json
 from trainer.config import Config
 from trainer.events import append_event, read_events
 from trainer.layout import ModelsLayout
 from trainer.locking import who_holds
 from trainer.service import pending_requests, read_request, stop_request_path
 from trainer.status import read_status, write_stopped
+
+log = logging.getLogger("cla.control")
 
 TERMINAL_EVENTS = ("training_finished", "training_skipped", "training_failed")
 EXIT_TO_OUTCOME = {0: "finished", 3: "skipped", 4: "busy"}
@@ -119,10 +122,11 @@ def _holder_pid(path, attempts: int = 20) -> int | None:
 
 
 def _event(layout: ModelsLayout, kind: str, **fields: Any) -> None:
+    """Record an action; an unwritable event log is logged, never a reason to refuse the action."""
     try:
         append_event(layout.events, kind, **fields)
     except OSError as exc:
-        raise ControlError(f"cannot record {kind} in {layout.events}: {exc.strerror or exc}") from None
+        log.warning("cannot record %s in %s: %s", kind, layout.events, exc.strerror or exc)
 
 
 def status(config: Config) -> dict[str, Any]:
@@ -197,6 +201,15 @@ def _wait_ended(pid: int, lock_path, timeout: float) -> bool:
     return who_holds(lock_path) is None and _gone(pid)
 
 
+def _mark_stopped(layout: ModelsLayout, message: str) -> str:
+    """Write the status ``stopped`` for a service that cannot; returns the message, noting a failed write."""
+    try:
+        write_stopped(layout, message)
+    except WriteError as exc:
+        return f"{message} (the status file could not be updated: {exc})"
+    return message
+
+
 def stop(config: Config, actor: str, *, timeout: float | None = None) -> ControlResult:
     """Stop the service: SIGTERM, wait ``timeout`` (default: the stop timeout + 5 s), then SIGKILL.
 
@@ -211,11 +224,14 @@ def stop(config: Config, actor: str, *, timeout: float | None = None) -> Control
         current = read_status(layout)
         if current.get("state") == "crashed":
             message = f"the trainer was not running (it had crashed: {current.get('message')}); marked stopped"
-            write_stopped(layout, message)
+            message = _mark_stopped(layout, message)
             _event(layout, "service_stopped", actor=actor, message=message)
             return ControlResult("not_running", message)
         return ControlResult("not_running", f"the trainer is not running for {layout.root}")
-    write_json(stop_request_path(layout), {"actor": actor, "requested_at": datetime.now(timezone.utc).isoformat()})
+    try:
+        write_json(stop_request_path(layout), {"actor": actor, "requested_at": datetime.now(timezone.utc).isoformat()})
+    except WriteError:
+        pass  # the service then records the stop as coming from a signal; stopping matters more
     _signal(pid, signal.SIGTERM)
     if _wait_ended(pid, layout.service_lock, timeout):
         return ControlResult("stopped", f"trainer stopped (pid {pid})", pid=pid)
@@ -224,7 +240,7 @@ def stop(config: Config, actor: str, *, timeout: float | None = None) -> Control
         raise ControlError(f"the trainer (pid {pid}) still holds {layout.service_lock} after SIGKILL")
     stop_request_path(layout).unlink(missing_ok=True)
     message = f"trainer (pid {pid}) killed by {actor}: it did not stop within {timeout:g} s of SIGTERM"
-    write_stopped(layout, message)
+    message = _mark_stopped(layout, message)
     _event(layout, "service_stopped", actor=actor, message=message)
     return ControlResult("killed", message, pid=pid)
 
@@ -249,8 +265,11 @@ def retrain(config: Config, actor: str, *, wait: bool = False, timeout: float | 
                                    pid=service_pid, request_id=request_id)
         else:
             request_id = f"{datetime.now(timezone.utc):%Y%m%d_%H%M%S}_{uuid.uuid4().hex[:8]}"
-            write_json(layout.requests_dir / f"{request_id}.json",
-                       {"id": request_id, "actor": actor, "requested_at": datetime.now(timezone.utc).isoformat()})
+            try:
+                write_json(layout.requests_dir / f"{request_id}.json",
+                           {"id": request_id, "actor": actor, "requested_at": datetime.now(timezone.utc).isoformat()})
+            except WriteError as exc:
+                raise ControlError(f"cannot queue the retrain request: {exc}") from None
             result = ControlResult("queued", f"retrain requested from the running trainer (pid {service_pid})",
                                    pid=service_pid, request_id=request_id)
         _event(layout, "retrain_requested", actor=actor, trigger="force", message=result.message,
