@@ -172,6 +172,25 @@ def test_kill_9_during_training_leaves_no_partial_pair_and_the_next_start_recove
     assert control.status(cfg)["state"] == "stopped"
 
 
+def test_stop_during_a_long_training_abandons_it_after_the_stop_timeout(cfg, workdir):
+    (workdir / "cla.toml").write_text(CONFIG.replace('preset = "legacy"', 'preset = "auto"\ntime_budget_seconds = 60')
+                                      .replace("stop_timeout_seconds = 3", "stop_timeout_seconds = 1"))
+    config = load_config()
+    layout = ModelsLayout.of(config.models_dir)
+    pid = control.start(config, "ann").pid
+    control.retrain(config, "dave")
+    assert wait_until(lambda: read_status(layout).get("stage") == "training", 30)
+    asked = time.monotonic()
+    stopped = control.stop(config, "carol", timeout=15)
+    assert stopped.action == "stopped" and time.monotonic() - asked < 10
+    assert wait_until(lambda: not psutil.pid_exists(pid), 5)
+    status = control.status(config)
+    assert status["state"] == "stopped" and "abandoned" in status["message"]
+    assert pairs(layout) == ([], []) and not list(layout.root.glob(".*.partial"))
+    assert kinds(layout, "training_failed")[-1]["message"].startswith("abandoned")
+    assert kinds(layout, "service_stopped")[-1]["actor"] == "carol"
+
+
 def test_an_unwritable_models_folder_fails_the_cycle_and_the_service_recovers_when_fixed(cfg):
     layout = ModelsLayout.of(cfg.models_dir)
     control.start(cfg, "ann")
