@@ -234,14 +234,22 @@ class TrainerService:
     def _loop(self, *, poll: bool) -> None:
         while not self.stop_requested.is_set():
             self.wake.clear()
-            requests = pending_requests(self.layout)
-            facts = gather(self.config, self.layout, now=now_utc(), force=bool(requests),
-                           backoff_until=self.backoff_until)
-            decision = decide(self.config.service, facts)
-            if decision.train:
-                if not self._train(decision, requests):
-                    self._sleep_until(now_utc() + timedelta(seconds=1), poll=poll)
-                continue
+            try:
+                requests = pending_requests(self.layout)
+                facts = gather(self.config, self.layout, now=now_utc(), force=bool(requests),
+                               backoff_until=self.backoff_until)
+                decision = decide(self.config.service, facts)
+                if decision.train:
+                    if not self._train(decision, requests):
+                        self._sleep_until(now_utc() + timedelta(seconds=1), poll=poll)
+                    continue
+            except Abandoned:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a broken check must not end the service
+                reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+                log.exception("trigger check failed")
+                decision = Decision(False, None, f"trigger check failed: {reason}; see {self.layout.log}",
+                                    now_utc() + timedelta(seconds=self.config.service.check_interval_seconds))
             self.status.update(state="idle", stage="idle", current=None, message=decision.message,
                                next_check=iso(decision.next_check))
             self._sleep_until(decision.next_check, poll=poll)
