@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 TEMP_SUFFIX = ".partial"
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 class WriteError(OSError):
@@ -35,7 +37,11 @@ def describe_os_error(exc: OSError) -> str:
 
 def _temp_path(path: Path) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
-    os.close(fd)
+    try:
+        # mkstemp creates 0600; shared files must be readable by a dashboard running as another user.
+        os.fchmod(fd, 0o666 & ~_UMASK)
+    finally:
+        os.close(fd)
     return Path(name)
 
 

@@ -117,8 +117,10 @@ class PromotionConfig:
 class RetentionConfig:
     """How many model pairs are kept."""
 
-    keep_last: int = opt(500, "Keep at least the newest N pairs (0: no count rule).", min=0)
-    keep_days: int = opt(30, "Keep every pair younger than D days (0: no age rule).", min=0)
+    # A six-minute cadence is 240 pairs a day: these defaults keep at most max(200, 240) pairs
+    # (plus champion, previous champion and pins), under 1.5 GB even for random forests (docs/REGISTRY.md).
+    keep_last: int = opt(200, "Keep at least the newest N pairs (0: no count rule).", min=0)
+    keep_days: int = opt(1, "Keep every pair younger than D days (0: no age rule).", min=0)
     auto_prune: bool = opt(True, "Prune after each training.")
 
 

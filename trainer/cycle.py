@@ -107,6 +107,7 @@ def run_cycle(config: Config, *, trigger: str = "manual", actor: str | None = No
     except OSError as exc:
         message = f"models folder {layout.root} cannot be used: {describe_os_error(exc)}"
         log.error(message)
+        record("training_failed", message, error_type=type(exc).__name__)
         return CycleOutcome("failed", message, duration_s=time.perf_counter() - started)
 
     record("training_started", f"training started ({trigger})")

@@ -8,7 +8,8 @@ filesystem) is reported by :func:`read_events` and skipped, never fatal.
 
 Event kinds: ``service_started``, ``service_stopped``, ``retrain_requested``,
 ``trigger``, ``training_started``, ``training_finished``, ``training_skipped``,
-``training_failed``, ``promoted``, ``rejected``, ``rolled_back``, ``pinned``,
+``training_failed``, ``promoted``, ``rejected``, ``held`` (gates passed, automatic
+promotion off), ``rolled_back``, ``pinned``,
 ``unpinned``, ``pruned``.
 """
 
@@ -25,7 +26,7 @@ from typing import Any
 KINDS = frozenset({
     "service_started", "service_stopped", "retrain_requested", "trigger",
     "training_started", "training_finished", "training_skipped", "training_failed",
-    "promoted", "rejected", "rolled_back", "pinned", "unpinned", "pruned",
+    "promoted", "rejected", "held", "rolled_back", "pinned", "unpinned", "pruned",
 })
 
 

@@ -77,6 +77,10 @@ class ModelsLayout:
         return self.runtime / "training.lock"
 
     @property
+    def champion_lock(self) -> Path:
+        return self.runtime / "champion.lock"
+
+    @property
     def requests_dir(self) -> Path:
         return self.runtime / "requests"
 
