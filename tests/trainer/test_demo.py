@@ -126,3 +126,10 @@ def test_cli_demo_refuses_a_non_sqlite_source(workdir, capsys):
     (workdir / "c.toml").write_text('[source]\nkind = "files"\npath = "x.csv"\n')
     assert main(["demo", "seed", "--config", "c.toml"]) == 2
     assert "source.kind" in capsys.readouterr().err
+
+
+def test_cli_feed_by_duration_stops_on_time(config, capsys):
+    assert main(["demo", "feed", "--rate", "40", "--duration", "0.3", "--seed", "5"]) == 0
+    written = store.count(config.source_path)
+    assert 1 <= written <= 12, "about rate x duration rows, never an unbounded burst"
+    assert f"{written} verdicts written" in capsys.readouterr().out

@@ -195,3 +195,20 @@ def test_service_account_file_problems_name_the_file(workdir, config):
     config.source.credentials_file = "bad-key.json"
     with pytest.raises(SourceError, match="bad-key.json is not a valid service-account key"):
         BigQuerySource.from_config(config).credentials()
+
+
+def test_latest_change_is_one_cheap_query(fake, source):
+    source.plan()
+    fake.calls.clear()
+    assert source.latest_change() == "5:2026-11-02 00:00:00+00"
+    (call,) = fake.calls
+    assert call["sql"] == ("SELECT COUNT(*) AS n, CAST(MAX(`timestamp`) AS STRING) AS newest "
+                           "FROM `soc-prod-123.soc_data.feedback`")
+    parses_as_bigquery(call["sql"])
+
+
+def test_custom_positive_value_is_the_only_positive_spelling(fake, source):
+    source.schema.positive_value = "Malicious"
+    source.load()
+    values = fake.calls[-1]["params"]["positive_values"]["parameterValue"]["arrayValues"]
+    assert [v["value"] for v in values] == ["malicious"]
