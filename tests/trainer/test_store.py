@@ -129,3 +129,25 @@ def test_reading_in_slices_gives_the_same_frame(db, monkeypatch):
     sliced = store.read(db)
     pd.testing.assert_frame_equal(sliced, whole)
     assert sliced["is_true_positive"].dtype == "Int64" and sliced["user_is_privileged"].dtype == "boolean"
+
+
+def test_trainer_reads_while_the_feed_writes(db, frame):
+    import threading
+
+    errors = []
+
+    def feeding():
+        try:
+            demo.feed(db, rate=2_000, count=400, seed=9, sleep=lambda s: None)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    writer = threading.Thread(target=feeding)
+    writer.start()
+    seen = []
+    while writer.is_alive() or not seen:
+        seen.append(len(store.read(db)))
+    writer.join()
+    assert not errors
+    assert seen == sorted(seen), "a reader only ever sees committed, growing data"
+    assert store.count(db) == len(frame) + 400

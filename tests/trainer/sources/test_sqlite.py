@@ -73,3 +73,13 @@ def test_seeded_store_prepares_for_training(config, seeded, layout):
     assert result.report["quarantined"] == 0
     assert result.report["duplicates_removed"] == seeded["alert_id"].duplicated().sum()
     assert 0.02 < result.frame["is_true_positive"].mean() < 0.12
+
+
+def test_processed_feedback_is_still_training_data(config, layout):
+    frame = demo.generate_history(rows=800, days=20, seed=6)
+    frame["processed"] = 1
+    store.insert_frame(config.source_path, frame)
+    loaded = open_source(config).load()
+    result = prepare(loaded.frame, config.schema, quarantine_dir=layout.quarantine_dir, stamp="s")
+    labelled = frame["is_true_positive"].notna().sum() - frame["alert_id"].duplicated().sum()
+    assert result.report["rows_used"] == labelled, "the old CLA stopped training once every row was processed"
