@@ -270,8 +270,13 @@ def retrain(config: Config, actor: str, *, wait: bool = False, timeout: float | 
                            {"id": request_id, "actor": actor, "requested_at": datetime.now(timezone.utc).isoformat()})
             except WriteError as exc:
                 raise ControlError(f"cannot queue the retrain request: {exc}") from None
-            result = ControlResult("queued", f"retrain requested from the running trainer (pid {service_pid})",
-                                   pid=service_pid, request_id=request_id)
+            message = f"retrain requested from the running trainer (pid {service_pid})"
+            now = read_status(layout)
+            current = now.get("current") if now.get("state") == "training" else None
+            if current:
+                message = (f"a training is running (asked by {current.get('actor')} at {current.get('started_at')}): "
+                           "it answers this request, or one more training follows if feedback arrives meanwhile")
+            result = ControlResult("queued", message, pid=service_pid, request_id=request_id)
         _event(layout, "retrain_requested", actor=actor, trigger="force", message=result.message,
                request_id=request_id)
         if wait:
