@@ -3,7 +3,8 @@
 ``run`` is the service itself in the foreground (:mod:`trainer.service`);
 the others call :mod:`trainer.control`, the same API the dashboard uses,
 with the OS user as the actor. Exit codes: 0 success, 1 failure, 3 a
-waited-for training was skipped, 4 the service already runs (``run``).
+waited-for training was skipped (``retrain --wait``) or a training was
+abandoned at stop (``run``), 4 the service already runs (``run``).
 """
 
 from __future__ import annotations
