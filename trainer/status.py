@@ -70,7 +70,16 @@ class StatusWriter:
         }
 
     def update(self, **fields: Any) -> dict[str, Any]:
-        """Merge ``fields``, stamp the heartbeat, write the file; returns a copy of the status."""
+        """Merge ``fields``, stamp the heartbeat, write the file; returns a copy of the status.
+
+        Raises ValueError for a state outside :data:`STATES`; a stage outside
+        :data:`STAGES` is written but logged, so a renamed cycle stage never
+        fails a training.
+        """
+        if "state" in fields and fields["state"] not in STATES:
+            raise ValueError(f"unknown service state {fields['state']!r}; known: {', '.join(STATES)}")
+        if "stage" in fields and fields["stage"] not in STAGES:
+            log.warning("unknown training stage %r (known: %s)", fields["stage"], ", ".join(STAGES))
         with self._lock:
             self.data.update(fields)
             self.data["heartbeat"] = iso(now_utc())
