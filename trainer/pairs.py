@@ -8,7 +8,8 @@ marker, the same way (the pickle is zlib-compressed: forests shrink about
 sees a metrics file therefore knows the model beside it is complete.
 
 The metrics file is one JSON object whose *first line* holds the summary keys
-(:data:`SUMMARY_KEYS`) in compact form and whose remaining lines hold the rest
+(:data:`SUMMARY_KEYS`, including ``promotion_decision``, a copy of
+``promotion.decision``) in compact form and whose remaining lines hold the rest
 (curves, config, ...) indented. Any JSON reader reads it whole; the registry's
 index parses only the first line, so listing 10,000 pairs does not parse
 10,000 sets of curves. :func:`read_summary_head` is that fast path.
@@ -38,13 +39,14 @@ SUMMARY_KEYS = (
     "true_positives", "false_positives", "true_negatives", "false_negatives",
     "training_samples", "test_samples",
     "balanced_accuracy", "mcc", "pr_auc", "roc_auc", "brier_score", "threshold", "workload_saved",
-    "positive_rate", "useful", "warnings", "promotion",
+    "positive_rate", "useful", "warnings", "promotion_decision",
 )
 
 #: joblib compression: a random forest shrinks about 3x for about 0.1 s more per write (docs/REGISTRY.md)
 COMPRESS = ("zlib", 3)
 
-#: the first line is read in one call of at most this many bytes
+#: the first line is read with one small read (a summary line is 1-2 KB), then up to the maximum
+HEAD_FIRST_READ = 4096
 HEAD_MAX_BYTES = 64 * 1024
 
 
@@ -78,6 +80,9 @@ def _plain(value: Any) -> Any:
 def metrics_text(metrics: dict[str, Any]) -> str:
     """The metrics file's text: summary keys compact on line one, the rest indented below."""
     plain = _plain(metrics)
+    if isinstance(plain.get("promotion"), dict) and plain["promotion"].get("decision"):
+        # The decision alone is what a listing shows; the block (reasons, gates, scores) stays below.
+        plain["promotion_decision"] = plain["promotion"]["decision"]
     head = {key: plain[key] for key in SUMMARY_KEYS if key in plain}
     rest = {key: value for key, value in plain.items() if key not in head}
     head_text = json.dumps(head, allow_nan=False)
@@ -93,8 +98,10 @@ def read_summary_head(path: str | os.PathLike) -> dict[str, Any] | None:
     None means "parse the whole file" (a legacy or hand-edited file); it is
     never an error. Raises OSError when the file cannot be read.
     """
-    with open(path, "rb") as fh:
-        block = fh.read(HEAD_MAX_BYTES)
+    with open(path, "rb", buffering=0) as fh:
+        block = fh.read(HEAD_FIRST_READ)
+        if b"\n" not in block and len(block) == HEAD_FIRST_READ:
+            block += fh.read(HEAD_MAX_BYTES - HEAD_FIRST_READ)
     line, newline, _ = block.partition(b"\n")
     if not newline or not line.startswith(b"{"):
         return None

@@ -122,9 +122,8 @@ WARNINGS_AT = INDEXED_FIELDS.index("warnings")
 
 
 def _number(value: Any) -> float | int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return value
+    """``value`` when it is an int or float (not a bool), else None."""
+    return value if type(value) in (float, int) else None
 
 
 def _int(value: Any) -> int:
@@ -180,7 +179,8 @@ def _summary_fields(stamp: str, name: str, metrics: dict[str, Any]) -> dict[str,
         blocked = any(isinstance(w, dict) and w.get("severity") == "blocking" for w in warnings or [])
         useful = False if blocked else None
     promotion = metrics.get("promotion")
-    decision = promotion.get("decision") if isinstance(promotion, dict) else promotion
+    decision = metrics.get("promotion_decision") or (promotion.get("decision") if isinstance(promotion, dict)
+                                                     else promotion)
     fields: dict[str, Any] = {
         "status": "ok", "file": name, "error": None,
         "created_at": str(metrics.get("created_at") or metrics.get("timestamp") or stamp_time(stamp).isoformat()),
@@ -206,19 +206,21 @@ def _unreadable(name: str, stamp: str, error: str) -> dict[str, Any]:
     return fields
 
 
-def _read_fields(path: Path, stamp: str) -> dict[str, Any]:
+def _read_fields(path: str, stamp: str) -> dict[str, Any]:
     """Indexed fields of the metrics file at ``path``; unreadable files become ``status="unreadable"``."""
+    name = os.path.basename(path)
     try:
         metrics = read_summary_head(path)
         if metrics is None:
-            metrics = json.loads(path.read_bytes())
+            with open(path, "rb") as fh:
+                metrics = json.loads(fh.read())
     except ValueError as exc:
-        return _unreadable(path.name, stamp, f"{path.name} is not valid JSON ({exc})")
+        return _unreadable(name, stamp, f"{name} is not valid JSON ({exc})")
     except OSError as exc:
-        return _unreadable(path.name, stamp, f"{path.name} cannot be read ({exc.strerror or exc})")
+        return _unreadable(name, stamp, f"{name} cannot be read ({exc.strerror or exc})")
     if not isinstance(metrics, dict):
-        return _unreadable(path.name, stamp, f"{path.name} is not a JSON object")
-    return _summary_fields(stamp, path.name, metrics)
+        return _unreadable(name, stamp, f"{name} is not a JSON object")
+    return _summary_fields(stamp, name, metrics)
 
 
 def _empty_pointer() -> dict[str, Any]:
@@ -555,11 +557,12 @@ class Registry:
         metrics, models = self._scan()
         if self._index is None:
             self._index = self._load_index()
+        root = str(self.root)
         for name, (mtime, size) in metrics.items():
             known = self._index.get(name)
             if known is None or known[0] != mtime or known[1] != size:
                 stamp = name[len("model_metrics_"):-len(".json")]
-                self._index[name] = (mtime, size, _values(_read_fields(self.root / name, stamp)))
+                self._index[name] = (mtime, size, _values(_read_fields(os.path.join(root, name), stamp)))
                 self._index_dirty += 1
         for name in [n for n in self._index if n not in metrics]:
             del self._index[name]

@@ -20,6 +20,7 @@ from trainer.registry import Registry
 
 METRICS = {"precision": 0.4, "recall": 0.95, "f1_score": 0.56, "accuracy": 0.93, "pr_auc": 0.7,
            "warnings": [{"code": "severe_imbalance", "severity": "warning", "message": "few positives"}],
+           "promotion": {"decision": "rejected", "reasons": ["failed: PR-AUC 0.700 vs champion 0.720"]},
            "curves": {"pr": {"precision": [0.1, 0.5], "recall": [1.0, 0.5]}}, "config": {"training": {}}}
 
 
@@ -45,8 +46,10 @@ def test_the_first_line_holds_the_summary_and_the_whole_file_is_one_json_object(
     info = pairs.write_pair(layout, {}, METRICS)
     head = pairs.read_summary_head(info.metrics_path)
     assert head["pr_auc"] == 0.7 and head["warnings"][0]["code"] == "severe_imbalance"
-    assert "curves" not in head and "config" not in head
-    assert json.loads(info.metrics_path.read_text())["config"] == {"training": {}}
+    assert head["promotion_decision"] == "rejected"
+    assert "curves" not in head and "config" not in head and "promotion" not in head
+    whole = json.loads(info.metrics_path.read_text())
+    assert whole["config"] == {"training": {}} and whole["promotion"] == METRICS["promotion"]
 
 
 def test_numpy_values_and_nan_are_written_as_strict_json(layout):

@@ -98,7 +98,8 @@ def test_a_new_process_reads_the_index_instead_of_the_files(mixed, monkeypatch):
     assert mixed.index.is_file()
     parsed = []
     real = registry_module._read_fields
-    monkeypatch.setattr(registry_module, "_read_fields", lambda path, stamp: parsed.append(path.name) or real(path, stamp))
+    monkeypatch.setattr(registry_module, "_read_fields",
+                        lambda path, stamp: parsed.append(os.path.basename(path)) or real(path, stamp))
     assert [r.to_dict() for r in Registry(mixed.root).list_models()] == [r.to_dict() for r in first]
     assert parsed == []
     pair(mixed, "20261124_000000")
