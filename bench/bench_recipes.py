@@ -12,9 +12,11 @@ PR-AUC, recall and precision at the model's threshold, F1, workload saved
 Part 2, ``scale``: for 5k, 66k and 1M rows a SQLite store is seeded with the
 demo generator, then a fresh process runs one real cycle
 (``trainer.cycle.run_cycle``: read, clean, train, evaluate, write the pair,
-promote) and reports the cycle's stage timings, its wall time and its peak
-resident memory (``ru_maxrss``, which includes the interpreter and libraries).
-The machine's load average is recorded beside the numbers: the box is shared.
+promote) and reports the cycle's stage timings, its wall time, the process's
+CPU time (user + system, including imports: on a busy machine it shows what
+the cycle would cost on an idle one) and its peak resident memory
+(``ru_maxrss``, which includes the interpreter and libraries). The machine's
+load average is recorded beside the numbers: the box is shared.
 
 Run: ``python -m bench recipes`` (all), or
 ``python -m bench.bench_recipes compare`` / ``scale [ROWS ...]``.
@@ -93,8 +95,10 @@ def cycle_child(folder: str) -> None:
     outcome = run_cycle(config, trigger="bench", actor="bench")
     wall = time.perf_counter() - started
     metrics = outcome.metrics or {}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"outcome": outcome.outcome, "message": outcome.message, "wall_s": round(wall, 2),
-                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                      "process_cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+                      "peak_rss_mb": round(usage.ru_maxrss / 1024),
                       "timings": metrics.get("timings", {}), "rows": metrics.get("rows", {}),
                       "family": (metrics.get("model") or {}).get("family"),
                       "fit_rows": (metrics.get("model") or {}).get("fit_rows"),
@@ -141,13 +145,13 @@ def markdown(report: dict) -> str:
                          f"{m['f1_score']:.3f} | {m['workload_saved']:.3f} | {m['threshold']:.3f} | {m['fit_s']:.1f} |")
         lines += ["", f"Default beats legacy: {cmp_['default_beats_legacy']}", ""]
     if "scale" in report:
-        lines += ["| store rows | rows used | load s | quality s | train+evaluate s | cycle wall s | peak RSS MB | load avg |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += ["| store rows | rows used | load s | quality s | train+evaluate s | cycle wall s | process CPU s "
+                  "| peak RSS MB | load avg |", "|---|---|---|---|---|---|---|---|---|"]
         for r in report["scale"]:
             t = r["timings"]
             lines.append(f"| {r['store_rows']:,} | {r['rows'].get('used', '?'):,} | {t.get('load_s', 0):.1f} | "
                          f"{t.get('quality_s', 0):.1f} | {t.get('train_and_evaluate_s', 0):.1f} | {r['wall_s']:.1f} | "
-                         f"{r['peak_rss_mb']} | {r['load_average_1m']} |")
+                         f"{r['process_cpu_s']:.1f} | {r['peak_rss_mb']} | {r['load_average_1m']} |")
     return "\n".join(lines) + "\n"
 
 
