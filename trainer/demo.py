@@ -327,11 +327,14 @@ def generate_history(rows: int = 66_000, days: int = 90, seed: int = 7, end: dat
         picked = rng.choice(candidates, size=min(n_dup, len(candidates)), replace=False)
         first_verdict = columns["is_true_positive"].copy()
         first_verdict[picked] = 1 - first_verdict[picked]
+        first_comment = columns["analyst_comments"].copy()
+        first_comment[picked] = _post_triage(rng, first_verdict[picked] == 1)["analyst_comments"]
+        columns["analyst_comments"] = np.concatenate([first_comment, columns["analyst_comments"][picked]])
         columns["is_true_positive"] = np.concatenate([first_verdict, columns["is_true_positive"][picked]])
         triaged = np.concatenate([triaged, triaged[picked] + np.timedelta64(1, "D")])
     source_row = np.concatenate([np.arange(n), picked])
     for name in list(columns):
-        if name not in ("is_true_positive",) and len(columns[name]) == n:
+        if name not in ("is_true_positive", "analyst_comments"):
             columns[name] = columns[name][source_row]
     columns["timestamp"] = fired[source_row]
     columns["triaged_at"] = triaged
