@@ -38,6 +38,7 @@ CLASS_SETS = {"train": "training set", "train_resampled": "training set after re
 CLASS_NAMES = {"0": "benign (false positive)", "1": "true positive"}
 PROMOTION_KINDS = ("promoted", "first_champion", "rolled_back")
 UNKNOWN = "unknown"
+MAX_PROMOTION_LINES = 200
 
 
 def number(value: Any) -> float:
@@ -74,6 +75,15 @@ def model_time(record: dict) -> pd.Timestamp:
     return pd.NaT
 
 
+def model_times(records: list[dict]) -> pd.Series:
+    """:func:`model_time` of every record at once (one vectorised parse: thousands of models stay fast)."""
+    created = pd.Series([r.get("created_at") or r.get("timestamp") or None for r in records], dtype=object)
+    parsed = pd.to_datetime(created, utc=True, errors="coerce", format="ISO8601")
+    ids = pd.Series([str(r.get("model_id") or "") for r in records], dtype=object)
+    from_stamp = pd.to_datetime(ids, utc=True, errors="coerce", format="%Y%m%d_%H%M%S")
+    return parsed.fillna(from_stamp)
+
+
 def positive_rate_of(record: dict) -> float:
     """The test-slice positive rate: stored, else from the confusion counts, else NaN."""
     stored = number(record.get("positive_rate"))
@@ -94,11 +104,10 @@ def trend_frame(records: Iterable[dict]) -> pd.DataFrame:
     ``positive_rate``, ``training_samples``, ``legacy``, ``is_champion``.
     Records whose status is not ``ok`` are skipped: they are not models.
     """
+    records = [record for record in records if record.get("status", "ok") == "ok"]
     rows = []
     for record in records:
-        if record.get("status", "ok") != "ok":
-            continue
-        row = {"model_id": str(record.get("model_id")), "created_at": model_time(record)}
+        row = {"model_id": str(record.get("model_id"))}
         row.update({key: number(record.get(key)) for key in METRIC_LABELS})
         row["positive_rate"] = positive_rate_of(record)
         row["training_samples"] = number(record.get("training_samples"))
@@ -106,8 +115,8 @@ def trend_frame(records: Iterable[dict]) -> pd.DataFrame:
         row["is_champion"] = bool(record.get("is_champion"))
         rows.append(row)
     columns = ["model_id", "created_at", *METRIC_LABELS, "positive_rate", "training_samples", "legacy", "is_champion"]
-    frame = pd.DataFrame(rows, columns=columns)
-    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    frame = pd.DataFrame(rows, columns=[c for c in columns if c != "created_at"])
+    frame.insert(1, "created_at", model_times(records) if records else pd.Series(dtype="datetime64[ns, UTC]"))
     return frame.sort_values(["created_at", "model_id"], kind="stable").reset_index(drop=True)
 
 
@@ -149,26 +158,29 @@ def promotion_frame(records: Iterable[dict], events: Iterable[dict]) -> pd.DataF
     model's stored promotion decision (``promoted``, ``first_champion``) when
     the log has no event for it (an old or pruned log).
     """
+    changes = [e for e in events if e.get("event") in ("promoted", "rolled_back") and e.get("model_id")]
+    times = pd.to_datetime(pd.Series([e.get("ts") for e in changes], dtype=object), utc=True, errors="coerce",
+                           format="ISO8601")
     rows = []
     seen = set()
-    for event in events:
-        kind = event.get("event")
-        if kind not in ("promoted", "rolled_back") or not event.get("model_id"):
-            continue
-        when = pd.to_datetime(event.get("ts"), utc=True, errors="coerce")
+    for event, when in zip(changes, times):
         if pd.isna(when):
             continue
-        rows.append({"time": when, "model_id": str(event["model_id"]), "kind": kind,
+        rows.append({"time": when, "model_id": str(event["model_id"]), "kind": event["event"],
                      "actor": event.get("actor") or UNKNOWN, "reason": event.get("message") or ""})
-        if kind == "promoted":
+        if event["event"] == "promoted":
             seen.add(str(event["model_id"]))
+    promoted = []
     for record in records:
         decision = record.get("promotion")
         if isinstance(decision, dict):
             decision = decision.get("decision")
-        model_id = str(record.get("model_id"))
-        if decision in ("promoted", "first_champion") and model_id not in seen:
-            when = model_time(record)
+        if decision in ("promoted", "first_champion") and str(record.get("model_id")) not in seen:
+            promoted.append((record, decision))
+    if promoted:
+        times = model_times([record for record, _ in promoted])
+        for (record, decision), when in zip(promoted, times):
+            model_id = str(record.get("model_id"))
             if not pd.isna(when):
                 rows.append({"time": when, "model_id": model_id, "kind": decision, "actor": "trainer",
                              "reason": "first champion" if decision == "first_champion" else "passed the promotion gate"})
@@ -180,31 +192,40 @@ def promotion_frame(records: Iterable[dict], events: Iterable[dict]) -> pd.DataF
 def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.DataFrame | None = None) -> go.Figure:
     """Metric lines over time with the PR-AUC baseline, promotion markers and the training-set size below.
 
-    Legacy models are drawn with open markers: their files hold no PR-AUC.
+    Legacy models (files without PR-AUC) are ticked just below the axis. Champion
+    changes are stars at the top, with a vertical line each while there are at
+    most :data:`MAX_PROMOTION_LINES` of them in view (more lines hide the data).
     """
     metrics = list(metrics)
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.75, 0.25], vertical_spacing=0.06,
                            subplot_titles=("Scores on each model's test set", "Training-set size (rows)"))
     x = frame["created_at"]
     hover = frame["model_id"] + frame["legacy"].map({True: " (legacy: no PR-AUC)", False: ""})
-    symbols = frame["legacy"].map({True: "circle-open", False: "circle"}).tolist()
     for metric in metrics:
         figure.add_trace(go.Scatter(x=x, y=frame[metric], name=METRIC_LABELS[metric], mode="lines+markers",
-                                    marker={"symbol": symbols}, hovertext=hover,
+                                    hovertext=hover,
                                     hovertemplate="%{hovertext}<br>%{y:.3f}<extra>" + METRIC_LABELS[metric]
                                     + "</extra>", connectgaps=False), row=1, col=1)
     if "pr_auc" in metrics:
         figure.add_trace(go.Scatter(x=x, y=frame["positive_rate"], name="PR-AUC of a random ranker (positive rate)",
                                     mode="lines", line={"dash": "dot", "color": "gray"}, hovertext=hover,
                                     hovertemplate="%{hovertext}<br>positive rate %{y:.3f}<extra></extra>"), row=1, col=1)
+    legacy = frame[frame["legacy"]]
+    if len(legacy):
+        figure.add_trace(go.Scatter(x=legacy["created_at"], y=[-0.01] * len(legacy), mode="markers",
+                                    name="legacy model (no PR-AUC)", hovertext=legacy["model_id"],
+                                    marker={"symbol": "line-ns-open", "size": 10, "color": "gray"},
+                                    hovertemplate="%{hovertext}: legacy file, no PR-AUC<extra></extra>"), row=1, col=1)
     if promotions is not None and len(promotions):
         shown = promotions[(promotions["time"] >= x.min()) & (promotions["time"] <= x.max())] if len(x) else promotions
-        line_x, line_y = [], []
-        for when in shown["time"]:
-            line_x += [when, when, None]
-            line_y += [0, 1.05, None]
-        figure.add_trace(go.Scatter(x=line_x, y=line_y, mode="lines", name="champion changes",
-                                    line={"color": "gold", "width": 1, "dash": "dash"}, hoverinfo="skip"), row=1, col=1)
+        if len(shown) <= MAX_PROMOTION_LINES:
+            line_x, line_y = [], []
+            for when in shown["time"]:
+                line_x += [when, when, None]
+                line_y += [0, 1.05, None]
+            figure.add_trace(go.Scatter(x=line_x, y=line_y, mode="lines", name="champion changes",
+                                        line={"color": "gold", "width": 1, "dash": "dash"}, hoverinfo="skip"),
+                             row=1, col=1)
         labels = shown["kind"].str.replace("_", " ") + ": " + shown["model_id"] + " by " + shown["actor"]
         figure.add_trace(go.Scatter(x=shown["time"], y=[1.05] * len(shown), mode="markers", name="new champion",
                                     marker={"symbol": "star", "size": 12, "color": "gold"}, hovertext=labels,
@@ -212,7 +233,7 @@ def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.Da
     figure.add_trace(go.Bar(x=x, y=frame["training_samples"], name="training rows", marker_color="steelblue",
                             hovertext=frame["model_id"], hovertemplate="%{hovertext}<br>%{y:,} rows<extra></extra>",
                             showlegend=False), row=2, col=1)
-    figure.update_yaxes(range=[-0.02, 1.1], title_text="score", row=1, col=1)
+    figure.update_yaxes(range=[-0.04, 1.1], title_text="score", row=1, col=1)
     figure.update_yaxes(title_text="rows", rangemode="tozero", row=2, col=1)
     figure.update_layout(height=560, margin={"t": 40, "b": 10, "l": 10, "r": 10}, hovermode="closest",
                          legend={"orientation": "h", "y": -0.08})

@@ -3,8 +3,9 @@
 :func:`snapshot` asks ``context.get_registry()`` for the model summaries, the
 registry's problems and the event log only when the process-wide watcher
 (``context.get_watcher()``) reports a new generation, and keeps the result in
-the session, so a ``run_every`` fragment that wakes every couple of seconds
-re-reads nothing while the models folder is quiet. :func:`full_metrics` keeps
+the session. :func:`rerun_on_change` is each page's live part: a ``run_every``
+fragment that reruns the page only when the watcher counted a change, so a
+quiet folder is neither re-read nor redrawn. :func:`full_metrics` keeps
 the full metrics dicts of the few models a page looks at, keyed by model id
 (a pair never changes once written).
 """
@@ -62,12 +63,16 @@ def watcher_generation() -> object:
     """The watcher's count of pair, champion and event-log changes, with the models folder.
 
     Status heartbeats and log lines do not count: they change nothing these
-    pages show. When the watcher is not running, every call is a new
-    generation, so the pages re-read rather than show a stale folder.
+    pages show. When the watcher is not running, each refresh period is a new
+    generation, so the pages poll rather than show a stale folder.
     """
+    config = context.get_config()
     watcher = context.get_watcher()
-    count = watcher.generation_of("pairs", "champion", "events") if watcher.alive else time.monotonic()
-    return (str(context.get_config().models_path), count)
+    if watcher.alive:
+        count = watcher.generation_of("pairs", "champion", "events")
+    else:
+        count = f"clock {int(time.monotonic() // config.dashboard.refresh_seconds)}"
+    return (str(config.models_path), count)
 
 
 def snapshot() -> Snapshot:
@@ -114,3 +119,20 @@ def problem_notice(current: Snapshot) -> None:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         st.warning(f"Problem in the models folder: {problems['problem'].iloc[0]}{more}. "
                    "Every problem is listed on the Models page.")
+
+
+def rerun_on_change(shown: Snapshot) -> None:
+    """The page's live part: a ``run_every`` fragment that reruns the page once the folder changed.
+
+    Every ``dashboard.refresh_seconds`` it compares the watcher's generation
+    with the one ``shown`` was read at, which costs a counter read; only a
+    change reruns the page (and re-reads the registry). A quiet folder costs
+    no re-read and no redraw of charts built from thousands of models.
+    """
+
+    @st.fragment(run_every=context.get_config().dashboard.refresh_seconds)
+    def watch_models_folder() -> None:
+        if watcher_generation() != shown.generation:
+            st.rerun()
+
+    watch_models_folder()

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from dashboard.charts import model_time, number
+from dashboard.charts import model_times, number
 
 LEGACY_FLAG = "no PR-AUC (legacy)"
 NUMERIC_COLUMNS = {"PR-AUC": "pr_auc", "F1": "f1_score", "precision": "precision", "recall": "recall",
@@ -73,21 +73,21 @@ def models_frame(rows: Iterable[dict]) -> pd.DataFrame:
     ``mark`` is "★ champion", "⚑ pinned", both, or empty; ``warnings`` joins
     the codes and flags legacy pairs with :data:`LEGACY_FLAG`.
     """
+    rows = [record for record in rows if is_model(record)]
     table = []
     for record in rows:
-        if not is_model(record):
-            continue
         marks = (["★ champion"] if record.get("is_champion") else []) + (["⚑ pinned"] if record.get("pinned") else [])
         codes = [c for c in warning_codes(record) if c != "legacy_metrics"]
         if record.get("legacy"):
             codes.insert(0, LEGACY_FLAG)
-        row = {"mark": " ".join(marks), "model": str(record.get("model_id")), "trained (UTC)": model_time(record)}
+        row = {"mark": " ".join(marks), "model": str(record.get("model_id"))}
         row.update({column: number(record.get(key)) for column, key in NUMERIC_COLUMNS.items()})
         row.update({"useful": useful_text(record.get("useful")), "warnings": ", ".join(codes),
                     "promotion": (decision_of(record) or "unknown").replace("_", " ")})
         table.append(row)
-    frame = pd.DataFrame(table, columns=COLUMNS)
-    frame["trained (UTC)"] = pd.to_datetime(frame["trained (UTC)"], utc=True)
+    frame = pd.DataFrame(table, columns=[c for c in COLUMNS if c != "trained (UTC)"])
+    frame.insert(2, "trained (UTC)", model_times(rows) if rows else pd.Series(dtype="datetime64[ns, UTC]"))
+    frame = frame[COLUMNS]
     return frame.sort_values(["trained (UTC)", "model"], ascending=False, kind="stable").reset_index(drop=True)
 
 

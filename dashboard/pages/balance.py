@@ -6,7 +6,8 @@ of each training's feedback over time against the severe-imbalance threshold
 (``training.severe_imbalance_share``), the latest model's class counts before
 and after resampling and in its test set, its imbalance ratio, and every
 warning of that model in plain words (computed from the confusion counts for
-a legacy file). All of it sits in one live fragment.
+a legacy file). The page reruns when the watcher saw a change
+(:func:`dashboard.snapshot.rerun_on_change`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import streamlit as st
 
 from dashboard import charts, context
 from dashboard.explanations import findings, warning_tally
-from dashboard.snapshot import full_metrics, problem_notice, snapshot
+from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
 
 config = context.get_config()
 warn_share = config.training.severe_imbalance_share
@@ -33,10 +34,8 @@ def ratio_text(ratio: float) -> str:
     return "one class only" if math.isinf(ratio) else f"1 : {ratio:,.1f}"
 
 
-@st.fragment(run_every=config.dashboard.refresh_seconds)
-def live_balance() -> None:
+def show_balance(current: Snapshot) -> None:
     """Every section of the page, redrawn from the current snapshot."""
-    current = snapshot()
     problem_notice(current)
     latest = current.latest()
     if latest is None:
@@ -98,4 +97,6 @@ def live_balance() -> None:
         st.dataframe(tally, hide_index=True, width="stretch", key="balance_tally")
 
 
-live_balance()
+shown = snapshot()
+show_balance(shown)
+rerun_on_change(shown)

@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboard import charts, context
 from dashboard.explanations import findings, is_legacy
-from dashboard.snapshot import full_metrics, problem_notice, snapshot
+from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
 from dashboard.tables import LEGACY_FLAG, model_label
 
 config = context.get_config()
@@ -150,10 +150,8 @@ def show_model(model_id: str, champion_id: str | None) -> None:
         st.markdown(f"- {reason}")
 
 
-@st.fragment(run_every=config.dashboard.refresh_seconds)
-def live_detail() -> None:
+def show_detail(current: Snapshot) -> None:
     """The picker (new models appear in it) and the chosen model."""
-    current = snapshot()
     problem_notice(current)
     chosen = pick_model(current)
     if chosen is None:
@@ -162,4 +160,6 @@ def live_detail() -> None:
     show_model(chosen, current.champion_id)
 
 
-live_detail()
+shown = snapshot()
+show_detail(shown)
+rerun_on_change(shown)

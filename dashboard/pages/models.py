@@ -5,8 +5,9 @@ registry snapshot (:mod:`dashboard.snapshot`); incomplete and unreadable
 files are listed apart, never as models. Promote, roll back and pin/unpin
 call ``trainer.registry.Registry`` with ``actor=context.current_user()``,
 each behind a confirmation checkbox, and are disabled with the reason when
-``context.can_control()`` says no. Everything sits in one live fragment so
-a new model shows without reloading and a click reruns only the fragment.
+``context.can_control()`` says no. The page reruns when the watcher saw a
+change (:func:`dashboard.snapshot.rerun_on_change`), so a new model shows
+without reloading.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import context, tables
-from dashboard.snapshot import Snapshot, snapshot
+from dashboard.snapshot import Snapshot, rerun_on_change, snapshot
 
 config = context.get_config()
 RESULT_KEY = "models_action_result"
@@ -37,7 +38,7 @@ def styled(page):
 
 def show_table(current: Snapshot) -> list[dict]:
     """Filters, sort, pagination and the table; returns the models the filters keep (as records)."""
-    frame = tables.models_frame(current.models)
+    frame = current.derive("models_frame", lambda: tables.models_frame(current.models))
     text_col, useful_col, date_col = st.columns([3, 1, 2])
     text = text_col.text_input("Filter", key="models_text", placeholder="model id, warning code, promotion decision")
     useful_only = useful_col.checkbox("Useful only", key="models_useful")
@@ -145,10 +146,8 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
         st.caption("A pinned model is never pruned by retention.")
 
 
-@st.fragment(run_every=config.dashboard.refresh_seconds)
-def live_models() -> None:
+def show_models(current: Snapshot) -> None:
     """The table, the problem files and the actions, redrawn from the current snapshot."""
-    current = snapshot()
     if not current.models:
         st.info("No model yet. Start the trainer or press Retrain now on the Overview page; models appear here "
                 "as soon as their pair is written.")
@@ -157,4 +156,6 @@ def live_models() -> None:
     show_actions(current, candidates)
 
 
-live_models()
+shown = snapshot()
+show_models(shown)
+rerun_on_change(shown)

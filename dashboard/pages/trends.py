@@ -3,10 +3,9 @@
 Lays out what :mod:`dashboard.charts` builds from the registry
 (:mod:`dashboard.snapshot`): precision, recall, F1 and PR-AUC per training
 (ROC-AUC and accuracy on demand), PR-AUC against its random-ranker baseline
-(the positive rate), champion changes, and the training-set size. The range
-and smoothing controls sit outside the live fragment; the fragment redraws
-from the cached snapshot and re-reads the registry only when the watcher saw
-a change.
+(the positive rate), champion changes, and the training-set size, with
+range and smoothing controls. The page reruns only when the watcher saw a
+change (:func:`dashboard.snapshot.rerun_on_change`).
 """
 
 from __future__ import annotations
@@ -14,9 +13,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, context
-from dashboard.snapshot import problem_notice, snapshot
+from dashboard.snapshot import Snapshot, problem_notice, rerun_on_change, snapshot
 
 config = context.get_config()
+shown = snapshot()  # the registry as this run shows it; rerun_on_change compares the folder with it
 
 st.title("Trends")
 st.caption("Scores of each model on its own test set (the newest feedback at that training). "
@@ -25,13 +25,12 @@ st.caption("Scores of each model on its own test set (the newest feedback at tha
 labels = {label: key for key, label in charts.METRIC_LABELS.items()}
 left, middle, right = st.columns([3, 2, 2])
 with left:
-    shown = st.multiselect("Scores", list(labels), key="trends_metrics",
+    picked_scores = st.multiselect("Scores", list(labels), key="trends_metrics",
                            default=[charts.METRIC_LABELS[k] for k in charts.DEFAULT_TREND_METRICS],
                            help="ROC-AUC and accuracy on demand. Accuracy alone misleads when true positives are rare.")
 with middle:
     range_kind = st.radio("Range", ["All models", "Last N models", "Date range"], horizontal=True, key="trends_range")
-    opened = snapshot()
-    bounds = opened.derive("trend_frame", lambda: charts.trend_frame(opened.models))["created_at"]
+    bounds = shown.derive("trend_frame", lambda: charts.trend_frame(shown.models))["created_at"]
     last_n = start = end = None
     if range_kind == "Last N models":
         last_n = int(st.number_input("N", min_value=1, value=50, step=10, key="trends_last_n"))
@@ -47,23 +46,21 @@ with right:
         window = st.slider("Window (models)", min_value=2, max_value=30, value=5, key="trends_window")
 
 
-@st.fragment(run_every=config.dashboard.refresh_seconds)
-def live_trends() -> None:
+def show_trends(current: Snapshot) -> None:
     """The chart and its data, redrawn from the current snapshot."""
-    current = snapshot()
     frame = current.derive("trend_frame", lambda: charts.trend_frame(current.models))
     problem_notice(current)
     if frame.empty:
         st.info("No model yet: nothing to draw. Start the trainer or press Retrain now on the Overview page.")
         return
-    if not shown:
+    if not picked_scores:
         st.info("Pick at least one score to draw.")
         return
     selected = charts.select_range(frame, last_n=last_n, start=start, end=end)
     if selected.empty:
         st.info("No model was trained in the selected range.")
         return
-    metrics = [labels[label] for label in shown]
+    metrics = [labels[label] for label in picked_scores]
     drawn = charts.smooth(selected, [*metrics, "positive_rate"], window=window, how=how) if smoothing else selected
     promotions = current.derive("promotions", lambda: charts.promotion_frame(current.models, current.events))
     figure = charts.trends_figure(drawn, metrics, promotions)
@@ -74,7 +71,7 @@ def live_trends() -> None:
     first, last = selected["created_at"].iloc[0], selected["created_at"].iloc[-1]
     st.caption(f"{len(selected)} of {len(frame)} models, trained {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
                + (f"; smoothed: rolling {how} over {window} models" if smoothing else "")
-               + (f"; {legacy} legacy model(s) with no PR-AUC (legacy), drawn with open markers" if legacy else "")
+               + (f"; {legacy} legacy model(s) with no PR-AUC (legacy), ticked below the axis" if legacy else "")
                + ". Stars: a new champion.")
     newest = selected.iloc[-1]
     st.markdown(f"**Latest model {newest['model_id']}**"
@@ -87,4 +84,5 @@ def live_trends() -> None:
                      width="stretch")
 
 
-live_trends()
+show_trends(shown)
+rerun_on_change(shown)

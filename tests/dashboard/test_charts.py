@@ -103,7 +103,10 @@ def test_trends_figure_draws_baseline_only_with_pr_auc_and_marks_promotions():
     figure = charts.trends_figure(frame, ["f1_score", "pr_auc"], charts.promotion_frame(rows, []))
     names = [trace.name for trace in figure.data]
     assert "PR-AUC of a random ranker (positive rate)" in names
-    assert "champion changes" in names and "training rows" in names
+    assert "champion changes" in names and "training rows" in names and "legacy model (no PR-AUC)" not in names
+    with_legacy = charts.trends_figure(charts.trend_frame([*rows, legacy("20261119_000000")]), ["f1_score"])
+    tick = next(t for t in with_legacy.data if t.name == "legacy model (no PR-AUC)")
+    assert list(tick.hovertext) == ["20261119_000000"]
     no_baseline = charts.trends_figure(frame, ["f1_score"])
     assert "PR-AUC of a random ranker (positive rate)" not in [t.name for t in no_baseline.data]
 
