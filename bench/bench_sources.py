@@ -23,6 +23,7 @@ Run: ``python -m bench sources`` (results in ``bench/results/sources.json``).
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -172,7 +173,7 @@ def run_child(*args: str) -> dict:
 
 
 def main(rows: int = ROWS, bq_rows: int = BQ_ROWS, train: bool = True) -> dict:
-    results: dict = {"machine": {"cpus": __import__("os").cpu_count()}, "started": datetime.now(timezone.utc).isoformat()}
+    results: dict = {"machine": {"cpus": os.cpu_count()}, "started": datetime.now(timezone.utc).isoformat()}
     with tempfile.TemporaryDirectory(prefix="cla-bench-sources-") as tmp:
         results["seed"] = run_child("seed", tmp, str(rows))
         print("seed", results["seed"], flush=True)
