@@ -25,8 +25,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import joblib
-
 from trainer import atomic
 from trainer.layout import ModelsLayout, stamp_time
 
@@ -138,6 +136,8 @@ def write_pair(layout: ModelsLayout, model: Any, metrics: dict[str, Any], *, sta
     (permission denied, disk full). After any failure no metrics file exists
     for the stamp and the model file is removed: there is never a partial pair.
     """
+    import joblib  # here, not at the top: readers of this module (the registry, `cla models`) never need it
+
     model_id = _reserve(layout, stamp)
     model_path, metrics_path = layout.model_path(model_id), layout.metrics_path(model_id)
     committed = False

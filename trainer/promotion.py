@@ -149,8 +149,8 @@ def decide(challenger, registry: Registry, config: Config) -> dict[str, Any]:
 
     if champion_id is None:
         block["decision"] = "first_champion" if useful else "rejected"
-        block["reasons"] = [("no champion yet: the first model without a blocking warning becomes champion"
-                             if useful else "no champion yet, but this model cannot be the first: " + gates[0]["message"])]
+        block["reasons"] = ["no champion yet: the first model without a blocking warning becomes champion" if useful
+                            else "no champion yet, but this model cannot be the first: " + gates[0]["message"]]
         block["reasons"] += [("passed: " if g["passed"] else "note: ") + g["message"] for g in gates[1:]]
         return _held(block, rules.auto_promote)
 
@@ -175,8 +175,8 @@ def decide(challenger, registry: Registry, config: Config) -> dict[str, Any]:
 def _held(block: dict[str, Any], auto_promote: bool) -> dict[str, Any]:
     if block["decision"] in PROMOTING and not auto_promote:
         block["decision"] = "held"
-        block["reasons"].append("every gate passed, but promotion.auto_promote is off: promote it by hand with "
-                                "`cla models promote ID`")
+        block["reasons"].append("the challenger would be promoted, but promotion.auto_promote is off: promote it "
+                                "by hand with `cla models promote ID`")
     return block
 
 

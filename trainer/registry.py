@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 from trainer import atomic
-from trainer.diagnostics import make_warning
 from trainer.events import append_event, now_iso, read_events
 from trainer.layout import METRICS_RE, MODEL_RE, STAMP_RE, ModelsLayout, stamp_time
 from trainer.locking import FileLock
@@ -137,6 +136,9 @@ def legacy_warnings(metrics: dict[str, Any]) -> list[dict[str, Any]]:
     The old CLA wrote models that flagged no alert at all (accuracy 1.0,
     F1 0.0) without a word; such a file is flagged ``predicts_one_class``.
     """
+    # Imported here: diagnostics pulls in scikit-learn, which `cla models list` should not wait for.
+    from trainer.diagnostics import make_warning
+
     tp, fp, tn, fn = (_int(metrics.get(k)) for k in ("true_positives", "false_positives", "true_negatives",
                                                      "false_negatives"))
     warnings = []
