@@ -33,6 +33,7 @@ def handle(args, config) -> int:
     from trainer.cycle import run_cycle
     from trainer.layout import ModelsLayout
     from trainer.locking import LockBusy, training_lock
+    from trainer.service import setup_logging
 
     for item in args.overrides:
         key, sep, value = item.partition("=")
@@ -44,6 +45,11 @@ def handle(args, config) -> int:
         layout.ensure()
     except OSError as exc:
         raise CLIError(f"models folder {layout.root} cannot be created: {exc.strerror or exc}") from None
+    try:
+        # Tracebacks go to the trainer log; the console gets the one-line outcome below.
+        setup_logging(config, layout)
+    except OSError as exc:
+        print(f"cla: note: trainer log {layout.log} cannot be written ({exc.strerror or exc})", file=sys.stderr)
     try:
         with training_lock(layout):
             outcome = run_cycle(config, trigger=args.trigger, actor=args.actor or os_user())
