@@ -242,6 +242,7 @@ class Registry:
         self._racy = True
         self._index_dirty = 0
         self._index_saved = 0.0
+        self._snapshot: tuple | None = None
         self._listing: list[ModelSummary] = []
         self._problems: list[str] = []
         self._pointer_cache: tuple[tuple | None, dict[str, Any] | None, str | None] = (None, None, None)
@@ -514,13 +515,18 @@ class Registry:
         return st.st_mtime_ns, st.st_ino
 
     def _load_index(self) -> dict[str, tuple[int, int, list]]:
+        """The index's entries; also sets ``self._snapshot`` to the folder state they describe, if recorded."""
+        self._snapshot = None
         try:
             data = json.loads(self.layout.index.read_bytes())
             if data.get("version") != INDEX_VERSION or data.get("fields") != list(INDEXED_FIELDS):
                 return {}
             width = len(INDEXED_FIELDS)
-            return {name: (mtime, size, values) for name, (mtime, size, values) in data["entries"].items()
-                    if len(values) == width}
+            entries = {name: (mtime, size, values) for name, (mtime, size, values) in data["entries"].items()
+                       if len(values) == width}
+            if data.get("folder") and len(entries) == len(data["entries"]):
+                self._snapshot = (tuple(data["folder"]), int(data["scanned_ns"]), frozenset(data["models"]))
+            return entries
         except FileNotFoundError:
             return {}
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -530,6 +536,9 @@ class Registry:
     def _save_index(self) -> None:
         entries = {name: [mtime, size, values] for name, (mtime, size, values) in self._index.items()}
         data = {"version": INDEX_VERSION, "fields": list(INDEXED_FIELDS), "entries": entries}
+        if self._snapshot and self._snapshot[0] is not None:
+            folder, scanned_ns, models = self._snapshot
+            data.update({"folder": list(folder), "scanned_ns": scanned_ns, "models": sorted(models)})
         self._index_dirty = 0
         self._index_saved = time.monotonic()
         try:
@@ -544,9 +553,11 @@ class Registry:
 
         Pairs are immutable and appear, vanish or are replaced only by
         renames, which change the folder's mtime. So when the folder's mtime
-        and the champion pointer are unchanged, the cached listing stands. A
-        folder changed less than :data:`RACY_NS` before the last scan began is
-        scanned again (a rename in the same clock tick would not move the mtime).
+        and the champion pointer are unchanged, the cached listing stands; and
+        a new instance whose index records the folder's current mtime uses the
+        index without scanning. A folder changed less than :data:`RACY_NS`
+        before a scan began is scanned again (a rename in the same clock tick
+        would not move the mtime).
         """
         folder = self._folder_signature()
         pointer, pointer_problem = self._read_pointer()
@@ -556,9 +567,19 @@ class Registry:
                 self._save_index()
             return
         scan_started = time.time_ns()
-        metrics, models = self._scan()
         if self._index is None:
             self._index = self._load_index()
+            snapshot = self._snapshot
+            if snapshot and folder is not None and snapshot[0] == folder and folder[0] < snapshot[1] - RACY_NS:
+                # The index was saved after a scan of this very folder state: no scan needed.
+                scan_started = snapshot[1]
+                metrics = {name: (mtime, size) for name, (mtime, size, _) in self._index.items()}
+                models = snapshot[2]
+            else:
+                metrics, models = self._scan()
+        else:
+            metrics, models = self._scan()
+        self._snapshot = (folder, scan_started, models)
         root = str(self.root)
         for name, (mtime, size) in metrics.items():
             known = self._index.get(name)

@@ -130,6 +130,17 @@ def test_an_unchanged_folder_is_not_scanned_again_and_a_new_pair_is_seen(layout,
     assert scans == [1]
 
 
+def test_a_new_instance_trusts_an_index_that_saw_this_folder_state(mixed, monkeypatch):
+    past = time.time() - 60
+    os.utime(mixed.root, (past, past))
+    first = [r.to_dict() for r in Registry(mixed.root).list_models()]
+    monkeypatch.setattr(Registry, "_scan", lambda self: pytest.fail("scanned although the index saw this folder"))
+    assert [r.to_dict() for r in Registry(mixed.root).list_models()] == first
+    monkeypatch.undo()
+    pair(mixed, "20261124_000000")
+    assert Registry(mixed.root).list_models()[0].model_id == "20261124_000000"
+
+
 def test_one_shared_instance_lists_safely_from_many_threads_while_pairs_arrive(layout):
     registry = Registry(layout.root)
     errors: list[BaseException] = []
