@@ -7,8 +7,11 @@ block; about 20 KB). Then, each the median of :data:`REPEATS` runs:
 
 * ``cold_s``: ``Registry(...).list_models()`` with no index on disk and a new
   instance (every metrics file is opened; only its first line is parsed);
-* ``index_s``: a new instance with ``runtime/index.json`` present (what a new
-  ``cla models list`` process pays);
+* ``index_s``: a new instance with ``runtime/index.json`` present, right
+  after the folder changed (it scans and stats, but opens no file);
+* ``index_settled_s``: a new instance when the folder has not changed for a
+  few seconds (what a new ``cla models list`` process usually pays: it loads
+  the index and does not scan);
 * ``warm_s``: the same instance again when nothing changed (what the
   dashboard's shared instance pays on each refresh);
 * ``one_new_s``: the same instance after one more pair was written;
@@ -40,6 +43,8 @@ from trainer.registry import Registry
 
 PAIRS = 10_000
 REPEATS = 5
+#: longer than registry.RACY_NS: the folder has not changed for this long before the settled measurement
+SETTLE_SECONDS = 2.2
 RESULTS = Path(__file__).parent / "results" / "registry.json"
 
 
@@ -96,7 +101,8 @@ def medians(runs: list[tuple[float, float]], digits: int = 4) -> tuple[float, fl
 
 def measure(layout: ModelsLayout) -> dict:
     """Median wall and CPU seconds of each kind of listing (see the module docstring)."""
-    runs: dict[str, list[tuple[float, float]]] = {"cold": [], "index": [], "warm": [], "one_new": []}
+    runs: dict[str, list[tuple[float, float]]] = {"cold": [], "index": [], "index_settled": [], "warm": [],
+                                                  "one_new": []}
     rng = np.random.default_rng(1)
     extra = datetime(2027, 1, 1, tzinfo=timezone.utc)
     for repeat in range(REPEATS):
@@ -104,6 +110,9 @@ def measure(layout: ModelsLayout) -> dict:
         registry = Registry(layout.root)
         runs["cold"].append(timed(registry.list_models))
         runs["index"].append(timed(Registry(layout.root).list_models))
+        time.sleep(SETTLE_SECONDS)
+        Registry(layout.root).list_models()  # records the settled folder state in the index
+        runs["index_settled"].append(timed(Registry(layout.root).list_models))
         runs["warm"] += [timed(registry.list_models) for _ in range(5)]
         model_id = stamp_of(extra + timedelta(minutes=repeat))
         layout.model_path(model_id).write_bytes(b"pickle")

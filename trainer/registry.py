@@ -243,6 +243,7 @@ class Registry:
         self._index_dirty = 0
         self._index_saved = 0.0
         self._snapshot: tuple | None = None
+        self._saved_settled: tuple | None = None
         self._listing: list[ModelSummary] = []
         self._problems: list[str] = []
         self._pointer_cache: tuple[tuple | None, dict[str, Any] | None, str | None] = (None, None, None)
@@ -539,6 +540,7 @@ class Registry:
         if self._snapshot and self._snapshot[0] is not None:
             folder, scanned_ns, models = self._snapshot
             data.update({"folder": list(folder), "scanned_ns": scanned_ns, "models": sorted(models)})
+            self._saved_settled = folder if folder[0] < scanned_ns - RACY_NS else None
         self._index_dirty = 0
         self._index_saved = time.monotonic()
         try:
@@ -575,6 +577,7 @@ class Registry:
                 scan_started = snapshot[1]
                 metrics = {name: (mtime, size) for name, (mtime, size, _) in self._index.items()}
                 models = snapshot[2]
+                self._saved_settled = folder
             else:
                 metrics, models = self._scan()
         else:
@@ -590,6 +593,9 @@ class Registry:
         for name in [n for n in self._index if n not in metrics]:
             del self._index[name]
             self._index_dirty += 1
+        self._racy = folder is None or folder[0] >= scan_started - RACY_NS
+        if not self._racy and self._saved_settled != folder:
+            self._index_dirty += 1  # the index should record this settled folder state for new instances
         # Saving 10,000 entries costs more than parsing a few new files, so a long-lived instance
         # (the dashboard's) saves at most once per interval; a new process saves what it parsed.
         if self._index_dirty and (self._index_saved == 0.0 or self._index_dirty >= INDEX_SAVE_BATCH
@@ -597,7 +603,6 @@ class Registry:
             self._save_index()
         self._listing, self._problems = self._assemble(metrics, models, pointer, pointer_problem)
         self._seen = seen
-        self._racy = folder is None or folder[0] >= scan_started - RACY_NS
 
     def _assemble(self, metrics, models, pointer, pointer_problem) -> tuple[list[ModelSummary], list[str]]:
         champion_id = (pointer or {}).get("model_id")
