@@ -38,7 +38,8 @@ CLASS_SETS = {"train": "training set", "train_resampled": "training set after re
 CLASS_NAMES = {"0": "benign (false positive)", "1": "true positive"}
 PROMOTION_KINDS = ("promoted", "first_champion", "rolled_back")
 UNKNOWN = "unknown"
-MAX_PROMOTION_LINES = 200
+MAX_PROMOTION_LINES = 60
+MAX_MARKED_POINTS = 300
 
 
 def number(value: Any) -> float:
@@ -201,8 +202,9 @@ def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.Da
                            subplot_titles=("Scores on each model's test set", "Training-set size (rows)"))
     x = frame["created_at"]
     hover = frame["model_id"] + frame["legacy"].map({True: " (legacy: no PR-AUC)", False: ""})
+    mode = "lines+markers" if len(frame) <= MAX_MARKED_POINTS else "lines"
     for metric in metrics:
-        figure.add_trace(go.Scatter(x=x, y=frame[metric], name=METRIC_LABELS[metric], mode="lines+markers",
+        figure.add_trace(go.Scatter(x=x, y=frame[metric], name=METRIC_LABELS[metric], mode=mode,
                                     hovertext=hover,
                                     hovertemplate="%{hovertext}<br>%{y:.3f}<extra>" + METRIC_LABELS[metric]
                                     + "</extra>", connectgaps=False), row=1, col=1)
@@ -235,8 +237,8 @@ def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.Da
                             showlegend=False), row=2, col=1)
     figure.update_yaxes(range=[-0.04, 1.1], title_text="score", row=1, col=1)
     figure.update_yaxes(title_text="rows", rangemode="tozero", row=2, col=1)
-    figure.update_layout(height=560, margin={"t": 40, "b": 10, "l": 10, "r": 10}, hovermode="closest",
-                         legend={"orientation": "h", "y": -0.08})
+    figure.update_layout(height=600, margin={"t": 40, "b": 10, "l": 10, "r": 10}, hovermode="closest",
+                         legend={"orientation": "h", "y": -0.12, "yanchor": "top"})
     return figure
 
 

@@ -22,18 +22,23 @@ st.title("Trends")
 st.caption("Scores of each model on its own test set (the newest feedback at that training). "
            "A PR-AUC on the dotted line is no better than ranking alerts at random.")
 
+RANGES = ["All models", "Last N models", "Date range"]
+MANY_MODELS = 500
 labels = {label: key for key, label in charts.METRIC_LABELS.items()}
 left, middle, right = st.columns([3, 2, 2])
 with left:
-    picked_scores = st.multiselect("Scores", list(labels), key="trends_metrics",
-                           default=[charts.METRIC_LABELS[k] for k in charts.DEFAULT_TREND_METRICS],
-                           help="ROC-AUC and accuracy on demand. Accuracy alone misleads when true positives are rare.")
+    picked_scores = st.multiselect(
+        "Scores", list(labels), key="trends_metrics",
+        default=[charts.METRIC_LABELS[k] for k in charts.DEFAULT_TREND_METRICS],
+        help="ROC-AUC and accuracy on demand. Accuracy alone misleads when true positives are rare.")
 with middle:
-    range_kind = st.radio("Range", ["All models", "Last N models", "Date range"], horizontal=True, key="trends_range")
+    range_kind = st.radio("Range", RANGES, horizontal=True, key="trends_range",
+                          index=RANGES.index("Last N models") if len(shown.models) > MANY_MODELS else 0,
+                          help=f"With more than {MANY_MODELS} models the newest 200 are shown first.")
     bounds = shown.derive("trend_frame", lambda: charts.trend_frame(shown.models))["created_at"]
     last_n = start = end = None
     if range_kind == "Last N models":
-        last_n = int(st.number_input("N", min_value=1, value=50, step=10, key="trends_last_n"))
+        last_n = int(st.number_input("N", min_value=1, value=200, step=50, key="trends_last_n"))
     elif range_kind == "Date range" and len(bounds):
         picked = st.date_input("Trained between (UTC)", value=(bounds.min().date(), bounds.max().date()),
                                key="trends_dates")
