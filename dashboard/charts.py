@@ -63,6 +63,12 @@ def fmt(value: Any, digits: int = 3) -> str:
     return f"{out:.{digits}f}"
 
 
+def percent(value: Any) -> str:
+    """A share as "74.5%", or "unknown"."""
+    out = number(value)
+    return UNKNOWN if math.isnan(out) else f"{out:.1%}"
+
+
 def model_time(record: dict) -> pd.Timestamp:
     """When a model was trained: ``created_at``, else the UTC stamp its id names; NaT when neither parses."""
     created = record.get("created_at") or record.get("timestamp")

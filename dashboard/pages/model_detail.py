@@ -72,7 +72,7 @@ def show_model(model_id: str, champion_id: str | None) -> None:
         column.metric(charts.METRIC_LABELS[key], charts.fmt(metrics.get(key)))
     st.caption(f"Threshold {charts.fmt(metrics.get('threshold'))}; test rows {charts.fmt(metrics.get('test_samples'), 0)}; "
                f"training rows {charts.fmt(metrics.get('training_samples'), 0)}; share of test alerts scored below "
-               f"the threshold (workload saved) {charts.fmt(metrics.get('workload_saved'))}.")
+               f"the threshold (workload saved) {charts.percent(metrics.get('workload_saved'))}.")
     for finding in findings(metrics, severe_imbalance_share=config.training.severe_imbalance_share,
                             min_test_positives=config.training.min_test_positives):
         if finding["severity"] == "blocking":

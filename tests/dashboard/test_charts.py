@@ -151,6 +151,7 @@ def test_model_detail_frames_of_a_legacy_file_are_empty_or_unknown():
     assert set(charts.data_quality_frame(metrics)["rows"]) == {"unknown"}
     assert charts.promotion_comparison_frame(metrics).empty
     assert charts.fmt(None) == "unknown" and charts.fmt(0.0) == "0.000"
+    assert charts.percent(None) == "unknown" and charts.percent(0.745) == "74.5%"
 
 
 def test_curve_frame_rejects_ragged_curves():
