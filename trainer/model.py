@@ -321,7 +321,7 @@ def fit(frame: pd.DataFrame, label: str = "is_true_positive", objective: str = "
 
 def evaluate(model: TriageModel, frame: pd.DataFrame, label: str = "is_true_positive", *,
              min_test_positives: int = 20) -> dict:
-    """The metrics block of ``model`` on the labelled ``frame``, with warnings and ``useful``.
+    """The metrics block of ``model`` on the labelled ``frame``, with warnings, ``useful`` and curves.
 
     Raises ``ValueError`` for an empty frame, a missing label column, or
     missing feature columns.
@@ -341,6 +341,7 @@ def evaluate(model: TriageModel, frame: pd.DataFrame, label: str = "is_true_posi
                                                min_test_positives=min_test_positives)
     metrics["warnings"] = warnings
     metrics["useful"] = diagnostics.is_useful(warnings)
+    metrics["curves"] = evaluation.curves(y, scores)
     return metrics
 
 
