@@ -263,7 +263,8 @@ def balance_frame(records: Iterable[dict]) -> pd.DataFrame:
 def balance_figure(frame: pd.DataFrame, warn_share: float) -> go.Figure:
     """The positive rate over time with the severe-imbalance threshold as a line."""
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=frame["created_at"], y=frame["positive_rate"], mode="lines+markers",
+    figure.add_trace(go.Scatter(x=frame["created_at"], y=frame["positive_rate"],
+                                mode="lines+markers" if len(frame) <= MAX_MARKED_POINTS else "lines",
                                 name="positive rate", text=frame["model_id"],
                                 hovertemplate="%{text}<br>%{y:.2%} true positives<extra></extra>"))
     figure.add_hline(y=warn_share, line_dash="dash", line_color="orange",

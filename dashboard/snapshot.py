@@ -49,7 +49,7 @@ class Snapshot:
         return [row for row in self.rows if not is_model(row)]
 
     def derive(self, name: str, build: Callable[[], Any]) -> Any:
-        """``build()``, computed once per snapshot: frames a fragment would otherwise rebuild every refresh."""
+        """``build()``, computed once per snapshot: frames that every rerun would otherwise rebuild."""
         if name not in self.derived:
             self.derived[name] = build()
         return self.derived[name]
