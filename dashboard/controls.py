@@ -91,10 +91,12 @@ def result_of(status: dict[str, Any], now: datetime | None = None) -> tuple[str,
     finished = parse_iso(last.get("finished_at"))
     when = f" {ago(finished, now)}" if finished else ""
     message = last.get("message") or ""
-    model = f" model {last['model_id']}" if last.get("model_id") else ""
+    model_id = str(last.get("model_id") or "")
+    if model_id and model_id not in message:
+        message = f"model {model_id}: {message}"
     took = f" in {last['duration_s']:.0f} s" if isinstance(last.get("duration_s"), (int, float)) else ""
     if outcome == "finished":
-        return "success", f"Last training finished{when}{took}:{model} — {message}"
+        return "success", f"Last training finished{when}{took} — {message}"
     if outcome == "failed":
         return "error", f"Last training failed{when}: {message}"
     return "info", f"Last training {outcome}{when}: {message}"

@@ -36,7 +36,8 @@ def event_frame(events: list[dict]) -> pd.DataFrame:
             for event in events if isinstance(event, dict)]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["time (UTC)"] = pd.to_datetime(frame["time (UTC)"], utc=True)
-    frame["duration (s)"] = pd.to_numeric(frame["duration (s)"], errors="coerce").astype("float64")
+    seconds = pd.to_numeric(frame["duration (s)"], errors="coerce")
+    frame["duration (s)"] = [f"{value:.1f}" if pd.notna(value) else "" for value in seconds]
     return frame.iloc[::-1].sort_values("time (UTC)", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -92,7 +93,9 @@ def live_activity() -> None:
     else:
         st.dataframe(shown, hide_index=True, width="stretch",
                      column_config={"time (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-                                    "message": st.column_config.TextColumn(width="large")})
+                                    "model": st.column_config.TextColumn(width="medium"),
+                                    "message": st.column_config.TextColumn(width="large"),
+                                    "duration (s)": st.column_config.TextColumn(width="small")})
     st.subheader("Trainer log")
     try:
         tail = log_tail(layout.log, lines)
@@ -102,7 +105,7 @@ def live_activity() -> None:
         st.warning(f"The trainer log {layout.log} cannot be read: {exc.strerror or exc}")
     else:
         st.caption(f"Last {lines} lines of {layout.log}")
-        st.code(tail or "(empty)", language="log")
+        st.code(tail or "(empty)", language="log", wrap_lines=True)
 
 
 live_activity()

@@ -94,7 +94,7 @@ def draw_tiles(status: dict, current: Snapshot, champion: dict | None, feedback:
     row_two = st.columns(3)
     with row_one[0]:
         broken = len(current.broken)
-        tile("Models trained", str(len(models)),
+        tile("Models trained", f"{len(models):,}",
              f"{broken} file(s) unreadable or incomplete" if broken else "readable model pairs in the folder")
     with row_one[1]:
         tile("Last training", ago(last), absolute(last))

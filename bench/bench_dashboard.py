@@ -1,0 +1,167 @@
+"""Dashboard speed with 10,000 pairs, measured in Debian's Chromium against the real server.
+
+Builds a models folder of :data:`PAIRS` synthetic pairs
+(:func:`bench.bench_registry.build_folder`, about 20 KB of metrics each) with
+the newest as champion, serves it with ``cla dashboard`` and measures:
+
+* ``first_load_s``: a fresh browser tab on each page until its content is
+  drawn (Overview: the banner and the model count 10,000; Trends: the chart;
+  Models: the table; Activity: the event table), on a server that has
+  never read the folder (the registry builds its index in this load);
+* ``load_s``: the same in new tabs once the server is warm (median of
+  :data:`REPEATS`);
+* ``pair_to_page_s``: with the Overview open, the time from a new pair's
+  metrics file being renamed into place to the model count showing it
+  (median and worst of :data:`REPEATS`).
+
+Run: ``python -m bench dashboard`` (results in ``bench/results/dashboard.json``).
+Targets: first full render under 2 s; a new pair on the page under 3 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+
+from bench.bench_registry import build_folder, synthetic_metrics
+from trainer.atomic import write_bytes, write_with
+from trainer.layout import ModelsLayout, stamp_of
+from trainer.pairs import metrics_text
+
+PAIRS = 10_000
+REPEATS = 5
+RESULTS = Path(__file__).parent / "results" / "dashboard.json"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+#: page url path -> the element whose appearance means "drawn"
+PAGES = {
+    "": lambda page: page.locator("[data-testid='stMetricValue']").filter(has_text="10,000"),
+    "trends": lambda page: page.locator(".js-plotly-plot"),
+    "models": lambda page: page.locator("[data-testid='stDataFrame']"),
+    "activity": lambda page: page.locator("[data-testid='stDataFrame'], [data-testid='stAlert']"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(models_dir: Path, workdir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    config = workdir / "cla.toml"
+    config.write_text(f'models_dir = "{models_dir}"\n[source]\npath = "{workdir / "feedback.db"}"\n'
+                      '[dashboard]\nrefresh_seconds = 1.0\n', encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CLA_")}
+    with open(workdir / "dashboard.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "trainer", "dashboard", "--port", str(port),
+                                 "--config", str(config)], stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True, cwd=workdir, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return proc, url
+        except OSError:
+            time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    raise RuntimeError(f"the dashboard did not start; see {workdir / 'dashboard.log'}")
+
+
+def load_time(browser, url: str, path: str) -> float:
+    """Seconds from opening a new tab on ``path`` to its content being drawn."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        started = time.perf_counter()
+        page.goto(f"{url}/{path}")
+        PAGES[path](page).first.wait_for(state="visible", timeout=60_000)
+        if path == "":
+            page.get_by_text("LEARNING MODE:").wait_for(state="visible", timeout=60_000)
+        return time.perf_counter() - started
+    finally:
+        page.close()
+
+
+def add_pair(layout: ModelsLayout, model_id: str, rng: np.random.Generator) -> None:
+    """Write a pair as the trainer does: the model, then the metrics file renamed into place."""
+    write_bytes(layout.model_path(model_id), b"pickle" * 100)
+    text = metrics_text(synthetic_metrics(model_id, rng))
+    write_with(layout.metrics_path(model_id), lambda tmp: tmp.write_text(text))
+
+
+def pair_to_page(browser, url: str, layout: ModelsLayout) -> list[float]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    rng = np.random.default_rng(2)
+    first = datetime(2027, 1, 1, tzinfo=timezone.utc)
+    latencies = []
+    try:
+        page.goto(url)
+        count = page.locator("[data-testid='stMetric']").filter(has_text="Models trained") \
+                    .locator("[data-testid='stMetricValue']")
+        count.filter(has_text="10,000").wait_for(timeout=60_000)
+        for repeat in range(REPEATS):
+            expected = f"{PAIRS + repeat + 1:,}"
+            time.sleep(1.5)  # land at a random point of the refresh cycle
+            started = time.perf_counter()
+            add_pair(layout, stamp_of(first + timedelta(minutes=repeat)), rng)
+            count.filter(has_text=expected).wait_for(timeout=30_000)
+            latencies.append(time.perf_counter() - started)
+    finally:
+        page.close()
+    return latencies
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    workdir = Path(tempfile.mkdtemp(prefix="cla-bench-dashboard-"))
+    proc = None
+    try:
+        started = time.perf_counter()
+        layout = build_folder(workdir / "models", PAIRS)
+        newest = sorted(layout.root.glob("model_metrics_*.json"))[-1].stem.removeprefix("model_metrics_")
+        (layout.champion).write_text(json.dumps({"model_id": newest, "previous": [], "pinned": []}))
+        print(f"built {PAIRS} pairs in {time.perf_counter() - started:.1f} s", flush=True)
+        proc, url = serve(layout.root, workdir)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            first = {path or "overview": round(load_time(browser, url, path), 3) for path in PAGES}
+            warm = {path or "overview": round(statistics.median(load_time(browser, url, path)
+                                                                for _ in range(REPEATS)), 3) for path in PAGES}
+            latencies = pair_to_page(browser, url, layout)
+            browser.close()
+    finally:
+        if proc is not None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        shutil.rmtree(workdir, ignore_errors=True)
+    result = {
+        "pairs": PAIRS, "repeats": REPEATS, "first_load_s": first, "load_s": warm,
+        "pair_to_page_median_s": round(statistics.median(latencies), 3),
+        "pair_to_page_max_s": round(max(latencies), 3), "pair_to_page_s": [round(x, 3) for x in latencies],
+        "targets": {"load_s": 2.0, "pair_to_page_s": 3.0},
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    print(json.dumps(result, indent=2))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
