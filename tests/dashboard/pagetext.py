@@ -6,6 +6,8 @@ not, so the page tests assert on these.
 
 from __future__ import annotations
 
+import time
+
 TEXT_ELEMENTS = ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success")
 
 
@@ -27,3 +29,14 @@ def table_with(app, column: str):
         if column in frame.value.columns:
             return frame.value
     raise KeyError(f"no table on the page has a column {column!r}")
+
+
+def run_until(app, phrase: str, seconds: float = 5.0) -> bool:
+    """Rerun ``app`` until ``phrase`` shows (the watcher needs a moment to see a rename); False on time-out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.run()
+        if phrase in page_text(app):
+            return True
+        time.sleep(0.1)
+    return False

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from pagetext import no_exception, page_text
+from pagetext import no_exception, page_text, run_until
 
 PAGE = "pages/trends.py"
 
@@ -50,9 +48,4 @@ def test_a_new_pair_shows_without_reloading(scenario, build):
     app = build.run_app(PAGE)
     assert "No model yet" in page_text(app)
     build.write_pair(scenario.models_dir, build.healthy_metrics(build.stamp(0)))
-    for _ in range(50):  # the watcher sees the rename within a few hundred ms
-        app.run()
-        if "1 of 1 models" in page_text(app):
-            break
-        time.sleep(0.1)
-    assert "1 of 1 models" in page_text(app)
+    assert run_until(app, "1 of 1 models")
