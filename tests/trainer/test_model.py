@@ -23,6 +23,7 @@ def _config(**training) -> Config:
     config = Config()
     config.training.permutation_repeats = 1
     config.training.min_test_positives = 5
+    config.training.time_budget_seconds = 3600  # a busy machine must not change which candidates run
     for key, value in training.items():
         setattr(config.training, key, value)
     return config
