@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from pagetext import no_exception, page_text, table_with
 
@@ -70,6 +72,11 @@ def test_filter_sort_and_paginate(scenario, build):
     app.checkbox(key="models_useful").uncheck().run()
     app.text_input(key="models_text").set_value("predicts_one_class").run()
     assert "4 of 12 models match" in page_text(app)
+    app.text_input(key="models_text").set_value("").run()
+    app.checkbox(key="models_by_date").check().run()
+    assert "12 of 12 models match" in page_text(app)  # the default range spans every model
+    app.date_input(key="models_dates").set_value((date(2026, 11, 19), date(2026, 11, 19))).run()
+    assert "0 of 12 models match" in page_text(app)
 
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
