@@ -48,6 +48,15 @@ def test_list_says_when_the_folder_is_empty(layout, capsys):
     assert run(capsys, "models", "list")[1].startswith("no models in")
 
 
+def test_list_shows_incomplete_and_unreadable_files_with_the_reason(three, capsys, layout):
+    layout.model_path("20261123_130000").write_bytes(b"half")
+    layout.metrics_path("20261123_140000").write_text("{oops")
+    layout.model_path("20261123_140000").write_bytes(b"x")
+    lines = run(capsys, "models", "list")[1].splitlines()
+    assert lines[1].split()[:2] == ["20261123_140000", "unreadable"] and "not valid JSON" in lines[1]
+    assert lines[2].split()[:2] == ["20261123_130000", "incomplete"] and "no metrics file" in lines[2]
+
+
 def test_show_prints_the_numbers_and_json(three, capsys):
     code, out, _ = run(capsys, "models", "show", three[1])
     assert code == 0 and "(champion)" in out and "pr_auc" in out and "promotion: promoted" in out

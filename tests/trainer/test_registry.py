@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from trainer import atomic
 from trainer import registry as registry_module
 from trainer.pairs import write_pair
 from trainer.registry import ModelNotFound, Registry, RegistryError
@@ -112,6 +113,15 @@ def test_a_corrupt_index_is_rebuilt(mixed):
     mixed.index.write_text("{not json")
     assert len(Registry(mixed.root).list_models()) == 5
     assert json.loads(mixed.index.read_text())["version"] == registry_module.INDEX_VERSION
+
+
+def test_a_folder_where_the_index_cannot_be_saved_still_lists(mixed, monkeypatch):
+    def refuse(path, data):
+        raise atomic.WriteError(13, f"cannot write {path}: permission denied")
+
+    monkeypatch.setattr(atomic, "write_bytes", refuse)
+    assert len(Registry(mixed.root).list_models()) == 5
+    assert not mixed.index.exists()
 
 
 def test_an_unchanged_folder_is_not_scanned_again_and_a_new_pair_is_seen(layout, monkeypatch):
