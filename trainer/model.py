@@ -37,6 +37,10 @@ from trainer.quality import map_labels, parse_times
 
 
 
+CARRY_MAX_POSITIVES = 20_000
+"""At most this many training positives are scored to carry the threshold to the refitted model."""
+
+
 class TriageModel:
     """A fitted alert-triage classifier with its decision threshold.
 
@@ -243,10 +247,22 @@ def _fit_window(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig, t
         # on the validation slice. A calibrated model keeps its train-only fit: its calibrator
         # was fitted on the validation slice.
         y_window = window[label].astype(int)
+        validation_model = pipeline
         pipeline, fit_rows, negative_rate, fit_counts = _fit_pipeline(spec, selection, window, y_window, rs,
                                                                       legacy=False, negative_rate=window_rate)
         estimator = pipeline
         fitted_on = "train+validation"
+        positives = train[y_train == 1]
+        if len(positives) > CARRY_MAX_POSITIVES:
+            positives = positives.sample(CARRY_MAX_POSITIVES, random_state=rs)
+        carried, share = thresholds.carry_threshold(validation_model.predict_proba(positives)[:, 1],
+                                                    pipeline.predict_proba(positives)[:, 1], choice.threshold)
+        choice.chosen_for_validation_model = choice.threshold
+        choice.threshold = carried
+        choice.message = " ".join(filter(None, [
+            choice.message, f"Chosen as {choice.chosen_for_validation_model:.4f} for the model fitted on the "
+            f"training slice; {carried:.4f} for the model refitted on the whole window flags the same share "
+            f"({share:.1%}) of the training slice's true positives."]))
     if negative_rate < 1.0:
         notes.append(f"the final model was fitted on {fit_rows} training rows: all positives and "
                      f"{negative_rate:.1%} of negatives")

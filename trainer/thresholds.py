@@ -11,6 +11,9 @@ threshold. Objectives:
 - ``"precision"``: the lowest threshold whose precision is at or above
   ``target``; when no threshold reaches it, the maximum-F1 threshold, and the
   choice says so.
+
+:func:`carry_threshold` moves the chosen operating point to the model that
+`trainer.model` refits on the whole training window.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class ThresholdChoice:
     validation_f1: float | None = None
     validation_alerts_skipped: float | None = None
     message: str = ""
+    chosen_for_validation_model: float | None = None
 
     def to_metrics(self) -> dict:
         return asdict(self)
@@ -108,3 +112,24 @@ def choose_threshold(y_true, scores, objective: str = "recall", target: float = 
     choice = ThresholdChoice(float(thresholds[index]), objective, goal, reached, message=message)
     _fill(choice, y, s)
     return choice
+
+
+def carry_threshold(old_scores, new_scores, threshold: float) -> tuple[float, float]:
+    """Move ``threshold`` from one model to its refit, keeping the share of positives it flags.
+
+    ``old_scores`` and ``new_scores`` are the two models' scores on the same
+    known true positives (rows both were trained on). Returns (the new
+    threshold, the share of those positives flagged), where the new
+    threshold is the highest that flags at least that share under the new
+    model. Refitting on more (and newer) data moves scores, so the raw
+    number would no longer keep the recall it was chosen for.
+    """
+    old = np.asarray(old_scores, dtype=float)
+    new = np.sort(np.asarray(new_scores, dtype=float))
+    if len(old) == 0 or len(new) == 0:
+        return float(threshold), float("nan")
+    share = float(np.mean(old >= threshold))
+    if share <= 0.0:
+        return float(threshold), share
+    index = min(len(new) - 1, max(0, int(np.floor((1.0 - share) * len(new) + 1e-9))))
+    return float(new[index]), share

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trainer.thresholds import choose_threshold, fixed_threshold
+from trainer.thresholds import carry_threshold, choose_threshold, fixed_threshold
 
 # Ten validation alerts, four real: scores sorted so the answers can be read off by hand.
 Y = np.array([0, 0, 0, 1, 0, 0, 1, 0, 1, 1])
@@ -53,3 +53,12 @@ def test_fixed_threshold_reports_its_validation_numbers():
 def test_unknown_objective_is_rejected_by_name():
     with pytest.raises(ValueError, match="'accuracy'"):
         choose_threshold(Y, S, "accuracy", 0.9)
+
+
+def test_carried_threshold_flags_the_same_share_of_known_positives():
+    old = np.linspace(0.0, 1.0, 101)
+    new = old ** 2  # the refitted model scores everything lower
+    threshold, share = carry_threshold(old, new, 0.30)
+    assert share == pytest.approx(71 / 101)
+    assert np.mean(new >= threshold) == pytest.approx(71 / 101)
+    assert threshold == pytest.approx(0.09, abs=0.01)
