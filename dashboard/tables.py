@@ -18,6 +18,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from dashboard.charts import model_times, number
+from trainer.diagnostics import SEVERITY
 
 LEGACY_FLAG = "no PR-AUC (legacy)"
 NUMERIC_COLUMNS = {"PR-AUC": "pr_auc", "F1": "f1_score", "precision": "precision", "recall": "recall",
@@ -71,13 +72,14 @@ def models_frame(rows: Iterable[dict]) -> pd.DataFrame:
     """One row per readable model, newest first, with the columns in :data:`COLUMNS`.
 
     ``mark`` is "★ champion", "⚑ pinned", both, or empty; ``warnings`` joins
-    the codes and flags legacy pairs with :data:`LEGACY_FLAG`.
+    the codes, blocking ones first, and flags legacy pairs with :data:`LEGACY_FLAG`.
     """
     rows = [record for record in rows if is_model(record)]
     table = []
     for record in rows:
         marks = (["★ champion"] if record.get("is_champion") else []) + (["⚑ pinned"] if record.get("pinned") else [])
-        codes = [c for c in warning_codes(record) if c != "legacy_metrics"]
+        codes = sorted((c for c in warning_codes(record) if c != "legacy_metrics"),
+                       key=lambda c: SEVERITY.get(c) != "blocking")
         if record.get("legacy"):
             codes.insert(0, LEGACY_FLAG)
         row = {"mark": " ".join(marks), "model": str(record.get("model_id"))}

@@ -59,6 +59,7 @@ def show_table(current: Snapshot) -> list[dict]:
     ordered = tables.sort_models(kept, sort_by, descending=descending)
     shown = tables.page_of(ordered, page=page, page_size=page_size)
     st.dataframe(styled(shown), hide_index=True, width="stretch", height=ROW_PX * (len(shown) + 1) + 3,
+                 placeholder="unknown",
                  key="models_table", column_config={"mark": st.column_config.TextColumn(width=100),
                                                     "warnings": st.column_config.TextColumn(width="medium")})
     st.caption(f"Page {page} of {pages}: {len(kept)} of {len(frame)} models match the filters.")
@@ -92,9 +93,10 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
     allowed, reason = context.can_control()
     if not allowed:
         st.info(reason)
-    outcome = st.session_state.pop(RESULT_KEY, None)
+    # Kept for the session: the change the action makes reruns the page, which must not wipe the outcome.
+    outcome = st.session_state.get(RESULT_KEY)
     if outcome:
-        (st.success if outcome[0] == "success" else st.error)(outcome[1])
+        (st.success if outcome[0] == "success" else st.error)(f"Last action: {outcome[1]}")
     if not current.models:
         st.caption("No model yet: nothing to promote, roll back or pin.")
         return

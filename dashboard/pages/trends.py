@@ -86,7 +86,7 @@ def show_trends(current: Snapshot) -> None:
                 + f"training rows {charts.fmt(newest['training_samples'], 0)}.")
     with st.expander("Data behind the chart (newest 200 models)"):
         st.dataframe(drawn.tail(200).iloc[::-1].style.format(precision=3, na_rep="unknown"), hide_index=True,
-                     width="stretch")
+                     width="stretch", placeholder="unknown")
 
 
 show_trends(shown)
