@@ -184,8 +184,8 @@ def apply(decision: dict[str, Any], registry: Registry, model_id: str, *, actor:
     """Act on ``decision`` for the committed pair ``model_id``; returns what happened.
 
     ``first_champion``/``promoted`` move the champion pointer (a ``promoted``
-    event); ``rejected`` appends a ``rejected`` event; ``held`` changes
-    nothing. When the pointer cannot be moved (the pair failed its checksum
+    event); ``rejected`` and ``held`` append an event of that kind and leave
+    the pointer alone. When the pointer cannot be moved (the pair failed its checksum
     since it was written), a ``rejected`` event records why and
     ``"rejected"`` is returned.
     """
@@ -206,4 +206,7 @@ def apply(decision: dict[str, Any], registry: Registry, model_id: str, *, actor:
         failed = [r for r in decision.get("reasons") or [] if not r.startswith("passed: ")]
         append_event(registry.layout.events, "rejected", actor=actor, model_id=model_id,
                      message="; ".join(failed) or "rejected", **details)
+    elif kind == "held":
+        append_event(registry.layout.events, "held", actor=actor, model_id=model_id,
+                     message=(decision.get("reasons") or ["held"])[-1], **details)
     return kind or "not_evaluated"

@@ -48,7 +48,6 @@ log = logging.getLogger("cla.registry")
 INDEX_VERSION = 1
 #: how many earlier champions champion.json remembers for rollback
 PREVIOUS_KEPT = 20
-CHAMPION_LOCK_NAME = "champion.lock"
 LOCK_TIMEOUT_SECONDS = 10.0
 #: a folder changed this recently before a scan is scanned again next time (mtime ticks are coarse)
 RACY_NS = 2_000_000_000
@@ -434,7 +433,7 @@ class Registry:
     def _change_pointer(self, change) -> tuple[dict[str, Any], dict[str, Any]]:
         """Apply ``change(pointer) -> pointer`` under the lock; returns (old, new)."""
         with self._lock:
-            lock = FileLock(self.layout.runtime / CHAMPION_LOCK_NAME)
+            lock = FileLock(self.layout.champion_lock)
             lock.acquire(blocking=True, timeout=LOCK_TIMEOUT_SECONDS)
             try:
                 self._pointer_cache = (None, None, None)

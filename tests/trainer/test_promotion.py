@@ -175,3 +175,4 @@ def test_with_auto_promote_off_a_passing_challenger_is_held(layout, lenient):
     model_id = write_pair(layout, ColumnModel("sharp"), {"pr_auc": 1.0}).model_id
     assert apply(decision, registry, model_id, actor="trainer") == "held"
     assert registry.champion()["model_id"] == champion_id
+    assert registry.events()[-1]["event"] == "held" and registry.events()[-1]["model_id"] == model_id

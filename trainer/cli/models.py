@@ -150,7 +150,7 @@ def handle_rollback(args, config) -> int:
         pointer = _registry(config).rollback(args.to, actor=os_user(), reason=args.reason)
     except RegistryError as exc:
         raise _refused(exc) from None
-    print(f"rolled back: model {pointer['model_id']} is the champion again "
+    print(f"rolled back: model {pointer['model_id']} is the champion "
           f"(previous: {(pointer.get('previous') or ['none'])[0]})")
     return 0
 
