@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, context, controls
-from dashboard.charts import model_time
+from dashboard.charts import fmt, model_time
 from dashboard.snapshot import Snapshot, full_metrics, snapshot
 from dashboard.state import absolute, ago, derive_banner
 from dashboard.tables import warning_codes
@@ -77,10 +77,6 @@ def latest_time(models: list[dict]) -> datetime | None:
     return None if pd.isna(stamp) else stamp.to_pydatetime()
 
 
-def fmt(value: Any, digits: int = 2) -> str:
-    return f"{value:.{digits}f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "unknown"
-
-
 def tile(label: str, value: str, caption: str, *, help: str | None = None) -> None:
     with st.container(border=True):
         st.metric(label, value, help=help)
@@ -117,12 +113,11 @@ def draw_tiles(status: dict, current: Snapshot, champion: dict | None, feedback:
             tile("Next scheduled check", "none", "not scheduled yet")
     with row_two[1]:
         if champion:
-            value = f"PR-AUC {fmt(champion.get('pr_auc'))}" if champion.get("pr_auc") is not None \
-                else "PR-AUC unknown"
+            value = f"PR-AUC {fmt(champion.get('pr_auc'), 2)}"
             legacy = " · legacy file: no PR-AUC recorded" if champion.get("legacy") else ""
             tile("Champion", value,
-                 f"F1 {fmt(champion.get('f1_score'))} · recall {fmt(champion.get('recall'))} "
-                 f"at threshold {fmt(champion.get('threshold'))} · {champion.get('model_id')}{legacy}")
+                 f"F1 {fmt(champion.get('f1_score'), 2)} · recall {fmt(champion.get('recall'), 2)} "
+                 f"at threshold {fmt(champion.get('threshold'), 2)} · {champion.get('model_id')}{legacy}")
         else:
             tile("Champion", "none", "no model has been promoted")
     with row_two[2]:

@@ -183,3 +183,14 @@ def test_progress_and_result_sentences():
     level, text = result_of({"last_result": {"outcome": "finished", "model_id": "20261123_115900",
                                              "message": "promoted", "duration_s": 14.2}}, now)
     assert level == "success" and "model 20261123_115900" in text and "in 14 s" in text
+
+
+@pytest.mark.parametrize("scenario", ["legacy"], indirect=True)
+def test_legacy_champion_is_flagged_as_having_no_pr_auc(scenario, build):
+    build.write_champion(scenario.models_dir, build.stamp(2))
+    with build.running_service(scenario.models_dir, last_result=build.succeeded(build.stamp(2))):
+        app = build.run_app(OVERVIEW)
+    assert metric(app, "Champion") == "PR-AUC unknown"
+    assert "legacy file: no PR-AUC recorded" in captions(app)
+    assert "old CLA metrics file, no PR-AUC recorded" in warnings_panel(app)
+    assert not banner_text(app).startswith("**LEARNING MODE: ACTIVE**")
