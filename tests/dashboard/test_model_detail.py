@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from pagetext import no_exception, page_text, table_with
 from streamlit.testing.v1 import AppTest
@@ -56,6 +58,14 @@ def test_address_picks_the_model_and_the_picker_writes_it_back(scenario, build):
     app.selectbox(key="detail_model").set_value(build.stamp(2)).run()
     assert f"**{build.stamp(2)}**" in page_text(app)
     assert app.query_params["model"] == build.stamp(2)
+    build.write_pair(scenario.models_dir, build.healthy_metrics(build.stamp(6)))
+    for _ in range(50):  # the watcher sees the new pair within a few hundred ms
+        app.run()
+        if build.stamp(6) in app.selectbox(key="detail_model").options:
+            break
+        time.sleep(0.1)
+    assert build.stamp(6) in app.selectbox(key="detail_model").options
+    assert f"**{build.stamp(2)}**" in page_text(app)  # a new model does not change the user's pick
 
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
