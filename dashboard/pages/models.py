@@ -29,7 +29,7 @@ st.caption("Every model pair in the models folder. ★ marks the champion (the m
 
 
 def styled(page):
-    """The page of the table with missing numbers shown as "unknown" (sorting still uses the numbers)."""
+    """The page of the table with numbers formatted; the grid still sorts by the numbers underneath."""
     formats = {column: "{:.3f}" for column in tables.NUMERIC_COLUMNS}
     formats.update({"training rows": "{:,.0f}", "test rows": "{:,.0f}",
                     "trained (UTC)": lambda t: f"{t:%Y-%m-%d %H:%M:%S}"})
@@ -57,8 +57,8 @@ def show_table(current: Snapshot) -> list[dict]:
     pages = tables.page_count(len(kept), page_size)
     page = min(int(page_col.number_input("Page", min_value=1, value=1, step=1, key="models_page")), pages)
     ordered = tables.sort_models(kept, sort_by, descending=descending)
-    shown = tables.page_of(ordered, page=page, page_size=page_size)
-    st.dataframe(styled(shown), hide_index=True, width="stretch", height=ROW_PX * (len(shown) + 1) + 3,
+    page_rows = tables.page_of(ordered, page=page, page_size=page_size)
+    st.dataframe(styled(page_rows), hide_index=True, width="stretch", height=ROW_PX * (len(page_rows) + 1) + 3,
                  placeholder="unknown",
                  key="models_table", column_config={"mark": st.column_config.TextColumn(width=100),
                                                     "warnings": st.column_config.TextColumn(width="medium")})
