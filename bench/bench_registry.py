@@ -50,8 +50,9 @@ RESULTS = Path(__file__).parent / "results" / "registry.json"
 
 def synthetic_metrics(model_id: str, rng: np.random.Generator) -> dict:
     """A metrics dict shaped like a real schema-2 file (about 20 KB as JSON)."""
-    points = 200
-    curve = lambda: np.round(np.sort(rng.random(points)), 6).tolist()  # noqa: E731 - local shorthand
+    def curve(points: int = 200) -> list[float]:
+        return np.round(np.sort(rng.random(points)), 6).tolist()
+
     return {
         "schema_version": 2, "model_id": model_id, "model_file": f"trained_model_{model_id}.pkl",
         "model_sha256": "0" * 64, "created_at": f"{model_id[:4]}-{model_id[4:6]}-{model_id[6:8]}T00:00:00+00:00",
@@ -66,7 +67,7 @@ def synthetic_metrics(model_id: str, rng: np.random.Generator) -> dict:
                       "champion_id": "20260101_000000", "metric": "pr_auc",
                       "challenger": {"pr_auc": 0.7, "recall": 0.95}, "champion": {"pr_auc": 0.72, "recall": 0.95}},
         "curves": {"pr": {"precision": curve(), "recall": curve(), "threshold": curve()},
-                   "reliability": {"mean_predicted": curve()[:10], "fraction_positive": curve()[:10],
+                   "reliability": {"mean_predicted": curve(10), "fraction_positive": curve(10),
                                    "count": [100] * 10},
                    "threshold_tradeoff": {"threshold": curve(), "precision": curve(), "recall": curve(),
                                           "alerts_skipped": curve()}},

@@ -65,10 +65,6 @@ def _registry(config):
     return Registry(config.models_dir)
 
 
-def _refused(exc: Exception) -> CLIError:
-    return CLIError(str(exc))
-
-
 def _cell(value, width: int) -> str:
     if value is None:
         text = "-"
@@ -108,7 +104,7 @@ def handle_show(args, config) -> int:
     try:
         metrics = registry.get(args.model_id)
     except RegistryError as exc:
-        raise _refused(exc) from None
+        raise CLIError(str(exc)) from None
     if args.json:
         print(json.dumps(metrics, indent=2))
         return 0
@@ -137,7 +133,7 @@ def handle_promote(args, config) -> int:
     try:
         pointer = _registry(config).promote(args.model_id, actor=os_user(), reason=args.reason)
     except RegistryError as exc:
-        raise _refused(exc) from None
+        raise CLIError(str(exc)) from None
     previous = (pointer.get("previous") or [None])[0]
     print(f"model {args.model_id} is now the champion" + (f" (previous: {previous})" if previous else ""))
     return 0
@@ -149,7 +145,7 @@ def handle_rollback(args, config) -> int:
     try:
         pointer = _registry(config).rollback(args.to, actor=os_user(), reason=args.reason)
     except RegistryError as exc:
-        raise _refused(exc) from None
+        raise CLIError(str(exc)) from None
     print(f"rolled back: model {pointer['model_id']} is the champion "
           f"(previous: {(pointer.get('previous') or ['none'])[0]})")
     return 0
@@ -165,7 +161,7 @@ def handle_pin(args, config) -> int:
         else:
             registry.unpin(args.model_id, actor=os_user())
     except RegistryError as exc:
-        raise _refused(exc) from None
+        raise CLIError(str(exc)) from None
     print(f"model {args.model_id} " + ("pinned: retention keeps it" if args.pin else "unpinned"))
     return 0
 
