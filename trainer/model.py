@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -230,7 +231,11 @@ def _fit_window(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig, t
     if calibration != "none":
         if validation_has_both:
             estimator = CalibratedClassifierCV(FrozenEstimator(pipeline), method=calibration)
-            estimator.fit(validation, y_val)
+            with warnings.catch_warnings():
+                # The frozen model is never refitted, so the folds sklearn splits the validation slice
+                # into only route rows; its warning about a class too small for 5 folds does not apply.
+                warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+                estimator.fit(validation, y_val)
         else:
             notes.append("calibration skipped: the validation slice has only one class")
             calibration = "none"

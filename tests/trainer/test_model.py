@@ -190,3 +190,9 @@ def test_other_objectives_choose_their_own_threshold(tiny_model, objective, targ
     model = fit(tiny_table(), label="outcome", objective=objective, target=target, random_state=1)
     assert 0.0 < model.threshold < 1.0
     assert model.metadata["objective"] == objective
+
+
+def test_calibration_works_on_a_dozen_positives():
+    model = fit(tiny_table(), label="outcome", calibration="isotonic")
+    assert model.metadata["calibration"] == "isotonic"
+    assert evaluate(model, tiny_table(seed=5), label="outcome")["pr_auc"] is not None
