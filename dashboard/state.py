@@ -7,21 +7,28 @@ and returns a :class:`Banner`: ACTIVE only when the service runs, its last
 run succeeded and the champion is useful; DEGRADED (with the reason) when it
 runs but the newest models are not useful or the last run failed; STOPPED;
 CRASHED (with the last error); NO MODEL YET (with what to do).
+:func:`registry_facts` boils ``Registry.list_models()`` down to what the
+Overview needs (the count, the newest few models as dicts, the champion, the
+broken files) without turning ten thousand summaries into dicts.
 :func:`ago` and :func:`absolute` word the times on the tiles. The Overview
 page only shows what these return.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from dashboard.tables import is_model, warning_codes
+from dashboard.tables import is_model, records, warning_codes
 
 ACTIVE, DEGRADED, STOPPED, CRASHED, NO_MODEL = "ACTIVE", "DEGRADED", "STOPPED", "CRASHED", "NO MODEL YET"
 RUNNING_STATES = ("starting", "idle", "training", "stopping")
+
+#: how many of the newest models the banner looks at for a run of useless ones
+NEWEST_MODELS = 50
 
 #: why a model is not useful, in words that finish "the last N models ..." / "the last model ..."
 BLOCKING_REASONS = {
@@ -32,6 +39,40 @@ BLOCKING_REASONS = {
     "no_positive_labels": ("had no true-positive labels to learn from", "had no true-positive labels to learn from"),
 }
 UNKNOWN_BLOCK = ("are blocked by their warnings", "is blocked by its warnings")
+
+
+@dataclass
+class RegistryFacts:
+    """What the Overview shows of the registry: readable-model count, newest models, champion, broken files."""
+
+    count: int = 0
+    newest: list[dict] = field(default_factory=list)
+    champion: dict | None = None
+    broken: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def latest(self) -> dict | None:
+        return self.newest[0] if self.newest else None
+
+
+def _field(summary: Any, name: str) -> Any:
+    return summary.get(name) if isinstance(summary, dict) else getattr(summary, name, None)
+
+
+def registry_facts(summaries: Iterable[Any], problems: Iterable[str] = (), newest: int = NEWEST_MODELS) -> RegistryFacts:
+    """Facts from ``Registry.list_models()`` summaries (objects or dicts, any order) and ``problems()``."""
+    usable, broken, champion = [], [], None
+    for summary in summaries:
+        if (_field(summary, "status") or "ok") != "ok":
+            broken.append(summary)
+            continue
+        usable.append(summary)
+        if _field(summary, "is_champion"):
+            champion = summary
+    top = heapq.nlargest(newest, usable, key=lambda s: str(_field(s, "model_id")))
+    return RegistryFacts(count=len(usable), newest=records(top), champion=records([champion])[0] if champion else None,
+                         broken=records(broken), problems=[str(p) for p in problems])
 
 
 def ago(when: datetime | None, now: datetime | None = None) -> str:

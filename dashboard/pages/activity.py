@@ -1,9 +1,10 @@
 """Activity page: the event log as a filterable table, newest first, and the tail of the trainer log.
 
-The events come from the registry snapshot (:func:`dashboard.snapshot.snapshot`,
-re-read only when the watcher saw the log change); the filters (event kinds,
-actor, free text) sit outside the live fragment so they keep their values while
-it refreshes. The trainer log (``runtime/trainer.log``) is read from its end
+The events and the folder's problems come from the shared registry (which
+re-reads ``events.jsonl`` only when it changed), turned into a table only when
+the watcher counted a change (:func:`read_events_table`); the filters (event
+kinds, actor, free text) sit outside the live fragment so they keep their values
+while it refreshes. The trainer log (``runtime/trainer.log``) is read from its end
 only, however long it has grown.
 """
 
@@ -16,11 +17,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context
-from dashboard.snapshot import snapshot
+from dashboard.snapshot import watcher_generation
 from trainer.events import KINDS
 from trainer.layout import ModelsLayout
 
 TAIL_BYTES = 64_000
+TABLE_KEY = "_activity_table"
 COLUMNS = ["time (UTC)", "event", "actor", "model", "message", "trigger", "duration (s)"]
 
 config = context.get_config()
@@ -39,6 +41,21 @@ def event_frame(events: list[dict]) -> pd.DataFrame:
     seconds = pd.to_numeric(frame["duration (s)"], errors="coerce")
     frame["duration (s)"] = [f"{value:.1f}" if pd.notna(value) else "" for value in seconds]
     return frame.iloc[::-1].sort_values("time (UTC)", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def read_events_table() -> tuple[pd.DataFrame, list[str]]:
+    """(every event as a table, the folder's problems), rebuilt only after the watcher counted a change."""
+    generation = watcher_generation()
+    cached = st.session_state.get(TABLE_KEY)
+    if cached is not None and cached[0] == generation:
+        return cached[1], cached[2]
+    try:
+        registry = context.get_registry()
+        frame, problems = event_frame(registry.events()), [str(p) for p in registry.problems()]
+    except Exception as exc:  # noqa: BLE001 - an unreadable folder is shown as a problem, never fatal
+        return event_frame([]), [f"the models folder {config.models_path} cannot be read: {exc}"]
+    st.session_state[TABLE_KEY] = (generation, frame, problems)
+    return frame, problems
 
 
 def filter_events(frame: pd.DataFrame, kinds: list[str], actor: str, text: str) -> pd.DataFrame:
@@ -81,11 +98,10 @@ lines = st.select_slider("Trainer log lines", options=[20, 50, 100, 200, 500], v
 
 @st.fragment(run_every=config.dashboard.refresh_seconds)
 def live_activity() -> None:
-    """The filtered event table and the log tail, redrawn from the current snapshot."""
-    current = snapshot()
-    for problem in current.problems:
+    """The filtered event table and the log tail."""
+    frame, problems = read_events_table()
+    for problem in problems:
         st.warning(problem)
-    frame = event_frame(current.events)
     shown = filter_events(frame, kinds, actor, text)
     st.subheader(f"Events ({len(shown)} of {len(frame)})")
     if frame.empty:

@@ -4,10 +4,12 @@ One ``run_every`` fragment redraws the learning-mode banner
 (:func:`dashboard.state.derive_banner`), the tiles, the controls
 (:mod:`dashboard.controls`) and the warnings panel from three reads: the
 trainer status (:func:`trainer.control.status`, a small file and two lock
-probes), the registry snapshot (:func:`dashboard.snapshot.snapshot`,
-re-read only when the watcher saw a pair, champion or event change) and the
-feedback counts (:func:`feedback_counts`, cached for a few seconds so a remote
-source is not queried on every refresh). Whatever cannot be read is shown as
+probes), the registry facts (:func:`read_facts`: the shared registry's
+listing boiled down by :func:`dashboard.state.registry_facts`, re-derived only
+when the watcher saw a pair, champion or event change, so a new session with
+ten thousand models pays milliseconds) and the feedback counts
+(:func:`feedback_counts`, cached for a few seconds so a remote source is not
+queried on every refresh). Whatever cannot be read is shown as
 "unknown" with the reason; nothing is filled in.
 """
 
@@ -23,14 +25,15 @@ import streamlit as st
 
 from dashboard import access, context, controls
 from dashboard.charts import fmt, model_time
-from dashboard.snapshot import Snapshot, full_metrics, snapshot
-from dashboard.state import absolute, ago, derive_banner
+from dashboard.snapshot import full_metrics, watcher_generation
+from dashboard.state import RegistryFacts, absolute, ago, derive_banner, registry_facts
 from dashboard.tables import warning_codes
 from trainer import control, store
 from trainer.status import parse_iso
 from trainer.sources import open_source
 
 FEEDBACK_TTL_SECONDS = 10
+FACTS_KEY = "_overview_facts"
 SEVERITY_ICONS = {"blocking": "⛔", "warning": "⚠️", "info": "ℹ️"}
 BANNER_BOXES = {"success": st.success, "warning": st.warning, "error": st.error, "info": st.info}
 
@@ -70,10 +73,25 @@ def read_status() -> dict[str, Any]:
                 "message": f"the trainer status cannot be read: {exc}"}
 
 
-def latest_time(models: list[dict]) -> datetime | None:
-    if not models:
+def read_facts() -> RegistryFacts:
+    """The registry facts, kept in the session until the watcher counts a change; a failure is a problem."""
+    generation = watcher_generation()
+    cached = st.session_state.get(FACTS_KEY)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    try:
+        registry = context.get_registry()
+        facts = registry_facts(registry.list_models(), registry.problems())
+    except Exception as exc:  # noqa: BLE001 - an unreadable folder is shown as a problem, never fatal
+        return RegistryFacts(problems=[f"the models folder {config.models_path} cannot be read: {exc}"])
+    st.session_state[FACTS_KEY] = (generation, facts)
+    return facts
+
+
+def latest_time(facts: RegistryFacts) -> datetime | None:
+    if facts.latest is None:
         return None
-    stamp = model_time(models[-1])
+    stamp = model_time(facts.latest)
     return None if pd.isna(stamp) else stamp.to_pydatetime()
 
 
@@ -83,14 +101,14 @@ def tile(label: str, value: str, caption: str, *, help: str | None = None) -> No
         st.caption(caption)
 
 
-def draw_tiles(status: dict, current: Snapshot, champion: dict | None, feedback: dict) -> None:
-    models = current.models
-    last = latest_time(models)
+def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
+    champion = facts.champion
+    last = latest_time(facts)
     row_one = st.columns(3)
     row_two = st.columns(3)
     with row_one[0]:
-        broken = len(current.broken)
-        tile("Models trained", f"{len(models):,}",
+        broken = len(facts.broken)
+        tile("Models trained", f"{facts.count:,}",
              f"{broken} file(s) unreadable or incomplete" if broken else "readable model pairs in the folder")
     with row_one[1]:
         tile("Last training", ago(last), absolute(last))
@@ -153,16 +171,16 @@ def model_warnings(record: dict | None, role: str) -> list[tuple[str, str]]:
     return out
 
 
-def draw_warnings(status: dict, current: Snapshot, champion: dict | None, feedback: dict) -> None:
-    latest = current.latest()
+def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
+    champion, latest = facts.champion, facts.latest
     items = model_warnings(champion, "champion")
     if latest and (not champion or latest.get("model_id") != champion.get("model_id")):
         items += model_warnings(latest, "latest model")
-    broken = [str(row.get("error") or row.get("problem") or "cannot be read") for row in current.broken]
-    for row, why in zip(current.broken, broken):
+    broken = [str(row.get("error") or row.get("problem") or "cannot be read") for row in facts.broken]
+    for row, why in zip(facts.broken, broken):
         name = str(row.get("file") or row.get("model_id"))
         items.append(("warning", why if name in why else f"{name} is {row.get('status')}: {why}"))
-    items += [("warning", str(problem)) for problem in current.problems if str(problem) not in broken]
+    items += [("warning", problem) for problem in facts.problems if problem not in broken]
     if status.get("stale"):
         items.append(("warning", str(status.get("message"))))
     if feedback.get("error"):
@@ -176,19 +194,18 @@ def draw_warnings(status: dict, current: Snapshot, champion: dict | None, feedba
 
 @st.fragment(run_every=config.dashboard.refresh_seconds)
 def live_overview() -> None:
-    """Banner, tiles, controls and warnings, from the current status, snapshot and feedback counts."""
+    """Banner, tiles, controls and warnings, from the current status, registry facts and feedback counts."""
     status = read_status()
-    current = snapshot()
-    champion = next((row for row in current.models if str(row.get("model_id")) == current.champion_id), None)
-    last = latest_time(current.models)
+    facts = read_facts()
+    last = latest_time(facts)
     feedback = feedback_counts(json.dumps(asdict(config.source), sort_keys=True, default=str),
                                last.isoformat() if last else None)
     store_empty = None if feedback.get("error") else feedback["labelled"] == 0
-    banner = derive_banner(status, champion, current.models, store_empty=store_empty)
+    banner = derive_banner(status, facts.champion, facts.newest, store_empty=store_empty)
     BANNER_BOXES[banner.level](f"**LEARNING MODE: {banner.state}** — {banner.reason}")
-    draw_tiles(status, current, champion, feedback)
+    draw_tiles(status, facts, feedback)
     controls.render(status)
-    draw_warnings(status, current, champion, feedback)
+    draw_warnings(status, facts, feedback)
 
 
 st.title("Overview")

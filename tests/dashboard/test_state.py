@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.state import ACTIVE, CRASHED, DEGRADED, NO_MODEL, STOPPED, derive_banner
+from dashboard.state import ACTIVE, CRASHED, DEGRADED, NO_MODEL, STOPPED, derive_banner, registry_facts
 
 
 def model(model_id: str, useful: bool | None = True, codes: tuple[str, ...] = (), **extra) -> dict:
@@ -107,3 +107,20 @@ def test_no_model_yet_says_what_to_do(state_name, store_empty, todo):
 def test_unreadable_files_do_not_count_as_models():
     broken = [{"model_id": "20261123_100000", "status": "unreadable", "useful": None}]
     assert derive_banner(status("stopped"), None, broken).state == NO_MODEL
+
+
+def test_registry_facts_count_readable_models_and_keep_the_newest_first():
+    summaries = [model(f"20261123_{i:06d}", is_champion=(i == 3)) for i in range(120)]
+    summaries.append({"model_id": "20261124_000000", "status": "unreadable", "error": "bad JSON"})
+    facts = registry_facts(reversed(summaries), ["champion.json names a missing model"], newest=50)
+    assert facts.count == 120
+    assert len(facts.newest) == 50 and facts.latest["model_id"] == "20261123_000119"
+    assert [m["model_id"] for m in facts.newest] == sorted((m["model_id"] for m in facts.newest), reverse=True)
+    assert facts.champion["model_id"] == "20261123_000003"
+    assert [b["model_id"] for b in facts.broken] == ["20261124_000000"]
+    assert facts.problems == ["champion.json names a missing model"]
+
+
+def test_registry_facts_of_an_empty_folder():
+    facts = registry_facts([], [])
+    assert (facts.count, facts.latest, facts.champion, facts.broken) == (0, None, None, [])
