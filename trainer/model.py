@@ -366,6 +366,10 @@ def evaluate(model: TriageModel, frame: pd.DataFrame, label: str = "is_true_posi
     return metrics
 
 
+def _at_most(frame: pd.DataFrame, rows: int, random_state: int) -> pd.DataFrame:
+    return frame if len(frame) <= rows else frame.sample(rows, random_state=random_state)
+
+
 def _counts(y: pd.Series) -> dict[str, int]:
     y = y.astype(int)
     return {"0": int((y == 0).sum()), "1": int((y == 1).sum())}
@@ -438,7 +442,10 @@ def _train_and_evaluate(frame: pd.DataFrame, window: pd.DataFrame, test: pd.Data
     warnings += diagnostics.prediction_warnings(metrics, y_test, scores >= model.threshold,
                                                 min_test_positives=training.min_test_positives)
     prepare = FeatureFrame(spec)
-    warnings += diagnostics.leakage_warnings(prepare.transform(window), y_window, prepare.transform(test), y_test,
+    leak_fit, leak_eval = (_at_most(part, diagnostics.LEAKAGE_MAX_ROWS, training.random_state)
+                           for part in (window, test))
+    warnings += diagnostics.leakage_warnings(prepare.transform(leak_fit), leak_fit[label],
+                                             prepare.transform(leak_eval), leak_eval[label],
                                              spec.model_columns, leakage_auc=training.leakage_auc)
     if not fitted.choice.reached and fitted.choice.objective != "fixed":
         warnings.append(diagnostics.make_warning("threshold_target_unreached", fitted.choice.message))
