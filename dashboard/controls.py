@@ -23,10 +23,11 @@ import streamlit as st
 from dashboard import context
 from dashboard.state import ago
 from trainer import control
+from trainer import status as status_file
 from trainer.status import parse_iso
 
 #: the stages a training goes through, in order (``status["stage"]``, see trainer.cycle)
-STAGES = ("loading data", "filtering", "training", "evaluating", "writing", "promoting")
+STAGES = tuple(stage for stage in status_file.STAGES if stage != "idle")
 NOTICE_KEY = "_control_notice"
 NOTICE_SECONDS = 60.0  # how long what an action said stays under the buttons
 
