@@ -121,12 +121,12 @@ def _useless_streak(latest: list[dict]) -> list[dict]:
     return streak
 
 
-def _streak_reason(streak: list[dict]) -> str:
+def _streak_reason(streak: list[dict], capped: bool) -> str:
     counts = Counter(code for record in streak for code in warning_codes(record) if code in BLOCKING_REASONS)
     plural, singular = BLOCKING_REASONS[counts.most_common(1)[0][0]] if counts else UNKNOWN_BLOCK
     if len(streak) == 1:
         return f"the last model {singular}"
-    return f"the last {len(streak)} models {plural}"
+    return f"the last {len(streak)}{' or more' if capped else ''} models {plural}"
 
 
 def _champion_line(champion: dict | None) -> str:
@@ -187,7 +187,8 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
     if streak:
         serving = (f"; {_champion_line(champion)} still serves" if champion and champion.get("useful")
                    else "; no useful champion")
-        return Banner(DEGRADED, "Learning degraded", f"{_streak_reason(streak)}{serving}.", "warning")
+        capped = len(streak) == len(latest) >= NEWEST_MODELS  # only the newest models were passed in
+        return Banner(DEGRADED, "Learning degraded", f"{_streak_reason(streak, capped)}{serving}.", "warning")
 
     last = status.get("last_result") if isinstance(status.get("last_result"), dict) else None
     if last and last.get("outcome") not in ("finished", "busy"):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.state import ACTIVE, CRASHED, DEGRADED, NO_MODEL, STOPPED, derive_banner, registry_facts
+from dashboard.state import (ACTIVE, CRASHED, DEGRADED, NEWEST_MODELS, NO_MODEL, STOPPED, derive_banner,
+                             registry_facts)
 
 
 def model(model_id: str, useful: bool | None = True, codes: tuple[str, ...] = (), **extra) -> dict:
@@ -124,3 +125,9 @@ def test_registry_facts_count_readable_models_and_keep_the_newest_first():
 def test_registry_facts_of_an_empty_folder():
     facts = registry_facts([], [])
     assert (facts.count, facts.latest, facts.champion, facts.broken) == (0, None, None, [])
+
+
+def test_a_streak_as_long_as_the_models_looked_at_says_or_more():
+    streak = [model(f"20261123_{i:06d}", useful=False, codes=("predicts_one_class",)) for i in range(NEWEST_MODELS)]
+    banner = derive_banner(status(last_result=FINISHED), None, streak)
+    assert f"the last {NEWEST_MODELS} or more models predict one class" in banner.reason
