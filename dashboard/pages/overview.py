@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import pandas as pd
@@ -122,7 +122,8 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
     with row_two[0]:
         next_check = parse_iso(status.get("next_check")) if status.get("running") else None
         if next_check:
-            tile("Next scheduled check", ago(next_check), absolute(next_check))
+            due = next_check <= datetime.now(timezone.utc)
+            tile("Next scheduled check", "due now" if due else ago(next_check), absolute(next_check))
         elif status.get("state") == "training":
             tile("Next scheduled check", "none", "a training is running")
         elif not status.get("running"):
