@@ -53,6 +53,7 @@ def test_start_retrain_until_active_then_stop(dashboard_server, browser_page, ar
     retrain = page.get_by_role("button", name="Retrain now")
     expect(retrain).to_be_enabled(timeout=10_000)
     retrain.click()
+    expect(retrain).to_be_disabled(timeout=5_000)  # queued, then training: a second press cannot start another
 
     one_model = tile_value(page, "Models trained").filter(has_text=re.compile(r"^1$"))
     failed = page.get_by_text("Last training failed")
