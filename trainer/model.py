@@ -330,6 +330,11 @@ def fit(frame: pd.DataFrame, label: str = "is_true_positive", objective: str = "
 
     Raises ``TypeError`` for an unknown option, ``ValueError`` for an empty
     frame, a missing label column, a label with one class or a bad option value.
+
+    Example::
+
+        model = fit(alerts, label="verdict", objective="f1", time_column="")
+        model.threshold, model.predict(new_alerts)
     """
     config = _configs(label, objective, target, options)
     cleaned = clean_for_fit(frame, config.schema)
