@@ -182,6 +182,10 @@ def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
         name = str(row.get("file") or row.get("model_id"))
         items.append(("warning", why if name in why else f"{name} is {row.get('status')}: {why}"))
     items += [("warning", problem) for problem in facts.problems if problem not in broken]
+    watcher = context.get_watcher()
+    if watcher.error:
+        items.append(("warning", f"live updates: {watcher.error}" + ("" if watcher.alive else
+                                                                   "; pages show what they read at each refresh")))
     if status.get("stale"):
         items.append(("warning", str(status.get("message"))))
     if feedback.get("error"):

@@ -194,3 +194,11 @@ def test_legacy_champion_is_flagged_as_having_no_pr_auc(scenario, build):
     assert "legacy file: no PR-AUC recorded" in captions(app)
     assert "old CLA metrics file, no PR-AUC recorded" in warnings_panel(app)
     assert not banner_text(app).startswith("**LEARNING MODE: ACTIVE**")
+
+
+def test_a_models_folder_that_cannot_be_created_is_named_in_the_warnings(dash_env, build, readonly_dir, monkeypatch):
+    monkeypatch.setenv("CLA_MODELS_DIR", str(readonly_dir / "models"))
+    app = build.run_app(OVERVIEW)
+    assert not app.exception
+    assert f"models folder {readonly_dir / 'models'} cannot be created" in warnings_panel(app)
+    assert metric(app, "Models trained") == "0"
