@@ -172,7 +172,7 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
 
     stage("training")
     t0 = time.perf_counter()
-    result = train_and_evaluate(prepared.frame, config)
+    result = train_and_evaluate(prepared.frame, config, negative_sample_rate=loaded.negative_sample_rate)
     timings["train_and_evaluate_s"] = time.perf_counter() - t0
     stage("evaluating")
     metrics = result.metrics

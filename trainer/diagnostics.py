@@ -2,8 +2,8 @@
 
 :func:`label_warnings` checks the training labels (no positives, one class,
 severe imbalance), :func:`prediction_warnings` the test-slice results (a model
-that predicts one class, accuracy that only reflects the majority, too few test
-positives), and :func:`leakage_warnings` looks for a single feature that
+that predicts one class, accuracy that only reflects the majority, a model that
+flags almost every alert, too few test positives), and :func:`leakage_warnings` looks for a single feature that
 separates the classes almost perfectly. A *blocking* warning makes a model not
 useful (:func:`is_useful`), which the promotion gate and the dashboard honour.
 The codes and severities are listed in docs/CONTRACTS.md.
@@ -24,7 +24,12 @@ SEVERITY = {
     "severe_imbalance": "warning",
     "suspected_leakage": "warning",
     "threshold_target_unreached": "warning",
+    "flags_almost_all": "warning",
+    "sampled_negatives": "info",
 }
+
+#: below this share of test alerts scored under the threshold, a model saves analysts almost nothing
+MIN_WORKLOAD_SAVED = 0.05
 
 LEAKAGE_MAX_ROWS = 50_000
 
@@ -82,6 +87,12 @@ def prediction_warnings(metrics: dict, y_test, predicted, *, min_test_positives:
                                 f"accuracy {accuracy:.2f} but F1 {f1 or 0.0:.2f}: the accuracy only reflects the "
                                 f"majority class ({majority_share:.0%} of the test slice); the model finds no true "
                                 "positive"))
+    saved, flagged_share = metrics.get("workload_saved"), float(np.mean(decided)) if len(decided) else 0.0
+    if saved is not None and saved < MIN_WORKLOAD_SAVED and 0 < flagged_share < 1 and np.mean(y) < 0.5:
+        out.append(make_warning("flags_almost_all",
+                                f"the model sends {1 - saved:.0%} of test alerts to analysts (precision "
+                                f"{metrics.get('precision') or 0.0:.2f}): it barely reduces the workload; collect "
+                                "more feedback or lower the recall target"))
     positives = int(y.sum())
     if positives < min_test_positives:
         out.append(make_warning("few_test_positives",

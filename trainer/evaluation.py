@@ -16,7 +16,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import calibration_curve
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import (accuracy_score, average_precision_score, balanced_accuracy_score, brier_score_loss,
                              confusion_matrix, matthews_corrcoef, precision_recall_curve, roc_auc_score)
@@ -33,24 +32,53 @@ def finite(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def score_metrics(y_true, scores, threshold: float) -> dict:
+def _weights(y: np.ndarray, sample_weight) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=float)
+    if w.shape != y.shape:
+        raise ValueError(f"sample_weight has {w.shape[0]} values for {y.shape[0]} rows")
+    return w
+
+
+def negative_weights(y_true, negative_rate: float) -> np.ndarray | None:
+    """Weights that undo negative sampling: 1 for positives, ``1 / negative_rate`` for negatives.
+
+    ``None`` when nothing was sampled (``negative_rate >= 1``), so the
+    unweighted metrics are computed exactly as before.
+    """
+    if negative_rate is None or negative_rate >= 1.0:
+        return None
+    if negative_rate <= 0.0:
+        raise ValueError(f"negative sampling rate must be above 0, got {negative_rate}")
+    y = np.asarray(y_true).astype(int)
+    return np.where(y == 1, 1.0, 1.0 / negative_rate)
+
+
+def score_metrics(y_true, scores, threshold: float, sample_weight=None) -> dict:
     """Threshold and ranking metrics on one slice.
 
     Returns precision, recall, f1_score, accuracy, balanced_accuracy, mcc,
     pr_auc, roc_auc, brier_score, the four confusion counts, workload_saved
     (share of alerts scored below the threshold), positive_rate and
-    test_samples. Metrics undefined on the slice are ``None``. Raises
-    ``ValueError`` on an empty slice.
+    test_samples. Metrics undefined on the slice are ``None``. With
+    ``sample_weight`` (see :func:`negative_weights`) every rate is estimated
+    for the population the sample was drawn from, while the confusion counts
+    stay the counts of rows actually scored. Raises ``ValueError`` on an
+    empty slice.
     """
     y = np.asarray(y_true).astype(int)
     s = np.asarray(scores, dtype=float)
     if len(y) == 0:
         raise ValueError("cannot evaluate on an empty slice: it holds no labelled rows")
+    w = _weights(y, sample_weight)
     predicted = (s >= threshold).astype(int)
     tn, fp, fn, tp = (int(v) for v in confusion_matrix(y, predicted, labels=[0, 1]).ravel())
+    wtn, wfp, wfn, wtp = (tn, fp, fn, tp) if w is None else \
+        (float(v) for v in confusion_matrix(y, predicted, labels=[0, 1], sample_weight=w).ravel())
     both = len(np.unique(y)) == 2
-    precision = tp / (tp + fp) if tp + fp else None
-    recall = tp / (tp + fn) if tp + fn else None
+    precision = wtp / (wtp + wfp) if wtp + wfp else None
+    recall = wtp / (wtp + wfn) if wtp + wfn else None
     if precision is None and recall is not None:
         precision_for_f1 = 0.0
     else:
@@ -66,16 +94,16 @@ def score_metrics(y_true, scores, threshold: float) -> dict:
         "precision": finite(precision if precision is not None else 0.0),
         "recall": finite(recall),
         "f1_score": finite(f1),
-        "accuracy": finite(accuracy_score(y, predicted)),
-        "balanced_accuracy": finite(balanced_accuracy_score(y, predicted)) if both else None,
-        "mcc": finite(matthews_corrcoef(y, predicted)) if both else None,
-        "pr_auc": finite(average_precision_score(y, s)) if y.sum() else None,
-        "roc_auc": finite(roc_auc_score(y, s)) if both else None,
-        "brier_score": finite(brier_score_loss(y, s, labels=[0, 1])),
+        "accuracy": finite(accuracy_score(y, predicted, sample_weight=w)),
+        "balanced_accuracy": finite(balanced_accuracy_score(y, predicted, sample_weight=w)) if both else None,
+        "mcc": finite(matthews_corrcoef(y, predicted, sample_weight=w)) if both else None,
+        "pr_auc": finite(average_precision_score(y, s, sample_weight=w)) if y.sum() else None,
+        "roc_auc": finite(roc_auc_score(y, s, sample_weight=w)) if both else None,
+        "brier_score": finite(brier_score_loss(y, s, labels=[0, 1], sample_weight=w)),
         "true_positives": tp, "false_positives": fp, "true_negatives": tn, "false_negatives": fn,
         "threshold": finite(threshold),
-        "workload_saved": finite(np.mean(s < threshold)),
-        "positive_rate": finite(np.mean(y)),
+        "workload_saved": finite(np.average(s < threshold, weights=w)),
+        "positive_rate": finite(np.average(y, weights=w)),
         "test_samples": int(len(y)),
     }
 
@@ -90,35 +118,46 @@ def _floats(values) -> list:
     return [finite(v) for v in values]
 
 
-def curves(y_true, scores, *, points: int = 200) -> dict:
+def curves(y_true, scores, *, points: int = 200, sample_weight=None) -> dict:
     """PR, reliability and threshold-trade-off curves, at most ``points`` points each.
 
     The PR curve and the trade-off are empty when the slice has no positive.
     ``alerts_skipped`` is the share of alerts scored below each threshold.
+    ``sample_weight`` re-weights sampled rows as in :func:`score_metrics`.
     """
     y = np.asarray(y_true).astype(int)
     s = np.asarray(scores, dtype=float)
+    w = _weights(y, sample_weight)
     out = {"pr": {"precision": [], "recall": [], "threshold": []},
            "reliability": {"mean_predicted": [], "fraction_positive": [], "count": []},
            "threshold_tradeoff": {"threshold": [], "precision": [], "recall": [], "alerts_skipped": []}}
     if len(y) == 0:
         return out
+    weights = np.ones(len(y)) if w is None else w
     if y.sum() > 0:
-        precision, recall, thresholds = precision_recall_curve(y, s)
+        precision, recall, thresholds = precision_recall_curve(y, s, sample_weight=w)
         keep = _downsample(len(thresholds), points)
+        order = np.argsort(s, kind="stable")
+        below = np.concatenate([[0.0], np.cumsum(weights[order])])
+        skipped = below[np.searchsorted(s[order], thresholds[keep], side="left")] / below[-1]
         out["pr"] = {"precision": _floats(precision[keep]), "recall": _floats(recall[keep]),
                      "threshold": _floats(thresholds[keep])}
-        sorted_scores = np.sort(s)
-        skipped = np.searchsorted(sorted_scores, thresholds[keep], side="left") / len(s)
         out["threshold_tradeoff"] = {"threshold": _floats(thresholds[keep]), "precision": _floats(precision[keep]),
                                      "recall": _floats(recall[keep]), "alerts_skipped": _floats(skipped)}
+    # Uniform bins, as sklearn's calibration_curve(strategy="uniform") draws them, but weighted.
     clipped = np.clip(s, 0.0, 1.0)
-    fraction_positive, mean_predicted = calibration_curve(y, clipped, n_bins=RELIABILITY_BINS, strategy="uniform")
-    # calibration_curve drops empty bins; count the rows per bin the same way it bins them.
     bins = np.linspace(0.0, 1.0, RELIABILITY_BINS + 1)
-    counts = np.bincount(np.searchsorted(bins[1:-1], clipped), minlength=RELIABILITY_BINS)
-    out["reliability"] = {"mean_predicted": _floats(mean_predicted), "fraction_positive": _floats(fraction_positive),
-                          "count": [int(c) for c in counts[counts > 0]]}
+    index = np.searchsorted(bins[1:-1], clipped)
+    counts = np.bincount(index, minlength=RELIABILITY_BINS)
+    total = np.bincount(index, weights=weights, minlength=RELIABILITY_BINS)
+    seen = counts > 0
+    out["reliability"] = {
+        "mean_predicted": _floats(np.bincount(index, weights=weights * clipped, minlength=RELIABILITY_BINS)[seen]
+                                  / total[seen]),
+        "fraction_positive": _floats(np.bincount(index, weights=weights * y, minlength=RELIABILITY_BINS)[seen]
+                                     / total[seen]),
+        "count": [int(c) for c in counts[seen]],
+    }
     return out
 
 

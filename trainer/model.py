@@ -392,12 +392,14 @@ def _data_window(frame, train_window, test, split: str, time_column: str) -> dic
     return out
 
 
-def train_and_evaluate(frame: pd.DataFrame, config: Config) -> TrainingResult:
+def train_and_evaluate(frame: pd.DataFrame, config: Config, *, negative_sample_rate: float = 1.0) -> TrainingResult:
     """Train on the older feedback and evaluate on the newest, as `trainer.cycle` needs.
 
     ``frame`` comes from ``quality.prepare`` (label 0/1, time parsed). Returns
     a :class:`TrainingResult` whose metrics hold the training keys of the
-    metrics file. Raises ``ValueError`` for an empty frame, a missing label,
+    metrics file. ``negative_sample_rate`` below 1 says the source kept only
+    that share of negatives (BigQuery sampling): test metrics are then
+    re-weighted to estimate the full population, and a warning says so. Raises ``ValueError`` for an empty frame, a missing label,
     or a label (or training window) with one class.
     """
     schema, training = config.schema, config.training
@@ -423,11 +425,12 @@ def train_and_evaluate(frame: pd.DataFrame, config: Config) -> TrainingResult:
                          f"only one class in '{label}': need both true and false positives before the holdout")
     spec = infer_features(window, schema)
     with modeling.thread_limit():
-        return _train_and_evaluate(frame, window, test, split, spec, config, started)
+        return _train_and_evaluate(frame, window, test, split, spec, config, started, negative_sample_rate)
 
 
 def _train_and_evaluate(frame: pd.DataFrame, window: pd.DataFrame, test: pd.DataFrame, split: str,
-                        spec: FeatureSpec, config: Config, started: float) -> TrainingResult:
+                        spec: FeatureSpec, config: Config, started: float,
+                        negative_sample_rate: float) -> TrainingResult:
     schema, training = config.schema, config.training
     label = schema.label
     fitted = _fit_window(window, spec, schema, training)
@@ -437,8 +440,9 @@ def _train_and_evaluate(frame: pd.DataFrame, window: pd.DataFrame, test: pd.Data
     t0 = time.perf_counter()
     y_test = test[label].astype(int)
     scores = model.predict_proba(test)[:, 1]
-    metrics = evaluation.score_metrics(y_test, scores, model.threshold)
-    curves = evaluation.curves(y_test, scores, points=training.curve_points)
+    weights = evaluation.negative_weights(y_test, negative_sample_rate)
+    metrics = evaluation.score_metrics(y_test, scores, model.threshold, sample_weight=weights)
+    curves = evaluation.curves(y_test, scores, points=training.curve_points, sample_weight=weights)
     importance = evaluation.permutation_importances(model.estimator, test, y_test, spec.input_columns,
                                                     repeats=training.permutation_repeats, top=training.top_features,
                                                     random_state=training.random_state)
@@ -452,6 +456,11 @@ def _train_and_evaluate(frame: pd.DataFrame, window: pd.DataFrame, test: pd.Data
     warnings += diagnostics.leakage_warnings(prepare.transform(leak_fit), leak_fit[label],
                                              prepare.transform(leak_eval), leak_eval[label],
                                              spec.model_columns, leakage_auc=training.leakage_auc)
+    if weights is not None:
+        warnings.append(diagnostics.make_warning(
+            "sampled_negatives", f"the source kept {negative_sample_rate:.1%} of false positives (all true positives): "
+            f"rates and curves are re-weighted by {1 / negative_sample_rate:.1f}x per false positive to estimate the "
+            "full feedback; confusion counts are the sampled rows"))
     if not fitted.choice.reached and fitted.choice.objective != "fixed":
         warnings.append(diagnostics.make_warning("threshold_target_unreached", fitted.choice.message))
     evaluate_s = time.perf_counter() - t0

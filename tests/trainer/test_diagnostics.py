@@ -51,6 +51,16 @@ def test_a_model_that_flags_everything_is_flagged_too():
     assert _prediction_codes(HEALTHY_Y, np.full(100, 0.9)) == ["predicts_one_class"]
 
 
+def test_a_model_that_flags_nearly_every_alert_is_named():
+    # 99 of 100 alerts go to analysts: recall is perfect, the model saves no work.
+    y = np.array([0] * 90 + [1] * 10)
+    scores = np.r_[0.05, np.full(99, 0.8)]
+    warnings = prediction_warnings(score_metrics(y, scores, 0.5), y, scores >= 0.5, min_test_positives=5)
+    assert _codes(warnings) == ["flags_almost_all"]
+    assert "99% of test alerts" in warnings[0]["message"]
+    assert is_useful(warnings)
+
+
 def test_few_test_positives_fires_below_the_configured_count():
     y = np.array([0] * 97 + [1] * 3)
     scores = np.r_[np.full(97, 0.1), np.full(3, 0.9)]

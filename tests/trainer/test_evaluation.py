@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.compose import make_column_transformer
 from sklearn.preprocessing import OneHotEncoder
 
-from trainer.evaluation import curves, permutation_importances, score_metrics
+from trainer.evaluation import curves, negative_weights, permutation_importances, score_metrics
 
 
 def test_metrics_match_the_confusion_counts():
@@ -57,3 +57,32 @@ def test_permutation_importance_names_original_columns_and_ranks_the_signal_firs
     ranked = permutation_importances(model, frame, y, ["rule_name", "noise"], repeats=2, top=5, random_state=0)
     assert [r["feature"] for r in ranked] == ["rule_name", "noise"]
     assert ranked[0]["importance"] > 0.2
+
+
+def test_sampled_negatives_reweighted_equal_the_full_population():
+    """Negatives kept at rate 1/4, each weighted 4: the same numbers as the population they stand for."""
+    rng = np.random.default_rng(5)
+    y_sample = np.r_[np.zeros(300, int), np.ones(60, int)]
+    s_sample = np.clip(rng.normal(0.3 + 0.4 * y_sample, 0.2), 0, 1)
+    population_y = np.r_[np.repeat(y_sample[:300], 4), y_sample[300:]]
+    population_s = np.r_[np.repeat(s_sample[:300], 4), s_sample[300:]]
+    weights = negative_weights(y_sample, 0.25)
+    weighted = score_metrics(y_sample, s_sample, 0.5, sample_weight=weights)
+    full = score_metrics(population_y, population_s, 0.5)
+    for key in ("precision", "recall", "f1_score", "accuracy", "pr_auc", "roc_auc", "workload_saved", "positive_rate",
+                "brier_score", "mcc"):
+        assert weighted[key] == pytest.approx(full[key]), key
+    assert weighted["precision"] < score_metrics(y_sample, s_sample, 0.5)["precision"]
+    assert weighted["false_positives"] + weighted["true_negatives"] == 300  # counts stay the rows scored
+    weighted_curves = curves(y_sample, s_sample, sample_weight=weights)
+    full_curves = curves(population_y, population_s)
+    assert weighted_curves["reliability"]["fraction_positive"] == pytest.approx(
+        full_curves["reliability"]["fraction_positive"])
+    assert weighted_curves["threshold_tradeoff"]["alerts_skipped"] == pytest.approx(
+        full_curves["threshold_tradeoff"]["alerts_skipped"])
+
+
+def test_no_sampling_means_no_weights():
+    assert negative_weights(np.array([0, 1]), 1.0) is None
+    with pytest.raises(ValueError, match="above 0"):
+        negative_weights(np.array([0, 1]), 0.0)

@@ -196,3 +196,12 @@ def test_calibration_works_on_a_dozen_positives():
     model = fit(tiny_table(), label="outcome", calibration="isotonic")
     assert model.metadata["calibration"] == "isotonic"
     assert evaluate(model, tiny_table(seed=5), label="outcome")["pr_auc"] is not None
+
+
+def test_sampled_negatives_are_reweighted_and_said_so(history, trained):
+    """A BigQuery sample that kept 10% of false positives must not report the sample's flattering precision."""
+    sampled = train_and_evaluate(history, _config(), negative_sample_rate=0.1)
+    assert "sampled_negatives" in [w["code"] for w in sampled.metrics["warnings"]]
+    assert "sampled_negatives" not in [w["code"] for w in trained.metrics["warnings"]]
+    assert sampled.metrics["precision"] < trained.metrics["precision"]
+    assert sampled.metrics["positive_rate"] < trained.metrics["positive_rate"]
