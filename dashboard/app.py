@@ -1,11 +1,13 @@
 """The dashboard's entry point: page config, configuration check, login, navigation.
 
 ``cla dashboard`` runs this file with ``streamlit run``. It routes to one
-script per page under ``dashboard/pages/`` with a stable URL path (the
+script per page under ``dashboard/views/`` with a stable URL path (the
 Overview is the default), shows in the sidebar which models folder is on
 display and who is acting (the login itself sits on the Overview, beside the
 buttons it unlocks: :func:`dashboard.access.login_panel`). A configuration that cannot be loaded stops here
-with its message: no page runs on a half-read configuration.
+with its message: no page runs on a half-read configuration. The folder is
+not called ``pages/``: Streamlit would serve those scripts on their own to a
+deep link that is the first request after a server start.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ except ConfigError as exc:
     st.stop()
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/home:", url_path="overview", default=True),
-    st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
-    st.Page("pages/balance.py", title="Class balance", icon=":material/balance:", url_path="balance"),
-    st.Page("pages/model_detail.py", title="Model detail", icon=":material/search_insights:", url_path="model"),
-    st.Page("pages/models.py", title="Models", icon=":material/table_rows:", url_path="models"),
-    st.Page("pages/activity.py", title="Activity", icon=":material/history:", url_path="activity"),
+    st.Page("views/overview.py", title="Overview", icon=":material/home:", url_path="overview", default=True),
+    st.Page("views/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+    st.Page("views/balance.py", title="Class balance", icon=":material/balance:", url_path="balance"),
+    st.Page("views/model_detail.py", title="Model detail", icon=":material/search_insights:", url_path="model"),
+    st.Page("views/models.py", title="Models", icon=":material/table_rows:", url_path="models"),
+    st.Page("views/activity.py", title="Activity", icon=":material/history:", url_path="activity"),
 ]
 
 navigation = st.navigation(PAGES)

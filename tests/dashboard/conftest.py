@@ -245,7 +245,7 @@ def build_scenario(env: DashEnv, name: str) -> None:
 @pytest.fixture
 def build():
     """This module's builders: ``build.write_pair``, ``build.healthy_metrics``, ``build.running_service``..."""
-    return sys.modules[__name__]
+    return BUILDERS
 
 
 @pytest.fixture
@@ -279,7 +279,7 @@ def scenario(request, dash_env) -> Iterator[DashEnv]:
 
 
 def run_app(page: str | None = None, *, timeout: float = 30):
-    """An AppTest of ``dashboard/app.py`` run once, then switched to ``page`` (e.g. "pages/activity.py")."""
+    """An AppTest of ``dashboard/app.py`` run once, then switched to ``page`` (e.g. "views/activity.py")."""
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_file(str(APP), default_timeout=timeout)
@@ -292,3 +292,7 @@ def run_app(page: str | None = None, *, timeout: float = 30):
 
 def json_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+#: This module, captured at import: every tests/ folder has a ``conftest``, so sys.modules["conftest"] may be another one.
+BUILDERS = sys.modules[__name__]

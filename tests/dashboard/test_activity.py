@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-ACTIVITY = "pages/activity.py"
+ACTIVITY = "views/activity.py"
 
 
 def events_table(app):

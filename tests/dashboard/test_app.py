@@ -8,8 +8,8 @@ from dashboard import context
 from trainer.cli.dashboard import command
 from trainer.config import load_config
 
-PAGES = ["pages/overview.py", "pages/trends.py", "pages/balance.py", "pages/model_detail.py", "pages/models.py",
-         "pages/activity.py"]
+PAGES = ["views/overview.py", "views/trends.py", "views/balance.py", "views/model_detail.py", "views/models.py",
+         "views/activity.py"]
 SCENARIOS = ["empty", "legacy", "degenerate", "healthy", "crashed", "unreadable"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pagetext import no_exception, page_text, table_with
 
-PAGE = "pages/balance.py"
+PAGE = "views/balance.py"
 
 
 @pytest.mark.parametrize("scenario, expected", [

@@ -8,7 +8,7 @@ import pytest
 from pagetext import no_exception, page_text, table_with
 from streamlit.testing.v1 import AppTest
 
-PAGE = "pages/model_detail.py"
+PAGE = "views/model_detail.py"
 
 
 @pytest.mark.parametrize("scenario, expected", [
@@ -40,10 +40,8 @@ def test_detail_tables_show_the_files_numbers(scenario, build):
     assert quality["rows read"] == "4,100" and quality["quarantined: invalid label"] == "20"
 
 
-def open_with_address(model_id: str) -> AppTest:
-    from conftest import APP
-
-    app = AppTest.from_file(str(APP), default_timeout=30)
+def open_with_address(build, model_id: str) -> AppTest:
+    app = AppTest.from_file(str(build.APP), default_timeout=30)
     app.query_params["model"] = model_id
     app.run()
     app.switch_page(PAGE).run()
@@ -52,7 +50,7 @@ def open_with_address(model_id: str) -> AppTest:
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
 def test_address_picks_the_model_and_the_picker_writes_it_back(scenario, build):
-    app = open_with_address(build.stamp(1))
+    app = open_with_address(build, build.stamp(1))
     no_exception(app)
     assert f"**{build.stamp(1)}**: trained 2026-11-20 09:00:00 UTC; not the champion" in page_text(app)
     app.selectbox(key="detail_model").set_value(build.stamp(2)).run()
@@ -70,7 +68,7 @@ def test_address_picks_the_model_and_the_picker_writes_it_back(scenario, build):
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
 def test_unknown_model_in_the_address_falls_back_to_the_champion(scenario, build):
-    app = open_with_address("20990101_000000")
+    app = open_with_address(build, "20990101_000000")
     text = page_text(app)
     assert "Model 20990101_000000 (from the address) is not in the models folder" in text
     assert f"**{build.stamp(3)}**" in text

@@ -9,7 +9,7 @@ from pagetext import no_exception, page_text, table_with
 
 from trainer.registry import Registry
 
-PAGE = "pages/models.py"
+PAGE = "views/models.py"
 
 
 @pytest.mark.parametrize("scenario, models, expected", [

@@ -9,7 +9,7 @@ import pytest
 from dashboard.controls import button_states, progress_of, result_of
 from trainer.events import os_user
 
-OVERVIEW = "pages/overview.py"
+OVERVIEW = "views/overview.py"
 
 
 def banner_text(app) -> str:

@@ -15,7 +15,7 @@ def test_registry_is_reread_only_when_models_change(scenario, build, monkeypatch
     listings = []
     original = Registry.list_models
     monkeypatch.setattr(Registry, "list_models", lambda self: listings.append(1) or original(self))
-    app = build.run_app("pages/trends.py")
+    app = build.run_app("views/trends.py")
     before = len(listings)
     build.write_status(scenario.models_dir, message="heartbeat")
     time.sleep(0.5)

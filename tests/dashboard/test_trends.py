@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pagetext import no_exception, page_text, run_until
 
-PAGE = "pages/trends.py"
+PAGE = "views/trends.py"
 
 
 @pytest.mark.parametrize("scenario, expected", [
