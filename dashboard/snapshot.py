@@ -2,8 +2,10 @@
 
 :func:`snapshot` asks ``context.get_registry()`` for the model summaries, the
 registry's problems and the event log only when the process-wide watcher
-(``context.get_watcher()``) reports a new generation, and keeps the result in
-the session. :func:`rerun_on_change` is each page's live part: a ``run_every``
+(``context.get_watcher()``) reports a new generation, and shares the result
+with every browser session of the process (one :class:`SharedSnapshot` per
+models folder in ``st.cache_resource``): only the first session after a
+change pays for the read. :func:`rerun_on_change` is each page's live part: a ``run_every``
 fragment that reruns the page only when the watcher counted a change, so a
 quiet folder is neither re-read nor redrawn. :func:`full_metrics` keeps
 the full metrics dicts of the few models a page looks at, keyed by model id
@@ -12,6 +14,7 @@ the full metrics dicts of the few models a page looks at, keyed by model id
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,14 +25,17 @@ import streamlit as st
 from dashboard import context
 from dashboard.tables import is_model, problem_frame, records
 
-SNAPSHOT_KEY = "_models_snapshot"
 METRICS_KEY = "_full_metrics"
 METRICS_KEPT = 32
 
 
 @dataclass
 class Snapshot:
-    """The registry at one watcher generation: every summary as a dict, problems, events, champion id."""
+    """The registry at one watcher generation: every summary as a dict, problems, events, champion id.
+
+    Shared by every session of the process: pages read it and never change
+    its rows or derived frames in place.
+    """
 
     generation: object
     rows: list[dict] = field(default_factory=list)
@@ -37,6 +43,7 @@ class Snapshot:
     events: list[dict] = field(default_factory=list)
     champion_id: str | None = None
     derived: dict = field(default_factory=dict, repr=False)
+    derive_lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @cached_property
     def models(self) -> list[dict]:
@@ -49,10 +56,11 @@ class Snapshot:
         return [row for row in self.rows if not is_model(row)]
 
     def derive(self, name: str, build: Callable[[], Any]) -> Any:
-        """``build()``, computed once per snapshot: frames that every rerun would otherwise rebuild."""
-        if name not in self.derived:
-            self.derived[name] = build()
-        return self.derived[name]
+        """``build()``, computed once per snapshot for all sessions: frames that every rerun would otherwise rebuild."""
+        with self.derive_lock:
+            if name not in self.derived:
+                self.derived[name] = build()
+            return self.derived[name]
 
     def latest(self) -> dict | None:
         models = self.models
@@ -75,27 +83,44 @@ def watcher_generation() -> object:
     return (str(config.models_path), count)
 
 
+class SharedSnapshot:
+    """The newest :class:`Snapshot` of one models folder, shared by every session; ``lock`` guards reads and swaps."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.current: Snapshot | None = None
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_for(models_dir: str) -> SharedSnapshot:
+    return SharedSnapshot()
+
+
 def snapshot() -> Snapshot:
     """The current :class:`Snapshot`, re-read from the registry only after the watcher saw a change.
 
+    Sessions share it: the first one to ask after a change reads the
+    registry while the others wait for that read instead of repeating it.
     A registry that cannot be read gives an empty snapshot whose ``problems``
     say why; it is not kept, so the next call tries again.
     """
-    generation = watcher_generation()
-    cached = st.session_state.get(SNAPSHOT_KEY)
-    if isinstance(cached, Snapshot) and cached.generation == generation:
-        return cached
-    try:
-        registry = context.get_registry()
-        rows = sorted(records(registry.list_models()), key=lambda r: str(r.get("model_id")))
-        champion = registry.champion()
-        current = Snapshot(generation=generation, rows=rows, problems=list(registry.problems()),
-                           events=list(registry.events()),
-                           champion_id=str(champion["model_id"]) if champion and champion.get("model_id") else None)
-    except Exception as exc:  # noqa: BLE001 - a folder that cannot be read is shown as a problem, never fatal
-        return Snapshot(generation=None, problems=[f"the models folder {generation[0]} cannot be read: {exc}"])
-    st.session_state[SNAPSHOT_KEY] = current
-    return current
+    shared = _shared_for(str(context.get_config().models_path))
+    with shared.lock:
+        generation = watcher_generation()
+        cached = shared.current
+        if cached is not None and cached.generation == generation:
+            return cached
+        try:
+            registry = context.get_registry()
+            rows = sorted(records(registry.list_models()), key=lambda r: str(r.get("model_id")))
+            champion = registry.champion()
+            current = Snapshot(generation=generation, rows=rows, problems=list(registry.problems()),
+                               events=list(registry.events()),
+                               champion_id=str(champion["model_id"]) if champion and champion.get("model_id") else None)
+        except Exception as exc:  # noqa: BLE001 - a folder that cannot be read is shown as a problem, never fatal
+            return Snapshot(generation=None, problems=[f"the models folder {generation[0]} cannot be read: {exc}"])
+        shared.current = current
+        return current
 
 
 def full_metrics(model_id: str) -> dict:
