@@ -171,6 +171,16 @@ def _drop_uninformative(frame: pd.DataFrame, columns: list[str], excluded: dict[
     return kept
 
 
+def require_columns(X, columns: list[str]) -> None:
+    """Check that ``X`` is a DataFrame holding ``columns``; raises TypeError or ValueError naming what is missing."""
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame with the columns {', '.join(columns)}, got {type(X).__name__}")
+    missing = [c for c in columns if c not in X.columns]
+    if missing:
+        raise ValueError(f"the frame is missing feature column(s) {', '.join(missing)} that the model was "
+                         "trained on; add them (empty values are allowed)")
+
+
 class FeatureFrame(TransformerMixin, BaseEstimator):
     """Select the feature columns and give them clean types.
 
@@ -188,14 +198,7 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
         return self
 
     def _check(self, X) -> None:
-        spec = self.spec
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError(f"expected a pandas DataFrame with columns {', '.join(spec.input_columns)}, "
-                            f"got {type(X).__name__}")
-        missing = [c for c in spec.input_columns if c not in X.columns]
-        if missing:
-            raise ValueError(f"the frame is missing feature column(s) {', '.join(missing)} that the model was "
-                             "trained on; add them (empty values are allowed)")
+        require_columns(X, self.spec.input_columns)
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(self.spec.model_columns, dtype=object)

@@ -33,7 +33,7 @@ from sklearn.model_selection import train_test_split
 
 from trainer import diagnostics, evaluation, modeling, thresholds
 from trainer.config import Config, ConfigError, SchemaConfig, TrainingConfig, set_option
-from trainer.features import FeatureFrame, FeatureSpec, infer_features
+from trainer.features import FeatureFrame, FeatureSpec, infer_features, require_columns
 from trainer.quality import map_labels, parse_times
 
 
@@ -66,13 +66,7 @@ class TriageModel:
         return self.feature_spec.input_columns
 
     def _check(self, X) -> pd.DataFrame:
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError(f"expected a pandas DataFrame with the columns {', '.join(self.feature_columns)}, "
-                            f"got {type(X).__name__}")
-        missing = [c for c in self.feature_columns if c not in X.columns]
-        if missing:
-            raise ValueError(f"the frame is missing feature column(s) {', '.join(missing)} that this model was "
-                             "trained on; add them (empty values are allowed)")
+        require_columns(X, self.feature_columns)
         return X[self.feature_columns]
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
