@@ -235,6 +235,11 @@ def _apply(obj: Any, values: dict[str, Any], prefix: str) -> None:
             if not isinstance(value, dict):
                 raise ConfigError(f"{key}: expected a table [{key}], got {value!r}")
             _apply(current, value, f"{key}.")
+        elif fields[name].type in ("Any", Any):
+            # e.g. schema.positive_value: whatever single value the label column holds
+            if not isinstance(value, (bool, int, float, str)):
+                raise ConfigError(f"{key}: expected one value such as true, 1 or \"tp\", got {value!r}")
+            setattr(obj, name, value)
         else:
             setattr(obj, name, _coerce(key, value, current, dict(fields[name].metadata)))
 

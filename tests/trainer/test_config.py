@@ -40,3 +40,20 @@ def test_missing_and_invalid_files_are_named(workdir):
     (workdir / "broken.toml").write_text("[training\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config("broken.toml")
+
+
+@pytest.mark.parametrize("toml, expected", [
+    ('positive_value = "tp"', "tp"),            # the CSV example in docs/CONFIG.md
+    ('positive_value = "malicious"', "malicious"),
+    ("positive_value = 1", 1),
+    ("positive_value = true", True),
+])
+def test_positive_value_accepts_the_value_the_label_column_holds(workdir, toml, expected):
+    (workdir / "c.toml").write_text(f"[schema]\n{toml}\n")
+    assert load_config("c.toml").schema.positive_value == expected
+
+
+def test_positive_value_that_is_not_a_single_value_names_its_key(workdir):
+    (workdir / "bad.toml").write_text("[schema]\npositive_value = [1]\n")
+    with pytest.raises(ConfigError, match=r"schema\.positive_value"):
+        load_config("bad.toml")
