@@ -334,15 +334,19 @@ def fit(frame: pd.DataFrame, label: str = "is_true_positive", objective: str = "
     cleaned = clean_for_fit(frame, config.schema)
     spec = infer_features(cleaned, config.schema)
     with modeling.thread_limit():
-        return _fit_window(cleaned, spec, config.schema, config.training).model
+        model = _fit_window(cleaned, spec, config.schema, config.training).model
+    model.metadata["positive_value"] = config.schema.positive_value
+    return model
 
 
 # --- evaluation ------------------------------------------------------------------------------------
 
 def evaluate(model: TriageModel, frame: pd.DataFrame, label: str = "is_true_positive", *,
-             min_test_positives: int = 20) -> dict:
+             min_test_positives: int = 20, positive_value: Any = None) -> dict:
     """The metrics block of ``model`` on the labelled ``frame``, with warnings, ``useful`` and curves.
 
+    ``positive_value`` defaults to the one the model was fitted with
+    (``fit(..., positive_value="malicious")``), else the usual spellings.
     Raises ``ValueError`` for an empty frame, a missing label column, or
     missing feature columns.
     """
@@ -350,7 +354,9 @@ def evaluate(model: TriageModel, frame: pd.DataFrame, label: str = "is_true_posi
         raise ValueError("cannot evaluate on an empty frame: pass labelled rows")
     if label not in frame.columns:
         raise ValueError(f"label column '{label}' is not in the frame; columns are: {', '.join(map(str, frame.columns))}")
-    y = encode_label(frame[label], label)
+    if positive_value is None:
+        positive_value = model.metadata.get("positive_value", True)
+    y = encode_label(frame[label], label, positive_value)
     frame = frame[y.notna()]
     y = y[y.notna()].astype(int)
     if frame.empty:

@@ -205,3 +205,12 @@ def test_sampled_negatives_are_reweighted_and_said_so(history, trained):
     assert "sampled_negatives" not in [w["code"] for w in trained.metrics["warnings"]]
     assert sampled.metrics["precision"] < trained.metrics["precision"]
     assert sampled.metrics["positive_rate"] < trained.metrics["positive_rate"]
+
+
+def test_evaluate_reads_labels_with_the_positive_value_fit_was_given():
+    table = tiny_table().assign(outcome=lambda f: f["outcome"].map({"tp": "malicious", "fp": "benign"}))
+    model = fit(table, label="outcome", positive_value="malicious")
+    metrics = evaluate(model, table, label="outcome")
+    assert metrics["true_positives"] + metrics["false_negatives"] == 12
+    assert evaluate(model, table.assign(outcome=table["outcome"].eq("malicious")), label="outcome",
+                    positive_value=True)["true_positives"] == metrics["true_positives"]
