@@ -177,17 +177,18 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
             todo = "press Retrain now, or wait for the next scheduled check"
         return Banner(NO_MODEL, "No model yet", f"No model has been trained in this folder: {todo}.", "info")
 
+    streak = _useless_streak(latest)
+    capped = len(streak) == len(latest) >= NEWEST_MODELS  # only the newest models were passed in
     if not running:
         detail = str(status.get("message") or "the trainer is not running")
+        useless = f"; {_streak_reason(streak, capped)}" if streak else ""
         return Banner(STOPPED, "Learning stopped",
-                      f"{detail}. Nothing is learning from new feedback; {_champion_line(champion)}. "
+                      f"{detail}. Nothing is learning from new feedback; {_champion_line(champion)}{useless}. "
                       "Press Start to resume.", "warning")
 
-    streak = _useless_streak(latest)
     if streak:
         serving = (f"; {_champion_line(champion)} still serves" if champion and champion.get("useful")
                    else "; no useful champion")
-        capped = len(streak) == len(latest) >= NEWEST_MODELS  # only the newest models were passed in
         return Banner(DEGRADED, "Learning degraded", f"{_streak_reason(streak, capped)}{serving}.", "warning")
 
     last = status.get("last_result") if isinstance(status.get("last_result"), dict) else None

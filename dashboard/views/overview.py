@@ -34,6 +34,7 @@ from trainer.sources import open_source
 
 FEEDBACK_TTL_SECONDS = 10
 FACTS_KEY = "_overview_facts"
+LEGACY_CODE = "legacy_metrics"  # said once, in the legacy line above the derived warnings
 SEVERITY_ICONS = {"blocking": "⛔", "warning": "⚠️", "info": "ℹ️"}
 BANNER_BOXES = {"success": st.success, "warning": st.warning, "error": st.error, "info": st.info}
 
@@ -44,11 +45,15 @@ config = context.get_config()
 def feedback_counts(source_key: str, since_iso: str | None) -> dict[str, Any]:
     """Labelled rows, positives and rows new since ``since_iso`` of the configured source.
 
+    A SQLite store that does not exist gives ``{"missing": sentence}``, not zeros.
     ``source_key`` (the source options as JSON) keys the cache; failures are
     returned as ``{"error": ...}`` and cached too, so a broken source is not
     asked again on every refresh.
     """
     settings = context.get_config()
+    if settings.source.kind == "sqlite" and not settings.source_path.exists():
+        return {"error": None, "missing": (f"the feedback store {settings.source_path} does not exist: nothing to "
+                                           "train on; run `cla demo seed` for a demo store, or set source.path")}
     try:
         source = open_source(settings)
         labelled = source.count_labelled()
@@ -142,6 +147,8 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
     with row_two[2]:
         if feedback.get("error"):
             tile("Feedback available", "unknown", f"the feedback source cannot be read: {feedback['error']}")
+        elif feedback.get("missing"):
+            tile("Feedback available", "no store", feedback["missing"])
         else:
             positives = feedback["positives"]
             tile("Feedback available", f"{feedback['labelled']:,} labelled",
@@ -155,15 +162,18 @@ def model_warnings(record: dict | None, role: str) -> list[tuple[str, str]]:
     if not record:
         return []
     model_id = record.get("model_id")
+    out = []
     if record.get("legacy"):
-        return [("info", f"{role} {model_id}: old CLA metrics file, no PR-AUC recorded; judged on F1 and recall only")]
+        out.append(("info", f"{role} {model_id}: old CLA metrics file, no PR-AUC recorded; "
+                            "judged on F1 and recall only"))
     try:
         stored = full_metrics(str(model_id)).get("warnings") or []
     except Exception as exc:  # noqa: BLE001 - fall back to the summary's codes, and say the file failed
-        return [("warning", f"{role} {model_id}: its metrics file cannot be re-read ({exc}); warning codes: "
-                            f"{', '.join(warning_codes(record)) or 'none'}")]
-    out = []
+        return out + [("warning", f"{role} {model_id}: its metrics file cannot be re-read ({exc}); "
+                                  f"warning codes: {', '.join(warning_codes(record)) or 'none'}")]
     for item in stored:
+        if isinstance(item, dict) and item.get("code") == LEGACY_CODE:
+            continue
         if isinstance(item, dict):
             out.append((str(item.get("severity") or "warning"),
                         f"{role} {model_id}: {item.get('message') or item.get('code')}"))
@@ -190,6 +200,8 @@ def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
         items.append(("warning", str(status.get("message"))))
     if feedback.get("error"):
         items.append(("warning", f"feedback source: {feedback['error']}"))
+    if feedback.get("missing"):
+        items.append(("warning", f"feedback source: {feedback['missing']}"))
     with st.expander(f"Warnings ({len(items)})", expanded=bool(items)):
         if not items:
             st.caption("No warning on the champion, the latest model, the folder or the feedback source.")
@@ -205,7 +217,7 @@ def live_overview() -> None:
     last = latest_time(facts)
     feedback = feedback_counts(json.dumps(asdict(config.source), sort_keys=True, default=str),
                                last.isoformat() if last else None)
-    store_empty = None if feedback.get("error") else feedback["labelled"] == 0
+    store_empty = None if feedback.get("error") else bool(feedback.get("missing")) or feedback["labelled"] == 0
     banner = derive_banner(status, facts.champion, facts.newest, store_empty=store_empty)
     BANNER_BOXES[banner.level](f"**LEARNING MODE: {banner.state}** — {banner.reason}")
     draw_tiles(status, facts, feedback)

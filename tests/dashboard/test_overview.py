@@ -80,6 +80,15 @@ def test_feedback_tile_counts_labelled_positives_and_new_rows(dash_env, build):
     assert "press Start, then Retrain now" in banner_text(app)
 
 
+def test_a_missing_feedback_store_is_not_shown_as_zero_rows(dash_env, build):
+    app = build.run_app(OVERVIEW)
+    assert metric(app, "Feedback available") == "no store"
+    missing = f"the feedback store {dash_env.root / 'data' / 'feedback.db'} does not exist"
+    assert missing in captions(app)
+    assert missing in warnings_panel(app)
+    assert "run `cla demo seed`" in banner_text(app)
+
+
 def test_unreadable_feedback_source_reads_unknown_with_the_reason(dash_env, build):
     database = dash_env.root / "data" / "feedback.db"
     database.parent.mkdir()
@@ -194,6 +203,20 @@ def test_legacy_champion_is_flagged_as_having_no_pr_auc(scenario, build):
     assert "legacy file: no PR-AUC recorded" in captions(app)
     assert "old CLA metrics file, no PR-AUC recorded" in warnings_panel(app)
     assert not banner_text(app).startswith("**LEARNING MODE: ACTIVE**")
+
+
+@pytest.mark.parametrize("scenario", ["legacy"], indirect=True)
+def test_a_degenerate_legacy_model_is_named_in_the_banner_and_the_warnings(scenario, build):
+    newest = build.stamp(3)
+    build.write_pair(scenario.models_dir, {**build.legacy_metrics(newest, accuracy=1.0, f1_score=0.0),
+                                           "precision": 0.0, "recall": 0.0, "true_positives": 0,
+                                           "false_positives": 0, "true_negatives": 800, "false_negatives": 0},
+                     model_id=newest)
+    app = build.run_app(OVERVIEW)
+    assert "the last model predicts one class" in banner_text(app)
+    panel = warnings_panel(app)
+    assert f"latest model {newest}: old CLA metrics file" in panel
+    assert "flagged none of the 800 test alerts as a true positive" in panel
 
 
 def test_a_models_folder_that_cannot_be_created_is_named_in_the_warnings(dash_env, build, readonly_dir, monkeypatch):

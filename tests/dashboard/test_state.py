@@ -83,6 +83,13 @@ def test_stopped_says_nothing_learns_and_what_to_press():
     assert "Press Start" in banner.reason
 
 
+def test_stopped_also_says_the_newest_models_are_useless():
+    banner = derive_banner(status("stopped"), None, DEGENERATE)
+    assert banner.state == STOPPED
+    assert "the last 5 models predict one class" in banner.reason
+    assert "Press Start" in banner.reason
+
+
 def test_crashed_shows_the_last_error():
     crashed = status("crashed", message="the trainer process 4000000 is gone (it was idle); start it again",
                      last_error={"message": "MemoryError while fitting"})
