@@ -270,6 +270,7 @@ def _fit_window(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig, t
         "objective": "fixed" if legacy else training.objective, "target": None if legacy else training.target,
         "calibration": calibration, "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         "training_rows": int(len(train)), "validation_rows": int(len(validation)), "fitted_on": fitted_on,
+        "positive_value": schema.positive_value,
     }
     model = TriageModel(estimator, choice.threshold, spec, label, metadata)
     return _Fitted(model, train, validation, split, selection, choice, val_pr_auc, fit_rows, negative_rate,
@@ -334,9 +335,7 @@ def fit(frame: pd.DataFrame, label: str = "is_true_positive", objective: str = "
     cleaned = clean_for_fit(frame, config.schema)
     spec = infer_features(cleaned, config.schema)
     with modeling.thread_limit():
-        model = _fit_window(cleaned, spec, config.schema, config.training).model
-    model.metadata["positive_value"] = config.schema.positive_value
-    return model
+        return _fit_window(cleaned, spec, config.schema, config.training).model
 
 
 # --- evaluation ------------------------------------------------------------------------------------

@@ -214,3 +214,12 @@ def test_evaluate_reads_labels_with_the_positive_value_fit_was_given():
     assert metrics["true_positives"] + metrics["false_negatives"] == 12
     assert evaluate(model, table.assign(outcome=table["outcome"].eq("malicious")), label="outcome",
                     positive_value=True)["true_positives"] == metrics["true_positives"]
+
+
+def test_a_model_from_the_training_cycle_evaluates_with_the_configured_positive_value(history):
+    config = _config()
+    config.schema.positive_value = "malicious"
+    frame = history.assign(is_true_positive=history["is_true_positive"].map({1: "malicious", 0: "benign"}))
+    model = train_and_evaluate(history, config).model
+    metrics = evaluate(model, frame.tail(400), label="is_true_positive")
+    assert metrics["true_positives"] + metrics["false_negatives"] == int(history["is_true_positive"].tail(400).sum())
