@@ -25,6 +25,10 @@ os.umask(_UMASK)
 class WriteError(OSError):
     """A file could not be written; the message names the path and what to do."""
 
+    def __str__(self) -> str:
+        # OSError's own str() prefixes "[Errno N]", which means nothing to the person reading it.
+        return self.strerror or super().__str__()
+
 
 def describe_os_error(exc: OSError) -> str:
     """A short, human cause for an OSError (permission denied, disk full, ...)."""

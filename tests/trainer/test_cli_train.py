@@ -107,3 +107,10 @@ def test_unwritable_models_folder_fails_and_names_the_path(workdir, capsys, read
     err = capsys.readouterr().err
     assert str(readonly_dir) in err
     assert not list(readonly_dir.glob("*.pkl"))
+
+
+def test_unwritable_models_folder_says_what_to_do(workdir, capsys, readonly_dir):
+    use_file(workdir, alerts())
+    assert main(["train", "--models-dir", str(readonly_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "permission denied" in err and "--models-dir" in err

@@ -140,3 +140,10 @@ def test_a_writer_killed_part_way_leaves_no_pair(layout, killed_during, listed):
         assert [p.name for p in layout.root.glob("*.partial")] and not list(layout.root.glob("*.pkl"))
         atomic.remove_stale_temporaries(layout.root)
         assert not list(layout.root.glob("*.partial"))
+
+
+def test_a_failed_write_reads_as_a_sentence_without_an_errno_prefix(readonly_dir):
+    with pytest.raises(atomic.WriteError) as raised:
+        pairs.write_pair(ModelsLayout.of(readonly_dir), {}, METRICS)
+    assert str(raised.value).startswith("cannot write")
+    assert raised.value.errno is not None

@@ -30,6 +30,7 @@ def register(sub, common) -> None:
 
 
 def handle(args, config) -> int:
+    from trainer.atomic import describe_os_error
     from trainer.cycle import run_cycle
     from trainer.layout import ModelsLayout
     from trainer.locking import LockBusy, training_lock
@@ -44,7 +45,7 @@ def handle(args, config) -> int:
     try:
         layout.ensure()
     except OSError as exc:
-        raise CLIError(f"models folder {layout.root} cannot be created: {exc.strerror or exc}") from None
+        raise CLIError(f"models folder {layout.root} cannot be used: {describe_os_error(exc)}") from None
     try:
         # Tracebacks go to the trainer log; the console gets the one-line outcome below.
         setup_logging(config, layout)
