@@ -33,7 +33,7 @@ METRIC_LABELS = {
 }
 DEFAULT_TREND_METRICS = ("precision", "recall", "f1_score", "pr_auc")
 ON_DEMAND_METRICS = ("roc_auc", "accuracy")
-CLASS_SETS = {"train": "training set", "train_resampled": "training set after resampling",
+CLASS_SETS = {"train": "training set", "train_resampled": "final fit (after resampling)",
               "validation": "validation slice", "test": "test set"}
 CLASS_NAMES = {"0": "benign (false positive)", "1": "true positive"}
 PROMOTION_KINDS = ("promoted", "first_champion", "rolled_back")
@@ -278,8 +278,8 @@ def balance_figure(frame: pd.DataFrame, warn_share: float) -> go.Figure:
 def class_counts_frame(metrics: dict) -> pd.DataFrame:
     """Class counts per set: ``set`` (label), ``class``, ``count`` (NaN when the file does not say).
 
-    Always lists the training set, the training set after resampling and the
-    test set, so a missing block shows as unknown instead of disappearing; the
+    Always lists the training set, the final fit (the rows the model was fitted on, after any resampling;
+    the whole window when it was refitted on training + validation) and the test set, so a missing block shows as unknown instead of disappearing; the
     validation slice is added when present. A legacy file's test set comes
     from its confusion counts.
     """
@@ -294,6 +294,20 @@ def class_counts_frame(metrics: dict) -> pd.DataFrame:
             value = number(counts.get(label, counts.get(int(label)))) if counts is not None else math.nan
             rows.append({"set": CLASS_SETS[key], "class": name, "count": value})
     return pd.DataFrame(rows, columns=["set", "class", "count"])
+
+
+def fit_caption(metrics: dict) -> str:
+    """What the "final fit" row counts, from the model block's ``fitted_on`` (unknown for older files)."""
+    model = metrics.get("model") if isinstance(metrics.get("model"), dict) else {}
+    fitted_on = model.get("fitted_on")
+    if fitted_on == "train+validation":
+        where = "the training set plus the validation slice (the model was refitted on the whole window)"
+    elif fitted_on == "train":
+        where = "the training set"
+    else:
+        where = "rows this file does not name"
+    return (f"Final fit: the rows the saved model was fitted on, {where}, after any resampling. "
+            "The trainer's imbalance warning counts these rows.")
 
 
 def _test_counts_from_confusion(metrics: dict) -> dict | None:

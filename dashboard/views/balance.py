@@ -4,7 +4,7 @@ Lays out, from the registry (:mod:`dashboard.snapshot`) through
 :mod:`dashboard.charts` and :mod:`dashboard.explanations`: the positive rate
 of each training's feedback over time against the severe-imbalance threshold
 (``training.severe_imbalance_share``), the latest model's class counts before
-and after resampling and in its test set, its imbalance ratio, and every
+and in its final fit (after resampling) and its test set, its imbalance ratio, and every
 warning of that model in plain words (computed from the confusion counts for
 a legacy file). The page reruns when the watcher saw a change
 (:func:`dashboard.snapshot.rerun_on_change`).
@@ -49,7 +49,9 @@ def show_balance(current: Snapshot) -> None:
     known = rates["positive_rate"].dropna()
     st.caption(f"Share of true positives in each model's test set (the newest feedback at that training); "
                f"{len(known)} of {len(rates)} models record it"
-               + (f", latest {known.iloc[-1]:.1%}" if len(known) else "") + ".")
+               + (f", latest {known.iloc[-1]:.1%}" if len(known) else "")
+               + ". The trainer checks the dashed threshold on the rows a model is fitted on, not on its test set: "
+                 "see the class counts below.")
 
     model_id = str(latest["model_id"])
     st.subheader(f"Class counts of the latest model, {model_id}")
@@ -61,6 +63,7 @@ def show_balance(current: Snapshot) -> None:
     counts = charts.class_counts_frame(metrics)
     st.plotly_chart(charts.class_counts_figure(counts), width="stretch", key="balance_counts_chart")
     st.dataframe(charts.class_counts_table(counts), width="stretch", key="balance_counts_table")
+    st.caption(charts.fit_caption(metrics))
 
     train = charts.imbalance(counts, charts.CLASS_SETS["train"])
     test = charts.imbalance(counts, charts.CLASS_SETS["test"])

@@ -116,7 +116,10 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
         tile("Models trained", f"{facts.count:,}",
              f"{broken} file(s) unreadable or incomplete" if broken else "readable model pairs in the folder")
     with row_one[1]:
-        tile("Last training", ago(last), absolute(last))
+        if facts.latest is None:
+            tile("Last training", "never", "no readable model in this folder")
+        else:
+            tile("Last training", ago(last), absolute(last))
     with row_one[2]:
         state = str(status.get("state") or "unknown")
         stage = status.get("stage")

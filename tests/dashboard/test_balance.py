@@ -48,7 +48,7 @@ def test_class_counts_table_of_the_latest_training(scenario, build):
     app = build.run_app(PAGE)
     table = table_with(app, "true-positive share")
     assert table.loc["training set", "true positive"] == "300"
-    assert table.loc["training set after resampling", "benign (false positive)"] == "2,900"
+    assert table.loc["final fit (after resampling)", "benign (false positive)"] == "2,900"
     assert table.loc["test set", "true-positive share"] == "6.0%"
     tally = table_with(app, "what it means").set_index("warning")["models"]
     assert tally["predicts one class"] == 5

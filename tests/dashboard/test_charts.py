@@ -114,12 +114,21 @@ def test_trends_figure_draws_baseline_only_with_pr_auc_and_marks_promotions():
 def test_class_counts_frame_lists_every_set_and_marks_unknown_ones():
     frame = charts.class_counts_frame(healthy("20261120_000000"))
     counts = frame.set_index(["set", "class"])["count"]
-    assert counts[("training set after resampling", "true positive")] == 3840
+    assert counts[("final fit (after resampling)", "true positive")] == 3840
     assert counts[("test set", "true positive")] == 40
     legacy_frame = charts.class_counts_frame(legacy("20261120_000000"))
     legacy_counts = legacy_frame.set_index(["set", "class"])["count"]
     assert math.isnan(legacy_counts[("training set", "true positive")])
     assert legacy_counts[("test set", "benign (false positive)")] == 500  # from the confusion counts
+
+
+@pytest.mark.parametrize("model_block, says", [
+    ({"fitted_on": "train+validation"}, "the training set plus the validation slice"),
+    ({"fitted_on": "train"}, "the rows the saved model was fitted on, the training set,"),
+    (None, "rows this file does not name"),
+])
+def test_fit_caption_says_which_rows_the_final_fit_counts(model_block, says):
+    assert says in charts.fit_caption({"model": model_block} if model_block else {})
 
 
 def test_imbalance_ratio():

@@ -87,6 +87,7 @@ def test_a_missing_feedback_store_is_not_shown_as_zero_rows(dash_env, build):
     assert missing in captions(app)
     assert missing in warnings_panel(app)
     assert "run `cla demo seed`" in banner_text(app)
+    assert metric(app, "Last training") == "never"
 
 
 def test_unreadable_feedback_source_reads_unknown_with_the_reason(dash_env, build):
