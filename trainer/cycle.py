@@ -205,6 +205,10 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
     summary = (f"model {info.model_id}: PR-AUC {_fmt(metrics.get('pr_auc'))}, recall {_fmt(metrics.get('recall'))} "
                f"at threshold {_fmt(metrics.get('threshold'))}, precision {_fmt(metrics.get('precision'))}; "
                f"{decision.get('decision', 'not evaluated').replace('_', ' ')}")
+    quarantined = prepared.report.get("quarantined", 0)
+    if quarantined:
+        summary += (f"; {quarantined} row(s) quarantined, not trained on: see "
+                    f"{prepared.report.get('quarantine_path') or 'data_quality in the metrics file'}")
     return CycleOutcome("finished", summary, model_id=info.model_id, metrics=metrics,
                         duration_s=time.perf_counter() - started)
 

@@ -114,3 +114,14 @@ def test_unwritable_models_folder_says_what_to_do(workdir, capsys, readonly_dir)
     assert main(["train", "--models-dir", str(readonly_dir)]) == 1
     err = capsys.readouterr().err
     assert "permission denied" in err and "--models-dir" in err
+
+
+def test_the_summary_says_rows_were_quarantined_and_where(workdir, capsys):
+    frame = alerts()
+    frame["src_reputation"] = frame["src_reputation"].astype(str)
+    frame.loc[[5, 17], "src_reputation"] = "very high"
+    use_file(workdir, frame)
+    assert main(["train"]) == 0
+    out = capsys.readouterr().out
+    assert "2 row(s) quarantined" in out
+    assert str(workdir / "models" / "quarantine") in out
