@@ -129,3 +129,11 @@ def test_cla_score_fails_with_a_named_reason(layout, served, alerts, workdir, ca
     assert main(["score", "alerts.csv", "-o", "scored.csv"]) == 1
     assert message in capsys.readouterr().err
     assert not (workdir / "scored.csv").exists()
+
+
+def test_cla_score_names_an_output_it_cannot_write_and_what_to_do(layout, served, alerts, workdir, capsys):
+    alerts.to_csv(workdir / "alerts.csv", index=False)
+    assert main(["score", "alerts.csv", "-o", "no-such-folder/scored.csv"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write no-such-folder/scored.csv" in err and "-o" in err
+    assert "[Errno" not in err

@@ -51,12 +51,18 @@ def handle(args, config) -> int:
         raise CLIError(str(exc)) from None
     except ValueError as exc:
         raise CLIError(f"cannot score {args.alerts}: {exc}") from None
-    if args.output == "-":
-        scored.to_csv(sys.stdout, index=False)
-    elif args.output.lower().endswith((".parquet", ".pq")):
-        scored.to_parquet(args.output, index=False)
-    else:
-        scored.to_csv(args.output, index=False)
+    try:
+        if args.output == "-":
+            scored.to_csv(sys.stdout, index=False)
+        elif args.output.lower().endswith((".parquet", ".pq")):
+            scored.to_parquet(args.output, index=False)
+        else:
+            scored.to_csv(args.output, index=False)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise CLIError(f"cannot write {args.output}: {exc.strerror or exc}; "
+                       "pass -o with a path in an existing, writable folder") from None
     flagged = int(scored[scoring.DECISION_COLUMN].sum())
     model_id = scored[scoring.MODEL_ID_COLUMN].iloc[0] if len(scored) else getattr(model, "metadata", {}).get("model_id")
     print(f"scored {len(scored)} alert(s) with model {model_id}: {flagged} at or above threshold "
