@@ -277,6 +277,11 @@ class Registry:
         try:
             metrics = json.loads(path.read_bytes())
         except FileNotFoundError:
+            model_file = self.layout.model_path(model_id)
+            if model_file.exists():
+                raise ModelNotFound(f"model {model_id} is incomplete: {model_file.name} has no metrics file (an "
+                                    "interrupted write or prune, not a model); pick a complete pair from "
+                                    "`cla models list`") from None
             raise ModelNotFound(f"no model {model_id} in {self.root}; see `cla models list`") from None
         except ValueError as exc:
             raise RegistryError(f"{path} is not valid JSON ({exc}); the pair cannot be shown") from exc

@@ -266,3 +266,9 @@ def test_bad_event_lines_are_reported_and_limit_takes_the_newest(layout):
         fh.write("{half a line\n")
     assert [e["model_id"] for e in registry.events(limit=2)] == ids[1:]
     assert any("line 4" in p for p in registry.problems())
+
+
+def test_get_on_an_orphan_model_file_says_it_is_incomplete_not_missing(mixed):
+    with pytest.raises(ModelNotFound, match="incomplete") as raised:
+        Registry(mixed.root).get("20261123_130000")
+    assert "trained_model_20261123_130000.pkl" in str(raised.value)
