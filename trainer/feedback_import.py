@@ -136,10 +136,10 @@ def validate(frame: pd.DataFrame, positions: list[int]) -> tuple[pd.DataFrame, l
                 lowered.isin(TRUE_TEXT).astype("boolean").where(present & ok, pd.NA)
         elif kind in ("INTEGER", "REAL"):
             numbers = pd.to_numeric(values.where(present), errors="coerce")
-            bad = present & numbers.isna()
+            reject(present & numbers.isna(), values.astype("str").map(lambda v, n=name: f"{n} {v!r} is not a number"))
             if kind == "INTEGER":
-                bad |= numbers.notna() & (numbers % 1 != 0)
-            reject(bad, values.astype("str").map(lambda v, n=name: f"{n} {v!r} is not a number"))
+                reject(numbers.notna() & (numbers % 1 != 0),
+                       values.astype("str").map(lambda v, n=name: f"{n} {v!r} is not a whole number"))
             out[name] = numbers
         else:
             numbers = pd.to_numeric(values.where(present), errors="coerce") if kind is None else None

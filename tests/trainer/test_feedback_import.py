@@ -101,3 +101,9 @@ def test_stats_summarise_the_store(config, workdir, capsys):
     out = capsys.readouterr().out
     assert "rows:       2" in out and "positives:  1 (50.0% of labelled)" in out
     assert "2026-11-01T11:00:00.000Z" in out
+
+
+def test_a_fraction_in_a_whole_number_column_is_named_as_such(config, workdir, capsys):
+    path = write(workdir, GOOD + ["a3,2026-11-01T12:00:00Z,Port scan,443.5,true,1,0.9,x\n"])
+    assert main(["feedback", "import", str(path)]) == 1
+    assert f"{path}:4: rejected (a3): dest_port '443.5' is not a whole number" in capsys.readouterr().err
