@@ -31,6 +31,9 @@ METRIC_LABELS = {
     "roc_auc": "ROC-AUC",
     "accuracy": "Accuracy",
 }
+#: one colour per score on every chart, far apart on the dark theme (the theme's default blues look alike)
+METRIC_COLORS = {"precision": "#56B4E9", "recall": "#E69F00", "f1_score": "#CC79A7", "pr_auc": "#009E73",
+                 "roc_auc": "#B4A7FF", "accuracy": "#D55E00", "alerts_skipped": "#F0F0F0"}
 DEFAULT_TREND_METRICS = ("precision", "recall", "f1_score", "pr_auc")
 ON_DEMAND_METRICS = ("roc_auc", "accuracy")
 CLASS_SETS = {"train": "training set", "train_resampled": "final fit (after resampling)",
@@ -211,11 +214,13 @@ def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.Da
     mode = "lines+markers" if len(frame) <= MAX_MARKED_POINTS else "lines"
     for metric in metrics:
         figure.add_trace(go.Scatter(x=x, y=frame[metric], name=METRIC_LABELS[metric], mode=mode,
-                                    hovertext=hover,
+                                    line={"color": METRIC_COLORS[metric]}, hovertext=hover,
                                     hovertemplate="%{hovertext}<br>%{y:.3f}<extra>" + METRIC_LABELS[metric]
                                     + "</extra>", connectgaps=False), row=1, col=1)
-    if "pr_auc" in metrics:
-        figure.add_trace(go.Scatter(x=x, y=frame["positive_rate"], name="PR-AUC of a random ranker (positive rate)",
+    if "pr_auc" in metrics and frame["pr_auc"].notna().any():
+        # the baseline only where there is a PR-AUC to compare with it (not under legacy models)
+        baseline = frame["positive_rate"].where(frame["pr_auc"].notna())
+        figure.add_trace(go.Scatter(x=x, y=baseline, name="PR-AUC of a random ranker (positive rate)",
                                     mode="lines", line={"dash": "dot", "color": "gray"}, hovertext=hover,
                                     hovertemplate="%{hovertext}<br>positive rate %{y:.3f}<extra></extra>"), row=1, col=1)
     legacy = frame[frame["legacy"]]
@@ -437,7 +442,8 @@ def tradeoff_figure(metrics: dict) -> go.Figure:
     curve = curve_frame(metrics, "threshold_tradeoff", ["threshold", "precision", "recall", "alerts_skipped"])
     figure = go.Figure()
     for column, name in (("precision", "precision"), ("recall", "recall"), ("alerts_skipped", "alerts skipped")):
-        figure.add_trace(go.Scatter(x=curve["threshold"], y=curve[column], mode="lines", name=name))
+        figure.add_trace(go.Scatter(x=curve["threshold"], y=curve[column], mode="lines", name=name,
+                                    line={"color": METRIC_COLORS[column]}))
     threshold = number(metrics.get("threshold"))
     if not math.isnan(threshold):
         figure.add_vline(x=threshold, line_dash="dash", line_color="red",

@@ -168,7 +168,7 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
 
     if not latest and not champion:
         if store_empty:
-            todo = "the feedback store is empty: run `cla demo seed` (or point source.* at your feedback), then press Start"
+            todo = "there is no labelled feedback to learn from: run `cla demo seed` (or point source.* at your feedback), then press Start"
         elif not running:
             todo = "press Start, then Retrain now"
         elif state == "training":

@@ -123,7 +123,7 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
     with row_one[2]:
         state = str(status.get("state") or "unknown")
         stage = status.get("stage")
-        value = f"{state} · {stage}" if state == "training" and stage else state
+        value = f"{state} · {stage}" if state == "training" and stage and stage != state else state
         pid = status.get("service_pid") or status.get("pid")
         tile("Trainer", value, (f"pid {pid} · " if status.get("running") and pid else "")
              + str(status.get("message") or ""))

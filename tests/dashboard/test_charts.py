@@ -109,6 +109,22 @@ def test_trends_figure_draws_baseline_only_with_pr_auc_and_marks_promotions():
     assert list(tick.hovertext) == ["20261119_000000"]
     no_baseline = charts.trends_figure(frame, ["f1_score"])
     assert "PR-AUC of a random ranker (positive rate)" not in [t.name for t in no_baseline.data]
+    legacy_only = charts.trends_figure(charts.trend_frame([legacy("20261119_000000"), legacy("20261120_000000")]),
+                                       ["pr_auc"])
+    assert "PR-AUC of a random ranker (positive rate)" not in [t.name for t in legacy_only.data]
+    mixed = charts.trends_figure(charts.trend_frame([legacy("20261119_000000"), *rows]), ["pr_auc"])
+    line = next(t for t in mixed.data if t.name == "PR-AUC of a random ranker (positive rate)")
+    assert math.isnan(line.y[0]) and not math.isnan(line.y[-1])
+
+
+def test_precision_and_recall_lines_have_their_own_colours_on_every_chart():
+    rows = [healthy("20261120_000000"), healthy("20261121_000000")]
+    trends = charts.trends_figure(charts.trend_frame(rows), list(charts.METRIC_LABELS))
+    colours = {t.name: t.line.color for t in trends.data if t.name in charts.METRIC_LABELS.values()}
+    assert len(colours) == len(charts.METRIC_LABELS) and len(set(colours.values())) == len(colours)
+    tradeoff = {t.name: t.line.color for t in charts.tradeoff_figure(rows[0]).data}
+    assert tradeoff["precision"] == colours["Precision"] and tradeoff["recall"] == colours["Recall"]
+    assert len(set(tradeoff.values())) == 3
 
 
 def test_class_counts_frame_lists_every_set_and_marks_unknown_ones():

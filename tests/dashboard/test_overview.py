@@ -115,14 +115,18 @@ def test_retrain_pressed_in_two_tabs_queues_one_request_recorded_with_the_user(s
 
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
-def test_progress_follows_the_training_stage(scenario, build):
+@pytest.mark.parametrize("stage, tile_value, stage_text", [
+    ("evaluating", "training · evaluating", "Stage 4 of 6: evaluating"),
+    ("training", "training", "Stage 3 of 6: training"),
+])
+def test_progress_follows_the_training_stage(scenario, build, stage, tile_value, stage_text):
     started = (datetime.now(timezone.utc) - timedelta(seconds=30)).isoformat()
-    build.write_status(scenario.models_dir, state="training", stage="evaluating",
+    build.write_status(scenario.models_dir, state="training", stage=stage,
                        current={"trigger": "force", "actor": "alice", "started_at": started})
     app = build.run_app(OVERVIEW)
-    assert metric(app, "Trainer") == "training · evaluating"
+    assert metric(app, "Trainer") == tile_value
     bar = app.get("progress")[0]
-    assert "Stage 4 of 6: evaluating" in bar.proto.text and "asked by alice" in bar.proto.text
+    assert stage_text in bar.proto.text and "asked by alice" in bar.proto.text
     assert app.button(key="control_retrain").disabled
 
 
