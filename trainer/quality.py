@@ -248,8 +248,9 @@ def prepare(frame: pd.DataFrame, schema: SchemaConfig, *, quarantine_dir: Path |
     }
     if clean.empty:
         where = f"; see {quarantine_path}" if quarantine_path else ""
+        why = ", ".join(f"{reason}: {n}" for reason, n in sorted(counts.items(), key=lambda kv: -kv[1]))
         raise DataError(f"no labelled rows to train on in {source}: {report['rows_read']} rows read, "
                         f"{report['unlabelled']} without a label in column {label!r}, {report['quarantined']} "
-                        f"quarantined{where}, {below} below schema.min_confidence")
+                        f"quarantined{f' ({why})' if why else ''}{where}, {below} below schema.min_confidence")
     return QualityResult(clean, report)
 

@@ -130,3 +130,9 @@ def test_no_labelled_rows_is_an_error_that_points_at_the_quarantine(tmp_path):
     with pytest.raises(DataError, match=r"no labelled rows.*5 without a label.*1 quarantined.*quarantine_"):
         run(frame, tmp_path)
     assert (tmp_path / "quarantine" / "quarantine_20261123_120000.csv").is_file()
+
+
+def test_no_rows_left_says_why_they_were_quarantined(tmp_path):
+    frame = feedback(timestamp=["11/23/2026 garbage"] * 6)
+    with pytest.raises(DataError, match=r"6 quarantined \(unparseable timestamp: 6\)"):
+        run(frame, tmp_path)
