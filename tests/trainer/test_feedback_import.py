@@ -107,3 +107,11 @@ def test_a_fraction_in_a_whole_number_column_is_named_as_such(config, workdir, c
     path = write(workdir, GOOD + ["a3,2026-11-01T12:00:00Z,Port scan,443.5,true,1,0.9,x\n"])
     assert main(["feedback", "import", str(path)]) == 1
     assert f"{path}:4: rejected (a3): dest_port '443.5' is not a whole number" in capsys.readouterr().err
+
+
+def test_dry_run_with_bad_rows_does_not_say_they_must_be_imported_again(config, workdir, capsys):
+    path = write(workdir, GOOD + ["a3,not-a-time,Port scan,22,true,1,0.9,x\n"])
+    assert main(["feedback", "import", str(path), "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert "1 row(s) rejected; fix them before importing" in err and "again" not in err
+    assert not config.source_path.exists()

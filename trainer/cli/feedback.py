@@ -85,7 +85,8 @@ def handle_import(args, config) -> int:
         print(f"imported {accepted} of {result.rows} rows into {path} (table {table!r})"
               + (f"; {len(result.rejected)} rejected" if result.rejected else ""))
     if result.rejected:
-        print(f"cla: {len(result.rejected)} row(s) rejected; fix them and import those rows again", file=sys.stderr)
+        what_to_do = "fix them before importing" if args.dry_run else "fix them and import those rows again"
+        print(f"cla: {len(result.rejected)} row(s) rejected; {what_to_do}", file=sys.stderr)
         return 1
     return 0
 
