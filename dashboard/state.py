@@ -179,6 +179,11 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
 
     streak = _useless_streak(latest)
     capped = len(streak) == len(latest) >= NEWEST_MODELS  # only the newest models were passed in
+    last = status.get("last_result") if isinstance(status.get("last_result"), dict) else None
+    failed = ""
+    if last and last.get("outcome") not in ("finished", "busy"):
+        failed = (f"the last training {last.get('outcome') or 'did not finish'}: "
+                  f"{last.get('message') or _last_error(status) or 'no message'}")
     if not running:
         detail = str(status.get("message") or "the trainer is not running")
         useless = f"; {_streak_reason(streak, capped)}" if streak else ""
@@ -189,13 +194,11 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
     if streak:
         serving = (f"; {_champion_line(champion)} still serves" if champion and champion.get("useful")
                    else "; no useful champion")
-        return Banner(DEGRADED, "Learning degraded", f"{_streak_reason(streak, capped)}{serving}.", "warning")
+        also = f"; {failed}" if failed else ""
+        return Banner(DEGRADED, "Learning degraded", f"{_streak_reason(streak, capped)}{serving}{also}.", "warning")
 
-    last = status.get("last_result") if isinstance(status.get("last_result"), dict) else None
-    if last and last.get("outcome") not in ("finished", "busy"):
-        message = last.get("message") or _last_error(status) or "no message"
-        return Banner(DEGRADED, "Learning degraded",
-                      f"the last training {last.get('outcome') or 'did not finish'}: {message}.", "warning")
+    if failed:
+        return Banner(DEGRADED, "Learning degraded", f"{failed}.", "warning")
 
     if not champion:
         return Banner(DEGRADED, "Learning degraded", "no model has been promoted to champion yet.", "warning")

@@ -35,7 +35,9 @@ from trainer.sources import open_source
 FEEDBACK_TTL_SECONDS = 10
 FACTS_KEY = "_overview_facts"
 LEGACY_CODE = "legacy_metrics"  # said once, in the legacy line above the derived warnings
-SEVERITY_ICONS = {"blocking": "⛔", "warning": "⚠️", "info": "ℹ️"}
+#: Material icons are drawn by Streamlit's own font; emoji such as ⛔ show as empty boxes without an emoji font
+SEVERITY_ICONS = {"blocking": ":material/block:", "warning": ":material/warning:", "info": ":material/info:"}
+SEVERITY_ORDER = {"blocking": 0, "warning": 1, "info": 2}
 BANNER_BOXES = {"success": st.success, "warning": st.warning, "error": st.error, "info": st.info}
 
 config = context.get_config()
@@ -205,11 +207,12 @@ def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
         items.append(("warning", f"feedback source: {feedback['error']}"))
     if feedback.get("missing"):
         items.append(("warning", f"feedback source: {feedback['missing']}"))
+    items.sort(key=lambda item: SEVERITY_ORDER.get(item[0], 1))  # stable: the most severe first
     with st.expander(f"Warnings ({len(items)})", expanded=bool(items)):
         if not items:
             st.caption("No warning on the champion, the latest model, the folder or the feedback source.")
         for severity, sentence in items:
-            st.markdown(f"{SEVERITY_ICONS.get(severity, '⚠️')} **{severity}** · {sentence}")
+            st.markdown(f"{SEVERITY_ICONS.get(severity, SEVERITY_ICONS['warning'])} **{severity}** · {sentence}")
 
 
 @st.fragment(run_every=config.dashboard.refresh_seconds)

@@ -222,6 +222,8 @@ def test_a_degenerate_legacy_model_is_named_in_the_banner_and_the_warnings(scena
     panel = warnings_panel(app)
     assert f"latest model {newest}: old CLA metrics file" in panel
     assert "flagged none of the 800 test alerts as a true positive" in panel
+    assert f":material/block: **blocking** · latest model {newest}" in panel, "an icon every browser can draw"
+    assert panel.index("**blocking**") < panel.index("**info**"), "the most severe warning comes first"
 
 
 def test_a_models_folder_that_cannot_be_created_is_named_in_the_warnings(dash_env, build, readonly_dir, monkeypatch):

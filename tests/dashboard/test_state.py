@@ -53,9 +53,10 @@ def test_one_degenerate_model_after_a_useful_champion_names_the_champion_still_s
     assert "champion 20261123_100000" in banner.reason and "still serves" in banner.reason
 
 
-def test_failed_last_run_is_degraded_with_its_message():
+@pytest.mark.parametrize("models", [HEALTHY, DEGENERATE], ids=["useful models", "useless models"])
+def test_failed_last_run_is_degraded_with_its_message(models):
     failed = {"outcome": "failed", "message": "cannot write model: disk full"}
-    banner = derive_banner(status(last_result=failed), CHAMPION, HEALTHY)
+    banner = derive_banner(status(last_result=failed), CHAMPION, models)
     assert banner.state == DEGRADED
     assert "the last training failed: cannot write model: disk full" in banner.reason
 
