@@ -67,7 +67,10 @@ class TableRef:
             raise SourceError(f"source.bq_table {text!r} is not `dataset.table` or `project.dataset.table` "
                               "(letters, digits, underscores; project ids lower-case)")
         project = match["project"] or default_project
-        if not project or not re.fullmatch(_PROJECT, project):
+        if project and not re.fullmatch(_PROJECT, project):
+            raise SourceError(f"source.project {project!r} is not a Google Cloud project id (6 to 30 lower-case "
+                              "letters, digits and hyphens, starting with a letter): fix source.project")
+        if not project:
             raise SourceError(f"no valid Google Cloud project for {text!r}: set source.project "
                               "(e.g. my-soc-project) or write the table as project.dataset.table")
         return cls(project, match["dataset"], match["table"])

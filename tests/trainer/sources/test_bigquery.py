@@ -147,6 +147,16 @@ def test_table_identifiers_are_validated(bad):
         TableRef.parse(bad, "soc-prod-123")
 
 
+@pytest.mark.parametrize("project, message", [
+    ("", "set source.project"),
+    ("p", "source.project 'p' is not a Google Cloud project id"),
+    ("My_Project", "source.project 'My_Project' is not a Google Cloud project id"),
+])
+def test_a_missing_or_malformed_project_is_named(project, message):
+    with pytest.raises(SourceError, match=message):
+        TableRef.parse("soc_data.feedback", project)
+
+
 def test_missing_label_column_is_caught_before_the_big_query(fake, source):
     source.schema.label = "verdict"
     with pytest.raises(SourceError, match=r"label column 'verdict' does not exist.*is_true_positive"):
