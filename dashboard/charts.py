@@ -230,7 +230,10 @@ def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.Da
                                     marker={"symbol": "line-ns-open", "size": 10, "color": "gray"},
                                     hovertemplate="%{hovertext}: legacy file, no PR-AUC<extra></extra>"), row=1, col=1)
     if promotions is not None and len(promotions):
-        shown = promotions[(promotions["time"] >= x.min()) & (promotions["time"] <= x.max())] if len(x) else promotions
+        # a promotion is logged just after its model is written: keep those of the models in view even when
+        # that is after the newest model's time, or the newest champion is never marked
+        in_view = (promotions["time"] <= x.max()) | promotions["model_id"].isin(frame["model_id"].astype(str))
+        shown = promotions[(promotions["time"] >= x.min()) & in_view] if len(x) else promotions
         if len(shown) <= MAX_PROMOTION_LINES:
             line_x, line_y = [], []
             for when in shown["time"]:

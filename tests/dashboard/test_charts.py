@@ -117,6 +117,17 @@ def test_trends_figure_draws_baseline_only_with_pr_auc_and_marks_promotions():
     assert math.isnan(line.y[0]) and not math.isnan(line.y[-1])
 
 
+def test_the_newest_model_promoted_just_after_it_was_written_gets_its_star():
+    rows = [healthy("20261120_000000"), healthy("20261121_000000")]
+    events = [{"ts": "2026-11-21T00:00:00.006+00:00", "event": "promoted", "model_id": "20261121_000000",
+               "actor": "trainer"},
+              {"ts": "2026-11-22T09:00:00+00:00", "event": "promoted", "model_id": "20261119_000000",
+               "actor": "alice"}]
+    figure = charts.trends_figure(charts.trend_frame(rows), ["pr_auc"], charts.promotion_frame(rows, events))
+    stars = next(t for t in figure.data if t.name == "new champion")
+    assert list(stars.hovertext) == ["promoted: 20261121_000000 by trainer"]
+
+
 def test_precision_and_recall_lines_have_their_own_colours_on_every_chart():
     rows = [healthy("20261120_000000"), healthy("20261121_000000")]
     trends = charts.trends_figure(charts.trend_frame(rows), list(charts.METRIC_LABELS))
