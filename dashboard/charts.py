@@ -39,6 +39,8 @@ ON_DEMAND_METRICS = ("roc_auc", "accuracy")
 CLASS_SETS = {"train": "training set", "train_resampled": "final fit (after resampling)",
               "validation": "validation slice", "test": "test set"}
 CLASS_NAMES = {"0": "benign (false positive)", "1": "true positive"}
+#: the two classes in colours that cannot be mistaken for each other (the theme's two blues could)
+CLASS_COLORS = {"benign (false positive)": "#56B4E9", "true positive": "#E69F00"}
 PROMOTION_KINDS = ("promoted", "first_champion", "rolled_back")
 UNKNOWN = "unknown"
 MAX_PROMOTION_LINES = 60
@@ -341,7 +343,7 @@ def class_counts_figure(frame: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
     for name in CLASS_NAMES.values():
         part = frame[frame["class"] == name]
-        figure.add_trace(go.Bar(x=part["set"], y=part["count"], name=name,
+        figure.add_trace(go.Bar(x=part["set"], y=part["count"], name=name, marker_color=CLASS_COLORS[name],
                                 text=[fmt(v, 0) for v in part["count"]], textposition="outside"))
     figure.update_layout(barmode="group", height=340, margin={"t": 20, "b": 10, "l": 10, "r": 10},
                          yaxis_title="rows", legend={"orientation": "h", "y": -0.15})

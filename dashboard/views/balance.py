@@ -61,9 +61,12 @@ def show_balance(current: Snapshot) -> None:
         st.error(f"The metrics file of {model_id} cannot be read: {exc}")
         return
     counts = charts.class_counts_frame(metrics)
-    st.plotly_chart(charts.class_counts_figure(counts), width="stretch", key="balance_counts_chart")
-    st.dataframe(charts.class_counts_table(counts), width="stretch", key="balance_counts_table")
-    st.caption(charts.fit_caption(metrics))
+    if counts["count"].notna().any():
+        st.plotly_chart(charts.class_counts_figure(counts), width="stretch", key="balance_counts_chart")
+        st.dataframe(charts.class_counts_table(counts), width="stretch", key="balance_counts_table")
+        st.caption(charts.fit_caption(metrics))
+    else:
+        st.info(f"Class counts unknown: the metrics file of {model_id} records no class or confusion counts.")
 
     train = charts.imbalance(counts, charts.CLASS_SETS["train"])
     test = charts.imbalance(counts, charts.CLASS_SETS["test"])

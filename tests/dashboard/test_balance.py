@@ -52,3 +52,14 @@ def test_class_counts_table_of_the_latest_training(scenario, build):
     assert table.loc["test set", "true-positive share"] == "6.0%"
     tally = table_with(app, "what it means").set_index("warning")["models"]
     assert tally["predicts one class"] == 5
+
+
+@pytest.mark.parametrize("scenario", ["legacy"], indirect=True)
+def test_a_file_without_any_counts_says_unknown_instead_of_an_empty_chart(scenario, build):
+    build.write_pair(scenario.models_dir, {"precision": "high", "recall": None, "f1_score": [1]},
+                     model_id=build.stamp(5))
+    app = build.run_app(PAGE)
+    no_exception(app)
+    assert f"Class counts unknown: the metrics file of {build.stamp(5)} records no class or confusion counts" \
+        in page_text(app)
+    assert len(app.get("plotly_chart")) == 1, "only the positive-rate chart, no empty class-count chart"

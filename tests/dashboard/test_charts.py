@@ -138,6 +138,11 @@ def test_precision_and_recall_lines_have_their_own_colours_on_every_chart():
     assert len(set(tradeoff.values())) == 3
 
 
+def test_class_count_bars_draw_the_two_classes_in_different_colours():
+    figure = charts.class_counts_figure(charts.class_counts_frame(healthy("20261120_000000")))
+    assert len({trace.marker.color for trace in figure.data}) == 2
+
+
 def test_class_counts_frame_lists_every_set_and_marks_unknown_ones():
     frame = charts.class_counts_frame(healthy("20261120_000000"))
     counts = frame.set_index(["set", "class"])["count"]
