@@ -125,10 +125,12 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
 
     with rollback_col:
         st.markdown("**Roll back**")
-        st.caption(f"Current champion: {current.champion_id or 'none'}. Rolling back makes the previous champion "
-                   "the champion again.")
-        confirmed = st.checkbox("Yes, roll back to the previous champion", key="models_rollback_confirm",
-                                disabled=not allowed or current.champion_id is None)
+        back_to = current.rollback_target
+        st.caption(f"Current champion: {current.champion_id or 'none'}. "
+                   + (f"Rolling back makes {back_to}, the previous champion, the champion again." if back_to
+                      else "There is no previous champion to roll back to."))
+        confirmed = st.checkbox(f"Yes, roll back to {back_to}" if back_to else "Yes, roll back",
+                                key="models_rollback_confirm", disabled=not allowed or back_to is None)
         st.button("Roll back", key="models_rollback", disabled=not (allowed and confirmed),
                   help=reason if not allowed else None,
                   on_click=run_action, args=("roll back", "models_rollback_confirm",

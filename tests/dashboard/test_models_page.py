@@ -98,6 +98,8 @@ def test_promote_needs_confirmation_and_records_the_actor(scenario, build, monke
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
 def test_rollback_and_pin(scenario, build):
     app = build.run_app(PAGE)
+    assert f"Rolling back makes {build.stamp(2)}, the previous champion, the champion again." in page_text(app)
+    assert app.checkbox(key="models_rollback_confirm").label == f"Yes, roll back to {build.stamp(2)}"
     app.checkbox(key="models_rollback_confirm").check().run()
     app.button(key="models_rollback").click().run()
     assert Registry(scenario.models_dir).champion()["model_id"] == build.stamp(2)
@@ -119,6 +121,8 @@ def test_a_refused_action_shows_the_registry_reason(scenario, build):
     no_exception(app)
     assert "failed: model 20261120_100000 has no recorded checksum" in page_text(app)
     assert Registry(scenario.models_dir).champion() is None
+    assert "There is no previous champion to roll back to." in page_text(app)
+    assert app.checkbox(key="models_rollback_confirm").disabled
 
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
