@@ -199,12 +199,20 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
     timings["write_s"] = time.perf_counter() - t0
 
     promotion.apply(decision, registry, info.model_id, actor=actor or "trainer")
+    prune_failure = ""
     if config.retention.auto_prune:
-        retention.prune(registry, config, actor=actor or "trainer")
+        try:
+            retention.prune(registry, config, actor=actor or "trainer")
+        except OSError as exc:
+            # The pair is written and the decision applied: the run finished; old pairs stay until a later prune.
+            prune_failure = (f"; pruning old models failed ({exc.filename or layout.root}: {describe_os_error(exc)}), "
+                             "run `cla models prune` once that is fixed")
+            log.error("pruning after training %s failed: %s", info.model_id, exc)
 
     summary = (f"model {info.model_id}: PR-AUC {_fmt(metrics.get('pr_auc'))}, recall {_fmt(metrics.get('recall'))} "
                f"at threshold {_fmt(metrics.get('threshold'))}, precision {_fmt(metrics.get('precision'))}; "
                f"{decision.get('decision', 'not evaluated').replace('_', ' ')}")
+    summary += prune_failure
     quarantined = prepared.report.get("quarantined", 0)
     if quarantined:
         summary += (f"; {quarantined} row(s) quarantined, not trained on: see "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +101,17 @@ def test_pin_protects_from_prune_and_dry_run_lists_without_deleting(three, capsy
     code, out, _ = run(capsys, "models", "prune")
     assert code == 0 and f"deleted: {three[0]}" in out
     assert [r.model_id for r in Registry(layout.root).list_models()] == three[:0:-1]
+
+
+def test_prune_that_cannot_delete_names_the_file_and_what_to_do(workdir, capsys, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    (workdir / "models").mkdir()
+    stale = workdir / "models" / "trained_model_20200101_000000.pkl"
+    stale.write_bytes(b"orphan")
+    os.utime(stale, (0, 0))
+    monkeypatch.setattr(Path, "unlink", refuse)
+    assert main(["models", "prune"]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot delete {stale}" in err and "permission denied" in err and "[Errno" not in err

@@ -125,3 +125,19 @@ def test_the_summary_says_rows_were_quarantined_and_where(workdir, capsys):
     out = capsys.readouterr().out
     assert "2 row(s) quarantined" in out
     assert str(workdir / "models" / "quarantine") in out
+
+
+def test_a_failed_auto_prune_does_not_turn_a_written_pair_into_a_failed_run(workdir, capsys, monkeypatch):
+    from trainer import retention
+
+    def cannot_delete(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(workdir / "models" / "model_metrics_old.json"))
+
+    monkeypatch.setattr(retention, "prune", cannot_delete)
+    use_file(workdir, alerts())
+    assert main(["train"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("finished: model ") and "pruning old models failed" in out
+    events = [json.loads(line) for line in (workdir / "models" / "events.jsonl").read_text().splitlines()]
+    assert events[-1]["event"] == "training_finished"
+    assert [row.status for row in Registry(workdir / "models").list_models()] == ["ok"]

@@ -168,8 +168,13 @@ def handle_pin(args, config) -> int:
 
 def handle_prune(args, config) -> int:
     from trainer import retention
+    from trainer.atomic import describe_os_error
 
-    result = retention.prune(_registry(config), config, actor=os_user(), dry_run=args.dry_run)
+    try:
+        result = retention.prune(_registry(config), config, actor=os_user(), dry_run=args.dry_run)
+    except OSError as exc:
+        raise CLIError(f"cannot delete {exc.filename or config.models_path}: {describe_os_error(exc)}; "
+                       "what was deleted before is in the event log") from None
     if args.json:
         print(json.dumps({"dry_run": args.dry_run, **result.to_dict()}, indent=2))
         return 0
