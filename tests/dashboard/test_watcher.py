@@ -12,6 +12,7 @@ from dashboard.watcher import ModelsWatcher, classify
 from trainer.atomic import write_json
 from trainer.events import append_event
 from trainer.layout import ModelsLayout
+from waiting import wait_until
 
 ROOT = Path("/models")
 
@@ -35,14 +36,6 @@ def test_classify(path, kind):
     assert classify(path, ROOT) == kind
 
 
-def wait_for(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
-
 
 @pytest.fixture
 def watched(tmp_path):
@@ -57,7 +50,7 @@ def test_a_committed_pair_is_seen_within_a_second(watched):
     assert watcher.mode == "inotify" and watcher.alive and watcher.last_change is None
     before = time.time()
     write_json(layout.metrics_path("20261123_120000"), {"precision": 0.5})
-    assert wait_for(lambda: watcher.generation_of("pairs") >= 1, timeout=1.0)
+    assert wait_until(lambda: watcher.generation_of("pairs") >= 1, timeout=1.0)
     assert watcher.last_change >= before
 
 
@@ -66,7 +59,7 @@ def test_each_kind_is_counted_apart(watched):
     write_json(layout.champion, {"model_id": "20261123_120000"})
     append_event(layout.events, "pinned", actor="t", model_id="20261123_120000")
     write_json(layout.status, {"state": "idle"})
-    assert wait_for(lambda: all(watcher.generation_of(k) for k in ("champion", "events", "status")))
+    assert wait_until(lambda: all(watcher.generation_of(k) for k in ("champion", "events", "status")))
     assert watcher.generation_of("pairs") == 0
     assert watcher.generation == watcher.generation_of()
 
@@ -79,7 +72,7 @@ def test_noise_does_not_count(watched):
     write_json(layout.requests_dir / "r1.json", {"id": "r1"})
     layout.model_path("20261123_120000").write_bytes(b"model")
     write_json(layout.metrics_path("20261123_130000"), {"precision": 0.5})  # a real change, as a marker
-    assert wait_for(lambda: watcher.generation_of("pairs") >= 1)
+    assert wait_until(lambda: watcher.generation_of("pairs") >= 1)
     time.sleep(0.2)
     assert watcher.generation == watcher.generation_of("pairs")
 

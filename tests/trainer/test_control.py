@@ -24,6 +24,7 @@ from trainer.config import load_config
 from trainer.events import read_events
 from trainer.layout import ModelsLayout
 from trainer.status import read_status
+from waiting import wait_until
 
 CONFIG = """
 [training]
@@ -81,14 +82,6 @@ def kinds(layout: ModelsLayout, kind: str) -> list[dict]:
     return [e for e in read_events(layout.events)[0] if e["event"] == kind]
 
 
-def wait_until(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
 
 def test_start_twice_gives_one_service_and_stop_leaves_none(cfg):
     layout = ModelsLayout.of(cfg.models_dir)
@@ -138,8 +131,8 @@ def test_fifty_rapid_retrain_requests_give_at_most_two_trainings(cfg):
     results = [control.retrain(cfg, f"user{i}") for i in range(50)]
     assert sum(r.action == "queued" for r in results) <= 3
     assert wait_until(lambda: control.status(cfg)["queued_requests"] == 0
-                      and control.status(cfg)["state"] == "idle"
-                      and len(kinds(layout, "training_finished")) >= 1, 60)
+                   and control.status(cfg)["state"] == "idle"
+                   and len(kinds(layout, "training_finished")) >= 1, 60)
     time.sleep(1.5)                                     # one more check interval: nothing else starts
     assert 1 <= len(kinds(layout, "training_started")) <= 2
     models, metrics = pairs(layout)

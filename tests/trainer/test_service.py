@@ -19,15 +19,8 @@ from trainer.layout import ModelsLayout
 from trainer.locking import LockBusy
 from trainer.service import EXIT_ABANDONED, TrainerService, recover, setup_logging
 from trainer.status import read_status
+from waiting import wait_until
 
-
-def wait_until(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 class StandInCycle:
