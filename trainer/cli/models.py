@@ -8,10 +8,12 @@ pair that fails its checksum) is a one-line ``cla:`` message and exit code 1.
 
 from __future__ import annotations
 
+import functools
 import json
 
 from trainer.cli import CLIError
 from trainer.events import os_user
+from trainer.registry import RegistryError
 
 LIST_COLUMNS = (("model", 15), ("status", 10), ("PR-AUC", 6), ("recall", 6), ("prec.", 6), ("thresh", 6),
                 ("train", 7), ("test", 6), ("useful", 6), ("promotion", 14))
@@ -52,6 +54,17 @@ def register(sub, common) -> None:
     p.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.set_defaults(handler=handle_prune)
+
+
+def refusal_as_cli_error(handler):
+    """Turn the registry's refusal (:class:`RegistryError`) into a one-line ``cla:`` message, exit code 1."""
+    @functools.wraps(handler)
+    def wrapped(args, config) -> int:
+        try:
+            return handler(args, config)
+        except RegistryError as exc:
+            raise CLIError(str(exc)) from None
+    return wrapped
 
 
 def _usage(parser) -> int:
@@ -97,14 +110,10 @@ def handle_list(args, config) -> int:
     return 0
 
 
+@refusal_as_cli_error
 def handle_show(args, config) -> int:
-    from trainer.registry import RegistryError
-
     registry = _registry(config)
-    try:
-        metrics = registry.get(args.model_id)
-    except RegistryError as exc:
-        raise CLIError(str(exc)) from None
+    metrics = registry.get(args.model_id)
     if args.json:
         print(json.dumps(metrics, indent=2))
         return 0
@@ -127,41 +136,29 @@ def handle_show(args, config) -> int:
     return 0
 
 
+@refusal_as_cli_error
 def handle_promote(args, config) -> int:
-    from trainer.registry import RegistryError
-
-    try:
-        pointer = _registry(config).promote(args.model_id, actor=os_user(), reason=args.reason)
-    except RegistryError as exc:
-        raise CLIError(str(exc)) from None
+    pointer = _registry(config).promote(args.model_id, actor=os_user(), reason=args.reason)
     previous = (pointer.get("previous") or [None])[0]
     print(f"model {args.model_id} is now the champion" + (f" (previous: {previous})" if previous else ""))
     return 0
 
 
+@refusal_as_cli_error
 def handle_rollback(args, config) -> int:
-    from trainer.registry import RegistryError
-
-    try:
-        pointer = _registry(config).rollback(args.to, actor=os_user(), reason=args.reason)
-    except RegistryError as exc:
-        raise CLIError(str(exc)) from None
+    pointer = _registry(config).rollback(args.to, actor=os_user(), reason=args.reason)
     print(f"rolled back: model {pointer['model_id']} is the champion "
           f"(previous: {(pointer.get('previous') or ['none'])[0]})")
     return 0
 
 
+@refusal_as_cli_error
 def handle_pin(args, config) -> int:
-    from trainer.registry import RegistryError
-
     registry = _registry(config)
-    try:
-        if args.pin:
-            registry.pin(args.model_id, actor=os_user())
-        else:
-            registry.unpin(args.model_id, actor=os_user())
-    except RegistryError as exc:
-        raise CLIError(str(exc)) from None
+    if args.pin:
+        registry.pin(args.model_id, actor=os_user())
+    else:
+        registry.unpin(args.model_id, actor=os_user())
     print(f"model {args.model_id} " + ("pinned: retention keeps it" if args.pin else "unpinned"))
     return 0
 
