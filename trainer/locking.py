@@ -21,7 +21,7 @@ import fcntl
 import json
 import os
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -157,20 +157,19 @@ def who_holds(path: str | os.PathLike) -> LockHolder | None:
 
 
 @contextmanager
-def service_lock(layout: ModelsLayout, blocking: bool = False) -> Iterator[FileLock]:
+def _held(path: Path, blocking: bool) -> Iterator[FileLock]:
+    lock = FileLock(path).acquire(blocking=blocking)
+    try:
+        yield lock
+    finally:
+        lock.release()
+
+
+def service_lock(layout: ModelsLayout, blocking: bool = False) -> AbstractContextManager[FileLock]:
     """Hold the service lock of ``layout`` for the ``with`` block; raises :class:`LockBusy`."""
-    lock = FileLock(layout.service_lock).acquire(blocking=blocking)
-    try:
-        yield lock
-    finally:
-        lock.release()
+    return _held(layout.service_lock, blocking)
 
 
-@contextmanager
-def training_lock(layout: ModelsLayout, blocking: bool = False) -> Iterator[FileLock]:
+def training_lock(layout: ModelsLayout, blocking: bool = False) -> AbstractContextManager[FileLock]:
     """Hold the training lock of ``layout`` for one training; raises :class:`LockBusy`."""
-    lock = FileLock(layout.training_lock).acquire(blocking=blocking)
-    try:
-        yield lock
-    finally:
-        lock.release()
+    return _held(layout.training_lock, blocking)
