@@ -35,9 +35,8 @@ from trainer.layout import ModelsLayout, stamp_of
 
 log = logging.getLogger("cla.cycle")
 
+#: called with each stage as it starts, in the order of ``trainer.status.STAGES``
 StatusCallback = Callable[[str], None]
-
-STAGES = ("loading data", "filtering", "training", "evaluating", "promoting", "writing")
 
 
 @dataclass
