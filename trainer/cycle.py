@@ -122,8 +122,9 @@ def run_cycle(config: Config, *, trigger: str = "manual", actor: str | None = No
         log.error("training failed: %s\n%s", message, traceback.format_exc())
         record("training_failed", message, error_type=type(exc).__name__)
         return CycleOutcome("failed", message, duration_s=time.perf_counter() - started)
+    summary = outcome.to_dict()
     record("training_finished", outcome.message, model_id=outcome.model_id,
-           metrics=outcome.to_dict()["metrics"], warnings=outcome.to_dict()["warnings"])
+           metrics=summary["metrics"], warnings=summary["warnings"])
     return outcome
 
 
