@@ -310,7 +310,10 @@ def fit_caption(metrics: dict) -> str:
     """What the "final fit" row counts, from the model block's ``fitted_on`` (unknown for older files)."""
     model = metrics.get("model") if isinstance(metrics.get("model"), dict) else {}
     fitted_on = model.get("fitted_on")
-    if fitted_on == "train+validation":
+    if fitted_on == "window":
+        where = ("every row of the training window (too few positives for one validation slice: the candidate and "
+                 "the threshold were chosen on out-of-fold scores, rows each fold's model never saw)")
+    elif fitted_on == "train+validation":
         where = "the training set plus the validation slice (the model was refitted on the whole window)"
     elif fitted_on == "train":
         where = "the training set"

@@ -80,7 +80,8 @@ class TrainingConfig:
                       "'legacy' is the old CLA recipe (random forest, 100 trees, depth 10, balanced weights, threshold 0.5).",
                       choices=("auto", "legacy", "custom"))
     model: str = opt("auto", "Model family when preset=custom (auto tries them all).",
-                     choices=("auto", "hist_gradient_boosting", "random_forest", "logistic_regression"))
+                     choices=("auto", "hist_gradient_boosting", "random_forest", "logistic_regression",
+                              "balanced_random_forest"))
     imbalance: str = opt("auto", "Imbalance strategy.", choices=("auto", "class_weight", "smote", "adasyn", "undersample", "none"))
     objective: str = opt("recall", "Threshold objective: maximise F1, or keep recall / precision at or above target.",
                          choices=("f1", "recall", "precision"))
@@ -88,7 +89,12 @@ class TrainingConfig:
     calibration: str = opt("none", "Probability calibration fitted on the validation slice.",
                            choices=("none", "sigmoid", "isotonic"))
     holdout_fraction: float = opt(0.2, "Share of the newest feedback held out as the test slice.", min=0.05, max=0.5)
-    validation_fraction: float = opt(0.2, "Share of the training window (its newest part) used to choose the threshold and the candidate.", min=0.05, max=0.5)
+    validation_fraction: float = opt(0.1, "Share of the training window (its newest part) that chooses the candidate and "
+                                     "the threshold on large data; the saved model is fitted on the older rows.",
+                                     min=0.05, max=0.5)
+    min_validation_positives: int = opt(100, "Cross-validate (candidates and threshold on out-of-fold scores, final "
+                                        "model on the whole window) when a validation slice would hold fewer "
+                                        "examples of the rarer class than this; one newest slice otherwise.", min=0)
     time_budget_seconds: float = opt(60.0, "Time budget for preset=auto candidate selection.", min=1.0)
     random_state: int = opt(42, "Seed for every random choice in training.")
     max_rows: int = opt(0, "Cap on training rows after quality checks (newest kept; 0: no cap).", min=0)

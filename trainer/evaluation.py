@@ -55,13 +55,37 @@ def negative_weights(y_true, negative_rate: float) -> np.ndarray | None:
     return np.where(y == 1, 1.0, 1.0 / negative_rate)
 
 
-def score_metrics(y_true, scores, threshold: float, sample_weight=None) -> dict:
+def workload_saved_at_recall(y_true, scores, target: float, sample_weight=None) -> float | None:
+    """The largest share of alerts an analyst could skip while still seeing ``target`` of the true positives.
+
+    Alerts are skipped from the lowest score up; ties are skipped together.
+    This is the SOC's headline for a ranking: at recall 0.95, how much of the
+    queue never needs a look. ``None`` when the slice holds no positive.
+    """
+    y = np.asarray(y_true).astype(int)
+    s = np.asarray(scores, dtype=float)
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    positives = float(w[y == 1].sum())
+    if positives <= 0:
+        return None
+    order = np.argsort(s, kind="stable")
+    s_sorted, y_sorted, w_sorted = s[order], y[order], w[order]
+    # Candidate cut points: skip every alert scored below each distinct score.
+    cuts = np.searchsorted(s_sorted, np.unique(s_sorted), side="left")
+    missed = np.concatenate([[0.0], np.cumsum(w_sorted * (y_sorted == 1))])[cuts]
+    skipped = np.concatenate([[0.0], np.cumsum(w_sorted)])[cuts]
+    ok = (positives - missed) / positives >= target - 1e-12
+    return finite(skipped[ok].max() / w.sum())
+
+
+def score_metrics(y_true, scores, threshold: float, sample_weight=None, *, recall_target: float | None = None) -> dict:
     """Threshold and ranking metrics on one slice.
 
     Returns precision, recall, f1_score, accuracy, balanced_accuracy, mcc,
     pr_auc, roc_auc, brier_score, the four confusion counts, workload_saved
     (share of alerts scored below the threshold), positive_rate and
-    test_samples. Metrics undefined on the slice are ``None``. With
+    test_samples; with ``recall_target``, also ``workload_saved_at_target``
+    (:func:`workload_saved_at_recall`) and the target itself. Metrics undefined on the slice are ``None``. With
     ``sample_weight`` (see :func:`negative_weights`) every rate is estimated
     for the population the sample was drawn from, while the confusion counts
     stay the counts of rows actually scored. Raises ``ValueError`` on an
@@ -105,6 +129,9 @@ def score_metrics(y_true, scores, threshold: float, sample_weight=None) -> dict:
         "workload_saved": finite(np.average(s < threshold, weights=w)),
         "positive_rate": finite(np.average(y, weights=w)),
         "test_samples": int(len(y)),
+        **({} if recall_target is None else {
+            "recall_target": float(recall_target),
+            "workload_saved_at_target": workload_saved_at_recall(y, s, recall_target, w)}),
     }
 
 

@@ -31,15 +31,12 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import train_test_split
 
-from trainer import diagnostics, evaluation, modeling, thresholds
+from trainer import diagnostics, evaluation, modeling, thresholds, validation
+from trainer.calibration import OutOfFoldCalibrated
 from trainer.config import Config, ConfigError, SchemaConfig, TrainingConfig, set_option
 from trainer.features import FeatureFrame, FeatureSpec, infer_features, require_columns
 from trainer.quality import map_labels, parse_times
 
-
-
-CARRY_MAX_POSITIVES = 20_000
-"""At most this many training positives are scored to carry the threshold to the refitted model."""
 
 
 class TriageModel:
@@ -190,37 +187,88 @@ class _Fitted:
     fit_negative_rate: float
     train_resampled: dict
     params: dict
+    validation_info: dict
     notes: list = field(default_factory=list)
 
 
 def _fit_window(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig, training: TrainingConfig) -> _Fitted:
-    """Split the training window, select, refit, calibrate and choose the threshold."""
-    label = schema.label
-    legacy = training.preset == "legacy"
-    rs = training.random_state
-    notes: list[str] = []
-    if legacy:
-        # The old recipe had no validation slice: it trains on the whole window at threshold 0.5.
-        train, validation, split = window, window.iloc[:0], "none"
+    """Choose the recipe and the threshold on rows the scoring model did not fit, then fit the final model.
+
+    The path comes from `trainer.validation.plan`: the legacy recipe has no
+    validation; a window whose validation slice would hold few positives is
+    cross-validated (:func:`_fit_cross_validated`); a large one uses one
+    newest slice (:func:`_fit_holdout`).
+    """
+    y_window = window[schema.label].astype(int)
+    chosen = validation.plan(y_window, validation_fraction=training.validation_fraction,
+                             min_validation_positives=training.min_validation_positives,
+                             legacy=training.preset == "legacy")
+    if chosen.path == validation.CROSS_VALIDATION and min(int(y_window.sum()), len(y_window) - int(y_window.sum())) < 2:
+        chosen = validation.ValidationPlan(validation.HOLDOUT, "one example of a class: too few to cross-validate; "
+                                           "one newest slice is used", chosen.expected_positives)
+    if chosen.path == validation.NONE:
+        fitted = _fit_legacy(window, spec, schema, training)
+    elif chosen.path == validation.CROSS_VALIDATION:
+        fitted = _fit_cross_validated(window, spec, schema, training)
     else:
-        train, validation, split = split_newest(window, label, schema.time_column, training.validation_fraction, rs)
-        if split == "time" and (validation[label].nunique() < 2 or train[label].sum() < 2):
-            notes.append("the newest part of the training window lacks a class; validation split is stratified")
-            train, validation, _ = split_newest(window, label, "", training.validation_fraction, rs)
-            split = "stratified"
+        fitted = _fit_holdout(window, spec, schema, training)
+    fitted.validation_info.update({"path": chosen.path, "reason": chosen.reason})
+    fitted.model.metadata["validation"] = dict(fitted.validation_info)
+    return fitted
+
+
+def _metadata(schema: SchemaConfig, training: TrainingConfig, selection: modeling.Selection, *, objective: str,
+              target, calibration: str, train_rows: int, validation_rows: int, fitted_on: str) -> dict:
+    return {
+        "label": schema.label, "preset": training.preset, "family": selection.family,
+        "imbalance": selection.imbalance, "objective": objective, "target": target, "calibration": calibration,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "training_rows": int(train_rows), "validation_rows": int(validation_rows), "fitted_on": fitted_on,
+        "positive_value": schema.positive_value,
+    }
+
+
+def _fit_legacy(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig, training: TrainingConfig) -> _Fitted:
+    """The old recipe: one forest on the whole window at the fixed threshold 0.5, nothing validated."""
+    label, rs = schema.label, training.random_state
+    y = window[label].astype(int)
+    selection = modeling.select(spec, modeling.candidates("legacy", "auto", "auto"), window, y, window.iloc[:0],
+                                y.iloc[:0], budget_seconds=training.time_budget_seconds, random_state=rs)
+    rate = modeling.negative_rate_for(y, modeling.FIT_MAX_ROWS[selection.family])
+    pipeline, fit_rows, rate, counts = _fit_pipeline(spec, selection, window, y, rs, legacy=True, negative_rate=rate)
+    choice = thresholds.fixed_threshold(0.5, None, None, reason="legacy preset: fixed threshold 0.5")
+    notes = _sampling_note(fit_rows, rate)
+    meta = _metadata(schema, training, selection, objective="fixed", target=None, calibration="none",
+                     train_rows=len(window), validation_rows=0, fitted_on="train")
+    model = TriageModel(pipeline, choice.threshold, spec, label, meta)
+    return _Fitted(model, window, window.iloc[:0], "none", selection, choice, None, fit_rows, rate, counts,
+                   modeling.describe_params(pipeline), {"rows": 0, "positives": 0}, notes)
+
+
+def _fit_holdout(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig, training: TrainingConfig) -> _Fitted:
+    """Large data: rank candidates and choose the threshold on the newest slice of the window.
+
+    The saved model is the one fitted on the older rows (with an optional
+    calibrator fitted on the slice), so its threshold was chosen on scores of
+    rows it never saw.
+    """
+    label, rs = schema.label, training.random_state
+    notes: list[str] = []
+    train, held, split = split_newest(window, label, schema.time_column, training.validation_fraction, rs)
+    if split == "time" and (held[label].nunique() < 2 or train[label].sum() < 2):
+        notes.append("the newest part of the training window lacks a class; validation split is stratified")
+        train, held, _ = split_newest(window, label, "", training.validation_fraction, rs)
+        split = "stratified"
     _require_binary(train[label], label)
-    y_train, y_val = train[label].astype(int), validation[label].astype(int)
-
+    y_train, y_val = train[label].astype(int), held[label].astype(int)
     pairs = modeling.candidates(training.preset, training.model, training.imbalance)
-    selection = modeling.select(spec, pairs, train, y_train, validation, y_val,
+    selection = modeling.select(spec, pairs, train, y_train, held, y_val,
                                 budget_seconds=training.time_budget_seconds, random_state=rs)
-    # Both fits keep the same share of negatives, so the threshold chosen with the first carries over.
-    window_rate = modeling.negative_rate_for(window[label], modeling.FIT_MAX_ROWS[selection.family])
-    pipeline, fit_rows, negative_rate, fit_counts = _fit_pipeline(spec, selection, train, y_train, rs, legacy=legacy,
-                                                                  negative_rate=window_rate)
-
+    rate = modeling.negative_rate_for(train[label], modeling.FIT_MAX_ROWS[selection.family])
+    pipeline, fit_rows, rate, counts = _fit_pipeline(spec, selection, train, y_train, rs, legacy=False,
+                                                     negative_rate=rate)
     estimator = pipeline
-    calibration = "none" if legacy else training.calibration
+    calibration = training.calibration
     validation_has_both = y_val.nunique() == 2
     if calibration != "none":
         if validation_has_both:
@@ -229,52 +277,113 @@ def _fit_window(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig, t
                 # The frozen model is never refitted, so the folds sklearn splits the validation slice
                 # into only route rows; its warning about a class too small for 5 folds does not apply.
                 warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
-                estimator.fit(validation, y_val)
+                estimator.fit(held, y_val)
         else:
             notes.append("calibration skipped: the validation slice has only one class")
             calibration = "none"
-    val_scores = estimator.predict_proba(validation)[:, 1] if len(validation) else np.empty(0)
-    if legacy:
-        choice = thresholds.fixed_threshold(0.5, None, None, reason="legacy preset: fixed threshold 0.5")
-    else:
-        choice = thresholds.choose_threshold(y_val, val_scores, training.objective, training.target)
+    val_scores = estimator.predict_proba(held)[:, 1] if len(held) else np.empty(0)
+    choice = thresholds.choose_threshold(y_val, val_scores, training.objective, training.target)
     val_pr_auc = float(average_precision_score(y_val, val_scores)) if validation_has_both else None
-    fitted_on = "train"
-    if not legacy and calibration == "none" and len(validation):
-        # Feedback drifts (new campaigns, tuned rules): the newest rows matter most, so the final
-        # model is refitted on the whole window with the same recipe and keeps the threshold chosen
-        # on the validation slice. A calibrated model keeps its train-only fit: its calibrator
-        # was fitted on the validation slice.
-        y_window = window[label].astype(int)
-        validation_model = pipeline
-        pipeline, fit_rows, negative_rate, fit_counts = _fit_pipeline(spec, selection, window, y_window, rs,
-                                                                      legacy=False, negative_rate=window_rate)
-        estimator = pipeline
-        fitted_on = "train+validation"
-        positives = train[y_train == 1]
-        if len(positives) > CARRY_MAX_POSITIVES:
-            positives = positives.sample(CARRY_MAX_POSITIVES, random_state=rs)
-        carried, share = thresholds.carry_threshold(validation_model.predict_proba(positives)[:, 1],
-                                                    pipeline.predict_proba(positives)[:, 1], choice.threshold)
-        choice.chosen_for_validation_model = choice.threshold
-        choice.threshold = carried
-        choice.message = " ".join(filter(None, [
-            choice.message, f"Chosen as {choice.chosen_for_validation_model:.4f} for the model fitted on the "
-            f"training slice; {carried:.4f} for the model refitted on the whole window flags the same share "
-            f"({share:.1%}) of the training slice's true positives."]))
-    if negative_rate < 1.0:
-        notes.append(f"the final model was fitted on {fit_rows} training rows: all positives and "
-                     f"{negative_rate:.1%} of negatives")
-    metadata = {
-        "label": label, "preset": training.preset, "family": selection.family, "imbalance": selection.imbalance,
-        "objective": "fixed" if legacy else training.objective, "target": None if legacy else training.target,
-        "calibration": calibration, "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-        "training_rows": int(len(train)), "validation_rows": int(len(validation)), "fitted_on": fitted_on,
-        "positive_value": schema.positive_value,
-    }
-    model = TriageModel(estimator, choice.threshold, spec, label, metadata)
-    return _Fitted(model, train, validation, split, selection, choice, val_pr_auc, fit_rows, negative_rate,
-                   fit_counts, modeling.describe_params(pipeline), notes)
+    notes += _sampling_note(fit_rows, rate)
+    meta = _metadata(schema, training, selection, objective=training.objective, target=training.target,
+                     calibration=calibration, train_rows=len(train), validation_rows=len(held), fitted_on="train")
+    model = TriageModel(estimator, choice.threshold, spec, label, meta)
+    info = {"rows": int(len(held)), "positives": int(y_val.sum()), "split": split}
+    return _Fitted(model, train, held, split, selection, choice, val_pr_auc, fit_rows, rate, counts,
+                   modeling.describe_params(pipeline), info, notes)
+
+
+def _fit_cross_validated(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig,
+                         training: TrainingConfig) -> _Fitted:
+    """Small data: rank candidates by out-of-fold PR-AUC, threshold on the pooled out-of-fold scores.
+
+    The two best candidates of different families are also tried as a
+    soft-voting ensemble (its out-of-fold scores are the mean of theirs). The
+    winner is fitted on the whole window; its threshold comes from scores of
+    fold models on rows they did not train on.
+    """
+    label, rs = schema.label, training.random_state
+    notes: list[str] = []
+    y_all = window[label].astype(int)
+    X, y, rate = modeling.sample_negatives(window, y_all, validation.MAX_ROWS, rs)
+    X, y = X.reset_index(drop=True), y.reset_index(drop=True)
+    weight = np.where(y.to_numpy() == 1, 1.0, 1.0 / rate)
+    folds = validation.folds(X, y, time_column=schema.time_column, random_state=rs)
+    if folds.note:
+        notes.append(folds.note)
+    rows = validation.validated(folds.splits)
+    y_rows = y.iloc[rows]
+    minority = int(min(y.sum(), len(y) - y.sum()))
+
+    def recipe(family: str, strategy: str):
+        return lambda: modeling.build_pipeline(spec, family, strategy, minority=minority, rows=len(y),
+                                               random_state=rs)
+
+    started = time.perf_counter()
+    tried: list[modeling.Candidate] = []
+    recipes: list[tuple[modeling.Candidate, tuple[str, str], np.ndarray]] = []
+    for family, strategy in modeling.candidates(training.preset, training.model, training.imbalance, small=True):
+        candidate = modeling.Candidate(family, modeling.effective_strategy(strategy, minority, family))
+        tried.append(candidate)
+        if len(tried) > 1 and time.perf_counter() - started > training.time_budget_seconds:
+            candidate.skipped = "time budget used up"
+            continue
+        t0 = time.perf_counter()
+        try:
+            oof = validation.out_of_fold(recipe(family, strategy), X, y, folds.splits)
+            candidate.validation_pr_auc = float(average_precision_score(y_rows, oof[rows], sample_weight=weight[rows]))
+            recipes.append((candidate, (family, strategy), oof))
+        except (ValueError, RuntimeError) as exc:
+            candidate.error = f"{type(exc).__name__}: {exc}"
+        candidate.seconds = time.perf_counter() - t0
+    if not recipes:
+        errors = "; ".join(f"{c.family}/{c.imbalance}: {c.error}" for c in tried if c.error)
+        raise RuntimeError(f"every candidate model failed to train: {errors}")
+    recipes.sort(key=lambda r: -r[0].validation_pr_auc)
+    best, best_key, oof = recipes[0]
+    winner = modeling.Selection(best.family, best.imbalance, tried=tried, search_negative_rate=rate)
+    members = [best_key]
+    second = next((r for r in recipes[1:] if r[0].family != best.family), None)
+    if second is not None:
+        blend = (oof + second[2]) / 2
+        ensemble = modeling.Candidate("ensemble", f"{best.family}/{best.imbalance} + "
+                                                  f"{second[0].family}/{second[0].imbalance}")
+        ensemble.validation_pr_auc = float(average_precision_score(y_rows, blend[rows], sample_weight=weight[rows]))
+        tried.append(ensemble)
+        if ensemble.validation_pr_auc > best.validation_pr_auc:
+            members = [best_key, second[1]]
+            winner = modeling.Selection("ensemble", ensemble.imbalance, tried=tried, search_negative_rate=rate,
+                                        members=tuple(members))
+            oof = blend
+
+    pipelines = [recipe(*key)() for key in members]
+    estimator = pipelines[0] if len(pipelines) == 1 else modeling.build_ensemble(pipelines)
+    estimator.fit(X, y)
+    final = estimator
+    calibration = training.calibration
+    val_scores = oof[rows]
+    if calibration != "none":
+        final = OutOfFoldCalibrated(estimator, calibration, val_scores, y_rows)
+        val_scores = final.calibrate(val_scores)
+    choice = thresholds.choose_threshold(y_rows, val_scores, training.objective, training.target,
+                                         sample_weight=weight[rows])
+    val_pr_auc = float(average_precision_score(y_rows, val_scores, sample_weight=weight[rows]))
+    notes += _sampling_note(len(y), rate)
+    meta = _metadata(schema, training, winner, objective=training.objective, target=training.target,
+                     calibration=calibration, train_rows=len(window), validation_rows=len(rows), fitted_on="window")
+    model = TriageModel(final, choice.threshold, spec, label, meta)
+    info = {"rows": int(len(rows)), "positives": int(y_rows.sum()), "folds": len(folds.splits),
+            "fold_kind": folds.kind}
+    counts = modeling.resampled_counts(pipelines[0], y) if len(pipelines) == 1 else _counts(y)
+    return _Fitted(model, window, window.iloc[:0] if not len(rows) else X.iloc[rows], folds.kind, winner, choice,
+                   val_pr_auc, len(y), rate, counts, modeling.describe_params(estimator), info, notes)
+
+
+def _sampling_note(fit_rows: int, negative_rate: float) -> list[str]:
+    if negative_rate >= 1.0:
+        return []
+    return [f"the final model was fitted on {fit_rows} training rows: all positives and "
+            f"{negative_rate:.1%} of negatives"]
 
 
 def _fit_pipeline(spec: FeatureSpec, selection: modeling.Selection, X: pd.DataFrame, y: pd.Series, rs: int, *,
@@ -361,13 +470,18 @@ def evaluate(model: TriageModel, frame: pd.DataFrame, label: str = "is_true_posi
     if frame.empty:
         raise ValueError(f"label column '{label}' is empty on every row: nothing to evaluate")
     scores = model.predict_proba(frame)[:, 1]
-    metrics = evaluation.score_metrics(y, scores, model.threshold)
+    metrics = evaluation.score_metrics(y, scores, model.threshold, recall_target=_recall_target(model.metadata))
     warnings = diagnostics.prediction_warnings(metrics, y, scores >= model.threshold,
                                                min_test_positives=min_test_positives)
     metrics["warnings"] = warnings
     metrics["useful"] = diagnostics.is_useful(warnings)
     metrics["curves"] = evaluation.curves(y, scores)
     return metrics
+
+
+def _recall_target(metadata: dict) -> float | None:
+    """The recall a model promises (objective ``recall``), for the workload it saves at that recall."""
+    return metadata.get("target") if metadata.get("objective") == "recall" else None
 
 
 def _at_most(frame: pd.DataFrame, rows: int, random_state: int) -> pd.DataFrame:
@@ -440,7 +554,8 @@ def _train_and_evaluate(frame: pd.DataFrame, window: pd.DataFrame, test: pd.Data
     y_test = test[label].astype(int)
     scores = model.predict_proba(test)[:, 1]
     weights = evaluation.negative_weights(y_test, negative_sample_rate)
-    metrics = evaluation.score_metrics(y_test, scores, model.threshold, sample_weight=weights)
+    metrics = evaluation.score_metrics(y_test, scores, model.threshold, sample_weight=weights,
+                                       recall_target=_recall_target(model.metadata))
     curves = evaluation.curves(y_test, scores, points=training.curve_points, sample_weight=weights)
     importance = evaluation.permutation_importances(model.estimator, test, y_test, spec.input_columns,
                                                     repeats=training.permutation_repeats, top=training.top_features,
@@ -480,6 +595,7 @@ def _train_and_evaluate(frame: pd.DataFrame, window: pd.DataFrame, test: pd.Data
                   "fit_rows": fitted.fit_rows, "fit_negative_rate": fitted.fit_negative_rate,
                   "validation_pr_auc": evaluation.finite(fitted.validation_pr_auc),
                   "validation_split": fitted.validation_split, "fitted_on": meta["fitted_on"],
+                  "validation": meta["validation"],
                   "notes": fitted.notes},
         "features": spec.to_metrics(),
         "feature_importance": importance,

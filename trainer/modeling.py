@@ -4,9 +4,11 @@
 :class:`~trainer.features.FeatureFrame` -> encoder -> optional resampler ->
 classifier, so resampling happens only inside ``fit`` and never touches the
 rows a model is scored on. :func:`candidates` lists the (family, strategy)
-pairs a preset tries, cheapest first; :func:`select` fits them on the training
-slice within the time budget and ranks them by validation PR-AUC (average
-precision). `trainer.model` refits the winner and picks its threshold
+pairs a preset tries, cheapest first. On large data :func:`select` fits them on
+the training slice within the time budget and ranks them by validation PR-AUC
+(average precision); on small data `trainer.validation` ranks them by
+out-of-fold PR-AUC instead, and may pick a soft-voting :func:`build_ensemble`
+of the two best. `trainer.model` fits the winner and picks its threshold
 (`trainer.thresholds`).
 """
 
@@ -19,17 +21,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from imblearn.ensemble import BalancedRandomForestClassifier
 from imblearn.over_sampling import ADASYN, SMOTE
 from imblearn.pipeline import Pipeline
 from imblearn.under_sampling import RandomUnderSampler
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 from threadpoolctl import threadpool_limits
 
 from trainer.features import FeatureFrame, FeatureSpec, build_preprocessor
 
-FAMILIES = ("hist_gradient_boosting", "random_forest", "logistic_regression")
+FAMILIES = ("hist_gradient_boosting", "random_forest", "logistic_regression", "balanced_random_forest")
 STRATEGIES = ("class_weight", "smote", "adasyn", "undersample", "none")
 
 AUTO_CANDIDATES = (
@@ -44,6 +47,20 @@ rarely beat class weights on ranking (PR-AUC), so only one resampling
 candidate is tried by default; set ``training.imbalance`` to try a strategy
 with every family."""
 
+SMALL_CANDIDATES = (
+    ("logistic_regression", "class_weight"),
+    ("random_forest", "class_weight"),
+    ("balanced_random_forest", "undersample"),
+    ("hist_gradient_boosting", "class_weight"),
+)
+"""What ``preset=auto`` tries when the window is small enough to cross-validate
+(`trainer.validation`): every family once, with the strategy that suits it on
+few positives. The balanced random forest undersamples inside each tree, so it
+takes no other strategy."""
+
+SMALL_ROWS = 2000
+"""Below this many fitted rows, trees are grown deeper and boosting learns slower (less data to regularise on)."""
+
 SEARCH_MAX_ROWS = 20_000
 """Candidates are fitted on at most this many training rows (a sample that keeps the class balance)..."""
 
@@ -53,7 +70,8 @@ SEARCH_MIN_POSITIVES = 2_000
 SEARCH_MAX_VALIDATION_ROWS = 50_000
 """Candidates are ranked on at most this many validation rows (a random sample)."""
 
-FIT_MAX_ROWS = {"random_forest": 100_000, "logistic_regression": 150_000, "hist_gradient_boosting": 200_000}
+FIT_MAX_ROWS = {"random_forest": 100_000, "logistic_regression": 150_000, "hist_gradient_boosting": 200_000,
+                "balanced_random_forest": 100_000}
 """The final model is fitted on at most this many rows (negatives sampled); recorded in the metrics."""
 
 LEGACY_PARAMS = {"n_estimators": 100, "max_depth": 10, "class_weight": "balanced"}
@@ -89,15 +107,24 @@ def _classifier(family: str, strategy: str, *, small: bool, random_state: int, l
         return RandomForestClassifier(n_estimators=200 if small else 60, max_depth=None if small else 12,
                                       min_samples_leaf=1 if small else 3, max_features="sqrt",
                                       max_samples=None if small else 0.5,
-                                      class_weight="balanced_subsample" if weight else None,
+                                      class_weight="balanced" if weight else None,
                                       n_jobs=worker_count(), random_state=random_state)
+    if family == "balanced_random_forest":
+        # Each tree sees every positive and as many negatives, drawn afresh: a forest built for rare positives.
+        return BalancedRandomForestClassifier(n_estimators=200 if small else 100, sampling_strategy="all",
+                                              replacement=True, bootstrap=False, max_features="sqrt",
+                                              min_samples_leaf=1 if small else 3,
+                                              n_jobs=worker_count(), random_state=random_state)
     if family == "hist_gradient_boosting":
-        return HistGradientBoostingClassifier(learning_rate=0.1, max_iter=150 if small else 200, max_leaf_nodes=15,
+        # On small data: a slower rate, smaller trees and no early stopping (a 10% stopping slice
+        # would hold one or two positives).
+        return HistGradientBoostingClassifier(learning_rate=0.05 if small else 0.1, max_iter=200,
+                                              max_leaf_nodes=8 if small else 15,
                                               min_samples_leaf=5 if small else 40, l2_regularization=3.0,
                                               early_stopping=not small, validation_fraction=0.1,
                                               n_iter_no_change=15, class_weight=weight, random_state=random_state)
     if family == "logistic_regression":
-        return LogisticRegression(C=1.0, max_iter=1000, class_weight=weight)
+        return LogisticRegression(C=1.0, max_iter=2000, class_weight=weight)
     raise ValueError(f"model family {family!r} is not known; choose one of {', '.join(FAMILIES)}")
 
 
@@ -111,8 +138,13 @@ def _sampler(strategy: str, minority: int, random_state: int):
     return None
 
 
-def effective_strategy(strategy: str, minority: int) -> str:
-    """The strategy actually used: SMOTE/ADASYN need at least 3 minority rows, else class weights."""
+def effective_strategy(strategy: str, minority: int, family: str = "") -> str:
+    """The strategy actually used: SMOTE/ADASYN need at least 3 minority rows, else class weights.
+
+    The balanced random forest balances every tree by undersampling, whatever was asked.
+    """
+    if family == "balanced_random_forest":
+        return "undersample"
     if strategy in ("smote", "adasyn") and minority < 3:
         return "class_weight"
     if strategy == "undersample" and minority < 2:
@@ -131,8 +163,8 @@ def build_pipeline(spec: FeatureSpec, family: str, strategy: str, *, minority: i
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"imbalance strategy {strategy!r} is not known; choose one of {', '.join(STRATEGIES)}")
-    strategy = effective_strategy(strategy, minority)
-    small = rows < 2000
+    strategy = effective_strategy(strategy, minority, family)
+    small = rows < SMALL_ROWS
     oversampling = strategy in ("smote", "adasyn")
     encoding = "onehot" if family == "logistic_regression" or oversampling else "ordinal"
     classifier = _classifier(family, strategy, small=small, random_state=random_state, legacy=legacy)
@@ -141,16 +173,29 @@ def build_pipeline(spec: FeatureSpec, family: str, strategy: str, *, minority: i
         classifier.set_params(categorical_features=[False] * n_numeric + [True] * len(spec.categorical))
     steps = [("features", FeatureFrame(spec)),
              ("encode", build_preprocessor(spec, encoding=encoding, scale=family == "logistic_regression"))]
-    sampler = _sampler(strategy, minority, random_state)
+    sampler = None if family == "balanced_random_forest" else _sampler(strategy, minority, random_state)
     if sampler is not None:
         steps.append(("resample", sampler))
     steps.append(("classifier", classifier))
     return Pipeline(steps)
 
 
-def describe_params(pipeline: Pipeline) -> dict:
-    """The classifier's parameters that matter to a reader, JSON-safe."""
-    params = pipeline.named_steps["classifier"].get_params()
+def build_ensemble(members: list[Pipeline]) -> VotingClassifier:
+    """Soft voting over unfitted member pipelines: the mean of their probabilities.
+
+    Two families that err differently (a linear model and a forest) often rank
+    better together than either alone; `trainer.validation` keeps the ensemble
+    only when its out-of-fold PR-AUC says so.
+    """
+    return VotingClassifier([(f"m{i}", member) for i, member in enumerate(members)], voting="soft")
+
+
+def describe_params(estimator) -> dict:
+    """The classifier's parameters that matter to a reader, JSON-safe (per member for an ensemble)."""
+    if isinstance(estimator, VotingClassifier):
+        members = estimator.estimators_ if hasattr(estimator, "estimators_") else [e for _, e in estimator.estimators]
+        return {"members": [describe_params(member) for member in members]}
+    params = estimator.named_steps["classifier"].get_params()
     keep = ("n_estimators", "max_depth", "min_samples_leaf", "max_features", "class_weight", "learning_rate",
             "max_iter", "max_leaf_nodes", "l2_regularization", "early_stopping", "C")
     out = {}
@@ -259,25 +304,30 @@ class Selection:
     imbalance: str
     tried: list[Candidate] = field(default_factory=list)
     search_negative_rate: float = 1.0
+    members: tuple[tuple[str, str], ...] = ()
+    """For ``family == "ensemble"``: the (family, strategy) pairs whose probabilities are averaged."""
 
 
-def candidates(preset: str, model: str, imbalance: str) -> list[tuple[str, str]]:
+def candidates(preset: str, model: str, imbalance: str, *, small: bool = False) -> list[tuple[str, str]]:
     """The (family, strategy) pairs to try, cheapest first.
 
     ``legacy`` is the single old recipe. Otherwise ``model`` and ``imbalance``
-    (each ``"auto"`` or one value) filter the default list; a fixed strategy
-    is tried with every family allowed.
+    (each ``"auto"`` or one value) filter the default list (``SMALL_CANDIDATES``
+    when ``small``, the cross-validated path); a fixed strategy is tried with
+    every family allowed.
     """
     if preset == "legacy":
         return [("random_forest", "class_weight")]
     families = FAMILIES if model == "auto" else (model,)
     if imbalance == "auto":
-        pairs = [p for p in AUTO_CANDIDATES if p[0] in families]
+        pairs = [p for p in (SMALL_CANDIDATES if small else AUTO_CANDIDATES) if p[0] in families]
         if not pairs:
             pairs = [(f, "class_weight") for f in families]
     else:
-        order = ("logistic_regression", "hist_gradient_boosting", "random_forest")
-        pairs = [(f, imbalance) for f in order if f in families]
+        order = ("logistic_regression", "hist_gradient_boosting", "random_forest", "balanced_random_forest")
+        # The balanced forest balances by undersampling and takes no other strategy.
+        pairs = [(f, imbalance) for f in order if f in families
+                 and (f != "balanced_random_forest" or imbalance == "undersample")]
     return pairs
 
 
@@ -300,7 +350,7 @@ def select(spec: FeatureSpec, pairs: list[tuple[str, str]], X_train: pd.DataFram
     started = time.perf_counter()
     tried: list[Candidate] = []
     for family, strategy in pairs:
-        candidate = Candidate(family, effective_strategy(strategy, minority))
+        candidate = Candidate(family, effective_strategy(strategy, minority, family))
         tried.append(candidate)
         if len(tried) > 1 and time.perf_counter() - started > budget_seconds:
             candidate.skipped = "time budget used up"

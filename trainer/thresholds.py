@@ -1,7 +1,9 @@
-"""Decision-threshold selection, on the validation slice only.
+"""Decision-threshold selection, on validation scores only.
 
 :func:`choose_threshold` takes validation labels and scores (never test ones:
-`trainer.model` calls it before the test slice is scored) and returns a
+`trainer.model` calls it before the test slice is scored, and never training
+ones: the scores come from a validation slice the scoring model did not fit,
+or from out-of-fold scores, `trainer.validation`) and returns a
 :class:`ThresholdChoice`. An alert is flagged when its score is at or above the
 threshold. Objectives:
 
@@ -11,9 +13,6 @@ threshold. Objectives:
 - ``"precision"``: the lowest threshold whose precision is at or above
   ``target``; when no threshold reaches it, the maximum-F1 threshold, and the
   choice says so.
-
-:func:`carry_threshold` moves the chosen operating point to the model that
-`trainer.model` refits on the whole training window.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ FALLBACK_THRESHOLD = 0.5
 
 @dataclass
 class ThresholdChoice:
-    """A chosen threshold and what it achieved on the validation slice."""
+    """A chosen threshold and what it achieved on the validation rows."""
 
     threshold: float
     objective: str
@@ -40,7 +39,6 @@ class ThresholdChoice:
     validation_f1: float | None = None
     validation_alerts_skipped: float | None = None
     message: str = ""
-    chosen_for_validation_model: float | None = None
 
     def to_metrics(self) -> dict:
         return asdict(self)
@@ -54,11 +52,13 @@ def fixed_threshold(threshold: float, y_true, scores, *, reason: str) -> Thresho
     return choice
 
 
-def _fill(choice: ThresholdChoice, y: np.ndarray, scores: np.ndarray) -> None:
+def _fill(choice: ThresholdChoice, y: np.ndarray, scores: np.ndarray, weight: np.ndarray | None = None) -> None:
+    weight = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
     flagged = scores >= choice.threshold
-    tp = int(np.sum(flagged & (y == 1)))
-    positives = int(np.sum(y == 1))
-    precision = tp / flagged.sum() if flagged.sum() else None
+    tp = float(np.sum(weight[flagged & (y == 1)]))
+    positives = float(np.sum(weight[y == 1]))
+    flagged_weight = float(np.sum(weight[flagged]))
+    precision = tp / flagged_weight if flagged_weight else None
     recall = tp / positives if positives else None
     choice.validation_precision = None if precision is None else float(precision)
     choice.validation_recall = None if recall is None else float(recall)
@@ -66,13 +66,15 @@ def _fill(choice: ThresholdChoice, y: np.ndarray, scores: np.ndarray) -> None:
         choice.validation_f1 = float(2 * precision * recall / (precision + recall))
     else:
         choice.validation_f1 = 0.0 if recall is not None else None
-    choice.validation_alerts_skipped = float(np.mean(~flagged)) if len(y) else None
+    choice.validation_alerts_skipped = float(np.sum(weight[~flagged]) / np.sum(weight)) if len(y) else None
 
 
-def choose_threshold(y_true, scores, objective: str = "recall", target: float = 0.95) -> ThresholdChoice:
+def choose_threshold(y_true, scores, objective: str = "recall", target: float = 0.95, *,
+                     sample_weight=None) -> ThresholdChoice:
     """Pick the threshold on validation labels ``y_true`` (0/1) and scores.
 
-    Returns a :class:`ThresholdChoice`; when the validation slice holds no
+    ``sample_weight`` re-weights rows (negatives kept at a sampled rate count
+    for the ones left out). Returns a :class:`ThresholdChoice`; when the validation rows hold no
     positive (or no negative) the threshold falls back to 0.5 with
     ``reached=False`` and a message saying why. Raises ``ValueError`` for an
     unknown objective.
@@ -84,11 +86,11 @@ def choose_threshold(y_true, scores, objective: str = "recall", target: float = 
     goal = None if objective == "f1" else float(target)
     if len(np.unique(y)) < 2:
         choice = ThresholdChoice(FALLBACK_THRESHOLD, objective, goal, False,
-                                 message=f"the validation slice has only one class ({int(y[0]) if len(y) else 'empty'}); "
+                                 message=f"the validation rows have only one class ({int(y[0]) if len(y) else 'empty'}); "
                                          f"threshold left at {FALLBACK_THRESHOLD}")
-        _fill(choice, y, s)
+        _fill(choice, y, s, sample_weight)
         return choice
-    precision, recall, thresholds = precision_recall_curve(y, s)
+    precision, recall, thresholds = precision_recall_curve(y, s, sample_weight=sample_weight)
     # precision/recall[i] belong to thresholds[i]; the last point (recall 0) has no threshold.
     precision, recall = precision[:-1], recall[:-1]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -107,29 +109,8 @@ def choose_threshold(y_true, scores, objective: str = "recall", target: float = 
         else:
             index = int(np.argmax(f1))
             reached = False
-            message = (f"precision {target:.2f} is not reached at any threshold on the validation slice "
+            message = (f"precision {target:.2f} is not reached at any threshold on the validation rows "
                        f"(best {precision.max():.2f}); the threshold maximises F1 instead")
     choice = ThresholdChoice(float(thresholds[index]), objective, goal, reached, message=message)
-    _fill(choice, y, s)
+    _fill(choice, y, s, sample_weight)
     return choice
-
-
-def carry_threshold(old_scores, new_scores, threshold: float) -> tuple[float, float]:
-    """Move ``threshold`` from one model to its refit, keeping the share of positives it flags.
-
-    ``old_scores`` and ``new_scores`` are the two models' scores on the same
-    known true positives (rows both were trained on). Returns (the new
-    threshold, the share of those positives flagged), where the new
-    threshold is the highest that flags at least that share under the new
-    model. Refitting on more (and newer) data moves scores, so the raw
-    number would no longer keep the recall it was chosen for.
-    """
-    old = np.asarray(old_scores, dtype=float)
-    new = np.sort(np.asarray(new_scores, dtype=float))
-    if len(old) == 0 or len(new) == 0:
-        return float(threshold), float("nan")
-    share = float(np.mean(old >= threshold))
-    if share <= 0.0:
-        return float(threshold), share
-    index = min(len(new) - 1, max(0, int(np.floor((1.0 - share) * len(new) + 1e-9))))
-    return float(new[index]), share

@@ -86,3 +86,18 @@ def test_no_sampling_means_no_weights():
     assert negative_weights(np.array([0, 1]), 1.0) is None
     with pytest.raises(ValueError, match="above 0"):
         negative_weights(np.array([0, 1]), 0.0)
+
+
+def test_workload_saved_at_the_target_recall_is_the_queue_share_an_analyst_never_opens():
+    from trainer.evaluation import workload_saved_at_recall
+
+    # 20 alerts, 4 real: scores rank three of them on top and one in the middle.
+    y = np.array([0] * 16 + [1] * 4)
+    scores = np.concatenate([np.linspace(0.0, 0.5, 16), [0.9, 0.8, 0.7, 0.31]])
+    # All four attacks seen: skip every alert scored below 0.31 (the 10 lowest negatives, 0.0 to 0.3).
+    assert workload_saved_at_recall(y, scores, 1.0) == pytest.approx(10 / 20)
+    # Three of four (0.75) are enough: skip everything below 0.7.
+    assert workload_saved_at_recall(y, scores, 0.75) == pytest.approx(17 / 20)
+    assert workload_saved_at_recall(np.zeros(5), np.ones(5), 0.95) is None
+    metrics = score_metrics(y, scores, 0.5, recall_target=0.75)
+    assert metrics["workload_saved_at_target"] == pytest.approx(17 / 20) and metrics["recall_target"] == 0.75

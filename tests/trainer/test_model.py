@@ -47,7 +47,10 @@ def test_newest_feedback_is_held_out(history, trained):
     window = trained.metrics["data_window"]
     assert window["split"] == "time" and window["test_start"] >= window["train_end"]
     rows = trained.metrics["rows"]
-    assert rows["train"] + rows["validation"] + rows["test"] == len(history)
+    # 2,000 rows hold too few positives for one validation slice: the window is cross-validated,
+    # so every window row is fitted and the validation rows are scored out of fold.
+    assert trained.metrics["model"]["validation"]["path"] == "cross_validation"
+    assert rows["train"] + rows["test"] == len(history) and 0 < rows["validation"] <= rows["train"]
 
 
 def test_metrics_hold_the_old_keys_and_are_strict_json(trained):
@@ -93,16 +96,21 @@ def test_threshold_ignores_the_test_labels(history, trained):
     assert other.metrics["recall"] != trained.metrics["recall"]
 
 
-def test_threshold_is_the_one_chosen_on_the_validation_slice(history):
-    # With calibration the final model is the one scored on validation, so the choice can be replayed.
-    config = _config(calibration="sigmoid", preset="custom", model="logistic_regression", permutation_repeats=0)
+@pytest.mark.parametrize("calibration", ["none", "sigmoid"])
+def test_holdout_threshold_is_chosen_on_a_slice_the_saved_model_never_fitted(history, calibration):
+    # min_validation_positives=0 forces the one-slice path of large data on this small frame.
+    config = _config(calibration=calibration, preset="custom", model="logistic_regression", permutation_repeats=0,
+                     min_validation_positives=0)
     result = train_and_evaluate(history, config)
     window = history[~history["alert_id"].isin(result.test_frame["alert_id"])]
-    _, validation, _ = split_newest(window, "is_true_positive", "timestamp", 0.2, 42)
+    train, validation, _ = split_newest(window, "is_true_positive", "timestamp", config.training.validation_fraction, 42)
+    assert result.metrics["model"]["validation"]["path"] == "holdout"
+    assert result.metrics["model"]["fitted_on"] == "train"
+    assert result.metrics["rows"] == {"train": len(train), "validation": len(validation), "test": 400}
     scores = result.model.predict_proba(validation)[:, 1]
     replay = choose_threshold(validation["is_true_positive"], scores, "recall", 0.95)
     assert result.model.threshold == pytest.approx(replay.threshold)
-    assert result.metrics["model"]["calibration"] == "sigmoid"
+    assert result.metrics["model"]["calibration"] == calibration
 
 
 def test_legacy_preset_is_the_old_recipe_at_half(history):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trainer.thresholds import carry_threshold, choose_threshold, fixed_threshold
+from trainer.thresholds import choose_threshold, fixed_threshold
 
 # Ten validation alerts, four real: scores sorted so the answers can be read off by hand.
 Y = np.array([0, 0, 0, 1, 0, 0, 1, 0, 1, 1])
@@ -55,10 +55,13 @@ def test_unknown_objective_is_rejected_by_name():
         choose_threshold(Y, S, "accuracy", 0.9)
 
 
-def test_carried_threshold_flags_the_same_share_of_known_positives():
-    old = np.linspace(0.0, 1.0, 101)
-    new = old ** 2  # the refitted model scores everything lower
-    threshold, share = carry_threshold(old, new, 0.30)
-    assert share == pytest.approx(71 / 101)
-    assert np.mean(new >= threshold) == pytest.approx(71 / 101)
-    assert threshold == pytest.approx(0.09, abs=0.01)
+def test_weighted_negatives_count_for_the_rows_sampled_away():
+    # One negative kept for every ten: precision must be judged as if all ten were there.
+    y = np.array([1, 1, 0, 0])
+    scores = np.array([0.9, 0.8, 0.85, 0.1])
+    plain = choose_threshold(y, scores, "f1")
+    weighted = choose_threshold(y, scores, "f1", sample_weight=np.array([1, 1, 10, 10]))
+    assert plain.validation_precision == pytest.approx(2 / 3)
+    assert weighted.threshold == pytest.approx(0.9)
+    assert weighted.validation_precision == pytest.approx(1.0)
+    assert weighted.validation_recall == pytest.approx(0.5)

@@ -1,0 +1,137 @@
+"""How a training window is validated: one slice on large data, cross-validation on small data.
+
+On a small window the newest slice holds a handful of positives: a candidate
+ranking and a threshold chosen on it are noise. :func:`plan` decides the path
+from the positives a validation slice would hold; on the ``cross_validation``
+path, :func:`folds` splits the window (forward-chaining by time when a time
+column orders it, stratified otherwise) and :func:`out_of_fold` scores every
+validated row with a model that never saw it. `trainer.model` ranks the
+candidates on those pooled out-of-fold scores, chooses the threshold on them,
+and fits the final model on the whole window: the threshold always comes from
+rows its scoring model did not train on.
+
+scikit-learn's ``TunedThresholdClassifierCV`` does the threshold half of this
+for one estimator and a scorer to maximise; it cannot state "recall at least
+0.95 with the highest threshold", and it would refit every fold again for each
+candidate already cross-validated here, so the folds are scored once and
+shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold
+
+CROSS_VALIDATION = "cross_validation"
+HOLDOUT = "holdout"
+NONE = "none"
+
+MAX_FOLDS = 5
+
+MAX_ROWS = 30_000
+"""A cross-validated window keeps every positive and at most this many rows in all (negatives sampled);
+the final model is fitted on the same rows, so out-of-fold scores and the final model share one scale."""
+
+
+@dataclass
+class ValidationPlan:
+    """Which path validates a window, and why (``reason`` is one sentence for the metrics)."""
+
+    path: str
+    reason: str
+    expected_positives: float
+
+
+def plan(y: pd.Series, *, validation_fraction: float, min_validation_positives: int, legacy: bool) -> ValidationPlan:
+    """The validation path for a window whose labels are ``y`` (0/1).
+
+    Cross-validation when a validation slice of ``validation_fraction`` would
+    hold fewer than ``min_validation_positives`` positives (or negatives,
+    whichever class is rarer); one slice otherwise; none for the legacy recipe.
+    """
+    positives = int(y.sum())
+    rarer = min(positives, len(y) - positives)
+    expected = rarer * validation_fraction
+    if legacy:
+        return ValidationPlan(NONE, "legacy preset: no validation, fixed threshold 0.5", expected)
+    if expected < min_validation_positives:
+        return ValidationPlan(CROSS_VALIDATION, f"a {validation_fraction:.0%} validation slice would hold about "
+                              f"{expected:.0f} examples of the rarer class (fewer than {min_validation_positives}): "
+                              "candidates and threshold are chosen on out-of-fold scores", expected)
+    return ValidationPlan(HOLDOUT, f"a {validation_fraction:.0%} validation slice holds about {expected:.0f} "
+                          "examples of the rarer class: candidates and threshold are chosen on it", expected)
+
+
+@dataclass
+class Folds:
+    """Train/validation index pairs over a window, and how they were made (``"time"`` or ``"stratified"``)."""
+
+    kind: str
+    splits: list[tuple[np.ndarray, np.ndarray]]
+    note: str = ""
+
+
+def time_folds(times: pd.Series, y: np.ndarray, n_splits: int = MAX_FOLDS) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Forward-chaining folds: each validates one block of rows on every row older than it.
+
+    Rows are ordered by ``times`` (missing times first, as the oldest); the
+    ordered rows are cut into ``n_splits + 1`` blocks and fold ``k`` trains on
+    blocks ``0..k`` and validates on block ``k + 1``. A fold whose training
+    rows lack a class cannot fit and is left out. Returns positional indices.
+    """
+    order = np.argsort(times.to_numpy(dtype="datetime64[ns]"), kind="stable")
+    missing = times.isna().to_numpy()
+    order = np.concatenate([order[missing[order]], order[~missing[order]]])
+    blocks = np.array_split(order, n_splits + 1)
+    splits = []
+    for k in range(1, len(blocks)):
+        train = np.concatenate(blocks[:k])
+        if len(np.unique(y[train])) == 2 and len(blocks[k]):
+            splits.append((train, blocks[k]))
+    return splits
+
+
+def folds(frame: pd.DataFrame, y: pd.Series, *, time_column: str, random_state: int) -> Folds:
+    """The folds of the cross-validated path for ``frame`` with labels ``y``.
+
+    Forward-chaining by ``time_column`` when it orders the rows and at least
+    two folds can fit, else stratified folds (as many as the rarer class
+    allows, at most ``MAX_FOLDS``; at least 2, so the rarer class needs 2 rows).
+    """
+    labels = y.to_numpy().astype(int)
+    rarer = int(min(labels.sum(), len(labels) - labels.sum()))
+    note = ""
+    if time_column and time_column in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[time_column]) \
+            and frame[time_column].nunique() > MAX_FOLDS:
+        splits = time_folds(frame[time_column], labels)
+        validated = np.concatenate([v for _, v in splits]) if splits else np.empty(0, dtype=int)
+        if len(splits) >= 2 and len(np.unique(labels[validated])) == 2:
+            return Folds("time", splits)
+        note = ("the time column leaves too few folds with both classes to validate forward in time; "
+                "folds are stratified instead")
+    if rarer < 2:
+        raise ValueError("cross-validation needs at least 2 examples of each class")
+    splitter = StratifiedKFold(n_splits=min(MAX_FOLDS, rarer), shuffle=True, random_state=random_state)
+    return Folds("stratified", list(splitter.split(np.zeros(len(labels)), labels)), note)
+
+
+def out_of_fold(make: Callable[[], object], X: pd.DataFrame, y: pd.Series, splits) -> np.ndarray:
+    """Scores of every validated row by a model fitted without it; ``NaN`` for rows no fold validates.
+
+    ``make`` returns a fresh unfitted estimator for each fold.
+    """
+    scores = np.full(len(y), np.nan)
+    for train, validate in splits:
+        model = make()
+        model.fit(X.iloc[train], y.iloc[train])
+        scores[validate] = model.predict_proba(X.iloc[validate])[:, 1]
+    return scores
+
+
+def validated(splits) -> np.ndarray:
+    """Sorted positional indices of the rows some fold validates."""
+    return np.unique(np.concatenate([v for _, v in splits])) if splits else np.empty(0, dtype=int)
