@@ -2,12 +2,14 @@
 
 The command replaces itself with ``python -m streamlit run dashboard/app.py``
 (so stopping it stops the server, and nothing is left behind), passing the
-options of the repository's ``.streamlit/config.toml`` explicitly with
-``--port`` / ``--address`` on top, and naming the models folder and the
-configuration file in the server's environment (``CLA_MODELS_DIR``,
-``CLA_CONFIG``), which ``dashboard.context`` reads. The working directory is
-kept, so relative paths in the configuration mean what they mean to
-``cla train``; ``.streamlit/secrets.toml`` (logins) is read from there.
+options of ``dashboard/streamlit_config.toml`` explicitly with ``--port`` /
+``--address`` on top (the file ships inside the package, so an installed wheel
+has it; the checkout's ``.streamlit/config.toml`` is a link to it, for a bare
+``streamlit run``), and naming the models folder and the configuration file
+in the server's environment (``CLA_MODELS_DIR``, ``CLA_CONFIG``), which
+``dashboard.context`` reads. The working directory is kept, so relative paths
+in the configuration mean what they mean to ``cla train``;
+``.streamlit/secrets.toml`` (logins) is read from there.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from pathlib import Path
 from trainer.cli import CLIError
 from trainer.config import Config
 
-REPO = Path(__file__).resolve().parents[2]
-APP = REPO / "dashboard" / "app.py"
-STREAMLIT_CONFIG = REPO / ".streamlit" / "config.toml"
+PACKAGE = Path(__file__).resolve().parents[2] / "dashboard"
+APP = PACKAGE / "app.py"
+STREAMLIT_CONFIG = PACKAGE / "streamlit_config.toml"
 
 
 def register(sub, common) -> None:
@@ -36,12 +38,12 @@ def register(sub, common) -> None:
 
 
 def streamlit_options(config_file: Path = STREAMLIT_CONFIG) -> dict[str, str]:
-    """The repository's Streamlit options as ``{"section.key": "value"}`` (empty when the file is absent)."""
+    """The dashboard's Streamlit options as ``{"section.key": "value"}``; CLIError when the file is missing or bad."""
     try:
         with open(config_file, "rb") as fh:
             sections = tomllib.load(fh)
     except FileNotFoundError:
-        return []
+        raise CLIError(f"the dashboard's Streamlit options {config_file} are missing; reinstall CLA") from None
     except tomllib.TOMLDecodeError as exc:
         raise CLIError(f"{config_file} is not valid TOML: {exc}") from None
     return {f"{section}.{key}": str(value).lower() if isinstance(value, bool) else str(value)
