@@ -1,8 +1,10 @@
 """Who may press the dashboard's control buttons, and who pressed them.
 
-The dashboard binds to 127.0.0.1 by default; there the OS user running it is
-the actor and controls are open. When it is served on another interface (or
-``dashboard.require_login`` is set), control actions need a login, from
+``cla dashboard`` binds to 127.0.0.1 by default; there the OS user running it
+is the actor and controls are open. When it is served on another interface,
+on every interface (Streamlit's ``server.address`` unset or empty, as in a bare
+``streamlit run`` from a folder without ``.streamlit/config.toml``), or when
+``dashboard.require_login`` is set, control actions need a login, from
 Streamlit secrets (``.streamlit/secrets.toml``):
 
 * OIDC through ``st.login`` when ``[auth]`` holds ``client_id`` (or provider
@@ -47,13 +49,22 @@ def is_loopback(address: str | None) -> bool:
         return False
 
 
-def served_address(config: Config) -> str:
-    """The address the server really binds to: Streamlit's server.address, else the configured one."""
+def served_address() -> str:
+    """The address the server really binds to: Streamlit's ``server.address``, "" when unset (every interface).
+
+    ``dashboard.address`` is not consulted: it is what ``cla dashboard`` asks
+    Streamlit for, and a server started another way binds what Streamlit says.
+    """
     try:
         option = st.get_option("server.address")
     except RuntimeError:
         option = None
-    return option or config.dashboard.address
+    return str(option or "").strip()
+
+
+def describe_address(address: str) -> str:
+    """Where the server listens, in words: the address, or "every interface" when none is set."""
+    return address or "every interface (Streamlit's server.address is unset)"
 
 
 def login_required(address: str, require_login: bool) -> bool:
@@ -96,8 +107,8 @@ def decide(*, address: str, require_login: bool, mode: str | None, user: str | N
     """Whether controls are allowed, and the sentence shown when they are not (empty when they are)."""
     if not login_required(address, require_login):
         return True, ""
-    why = (f"the dashboard is served on {address}, not only on this machine" if not is_loopback(address)
-           else "dashboard.require_login is set")
+    why = (f"the dashboard is served on {describe_address(address)}, not only on this machine"
+           if not is_loopback(address) else "dashboard.require_login is set")
     if user:
         return True, ""
     if mode is None:
@@ -123,7 +134,7 @@ def logged_in_user() -> str | None:
 
 def can_control(config: Config) -> tuple[bool, str]:
     """(allowed, reason): whether this session may start, stop or retrain, and why not."""
-    return decide(address=served_address(config), require_login=config.dashboard.require_login,
+    return decide(address=served_address(), require_login=config.dashboard.require_login,
                   mode=auth_mode(st.secrets), user=logged_in_user())
 
 
@@ -138,7 +149,7 @@ def login_panel(config: Config) -> None:
     The Overview calls it above its controls; a login holds for the whole
     session, so it also unlocks the Models page's actions.
     """
-    if not login_required(served_address(config), config.dashboard.require_login):
+    if not login_required(served_address(), config.dashboard.require_login):
         return
     mode = auth_mode(st.secrets)
     user = logged_in_user()

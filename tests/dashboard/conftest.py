@@ -13,7 +13,8 @@ Builders (plain functions; tests reach them through the ``build`` fixture,
 
 Fixtures: ``build`` (this module), ``dash_env`` (a temp models folder + config file named by
 ``CLA_MODELS_DIR`` / ``CLA_CONFIG``, Streamlit caches cleared before and
-after) and ``scenario`` (``dash_env`` filled by :func:`build_scenario`, via
+after, Streamlit's ``server.address`` set to 127.0.0.1 as ``cla dashboard``
+sets it; :func:`serve_on` changes it for one test) and ``scenario`` (``dash_env`` filled by :func:`build_scenario`, via
 ``pytest.mark.parametrize("scenario", [...], indirect=True)``); ``build.run_app``
 (:func:`run_app`: an ``AppTest`` of ``dashboard/app.py``, run, then switched to a page).
 """
@@ -32,6 +33,7 @@ from typing import Any, Iterator
 
 import pytest
 import streamlit as st
+from streamlit import config as streamlit_config
 
 from trainer.atomic import write_bytes, write_json
 from trainer.events import append_event
@@ -159,6 +161,11 @@ def write_status(models_dir: Path, **fields: Any) -> dict:
     return data
 
 
+def serve_on(address: str | None) -> None:
+    """Make the dashboard believe its server binds ``address`` (None: unset, every interface)."""
+    streamlit_config.set_option("server.address", address)
+
+
 def add_event(models_dir: Path, kind: str, **fields: Any) -> dict:
     return append_event(ModelsLayout.of(models_dir).events, kind, **fields)
 
@@ -261,7 +268,10 @@ def dash_env(tmp_path, monkeypatch) -> Iterator[DashEnv]:
     monkeypatch.setenv("CLA_MODELS_DIR", str(models_dir))
     st.cache_resource.clear()
     st.cache_data.clear()
+    served = streamlit_config.get_option("server.address")
+    serve_on("127.0.0.1")
     yield DashEnv(tmp_path, models_dir, config_file)
+    serve_on(served)
     st.cache_resource.clear()
     st.cache_data.clear()
 

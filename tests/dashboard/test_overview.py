@@ -131,8 +131,7 @@ def test_progress_follows_the_training_stage(scenario, build, stage, tile_value,
 
 
 def test_read_only_when_served_beyond_localhost_without_a_login(dash_env, build):
-    with open(dash_env.config_file, "a", encoding="utf-8") as fh:
-        fh.write('address = "0.0.0.0"\n')
+    build.serve_on("0.0.0.0")
     app = build.run_app(OVERVIEW)
     assert all(app.button(key=f"control_{name}").disabled for name in ("start", "stop", "retrain"))
     assert "Read-only: the dashboard is served on 0.0.0.0" in captions(app)
@@ -140,8 +139,7 @@ def test_read_only_when_served_beyond_localhost_without_a_login(dash_env, build)
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
 def test_password_login_unlocks_controls_and_names_the_actor(scenario, build):
-    with open(scenario.config_file, "a", encoding="utf-8") as fh:
-        fh.write('address = "0.0.0.0"\n')
+    build.serve_on("0.0.0.0")
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_file(str(build.APP), default_timeout=30)
