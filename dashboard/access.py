@@ -14,10 +14,12 @@ Streamlit secrets (``.streamlit/secrets.toml``):
   the actor of every action.
 
 Without either, the app stays read-only and :func:`can_control` says why.
-The decisions (:func:`is_loopback`, :func:`login_required`,
+A disabled button is not the check: every action calls :func:`authorize`
+where it runs, which records a refusal in the event log (``action_refused``)
+with who tried. The decisions (:func:`is_loopback`, :func:`login_required`,
 :func:`auth_mode`, :func:`password_matches`, :func:`decide`) are plain
-functions; :func:`current_user`, :func:`can_control` and :func:`login_panel`
-read Streamlit's session, secrets and user.
+functions; :func:`current_user`, :func:`can_control`, :func:`authorize` and
+:func:`login_panel` read Streamlit's session, secrets and user.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from typing import Any
 import streamlit as st
 
 from trainer.config import Config
-from trainer.events import os_user
+from trainer.events import append_event, os_user
+from trainer.layout import ModelsLayout
 
 USER_KEY = "_cla_user"
 
@@ -136,6 +139,28 @@ def can_control(config: Config) -> tuple[bool, str]:
     """(allowed, reason): whether this session may start, stop or retrain, and why not."""
     return decide(address=served_address(), require_login=config.dashboard.require_login,
                   mode=auth_mode(st.secrets), user=logged_in_user())
+
+
+def _client_address() -> str | None:
+    try:
+        return st.context.ip_address
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def authorize(config: Config, action: str) -> tuple[bool, str]:
+    """(allowed, reason) for ``action`` at the moment it runs; a refusal is appended to the event log.
+
+    The refusal's actor is the logged-in name, or ``anonymous``; the client's
+    address is kept with it when Streamlit knows it. Raises OSError when the
+    event log cannot be written.
+    """
+    allowed, reason = can_control(config)
+    if not allowed:
+        append_event(ModelsLayout.of(config.models_path).events, "action_refused",
+                     actor=logged_in_user() or "anonymous", trigger="dashboard", message=f"{action}: {reason}",
+                     action=action, client=_client_address())
+    return allowed, reason
 
 
 def current_user(config: Config) -> str:

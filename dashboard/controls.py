@@ -6,7 +6,10 @@ The decisions are plain functions tested without Streamlit:
 and :func:`result_of` (the last training's outcome as one sentence).
 :func:`render` lays them out and calls :mod:`trainer.control` with the
 session's user as the actor (``dashboard.context.current_user``), so every
-press is recorded in the event log with who pressed it. A second press
+press is recorded in the event log with who pressed it. Access is checked
+again when the action runs (``dashboard.context.authorize``), not only by
+disabling the buttons: a refused action is an error under the buttons and an
+``action_refused`` event. A second press
 never starts a second training: the buttons are disabled while one runs, and
 ``control.retrain`` coalesces with a request already queued.
 """
@@ -110,6 +113,10 @@ def _act(action: str) -> None:
     already shows the new status and the buttons it implies.
     """
     config = context.get_config()
+    allowed, reason = context.authorize(action)
+    if not allowed:
+        st.session_state[NOTICE_KEY] = ("error", f"{action.capitalize()} refused: {reason}", time.monotonic())
+        return
     actor = context.current_user()
     try:
         if action == "start":
