@@ -32,6 +32,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.markdown import literal
 from trainer.config import Config
 from trainer.events import append_event, os_user
 from trainer.layout import ModelsLayout
@@ -180,7 +181,7 @@ def login_panel(config: Config) -> None:
     user = logged_in_user()
     if user:
         with st.sidebar:
-            st.caption(f"Logged in as **{user}**")
+            st.caption(f"Logged in as {literal(user)}")
             if st.button("Log out", key="logout"):
                 st.session_state.pop(USER_KEY, None)
                 if mode == "oidc" and _oidc_user():

@@ -24,6 +24,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import context
+from dashboard.markdown import literal
 from dashboard.state import ago
 from trainer import control
 from trainer import status as status_file
@@ -75,7 +76,7 @@ def progress_of(status: dict[str, Any], now: datetime | None = None) -> tuple[fl
         return None
     stage = status.get("stage")
     current = status.get("current") if isinstance(status.get("current"), dict) else {}
-    who = f", asked by {current['actor']}" if current.get("actor") else ""
+    who = f", asked by {literal(current['actor'])}" if current.get("actor") else ""
     since = parse_iso(current.get("started_at"))
     started = f", started {ago(since, now)}" if since else ""
     if stage in STAGES:
@@ -125,7 +126,7 @@ def _act(action: str) -> None:
             result = control.stop(config, actor)
         else:
             result = control.retrain(config, actor)
-        st.session_state[NOTICE_KEY] = ("success", f"{result.message} (by {actor})", time.monotonic())
+        st.session_state[NOTICE_KEY] = ("success", f"{result.message} (by {literal(actor)})", time.monotonic())
     except control.ControlError as exc:
         st.session_state[NOTICE_KEY] = ("error", f"{action.capitalize()} failed: {exc}", time.monotonic())
 

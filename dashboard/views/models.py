@@ -16,6 +16,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import context, tables
+from dashboard.markdown import literal
 from dashboard.snapshot import Snapshot, rerun_on_change, snapshot
 
 config = context.get_config()
@@ -90,7 +91,7 @@ def run_action(action: str, confirm_key: str, call) -> None:
     except Exception as exc:  # noqa: BLE001 - the registry's message says what went wrong; shown, never fatal
         st.session_state[RESULT_KEY] = ("error", f"{action} failed: {exc}")
     else:
-        st.session_state[RESULT_KEY] = ("success", f"{action}: done, recorded as {actor}.")
+        st.session_state[RESULT_KEY] = ("success", f"{action}: done, recorded as {literal(actor)}.")
 
 
 def show_actions(current: Snapshot, candidates: list[dict]) -> None:

@@ -105,7 +105,7 @@ def test_retrain_pressed_in_two_tabs_queues_one_request_recorded_with_the_user(s
     assert first.button(key="control_start").disabled
     first.button(key="control_retrain").click().run()
     assert not first.exception
-    assert any("retrain requested" in box.value and f"(by {os_user()})" in box.value for box in first.success)
+    assert any("retrain requested" in box.value and f"(by `{os_user()}`)" in box.value for box in first.success)
     assert first.button(key="control_retrain").disabled, "a queued retrain must disable the button"
     second.button(key="control_retrain").click().run()
     assert any("already queued" in box.value for box in second.success)
@@ -126,7 +126,7 @@ def test_progress_follows_the_training_stage(scenario, build, stage, tile_value,
     app = build.run_app(OVERVIEW)
     assert metric(app, "Trainer") == tile_value
     bar = app.get("progress")[0]
-    assert stage_text in bar.proto.text and "asked by alice" in bar.proto.text
+    assert stage_text in bar.proto.text and "asked by `alice`" in bar.proto.text
     assert app.button(key="control_retrain").disabled
 
 

@@ -10,31 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import urllib.request
 import zipfile
 from pathlib import Path
 
-from waiting import wait_until
+from serving import free_port, serve
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().decode().strip() == "ok"
-    except OSError:
-        return False
 
 
 def build_wheel(tmp_path: Path) -> Path:
@@ -61,27 +44,11 @@ def test_cla_dashboard_serves_from_an_installed_wheel_outside_a_checkout(tmp_pat
     env = {key: value for key, value in os.environ.items() if not key.startswith("CLA_")}
     env["PYTHONPATH"] = str(site)  # ahead of the editable checkout on sys.path
     log_file = tmp_path / "dashboard.log"
-    with open(log_file, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "trainer", "dashboard", "--port", str(port),
-                                 "--models-dir", str(tmp_path / "models")],
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, cwd=elsewhere, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        up = wait_until(lambda: proc.poll() is not None or healthy(url), timeout=60, interval=0.2)
-        output = log_file.read_text(errors="replace")
-        assert up and proc.poll() is None, f"cla dashboard exited ({proc.returncode}):\n{output}"
-        assert healthy(url), output
+    argv = [sys.executable, "-m", "trainer", "dashboard", "--port", str(port), "--models-dir", str(tmp_path / "models")]
+    with serve(argv, f"http://127.0.0.1:{port}", cwd=elsewhere, env=env, log_file=log_file) as proc:
         command = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
-        assert str(site / "dashboard" / "app.py").encode() in command, "the server must run the installed app"
-        assert b"--theme.base" in command and b"--browser.gatherUsageStats" in command
-        assert not (elsewhere / ".streamlit").exists()
-        assert (site / "dashboard" / "streamlit_config.toml").is_file(), "the wheel ships the Streamlit options"
-        assert "Traceback" not in output
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+    assert str(site / "dashboard" / "app.py").encode() in command, "the server must run the installed app"
+    assert b"--theme.base" in command and b"--browser.gatherUsageStats" in command
+    assert not (elsewhere / ".streamlit").exists()
+    assert (site / "dashboard" / "streamlit_config.toml").is_file(), "the wheel ships the Streamlit options"
+    assert "Traceback" not in log_file.read_text(errors="replace")
