@@ -8,6 +8,7 @@ import pytest
 
 from dashboard.controls import button_states, progress_of, result_of
 from trainer.events import os_user
+from trainer.passwords import hash_password
 
 OVERVIEW = "views/overview.py"
 
@@ -138,18 +139,19 @@ def test_read_only_when_served_beyond_localhost_without_a_login(dash_env, build)
 
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
-def test_password_login_unlocks_controls_and_names_the_actor(scenario, build):
+def test_password_login_unlocks_controls_and_names_the_actor(scenario, build, login_clock):
     build.serve_on("0.0.0.0")
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_file(str(build.APP), default_timeout=30)
-    app.secrets["auth"] = {"password": "correct horse"}
+    app.secrets["auth"] = {"password_hash": hash_password("correct horse")}
     app.run()  # the Overview is the default page
     assert app.button(key="control_retrain").disabled
     app.text_input(key="login_name").input("alice")
     app.text_input(key="login_password").input("wrong")
     app.form_submit_button[0].click().run()
     assert any("Wrong password" in e.value for e in app.error)
+    login_clock.advance(1)
     app.text_input(key="login_name").input("alice")
     app.text_input(key="login_password").input("correct horse")
     app.form_submit_button[0].click().run()
