@@ -197,14 +197,17 @@ def authorize(config: Config, action: str) -> tuple[bool, str]:
     """(allowed, reason) for ``action`` at the moment it runs; a refusal is appended to the event log.
 
     The refusal's actor is the logged-in name, or ``anonymous``; the client's
-    address is kept with it when Streamlit knows it. Raises OSError when the
-    event log cannot be written.
+    address is kept with it when Streamlit knows it. When the event log cannot
+    be written the action is still refused, and the reason says so.
     """
     allowed, reason = can_control(config)
     if not allowed:
-        append_event(ModelsLayout.of(config.models_path).events, "action_refused",
-                     actor=logged_in_user() or "anonymous", trigger="dashboard", message=f"{action}: {reason}",
-                     action=action, client=_client_address())
+        events = ModelsLayout.of(config.models_path).events
+        try:
+            append_event(events, "action_refused", actor=logged_in_user() or "anonymous", trigger="dashboard",
+                         message=f"{action}: {reason}", action=action, client=_client_address())
+        except OSError as exc:
+            reason += f" (this refusal could not be recorded in {events}: {exc.strerror or exc})"
     return allowed, reason
 
 

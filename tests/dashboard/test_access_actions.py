@@ -86,3 +86,25 @@ def test_a_promote_click_sent_after_logging_out_is_refused_and_recorded(scenario
     assert f"Last action: promote {target} refused: Read-only" in page_text(app)
     [refused] = refusals(build, scenario)
     assert refused["actor"] == "anonymous" and refused["details"]["action"] == f"promote {target}"
+
+
+def test_a_refusal_that_cannot_be_recorded_is_still_refused_and_says_so(dash_env, build):
+    from streamlit.testing.v1 import AppTest
+
+    def press_retrain_without_the_button():
+        import streamlit as st
+
+        from dashboard import controls
+
+        controls._act("retrain")
+        st.error(st.session_state[controls.NOTICE_KEY][1])
+
+    build.serve_on("0.0.0.0")
+    dash_env.layout.events.mkdir()  # a folder where the log file should be: appending fails
+    app = AppTest.from_function(press_retrain_without_the_button, default_timeout=30)
+    app.run()
+    no_exception(app)
+    assert app.error[0].value.startswith("Retrain refused: Read-only")
+    assert "this refusal could not be recorded in" in app.error[0].value
+    assert not dash_env.layout.runtime.exists() or not any(dash_env.layout.runtime.rglob("*.json")), \
+        "a retrain was requested"
