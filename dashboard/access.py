@@ -22,7 +22,8 @@ A disabled button is not the check: every action calls :func:`authorize`
 where it runs, which records a refusal in the event log (``action_refused``)
 with who tried. The decisions (:func:`is_loopback`, :func:`login_required`,
 :func:`auth_mode`, :func:`password_problem`, :func:`password_matches`,
-:func:`attempt_login`, :func:`decide`) are plain functions; :func:`current_user`, :func:`can_control`, :func:`authorize` and
+:func:`attempt_login`, :func:`decide`) are plain functions;
+:func:`current_user`, :func:`can_control`, :func:`authorize` and
 :func:`login_panel` read Streamlit's session, secrets and user.
 """
 
