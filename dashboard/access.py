@@ -1,37 +1,52 @@
 """Who may press the dashboard's control buttons, and who pressed them.
 
-The dashboard binds to 127.0.0.1 by default; there the OS user running it is
-the actor and controls are open. When it is served on another interface (or
-``dashboard.require_login`` is set), control actions need a login, from
+``cla dashboard`` binds to 127.0.0.1 by default; there the OS user running it
+is the actor and controls are open. When it is served on another interface,
+on every interface (Streamlit's ``server.address`` unset or empty, as in a bare
+``streamlit run`` from a folder without ``.streamlit/config.toml``), or when
+``dashboard.require_login`` is set, control actions need a login, from
 Streamlit secrets (``.streamlit/secrets.toml``):
 
 * OIDC through ``st.login`` when ``[auth]`` holds ``client_id`` (or provider
   tables with one), as Streamlit documents;
-* otherwise a shared password: ``[auth] password = "..."`` or
-  ``password_sha256 = "<hex>"``; the user also gives a name, which becomes
-  the actor of every action.
+* otherwise a shared password, stored as a salted scrypt hash:
+  ``[auth] password_hash = "scrypt$..."``, the line ``cla dashboard
+  hash-password`` prints (:mod:`trainer.passwords`). The user also gives a
+  name, which becomes the actor of every action. Failed logins are throttled
+  per browser session and per name (:class:`dashboard.throttle.LoginThrottle`:
+  the wait doubles with each failure). The old plain ``password`` and unsalted
+  ``password_sha256`` forms are refused with what to do instead.
 
 Without either, the app stays read-only and :func:`can_control` says why.
-The decisions (:func:`is_loopback`, :func:`login_required`,
-:func:`auth_mode`, :func:`password_matches`, :func:`decide`) are plain
-functions; :func:`current_user`, :func:`can_control` and :func:`login_panel`
-read Streamlit's session, secrets and user.
+A disabled button is not the check: every action calls :func:`authorize`
+where it runs, which records a refusal in the event log (``action_refused``)
+with who tried. The decisions (:func:`is_loopback`, :func:`login_required`,
+:func:`auth_mode`, :func:`password_problem`, :func:`password_matches`,
+:func:`attempt_login`, :func:`decide`) are plain functions;
+:func:`current_user`, :func:`can_control`, :func:`authorize` and
+:func:`login_panel` read Streamlit's session, secrets and user.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
+import math
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
 
+from dashboard.markdown import literal
+from dashboard.throttle import LoginThrottle
 from trainer.config import Config
-from trainer.events import os_user
+from trainer.events import append_event, os_user
+from trainer.layout import ModelsLayout
+from trainer.passwords import PasswordHashError, parse_hash, verify_password
 
 USER_KEY = "_cla_user"
+SESSION_KEY = "_cla_login_session"
+LEGACY_PASSWORD_KEYS = ("password", "password_sha256")
 
 
 def is_loopback(address: str | None) -> bool:
@@ -47,13 +62,22 @@ def is_loopback(address: str | None) -> bool:
         return False
 
 
-def served_address(config: Config) -> str:
-    """The address the server really binds to: Streamlit's server.address, else the configured one."""
+def served_address() -> str:
+    """The address the server really binds to: Streamlit's ``server.address``, "" when unset (every interface).
+
+    ``dashboard.address`` is not consulted: it is what ``cla dashboard`` asks
+    Streamlit for, and a server started another way binds what Streamlit says.
+    """
     try:
         option = st.get_option("server.address")
     except RuntimeError:
         option = None
-    return option or config.dashboard.address
+    return str(option or "").strip()
+
+
+def describe_address(address: str) -> str:
+    """Where the server listens, in words: the address, or "every interface" when none is set."""
+    return address or "every interface (Streamlit's server.address is unset)"
 
 
 def login_required(address: str, require_login: bool) -> bool:
@@ -74,35 +98,71 @@ def auth_mode(secrets: Any) -> str | None:
     section = _auth_section(secrets)
     if "client_id" in section or any(isinstance(v, Mapping) and "client_id" in v for v in section.values()):
         return "oidc"
-    if section.get("password") or section.get("password_sha256"):
+    if any(section.get(key) for key in ("password_hash", *LEGACY_PASSWORD_KEYS)):
         return "password"
     return None
 
 
-def password_matches(entered: str, secrets: Any) -> bool:
-    """Compare ``entered`` with the configured password (plain or sha256) in constant time."""
+def password_problem(secrets: Any) -> str:
+    """What is wrong with the configured password and what to do ("" when it is usable or absent)."""
     section = _auth_section(secrets)
-    expected_hash = str(section.get("password_sha256") or "").strip().lower()
-    if expected_hash:
-        digest = hashlib.sha256(entered.encode("utf-8")).hexdigest()
-        return hmac.compare_digest(digest, expected_hash)
-    expected = section.get("password")
-    if not expected:
+    stored = section.get("password_hash")
+    if not stored:
+        if any(section.get(key) for key in LEGACY_PASSWORD_KEYS):
+            return ("[auth] password and password_sha256 in .streamlit/secrets.toml are no longer accepted: a "
+                    "plain or unsalted password is one leaked file away from the login. Run `cla dashboard "
+                    "hash-password` and put the password_hash line it prints there instead.")
+        return ""
+    try:
+        parse_hash(str(stored))
+    except PasswordHashError as exc:
+        return f"[auth] {exc} (in .streamlit/secrets.toml)."
+    return ""
+
+
+def password_matches(entered: str, secrets: Any) -> bool:
+    """Whether ``entered`` matches ``[auth] password_hash``; False when none is usable."""
+    stored = _auth_section(secrets).get("password_hash")
+    if not stored:
         return False
-    return hmac.compare_digest(entered.encode("utf-8"), str(expected).encode("utf-8"))
+    try:
+        return verify_password(entered, str(stored))
+    except PasswordHashError:
+        return False
+
+
+def attempt_login(name: str, password: str, secrets: Any, throttle: LoginThrottle, session: str) -> str | None:
+    """Check one password login: None when it succeeds, else the sentence to show.
+
+    While the session or the name must still wait after earlier failures, the
+    password is not even checked; each failure doubles both waits.
+    """
+    name = name.strip()
+    if not name:
+        return "Give your name: it is recorded with every action you take."
+    keys = (("session", session), ("user", name.casefold()))
+    wait = throttle.wait(*keys)
+    if wait > 0:
+        return f"Too many failed logins: try again in {math.ceil(wait)} s."
+    if password_matches(password, secrets):
+        throttle.succeeded(*keys)
+        return None
+    wait = throttle.failed(*keys)
+    return f"Wrong password. The next try waits {math.ceil(wait)} s."
 
 
 def decide(*, address: str, require_login: bool, mode: str | None, user: str | None) -> tuple[bool, str]:
     """Whether controls are allowed, and the sentence shown when they are not (empty when they are)."""
     if not login_required(address, require_login):
         return True, ""
-    why = (f"the dashboard is served on {address}, not only on this machine" if not is_loopback(address)
-           else "dashboard.require_login is set")
+    why = (f"the dashboard is served on {describe_address(address)}, not only on this machine"
+           if not is_loopback(address) else "dashboard.require_login is set")
     if user:
         return True, ""
     if mode is None:
-        return False, (f"Read-only: {why}, and no login is configured. Add [auth] password (or an OIDC "
-                       "provider) to .streamlit/secrets.toml, or serve on 127.0.0.1.")
+        return False, (f"Read-only: {why}, and no login is configured. Add [auth] password_hash (printed by "
+                       "`cla dashboard hash-password`) or an OIDC provider to .streamlit/secrets.toml, or serve "
+                       "on 127.0.0.1.")
     return False, f"Read-only until you log in: {why}. Log in on the Overview page."
 
 
@@ -123,8 +183,39 @@ def logged_in_user() -> str | None:
 
 def can_control(config: Config) -> tuple[bool, str]:
     """(allowed, reason): whether this session may start, stop or retrain, and why not."""
-    return decide(address=served_address(config), require_login=config.dashboard.require_login,
+    return decide(address=served_address(), require_login=config.dashboard.require_login,
                   mode=auth_mode(st.secrets), user=logged_in_user())
+
+
+def _client_address() -> str | None:
+    try:
+        return st.context.ip_address
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def authorize(config: Config, action: str) -> tuple[bool, str]:
+    """(allowed, reason) for ``action`` at the moment it runs; a refusal is appended to the event log.
+
+    The refusal's actor is the logged-in name, or ``anonymous``; the client's
+    address is kept with it when Streamlit knows it. When the event log cannot
+    be written the action is still refused, and the reason says so.
+    """
+    allowed, reason = can_control(config)
+    if not allowed:
+        events = ModelsLayout.of(config.models_path).events
+        try:
+            append_event(events, "action_refused", actor=logged_in_user() or "anonymous", trigger="dashboard",
+                         message=f"{action}: {reason}", action=action, client=_client_address())
+        except OSError as exc:
+            reason += f" (this refusal could not be recorded in {events}: {exc.strerror or exc})"
+    return allowed, reason
+
+
+@st.cache_resource(show_spinner=False)
+def login_throttle() -> LoginThrottle:
+    """The one failed-login throttle of this server process, shared by every session."""
+    return LoginThrottle()
 
 
 def current_user(config: Config) -> str:
@@ -138,13 +229,13 @@ def login_panel(config: Config) -> None:
     The Overview calls it above its controls; a login holds for the whole
     session, so it also unlocks the Models page's actions.
     """
-    if not login_required(served_address(config), config.dashboard.require_login):
+    if not login_required(served_address(), config.dashboard.require_login):
         return
     mode = auth_mode(st.secrets)
     user = logged_in_user()
     if user:
         with st.sidebar:
-            st.caption(f"Logged in as **{user}**")
+            st.caption(f"Logged in as {literal(user)}")
             if st.button("Log out", key="logout"):
                 st.session_state.pop(USER_KEY, None)
                 if mode == "oidc" and _oidc_user():
@@ -156,16 +247,19 @@ def login_panel(config: Config) -> None:
             st.login()
         return
     if mode == "password":
+        problem = password_problem(st.secrets)
+        if problem:
+            st.error(f"The password login is not usable: {problem}")
+            return
+        session = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex)
         with st.expander("Log in to use the controls", icon=":material/lock:"):
             with st.form("login", clear_on_submit=True):
                 name = st.text_input("Your name", key="login_name",
                                      help="Recorded with every action you take.")
                 password = st.text_input("Password", type="password", key="login_password")
                 if st.form_submit_button("Log in"):
-                    if not name.strip():
-                        st.error("Give your name: it is recorded with every action you take.")
-                    elif password_matches(password, st.secrets):
+                    error = attempt_login(name, password, st.secrets, login_throttle(), session)
+                    if error is None:
                         st.session_state[USER_KEY] = name.strip()
                         st.rerun()
-                    else:
-                        st.error("Wrong password.")
+                    st.error(error)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import context
+from dashboard.markdown import literal
 from trainer.config import ConfigError
 
 st.set_page_config(page_title="CLA · alert triage learning", page_icon=":material/shield:", layout="wide")
@@ -39,5 +40,5 @@ navigation = st.navigation(PAGES)
 with st.sidebar:
     st.caption(f"Models folder: `{config.models_path}`")
     allowed, reason = context.can_control()
-    st.caption(f"Acting as **{context.current_user()}**" + ("" if allowed else " · read-only"))
+    st.caption(f"Acting as {literal(context.current_user())}" + ("" if allowed else " · read-only"))
 navigation.run()

@@ -82,7 +82,7 @@ def model_time(record: dict) -> pd.Timestamp:
         if not pd.isna(stamp):
             return stamp
     model_id = str(record.get("model_id") or "")
-    if STAMP_RE.match(model_id):
+    if STAMP_RE.fullmatch(model_id):
         return pd.Timestamp(stamp_time(model_id))
     return pd.NaT
 

@@ -7,8 +7,8 @@ configuration from them once per distinct pair of values
 call sees the new folder. :func:`get_registry` and :func:`get_watcher` keep
 one :class:`trainer.registry.Registry` and one
 :class:`dashboard.watcher.ModelsWatcher` per models folder for the whole
-process. :func:`current_user` and :func:`can_control` delegate to
-:mod:`dashboard.access`. Tests reset everything with
+process. :func:`current_user`, :func:`can_control` and :func:`authorize`
+delegate to :mod:`dashboard.access`. Tests reset everything with
 ``st.cache_resource.clear()`` (which also stops the watchers).
 """
 
@@ -76,3 +76,8 @@ def current_user() -> str:
 def can_control() -> tuple[bool, str]:
     """(allowed, reason): whether this session may press Start, Stop, Retrain and the model actions."""
     return access.can_control(get_config())
+
+
+def authorize(action: str) -> tuple[bool, str]:
+    """(allowed, reason) checked where ``action`` runs; a refusal is recorded in the event log."""
+    return access.authorize(get_config(), action)

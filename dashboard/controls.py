@@ -6,7 +6,10 @@ The decisions are plain functions tested without Streamlit:
 and :func:`result_of` (the last training's outcome as one sentence).
 :func:`render` lays them out and calls :mod:`trainer.control` with the
 session's user as the actor (``dashboard.context.current_user``), so every
-press is recorded in the event log with who pressed it. A second press
+press is recorded in the event log with who pressed it. Access is checked
+again when the action runs (``dashboard.context.authorize``), not only by
+disabling the buttons: a refused action is an error under the buttons and an
+``action_refused`` event. A second press
 never starts a second training: the buttons are disabled while one runs, and
 ``control.retrain`` coalesces with a request already queued.
 """
@@ -21,6 +24,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import context
+from dashboard.markdown import literal
 from dashboard.state import ago
 from trainer import control
 from trainer import status as status_file
@@ -72,7 +76,7 @@ def progress_of(status: dict[str, Any], now: datetime | None = None) -> tuple[fl
         return None
     stage = status.get("stage")
     current = status.get("current") if isinstance(status.get("current"), dict) else {}
-    who = f", asked by {current['actor']}" if current.get("actor") else ""
+    who = f", asked by {literal(current['actor'])}" if current.get("actor") else ""
     since = parse_iso(current.get("started_at"))
     started = f", started {ago(since, now)}" if since else ""
     if stage in STAGES:
@@ -110,6 +114,10 @@ def _act(action: str) -> None:
     already shows the new status and the buttons it implies.
     """
     config = context.get_config()
+    allowed, reason = context.authorize(action)
+    if not allowed:
+        st.session_state[NOTICE_KEY] = ("error", f"{action.capitalize()} refused: {reason}", time.monotonic())
+        return
     actor = context.current_user()
     try:
         if action == "start":
@@ -118,7 +126,7 @@ def _act(action: str) -> None:
             result = control.stop(config, actor)
         else:
             result = control.retrain(config, actor)
-        st.session_state[NOTICE_KEY] = ("success", f"{result.message} (by {actor})", time.monotonic())
+        st.session_state[NOTICE_KEY] = ("success", f"{result.message} (by {literal(actor)})", time.monotonic())
     except control.ControlError as exc:
         st.session_state[NOTICE_KEY] = ("error", f"{action.capitalize()} failed: {exc}", time.monotonic())
 

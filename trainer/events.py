@@ -10,7 +10,8 @@ Event kinds: ``service_started``, ``service_stopped``, ``retrain_requested``,
 ``trigger``, ``training_started``, ``training_finished``, ``training_skipped``,
 ``training_failed``, ``promoted``, ``rejected``, ``held`` (gates passed, automatic
 promotion off), ``rolled_back``, ``pinned``,
-``unpinned``, ``pruned``.
+``unpinned``, ``pruned``, ``action_refused`` (a dashboard action its session
+may not take; the actor is who tried, ``anonymous`` when nobody is logged in).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 KINDS = frozenset({
     "service_started", "service_stopped", "retrain_requested", "trigger",
     "training_started", "training_finished", "training_skipped", "training_failed",
-    "promoted", "rejected", "held", "rolled_back", "pinned", "unpinned", "pruned",
+    "promoted", "rejected", "held", "rolled_back", "pinned", "unpinned", "pruned", "action_refused",
 })
 
 

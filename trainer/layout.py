@@ -18,9 +18,11 @@ from pathlib import Path
 MODEL_PREFIX = "trained_model_"
 METRICS_PREFIX = "model_metrics_"
 STAMP_FORMAT = "%Y%m%d_%H%M%S"
-STAMP_RE = re.compile(r"^(\d{8}_\d{6})$")
-MODEL_RE = re.compile(r"^trained_model_(\d{8}_\d{6})\.pkl$")
-METRICS_RE = re.compile(r"^model_metrics_(\d{8}_\d{6})\.json$")
+# Use them with fullmatch. They end in \Z, not $ ($ also matches before a trailing newline),
+# so that a caller still using .match() cannot accept "20261123_120000\n" either.
+STAMP_RE = re.compile(r"(\d{8}_\d{6})\Z")
+MODEL_RE = re.compile(r"trained_model_(\d{8}_\d{6})\.pkl\Z")
+METRICS_RE = re.compile(r"model_metrics_(\d{8}_\d{6})\.json\Z")
 
 
 def stamp_of(when: datetime) -> str:

@@ -54,7 +54,7 @@ TIME_COLUMN = "timestamp"
 BUSY_TIMEOUT_MS = 30_000
 INSERT_CHUNK = 50_000
 READ_CHUNK = 100_000
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 class StoreError(RuntimeError):
@@ -63,7 +63,7 @@ class StoreError(RuntimeError):
 
 def quote(name: str) -> str:
     """``name`` as a quoted SQL identifier; raises StoreError unless it is a plain identifier."""
-    if not _IDENTIFIER.match(name or ""):
+    if not _IDENTIFIER.fullmatch(name or ""):
         raise StoreError(f"{name!r} is not a valid table or column name: use letters, digits and underscores")
     return f'"{name}"'
 

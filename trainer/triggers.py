@@ -118,7 +118,7 @@ def last_training_time(layout: ModelsLayout) -> datetime | None:
         names = [p.name for p in layout.root.iterdir()]
     except OSError:
         names = []
-    stamps = sorted(m.group(1) for m in map(METRICS_RE.match, names) if m)
+    stamps = sorted(m.group(1) for m in map(METRICS_RE.fullmatch, names) if m)
     if stamps:
         newest_pair = stamp_time(stamps[-1])
     events, _ = read_events(layout.events)

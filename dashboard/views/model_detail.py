@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboard import charts, context
 from dashboard.explanations import findings, is_legacy
+from dashboard.markdown import literal
 from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
 from dashboard.tables import LEGACY_FLAG, model_label
 
@@ -40,7 +41,7 @@ def pick_model(current) -> str | None:
     wanted = st.query_params.get("model")
     if st.session_state.get(PICK_KEY) not in by_id:
         if wanted and wanted not in by_id:
-            st.warning(f"Model {wanted} (from the address) is not in the models folder; showing another one.")
+            st.warning(f"Model {literal(wanted)} (from the address) is not in the models folder; showing another one.")
         for candidate in (wanted, current.champion_id, options[0]):
             if candidate in by_id:
                 st.session_state[PICK_KEY] = candidate

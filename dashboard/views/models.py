@@ -5,7 +5,8 @@ registry snapshot (:mod:`dashboard.snapshot`); incomplete and unreadable
 files are listed apart, never as models. Promote, roll back and pin/unpin
 call ``trainer.registry.Registry`` with ``actor=context.current_user()``,
 each behind a confirmation checkbox, and are disabled with the reason when
-``context.can_control()`` says no. The page reruns when the watcher saw a
+``context.can_control()`` says no; each is checked again when it runs
+(``context.authorize``), and a refusal is shown and recorded. The page reruns when the watcher saw a
 change (:func:`dashboard.snapshot.rerun_on_change`), so a new model shows
 without reloading.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import context, tables
+from dashboard.markdown import literal
 from dashboard.snapshot import Snapshot, rerun_on_change, snapshot
 
 config = context.get_config()
@@ -77,14 +79,19 @@ def show_problems(current: Snapshot) -> None:
 
 
 def run_action(action: str, confirm_key: str, call) -> None:
-    """Button callback: run one registry action, keep its outcome for display, clear the confirmation."""
+    """Button callback: check access, run ``call(actor)``, keep its outcome for display, clear the confirmation."""
+    st.session_state[confirm_key] = False
+    allowed, reason = context.authorize(action)
+    if not allowed:
+        st.session_state[RESULT_KEY] = ("error", f"{action} refused: {reason}")
+        return
+    actor = context.current_user()
     try:
-        call()
+        call(actor)
     except Exception as exc:  # noqa: BLE001 - the registry's message says what went wrong; shown, never fatal
         st.session_state[RESULT_KEY] = ("error", f"{action} failed: {exc}")
     else:
-        st.session_state[RESULT_KEY] = ("success", f"{action}: done, recorded as {context.current_user()}.")
-    st.session_state[confirm_key] = False
+        st.session_state[RESULT_KEY] = ("success", f"{action}: done, recorded as {literal(actor)}.")
 
 
 def show_actions(current: Snapshot, candidates: list[dict]) -> None:
@@ -101,7 +108,6 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
         st.caption("No model yet: nothing to promote, roll back or pin.")
         return
     registry = context.get_registry()
-    actor = context.current_user()
     by_id = {str(row["model_id"]): row for row in candidates or current.models}
     options = sorted(by_id, reverse=True)
     promote_col, rollback_col, pin_col = st.columns(3)
@@ -121,7 +127,7 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
         st.button("Promote", key="models_promote", disabled=not (allowed and confirmed) or already,
                   help=reason if not allowed else ("already the champion" if already else None),
                   on_click=run_action, args=(f"promote {target}", "models_promote_confirm",
-                                             lambda: registry.promote(target, actor=actor, reason=why)))
+                                             lambda actor: registry.promote(target, actor=actor, reason=why)))
 
     with rollback_col:
         st.markdown("**Roll back**")
@@ -134,7 +140,7 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
         st.button("Roll back", key="models_rollback", disabled=not (allowed and confirmed),
                   help=reason if not allowed else None,
                   on_click=run_action, args=("roll back", "models_rollback_confirm",
-                                             lambda: registry.rollback(actor=actor)))
+                                             lambda actor: registry.rollback(actor=actor)))
 
     with pin_col:
         st.markdown("**Pin / unpin**")
@@ -146,7 +152,7 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
         call = registry.unpin if pinned else registry.pin
         st.button(verb, key="models_pin", disabled=not (allowed and confirmed), help=reason if not allowed else None,
                   on_click=run_action, args=(f"{verb.lower()} {pin_target}", "models_pin_confirm",
-                                             lambda: call(pin_target, actor=actor)))
+                                             lambda actor: call(pin_target, actor=actor)))
         st.caption("A pinned model is never pruned by retention.")
 
 

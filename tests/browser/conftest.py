@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+from serving import free_port, serve
 
 from trainer.layout import ModelsLayout
 from trainer.locking import who_holds
@@ -41,28 +39,6 @@ class Server:
     models_dir: Path
     config_file: Path
     log_file: Path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, log_file: Path, timeout: float = 60) -> None:
-    """Return once ``/_stcore/health`` answers ``ok``; fail with the server log when it exits or never does."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the dashboard exited with code {proc.returncode}:\n{log_file.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the dashboard did not become healthy within {timeout} s:\n{log_file.read_text()}")
 
 
 def stop_trainers(models_dir: Path, config_file: Path) -> None:
@@ -96,25 +72,14 @@ def dashboard_server(tmp_path) -> Iterator[Server]:
     port = free_port()
     log_file = tmp_path / "dashboard.log"
     env = {key: value for key, value in os.environ.items() if not key.startswith("CLA_")}
-    with open(log_file, "wb") as log:
-        proc = subprocess.Popen([*CLA, "dashboard", "--port", str(port), "--config", str(config_file)],
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, cwd=tmp_path, env=env)
     server = Server(f"http://127.0.0.1:{port}", models_dir, config_file, log_file)
     try:
-        wait_healthy(server.url, proc, log_file)
-        yield server
+        with serve([*CLA, "dashboard", "--port", str(port), "--config", str(config_file)], server.url,
+                   cwd=tmp_path, env=env, log_file=log_file):
+            yield server
     finally:
         stop_trainers(models_dir, config_file)
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        assert who_holds(ModelsLayout.of(models_dir).service_lock) is None, "a trainer service was left running"
+    assert who_holds(ModelsLayout.of(models_dir).service_lock) is None, "a trainer service was left running"
 
 
 @pytest.fixture

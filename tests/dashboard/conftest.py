@@ -13,9 +13,13 @@ Builders (plain functions; tests reach them through the ``build`` fixture,
 
 Fixtures: ``build`` (this module), ``dash_env`` (a temp models folder + config file named by
 ``CLA_MODELS_DIR`` / ``CLA_CONFIG``, Streamlit caches cleared before and
-after) and ``scenario`` (``dash_env`` filled by :func:`build_scenario`, via
-``pytest.mark.parametrize("scenario", [...], indirect=True)``); ``build.run_app``
-(:func:`run_app`: an ``AppTest`` of ``dashboard/app.py``, run, then switched to a page).
+after, Streamlit's ``server.address`` set to 127.0.0.1 as ``cla dashboard``
+sets it; :func:`serve_on` changes it for one test), ``scenario``
+(``dash_env`` filled by :func:`build_scenario`, via
+``pytest.mark.parametrize("scenario", [...], indirect=True)``) and
+``login_clock`` (the failed-login throttle on a clock the test moves:
+``login_clock.advance(2)``); ``build.run_app`` (:func:`run_app`: an
+``AppTest`` of ``dashboard/app.py``, run, then switched to a page).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any, Iterator
 
 import pytest
 import streamlit as st
+from streamlit import config as streamlit_config
 
 from trainer.atomic import write_bytes, write_json
 from trainer.events import append_event
@@ -159,6 +164,11 @@ def write_status(models_dir: Path, **fields: Any) -> dict:
     return data
 
 
+def serve_on(address: str | None) -> None:
+    """Make the dashboard believe its server binds ``address`` (None: unset, every interface)."""
+    streamlit_config.set_option("server.address", address)
+
+
 def add_event(models_dir: Path, kind: str, **fields: Any) -> dict:
     return append_event(ModelsLayout.of(models_dir).events, kind, **fields)
 
@@ -261,9 +271,37 @@ def dash_env(tmp_path, monkeypatch) -> Iterator[DashEnv]:
     monkeypatch.setenv("CLA_MODELS_DIR", str(models_dir))
     st.cache_resource.clear()
     st.cache_data.clear()
+    served = streamlit_config.get_option("server.address")
+    serve_on("127.0.0.1")
     yield DashEnv(tmp_path, models_dir, config_file)
+    serve_on(served)
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+class FakeClock:
+    """A monotonic clock that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def login_clock(monkeypatch) -> FakeClock:
+    """Give the dashboard's failed-login throttle a clock the test moves, so no test sleeps through a wait."""
+    from dashboard import access
+    from dashboard.throttle import LoginThrottle
+
+    clock = FakeClock()
+    throttle = LoginThrottle(clock=clock)
+    monkeypatch.setattr(access, "login_throttle", lambda: throttle)
+    return clock
 
 
 @pytest.fixture

@@ -70,5 +70,5 @@ def test_address_picks_the_model_and_the_picker_writes_it_back(scenario, build):
 def test_unknown_model_in_the_address_falls_back_to_the_champion(scenario, build):
     app = open_with_address(build, "20990101_000000")
     text = page_text(app)
-    assert "Model 20990101_000000 (from the address) is not in the models folder" in text
+    assert "Model `20990101_000000` (from the address) is not in the models folder" in text
     assert f"**{build.stamp(3)}**" in text

@@ -88,7 +88,7 @@ def test_promote_needs_confirmation_and_records_the_actor(scenario, build, monke
     app.checkbox(key="models_promote_confirm").check().run()
     app.button(key="models_promote").click().run()
     no_exception(app)
-    assert f"promote {build.stamp(1)}: done, recorded as carol." in page_text(app)
+    assert f"promote {build.stamp(1)}: done, recorded as `carol`." in page_text(app)
     assert Registry(scenario.models_dir).champion()["model_id"] == build.stamp(1)
     promoted = [e for e in build.json_lines(scenario.layout.events) if e["event"] == "promoted"][-1]
     assert promoted["actor"] == "carol" and promoted["model_id"] == build.stamp(1)

@@ -8,6 +8,7 @@ import pytest
 
 from dashboard.controls import button_states, progress_of, result_of
 from trainer.events import os_user
+from trainer.passwords import hash_password
 
 OVERVIEW = "views/overview.py"
 
@@ -105,7 +106,7 @@ def test_retrain_pressed_in_two_tabs_queues_one_request_recorded_with_the_user(s
     assert first.button(key="control_start").disabled
     first.button(key="control_retrain").click().run()
     assert not first.exception
-    assert any("retrain requested" in box.value and f"(by {os_user()})" in box.value for box in first.success)
+    assert any("retrain requested" in box.value and f"(by `{os_user()}`)" in box.value for box in first.success)
     assert first.button(key="control_retrain").disabled, "a queued retrain must disable the button"
     second.button(key="control_retrain").click().run()
     assert any("already queued" in box.value for box in second.success)
@@ -126,32 +127,31 @@ def test_progress_follows_the_training_stage(scenario, build, stage, tile_value,
     app = build.run_app(OVERVIEW)
     assert metric(app, "Trainer") == tile_value
     bar = app.get("progress")[0]
-    assert stage_text in bar.proto.text and "asked by alice" in bar.proto.text
+    assert stage_text in bar.proto.text and "asked by `alice`" in bar.proto.text
     assert app.button(key="control_retrain").disabled
 
 
 def test_read_only_when_served_beyond_localhost_without_a_login(dash_env, build):
-    with open(dash_env.config_file, "a", encoding="utf-8") as fh:
-        fh.write('address = "0.0.0.0"\n')
+    build.serve_on("0.0.0.0")
     app = build.run_app(OVERVIEW)
     assert all(app.button(key=f"control_{name}").disabled for name in ("start", "stop", "retrain"))
     assert "Read-only: the dashboard is served on 0.0.0.0" in captions(app)
 
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
-def test_password_login_unlocks_controls_and_names_the_actor(scenario, build):
-    with open(scenario.config_file, "a", encoding="utf-8") as fh:
-        fh.write('address = "0.0.0.0"\n')
+def test_password_login_unlocks_controls_and_names_the_actor(scenario, build, login_clock):
+    build.serve_on("0.0.0.0")
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_file(str(build.APP), default_timeout=30)
-    app.secrets["auth"] = {"password": "correct horse"}
+    app.secrets["auth"] = {"password_hash": hash_password("correct horse")}
     app.run()  # the Overview is the default page
     assert app.button(key="control_retrain").disabled
     app.text_input(key="login_name").input("alice")
     app.text_input(key="login_password").input("wrong")
     app.form_submit_button[0].click().run()
     assert any("Wrong password" in e.value for e in app.error)
+    login_clock.advance(1)
     app.text_input(key="login_name").input("alice")
     app.text_input(key="login_password").input("correct horse")
     app.form_submit_button[0].click().run()

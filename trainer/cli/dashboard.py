@@ -2,16 +2,23 @@
 
 The command replaces itself with ``python -m streamlit run dashboard/app.py``
 (so stopping it stops the server, and nothing is left behind), passing the
-options of the repository's ``.streamlit/config.toml`` explicitly with
-``--port`` / ``--address`` on top, and naming the models folder and the
-configuration file in the server's environment (``CLA_MODELS_DIR``,
-``CLA_CONFIG``), which ``dashboard.context`` reads. The working directory is
-kept, so relative paths in the configuration mean what they mean to
-``cla train``; ``.streamlit/secrets.toml`` (logins) is read from there.
+options of ``dashboard/streamlit_config.toml`` explicitly with ``--port`` /
+``--address`` on top (the file ships inside the package, so an installed wheel
+has it; the checkout's ``.streamlit/config.toml`` is a link to it, for a bare
+``streamlit run``), and naming the models folder and the configuration file
+in the server's environment (``CLA_MODELS_DIR``, ``CLA_CONFIG``), which
+``dashboard.context`` reads. The working directory is kept, so relative paths
+in the configuration mean what they mean to ``cla train``;
+``.streamlit/secrets.toml`` (logins) is read from there.
+
+``cla dashboard hash-password`` prints the ``password_hash`` line of that
+secrets file (:mod:`trainer.passwords`), reading the password from the
+terminal (twice) or from standard input.
 """
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 import tomllib
@@ -19,10 +26,11 @@ from pathlib import Path
 
 from trainer.cli import CLIError
 from trainer.config import Config
+from trainer.passwords import hash_password
 
-REPO = Path(__file__).resolve().parents[2]
-APP = REPO / "dashboard" / "app.py"
-STREAMLIT_CONFIG = REPO / ".streamlit" / "config.toml"
+PACKAGE = Path(__file__).resolve().parents[2] / "dashboard"
+APP = PACKAGE / "app.py"
+STREAMLIT_CONFIG = PACKAGE / "streamlit_config.toml"
 
 
 def register(sub, common) -> None:
@@ -33,15 +41,21 @@ def register(sub, common) -> None:
     p.add_argument("--address", default=None,
                    help="interface to bind (default: dashboard.address, 127.0.0.1; 0.0.0.0 for every interface)")
     p.set_defaults(handler=handle)
+    commands = p.add_subparsers(dest="dashboard_command", metavar="COMMAND")
+    hashing = commands.add_parser(
+        "hash-password", help="print the password_hash line for .streamlit/secrets.toml",
+        description="Read a password (asked twice on a terminal, else one line of standard input) and print "
+                    "the [auth] password_hash line, a salted scrypt hash, for .streamlit/secrets.toml.")
+    hashing.set_defaults(handler=handle_hash_password)
 
 
 def streamlit_options(config_file: Path = STREAMLIT_CONFIG) -> dict[str, str]:
-    """The repository's Streamlit options as ``{"section.key": "value"}`` (empty when the file is absent)."""
+    """The dashboard's Streamlit options as ``{"section.key": "value"}``; CLIError when the file is missing or bad."""
     try:
         with open(config_file, "rb") as fh:
             sections = tomllib.load(fh)
     except FileNotFoundError:
-        return []
+        raise CLIError(f"the dashboard's Streamlit options {config_file} are missing; reinstall CLA") from None
     except tomllib.TOMLDecodeError as exc:
         raise CLIError(f"{config_file} is not valid TOML: {exc}") from None
     return {f"{section}.{key}": str(value).lower() if isinstance(value, bool) else str(value)
@@ -66,6 +80,27 @@ def command(config: Config, *, port: int | None = None, address: str | None = No
     else:
         env.pop("CLA_CONFIG", None)
     return argv, env
+
+
+def read_password() -> str:
+    """The new password: asked twice on a terminal, else the first line of standard input."""
+    if sys.stdin.isatty():
+        password = getpass.getpass("Dashboard password: ")
+        if getpass.getpass("Same password again: ") != password:
+            raise CLIError("the two passwords differ; nothing printed")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CLIError("the password is empty; give one (on a terminal, or as a line on standard input)", 2)
+    return password
+
+
+def handle_hash_password(args, config: Config) -> int:
+    line = f'password_hash = "{hash_password(read_password())}"'
+    print(line)
+    print("cla: put this line under [auth] in .streamlit/secrets.toml, in the folder you run `cla dashboard` "
+          "from (keep that file out of version control)", file=sys.stderr)
+    return 0
 
 
 def handle(args, config: Config) -> int:

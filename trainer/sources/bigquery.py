@@ -41,13 +41,13 @@ TRIAGED_AT = "triaged_at"
 _PROJECT = r"[a-z][a-z0-9\-]{4,28}[a-z0-9]"
 _DATASET = r"[A-Za-z0-9_]{1,1024}"
 _TABLE = r"[A-Za-z0-9_\-]{1,1024}"
-TABLE_RE = re.compile(rf"^(?:(?P<project>{_PROJECT})\.)?(?P<dataset>{_DATASET})\.(?P<table>{_TABLE})$")
-COLUMN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,299}$")
+TABLE_RE = re.compile(rf"(?:(?P<project>{_PROJECT})\.)?(?P<dataset>{_DATASET})\.(?P<table>{_TABLE})")
+COLUMN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,299}")
 
 
 def column(name: str) -> str:
     """A back-quoted column name; raises SourceError unless it is a plain BigQuery column name."""
-    if not COLUMN_RE.match(name or ""):
+    if not COLUMN_RE.fullmatch(name or ""):
         raise SourceError(f"{name!r} is not a valid BigQuery column name (letters, digits, underscores): "
                           "fix the schema section of the config")
     return f"`{name}`"
@@ -62,7 +62,7 @@ class TableRef:
     @classmethod
     def parse(cls, text: str, default_project: str) -> "TableRef":
         """``dataset.table`` or ``project.dataset.table``; raises SourceError for anything else."""
-        match = TABLE_RE.match(text or "")
+        match = TABLE_RE.fullmatch(text or "")
         if not match:
             raise SourceError(f"source.bq_table {text!r} is not `dataset.table` or `project.dataset.table` "
                               "(letters, digits, underscores; project ids lower-case)")
