@@ -3,7 +3,9 @@
 Trainer, registry and service append with :func:`append_event`; the dashboard
 and ``cla`` read with :func:`read_events`. Appends take an exclusive
 ``fcntl`` lock and write one line in one call, so concurrent writers never
-interleave. A line that does not parse (a crash mid-write on a foreign
+interleave; a last line left without its newline (a writer killed mid-write,
+a disk that filled) is closed first, so the next event starts on its own line
+and only the torn one is lost. A line that does not parse (a crash mid-write on a foreign
 filesystem) is reported by :func:`read_events` and skipped, never fatal.
 
 Event kinds: ``service_started``, ``service_stopped``, ``retrain_requested``,
@@ -57,9 +59,12 @@ def append_event(path: str | os.PathLike, kind: str, *, actor: str | None = None
         event["details"] = details
     line = (json.dumps(event, default=str) + "\n").encode("utf-8")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line
         os.write(fd, line)
     finally:
         os.close(fd)

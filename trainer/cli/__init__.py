@@ -6,6 +6,8 @@ and sets ``handler(args, config) -> int`` as the command's function.
 :func:`main` loads the configuration once, turns :class:`CLIError`,
 ``ConfigError`` and ``OSError`` into a one-line message on stderr with a
 non-zero exit code, and never prints a traceback for an expected failure.
+A command that sets ``folder_only`` (it needs only the models folder, as
+``cla trainer stop`` and ``status`` do) runs on a broken config with a warning.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import argparse
 import importlib
 import sys
 
-from trainer.config import ConfigError, load_config
+from trainer.config import Config, ConfigError, load_config, load_models_dir_only
 
 #: command-group modules, in the order ``cla --help`` lists them
 GROUPS = ("train", "models", "score", "service", "feedback", "demo", "dashboard", "config_cmd")
@@ -52,6 +54,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config(args) -> Config:
+    """The configuration; a command marked ``folder_only`` gets a warning and the models folder alone when it is broken."""
+    path, models_dir = getattr(args, "config", None), getattr(args, "models_dir", None)
+    try:
+        return load_config(path, models_dir=models_dir)
+    except ConfigError as exc:
+        if not getattr(args, "folder_only", False):
+            raise
+        config = load_models_dir_only(path, models_dir=models_dir)
+        print(f"cla: warning: configuration error: {exc}; this command needs only the models folder, so it goes on "
+              f"with {config.models_path} and default settings (fix the file for every other command)",
+              file=sys.stderr)
+        return config
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -59,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        config = load_config(getattr(args, "config", None), models_dir=getattr(args, "models_dir", None))
+        config = _config(args)
         return int(args.handler(args, config) or 0)
     except CLIError as exc:
         print(f"cla: {exc}", file=sys.stderr)

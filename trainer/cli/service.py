@@ -36,11 +36,11 @@ def register(sub, common) -> None:
     p = commands.add_parser("stop", parents=[common], help="stop the service: SIGTERM, then SIGKILL")
     p.add_argument("--timeout", type=float, default=None, metavar="S",
                    help="seconds before SIGKILL (default: service.stop_timeout_seconds + 5)")
-    p.set_defaults(handler=handle_stop)
+    p.set_defaults(handler=handle_stop, folder_only=True)
 
     p = commands.add_parser("status", parents=[common], help="state, stage, heartbeat, last result and error")
     p.add_argument("--json", action="store_true", help="print the status as JSON")
-    p.set_defaults(handler=handle_status)
+    p.set_defaults(handler=handle_status, folder_only=True)
 
     p = commands.add_parser("retrain", parents=[common], help="train now (through the service, or in a process)")
     p.add_argument("--wait", action="store_true", help="wait for the training to end and print its result")
