@@ -38,12 +38,13 @@ from trainer.config import Config
 from trainer.events import append_event, read_events
 from trainer.layout import ModelsLayout
 from trainer.locking import who_holds
+from trainer.reconcile import last_abandoned
 from trainer.service import pending_requests, read_request, stop_request_path
 from trainer.status import read_status, write_stopped
 
 log = logging.getLogger("cla.control")
 
-TERMINAL_EVENTS = ("training_finished", "training_skipped", "training_failed")
+TERMINAL_EVENTS = ("training_finished", "training_skipped", "training_failed", "training_abandoned")
 EXIT_TO_OUTCOME = {0: "finished", 3: "skipped", 4: "busy"}
 
 
@@ -130,7 +131,11 @@ def _event(layout: ModelsLayout, kind: str, **fields: Any) -> None:
 
 
 def status(config: Config) -> dict[str, Any]:
-    """The service status (see :func:`trainer.status.read_status`) plus queued requests and a running training."""
+    """The service status (see :func:`trainer.status.read_status`) plus queued requests and a running training.
+
+    ``last_result`` says ``abandoned`` while the newest training is one that was
+    killed (:func:`trainer.reconcile.last_abandoned`), until another one ends.
+    """
     layout = ModelsLayout.of(config.models_dir)
     data = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
     data["models_dir"] = str(layout.root)
@@ -138,6 +143,10 @@ def status(config: Config) -> dict[str, Any]:
     training = who_holds(layout.training_lock)
     data["training_pid"] = training.pid if training else None
     data["log_file"] = str(layout.log)
+    abandoned = last_abandoned(layout, training_running=training is not None)
+    if abandoned is not None:
+        # The killed training could not write its result; the event log (or its open start) tells.
+        data["last_result"] = abandoned
     return data
 
 

@@ -10,9 +10,12 @@ filesystem) is reported by :func:`read_events` and skipped, never fatal.
 
 Event kinds: ``service_started``, ``service_stopped``, ``retrain_requested``,
 ``trigger``, ``training_started``, ``training_finished``, ``training_skipped``,
-``training_failed``, ``promoted``, ``rejected``, ``held`` (gates passed, automatic
-promotion off), ``rolled_back``, ``pinned``,
-``unpinned``, ``pruned``.
+``training_failed``, ``training_abandoned`` (the training's process died or was
+stopped before it recorded an outcome; see `trainer.reconcile`), ``promoted``,
+``rejected``, ``held`` (gates passed, automatic promotion off),
+``promotion_interrupted`` (a model passed the gate but its training was killed
+before the champion pointer moved), ``rolled_back``, ``pinned``, ``unpinned``,
+``pruned``.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from typing import Any
 
 KINDS = frozenset({
     "service_started", "service_stopped", "retrain_requested", "trigger",
-    "training_started", "training_finished", "training_skipped", "training_failed",
-    "promoted", "rejected", "held", "rolled_back", "pinned", "unpinned", "pruned",
+    "training_started", "training_finished", "training_skipped", "training_failed", "training_abandoned",
+    "promoted", "rejected", "held", "promotion_interrupted", "rolled_back", "pinned", "unpinned", "pruned",
 })
 
 
@@ -72,11 +75,16 @@ def append_event(path: str | os.PathLike, kind: str, *, actor: str | None = None
 
 
 def read_events(path: str | os.PathLike, *, limit: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """Events oldest first (the newest ``limit`` if given) and a list of problems found."""
+    """Events oldest first (the newest ``limit`` if given) and a list of problems found.
+
+    With ``limit`` only the end of the file is read, so a status poll stays
+    cheap however long the log grows (line numbers in problems then count
+    from the first line read).
+    """
     problems: list[str] = []
     try:
         with open(path, "rb") as fh:
-            lines = fh.read().splitlines()
+            lines = _tail_lines(fh, limit) if limit is not None else fh.read().splitlines()
     except FileNotFoundError:
         return [], []
     except OSError as exc:
@@ -95,3 +103,15 @@ def read_events(path: str | os.PathLike, *, limit: int | None = None) -> tuple[l
         if isinstance(obj, dict):
             events.append(obj)
     return events, problems
+
+
+def _tail_lines(fh, count: int, block: int = 64 * 1024) -> list[bytes]:
+    """At least the last ``count`` lines of a binary file (all of them when it is shorter), read from the end."""
+    end = fh.seek(0, os.SEEK_END)
+    start, data = end, b""
+    while start > 0 and data.count(b"\n") <= count:
+        start = max(0, start - block)
+        fh.seek(start)
+        data = fh.read(end - start)
+    lines = data.splitlines()
+    return lines[1:] if start > 0 else lines
