@@ -73,12 +73,14 @@ def watcher_generation() -> object:
     """The watcher's count of pair, champion and event-log changes, with the models folder.
 
     Status heartbeats and log lines do not count: they change nothing these
-    pages show. When the watcher is not running, each refresh period is a new
-    generation, so the pages poll rather than show a stale folder.
+    pages show. When the watcher is not watching (the folder is gone, or could
+    not be watched), each refresh period is a new generation, so the pages
+    poll rather than show a stale folder; ``check()`` re-arms it on a folder
+    that was deleted and re-created.
     """
     config = context.get_config()
     watcher = context.get_watcher()
-    if watcher.alive:
+    if watcher.check():
         count = watcher.generation_of("pairs", "champion", "events")
     else:
         count = f"clock {int(time.monotonic() // config.dashboard.refresh_seconds)}"
