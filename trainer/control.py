@@ -86,7 +86,7 @@ def _log_tail(layout: ModelsLayout, lines: int = 15) -> str:
         text = layout.log.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return "(no trainer log)"
-    return "\n".join(text.splitlines()[-lines:])
+    return "\n".join(text.splitlines()[-lines:]) or "(the trainer log is empty)"
 
 
 def _config_args(config: Config, layout: ModelsLayout) -> list[str]:
@@ -96,15 +96,17 @@ def _config_args(config: Config, layout: ModelsLayout) -> list[str]:
     return args
 
 
-def _spawn(command: list[str], layout: ModelsLayout, *, reap: bool = True) -> subprocess.Popen:
+def _spawn(command: list[str], layout: ModelsLayout, *, reap: bool = True,
+           pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
     """Start ``command`` detached: own session, no stdin, output appended to the trainer log.
 
     With ``reap`` a thread waits on the child, so a long-lived caller (the
     dashboard) never collects zombies; without it the caller must wait.
+    ``pass_fds`` are the only descriptors the child inherits.
     """
     with open(layout.log, "ab") as log_file:
         proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True, cwd=os.getcwd())
+                                start_new_session=True, close_fds=True, pass_fds=pass_fds, cwd=os.getcwd())
     if reap:
         threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
     return proc
@@ -154,15 +156,39 @@ def start(config: Config, actor: str, *, timeout: float = 30.0) -> ControlResult
     """Start the service for ``config.models_dir`` unless one runs; returns started or already_running.
 
     Waits until the new process reports itself running. Raises
-    :class:`ControlError` with the end of the trainer log when it exits
-    first, or when it does not come up within ``timeout`` seconds.
+    :class:`ControlError` when it exits first, with what it said on its
+    report pipe (its ``cla:`` line, which survives a log that cannot be
+    written, as on a full disk) and the end of the trainer log, or when it
+    does not come up within ``timeout`` seconds.
     """
     layout = _layout(config)
     pid = _holder_pid(layout.service_lock)
     if pid is not None:
         return ControlResult("already_running", f"the trainer already runs for {layout.root} (pid {pid})", pid=pid)
-    command = [sys.executable, "-m", "trainer", "trainer", "run", *_config_args(config, layout), "--actor", actor]
-    proc = _spawn(command, layout)
+    report, report_child = os.pipe()
+    try:
+        command = [sys.executable, "-m", "trainer", "trainer", "run", *_config_args(config, layout), "--actor", actor,
+                   "--report-fd", str(report_child)]
+        try:
+            proc = _spawn(command, layout, pass_fds=(report_child,))
+        finally:
+            os.close(report_child)
+        return _await_start(config, layout, proc, report, timeout)
+    finally:
+        os.close(report)
+
+
+def _reported(report: int) -> str:
+    """What the exited child wrote on its report pipe, as one line ('' when nothing)."""
+    chunks = []
+    while chunk := os.read(report, 65536):
+        chunks.append(chunk)
+    return " ".join(b"".join(chunks).decode("utf-8", errors="replace").split())
+
+
+def _await_start(config: Config, layout: ModelsLayout, proc: subprocess.Popen, report: int,
+                 timeout: float) -> ControlResult:
+    """Wait until ``proc`` reports itself running; raise :class:`ControlError` when it exits or times out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         current = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
@@ -175,8 +201,10 @@ def start(config: Config, actor: str, *, timeout: float = 30.0) -> ControlResult
             if other is not None and other != proc.pid:
                 return ControlResult("already_running", f"the trainer already runs for {layout.root} (pid {other})",
                                      pid=other)
-            raise ControlError(f"the trainer exited at start (code {proc.returncode}); "
-                               f"the end of {layout.log}:\n{_log_tail(layout)}")
+            said = _reported(report)
+            raise ControlError(f"the trainer exited at start (code {proc.returncode})"
+                               + (f": {said.removeprefix('cla: ')}" if said else "")
+                               + f"; the end of {layout.log}:\n{_log_tail(layout)}")
         time.sleep(0.05)
     raise ControlError(f"the trainer (pid {proc.pid}) did not report running within {timeout:g} s; "
                        f"see {layout.log}:\n{_log_tail(layout)}")

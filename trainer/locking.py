@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from trainer.atomic import WriteError, describe_os_error
 from trainer.layout import ModelsLayout
 
 #: how long a busy lock's record is re-read until it names a live owner (the owner writes it just after locking)
@@ -95,6 +96,10 @@ def _current_holder(fd: int, wait: float = HOLDER_WAIT_SECONDS) -> LockHolder:
         time.sleep(0.02)
 
 
+def _write_error(path: Path, exc: OSError) -> WriteError:
+    return WriteError(exc.errno or 0, f"cannot write the lock file {path}: {describe_os_error(exc)}")
+
+
 class FileLock:
     """An exclusive ``flock`` on ``path``; re-usable after :meth:`release`.
 
@@ -115,12 +120,17 @@ class FileLock:
 
         Raises :class:`LockBusy` when another process holds it (immediately
         unless ``blocking``; with ``timeout``, after that many seconds), and
-        OSError when the runtime folder cannot be created or opened.
+        :class:`~trainer.atomic.WriteError` (an OSError naming the lock file and
+        the cause, e.g. a full disk) when the lock file cannot be created or
+        its record written.
         """
         if self._fd is not None:
             return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _write_error(self.path, exc) from exc
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while True:
@@ -134,8 +144,11 @@ class FileLock:
                         raise LockBusy(self.path, _current_holder(fd)) from None
                     time.sleep(0.05)
             record = {"pid": os.getpid(), "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, (json.dumps(record) + "\n").encode("utf-8"), 0)
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, (json.dumps(record) + "\n").encode("utf-8"), 0)
+            except OSError as exc:
+                raise _write_error(self.path, exc) from exc
         except BaseException:
             os.close(fd)
             raise

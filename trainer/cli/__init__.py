@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
+from trainer.atomic import WriteError, describe_os_error
 from trainer.config import Config, ConfigError, load_config, load_models_dir_only
 
 #: command-group modules, in the order ``cla --help`` lists them
@@ -79,16 +81,36 @@ def main(argv: list[str] | None = None) -> int:
         config = _config(args)
         return int(args.handler(args, config) or 0)
     except CLIError as exc:
-        print(f"cla: {exc}", file=sys.stderr)
+        _fail(args, str(exc))
         return exc.code
     except ConfigError as exc:
-        print(f"cla: configuration error: {exc}", file=sys.stderr)
+        _fail(args, f"configuration error: {exc}")
         return EXIT_USAGE
     except BrokenPipeError:
         return 0  # the reader (e.g. `| head`) went away; nothing left to say
     except OSError as exc:
-        print(f"cla: {exc}", file=sys.stderr)
+        _fail(args, str(exc) if isinstance(exc, WriteError)
+              else (f"{exc.filename}: " if exc.filename else "") + describe_os_error(exc))
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("cla: interrupted", file=sys.stderr)
         return 130
+
+
+def _fail(args, message: str) -> None:
+    """Print ``cla: message`` on stderr, and on the ``--report-fd`` pipe when the caller gave one.
+
+    ``cla trainer start`` reads that pipe: the service's stderr is its log,
+    which a full disk or a read-only folder may swallow.
+    """
+    line = f"cla: {message}"
+    fd = getattr(args, "report_fd", None)
+    if fd is not None:
+        try:
+            os.write(fd, (line + "\n").encode("utf-8", errors="replace"))
+        except OSError:
+            pass  # the starter stopped listening; stderr has it
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except OSError:
+        pass  # stderr is a log on a full disk: the report pipe, if any, carried the line
