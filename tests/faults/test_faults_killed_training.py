@@ -168,6 +168,10 @@ def test_a_cla_train_killed_after_writing_a_promoted_pair_is_reconciled_by_the_n
     assert model_id not in [registry.champion()["model_id"], *registry.champion()["previous"]]
     assert "abandoned" not in cla("trainer", "status", cwd=workdir).stdout          # a new training ended
 
+    promoted = cla("models", "promote", model_id, cwd=workdir)                    # carried out by hand at last
+    assert promoted.returncode == 0, promoted.stderr
+    assert Registry(layout.root).summary(model_id).promotion == "promoted"
+
 
 def test_a_new_service_is_starting_not_training_while_the_killed_ones_status_file_remains(layout):
     from trainer.atomic import write_json

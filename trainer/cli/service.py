@@ -122,7 +122,8 @@ def handle_status(args, config) -> int:
         print(f"  a stand-alone training is running (pid {data['training_pid']})")
     last = data.get("last_result")
     if last:
-        print(f"  last result: {last.get('outcome')} at {last.get('finished_at')}: {last.get('message')}")
+        at = f" at {last['finished_at']}" if last.get("finished_at") else ""
+        print(f"  last result: {last.get('outcome')}{at}: {last.get('message')}")
     error = data.get("last_error")
     if error:
         print(f"  last error: {error.get('at')}: {error.get('message')}")
