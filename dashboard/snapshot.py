@@ -131,10 +131,14 @@ def snapshot() -> Snapshot:
 def full_metrics(model_id: str) -> dict:
     """The full metrics dict of one model (``Registry.get``), kept for the session.
 
+    A pair never changes once written; what ``get`` adds from the champion
+    pointer (a promotion marked interrupted after a killed training) is part
+    of the key, so a page open across that restart shows the mark.
     Raises whatever ``Registry.get`` raises for an unknown or unreadable model.
     """
     kept: dict[str, dict] = st.session_state.setdefault(METRICS_KEY, {})
-    key = f"{context.get_config().models_path}:{model_id}"
+    interrupted = model_id in context.get_registry().interrupted()
+    key = f"{context.get_config().models_path}:{model_id}:{'interrupted' if interrupted else ''}"
     if key not in kept:
         if len(kept) >= METRICS_KEPT:
             kept.pop(next(iter(kept)))

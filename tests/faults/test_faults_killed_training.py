@@ -11,6 +11,7 @@ shows: status, event log, `cla models list`/`show`, the champion pointer.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import shutil
 import signal
 import subprocess
@@ -192,3 +193,30 @@ def test_a_new_service_is_starting_not_training_while_the_killed_ones_status_fil
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
+
+def test_a_model_detail_page_open_across_the_reconcile_shows_the_promotion_interrupted(workdir, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from trainer.pairs import write_pair
+    from trainer.registry import INTERRUPTED_REASON
+
+    layout = ModelsLayout.of(workdir / "models")
+    layout.ensure()
+    promotion = {"decision": "first_champion", "reasons": ["no champion yet"], "champion_id": None, "metric": "pr_auc"}
+    pair = write_pair(layout, {"stand-in": "model"}, {"precision": 0.5, "recall": 0.9, "pr_auc": 0.7,
+                                                      "promotion": promotion})
+    monkeypatch.setenv("CLA_MODELS_DIR", str(layout.root))
+    st.cache_resource.clear()
+    try:
+        app = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py"), default_timeout=30)
+        app.run()
+        app.switch_page("views/model_detail.py").run()
+        assert any(m.value.startswith("**first champion**") for m in app.markdown)
+
+        Registry(layout.root).mark_interrupted(pair.model_id, actor="trainer recovery", message="killed")
+        assert wait_until(lambda: any(m.value.startswith("**interrupted**") for m in app.run().markdown), 5)
+        assert f"- {INTERRUPTED_REASON}" in [m.value for m in app.markdown]
+    finally:
+        st.cache_resource.clear()
