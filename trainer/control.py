@@ -96,20 +96,31 @@ def _config_args(config: Config, layout: ModelsLayout) -> list[str]:
     return args
 
 
-def _spawn(command: list[str], layout: ModelsLayout, *, reap: bool = True,
-           pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
-    """Start ``command`` detached: own session, no stdin, output appended to the trainer log.
+def _spawn(command: list[str], layout: ModelsLayout, *, reap: bool = True) -> tuple[subprocess.Popen, int]:
+    """Start the ``cla`` ``command`` detached: own session, no stdin, output appended to the trainer log.
 
-    With ``reap`` a thread waits on the child, so a long-lived caller (the
-    dashboard) never collects zombies; without it the caller must wait.
-    ``pass_fds`` are the only descriptors the child inherits.
+    Returns the process and the read end of its report pipe: the child gets
+    ``--report-fd N`` (the only descriptor it inherits) and writes its
+    ``cla:`` failure line there as well as to its stderr, the trainer log,
+    which a full disk swallows. The caller reads it once the child exited
+    (:func:`_reported`) and closes it. With ``reap`` a thread waits on the
+    child, so a long-lived caller (the dashboard) never collects zombies;
+    without it the caller must wait.
     """
-    with open(layout.log, "ab") as log_file:
-        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True, pass_fds=pass_fds, cwd=os.getcwd())
+    report, child_end = os.pipe()
+    try:
+        with open(layout.log, "ab") as log_file:
+            proc = subprocess.Popen([*command, "--report-fd", str(child_end)], stdin=subprocess.DEVNULL,
+                                    stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+                                    close_fds=True, pass_fds=(child_end,), cwd=os.getcwd())
+    except BaseException:
+        os.close(report)
+        raise
+    finally:
+        os.close(child_end)
     if reap:
         threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
-    return proc
+    return proc, report
 
 
 def _holder_pid(path, attempts: int = 20) -> int | None:
@@ -165,14 +176,9 @@ def start(config: Config, actor: str, *, timeout: float = 30.0) -> ControlResult
     pid = _holder_pid(layout.service_lock)
     if pid is not None:
         return ControlResult("already_running", f"the trainer already runs for {layout.root} (pid {pid})", pid=pid)
-    report, report_child = os.pipe()
+    command = [sys.executable, "-m", "trainer", "trainer", "run", *_config_args(config, layout), "--actor", actor]
+    proc, report = _spawn(command, layout)
     try:
-        command = [sys.executable, "-m", "trainer", "trainer", "run", *_config_args(config, layout), "--actor", actor,
-                   "--report-fd", str(report_child)]
-        try:
-            proc = _spawn(command, layout, pass_fds=(report_child,))
-        finally:
-            os.close(report_child)
         return _await_start(config, layout, proc, report, timeout)
     finally:
         os.close(report)
@@ -326,13 +332,16 @@ def retrain(config: Config, actor: str, *, wait: bool = False, timeout: float | 
         return ControlResult("already_training", message, pid=training_pid)
     command = [sys.executable, "-m", "trainer", "train", *_config_args(config, layout),
                "--trigger", "force", "--actor", actor]
-    proc = _spawn(command, layout, reap=not wait)
-    message = f"the trainer service is off: one training runs in its own process (pid {proc.pid})"
-    _event(layout, "retrain_requested", actor=actor, trigger="force", message=message, training_pid=proc.pid)
-    result = ControlResult("started_process", message, pid=proc.pid)
-    if wait:
-        result.outcome = _wait_for_process(layout, proc, timeout)
-    return result
+    proc, report = _spawn(command, layout, reap=not wait)
+    try:
+        message = f"the trainer service is off: one training runs in its own process (pid {proc.pid})"
+        _event(layout, "retrain_requested", actor=actor, trigger="force", message=message, training_pid=proc.pid)
+        result = ControlResult("started_process", message, pid=proc.pid)
+        if wait:
+            result.outcome = _wait_for_process(layout, proc, timeout, report)
+        return result
+    finally:
+        os.close(report)
 
 
 def _wait_for_request(config: Config, layout: ModelsLayout, request_id: str, timeout: float | None) -> dict:
@@ -351,8 +360,8 @@ def _wait_for_request(config: Config, layout: ModelsLayout, request_id: str, tim
                        f"(see `cla trainer status`)")
 
 
-def _wait_for_process(layout: ModelsLayout, proc: subprocess.Popen, timeout: float | None) -> dict:
-    """Wait for a stand-alone ``cla train``; returns its last training event as a result."""
+def _wait_for_process(layout: ModelsLayout, proc: subprocess.Popen, timeout: float | None, report: int) -> dict:
+    """Wait for a stand-alone ``cla train``; returns its last training event (or its report line) as a result."""
     try:
         code = proc.wait(timeout)
     except subprocess.TimeoutExpired:
@@ -366,6 +375,8 @@ def _wait_for_process(layout: ModelsLayout, proc: subprocess.Popen, timeout: flo
                     "message": event.get("message"), "finished_at": event.get("ts"), "trigger": event.get("trigger"),
                     "actor": event.get("actor"), "duration_s": event.get("duration_s"), "exit_code": code}
     outcome = EXIT_TO_OUTCOME.get(code, "failed")
+    said = _reported(report)
     return {"outcome": outcome, "model_id": None, "exit_code": code,
-            "message": f"the training process exited with code {code} without recording a result; "
-                       f"see {layout.log}:\n{_log_tail(layout, 5)}"}
+            "message": f"the training process exited with code {code} without recording a result"
+                       + (f": {said.removeprefix('cla: ')}" if said else "")
+                       + f"; see {layout.log}:\n{_log_tail(layout, 5)}"}

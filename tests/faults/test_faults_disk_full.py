@@ -91,3 +91,11 @@ def test_cla_trainer_start_on_a_full_disk_says_why_on_stderr(full_models, workdi
     assert f"cannot write the lock file {layout.service_lock}: disk full: free space" in failed.stderr
     assert "(the trainer log is empty)" in failed.stderr        # the log could not hold it; stderr does
     assert who_holds(layout.service_lock) is None
+
+
+def test_cla_trainer_retrain_wait_on_a_full_disk_says_why_on_stderr(full_models, workdir):
+    layout = full_models
+    failed = cla("trainer", "retrain", "--wait", "--models-dir", str(layout.root), cwd=workdir)
+    assert failed.returncode == 1
+    assert "failed: the training process exited with code 1 without recording a result: cannot write the lock " \
+           f"file {layout.training_lock}: disk full: free space" in failed.stderr
