@@ -99,7 +99,9 @@ def reconcile(layout: ModelsLayout) -> list[dict[str, Any]]:
     registry = Registry(layout.root)
     rows = registry.list_models()
     pointer = registry.champion() or {}
-    carried = {pointer.get("model_id"), *(pointer.get("previous") or [])}
+    # carried out: champion now, once (the pointer keeps 20), or so the log says
+    carried = {pointer.get("model_id"), *(pointer.get("previous") or []),
+               *(e.get("model_id") for e in events if e.get("event") in ("promoted", "rolled_back"))}
     status = load_status_file(layout)
     starts = [e for e in events if e.get("event") == "training_started"]
     recorded = []

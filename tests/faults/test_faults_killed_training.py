@@ -220,3 +220,20 @@ def test_a_model_detail_page_open_across_the_reconcile_shows_the_promotion_inter
         assert f"- {INTERRUPTED_REASON}" in [m.value for m in app.markdown]
     finally:
         st.cache_resource.clear()
+
+
+def test_a_training_is_open_only_without_an_ending_from_its_own_process():
+    from trainer.reconcile import open_trainings
+
+    def event(kind, pid, ts, **details):
+        return {"event": kind, "pid": pid, "ts": ts, **({"details": details} if details else {})}
+
+    events = [
+        event("training_started", 10, "t1"), event("training_finished", 10, "t1b"),
+        event("training_started", 20, "t2"),                       # killed: never ends
+        event("training_started", 20, "t3"), event("training_failed", 20, "t3b"),    # its pid, reused later
+        event("training_started", 30, "t4"),
+        event("training_abandoned", 99, "t5", training_pid=30, started_at="t4"),     # recorded by a later process
+        event("training_started", 40, "t6"), event("rejected", 40, "t6b"),           # still running or killed
+    ]
+    assert [e["ts"] for e in open_trainings(events)] == ["t2", "t6"]
