@@ -101,7 +101,8 @@ def reconcile(layout: ModelsLayout) -> list[dict[str, Any]]:
     pointer = registry.champion() or {}
     # carried out: champion now, once (the pointer keeps 20), or so the log says
     carried = {pointer.get("model_id"), *(pointer.get("previous") or []),
-               *(e.get("model_id") for e in events if e.get("event") in ("promoted", "rolled_back"))}
+               *(e.get("model_id") for e in events if e.get("event") in ("promoted", "rolled_back")),
+               *registry.interrupted()}
     status = load_status_file(layout)
     starts = [e for e in events if e.get("event") == "training_started"]
     recorded = []
@@ -115,16 +116,17 @@ def reconcile(layout: ModelsLayout) -> list[dict[str, Any]]:
             message += f"; it had written model {', '.join(row.model_id for row in written)}"
         if interrupted:
             message += f", whose promotion was never carried out ({', '.join(interrupted)}: promotion interrupted)"
-        event = append_event(layout.events, "training_abandoned", actor=start.get("actor"),
-                             trigger=start.get("trigger"), message=message,
-                             model_id=written[-1].model_id if written else None,
-                             training_pid=start.get("pid"), started_at=start.get("ts"), stage=stage)
-        log.warning("recovered: %s", message)
+        # The marks first: the ending event closes the training, so a failure before it means a retry next time.
         for model_id in interrupted:
             registry.mark_interrupted(model_id, actor=RECOVERY_ACTOR, message=(
                 f"model {model_id} passed the promotion gate, but its training (pid {start.get('pid')}) was killed "
                 "before champion.json pointed at it: it is not the champion; promote it by hand "
                 f"(`cla models promote {model_id}`) if it should be"))
+        event = append_event(layout.events, "training_abandoned", actor=start.get("actor"),
+                             trigger=start.get("trigger"), message=message,
+                             model_id=written[-1].model_id if written else None,
+                             training_pid=start.get("pid"), started_at=start.get("ts"), stage=stage)
+        log.warning("recovered: %s", message)
         recorded.append(event)
     return recorded
 
