@@ -10,6 +10,7 @@ import pytest
 
 from trainer.layout import ModelsLayout
 from trainer.locking import FileLock, LockBusy, who_holds
+from waiting import wait_until
 
 CLA = [sys.executable, "-m", "trainer"]
 
@@ -60,18 +61,26 @@ def test_a_released_lock_no_longer_names_its_last_owner(tmp_path):
 
 def test_two_concurrent_cla_train_the_loser_names_the_winners_pid(workdir):
     from trainer import store
+    from trainer.cycle import HALT_ENV
     from trainer.demo import generate_history
 
     (workdir / "data").mkdir()
     store.insert_frame(workdir / "data" / "feedback.db", generate_history(rows=1500, seed=5))
     (workdir / "cla.toml").write_text('[training]\npreset = "legacy"\npermutation_repeats = 0\n')
     layout = ModelsLayout.of(workdir / "models")
-    runs = [subprocess.Popen([*CLA, "train"], cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(2)]
-    results = [(run.pid, *run.communicate(timeout=240), run.returncode) for run in runs]
-    codes = sorted(code for *_, code in results)
-    assert codes == [0, 4], results
-    winner = next(pid for pid, _, _, code in results if code == 0)
-    loser_err = next(err for _, _, err, code in results if code == 4)
-    assert f"another training is running for {layout.root}" in loser_err
-    assert f"held by pid {winner}" in loser_err
+    # Both halt for good once their pair is written, holding the lock: whichever wins keeps it, deterministically.
+    env = {**os.environ, HALT_ENV: "pair_written"}
+    runs = [subprocess.Popen([*CLA, "train"], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    try:
+        assert wait_until(lambda: any(run.poll() is not None for run in runs), 240)
+        (loser,) = [run for run in runs if run.poll() is not None]
+        (winner,) = [run for run in runs if run is not loser]
+        _, err = loser.communicate(timeout=10)
+        assert loser.returncode == 4, err
+        assert f"another training is running for {layout.root}" in err
+        assert f"held by pid {winner.pid}" in err
+    finally:
+        for run in runs:
+            run.kill()
+            run.communicate()
