@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config(args) -> Config:
-    """The configuration; a command marked ``folder_only`` gets a warning and the models folder alone when it is broken."""
+    """The configuration; a ``folder_only`` command gets a warning and the models folder alone when it is broken."""
     path, models_dir = getattr(args, "config", None), getattr(args, "models_dir", None)
     try:
         return load_config(path, models_dir=models_dir)
