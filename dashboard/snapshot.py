@@ -73,12 +73,14 @@ def watcher_generation() -> object:
     """The watcher's count of pair, champion and event-log changes, with the models folder.
 
     Status heartbeats and log lines do not count: they change nothing these
-    pages show. When the watcher is not running, each refresh period is a new
-    generation, so the pages poll rather than show a stale folder.
+    pages show. When the watcher is not watching (the folder is gone, or could
+    not be watched), each refresh period is a new generation, so the pages
+    poll rather than show a stale folder; ``check()`` re-arms it on a folder
+    that was deleted and re-created.
     """
     config = context.get_config()
     watcher = context.get_watcher()
-    if watcher.alive:
+    if watcher.check():
         count = watcher.generation_of("pairs", "champion", "events")
     else:
         count = f"clock {int(time.monotonic() // config.dashboard.refresh_seconds)}"
@@ -129,10 +131,14 @@ def snapshot() -> Snapshot:
 def full_metrics(model_id: str) -> dict:
     """The full metrics dict of one model (``Registry.get``), kept for the session.
 
+    A pair never changes once written; what ``get`` adds from the champion
+    pointer (a promotion marked interrupted after a killed training) is part
+    of the key, so a page open across that restart shows the mark.
     Raises whatever ``Registry.get`` raises for an unknown or unreadable model.
     """
     kept: dict[str, dict] = st.session_state.setdefault(METRICS_KEY, {})
-    key = f"{context.get_config().models_path}:{model_id}"
+    interrupted = model_id in context.get_registry().interrupted()
+    key = f"{context.get_config().models_path}:{model_id}:{'interrupted' if interrupted else ''}"
     if key not in kept:
         if len(kept) >= METRICS_KEPT:
             kept.pop(next(iter(kept)))

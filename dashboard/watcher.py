@@ -15,11 +15,19 @@ Streamlit. Pages read :attr:`ModelsWatcher.generation` (any change) or
 and re-read only what moved. When inotify cannot be used (watch limits on a
 shared host) the watcher falls back to watchdog's polling observer and says so
 in :attr:`ModelsWatcher.mode`.
+
+A watch belongs to one directory inode: after ``rm -rf models; mkdir models``
+it watches nothing, while its thread stays alive. So readers call
+:meth:`ModelsWatcher.check` (one ``stat``), which notices a folder that is gone,
+was replaced, or whose watch ended, counts that as a change of every kind, and
+arms a new observer on the folder as it is now; while the folder is missing,
+:attr:`ModelsWatcher.alive` is false and the pages poll instead.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -34,6 +42,15 @@ log = logging.getLogger(__name__)
 
 KINDS = ("pairs", "champion", "events", "status", "log")
 POLL_SECONDS = 1.0
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the folder at ``path``, None when it is missing."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def classify(path: str | Path, root: Path) -> str | None:
@@ -82,26 +99,32 @@ class ModelsWatcher:
     ``generation`` is the total count of relevant changes and
     ``generation_of(kind)`` the count for one kind; ``last_change`` is the
     ``time.time()`` of the newest one (None before any). ``mode`` is
-    ``inotify``, ``polling`` or ``off`` (the folder could not be watched;
-    ``error`` says why).
+    ``inotify``, ``polling`` or ``off`` (the folder could not be watched, or
+    is gone; ``error`` says why).
     """
 
     def __init__(self, root: str | Path):
         self.root = Path(root).resolve()
         self._lock = threading.Lock()
+        self._arm_lock = threading.Lock()
         self._counts = dict.fromkeys(KINDS, 0)
         self._last_change: float | None = None
         self.error: str | None = None
         self.mode = "off"
         self._observer = None
-        self._start()
-
-    def _start(self) -> None:
+        self._armed: tuple[int, int] | None = None
+        self._closed = False
         try:
             (self.root / "runtime").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             self.error = f"models folder {self.root} cannot be created: {exc.strerror or exc}"
             return
+        with self._arm_lock:
+            self._arm()
+
+    def _arm(self) -> None:
+        """Start an observer on the folder as it is now, inotify else polling (caller holds ``_arm_lock``)."""
+        self._armed = _identity(self.root)
         for mode, factory in (("inotify", Observer), ("polling", lambda: PollingObserver(timeout=POLL_SECONDS))):
             observer = factory()
             try:
@@ -112,8 +135,46 @@ class ModelsWatcher:
                 self.error = f"{mode} watch on {self.root} failed: {exc.strerror or exc}"
                 log.warning("%s", self.error)
                 continue
-            self._observer, self.mode = observer, mode
+            self._observer, self.mode, self.error = observer, mode, None
             return
+        self.mode = "off"
+
+    def check(self) -> bool:
+        """Whether the folder is watched, re-arming first when it was deleted, replaced or its watch ended.
+
+        Costs one ``stat`` when nothing happened. A re-arm, or the folder going
+        missing, counts as a change of every kind, so every page re-reads.
+        While the folder is missing it returns False (pages poll) and it does
+        not create the folder: that would race the ``mkdir`` of whoever is
+        replacing it.
+        """
+        identity = _identity(self.root)
+        with self._arm_lock:
+            if self._closed or (identity == self._armed and (self._observer is None or self._watching())):
+                return self._watching()
+            self._stop_observer()
+            if identity is None:
+                self._armed, self.mode = None, "off"
+                self.error = f"the models folder {self.root} is gone; pages poll until it is back"
+                log.warning("%s", self.error)
+            else:
+                log.info("models folder %s was replaced or its watch ended: watching it again", self.root)
+                self._arm()
+        for kind in KINDS:
+            self.record(kind)
+        return self._watching()
+
+    def _watching(self) -> bool:
+        """The observer thread runs and still watches (an emitter ends when its folder is deleted)."""
+        observer = self._observer
+        return observer is not None and observer.is_alive() and bool(observer.emitters) \
+            and all(emitter.is_alive() for emitter in observer.emitters)
+
+    def _stop_observer(self) -> None:
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()
+            observer.join(timeout=5)
 
     def record(self, kind: str) -> None:
         """Count one change of ``kind`` (called from the observer thread)."""
@@ -138,11 +199,11 @@ class ModelsWatcher:
 
     @property
     def alive(self) -> bool:
-        return self._observer is not None and self._observer.is_alive()
+        """Whether changes are being watched right now (see :meth:`check`, which also re-arms)."""
+        return self._watching()
 
     def stop(self) -> None:
-        """Stop the observer thread (tests, and ``st.cache_resource`` eviction)."""
-        observer, self._observer = self._observer, None
-        if observer is not None:
-            observer.stop()
-            observer.join(timeout=5)
+        """Stop the observer thread for good (tests, and ``st.cache_resource`` eviction)."""
+        with self._arm_lock:
+            self._closed = True
+            self._stop_observer()

@@ -303,6 +303,36 @@ def load_config(path: str | os.PathLike | None = None, *, models_dir: str | os.P
     return config
 
 
+def load_models_dir_only(path: str | os.PathLike | None = None, *,
+                         models_dir: str | os.PathLike | None = None) -> Config:
+    """Built-in defaults with only the models folder resolved, for when :func:`load_config` refused the file.
+
+    Commands that need nothing but the folder (``cla trainer stop``,
+    ``cla trainer status``) still work with a broken config: the folder comes
+    from ``models_dir``, ``CLA_MODELS_DIR``, or the file's top-level
+    ``models_dir`` when the part before its first table still parses; else
+    the default.
+    """
+    config = Config()
+    file = resolve_config_path(path)
+    named = None
+    try:
+        text = Path(file).read_text(encoding="utf-8") if file is not None else ""
+    except (OSError, ValueError):
+        text = ""
+    # Top-level keys come before the first [table]: they still parse when a later table is broken.
+    for candidate in (text, text.split("\n[", 1)[0]):
+        try:
+            named = tomllib.loads(candidate).get("models_dir")
+            break
+        except tomllib.TOMLDecodeError:
+            continue
+    if isinstance(named, str) and named:
+        config.models_dir = named
+    config.models_dir = str(models_dir or os.environ.get("CLA_MODELS_DIR") or config.models_dir)
+    return config
+
+
 def describe_options() -> list[tuple[str, Any, str]]:
     """(dotted key, default, help) for every option, for docs and ``cla config``."""
     rows: list[tuple[str, Any, str]] = []

@@ -38,12 +38,13 @@ from trainer.config import Config
 from trainer.events import append_event, read_events
 from trainer.layout import ModelsLayout
 from trainer.locking import who_holds
+from trainer.reconcile import last_abandoned
 from trainer.service import pending_requests, read_request, stop_request_path
 from trainer.status import read_status, write_stopped
 
 log = logging.getLogger("cla.control")
 
-TERMINAL_EVENTS = ("training_finished", "training_skipped", "training_failed")
+TERMINAL_EVENTS = ("training_finished", "training_skipped", "training_failed", "training_abandoned")
 EXIT_TO_OUTCOME = {0: "finished", 3: "skipped", 4: "busy"}
 
 
@@ -85,7 +86,7 @@ def _log_tail(layout: ModelsLayout, lines: int = 15) -> str:
         text = layout.log.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return "(no trainer log)"
-    return "\n".join(text.splitlines()[-lines:])
+    return "\n".join(text.splitlines()[-lines:]) or "(the trainer log is empty)"
 
 
 def _config_args(config: Config, layout: ModelsLayout) -> list[str]:
@@ -95,18 +96,31 @@ def _config_args(config: Config, layout: ModelsLayout) -> list[str]:
     return args
 
 
-def _spawn(command: list[str], layout: ModelsLayout, *, reap: bool = True) -> subprocess.Popen:
-    """Start ``command`` detached: own session, no stdin, output appended to the trainer log.
+def _spawn(command: list[str], layout: ModelsLayout, *, reap: bool = True) -> tuple[subprocess.Popen, int]:
+    """Start the ``cla`` ``command`` detached: own session, no stdin, output appended to the trainer log.
 
-    With ``reap`` a thread waits on the child, so a long-lived caller (the
-    dashboard) never collects zombies; without it the caller must wait.
+    Returns the process and the read end of its report pipe: the child gets
+    ``--report-fd N`` (the only descriptor it inherits) and writes its
+    ``cla:`` failure line there as well as to its stderr, the trainer log,
+    which a full disk swallows. The caller reads it once the child exited
+    (:func:`_reported`) and closes it. With ``reap`` a thread waits on the
+    child, so a long-lived caller (the dashboard) never collects zombies;
+    without it the caller must wait.
     """
-    with open(layout.log, "ab") as log_file:
-        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True, cwd=os.getcwd())
+    report, child_end = os.pipe()
+    try:
+        with open(layout.log, "ab") as log_file:
+            proc = subprocess.Popen([*command, "--report-fd", str(child_end)], stdin=subprocess.DEVNULL,
+                                    stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+                                    close_fds=True, pass_fds=(child_end,), cwd=os.getcwd())
+    except BaseException:
+        os.close(report)
+        raise
+    finally:
+        os.close(child_end)
     if reap:
         threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
-    return proc
+    return proc, report
 
 
 def _holder_pid(path, attempts: int = 20) -> int | None:
@@ -130,7 +144,11 @@ def _event(layout: ModelsLayout, kind: str, **fields: Any) -> None:
 
 
 def status(config: Config) -> dict[str, Any]:
-    """The service status (see :func:`trainer.status.read_status`) plus queued requests and a running training."""
+    """The service status (see :func:`trainer.status.read_status`) plus queued requests and a running training.
+
+    ``last_result`` says ``abandoned`` while the newest training is one that was
+    killed (:func:`trainer.reconcile.last_abandoned`), until another one ends.
+    """
     layout = ModelsLayout.of(config.models_dir)
     data = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
     data["models_dir"] = str(layout.root)
@@ -138,6 +156,10 @@ def status(config: Config) -> dict[str, Any]:
     training = who_holds(layout.training_lock)
     data["training_pid"] = training.pid if training else None
     data["log_file"] = str(layout.log)
+    abandoned = last_abandoned(layout, training_running=training is not None)
+    if abandoned is not None:
+        # The killed training could not write its result; the event log (or its open start) tells.
+        data["last_result"] = abandoned
     return data
 
 
@@ -145,15 +167,34 @@ def start(config: Config, actor: str, *, timeout: float = 30.0) -> ControlResult
     """Start the service for ``config.models_dir`` unless one runs; returns started or already_running.
 
     Waits until the new process reports itself running. Raises
-    :class:`ControlError` with the end of the trainer log when it exits
-    first, or when it does not come up within ``timeout`` seconds.
+    :class:`ControlError` when it exits first, with what it said on its
+    report pipe (its ``cla:`` line, which survives a log that cannot be
+    written, as on a full disk) and the end of the trainer log, or when it
+    does not come up within ``timeout`` seconds.
     """
     layout = _layout(config)
     pid = _holder_pid(layout.service_lock)
     if pid is not None:
         return ControlResult("already_running", f"the trainer already runs for {layout.root} (pid {pid})", pid=pid)
     command = [sys.executable, "-m", "trainer", "trainer", "run", *_config_args(config, layout), "--actor", actor]
-    proc = _spawn(command, layout)
+    proc, report = _spawn(command, layout)
+    try:
+        return _await_start(config, layout, proc, report, timeout)
+    finally:
+        os.close(report)
+
+
+def _reported(report: int) -> str:
+    """What the exited child wrote on its report pipe, as one line ('' when nothing)."""
+    chunks = []
+    while chunk := os.read(report, 65536):
+        chunks.append(chunk)
+    return " ".join(b"".join(chunks).decode("utf-8", errors="replace").split())
+
+
+def _await_start(config: Config, layout: ModelsLayout, proc: subprocess.Popen, report: int,
+                 timeout: float) -> ControlResult:
+    """Wait until ``proc`` reports itself running; raise :class:`ControlError` when it exits or times out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         current = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
@@ -166,8 +207,10 @@ def start(config: Config, actor: str, *, timeout: float = 30.0) -> ControlResult
             if other is not None and other != proc.pid:
                 return ControlResult("already_running", f"the trainer already runs for {layout.root} (pid {other})",
                                      pid=other)
-            raise ControlError(f"the trainer exited at start (code {proc.returncode}); "
-                               f"the end of {layout.log}:\n{_log_tail(layout)}")
+            said = _reported(report)
+            raise ControlError(f"the trainer exited at start (code {proc.returncode})"
+                               + (f": {said.removeprefix('cla: ')}" if said else "")
+                               + f"; the end of {layout.log}:\n{_log_tail(layout)}")
         time.sleep(0.05)
     raise ControlError(f"the trainer (pid {proc.pid}) did not report running within {timeout:g} s; "
                        f"see {layout.log}:\n{_log_tail(layout)}")
@@ -289,13 +332,16 @@ def retrain(config: Config, actor: str, *, wait: bool = False, timeout: float | 
         return ControlResult("already_training", message, pid=training_pid)
     command = [sys.executable, "-m", "trainer", "train", *_config_args(config, layout),
                "--trigger", "force", "--actor", actor]
-    proc = _spawn(command, layout, reap=not wait)
-    message = f"the trainer service is off: one training runs in its own process (pid {proc.pid})"
-    _event(layout, "retrain_requested", actor=actor, trigger="force", message=message, training_pid=proc.pid)
-    result = ControlResult("started_process", message, pid=proc.pid)
-    if wait:
-        result.outcome = _wait_for_process(layout, proc, timeout)
-    return result
+    proc, report = _spawn(command, layout, reap=not wait)
+    try:
+        message = f"the trainer service is off: one training runs in its own process (pid {proc.pid})"
+        _event(layout, "retrain_requested", actor=actor, trigger="force", message=message, training_pid=proc.pid)
+        result = ControlResult("started_process", message, pid=proc.pid)
+        if wait:
+            result.outcome = _wait_for_process(layout, proc, timeout, report)
+        return result
+    finally:
+        os.close(report)
 
 
 def _wait_for_request(config: Config, layout: ModelsLayout, request_id: str, timeout: float | None) -> dict:
@@ -314,8 +360,8 @@ def _wait_for_request(config: Config, layout: ModelsLayout, request_id: str, tim
                        f"(see `cla trainer status`)")
 
 
-def _wait_for_process(layout: ModelsLayout, proc: subprocess.Popen, timeout: float | None) -> dict:
-    """Wait for a stand-alone ``cla train``; returns its last training event as a result."""
+def _wait_for_process(layout: ModelsLayout, proc: subprocess.Popen, timeout: float | None, report: int) -> dict:
+    """Wait for a stand-alone ``cla train``; returns its last training event (or its report line) as a result."""
     try:
         code = proc.wait(timeout)
     except subprocess.TimeoutExpired:
@@ -329,6 +375,8 @@ def _wait_for_process(layout: ModelsLayout, proc: subprocess.Popen, timeout: flo
                     "message": event.get("message"), "finished_at": event.get("ts"), "trigger": event.get("trigger"),
                     "actor": event.get("actor"), "duration_s": event.get("duration_s"), "exit_code": code}
     outcome = EXIT_TO_OUTCOME.get(code, "failed")
+    said = _reported(report)
     return {"outcome": outcome, "model_id": None, "exit_code": code,
-            "message": f"the training process exited with code {code} without recording a result; "
-                       f"see {layout.log}:\n{_log_tail(layout, 5)}"}
+            "message": f"the training process exited with code {code} without recording a result"
+                       + (f": {said.removeprefix('cla: ')}" if said else "")
+                       + f"; see {layout.log}:\n{_log_tail(layout, 5)}"}

@@ -10,7 +10,9 @@
 6. write the model/metrics pair atomically (``trainer.pairs``);
 7. move the champion pointer, prune old pairs, and log every step to the event log.
 
-The caller holds the training lock (the service, or ``cla train``). Every
+The caller holds the training lock (the service, or ``cla train``); so
+before it starts, :func:`trainer.reconcile.reconcile` records what an earlier,
+killed training left unsaid. Every
 outcome, including a failure, is an event in ``events.jsonl`` and a
 :class:`CycleOutcome`; no exception escapes for an expected failure, so the
 service loop keeps running and the CLI can print a one-line reason.
@@ -19,7 +21,9 @@ service loop keeps running and the CLI can print a one-line reason.
 from __future__ import annotations
 
 import logging
+import os
 import platform
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -32,11 +36,14 @@ from trainer.atomic import WriteError, describe_os_error
 from trainer.config import Config
 from trainer.events import append_event
 from trainer.layout import ModelsLayout, stamp_of
+from trainer.reconcile import reconcile
 
 log = logging.getLogger("cla.cycle")
 
 #: called with each stage as it starts, in the order of ``trainer.status.STAGES``
 StatusCallback = Callable[[str], None]
+#: tests only: the name of a point where the cycle halts (see :func:`_halt_point`)
+HALT_ENV = "CLA_TEST_HALT_AT"
 
 
 @dataclass
@@ -109,6 +116,10 @@ def run_cycle(config: Config, *, trigger: str = "manual", actor: str | None = No
         record("training_failed", message, error_type=type(exc).__name__)
         return CycleOutcome("failed", message, duration_s=time.perf_counter() - started)
 
+    try:
+        reconcile(layout)
+    except OSError as exc:
+        log.error("cannot record what an earlier, killed training left unfinished: %s", exc)
     record("training_started", f"training started ({trigger})")
     try:
         outcome = _train(config, layout, trigger=trigger, actor=actor, stage=stage, timings=timings, started=started)
@@ -197,6 +208,7 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
     metrics["timings"]["until_write_s"] = time.perf_counter() - started
     info = pairs.write_pair(layout, result.model, metrics)
     timings["write_s"] = time.perf_counter() - t0
+    _halt_point("pair_written")
 
     promotion.apply(decision, registry, info.model_id, actor=actor or "trainer")
     prune_failure = ""
@@ -219,6 +231,17 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
                     f"{prepared.report.get('quarantine_path') or 'data_quality in the metrics file'}")
     return CycleOutcome("finished", summary, model_id=info.model_id, metrics=metrics,
                         duration_s=time.perf_counter() - started)
+
+
+def _halt_point(name: str) -> None:
+    """Tests only: stop here for good when ``CLA_TEST_HALT_AT`` names this point, so a test can kill -9 the process there.
+
+    The one fault-injection hook (docs/RELIABILITY.md): ``pair_written`` is
+    after the pair is committed and before the champion pointer moves.
+    """
+    if os.environ.get(HALT_ENV) == name:
+        log.warning("halted at %s because %s is set (a test hook: unset it)", name, HALT_ENV)
+        threading.Event().wait()
 
 
 def _fmt(value: Any) -> str:

@@ -27,7 +27,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from trainer.atomic import WriteError, describe_os_error
 from trainer.layout import ModelsLayout
+
+#: how long a busy lock's record is re-read until it names a live owner (the owner writes it just after locking)
+HOLDER_WAIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,39 @@ def _read_holder(fd: int) -> LockHolder | None:
     return LockHolder(pid=data["pid"], started_at=data.get("started_at"))
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _current_holder(fd: int, wait: float = HOLDER_WAIT_SECONDS) -> LockHolder:
+    """Who holds the lock behind ``fd``, read while someone holds it.
+
+    A new holder takes the lock first and writes its pid a moment later; until
+    then the file is empty or still names the previous, dead, holder. So the
+    record is re-read for up to ``wait`` seconds until it names a live
+    process; after that the record is returned as it is (a process this one
+    cannot see, in another pid namespace), or ``LockHolder(pid=None)``.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        holder = _read_holder(fd)
+        if holder is not None and _alive(holder.pid):
+            return holder
+        if time.monotonic() >= deadline:
+            return holder or LockHolder(pid=None)
+        time.sleep(0.02)
+
+
+def _write_error(path: Path, exc: OSError) -> WriteError:
+    return WriteError(exc.errno or 0, f"cannot write the lock file {path}: {describe_os_error(exc)}")
+
+
 class FileLock:
     """An exclusive ``flock`` on ``path``; re-usable after :meth:`release`.
 
@@ -83,12 +120,17 @@ class FileLock:
 
         Raises :class:`LockBusy` when another process holds it (immediately
         unless ``blocking``; with ``timeout``, after that many seconds), and
-        OSError when the runtime folder cannot be created or opened.
+        :class:`~trainer.atomic.WriteError` (an OSError naming the lock file and
+        the cause, e.g. a full disk) when the lock file cannot be created or
+        its record written.
         """
         if self._fd is not None:
             return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _write_error(self.path, exc) from exc
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while True:
@@ -99,11 +141,14 @@ class FileLock:
                     if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
                         raise
                     if not blocking or (deadline is not None and time.monotonic() >= deadline):
-                        raise LockBusy(self.path, _read_holder(fd)) from None
+                        raise LockBusy(self.path, _current_holder(fd)) from None
                     time.sleep(0.05)
             record = {"pid": os.getpid(), "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, (json.dumps(record) + "\n").encode("utf-8"), 0)
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, (json.dumps(record) + "\n").encode("utf-8"), 0)
+            except OSError as exc:
+                raise _write_error(self.path, exc) from exc
         except BaseException:
             os.close(fd)
             raise
@@ -111,11 +156,15 @@ class FileLock:
         return self
 
     def release(self) -> None:
-        """Give the lock up (the file stays; its content no longer means anything)."""
+        """Give the lock up; the file stays, emptied, so the next owner's record is never mistaken for ours."""
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
         try:
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                pass  # the record stays stale until the next owner rewrites it, as it does at once
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
@@ -131,8 +180,8 @@ def who_holds(path: str | os.PathLike) -> LockHolder | None:
     """The holder of the lock at ``path``, or None when nobody holds it.
 
     Probes with a non-blocking shared lock, so it never waits and never
-    disturbs the owner. A holder that has just taken the lock may not have
-    written its pid yet: then ``LockHolder(pid=None)`` is returned.
+    disturbs the owner. A holder that has just taken the lock gets a moment
+    to write its pid; ``LockHolder(pid=None)`` when it does not.
     """
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -144,12 +193,7 @@ def who_holds(path: str | os.PathLike) -> LockHolder | None:
         except OSError as exc:
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
                 raise
-            for _ in range(10):
-                holder = _read_holder(fd)
-                if holder is not None:
-                    return holder
-                time.sleep(0.02)
-            return LockHolder(pid=None)
+            return _current_holder(fd)
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
     finally:

@@ -19,7 +19,10 @@ flagged from its confusion counts), a ``.pkl`` without metrics (listed as
 (``*.partial``) and stamp reservations (``.reserved_*``) are ignored.
 
 The champion pointer is ``{"model_id", "promoted_at", "reason", "actor",
-"previous": [older champion ids, newest first], "pinned": [ids]}``, replaced
+"previous": [older champion ids, newest first], "pinned": [ids],
+"interrupted": [ids]}``; ``interrupted`` lists models whose promotion was
+decided but never carried out (`trainer.reconcile`): readers show their
+decision as ``interrupted``, not the ``promoted`` their metrics file says. It is replaced
 atomically (`trainer.atomic`) under a file lock (`trainer.locking`) so a
 manual promote and the trainer's automatic one never lose each other's
 change. Each change appends an event (`trainer.events`).
@@ -46,6 +49,10 @@ from trainer.pairs import read_summary_head
 log = logging.getLogger("cla.registry")
 
 INDEX_VERSION = 1
+#: the promotion decision readers show for a model whose promotion was never carried out
+INTERRUPTED = "interrupted"
+INTERRUPTED_REASON = ("interrupted: the training was killed after writing this model and before moving the "
+                      "champion pointer, so it never became champion; promote it by hand if it should be")
 #: how many earlier champions champion.json remembers for rollback
 PREVIOUS_KEPT = 20
 LOCK_TIMEOUT_SECONDS = 10.0
@@ -77,7 +84,7 @@ class ModelSummary:
     (``error`` says why). ``warnings`` holds warning codes; ``legacy`` is true
     for a metrics file without PR-AUC (the old CLA's keys only), whose
     ``created_at`` then comes from the stamp. ``promotion`` is the stored
-    promotion decision. Rows are shared between callers: read them, do not change them.
+    promotion decision, or ``interrupted`` when the pointer says it was never carried out. Rows are shared between callers: read them, do not change them.
     """
 
     model_id: str
@@ -291,6 +298,11 @@ class Registry:
             raise RegistryError(f"{path} is not a JSON object; the pair cannot be shown")
         metrics.setdefault("model_id", model_id)
         metrics.setdefault("created_at", metrics.get("timestamp") or stamp_time(model_id).isoformat())
+        if model_id in self.interrupted() and isinstance(metrics.get("promotion"), dict):
+            block = metrics["promotion"]
+            metrics["promotion"] = {**block, "decision": INTERRUPTED, "decided": block.get("decision"),
+                                    "reasons": [INTERRUPTED_REASON, *(block.get("reasons") or [])]}
+            metrics["promotion_decision"] = INTERRUPTED
         if _is_legacy(metrics):
             metrics["legacy"] = True
             if not isinstance(metrics.get("warnings"), list):
@@ -319,6 +331,12 @@ class Registry:
             pointer, _ = self._read_pointer()
             return list((pointer or {}).get("pinned") or [])
 
+    def interrupted(self) -> list[str]:
+        """Ids of models whose promotion was decided but never carried out (see :meth:`mark_interrupted`)."""
+        with self._lock:
+            pointer, _ = self._read_pointer()
+            return list((pointer or {}).get("interrupted") or [])
+
     def events(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Events oldest first (the newest ``limit`` when given); bad lines are in :meth:`problems`."""
         with self._lock:
@@ -341,8 +359,9 @@ class Registry:
                 raise RegistryError(f"model {model_id} is already the champion")
             previous = [current] if current else []
             previous += [p for p in pointer.get("previous") or [] if p not in (model_id, current)]
+            interrupted = [i for i in pointer.get("interrupted") or [] if i != model_id]
             return {**pointer, "model_id": model_id, "promoted_at": now_iso(), "reason": reason, "actor": actor,
-                    "previous": previous[:PREVIOUS_KEPT]}
+                    "previous": previous[:PREVIOUS_KEPT], "interrupted": interrupted}
 
         old, new = self._change_pointer(change)
         append_event(self.layout.events, "promoted", actor=actor, model_id=model_id, message=reason,
@@ -377,6 +396,20 @@ class Registry:
             old, new = self._change_pointer(change)
         append_event(self.layout.events, "rolled_back", actor=actor, model_id=target,
                      message=new["reason"], previous=old.get("model_id"))
+        return new
+
+    def mark_interrupted(self, model_id: str, *, actor: str, message: str) -> dict:
+        """Record that ``model_id``'s promotion was decided but its training died before carrying it out.
+
+        Its listing and metrics then say ``interrupted``; promoting it by hand
+        clears the mark. Appends ``promotion_interrupted``; returns the new pointer.
+        """
+        def change(pointer: dict[str, Any]) -> dict[str, Any]:
+            interrupted = list(pointer.get("interrupted") or [])
+            return {**pointer, "interrupted": interrupted + [model_id] if model_id not in interrupted else interrupted}
+
+        _, new = self._change_pointer(change)
+        append_event(self.layout.events, "promotion_interrupted", actor=actor, model_id=model_id, message=message)
         return new
 
     def pin(self, model_id: str, *, actor: str, reason: str = "") -> dict:
@@ -611,6 +644,7 @@ class Registry:
     def _assemble(self, metrics, models, pointer, pointer_problem) -> tuple[list[ModelSummary], list[str]]:
         champion_id = (pointer or {}).get("model_id")
         pinned = set((pointer or {}).get("pinned") or [])
+        interrupted = set((pointer or {}).get("interrupted") or [])
         rows: list[ModelSummary] = []
         problems: list[str] = [pointer_problem] if pointer_problem else []
         stamps_with_metrics = set()
@@ -619,13 +653,15 @@ class Registry:
             stamp = name[len("model_metrics_"):-len(".json")]
             stamps_with_metrics.add(stamp)
             values = self._index[name][2]
-            key = (values, stamp == champion_id, stamp in pinned, stamp in models)
+            key = (values, stamp == champion_id, stamp in pinned, stamp in models, stamp in interrupted)
             cached = previous_rows.get(name)
-            if cached is not None and cached[0] is values and cached[1:] == key[1:]:
-                row = cached[4]
+            if cached is not None and cached[0] is values and cached[1:-1] == key[1:]:
+                row = cached[-1]
             else:
                 row = ModelSummary(stamp, *values, is_champion=key[1], pinned=key[2])
                 row.warnings = tuple(row.warnings or ())
+                if key[4]:
+                    row.promotion = INTERRUPTED
                 if row.status == "ok" and not key[3]:
                     row.status = "unreadable"
                     row.error = (f"{self.layout.model_path(stamp).name} is missing: the numbers remain, "

@@ -43,6 +43,7 @@ from trainer.config import Config
 from trainer.events import append_event, now_iso, read_events
 from trainer.layout import ModelsLayout
 from trainer.locking import FileLock, LockBusy
+from trainer.reconcile import reconcile
 from trainer.status import StatusWriter, iso, load_status_file, now_utc, parse_iso
 from trainer.triggers import Decision, decide, gather, when
 
@@ -96,7 +97,9 @@ def recover(layout: ModelsLayout) -> list[str]:
     Runs only while the training lock is free (a running ``cla train`` owns
     its temporaries). Removes ``*.partial`` temporaries, ``.reserved_<stamp>``
     markers, and a model file whose metrics file (the commit marker) was never
-    written because its writer died between the two renames.
+    written because its writer died between the two renames; then records the
+    killed training and any promotion it never carried out
+    (:func:`trainer.reconcile.reconcile`).
     """
     removed: list[str] = []
     try:
@@ -115,6 +118,10 @@ def recover(layout: ModelsLayout) -> list[str]:
                 removed.append(f"uncommitted model {model}")
             marker.unlink(missing_ok=True)
             removed.append(f"stamp reservation {marker}")
+        try:
+            reconcile(layout)
+        except OSError as exc:
+            log.error("cannot record what the killed training left unfinished: %s", exc)
     finally:
         lock.release()
     for line in removed:
@@ -430,8 +437,10 @@ class TrainerService:
                        f"did not finish within {self.config.service.stop_timeout_seconds:g} s and was abandoned")
             removed = remove_stale_temporaries(self.layout.root)
             log.warning("%s; removed %d temporary files", message, len(removed))
-            self._event("training_failed", actor=current.get("actor") or actor, trigger=current.get("trigger"),
-                        message="abandoned: the trainer service was stopped during the training")
+            self._event("training_abandoned", actor=current.get("actor") or actor, trigger=current.get("trigger"),
+                        message=f"abandoned: the trainer service was stopped by {actor} during the training "
+                                f"(stage '{self.status.data.get('stage')}') and it did not finish within "
+                                f"{self.config.service.stop_timeout_seconds:g} s")
         else:
             message = f"trainer service stopped by {actor}"
             log.info(message)

@@ -155,8 +155,10 @@ def read_status(layout: ModelsLayout, *, heartbeat_seconds: float = 2.0) -> dict
         data["message"] = f"the trainer process {pid} is gone (it was {state}); start it again"
         if data.get("current"):
             data["message"] += f"; the training started at {data['current'].get('started_at')} was abandoned"
-    elif holder is not None and state not in LIVE_STATES:
-        # The lock is taken but the new owner has not written its first status yet.
+    elif holder is not None and (state not in LIVE_STATES or None not in (holder.pid, data.get("pid"))
+                                 and holder.pid != data.get("pid")):
+        # The lock is taken but the new owner has not written its first status yet: the file is a
+        # stopped service's, or a killed one's (still saying "training" while the new owner recovers).
         data["file_state"] = state
         data["state"] = "starting"
         data["pid"] = holder.pid

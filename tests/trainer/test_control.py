@@ -180,7 +180,7 @@ def test_stop_during_a_long_training_abandons_it_after_the_stop_timeout(cfg, wor
     status = control.status(config)
     assert status["state"] == "stopped" and "abandoned" in status["message"]
     assert pairs(layout) == ([], []) and not list(layout.root.glob(".*.partial"))
-    assert kinds(layout, "training_failed")[-1]["message"].startswith("abandoned")
+    assert kinds(layout, "training_abandoned")[-1]["message"].startswith("abandoned")
     assert kinds(layout, "service_stopped")[-1]["actor"] == "carol"
 
 

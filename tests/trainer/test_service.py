@@ -178,7 +178,7 @@ def test_stop_abandons_a_training_that_overruns_the_stop_timeout(running):
     assert wait_until(lambda: read_status(service.layout)["state"] == "stopped", timeout=5)
     assert service.result["code"] == EXIT_ABANDONED
     assert "abandoned" in read_status(service.layout)["message"]
-    assert events_of(service.layout, "training_failed")[0]["actor"] == "ann"
+    assert events_of(service.layout, "training_abandoned")[0]["actor"] == "ann"
 
 
 def test_a_restarted_service_still_shows_the_last_result_and_error(service_config, running):

@@ -6,15 +6,19 @@ and sets ``handler(args, config) -> int`` as the command's function.
 :func:`main` loads the configuration once, turns :class:`CLIError`,
 ``ConfigError`` and ``OSError`` into a one-line message on stderr with a
 non-zero exit code, and never prints a traceback for an expected failure.
+A command that sets ``folder_only`` (it needs only the models folder, as
+``cla trainer stop`` and ``status`` do) runs on a broken config with a warning.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
-from trainer.config import ConfigError, load_config
+from trainer.atomic import WriteError, describe_os_error
+from trainer.config import Config, ConfigError, load_config, load_models_dir_only
 
 #: command-group modules, in the order ``cla --help`` lists them
 GROUPS = ("train", "models", "score", "service", "feedback", "demo", "dashboard", "config_cmd")
@@ -52,6 +56,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config(args) -> Config:
+    """The configuration; a ``folder_only`` command gets a warning and the models folder alone when it is broken."""
+    path, models_dir = getattr(args, "config", None), getattr(args, "models_dir", None)
+    try:
+        return load_config(path, models_dir=models_dir)
+    except ConfigError as exc:
+        if not getattr(args, "folder_only", False):
+            raise
+        config = load_models_dir_only(path, models_dir=models_dir)
+        print(f"cla: warning: configuration error: {exc}; this command needs only the models folder, so it goes on "
+              f"with {config.models_path} and default settings (fix the file for every other command)",
+              file=sys.stderr)
+        return config
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -59,19 +78,39 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        config = load_config(getattr(args, "config", None), models_dir=getattr(args, "models_dir", None))
+        config = _config(args)
         return int(args.handler(args, config) or 0)
     except CLIError as exc:
-        print(f"cla: {exc}", file=sys.stderr)
+        _fail(args, str(exc))
         return exc.code
     except ConfigError as exc:
-        print(f"cla: configuration error: {exc}", file=sys.stderr)
+        _fail(args, f"configuration error: {exc}")
         return EXIT_USAGE
     except BrokenPipeError:
         return 0  # the reader (e.g. `| head`) went away; nothing left to say
     except OSError as exc:
-        print(f"cla: {exc}", file=sys.stderr)
+        _fail(args, str(exc) if isinstance(exc, WriteError)
+              else (f"{exc.filename}: " if exc.filename else "") + describe_os_error(exc))
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("cla: interrupted", file=sys.stderr)
         return 130
+
+
+def _fail(args, message: str) -> None:
+    """Print ``cla: message`` on stderr, and on the ``--report-fd`` pipe when the caller gave one.
+
+    ``cla trainer start`` reads that pipe: the service's stderr is its log,
+    which a full disk or a read-only folder may swallow.
+    """
+    line = f"cla: {message}"
+    fd = getattr(args, "report_fd", None)
+    if fd is not None:
+        try:
+            os.write(fd, (line + "\n").encode("utf-8", errors="replace"))
+        except OSError:
+            pass  # the starter stopped listening; stderr has it
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except OSError:
+        pass  # stderr is a log on a full disk: the report pipe, if any, carried the line

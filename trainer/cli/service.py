@@ -9,6 +9,7 @@ abandoned at stop (``run``), 4 the service already runs (``run``).
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -27,6 +28,8 @@ def register(sub, common) -> None:
 
     p = commands.add_parser("run", parents=[common], help="run the service in the foreground (what start launches)")
     p.add_argument("--actor", default=None, help="who started it, for the event log (default: the OS user)")
+    # `start` passes a pipe here: a failure is also written to it, since the log may not be writable
+    p.add_argument("--report-fd", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(handler=handle_run)
 
     p = commands.add_parser("start", parents=[common], help="start the service in the background (idempotent)")
@@ -36,11 +39,11 @@ def register(sub, common) -> None:
     p = commands.add_parser("stop", parents=[common], help="stop the service: SIGTERM, then SIGKILL")
     p.add_argument("--timeout", type=float, default=None, metavar="S",
                    help="seconds before SIGKILL (default: service.stop_timeout_seconds + 5)")
-    p.set_defaults(handler=handle_stop)
+    p.set_defaults(handler=handle_stop, folder_only=True)
 
     p = commands.add_parser("status", parents=[common], help="state, stage, heartbeat, last result and error")
     p.add_argument("--json", action="store_true", help="print the status as JSON")
-    p.set_defaults(handler=handle_status)
+    p.set_defaults(handler=handle_status, folder_only=True)
 
     p = commands.add_parser("retrain", parents=[common], help="train now (through the service, or in a process)")
     p.add_argument("--wait", action="store_true", help="wait for the training to end and print its result")
@@ -55,6 +58,7 @@ def _usage(parser) -> int:
 
 
 def handle_run(args, config) -> int:
+    from trainer.atomic import WriteError, describe_os_error
     from trainer.layout import ModelsLayout
     from trainer.locking import LockBusy
     from trainer.service import run_service
@@ -66,7 +70,8 @@ def handle_run(args, config) -> int:
         raise CLIError(f"a trainer already runs for {layout.root} (pid {exc.pid}); "
                        "stop it with `cla trainer stop`", EXIT_BUSY) from None
     except OSError as exc:
-        raise CLIError(f"the trainer cannot use {layout.root}: {exc.strerror or exc}") from None
+        cause = str(exc) if isinstance(exc, WriteError) else f"{exc.filename or layout.root}: {describe_os_error(exc)}"
+        raise CLIError(f"the trainer cannot use {layout.root}: {cause}") from None
 
 
 def _control(action, *args, **kwargs):
@@ -117,7 +122,8 @@ def handle_status(args, config) -> int:
         print(f"  a stand-alone training is running (pid {data['training_pid']})")
     last = data.get("last_result")
     if last:
-        print(f"  last result: {last.get('outcome')} at {last.get('finished_at')}: {last.get('message')}")
+        at = f" at {last['finished_at']}" if last.get("finished_at") else ""
+        print(f"  last result: {last.get('outcome')}{at}: {last.get('message')}")
     error = data.get("last_error")
     if error:
         print(f"  last error: {error.get('at')}: {error.get('message')}")

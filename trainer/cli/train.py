@@ -7,6 +7,7 @@ to learn from, e.g. no positive labels), 4 another training holds the lock.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -26,6 +27,8 @@ def register(sub, common) -> None:
     p.add_argument("--actor", default=None, help="who asked (default: the OS user)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override one option, e.g. --set training.preset=legacy (repeatable)")
+    # `cla trainer retrain` passes a pipe here: a failure is also written to it, since the log may not be writable
+    p.add_argument("--report-fd", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(handler=handle)
 
 
