@@ -119,9 +119,9 @@ def read_summary(path: str | os.PathLike) -> Any:
     """
     with open(path, "rb") as fh:
         data = fh.read()
-    line, newline, body = data.partition(b"\n")
-    head = _head(line) if newline else None
-    if head is not None and head["body_crc32"] == zlib.crc32(body):
+    end = data.find(b"\n")
+    head = _head(data[:end]) if end >= 0 else None
+    if head is not None and head["body_crc32"] == zlib.crc32(memoryview(data)[end + 1:]):
         return head
     return json.loads(data)
 
