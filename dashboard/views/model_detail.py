@@ -20,6 +20,7 @@ from dashboard import charts, context
 from dashboard.explanations import findings, is_legacy
 from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
 from dashboard.tables import LEGACY_FLAG, model_label
+from trainer.signing import UNSIGNED
 
 config = context.get_config()
 PICK_KEY = "detail_model"
@@ -74,8 +75,8 @@ def show_model(model_id: str, champion_id: str | None) -> None:
     else:
         if verdict.trusted:
             facts.append("signature verified")
-        else:
-            st.error(f"Model file {verdict.state}: {verdict.reason}.")
+        else:  # unsigned is the old CLA's normal state; a failed or impossible check is an error
+            (st.warning if verdict.state == UNSIGNED else st.error)(f"Model file {verdict.state}: {verdict.reason}.")
     st.markdown(f"**{model_id}**: " + "; ".join(facts) + ".")
 
     keys = ["pr_auc", "f1_score", "precision", "recall", "accuracy", "roc_auc"]

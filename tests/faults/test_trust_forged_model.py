@@ -26,8 +26,9 @@ from trainer.layout import ModelsLayout
 from trainer.registry import Registry, RegistryError
 from trainer.scoring import ModelLoadError, champion_id, load_model
 
-CONFIG = ('models_dir = "models"\n[training]\ntime_budget_seconds = 1.0\npermutation_repeats = 1\n'
-          '[promotion]\nmin_test_positives = 1\n')
+#: one fixed, fast recipe: the tests need a real champion, not the best one
+CONFIG = ('models_dir = "models"\n[training]\npreset = "custom"\nmodel = "logistic_regression"\n'
+          'imbalance = "class_weight"\npermutation_repeats = 1\n[promotion]\nmin_test_positives = 1\n')
 LEGACY_ID = "20250601_100000"
 
 
