@@ -100,13 +100,14 @@ def load_model(models_dir: str | os.PathLike, model_id: str, *, allow_unsigned: 
         raise ModelLoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
     verdict = signing.verify(model_id, metrics, data, key_file=key_file, models_dir=root)
     if verdict.state == signing.UNSIGNED and allow_unsigned:
-        log.warning("loading an unsigned model because unsigned models were allowed: %s", verdict.reason)
+        log.warning("%s has no signature, so nothing proves CLA wrote it; loading it anyway because unsigned "
+                    "models were allowed", path)
     elif not verdict.trusted:
         raise ModelLoadError(f"refusing to load {path}: {verdict.reason}")
     try:
         model = joblib.load(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same thing to the user
-        raise ModelLoadError(f"{path} passed its checks but cannot be unpickled ({type(exc).__name__}: {exc}); "
+        raise ModelLoadError(f"{path} cannot be unpickled ({type(exc).__name__}: {exc}); "
                              "it was probably written by incompatible package versions; retrain") from exc
     if not hasattr(model, "predict_proba") or not hasattr(model, "threshold"):
         raise ModelLoadError(f"{path} holds a {type(model).__name__}, not a triage model with predict_proba and "
