@@ -99,3 +99,19 @@ def test_a_host_without_the_key_shows_signed_models_as_unverifiable_and_never_lo
     assert registry.list_models()[0].integrity == "unverifiable"
     assert any(f"the champion {info.model_id} is unverifiable" in p for p in registry.problems())
     assert not (tmp_path / "not-copied-here.key").exists(), "a reader must never create a key"
+
+
+def test_a_key_that_cannot_be_created_fails_the_training_with_the_reason_and_writes_no_pair(
+        workdir, readonly_dir, monkeypatch, capsys):
+    from trainer.cli import main
+
+    monkeypatch.setenv("CLA_MODEL_KEY", str(readonly_dir / "cla" / "model.key"))
+    (workdir / "cla.toml").write_text('[training]\npreset = "custom"\nmodel = "logistic_regression"\n'
+                                      'imbalance = "class_weight"\npermutation_repeats = 0\n')
+    assert main(["demo", "seed", "--rows", "1500"]) == 0
+    assert main(["train"]) != 0
+    out = capsys.readouterr()
+    said = out.out + out.err
+    assert f"cannot create the model key {readonly_dir / 'cla' / 'model.key'}" in said
+    assert "model_key_file" in said
+    assert not list((workdir / "models").glob("trained_model_*")) and not list((workdir / "models").glob("model_metrics_*"))
