@@ -109,3 +109,28 @@ def test_an_open_overview_notices_a_metrics_file_truncated_in_place(scenario, bu
     os.truncate(layout.metrics_path(champion), len(layout.metrics_path(champion).read_bytes().partition(b"\n")[0]) + 1)
     assert run_until(app, "LEARNING MODE: DEGRADED"), banner(app)
     assert f"the champion {champion} is unreadable" in banner(app)
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_a_champion_written_before_signing_is_shown_with_its_numbers_but_not_as_healthy(scenario, build):
+    champion = build.stamp(3)
+    path = scenario.layout.metrics_path(champion)
+    metrics = json.loads(path.read_text())
+    del metrics["model_hmac"], metrics["model_key_id"]  # what a pre-signing CLA wrote: SHA-256 only
+    path.write_text(json.dumps(metrics))
+    app = build.run_app(OVERVIEW)
+    no_exception(app)
+    said = banner(app)
+    assert said.startswith("**LEARNING MODE: DEGRADED**") and f"the champion {champion} is unsigned" in said
+    assert next(m.value for m in app.metric if m.label == "Champion") == "PR-AUC 0.79"
+    assert "unsigned: not loaded without --allow-unsigned" in page_text(app)
+
+
+def test_a_stopped_trainer_with_a_tampered_champion_is_degraded_and_says_both():
+    from dashboard.state import DEGRADED, derive_banner
+
+    champion = {"model_id": "20261120_110000", "useful": True, "integrity": "tampered"}
+    said = derive_banner({"state": "stopped", "message": "stopped by alice"}, champion, [champion],
+                         champion_problem="the champion 20261120_110000 is tampered: it fails its signature check")
+    assert said.state == DEGRADED and said.level == "error"
+    assert "Roll back" in said.reason and "Retrain now" in said.reason and "stopped by alice" in said.reason
