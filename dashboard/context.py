@@ -7,8 +7,10 @@ configuration from them once per distinct pair of values
 call sees the new folder. :func:`get_registry` and :func:`get_watcher` keep
 one :class:`trainer.registry.Registry` and one
 :class:`dashboard.watcher.ModelsWatcher` per models folder for the whole
-process. :func:`current_user`, :func:`can_control` and :func:`authorize`
-delegate to :mod:`dashboard.access`. Tests reset everything with
+process; the registry checks the champion's signature with the configured
+model key, which this process must be able to read. :func:`current_user`,
+:func:`can_control` and :func:`authorize` delegate to :mod:`dashboard.access`.
+Tests reset everything with
 ``st.cache_resource.clear()`` (which also stops the watchers).
 """
 
@@ -38,12 +40,12 @@ def get_config() -> Config:
 
 
 @st.cache_resource(show_spinner=False)
-def _registry_for(models_dir: str):
+def _registry_for(models_dir: str, key_file: str):
     try:
         from trainer.registry import Registry
     except ImportError as exc:
         raise RegistryUnavailable(f"the model registry (trainer.registry) cannot be loaded: {exc}") from exc
-    return Registry(models_dir)
+    return Registry(models_dir, key_file=key_file)
 
 
 def get_registry():
@@ -51,7 +53,8 @@ def get_registry():
 
     Raises :class:`RegistryUnavailable` when the registry module cannot be imported.
     """
-    return _registry_for(str(get_config().models_path))
+    config = get_config()
+    return _registry_for(str(config.models_path), str(config.model_key_path))
 
 
 def _stop_watcher(watcher: ModelsWatcher) -> None:

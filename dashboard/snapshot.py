@@ -7,7 +7,10 @@ with every browser session of the process (one :class:`SharedSnapshot` per
 models folder in ``st.cache_resource``): only the first session after a
 change pays for the read. :func:`rerun_on_change` is each page's live part: a ``run_every``
 fragment that reruns the page only when the watcher counted a change, so a
-quiet folder is neither re-read nor redrawn. :func:`full_metrics` keeps
+quiet folder is neither re-read nor redrawn. :func:`list_models` is how
+pages list the registry: after a watcher-counted change it rescans every
+file, so a metrics file truncated in place or a tampered champion shows
+at once. :func:`full_metrics` keeps
 the full metrics dicts of the few models a page looks at, keyed by model id
 (a pair never changes once written).
 """
@@ -69,6 +72,16 @@ class Snapshot:
         return max(models, key=lambda r: str(r.get("model_id"))) if models else None
 
 
+def list_models(registry) -> list:
+    """``registry.list_models()``; every file is stat'ed again when the watcher is the one counting changes.
+
+    Pages call this only when the watcher counted a change, and that change
+    may be a file altered in place (the folder's mtime, which the registry
+    trusts otherwise, does not move then).
+    """
+    return registry.list_models(rescan=context.get_watcher().alive)
+
+
 def watcher_generation() -> object:
     """The watcher's count of pair, champion and event-log changes, with the models folder.
 
@@ -116,7 +129,7 @@ def snapshot() -> Snapshot:
             return cached
         try:
             registry = context.get_registry()
-            rows = sorted(records(registry.list_models()), key=lambda r: str(r.get("model_id")))
+            rows = sorted(records(list_models(registry)), key=lambda r: str(r.get("model_id")))
             champion = registry.champion()
             current = Snapshot(generation=generation, rows=rows, problems=list(registry.problems()),
                                events=list(registry.events()),

@@ -5,11 +5,14 @@ the champion's summary and the newest model summaries
 (``Registry.list_models()`` as dicts, see :func:`dashboard.tables.records`)
 and returns a :class:`Banner`: ACTIVE only when the service runs, its last
 run succeeded and the champion is useful; DEGRADED (with the reason) when it
-runs but the newest models are not useful or the last run failed; STOPPED;
+runs but the newest models are not useful or the last run failed, and
+whatever the trainer does when the champion cannot serve (its model file
+fails its signature check, is unsigned, or its metrics file is unreadable:
+roll back or retrain); STOPPED;
 CRASHED (with the last error); NO MODEL YET (with what to do).
 :func:`registry_facts` boils ``Registry.list_models()`` down to what the
 Overview needs (the count, the newest few models as dicts, the champion, the
-broken files) without turning ten thousand summaries into dicts.
+broken files, what keeps the champion from serving) without turning ten thousand summaries into dicts.
 :func:`ago` and :func:`absolute` word the times on the tiles. The Overview
 page only shows what these return.
 """
@@ -43,13 +46,18 @@ UNKNOWN_BLOCK = ("are blocked by their warnings", "is blocked by its warnings")
 
 @dataclass
 class RegistryFacts:
-    """What the Overview shows of the registry: readable-model count, newest models, champion, broken files."""
+    """What the Overview shows of the registry: readable-model count, newest models, champion, broken files.
+
+    ``champion_problem`` is a sentence when the champion cannot serve (see
+    :func:`champion_problem`), else None.
+    """
 
     count: int = 0
     newest: list[dict] = field(default_factory=list)
     champion: dict | None = None
     broken: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    champion_problem: str | None = None
 
     @property
     def latest(self) -> dict | None:
@@ -60,10 +68,22 @@ def _field(summary: Any, name: str) -> Any:
     return summary.get(name) if isinstance(summary, dict) else getattr(summary, name, None)
 
 
+def champion_problem(summary: Any) -> str | None:
+    """Why the champion's row keeps it from serving, or None: a failed signature check or an unreadable file."""
+    model_id = _field(summary, "model_id")
+    if (_field(summary, "status") or "ok") != "ok":
+        return f"the champion {model_id} is {_field(summary, 'status')}: {_field(summary, 'error') or 'unknown'}"
+    if _field(summary, "integrity_reason"):
+        return f"the champion {model_id} is {_field(summary, 'integrity')}: {_field(summary, 'integrity_reason')}"
+    return None
+
+
 def registry_facts(summaries: Iterable[Any], problems: Iterable[str] = (), newest: int = NEWEST_MODELS) -> RegistryFacts:
     """Facts from ``Registry.list_models()`` summaries (objects or dicts, any order) and ``problems()``."""
-    usable, broken, champion = [], [], None
+    usable, broken, champion, trouble = [], [], None, None
     for summary in summaries:
+        if _field(summary, "is_champion"):
+            trouble = champion_problem(summary)
         if (_field(summary, "status") or "ok") != "ok":
             broken.append(summary)
             continue
@@ -72,7 +92,7 @@ def registry_facts(summaries: Iterable[Any], problems: Iterable[str] = (), newes
             champion = summary
     top = heapq.nlargest(newest, usable, key=lambda s: str(_field(s, "model_id")))
     return RegistryFacts(count=len(usable), newest=records(top), champion=records([champion])[0] if champion else None,
-                         broken=records(broken), problems=[str(p) for p in problems])
+                         broken=records(broken), problems=[str(p) for p in problems], champion_problem=trouble)
 
 
 def ago(when: datetime | None, now: datetime | None = None) -> str:
@@ -148,11 +168,13 @@ def _last_error(status: dict) -> str:
 
 
 def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: Iterable[dict], *,
-                  store_empty: bool | None = None) -> Banner:
+                  store_empty: bool | None = None, champion_problem: str | None = None) -> Banner:
     """The banner for this status, champion summary and model summaries (any order).
 
     ``store_empty`` (True when the feedback store holds no labelled row, None
     when unknown) only changes what NO MODEL YET tells the user to do.
+    ``champion_problem`` (:attr:`RegistryFacts.champion_problem`) makes the
+    banner DEGRADED whatever the trainer does: the model in service cannot be used.
     """
     status = status or {}
     state = status.get("state") or "unknown"
@@ -165,6 +187,13 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
         if error:
             reason += f". Last error: {error}"
         return Banner(CRASHED, "The trainer crashed", reason + ". Press Start to run it again.", "error")
+
+    if champion_problem:
+        also = "" if running else (f" Also: {status.get('message') or 'the trainer is not running'}; "
+                                   "press Start to resume learning.")
+        return Banner(DEGRADED, "The champion cannot be used",
+                      f"{champion_problem}. Roll back to the previous champion (Models page) or retrain (Retrain "
+                      f"now) to put a model that passes its checks in service.{also}", "error")
 
     if not latest and not champion:
         if store_empty:

@@ -21,6 +21,7 @@ from dashboard.charts import model_times, number
 from trainer.diagnostics import SEVERITY
 
 LEGACY_FLAG = "no PR-AUC (legacy)"
+UNSIGNED_FLAG = "unsigned: not loaded without --allow-unsigned"
 NUMERIC_COLUMNS = {"PR-AUC": "pr_auc", "F1": "f1_score", "precision": "precision", "recall": "recall",
                    "accuracy": "accuracy", "ROC-AUC": "roc_auc", "threshold": "threshold",
                    "training rows": "training_samples", "test rows": "test_samples"}
@@ -71,17 +72,23 @@ def useful_text(value: Any) -> str:
 def models_frame(rows: Iterable[dict]) -> pd.DataFrame:
     """One row per readable model, newest first, with the columns in :data:`COLUMNS`.
 
-    ``mark`` is "★ champion", "⚑ pinned", both, or empty; ``warnings`` joins
-    the codes, blocking ones first, and flags legacy pairs with :data:`LEGACY_FLAG`.
+    ``mark`` is "★ champion", "⚑ pinned", both, or empty, with the verdict
+    when a checked model fails its signature check ("★ champion ⚠ tampered");
+    ``warnings`` joins the codes, blocking ones first, and flags legacy pairs
+    with :data:`LEGACY_FLAG` and other unsigned ones with :data:`UNSIGNED_FLAG`.
     """
     rows = [record for record in rows if is_model(record)]
     table = []
     for record in rows:
         marks = (["★ champion"] if record.get("is_champion") else []) + (["⚑ pinned"] if record.get("pinned") else [])
+        if record.get("integrity_reason"):
+            marks.append(f"⚠ {record.get('integrity')}")
         codes = sorted((c for c in warning_codes(record) if c != "legacy_metrics"),
                        key=lambda c: SEVERITY.get(c) != "blocking")
         if record.get("legacy"):
             codes.insert(0, LEGACY_FLAG)
+        elif record.get("signed") is False:
+            codes.insert(0, UNSIGNED_FLAG)
         row = {"mark": " ".join(marks), "model": str(record.get("model_id"))}
         row.update({column: number(record.get(key)) for column, key in NUMERIC_COLUMNS.items()})
         row.update({"useful": useful_text(record.get("useful")), "warnings": ", ".join(codes),

@@ -4,7 +4,9 @@
 (``dashboard.context.get_watcher`` keeps one per folder per process in
 ``st.cache_resource``). Its handler classifies each event by the file it
 names (:func:`classify`): a committed pair (``model_metrics_*.json``, written
-by temp + rename, so moves and creates count), ``champion.json``,
+by temp + rename, so moves and creates count; a metrics or model file changed
+in place counts too, since the pages must show a truncated metrics file or a
+tampered champion), ``champion.json``,
 ``events.jsonl``, ``runtime/status.json``, or the trainer log. Noise
 (``.partial`` temporaries, ``.reserved_*`` stamp markers, the registry's own
 ``runtime/index.json``, requests, quarantine files) is ignored.
@@ -36,7 +38,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from trainer.layout import METRICS_RE
+from trainer.layout import METRICS_RE, MODEL_RE
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,7 @@ def classify(path: str | Path, root: Path) -> str | None:
         return None
     parent = path.parent
     if parent == root:
-        if METRICS_RE.match(name):
+        if METRICS_RE.match(name) or MODEL_RE.match(name):
             return "pairs"
         if name == "champion.json":
             return "champion"

@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: an isolated working directory and models folder."""
+"""Fixtures shared by every test: an isolated working directory and models folder, and a model key of their own."""
 
 from __future__ import annotations
 
@@ -6,6 +6,21 @@ import pytest
 
 from trainer.config import load_config
 from trainer.layout import ModelsLayout
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_key(tmp_path_factory):
+    """The model key every test (and every process it starts) signs and verifies with, never the home directory's.
+
+    ``CLA_MODEL_KEY`` names a file in the session's temporary folder; the
+    first write creates it there. Tests that start processes with a cleaned
+    environment write ``model_key_file`` into their configuration instead.
+    """
+    path = tmp_path_factory.mktemp("model-key") / "model.key"
+    patch = pytest.MonkeyPatch()
+    patch.setenv("CLA_MODEL_KEY", str(path))
+    yield path
+    patch.undo()
 
 
 @pytest.fixture

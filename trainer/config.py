@@ -5,7 +5,7 @@ Declares the option groups (:class:`SourceConfig`, :class:`SchemaConfig`,
 :class:`ServiceConfig`, :class:`DashboardConfig`) and :class:`Config`, which
 holds them. :func:`load_config` resolves the file (``--config``, then
 ``CLA_CONFIG``, then ``./cla.toml`` if present, else the built-in defaults),
-then applies ``CLA_MODELS_DIR`` and any command-line overrides.
+then applies ``CLA_MODELS_DIR``, ``CLA_MODEL_KEY`` and any command-line overrides.
 
 Every option is declared once, as a dataclass field with its default and a
 ``help`` string. A bad value raises :class:`ConfigError` naming the key
@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_CONFIG_NAME = "cla.toml"
+#: environment variable naming the model key file (overrides ``model_key_file``)
+MODEL_KEY_ENV = "CLA_MODEL_KEY"
 
 
 class ConfigError(ValueError):
@@ -162,6 +164,10 @@ class Config:
     """Everything CLA can be told. Build it with :func:`load_config`."""
 
     models_dir: str = opt("models", "Folder holding model pairs, the champion pointer, events and the trainer runtime.")
+    model_key_file: str = opt("", "Secret key that signs every model file (HMAC-SHA-256), created with mode 0600 by the "
+                              "first training. Keep it outside models_dir; every host that trains, scores or shows "
+                              "the models needs to read it. Empty: $XDG_CONFIG_HOME/cla/model.key, i.e. "
+                              "~/.config/cla/model.key. CLA_MODEL_KEY overrides.")
     source: SourceConfig = field(default_factory=SourceConfig)
     schema: SchemaConfig = field(default_factory=SchemaConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
@@ -176,11 +182,24 @@ class Config:
         return Path(self.models_dir).resolve()
 
     @property
+    def model_key_path(self) -> Path:
+        """The model key file (docs/REGISTRY.md, "Trust"); ``~`` is expanded here, as for no other path."""
+        if self.model_key_file:
+            return Path(self.model_key_file).expanduser().resolve()
+        return default_model_key_path()
+
+    @property
     def source_path(self) -> Path:
         return Path(self.source.path).resolve()
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def default_model_key_path() -> Path:
+    """Where the model key lives when nothing says otherwise: the user's config folder, outside any models folder."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base).resolve() / "cla" / "model.key"
 
 
 def _coerce(key: str, value: Any, default: Any, meta: dict) -> Any:
@@ -275,7 +294,7 @@ def load_config(path: str | os.PathLike | None = None, *, models_dir: str | os.P
     """Build the configuration.
 
     Order, later wins: built-in defaults, the TOML file, ``CLA_MODELS_DIR``,
-    ``models_dir``, then ``overrides`` (dotted keys). Raises
+    ``models_dir``, ``CLA_MODEL_KEY``, then ``overrides`` (dotted keys). Raises
     :class:`ConfigError` for an unreadable file, invalid TOML or a bad value.
     """
     config = Config()
@@ -298,6 +317,9 @@ def load_config(path: str | os.PathLike | None = None, *, models_dir: str | os.P
         config.models_dir = env_models
     if models_dir:
         config.models_dir = str(models_dir)
+    env_key = os.environ.get(MODEL_KEY_ENV)
+    if env_key:
+        config.model_key_file = env_key
     for key, value in (overrides or {}).items():
         set_option(config, key, value)
     return config

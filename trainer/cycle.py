@@ -197,7 +197,7 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
     metrics["config"] = config.to_dict()
 
     stage("promoting")
-    registry = Registry(layout.root)
+    registry = Registry(layout.root, key_file=config.model_key_path)
     decision = promotion.decide(result, registry, config)
     metrics["promotion"] = decision
 
@@ -206,7 +206,7 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
     metrics.setdefault("timings", {}).update(timings)
     # The file cannot hold its own write time: it records the time up to writing.
     metrics["timings"]["until_write_s"] = time.perf_counter() - started
-    info = pairs.write_pair(layout, result.model, metrics)
+    info = pairs.write_pair(layout, result.model, metrics, key_file=config.model_key_path)
     timings["write_s"] = time.perf_counter() - t0
     _halt_point("pair_written")
 

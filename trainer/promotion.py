@@ -1,7 +1,7 @@
 """The champion/challenger gate: is the model just trained better than the one in service?
 
 :func:`decide` re-scores the current champion (loaded through
-`trainer.scoring`, checksum-verified) on the *challenger's* test slice, with
+`trainer.scoring`, signature-verified) on the *challenger's* test slice, with
 the same metric code (`trainer.evaluation.score_metrics`) for both models,
 and checks the gates of ``config.promotion`` (modelled on MLflow's
 ``MetricThreshold``):
@@ -155,7 +155,7 @@ def decide(challenger, registry: Registry, config: Config) -> dict[str, Any]:
         return _held(block, rules.auto_promote)
 
     try:
-        champion_model = load_model(registry.root, champion_id)
+        champion_model = load_model(registry.root, champion_id, key_file=registry.key_file)
         block["champion"] = _scores(champion_model, test, y)
     except (ModelLoadError, ValueError, KeyError) as exc:
         problem = " ".join(str(exc).split())
@@ -185,7 +185,7 @@ def apply(decision: dict[str, Any], registry: Registry, model_id: str, *, actor:
 
     ``first_champion``/``promoted`` move the champion pointer (a ``promoted``
     event); ``rejected`` and ``held`` append an event of that kind and leave
-    the pointer alone. When the pointer cannot be moved (the pair failed its checksum
+    the pointer alone. When the pointer cannot be moved (the pair failed its signature check
     since it was written), a ``rejected`` event records why and
     ``"rejected"`` is returned.
     """

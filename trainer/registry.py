@@ -6,10 +6,21 @@ pointer ``champion.json``; it is what the dashboard and ``cla models`` ask.
 Listing is cheap because of an index (``runtime/index.json``) holding each
 metrics file's summary keyed by file name with its ``(mtime_ns, size)``. A
 listing does one ``os.scandir``; a file whose name, mtime and size match the
-index is not opened, a new or changed one is parsed (only its first line when
-`trainer.pairs` wrote it). The same instance also keeps the last listing in
-memory, so a call when nothing changed costs one scandir. Instances are
+index is not opened, a new or changed one is read whole and checked
+(`trainer.pairs.read_summary`: only its first line is parsed when the rest
+matches the CRC it records; a file that does not parse as a whole is
+``unreadable``, never a model with the numbers of its first line). The same
+instance also keeps the last listing in memory, so a call when nothing
+changed costs one scandir. Instances are
 thread-safe: the dashboard shares one across sessions.
+
+Trust: :meth:`Registry.verify` checks a model file against the signature its
+metrics file records (`trainer.signing`), without unpickling, and caches the
+verdict by the size, mtime, ctime and inode of both files and of the key, so
+a page load hashes a model only after it changed. Every listing checks the
+champion that way (``integrity`` on its row; a failure is also in
+:meth:`Registry.problems`), and :meth:`Registry.promote` and
+:meth:`Registry.rollback` refuse a model that is not verified.
 
 Tolerated, never fatal: legacy pairs with only the old CLA keys (their
 ``created_at`` comes from the stamp; a model that predicted one class is
@@ -40,15 +51,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainer import atomic
+from trainer import atomic, signing
 from trainer.events import append_event, now_iso, read_events
 from trainer.layout import METRICS_RE, MODEL_RE, STAMP_RE, ModelsLayout, stamp_time
 from trainer.locking import FileLock
-from trainer.pairs import read_summary_head
+from trainer.pairs import read_summary
 
 log = logging.getLogger("cla.registry")
 
-INDEX_VERSION = 1
+#: version 2: entries come from whole-file checks (version 1 trusted a metrics file's first line alone)
+INDEX_VERSION = 2
 #: the promotion decision readers show for a model whose promotion was never carried out
 INTERRUPTED = "interrupted"
 INTERRUPTED_REASON = ("interrupted: the training was killed after writing this model and before moving the "
@@ -84,7 +96,12 @@ class ModelSummary:
     (``error`` says why). ``warnings`` holds warning codes; ``legacy`` is true
     for a metrics file without PR-AUC (the old CLA's keys only), whose
     ``created_at`` then comes from the stamp. ``promotion`` is the stored
-    promotion decision, or ``interrupted`` when the pointer says it was never carried out. Rows are shared between callers: read them, do not change them.
+    promotion decision, or ``interrupted`` when the pointer says it was never
+    carried out. ``signed`` says the metrics file records a signature;
+    ``integrity`` is the verdict of :meth:`Registry.verify` (``verified``,
+    ``unsigned``, ``tampered``, ``unverifiable``) on the champion's row, None
+    on rows that were not checked, with ``integrity_reason`` when it is not
+    ``verified``. Rows are shared between callers: read them, do not change them.
     """
 
     model_id: str
@@ -111,8 +128,11 @@ class ModelSummary:
     legacy: bool = False
     promotion: str | None = None
     has_checksum: bool = False
+    signed: bool = False
     is_champion: bool = False
     pinned: bool = False
+    integrity: str | None = None
+    integrity_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -122,7 +142,7 @@ class ModelSummary:
 
 #: the fields the index stores per metrics file (the rest depend on champion.json and the folder)
 INDEXED_FIELDS = tuple(f.name for f in dataclasses.fields(ModelSummary)
-                       if f.name not in ("model_id", "is_champion", "pinned"))
+                       if f.name not in ("model_id", "is_champion", "pinned", "integrity", "integrity_reason"))
 WARNINGS_AT = INDEXED_FIELDS.index("warnings")
 
 
@@ -195,6 +215,7 @@ def _summary_fields(stamp: str, name: str, metrics: dict[str, Any]) -> dict[str,
         "useful": useful, "warnings": codes, "legacy": legacy,
         "promotion": str(decision) if decision else None,
         "has_checksum": bool(metrics.get("model_sha256")),
+        "signed": bool(metrics.get(signing.SIGNATURE_FIELD)),
     }
     fields.update({key: _number(metrics.get(key)) for key in NUMBER_KEYS})
     return fields
@@ -218,17 +239,23 @@ def _read_fields(path: str, stamp: str) -> dict[str, Any]:
     """Indexed fields of the metrics file at ``path``; unreadable files become ``status="unreadable"``."""
     name = os.path.basename(path)
     try:
-        metrics = read_summary_head(path)
-        if metrics is None:
-            with open(path, "rb") as fh:
-                metrics = json.loads(fh.read())
+        metrics = read_summary(path)
     except ValueError as exc:
-        return _unreadable(name, stamp, f"{name} is not valid JSON ({exc})")
+        return _unreadable(name, stamp, f"{name} is not valid JSON as a whole ({exc}): it is truncated or damaged, "
+                                        "so none of its numbers are shown; restore it from a copy or remove the pair")
     except OSError as exc:
         return _unreadable(name, stamp, f"{name} cannot be read ({exc.strerror or exc})")
     if not isinstance(metrics, dict):
         return _unreadable(name, stamp, f"{name} is not a JSON object")
     return _summary_fields(stamp, name, metrics)
+
+
+def _file_signature(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino
 
 
 def _empty_pointer() -> dict[str, Any]:
@@ -238,10 +265,14 @@ def _empty_pointer() -> dict[str, Any]:
 class Registry:
     """Reader and champion-pointer writer for one models folder (see the module docstring)."""
 
-    def __init__(self, models_dir: str | os.PathLike):
+    def __init__(self, models_dir: str | os.PathLike, *, key_file: str | os.PathLike | None = None):
+        """``key_file``: the model key that signatures are checked with (default: the configured one)."""
         self.layout = ModelsLayout.of(models_dir)
         self.root = self.layout.root
+        self.key_file = Path(key_file) if key_file else None
         self._lock = threading.RLock()
+        self._verdicts: dict[str, tuple[tuple, signing.Verdict]] = {}
+        self._champion_at: int | None = None
         self._index: dict[str, tuple[int, int, tuple]] | None = None
         self._rows: dict[str, tuple] = {}
         self._seen: tuple | None = None
@@ -257,18 +288,58 @@ class Registry:
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def list_models(self) -> list[ModelSummary]:
-        """Every pair, incomplete model file and unreadable metrics file, newest first."""
+    def list_models(self, *, rescan: bool = False) -> list[ModelSummary]:
+        """Every pair, incomplete model file and unreadable metrics file, newest first; the champion verified.
+
+        ``rescan`` stats every metrics file even when the folder's mtime says
+        nothing was added or removed: for a caller that knows a file changed
+        in place (the dashboard's watcher saw a truncated or edited file).
+        """
         with self._lock:
-            self._refresh()
+            self._refresh(force=rescan)
+            self._check_champion()
             return list(self._listing)
 
     def problems(self) -> list[str]:
-        """Sentences about what is wrong in the folder: unreadable files, orphan model files, a bad pointer."""
+        """Sentences about what is wrong in the folder: unreadable files, orphan model files, a bad pointer,
+        a champion that fails its signature check."""
         with self._lock:
             self._refresh()
+            champion = self._check_champion()
             _, _, event_problems = self._read_events()
-            return list(self._problems) + event_problems
+            untrusted = ([f"the champion {champion.model_id} is {champion.integrity}: {champion.integrity_reason}"]
+                         if champion is not None and champion.integrity_reason else [])
+            return untrusted + list(self._problems) + event_problems
+
+    def verify(self, model_id: str) -> signing.Verdict:
+        """The signature verdict on ``model_id``'s model file (`trainer.signing`); nothing is unpickled.
+
+        Cached by the size, mtime, ctime and inode of the metrics file, the
+        model file and the key: a model is hashed again only after one of them
+        changed (ctime moves even when someone resets the mtime). Raises
+        :class:`ModelNotFound` or :class:`RegistryError` as :meth:`get` does.
+        """
+        metrics_path, model_path = self.layout.metrics_path(model_id), self.layout.model_path(model_id)
+        try:
+            if self.key_file is None:
+                self.key_file = signing.resolve_key_file(None)  # once: a listing must not re-read the config
+        except signing.KeyUnavailable as exc:
+            return signing.Verdict(signing.UNVERIFIABLE, f"{model_path.name} cannot be checked: {exc}")
+        key_file = self.key_file
+        signature = (_file_signature(metrics_path), _file_signature(model_path), signing.key_signature(key_file))
+        with self._lock:
+            cached = self._verdicts.get(model_id)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        metrics = self.get(model_id)
+        try:
+            verdict = signing.verify(model_id, metrics, model_path, key_file=key_file, models_dir=self.root)
+        except OSError as exc:
+            verdict = signing.Verdict(signing.UNVERIFIABLE, f"{model_path.name} cannot be read "
+                                      f"({exc.strerror or exc}): it cannot be checked or loaded; roll back or retrain")
+        with self._lock:
+            self._verdicts[model_id] = (signature, verdict)
+        return verdict
 
     def get(self, model_id: str) -> dict[str, Any]:
         """The full metrics dict of ``model_id``.
@@ -349,7 +420,7 @@ class Registry:
         """Make ``model_id`` the champion; the old one becomes ``previous[0]``. Returns the new pointer.
 
         Raises :class:`ModelNotFound`, or :class:`RegistryError` when the model
-        is already champion, incomplete, unreadable or fails its checksum.
+        is already champion, incomplete, unreadable, unsigned or fails its signature check.
         """
         self._require_loadable(model_id)
 
@@ -372,7 +443,7 @@ class Registry:
         """Make ``to`` (default: the previous champion) the champion again. Returns the new pointer.
 
         Raises :class:`RegistryError` when there is no previous champion, or
-        the target is the champion already, missing, incomplete or fails its checksum.
+        the target is the champion already, missing, incomplete, unsigned or fails its signature check.
         """
         with self._lock:
             pointer, _ = self._read_pointer()
@@ -443,22 +514,6 @@ class Registry:
                      message=reason or f"unpinned {model_id}")
         return new
 
-    def verify_checksum(self, model_id: str) -> None:
-        """Raise :class:`RegistryError` unless the model file matches the SHA-256 its metrics file records."""
-        metrics = self.get(model_id)
-        recorded = metrics.get("model_sha256")
-        if not recorded:
-            raise RegistryError(f"model {model_id} has no recorded checksum (a legacy pair): it cannot be loaded "
-                                "safely, so it cannot be champion; retrain with `cla train`")
-        path = self.layout.model_path(model_id)
-        try:
-            actual = atomic.sha256_file(path)
-        except OSError as exc:
-            raise RegistryError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        if actual != recorded:
-            raise RegistryError(f"{path} does not match the SHA-256 recorded in its metrics file: it was altered "
-                                "or corrupted and cannot be champion")
-
     # --- internals ---------------------------------------------------------------------------------
 
     def _require_loadable(self, model_id: str) -> None:
@@ -466,7 +521,25 @@ class Registry:
         if row.status != "ok":
             raise RegistryError(f"model {model_id} is {row.status}" + (f" ({row.error})" if row.error else "")
                                 + "; pick a complete pair from `cla models list`")
-        self.verify_checksum(model_id)
+        verdict = self.verify(model_id)
+        if not verdict.trusted:
+            raise RegistryError(f"model {model_id} cannot be champion, it could not be loaded: {verdict.reason}")
+
+    def _check_champion(self) -> ModelSummary | None:
+        """The champion's row of the current listing with its :meth:`verify` verdict (caller holds the lock)."""
+        at = self._champion_at
+        if at is None:
+            return None
+        row = self._listing[at]
+        try:
+            verdict = self.verify(row.model_id)
+        except RegistryError as exc:
+            verdict = signing.Verdict(signing.UNVERIFIABLE, str(exc))
+        reason = None if verdict.trusted else verdict.reason
+        if row.integrity != verdict.state or row.integrity_reason != reason:
+            row = dataclasses.replace(row, integrity=verdict.state, integrity_reason=reason)
+            self._listing[at] = row
+        return row
 
     def _change_pointer(self, change) -> tuple[dict[str, Any], dict[str, Any]]:
         """Apply ``change(pointer) -> pointer`` under the lock; returns (old, new)."""
@@ -587,7 +660,7 @@ class Registry:
             # A read-only folder (an old archive opened for viewing) still lists; it just re-parses next time.
             log.info("registry index not saved: %s", exc)
 
-    def _refresh(self) -> None:
+    def _refresh(self, force: bool = False) -> None:
         """Bring the cached listing up to date with the folder (caller holds ``self._lock``).
 
         Pairs are immutable and appear, vanish or are replaced only by
@@ -596,12 +669,12 @@ class Registry:
         a new instance whose index records the folder's current mtime uses the
         index without scanning. A folder changed less than :data:`RACY_NS`
         before a scan began is scanned again (a rename in the same clock tick
-        would not move the mtime).
+        would not move the mtime). ``force`` scans regardless.
         """
         folder = self._folder_signature()
         pointer, pointer_problem = self._read_pointer()
         seen = (folder, self._pointer_cache[0], pointer_problem)
-        if self._seen == seen and not self._racy:
+        if self._seen == seen and not self._racy and not force:
             if self._index_dirty and time.monotonic() - self._index_saved >= INDEX_SAVE_INTERVAL_SECONDS:
                 self._save_index()
             return
@@ -609,7 +682,8 @@ class Registry:
         if self._index is None:
             self._index = self._load_index()
             snapshot = self._snapshot
-            if snapshot and folder is not None and snapshot[0] == folder and folder[0] < snapshot[1] - RACY_NS:
+            if not force and snapshot and folder is not None and snapshot[0] == folder \
+                    and folder[0] < snapshot[1] - RACY_NS:
                 # The index was saved after a scan of this very folder state: no scan needed.
                 scan_started = snapshot[1]
                 metrics = {name: (mtime, size) for name, (mtime, size, _) in self._index.items()}
@@ -682,4 +756,5 @@ class Registry:
             problems.append(f"{self.layout.champion.name} names model {champion_id}, whose metrics file is missing: "
                             "roll back or promote another model")
         rows.sort(key=lambda row: row.model_id, reverse=True)
+        self._champion_at = next((i for i, row in enumerate(rows) if row.is_champion and row.status == "ok"), None)
         return rows, problems

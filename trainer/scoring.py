@@ -3,11 +3,14 @@
 :func:`load_model` and :func:`load_champion` are the only places CLA
 unpickles a model. Before ``joblib.load`` they check that the id is a stamp,
 that both files of the pair resolve inside the models folder (no ``..``, no
-symlink pointing elsewhere), and that the pickle's SHA-256 matches the
-``model_sha256`` its metrics file recorded (`trainer.pairs`). The bytes that
-were hashed are the bytes that are loaded, so a file swapped in between is
-never unpickled. Anything else raises :class:`ModelLoadError`, which names
-the file and what to do.
+symlink pointing elsewhere), and that the pickle matches the signature its
+metrics file recorded (`trainer.signing`: an HMAC under a key kept outside the
+models folder, so whoever can write the folder cannot forge it). The bytes
+that were checked are the bytes that are loaded, so a file swapped in between
+is never unpickled. An unsigned pair (the old CLA's) is loaded only when the
+caller passes ``allow_unsigned=True`` (``cla score --allow-unsigned``).
+Anything else raises :class:`ModelLoadError`, which names the file and what
+to do.
 
 :func:`score_frame` adds ``tp_probability``, ``tp_decision`` and ``model_id``
 to a frame of alerts; ``cla score`` (`trainer.cli.score`) wraps it.
@@ -15,9 +18,9 @@ to a frame of alerts; ``cla score`` (`trainer.cli.score`) wraps it.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,10 @@ from typing import Any
 import joblib
 import pandas as pd
 
+from trainer import signing
 from trainer.layout import STAMP_RE, ModelsLayout
+
+log = logging.getLogger("cla.scoring")
 
 PROBABILITY_COLUMN = "tp_probability"
 DECISION_COLUMN = "tp_decision"
@@ -68,11 +74,16 @@ def read_metrics(models_dir: str | os.PathLike, model_id: str) -> dict[str, Any]
     return metrics
 
 
-def load_model(models_dir: str | os.PathLike, model_id: str):
-    """The model of pair ``model_id`` in ``models_dir``, after the containment and checksum checks.
+def load_model(models_dir: str | os.PathLike, model_id: str, *, allow_unsigned: bool = False,
+               key_file: str | os.PathLike | None = None):
+    """The model of pair ``model_id`` in ``models_dir``, after the containment and signature checks.
 
-    The returned model's ``metadata["model_id"]`` is set to ``model_id``.
-    Raises :class:`ModelLoadError` (see the module docstring).
+    ``key_file`` is the model key (default: the configured one, see
+    `trainer.signing`). ``allow_unsigned`` lets a pair without a signature
+    (the old CLA's) load, after its SHA-256 when it records one; a pair whose
+    signature fails is never loaded. The returned model's
+    ``metadata["model_id"]`` is set to ``model_id``. Raises
+    :class:`ModelLoadError` (see the module docstring).
     """
     metrics = read_metrics(models_dir, model_id)
     layout = ModelsLayout.of(models_dir)
@@ -82,24 +93,21 @@ def load_model(models_dir: str | os.PathLike, model_id: str):
     if named != expected_name:
         raise ModelLoadError(f"{layout.metrics_path(model_id)} names model file {named!r}, expected {expected_name!r}: "
                              "refusing to load a model from anywhere but its own pair")
-    recorded = metrics.get("model_sha256")
-    if not recorded:
-        raise ModelLoadError(f"{layout.metrics_path(model_id)} records no model_sha256 (a legacy pair): its pickle "
-                             "cannot be verified and is not loaded; retrain with `cla train` to get a verifiable model")
     path = _inside(root, layout.model_path(model_id))
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ModelLoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != recorded:
-        raise ModelLoadError(f"{path} does not match the SHA-256 recorded in {layout.metrics_path(model_id).name} "
-                             f"(recorded {recorded[:12]}…, found {actual[:12]}…): the file was altered or "
-                             "corrupted and is not loaded; roll back with `cla models rollback` or retrain")
+    verdict = signing.verify(model_id, metrics, data, key_file=key_file, models_dir=root)
+    if verdict.state == signing.UNSIGNED and allow_unsigned:
+        log.warning("%s has no signature, so nothing proves CLA wrote it; loading it anyway because unsigned "
+                    "models were allowed", path)
+    elif not verdict.trusted:
+        raise ModelLoadError(f"refusing to load {path}: {verdict.reason}")
     try:
         model = joblib.load(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same thing to the user
-        raise ModelLoadError(f"{path} passed its checksum but cannot be unpickled ({type(exc).__name__}: {exc}); "
+        raise ModelLoadError(f"{path} cannot be unpickled ({type(exc).__name__}: {exc}); "
                              "it was probably written by incompatible package versions; retrain") from exc
     if not hasattr(model, "predict_proba") or not hasattr(model, "threshold"):
         raise ModelLoadError(f"{path} holds a {type(model).__name__}, not a triage model with predict_proba and "
@@ -126,16 +134,19 @@ def champion_id(models_dir: str | os.PathLike) -> str:
     return str(model_id)
 
 
-def load_champion(models_dir: str | os.PathLike | None = None):
-    """The champion model (``models_dir`` default: the configured models folder), checksum-verified.
+def load_champion(models_dir: str | os.PathLike | None = None, *, allow_unsigned: bool = False,
+                  key_file: str | os.PathLike | None = None):
+    """The champion model (``models_dir`` default: the configured models folder), signature-verified.
 
+    ``allow_unsigned`` and ``key_file`` are as for :func:`load_model`.
     Raises :class:`ModelLoadError` when there is no champion or it fails a check.
     """
     if models_dir is None:
         from trainer.config import load_config
 
-        models_dir = load_config().models_dir
-    return load_model(models_dir, champion_id(models_dir))
+        config = load_config()
+        models_dir, key_file = config.models_dir, key_file or config.model_key_path
+    return load_model(models_dir, champion_id(models_dir), allow_unsigned=allow_unsigned, key_file=key_file)
 
 
 def score_frame(model, frame: pd.DataFrame) -> pd.DataFrame:

@@ -145,7 +145,7 @@ def override_share(config: Config, source, since: datetime | None) -> float | No
     from trainer.scoring import load_champion
 
     try:
-        champion = load_champion(config.models_dir)
+        champion = load_champion(config.models_dir, key_file=config.model_key_path)
     except Exception as exc:  # noqa: BLE001 - no usable champion simply means no override signal
         log.info("override rate not computed: %s", exc)
         return None

@@ -32,6 +32,9 @@ NONE = "none"
 
 MAX_FOLDS = 5
 
+OLDEST_SHARE = 0.5
+"""Forward-chaining folds validate the newest half of a window; its older half only trains."""
+
 MAX_ROWS = 30_000
 """A cross-validated window keeps every positive and at most this many rows in all (negatives sampled);
 the final model is fitted on the same rows, so out-of-fold scores and the final model share one scale."""
@@ -75,23 +78,30 @@ class Folds:
     note: str = ""
 
 
-def time_folds(times: pd.Series, y: np.ndarray, n_splits: int = MAX_FOLDS) -> list[tuple[np.ndarray, np.ndarray]]:
+def time_folds(times: pd.Series, y: np.ndarray, n_splits: int = MAX_FOLDS,
+               oldest_share: float = OLDEST_SHARE) -> list[tuple[np.ndarray, np.ndarray]]:
     """Forward-chaining folds: each validates one block of rows on every row older than it.
 
-    Rows are ordered by ``times`` (missing times first, as the oldest); the
-    ordered rows are cut into ``n_splits + 1`` blocks and fold ``k`` trains on
-    blocks ``0..k`` and validates on block ``k + 1``. A fold whose training
-    rows lack a class cannot fit and is left out. Returns positional indices.
+    Rows are ordered by ``times`` (missing times first, as the oldest). The
+    oldest ``oldest_share`` of them only ever train; the newer rows are cut
+    into ``n_splits`` blocks, and fold ``k`` trains on every row older than
+    block ``k`` and validates on it. So every fold model learns from at least
+    that share of the window, as the final model learns from all of it. A fold
+    whose training rows lack a class cannot fit and is left out. Returns
+    positional indices.
     """
     order = np.argsort(times.to_numpy(dtype="datetime64[ns]"), kind="stable")
     missing = times.isna().to_numpy()
     order = np.concatenate([order[missing[order]], order[~missing[order]]])
-    blocks = np.array_split(order, n_splits + 1)
+    first = int(round(len(order) * oldest_share))
+    blocks = np.array_split(np.arange(first, len(order)), n_splits)
     splits = []
-    for k in range(1, len(blocks)):
-        train = np.concatenate(blocks[:k])
-        if len(np.unique(y[train])) == 2 and len(blocks[k]):
-            splits.append((train, blocks[k]))
+    for block in blocks:
+        if not len(block):
+            continue
+        train = order[:block[0]]
+        if len(np.unique(y[train])) == 2:
+            splits.append((train, order[block]))
     return splits
 
 

@@ -6,7 +6,9 @@ be shared. The sections (confusion matrix, PR curve with the operating point,
 reliability, threshold trade-off, feature importance, data quality, the
 promotion decision against the champion) are built by :mod:`dashboard.charts`
 from ``Registry.get`` (:mod:`dashboard.snapshot`). A section the file does not
-record says so; a legacy file is flagged as having no PR-AUC.
+record says so; a legacy file is flagged as having no PR-AUC. The model
+file's signature is checked (``Registry.verify``: hashed, never unpickled,
+cached by size and mtime) and a failure is shown above everything else.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dashboard.explanations import findings, is_legacy
 from dashboard.markdown import literal
 from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
 from dashboard.tables import LEGACY_FLAG, model_label
+from trainer.signing import UNSIGNED
 
 config = context.get_config()
 PICK_KEY = "detail_model"
@@ -66,6 +69,15 @@ def show_model(model_id: str, champion_id: str | None) -> None:
     facts.append("useful" if useful is True else "NOT useful" if useful is False else "usefulness unknown")
     if is_legacy(metrics):
         facts.append(LEGACY_FLAG)
+    try:
+        verdict = context.get_registry().verify(model_id)
+    except Exception as exc:  # noqa: BLE001 - the check could not run: say so, never hide it
+        st.error(f"The model file of {model_id} could not be checked: {exc}.")
+    else:
+        if verdict.trusted:
+            facts.append("signature verified")
+        else:  # unsigned is the old CLA's normal state; a failed or impossible check is an error
+            (st.warning if verdict.state == UNSIGNED else st.error)(f"Model file {verdict.state}: {verdict.reason}.")
     st.markdown(f"**{model_id}**: " + "; ".join(facts) + ".")
 
     keys = ["pr_auc", "f1_score", "precision", "recall", "accuracy", "roc_auc"]

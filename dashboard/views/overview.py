@@ -25,7 +25,7 @@ import streamlit as st
 
 from dashboard import access, context, controls
 from dashboard.charts import fmt, model_time
-from dashboard.snapshot import full_metrics, watcher_generation
+from dashboard.snapshot import full_metrics, list_models, watcher_generation
 from dashboard.state import RegistryFacts, absolute, ago, derive_banner, registry_facts
 from dashboard.tables import warning_codes
 from trainer import control, store
@@ -88,7 +88,7 @@ def read_facts() -> RegistryFacts:
         return cached[1]
     try:
         registry = context.get_registry()
-        facts = registry_facts(registry.list_models(), registry.problems())
+        facts = registry_facts(list_models(registry), registry.problems())
     except Exception as exc:  # noqa: BLE001 - an unreadable folder is shown as a problem, never fatal
         return RegistryFacts(problems=[f"the models folder {config.models_path} cannot be read: {exc}"])
     st.session_state[FACTS_KEY] = (generation, facts)
@@ -141,9 +141,13 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
         else:
             tile("Next scheduled check", "none", "not scheduled yet")
     with row_two[1]:
-        if champion:
+        integrity = champion.get("integrity") if champion else "unreadable"
+        if facts.champion_problem and integrity != "unsigned":
+            tile("Champion", str(integrity), facts.champion_problem)
+        elif champion:
             value = f"PR-AUC {fmt(champion.get('pr_auc'), 2)}"
             legacy = " · legacy file: no PR-AUC recorded" if champion.get("legacy") else ""
+            legacy += " · unsigned: not loaded without --allow-unsigned" if integrity == "unsigned" else ""
             tile("Champion", value,
                  f"F1 {fmt(champion.get('f1_score'), 2)} · recall {fmt(champion.get('recall'), 2)} "
                  f"at threshold {fmt(champion.get('threshold'), 2)} · {champion.get('model_id')}{legacy}")
@@ -224,7 +228,8 @@ def live_overview() -> None:
     feedback = feedback_counts(json.dumps(asdict(config.source), sort_keys=True, default=str),
                                last.isoformat() if last else None)
     store_empty = None if feedback.get("error") else bool(feedback.get("missing")) or feedback["labelled"] == 0
-    banner = derive_banner(status, facts.champion, facts.newest, store_empty=store_empty)
+    banner = derive_banner(status, facts.champion, facts.newest, store_empty=store_empty,
+                           champion_problem=facts.champion_problem)
     BANNER_BOXES[banner.level](f"**LEARNING MODE: {banner.state}** — {banner.reason}")
     draw_tiles(status, facts, feedback)
     controls.render(status)

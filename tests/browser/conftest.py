@@ -56,11 +56,11 @@ def stop_trainers(models_dir: Path, config_file: Path) -> None:
 
 
 @pytest.fixture
-def dashboard_server(tmp_path) -> Iterator[Server]:
+def dashboard_server(tmp_path, model_key) -> Iterator[Server]:
     models_dir = tmp_path / "models"
     config_file = tmp_path / "cla.toml"
     config_file.write_text(
-        f'models_dir = "{models_dir}"\n\n'
+        f'models_dir = "{models_dir}"\nmodel_key_file = "{model_key}"\n\n'
         f'[source]\npath = "{tmp_path / "data" / "feedback.db"}"\n\n'
         '[training]\ntime_budget_seconds = 1.0\npermutation_repeats = 1\n\n'
         '[service]\nmin_new_rows = 100000000\nmax_age_hours = 0.0\ncheck_interval_seconds = 2.0\n'

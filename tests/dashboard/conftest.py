@@ -5,7 +5,7 @@ Builders (plain functions; tests reach them through the ``build`` fixture,
 
 * :func:`healthy_metrics`, :func:`degenerate_metrics`, :func:`legacy_metrics`:
   metrics dicts in the schema-2 / old-CLA formats;
-* :func:`write_pair`: the pkl + metrics pair (temp + rename, sha256 recorded);
+* :func:`write_pair`: the pkl + metrics pair (temp + rename, sha256 and signature recorded);
 * :func:`write_champion`, :func:`write_status`, :func:`add_event`;
 * :func:`running_service`: hold the service lock in this process, so
   ``trainer.status.read_status`` sees a live trainer;
@@ -42,6 +42,7 @@ from trainer.atomic import write_bytes, write_json
 from trainer.events import append_event
 from trainer.layout import ModelsLayout, stamp_of
 from trainer.locking import FileLock
+from trainer.signing import load_key
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "dashboard" / "app.py"
@@ -138,7 +139,8 @@ def write_pair(models_dir: Path, metrics: dict, *, model_id: str | None = None) 
     payload = f"stand-in model {model_id}".encode()
     write_bytes(layout.model_path(model_id), payload)
     if metrics.get("schema_version"):
-        metrics = {**metrics, "model_sha256": hashlib.sha256(payload).hexdigest()}
+        signature = load_key(models_dir=models_dir, create=True).signature_fields(model_id, layout.model_path(model_id))
+        metrics = {**metrics, "model_sha256": hashlib.sha256(payload).hexdigest(), **signature}
     write_json(layout.metrics_path(model_id), metrics)
     return layout.metrics_path(model_id)
 

@@ -119,7 +119,7 @@ def test_a_refused_action_shows_the_registry_reason(scenario, build):
     app.checkbox(key="models_promote_confirm").check().run()
     app.button(key="models_promote").click().run()
     no_exception(app)
-    assert "failed: model 20261120_100000 has no recorded checksum" in page_text(app)
+    assert "failed: model 20261120_100000 cannot be champion" in page_text(app) and "is unsigned" in page_text(app)
     assert Registry(scenario.models_dir).champion() is None
     assert "There is no previous champion to roll back to." in page_text(app)
     assert app.checkbox(key="models_rollback_confirm").disabled

@@ -16,7 +16,7 @@ from trainer.registry import Registry
 def test_registry_is_reread_only_when_models_change(scenario, build, monkeypatch):
     listings = []
     original = Registry.list_models
-    monkeypatch.setattr(Registry, "list_models", lambda self: listings.append(1) or original(self))
+    monkeypatch.setattr(Registry, "list_models", lambda self, **kw: listings.append(1) or original(self, **kw))
     app = build.run_app("views/trends.py")
     before = len(listings)
     build.write_status(scenario.models_dir, message="heartbeat")
@@ -46,10 +46,10 @@ def test_sessions_asking_at_once_read_the_registry_once(scenario, monkeypatch):
     listings = []
     original = Registry.list_models
 
-    def slow_listing(self):
+    def slow_listing(self, **kw):
         listings.append(1)
         time.sleep(0.2)  # long enough that every thread asks while the first read is running
-        return original(self)
+        return original(self, **kw)
 
     monkeypatch.setattr(Registry, "list_models", slow_listing)
     with ThreadPoolExecutor(max_workers=6) as pool:

@@ -26,7 +26,7 @@ ROOT = Path("/models")
     ("/models/runtime/trainer.log.1", "log"),
     ("/models/.model_metrics_20261123_120000.json.x1y2.partial", None),
     ("/models/.reserved_20261123_120000", None),
-    ("/models/trained_model_20261123_120000.pkl", None),
+    ("/models/trained_model_20261123_120000.pkl", "pairs"),  # a champion changed in place must show as tampered
     ("/models/runtime/index.json", None),
     ("/models/runtime/requests/20261123_120000_ab12.json", None),
     ("/models/quarantine/quarantine_20261123_120000.csv", None),

@@ -44,7 +44,8 @@ def test_a_pair_is_a_loadable_model_and_a_metrics_file_recording_its_checksum(la
 
 def test_the_first_line_holds_the_summary_and_the_whole_file_is_one_json_object(layout):
     info = pairs.write_pair(layout, {}, METRICS)
-    head = pairs.read_summary_head(info.metrics_path)
+    assert info.metrics_path.read_text().splitlines()[0].endswith(",")
+    head = pairs.read_summary(info.metrics_path)
     assert head["pr_auc"] == 0.7 and head["warnings"][0]["code"] == "severe_imbalance"
     assert head["promotion_decision"] == "rejected"
     assert "curves" not in head and "config" not in head and "promotion" not in head

@@ -212,7 +212,7 @@ def test_rollback_is_refused_without_a_previous_champion(layout):
 
 
 @pytest.mark.parametrize("target, message", [("20261123_130000", "incomplete"), ("20300101_000000", "no model"),
-                                             ("20250601_100000", "legacy"), ("20261123_140000", "unreadable")])
+                                             ("20250601_100000", "unsigned"), ("20261123_140000", "unreadable")])
 def test_promote_and_rollback_refuse_models_that_cannot_serve(mixed, target, message):
     registry = Registry(mixed.root)
     with pytest.raises(RegistryError, match=message):

@@ -64,10 +64,10 @@ def test_a_tampered_pickle_is_refused_before_unpickling(layout, served, no_unpic
     assert layout.model_path(served).name in str(raised.value) and "SHA-256" in str(raised.value)
 
 
-def test_a_legacy_pair_without_a_checksum_is_refused(layout, no_unpickling):
+def test_a_legacy_pair_without_a_signature_is_refused(layout, no_unpickling):
     layout.metrics_path("20250601_100000").write_text(json.dumps({"precision": 0.5, "recall": 0.5}))
     layout.model_path("20250601_100000").write_bytes(b"old pickle")
-    with pytest.raises(ModelLoadError, match="legacy pair"):
+    with pytest.raises(ModelLoadError, match="unsigned.*old CLA.*--allow-unsigned"):
         load_model(layout.root, "20250601_100000")
 
 

@@ -2,8 +2,10 @@
 
 Each action calls :class:`trainer.registry.Registry` or
 :mod:`trainer.retention`, with the OS user as the actor, so the event log
-says who did what. A refused action (unknown id, no previous champion, a
-pair that fails its checksum) is a one-line ``cla:`` message and exit code 1.
+says who did what. ``list`` checks the champion's signature and ``show`` the
+shown model's (`trainer.signing`, nothing is unpickled): a model that fails
+reads ``tampered`` (or ``unsigned``, ``unverifiable``) with the reason. A refused action (unknown id, no previous champion, a
+pair that fails its signature check) is a one-line ``cla:`` message and exit code 1.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def register(sub, common) -> None:
     p.add_argument("--limit", type=int, default=None, metavar="N", help="only the newest N")
     p.set_defaults(handler=handle_list)
 
-    p = commands.add_parser("show", parents=[common], help="one model's metrics file")
+    p = commands.add_parser("show", parents=[common], help="one model's metrics file and whether its signature holds")
     p.add_argument("model_id", metavar="ID")
     p.add_argument("--json", action="store_true", help="print the whole metrics file as JSON")
     p.set_defaults(handler=handle_show)
@@ -75,7 +77,7 @@ def _usage(parser) -> int:
 def _registry(config):
     from trainer.registry import Registry
 
-    return Registry(config.models_dir)
+    return Registry(config.models_dir, key_file=config.model_key_path)
 
 
 def _cell(value, width: int) -> str:
@@ -102,10 +104,11 @@ def handle_list(args, config) -> int:
         return 0
     print(" ".join(title.ljust(width) for title, width in LIST_COLUMNS) + "  marks / warnings")
     for row in rows:
-        values = (row.model_id, row.status, row.pr_auc, row.recall, row.precision, row.threshold,
+        untrusted = row.status == "ok" and row.integrity_reason
+        values = (row.model_id, row.integrity if untrusted else row.status, row.pr_auc, row.recall, row.precision, row.threshold,
                   row.training_samples, row.test_samples, row.useful, row.promotion)
         marks = (["champion"] if row.is_champion else []) + (["pinned"] if row.pinned else [])
-        notes = marks + list(row.warnings) + ([row.error] if row.error else [])
+        notes = marks + list(row.warnings) + [text for text in (row.error, row.integrity_reason) if text]
         print(" ".join(_cell(v, w) for v, (_, w) in zip(values, LIST_COLUMNS)) + "  " + ", ".join(notes))
     return 0
 
@@ -114,13 +117,15 @@ def handle_list(args, config) -> int:
 def handle_show(args, config) -> int:
     registry = _registry(config)
     metrics = registry.get(args.model_id)
+    verdict = registry.verify(args.model_id)
     if args.json:
-        print(json.dumps(metrics, indent=2))
+        print(json.dumps({**metrics, "integrity": verdict.state, "integrity_reason": verdict.reason}, indent=2))
         return 0
     champion = registry.champion() or {}
     marks = (" (champion)" if champion.get("model_id") == args.model_id else "") + \
         (" (pinned)" if args.model_id in registry.pinned() else "")
     print(f"model {args.model_id}{marks}, trained {metrics.get('created_at')}")
+    print(f"  {'integrity':17} {verdict.state}" + ("" if verdict.trusted else f": {verdict.reason}"))
     for key in ("pr_auc", "roc_auc", "precision", "recall", "f1_score", "accuracy", "threshold", "positive_rate",
                 "training_samples", "test_samples", "useful"):
         if key in metrics:

@@ -1,7 +1,8 @@
 """``cla score ALERTS -o SCORED [--model ID]``: score alerts with the champion (or a named model).
 
 Reads a CSV or Parquet file of alerts, loads the model through
-:mod:`trainer.scoring` (containment and checksum checked before unpickling)
+:mod:`trainer.scoring` (containment and signature checked before unpickling;
+an unsigned legacy model only with ``--allow-unsigned``)
 and writes the same rows with ``tp_probability``, ``tp_decision`` and
 ``model_id`` added (CSV, or Parquet when the output ends in ``.parquet``;
 ``-`` or no ``-o`` prints CSV). A one-line summary goes to stderr.
@@ -21,6 +22,9 @@ def register(sub, common) -> None:
     p.add_argument("alerts", metavar="ALERTS", help="CSV or Parquet file of alerts (the model's feature columns)")
     p.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default: stdout as CSV)")
     p.add_argument("--model", default=None, metavar="ID", help="score with this model instead of the champion")
+    p.add_argument("--allow-unsigned", action="store_true",
+                   help="also load a model that has no signature (the old CLA's): only if you trust everyone who "
+                        "can write the models folder, since loading a pickle runs its code")
     p.set_defaults(handler=handle)
 
 
@@ -42,10 +46,11 @@ def handle(args, config) -> int:
 
     frame = _read(Path(args.alerts))
     try:
+        trust = {"allow_unsigned": args.allow_unsigned, "key_file": config.model_key_path}
         if args.model:
-            model = scoring.load_model(config.models_dir, args.model)
+            model = scoring.load_model(config.models_dir, args.model, **trust)
         else:
-            model = scoring.load_champion(config.models_dir)
+            model = scoring.load_champion(config.models_dir, **trust)
         scored = scoring.score_frame(model, frame)
     except scoring.ModelLoadError as exc:
         raise CLIError(str(exc)) from None
