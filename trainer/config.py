@@ -88,7 +88,7 @@ class TrainingConfig:
     objective: str = opt("recall", "Threshold objective: maximise F1, or keep recall / precision at or above target.",
                          choices=("f1", "recall", "precision"))
     target: float = opt(0.95, "Target for objective=recall or precision.", min=0.0, max=1.0)
-    calibration: str = opt("none", "Probability calibration fitted on the validation slice.",
+    calibration: str = opt("none", "Probability calibration, fitted on the validation slice (large data) or on the out-of-fold scores (small data).",
                            choices=("none", "sigmoid", "isotonic"))
     holdout_fraction: float = opt(0.2, "Share of the newest feedback held out as the test slice.", min=0.05, max=0.5)
     validation_fraction: float = opt(0.1, "Share of the training window (its newest part) that chooses the candidate and "

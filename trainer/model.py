@@ -297,8 +297,8 @@ def _fit_cross_validated(window: pd.DataFrame, spec: FeatureSpec, schema: Schema
                          training: TrainingConfig) -> _Fitted:
     """Small data: rank candidates by out-of-fold PR-AUC, threshold on the pooled out-of-fold scores.
 
-    The two best candidates of different families are also tried as a
-    soft-voting ensemble (its out-of-fold scores are the mean of theirs). The
+    The two and the three best candidates are also tried as soft-voting
+    ensembles (their out-of-fold scores are the mean of the members'). The
     winner is fitted on the whole window; its threshold comes from scores of
     fold models on rows they did not train on.
     """
@@ -311,8 +311,8 @@ def _fit_cross_validated(window: pd.DataFrame, spec: FeatureSpec, schema: Schema
     folds = validation.folds(X, y, time_column=schema.time_column, random_state=rs)
     if folds.note:
         notes.append(folds.note)
-    rows = validation.validated(folds.splits)
-    y_rows = y.iloc[rows]
+    rows = folds.rows
+    y_pool, w_pool = folds.pool(y), folds.pool(weight)
     minority = int(min(y.sum(), len(y) - y.sum()))
 
     def recipe(family: str, strategy: str):
@@ -330,8 +330,8 @@ def _fit_cross_validated(window: pd.DataFrame, spec: FeatureSpec, schema: Schema
             continue
         t0 = time.perf_counter()
         try:
-            oof = validation.out_of_fold(recipe(family, strategy), X, y, folds.splits)
-            candidate.validation_pr_auc = float(average_precision_score(y_rows, oof[rows], sample_weight=weight[rows]))
+            oof = validation.out_of_fold(recipe(family, strategy), X, y, folds)
+            candidate.validation_pr_auc = float(average_precision_score(y_pool, folds.pool(oof), sample_weight=w_pool))
             recipes.append((candidate, (family, strategy), oof))
         except (ValueError, RuntimeError) as exc:
             candidate.error = f"{type(exc).__name__}: {exc}"
@@ -343,15 +343,20 @@ def _fit_cross_validated(window: pd.DataFrame, spec: FeatureSpec, schema: Schema
     best, best_key, oof = recipes[0]
     winner = modeling.Selection(best.family, best.imbalance, tried=tried, search_negative_rate=rate)
     members = [best_key]
-    second = next((r for r in recipes[1:] if r[0].family != best.family), None)
-    if second is not None:
-        blend = (oof + second[2]) / 2
-        ensemble = modeling.Candidate("ensemble", f"{best.family}/{best.imbalance} + "
-                                                  f"{second[0].family}/{second[0].imbalance}")
-        ensemble.validation_pr_auc = float(average_precision_score(y_rows, blend[rows], sample_weight=weight[rows]))
+    # Soft voting over the two and the three best recipes: on a few dozen positives the ranking of
+    # single candidates is noisy, and a blend of recipes that err differently is often steadier.
+    best_pr_auc = best.validation_pr_auc
+    for size in (2, 3):
+        if len(recipes) < size:
+            break
+        top = recipes[:size]
+        blend = np.mean([r[2] for r in top], axis=0)
+        ensemble = modeling.Candidate("ensemble", " + ".join(f"{c.family}/{c.imbalance}" for c, _, _ in top))
+        ensemble.validation_pr_auc = float(average_precision_score(y_pool, folds.pool(blend), sample_weight=w_pool))
         tried.append(ensemble)
-        if ensemble.validation_pr_auc > best.validation_pr_auc:
-            members = [best_key, second[1]]
+        if ensemble.validation_pr_auc > best_pr_auc:
+            best_pr_auc = ensemble.validation_pr_auc
+            members = [key for _, key, _ in top]
             winner = modeling.Selection("ensemble", ensemble.imbalance, tried=tried, search_negative_rate=rate,
                                         members=tuple(members))
             oof = blend
@@ -361,19 +366,19 @@ def _fit_cross_validated(window: pd.DataFrame, spec: FeatureSpec, schema: Schema
     estimator.fit(X, y)
     final = estimator
     calibration = training.calibration
-    val_scores = oof[rows]
+    val_scores = folds.pool(oof)
     if calibration != "none":
-        final = OutOfFoldCalibrated(estimator, calibration, val_scores, y_rows)
+        final = OutOfFoldCalibrated(estimator, calibration, val_scores, y_pool)
         val_scores = final.calibrate(val_scores)
-    choice = thresholds.choose_threshold(y_rows, val_scores, training.objective, training.target,
-                                         sample_weight=weight[rows])
-    val_pr_auc = float(average_precision_score(y_rows, val_scores, sample_weight=weight[rows]))
+    choice = thresholds.choose_threshold(y_pool, val_scores, training.objective, training.target,
+                                         sample_weight=w_pool)
+    val_pr_auc = float(average_precision_score(y_pool, val_scores, sample_weight=w_pool))
     notes += _sampling_note(len(y), rate)
     meta = _metadata(schema, training, winner, objective=training.objective, target=training.target,
                      calibration=calibration, train_rows=len(window), validation_rows=len(rows), fitted_on="window")
     model = TriageModel(final, choice.threshold, spec, label, meta)
-    info = {"rows": int(len(rows)), "positives": int(y_rows.sum()), "folds": len(folds.splits),
-            "fold_kind": folds.kind}
+    info = {"rows": int(len(rows)), "positives": int(y.iloc[rows].sum()), "folds": len(folds.rounds[0]),
+            "repeats": len(folds.rounds), "fold_kind": folds.kind, "scores": int(len(y_pool))}
     counts = modeling.resampled_counts(pipelines[0], y) if len(pipelines) == 1 else _counts(y)
     return _Fitted(model, window, window.iloc[:0] if not len(rows) else X.iloc[rows], folds.kind, winner, choice,
                    val_pr_auc, len(y), rate, counts, modeling.describe_params(estimator), info, notes)

@@ -19,6 +19,7 @@ shared.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -31,6 +32,13 @@ HOLDOUT = "holdout"
 NONE = "none"
 
 MAX_FOLDS = 5
+
+POOL_POSITIVES = 100
+"""Stratified folds are repeated (new shuffles) until about this many out-of-fold scores of the rarer class
+stand behind the candidate ranking and the threshold..."""
+
+MAX_REPEATS = 2
+"""...but at most this many times: each repetition costs one more fit per fold and candidate."""
 
 OLDEST_SHARE = 0.5
 """Forward-chaining folds validate the newest half of a window; its older half only trains."""
@@ -71,11 +79,33 @@ def plan(y: pd.Series, *, validation_fraction: float, min_validation_positives: 
 
 @dataclass
 class Folds:
-    """Train/validation index pairs over a window, and how they were made (``"time"`` or ``"stratified"``)."""
+    """Train/validation index pairs over a window, and how they were made (``"time"`` or ``"stratified"``).
+
+    ``rounds`` holds one list of (train, validate) positional index pairs per
+    repetition; every repetition validates the same rows (:attr:`rows`).
+    """
 
     kind: str
-    splits: list[tuple[np.ndarray, np.ndarray]]
+    rounds: list[list[tuple[np.ndarray, np.ndarray]]]
     note: str = ""
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Sorted positional indices of the rows the folds validate."""
+        first = self.rounds[0] if self.rounds else []
+        return np.unique(np.concatenate([v for _, v in first])) if first else np.empty(0, dtype=int)
+
+    @property
+    def fold_count(self) -> int:
+        return sum(len(r) for r in self.rounds)
+
+    def pool(self, values) -> np.ndarray:
+        """The validated entries of every repetition, stacked: per-row values (labels, weights) are
+        repeated once per repetition; out-of-fold scores (one row per repetition) are taken as they are."""
+        values = np.asarray(values)
+        if values.ndim == 1:
+            return np.tile(values[self.rows], len(self.rounds))
+        return values[:, self.rows].ravel()
 
 
 def time_folds(times: pd.Series, y: np.ndarray, n_splits: int = MAX_FOLDS,
@@ -105,12 +135,20 @@ def time_folds(times: pd.Series, y: np.ndarray, n_splits: int = MAX_FOLDS,
     return splits
 
 
+def repeats_for(rarer: int) -> int:
+    """Repetitions of the stratified folds: enough that about ``POOL_POSITIVES`` scores of the rarer
+    class stand behind the ranking and the threshold, at most ``MAX_REPEATS``."""
+    return int(min(MAX_REPEATS, max(1, math.ceil(POOL_POSITIVES / max(1, rarer)))))
+
+
 def folds(frame: pd.DataFrame, y: pd.Series, *, time_column: str, random_state: int) -> Folds:
     """The folds of the cross-validated path for ``frame`` with labels ``y``.
 
     Forward-chaining by ``time_column`` when it orders the rows and at least
-    two folds can fit, else stratified folds (as many as the rarer class
-    allows, at most ``MAX_FOLDS``; at least 2, so the rarer class needs 2 rows).
+    two folds can fit (one repetition: time fixes the folds). Else stratified
+    folds (as many as the rarer class allows, at most ``MAX_FOLDS``; at least
+    2, so the rarer class needs 2 rows), repeated with new shuffles while the
+    rarer class is small (:func:`repeats_for`).
     """
     labels = y.to_numpy().astype(int)
     rarer = int(min(labels.sum(), len(labels) - labels.sum()))
@@ -120,28 +158,29 @@ def folds(frame: pd.DataFrame, y: pd.Series, *, time_column: str, random_state: 
         splits = time_folds(frame[time_column], labels)
         validated = np.concatenate([v for _, v in splits]) if splits else np.empty(0, dtype=int)
         if len(splits) >= 2 and len(np.unique(labels[validated])) == 2:
-            return Folds("time", splits)
+            return Folds("time", [splits])
         note = ("the time column leaves too few folds with both classes to validate forward in time; "
                 "folds are stratified instead")
     if rarer < 2:
         raise ValueError("cross-validation needs at least 2 examples of each class")
-    splitter = StratifiedKFold(n_splits=min(MAX_FOLDS, rarer), shuffle=True, random_state=random_state)
-    return Folds("stratified", list(splitter.split(np.zeros(len(labels)), labels)), note)
+    n_splits = min(MAX_FOLDS, rarer)
+    rounds = []
+    for repeat in range(repeats_for(rarer)):
+        splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state + repeat)
+        rounds.append(list(splitter.split(np.zeros(len(labels)), labels)))
+    return Folds("stratified", rounds, note)
 
 
-def out_of_fold(make: Callable[[], object], X: pd.DataFrame, y: pd.Series, splits) -> np.ndarray:
-    """Scores of every validated row by a model fitted without it; ``NaN`` for rows no fold validates.
+def out_of_fold(make: Callable[[], object], X: pd.DataFrame, y: pd.Series, folds: Folds) -> np.ndarray:
+    """Scores of every validated row by a model fitted without it, one row of scores per repetition.
 
-    ``make`` returns a fresh unfitted estimator for each fold.
+    ``make`` returns a fresh unfitted estimator for each fold. Rows no fold
+    validates are ``NaN``.
     """
-    scores = np.full(len(y), np.nan)
-    for train, validate in splits:
-        model = make()
-        model.fit(X.iloc[train], y.iloc[train])
-        scores[validate] = model.predict_proba(X.iloc[validate])[:, 1]
+    scores = np.full((len(folds.rounds), len(y)), np.nan)
+    for repeat, splits in enumerate(folds.rounds):
+        for train, validate in splits:
+            model = make()
+            model.fit(X.iloc[train], y.iloc[train])
+            scores[repeat, validate] = model.predict_proba(X.iloc[validate])[:, 1]
     return scores
-
-
-def validated(splits) -> np.ndarray:
-    """Sorted positional indices of the rows some fold validates."""
-    return np.unique(np.concatenate([v for _, v in splits])) if splits else np.empty(0, dtype=int)

@@ -19,7 +19,9 @@ def test_twelve_positives_without_a_time_column_get_a_threshold_from_out_of_fold
                 imbalance="class_weight")
     info = model.metadata["validation"]
     assert info["path"] == "cross_validation"
-    assert (info["fold_kind"], info["folds"], info["positives"], info["rows"]) == ("stratified", 5, 12, 300)
+    # 12 positives: the 5 folds are repeated twice, so 24 out-of-fold positive scores stand behind it.
+    assert (info["fold_kind"], info["folds"], info["repeats"]) == ("stratified", 5, 2)
+    assert (info["positives"], info["rows"], info["scores"]) == (12, 300, 600)
 
     # Replay: the same folds, every row scored by a model that did not fit it, F1 threshold on the pool.
     config = _configs("outcome", "f1", 0.95, {})
@@ -32,8 +34,8 @@ def test_twelve_positives_without_a_time_column_get_a_threshold_from_out_of_fold
         return modeling.build_pipeline(spec, "logistic_regression", "class_weight", minority=12, rows=300,
                                        random_state=42)
 
-    oof = validation.out_of_fold(make, cleaned, y, folds.splits)
-    assert model.threshold == pytest.approx(choose_threshold(y, oof, "f1").threshold)
+    oof = validation.out_of_fold(make, cleaned, y, folds)
+    assert model.threshold == pytest.approx(choose_threshold(folds.pool(y), folds.pool(oof), "f1").threshold)
     # The saved model fitted every row: a threshold from its own scores would be another number.
     in_sample = model.predict_proba(cleaned)[:, 1]
     assert model.threshold != pytest.approx(choose_threshold(y, in_sample, "f1").threshold)
