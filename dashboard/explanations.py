@@ -112,3 +112,30 @@ def warning_tally(rows: list[dict], *, severe_imbalance_share: float, min_test_p
                            "models": count, "what it means": meaning.get(code, "")} for code, count in tally.items()],
                          columns=["warning", "models", "what it means"])
     return frame.sort_values(["models", "warning"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def threshold_origin(metrics: dict) -> str:
+    """Where a model's threshold came from, in one sentence (empty for files that do not say).
+
+    Reads the ``model.validation`` block the trainer writes (`trainer.validation`);
+    the reader learns which rows stood behind the threshold, and that the model
+    scoring them had never seen them.
+    """
+    model = metrics.get("model") if isinstance(metrics.get("model"), dict) else {}
+    block = model.get("validation") if isinstance(model.get("validation"), dict) else {}
+    path = block.get("path")
+    positives = fmt(number(block.get("positives")), 0)
+    if path == "cross_validation":
+        repeats = number(block.get("repeats"))
+        times = f", repeated {fmt(repeats, 0)} times" if repeats > 1 else ""
+        kind = {"time": "forward-in-time"}.get(block.get("fold_kind"), block.get("fold_kind") or "")
+        return (f"The threshold was chosen on out-of-fold scores ({fmt(number(block.get('folds')), 0)} "
+                f"{kind} folds{times}; {positives} true positives among "
+                f"{fmt(number(block.get('rows')), 0)} rows), each scored by a model that never saw it: too few "
+                "positives for one validation slice. The saved model was then fitted on the whole training window.")
+    if path == "holdout":
+        return (f"The threshold was chosen on the newest {fmt(number(block.get('rows')), 0)} rows of the training "
+                f"window ({positives} true positives), which the saved model was not fitted on.")
+    if path == "none":
+        return "The threshold is fixed at 0.5 (the old recipe): nothing was validated."
+    return ""

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, context
-from dashboard.explanations import findings, is_legacy
+from dashboard.explanations import findings, is_legacy, threshold_origin
 from dashboard.markdown import literal
 from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
 from dashboard.tables import LEGACY_FLAG, model_label
@@ -86,6 +86,8 @@ def show_model(model_id: str, champion_id: str | None) -> None:
     st.caption(f"Threshold {charts.fmt(metrics.get('threshold'))}; test rows {charts.fmt(metrics.get('test_samples'), 0)}; "
                f"training rows {charts.fmt(metrics.get('training_samples'), 0)}; share of test alerts scored below "
                f"the threshold (workload saved) {charts.percent(metrics.get('workload_saved'))}.")
+    if origin := threshold_origin(metrics):
+        st.caption(origin)
     for finding in findings(metrics, severe_imbalance_share=config.training.severe_imbalance_share,
                             min_test_positives=config.training.min_test_positives):
         if finding["severity"] == "blocking":

@@ -260,3 +260,18 @@ def test_filter_sort_and_paginate_models():
     assert len(tables.page_of(frame, page=9, page_size=4)) == 2  # clamped to the last page
     with pytest.raises(KeyError, match="cannot sort"):
         tables.sort_models(frame, "nope")
+
+
+@pytest.mark.parametrize("validation, says", [
+    ({"path": "cross_validation", "folds": 5, "repeats": 2, "fold_kind": "stratified", "positives": 12, "rows": 300},
+     "out-of-fold scores (5 stratified folds, repeated 2 times; 12 true positives among 300 rows)"),
+    ({"path": "cross_validation", "folds": 5, "repeats": 1, "fold_kind": "time", "positives": 61, "rows": 1190},
+     "out-of-fold scores (5 forward-in-time folds; 61 true positives among 1,190 rows)"),
+    ({"path": "holdout", "positives": 458, "rows": 5244}, "newest 5,244 rows of the training window (458 true"),
+    ({"path": "none"}, "fixed at 0.5"),
+])
+def test_model_detail_says_which_rows_chose_the_threshold(validation, says):
+    from dashboard.explanations import threshold_origin
+
+    assert says in threshold_origin({"model": {"validation": validation}})
+    assert threshold_origin({"model": {}}) == "" and threshold_origin({}) == ""
