@@ -66,6 +66,8 @@ class SchemaConfig:
                               "Booleans, 1/0, 'true'/'false', 'tp'/'fp' are understood when left at true.")
     id_column: str = opt("alert_id", "Alert id; duplicates keep the latest verdict. Empty: no id column.")
     time_column: str = opt("timestamp", "When the alert fired; drives the newest-first holdout. Empty: stratified split.")
+    max_future_minutes: float = opt(60.0, "Quarantine rows whose time is more than this many minutes after the "
+                                    "moment the feedback is read (a wrong clock or time zone).", min=0.0)
     post_triage: list = opt(["analyst_comments", "processed", "confidence", "analyst", "triaged_at",
                              "verdict", "resolution"],
                             "Columns known only after triage. They never become features.")

@@ -26,6 +26,7 @@ SEVERITY = {
     "threshold_target_unreached": "warning",
     "flags_almost_all": "warning",
     "sampled_negatives": "info",
+    "time_unordered": "warning",
 }
 
 #: below this share of test alerts scored under the threshold, a model saves analysts almost nothing

@@ -150,6 +150,15 @@ def _has_time(frame: pd.DataFrame, column: str) -> bool:
         and frame[column].notna().any()
 
 
+MIN_DISTINCT_TIMES = 20
+"""A time column with fewer distinct values cannot say which feedback is newest (a batch stamped at once)."""
+
+
+def _orders_rows(frame: pd.DataFrame, column: str) -> bool:
+    """True when ``column`` holds enough distinct times to hold out the newest feedback by it."""
+    return _has_time(frame, column) and frame[column].nunique() >= MIN_DISTINCT_TIMES
+
+
 def _stratify(y: pd.Series):
     counts = y.value_counts()
     return y if len(counts) == 2 and counts.min() >= 2 else None
@@ -160,11 +169,11 @@ def split_newest(frame: pd.DataFrame, label: str, time_column: str, fraction: fl
     """(older, newer, kind): the newest ``fraction`` of rows apart.
 
     ``kind`` is ``"time"`` when the time column orders the rows (rows without
-    a time stay in the older part), else ``"stratified"`` (a random split that
-    keeps the label balance).
+    a time stay in the older part; at least ``MIN_DISTINCT_TIMES`` distinct
+    times), else ``"stratified"`` (a random split that keeps the label balance).
     """
     n_new = max(1, int(math.ceil(len(frame) * fraction)))
-    if _has_time(frame, time_column):
+    if _orders_rows(frame, time_column):
         ordered = frame.sort_values(time_column, kind="stable", na_position="first")
         return ordered.iloc[:-n_new], ordered.iloc[-n_new:], "time"
     older, newer = train_test_split(frame, test_size=n_new, random_state=random_state,
@@ -531,7 +540,7 @@ def train_and_evaluate(frame: pd.DataFrame, config: Config, *, negative_sample_r
     frame[label] = frame[label].astype(int)
     _require_binary(frame[label], label)
     if training.max_rows and len(frame) > training.max_rows:
-        if _has_time(frame, schema.time_column):
+        if _orders_rows(frame, schema.time_column):
             frame = frame.sort_values(schema.time_column, kind="stable").iloc[-training.max_rows:]
         else:
             frame = frame.sample(training.max_rows, random_state=training.random_state)
@@ -575,6 +584,11 @@ def _train_and_evaluate(frame: pd.DataFrame, window: pd.DataFrame, test: pd.Data
     warnings += diagnostics.leakage_warnings(prepare.transform(leak_fit), leak_fit[label],
                                              prepare.transform(leak_eval), leak_eval[label],
                                              spec.model_columns, leakage_auc=training.leakage_auc)
+    if split == "stratified" and _has_time(frame, schema.time_column):
+        warnings.append(diagnostics.make_warning(
+            "time_unordered", f"the time column '{schema.time_column}' holds only {frame[schema.time_column].nunique()} "
+            f"distinct time(s): it cannot tell the newest feedback, so the test slice is a stratified sample, not the "
+            "newest alerts; scores may be optimistic if the alerts drift"))
     if weights is not None:
         warnings.append(diagnostics.make_warning(
             "sampled_negatives", f"the source kept {negative_sample_rate:.1%} of false positives (all true positives): "

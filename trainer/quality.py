@@ -129,7 +129,8 @@ def _write_quarantine(rows: pd.DataFrame, quarantine_dir: Path, stamp: str) -> P
     return path
 
 
-def prepare(frame: pd.DataFrame, schema: SchemaConfig, *, quarantine_dir: Path | None, stamp: str) -> QualityResult:
+def prepare(frame: pd.DataFrame, schema: SchemaConfig, *, quarantine_dir: Path | None, stamp: str,
+            now: pd.Timestamp | None = None) -> QualityResult:
     """Clean loaded feedback for training.
 
     Returns a :class:`QualityResult` whose frame holds only valid, labelled,
@@ -139,7 +140,9 @@ def prepare(frame: pd.DataFrame, schema: SchemaConfig, *, quarantine_dir: Path |
     column (``quarantine_dir=None`` only counts them). Raises
     :class:`DataError` for no rows, a missing label column, or no labelled
     row left; raises ``atomic.WriteError`` when the quarantine file cannot be
-    written. One class only is not an error here: the cycle decides.
+    written. One class only is not an error here: the cycle decides. A time
+    more than ``schema.max_future_minutes`` after ``now`` (default: the
+    current time) is quarantined: such a row would pose as the newest feedback.
     """
     source = frame.attrs.get("source", "the feedback source")
     if frame.empty:
@@ -175,6 +178,10 @@ def prepare(frame: pd.DataFrame, schema: SchemaConfig, *, quarantine_dir: Path |
         flag(times.isna() & ~missing & ~unlabelled, "unparseable timestamp", time_column,
              lambda v: f"timestamp {_show(v)!r} does not parse (column {time_column!r})")
         flag(missing & ~unlabelled, "missing timestamp", time_column, lambda v: f"missing timestamp in column {time_column!r}")
+        limit = (now if now is not None else pd.Timestamp.now(tz="UTC")) + pd.Timedelta(minutes=schema.max_future_minutes)
+        flag((times > limit) & ~unlabelled, "timestamp in the future", time_column,
+             lambda v: f"timestamp {_show(v)!r} is in the future (more than schema.max_future_minutes="
+                       f"{schema.max_future_minutes:g} after the read): fix the sender's clock or time zone")
 
     skip = {label, time_column, schema.id_column, *schema.post_triage} - {schema.confidence_column}
     converted: dict[str, pd.Series] = {}
