@@ -26,33 +26,10 @@ from trainer.cycle import HALT_ENV
 from trainer.events import read_events
 from trainer.layout import ModelsLayout
 from trainer.registry import Registry
+from servicefolder import CONFIG, seeded_store  # noqa: F401 - seeded_store is a fixture
 from waiting import wait_until
 
 CLA = [sys.executable, "-m", "trainer"]
-CONFIG = """
-[training]
-preset = "legacy"
-permutation_repeats = 0
-min_test_positives = 1
-[service]
-check_interval_seconds = 1
-heartbeat_seconds = 0.3
-stop_timeout_seconds = 3
-min_new_rows = 1000000
-max_age_hours = 0
-"""
-
-
-@pytest.fixture(scope="module")
-def seeded_store(tmp_path_factory):
-    from trainer import store
-    from trainer.demo import generate_history
-
-    path = tmp_path_factory.mktemp("store") / "feedback.db"
-    store.insert_frame(path, generate_history(rows=3000, seed=11))
-    return path
-
-
 @pytest.fixture
 def cfg(workdir, seeded_store):
     (workdir / "data").mkdir()
