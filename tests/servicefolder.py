@@ -31,3 +31,15 @@ def seeded_store(tmp_path_factory):
     path = tmp_path_factory.mktemp("store") / "feedback.db"
     store.insert_frame(path, generate_history(rows=3000, seed=11))
     return path
+
+
+def lay_out(workdir, seeded_store):
+    """Copy the seeded store into ``workdir/data``, write ``CONFIG`` there and return the loaded config."""
+    import shutil
+
+    from trainer.config import load_config
+
+    (workdir / "data").mkdir()
+    shutil.copy(seeded_store, workdir / "data" / "feedback.db")
+    (workdir / "cla.toml").write_text(CONFIG)
+    return load_config()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,21 +20,19 @@ import psutil
 import pytest
 
 from trainer import control
-from trainer.config import load_config
 from trainer.cycle import HALT_ENV
 from trainer.events import read_events
 from trainer.layout import ModelsLayout
 from trainer.registry import Registry
-from servicefolder import CONFIG, seeded_store  # noqa: F401 - seeded_store is a fixture
+from servicefolder import lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
 from waiting import wait_until
 
 CLA = [sys.executable, "-m", "trainer"]
+
+
 @pytest.fixture
 def cfg(workdir, seeded_store):
-    (workdir / "data").mkdir()
-    shutil.copy(seeded_store, workdir / "data" / "feedback.db")
-    (workdir / "cla.toml").write_text(CONFIG)
-    config = load_config()
+    config = lay_out(workdir, seeded_store)
     yield config
     layout = ModelsLayout.of(config.models_dir)
     for proc in psutil.process_iter(["cmdline"]):            # never leave a trainer behind

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,15 +23,13 @@ from trainer.config import load_config
 from trainer.events import read_events
 from trainer.layout import ModelsLayout
 from trainer.status import read_status
-from servicefolder import CONFIG, seeded_store  # noqa: F401 - seeded_store is a fixture
+from servicefolder import CONFIG, lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
 from waiting import wait_until
+
 
 @pytest.fixture
 def cfg(workdir, seeded_store):
-    (workdir / "data").mkdir()
-    shutil.copy(seeded_store, workdir / "data" / "feedback.db")
-    (workdir / "cla.toml").write_text(CONFIG)
-    config = load_config()
+    config = lay_out(workdir, seeded_store)
     yield config
     layout = ModelsLayout.of(config.models_dir)
     subprocess.run(["chattr", "-i", str(layout.root)], check=False, capture_output=True)
