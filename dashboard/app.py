@@ -2,7 +2,8 @@
 
 ``cla dashboard`` runs this file with ``streamlit run``. It routes to one
 script per page under ``dashboard/views/`` with a stable URL path (the
-Overview is the default), shows in the sidebar which models folder is on
+Overview is the default, served at ``/``; Streamlit serves a default page at
+one path only, so a hidden page at ``/overview`` switches to it), shows in the sidebar which models folder is on
 display and who is acting (the login itself sits on the Overview, beside the
 buttons it unlocks: :func:`dashboard.access.login_panel`). A configuration that cannot be loaded stops here
 with its message: no page runs on a half-read configuration. The folder is
@@ -27,13 +28,23 @@ except ConfigError as exc:
              "`cla dashboard --config FILE`.")
     st.stop()
 
+# Served at "/"; its own url_path only has to differ from the hidden "overview" page's.
+OVERVIEW = st.Page("views/overview.py", title="Overview", icon=":material/home:", url_path="home", default=True)
+
+
+def overview_by_name() -> None:
+    """``/overview`` opens the Overview at ``/`` instead of "Page not found"."""
+    st.switch_page(OVERVIEW)
+
+
 PAGES = [
-    st.Page("views/overview.py", title="Overview", icon=":material/home:", url_path="overview", default=True),
+    OVERVIEW,
     st.Page("views/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page("views/balance.py", title="Class balance", icon=":material/balance:", url_path="balance"),
     st.Page("views/model_detail.py", title="Model detail", icon=":material/search_insights:", url_path="model"),
     st.Page("views/models.py", title="Models", icon=":material/table_rows:", url_path="models"),
     st.Page("views/activity.py", title="Activity", icon=":material/history:", url_path="activity"),
+    st.Page(overview_by_name, title="Overview", url_path="overview", visibility="hidden"),
 ]
 
 navigation = st.navigation(PAGES)

@@ -3,9 +3,11 @@
 :func:`read_rows` reads the file keeping every value as text and the line
 each CSV record starts on; :func:`validate` checks each row against the
 store's columns (:data:`trainer.store.COLUMNS`) and splits accepted from
-rejected rows with a reason; :func:`import_file` commits the accepted rows in
-one transaction through :func:`trainer.store.insert_frame`. ``cla feedback
-import`` (:mod:`trainer.cli.feedback`) prints the outcome.
+rejected rows with a reason; :func:`import_file` skips accepted rows whose
+(alert id, verdict) is already stored or repeated earlier in the file, so
+importing a file twice adds nothing (a changed verdict is a new verdict), and
+commits the rest in one transaction through :func:`trainer.store.insert_frame`.
+``cla feedback import`` (:mod:`trainer.cli.feedback`) prints the outcome.
 """
 
 from __future__ import annotations
@@ -38,10 +40,11 @@ class Rejected:
 class ImportResult:
     path: Path
     rows: int
-    accepted: pd.DataFrame
+    accepted: pd.DataFrame       # valid rows not yet in the store: what is (or would be) added
     rejected: list[Rejected] = field(default_factory=list)
     committed: bool = False
     position: str = "line"       # "line" for CSV, "row" for Parquet
+    already_there: int = 0       # valid rows whose alert id and verdict the store (or the file, earlier) holds
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, list[int]]:
@@ -161,9 +164,10 @@ def validate(frame: pd.DataFrame, positions: list[int]) -> tuple[pd.DataFrame, l
 
 def import_file(path: str | Path, store_path: str | Path, table: str = "feedback", *,
                 dry_run: bool = False) -> ImportResult:
-    """Validate ``path`` and append its valid rows to the store in one transaction.
+    """Validate ``path`` and append its valid, new rows to the store in one transaction.
 
-    Nothing is written with ``dry_run`` or when the file cannot be read.
+    A valid row whose alert id and verdict are already stored (or repeated
+    earlier in the file) is skipped and counted in ``already_there``. Nothing is written with ``dry_run`` or when the file cannot be read.
     Raises SourceError for an unreadable file, ValueError for a file without
     a required column, and store.StoreError when the store cannot be written.
     """
@@ -172,7 +176,9 @@ def import_file(path: str | Path, store_path: str | Path, table: str = "feedback
     if frame.empty:
         return ImportResult(path, 0, frame, [], False, position)
     accepted, rejected = validate(frame, positions)
-    result = ImportResult(path, len(frame), accepted, rejected, False, position)
+    known = store.verdicts_present(store_path, accepted, table) | accepted.duplicated(["alert_id", store.LABEL_COLUMN])
+    accepted = accepted[~known].reset_index(drop=True)
+    result = ImportResult(path, len(frame), accepted, rejected, False, position, int(known.sum()))
     if not dry_run and not accepted.empty:
         store.insert_frame(store_path, accepted, table)
         result.committed = True

@@ -2,7 +2,9 @@
 
 :func:`create` lays out the table (the old CLA's columns plus the alert
 attributes known when it fired); :func:`insert_frame` appends a DataFrame in
-one transaction; :func:`read`, :func:`count` and :func:`stats` serve the
+one transaction; :func:`verdicts_present` tells which (alert id, verdict)
+pairs are already stored, so an import can skip them; :func:`read`,
+:func:`count` and :func:`stats` serve the
 sqlite source, the trigger and ``cla feedback stats``. ``cla demo`` and
 ``cla feedback import`` write here; :mod:`trainer.sources.sqlite` reads.
 
@@ -53,6 +55,7 @@ LABEL_COLUMN = "is_true_positive"
 TIME_COLUMN = "timestamp"
 BUSY_TIMEOUT_MS = 30_000
 INSERT_CHUNK = 50_000
+LOOKUP_CHUNK = 500
 READ_CHUNK = 100_000
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
@@ -117,6 +120,7 @@ def create(path: str | Path, table: str = "feedback") -> None:
             conn.execute(f"CREATE TABLE IF NOT EXISTS {quote(table)} ({columns}, {quote(INSERTED_AT)} TEXT NOT NULL)")
             conn.execute(f"CREATE INDEX IF NOT EXISTS {quote(table + '_timestamp')} ON {quote(table)} ({quote(TIME_COLUMN)})")
             conn.execute(f"CREATE INDEX IF NOT EXISTS {quote(table + '_inserted_at')} ON {quote(table)} ({quote(INSERTED_AT)})")
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {quote(table + '_alert_id')} ON {quote(table)} ({quote('alert_id')})")
 
 
 def table_columns(conn: sqlite3.Connection, table: str) -> dict[str, str]:
@@ -181,6 +185,31 @@ def insert_frame(path: str | Path, frame: pd.DataFrame, table: str = "feedback")
                 rows = _to_sql_values(frame.iloc[start:start + INSERT_CHUNK], types)
                 conn.executemany(sql, (row + (stamp,) for row in rows))
     return len(frame)
+
+
+def verdicts_present(path: str | Path, frame: pd.DataFrame, table: str = "feedback") -> pd.Series:
+    """For each row of ``frame``: is its (alert_id, is_true_positive) pair already in the store?
+
+    Looked up a slice of alert ids at a time through the alert_id index. A
+    store or table that does not exist yet holds nothing.
+    """
+    present = pd.Series(False, index=frame.index)
+    if frame.empty or not Path(path).is_file():
+        return present
+    ids = frame["alert_id"].astype("str")
+    labels = frame[LABEL_COLUMN]
+    keys = list(zip(ids, labels.astype("Int64").astype(object).where(labels.notna(), None)))
+    stored: set[tuple] = set()
+    with connect(path) as conn:
+        if not table_columns(conn, table):
+            return present
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), LOOKUP_CHUNK):
+            chunk = unique[start:start + LOOKUP_CHUNK]
+            stored.update(conn.execute(
+                f"SELECT {quote('alert_id')}, {quote(LABEL_COLUMN)} FROM {quote(table)} "
+                f"WHERE {quote('alert_id')} IN ({', '.join('?' for _ in chunk)})", chunk))
+    return pd.Series([key in stored for key in keys], index=frame.index)
 
 
 def _where(time_since: datetime | None, inserted_since: datetime | None, labelled: bool) -> tuple[str, list]:

@@ -115,3 +115,44 @@ def test_dry_run_with_bad_rows_does_not_say_they_must_be_imported_again(config, 
     err = capsys.readouterr().err
     assert "1 row(s) rejected; fix them before importing" in err and "again" not in err
     assert not config.source_path.exists()
+
+
+def test_importing_the_same_file_twice_adds_nothing_and_says_so(config, workdir, capsys):
+    path = write(workdir, GOOD)
+    assert main(["feedback", "import", str(path)]) == 0
+    capsys.readouterr()
+    before = store.read(config.source_path)
+    assert main(["feedback", "import", str(path)]) == 0
+    assert "imported 0 of 2 rows" in (out := capsys.readouterr().out) and "2 already there" in out
+    after = store.read(config.source_path)
+    pd.testing.assert_frame_equal(after, before)
+    assert store.count(config.source_path) == 2
+
+
+def test_a_dry_run_counts_rows_already_there_and_a_repeat_within_the_file(config, workdir, capsys):
+    main(["feedback", "import", str(write(workdir, GOOD))])
+    capsys.readouterr()
+    again = GOOD + ["a3,2026-11-01T12:00:00Z,Port scan,22,true,1,0.9,x\n"] * 2
+    assert main(["feedback", "import", str(write(workdir, again, "again.csv")), "--dry-run"]) == 0
+    assert "dry run: 1 of 4 rows would be imported, 3 already there" in capsys.readouterr().out
+
+
+def test_a_changed_verdict_for_the_same_alert_is_added(config, workdir, capsys):
+    main(["feedback", "import", str(write(workdir, GOOD))])
+    capsys.readouterr()
+    flipped = ["a1,2026-11-01T10:00:00Z,Port scan,443,true,0,0.7,benign after all\n", GOOD[1]]
+    assert main(["feedback", "import", str(write(workdir, flipped, "flip.csv"))]) == 0
+    out = capsys.readouterr().out
+    assert "imported 1 of 2 rows" in out and "1 already there" in out
+    back = store.read(config.source_path)
+    assert list(zip(back["alert_id"], back["is_true_positive"])) == [("a1", 1), ("a2", 0), ("a1", 0)]
+
+
+def test_fixing_rejected_rows_and_importing_again_adds_only_the_fixed_rows(config, workdir, capsys):
+    path = write(workdir, GOOD + ["a3,not-a-time,Port scan,22,true,1,0.9,x\n"])
+    assert main(["feedback", "import", str(path)]) == 1
+    assert "fix them and import the file again" in capsys.readouterr().err
+    path = write(workdir, GOOD + ["a3,2026-11-01T12:00:00Z,Port scan,22,true,1,0.9,x\n"])
+    assert main(["feedback", "import", str(path)]) == 0
+    assert "imported 1 of 3 rows" in (out := capsys.readouterr().out) and "2 already there" in out
+    assert store.read(config.source_path)["alert_id"].tolist() == ["a1", "a2", "a3"]

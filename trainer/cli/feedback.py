@@ -1,8 +1,9 @@
 """``cla feedback import FILE`` and ``cla feedback stats``: verdicts into and facts about the embedded store.
 
 ``import`` validates each row (:mod:`trainer.feedback_import`), reports every
-rejected row with its line number, commits the accepted rows in one
-transaction and exits 1 when anything was rejected. ``stats`` summarises the
+rejected row with its line number, skips rows whose alert id and verdict are
+already stored (and says how many), commits the rest in one transaction and
+exits 1 when anything was rejected. ``stats`` summarises the
 store (:func:`trainer.store.stats`). Both need ``source.kind = "sqlite"``.
 """
 
@@ -23,7 +24,8 @@ def register(sub, common) -> None:
 
     imp = commands.add_parser("import", parents=[common], help="append verdicts from a CSV or Parquet file",
                               description="Validate each row of FILE and append the valid ones to the embedded "
-                                          "store in one transaction. Rejected rows are listed with their line "
+                                          "store in one transaction; a row whose alert id and verdict are already "
+                                          "stored is skipped, so importing a file again is safe. Rejected rows are listed with their line "
                                           "numbers; the exit code is 1 when any row was rejected.")
     imp.add_argument("file", metavar="FILE", help="CSV or Parquet file with the store's column names "
                                                    "(alert_id, is_true_positive, timestamp required)")
@@ -76,16 +78,18 @@ def handle_import(args, config) -> int:
             raise CLIError(str(exc)) from None
 
     accepted = len(result.accepted)
+    already = f", {result.already_there} already there" if result.already_there else ""
     if args.dry_run:
-        print(f"dry run: {accepted} of {result.rows} rows would be imported, {len(result.rejected)} rejected; "
+        print(f"dry run: {accepted} of {result.rows} rows would be imported{already}, {len(result.rejected)} rejected; "
               "nothing written")
     elif result.rows == 0:
         print(f"{args.file} holds no rows; nothing imported")
     else:
-        print(f"imported {accepted} of {result.rows} rows into {path} (table {table!r})"
+        print(f"imported {accepted} of {result.rows} rows into {path} (table {table!r}){already}"
               + (f"; {len(result.rejected)} rejected" if result.rejected else ""))
     if result.rejected:
-        what_to_do = "fix them before importing" if args.dry_run else "fix them and import those rows again"
+        what_to_do = ("fix them before importing" if args.dry_run
+                      else "fix them and import the file again (rows already there are skipped)")
         print(f"cla: {len(result.rejected)} row(s) rejected; {what_to_do}", file=sys.stderr)
         return 1
     return 0
