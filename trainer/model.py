@@ -145,20 +145,6 @@ def clean_for_fit(frame: pd.DataFrame, schema: SchemaConfig) -> pd.DataFrame:
     return frame
 
 
-def _has_time(frame: pd.DataFrame, column: str) -> bool:
-    return bool(column) and column in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[column]) \
-        and frame[column].notna().any()
-
-
-MIN_DISTINCT_TIMES = 20
-"""A time column with fewer distinct values cannot say which feedback is newest (a batch stamped at once)."""
-
-
-def _orders_rows(frame: pd.DataFrame, column: str) -> bool:
-    """True when ``column`` holds enough distinct times to hold out the newest feedback by it."""
-    return _has_time(frame, column) and frame[column].nunique() >= MIN_DISTINCT_TIMES
-
-
 def _stratify(y: pd.Series):
     counts = y.value_counts()
     return y if len(counts) == 2 and counts.min() >= 2 else None
@@ -169,11 +155,11 @@ def split_newest(frame: pd.DataFrame, label: str, time_column: str, fraction: fl
     """(older, newer, kind): the newest ``fraction`` of rows apart.
 
     ``kind`` is ``"time"`` when the time column orders the rows (rows without
-    a time stay in the older part; at least ``MIN_DISTINCT_TIMES`` distinct
+    a time stay in the older part; at least ``validation.MIN_DISTINCT_TIMES`` distinct
     times), else ``"stratified"`` (a random split that keeps the label balance).
     """
     n_new = max(1, int(math.ceil(len(frame) * fraction)))
-    if _orders_rows(frame, time_column):
+    if validation.orders_rows(frame, time_column):
         ordered = frame.sort_values(time_column, kind="stable", na_position="first")
         return ordered.iloc[:-n_new], ordered.iloc[-n_new:], "time"
     older, newer = train_test_split(frame, test_size=n_new, random_state=random_state,
@@ -212,9 +198,6 @@ def _fit_window(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig, t
     chosen = validation.plan(y_window, validation_fraction=training.validation_fraction,
                              min_validation_positives=training.min_validation_positives,
                              legacy=training.preset == "legacy")
-    if chosen.path == validation.CROSS_VALIDATION and min(int(y_window.sum()), len(y_window) - int(y_window.sum())) < 2:
-        chosen = validation.ValidationPlan(validation.HOLDOUT, "one example of a class: too few to cross-validate; "
-                                           "one newest slice is used", chosen.expected_positives)
     if chosen.path == validation.NONE:
         fitted = _fit_legacy(window, spec, schema, training)
     elif chosen.path == validation.CROSS_VALIDATION:
@@ -316,12 +299,12 @@ def _fit_cross_validated(window: pd.DataFrame, spec: FeatureSpec, schema: Schema
     y_all = window[label].astype(int)
     X, y, rate = modeling.sample_negatives(window, y_all, validation.MAX_ROWS, rs)
     X, y = X.reset_index(drop=True), y.reset_index(drop=True)
-    weight = np.where(y.to_numpy() == 1, 1.0, 1.0 / rate)
+    weight = evaluation.negative_weights(y, rate)
     folds = validation.folds(X, y, time_column=schema.time_column, random_state=rs)
     if folds.note:
         notes.append(folds.note)
     rows = folds.rows
-    y_pool, w_pool = folds.pool(y), folds.pool(weight)
+    y_pool, w_pool = folds.pool(y), None if weight is None else folds.pool(weight)
     minority = int(min(y.sum(), len(y) - y.sum()))
 
     def recipe(family: str, strategy: str):
@@ -389,7 +372,7 @@ def _fit_cross_validated(window: pd.DataFrame, spec: FeatureSpec, schema: Schema
     info = {"rows": int(len(rows)), "positives": int(y.iloc[rows].sum()), "folds": len(folds.rounds[0]),
             "repeats": len(folds.rounds), "fold_kind": folds.kind, "scores": int(len(y_pool))}
     counts = modeling.resampled_counts(pipelines[0], y) if len(pipelines) == 1 else _counts(y)
-    return _Fitted(model, window, window.iloc[:0] if not len(rows) else X.iloc[rows], folds.kind, winner, choice,
+    return _Fitted(model, window, X.iloc[rows], folds.kind, winner, choice,
                    val_pr_auc, len(y), rate, counts, modeling.describe_params(estimator), info, notes)
 
 
@@ -540,7 +523,7 @@ def train_and_evaluate(frame: pd.DataFrame, config: Config, *, negative_sample_r
     frame[label] = frame[label].astype(int)
     _require_binary(frame[label], label)
     if training.max_rows and len(frame) > training.max_rows:
-        if _orders_rows(frame, schema.time_column):
+        if validation.orders_rows(frame, schema.time_column):
             frame = frame.sort_values(schema.time_column, kind="stable").iloc[-training.max_rows:]
         else:
             frame = frame.sample(training.max_rows, random_state=training.random_state)
@@ -584,11 +567,12 @@ def _train_and_evaluate(frame: pd.DataFrame, window: pd.DataFrame, test: pd.Data
     warnings += diagnostics.leakage_warnings(prepare.transform(leak_fit), leak_fit[label],
                                              prepare.transform(leak_eval), leak_eval[label],
                                              spec.model_columns, leakage_auc=training.leakage_auc)
-    if split == "stratified" and _has_time(frame, schema.time_column):
+    if split == "stratified" and validation.has_time(frame, schema.time_column):
+        distinct = frame[schema.time_column].nunique()
         warnings.append(diagnostics.make_warning(
-            "time_unordered", f"the time column '{schema.time_column}' holds only {frame[schema.time_column].nunique()} "
-            f"distinct time(s): it cannot tell the newest feedback, so the test slice is a stratified sample, not the "
-            "newest alerts; scores may be optimistic if the alerts drift"))
+            "time_unordered", f"the time column '{schema.time_column}' holds only {distinct} distinct time(s): it "
+            "cannot tell the newest feedback, so the test slice is a stratified sample, not the newest alerts; "
+            "scores may be optimistic if the alerts drift"))
     if weights is not None:
         warnings.append(diagnostics.make_warning(
             "sampled_negatives", f"the source kept {negative_sample_rate:.1%} of false positives (all true positives): "

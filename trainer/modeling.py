@@ -187,8 +187,8 @@ def build_ensemble(members: list[Pipeline]) -> VotingClassifier:
     """Soft voting over unfitted member pipelines: the mean of their probabilities.
 
     Two families that err differently (a linear model and a forest) often rank
-    better together than either alone; `trainer.validation` keeps the ensemble
-    only when its out-of-fold PR-AUC says so.
+    better together than either alone; `trainer.model` keeps the ensemble only
+    when its out-of-fold PR-AUC says so.
     """
     return VotingClassifier([(f"m{i}", member) for i, member in enumerate(members)], voting="soft")
 

@@ -43,6 +43,9 @@ MAX_REPEATS = 2
 OLDEST_SHARE = 0.5
 """Forward-chaining folds validate the newest half of a window; its older half only trains."""
 
+MIN_DISTINCT_TIMES = 20
+"""A time column with fewer distinct values cannot say which feedback is newest (a batch stamped at once)."""
+
 MAX_ROWS = 30_000
 """A cross-validated window keeps every positive and at most this many rows in all (negatives sampled);
 the final model is fitted on the same rows, so out-of-fold scores and the final model share one scale."""
@@ -57,18 +60,33 @@ class ValidationPlan:
     expected_positives: float
 
 
+def has_time(frame: pd.DataFrame, column: str) -> bool:
+    """True when ``column`` is a parsed time column of ``frame`` with at least one time."""
+    return bool(column) and column in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[column]) \
+        and frame[column].notna().any()
+
+
+def orders_rows(frame: pd.DataFrame, column: str) -> bool:
+    """True when ``column`` holds enough distinct times (``MIN_DISTINCT_TIMES``) to order the feedback by it."""
+    return has_time(frame, column) and frame[column].nunique() >= MIN_DISTINCT_TIMES
+
+
 def plan(y: pd.Series, *, validation_fraction: float, min_validation_positives: int, legacy: bool) -> ValidationPlan:
     """The validation path for a window whose labels are ``y`` (0/1).
 
     Cross-validation when a validation slice of ``validation_fraction`` would
     hold fewer than ``min_validation_positives`` positives (or negatives,
-    whichever class is rarer); one slice otherwise; none for the legacy recipe.
+    whichever class is rarer) and the rarer class has the 2 rows folds need;
+    one slice otherwise; none for the legacy recipe.
     """
     positives = int(y.sum())
     rarer = min(positives, len(y) - positives)
     expected = rarer * validation_fraction
     if legacy:
         return ValidationPlan(NONE, "legacy preset: no validation, fixed threshold 0.5", expected)
+    if expected < min_validation_positives and rarer < 2:
+        return ValidationPlan(HOLDOUT, "one example of a class: too few to cross-validate; one newest slice is used",
+                              expected)
     if expected < min_validation_positives:
         return ValidationPlan(CROSS_VALIDATION, f"a {validation_fraction:.0%} validation slice would hold about "
                               f"{expected:.0f} examples of the rarer class (fewer than {min_validation_positives}): "
@@ -153,8 +171,7 @@ def folds(frame: pd.DataFrame, y: pd.Series, *, time_column: str, random_state: 
     labels = y.to_numpy().astype(int)
     rarer = int(min(labels.sum(), len(labels) - labels.sum()))
     note = ""
-    if time_column and time_column in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[time_column]) \
-            and frame[time_column].nunique() > MAX_FOLDS:
+    if orders_rows(frame, time_column):
         splits = time_folds(frame[time_column], labels)
         validated = np.concatenate([v for _, v in splits]) if splits else np.empty(0, dtype=int)
         if len(splits) >= 2 and len(np.unique(labels[validated])) == 2:
