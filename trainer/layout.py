@@ -25,6 +25,11 @@ MODEL_RE = re.compile(r"trained_model_(\d{8}_\d{6})\.pkl\Z")
 METRICS_RE = re.compile(r"model_metrics_(\d{8}_\d{6})\.json\Z")
 
 
+def model_file_name(stamp: str) -> str:
+    """The model file's name for a pair stamp."""
+    return f"{MODEL_PREFIX}{stamp}.pkl"
+
+
 def stamp_of(when: datetime) -> str:
     return when.astimezone(timezone.utc).strftime(STAMP_FORMAT)
 
@@ -45,7 +50,7 @@ class ModelsLayout:
         return cls(Path(root).resolve())
 
     def model_path(self, stamp: str) -> Path:
-        return self.root / f"{MODEL_PREFIX}{stamp}.pkl"
+        return self.root / model_file_name(stamp)
 
     def metrics_path(self, stamp: str) -> Path:
         return self.root / f"{METRICS_PREFIX}{stamp}.json"

@@ -29,7 +29,7 @@ from pathlib import Path
 from trainer.atomic import TEMP_SUFFIX
 from trainer.config import Config
 from trainer.events import append_event
-from trainer.layout import stamp_time
+from trainer.layout import model_file_name, stamp_time
 from trainer.registry import Registry
 
 #: leftovers of an interrupted write younger than this are left alone (the write may still be running)
@@ -52,7 +52,7 @@ class PrunePlan:
 
 def _stale_leftovers(root: Path, incomplete: list[str], now_epoch: float) -> list[str]:
     """File names of interrupted-write leftovers older than :data:`STALE_SECONDS`."""
-    names = [f"trained_model_{stamp}.pkl" for stamp in incomplete]
+    names = [model_file_name(stamp) for stamp in incomplete]
     try:
         with os.scandir(root) as entries:
             names += [e.name for e in entries

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.layout import model_file_name
+
 log = logging.getLogger("cla.signing")
 
 SIGNATURE_FIELD = "model_hmac"
@@ -205,7 +207,7 @@ def verify(model_id: str, metrics: dict[str, Any], data: bytes | str | os.PathLi
     pair that was damaged still reads ``tampered``. Raises OSError when a
     model file given by path cannot be read.
     """
-    name = f"trained_model_{model_id}.pkl"
+    name = model_file_name(model_id)
     where = "the models folder" if models_dir is None else str(models_dir)
     recorded = metrics.get(SIGNATURE_FIELD)
     recorded_sha = metrics.get("model_sha256")
