@@ -46,6 +46,3 @@ class OutOfFoldCalibrated:
     def predict_proba(self, X) -> np.ndarray:
         positive = self.calibrate(self.estimator.predict_proba(X)[:, 1])
         return np.column_stack([1.0 - positive, positive])
-
-    def predict(self, X) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)

@@ -76,3 +76,16 @@ def test_enough_validation_positives_keep_the_one_slice_path():
 def test_a_class_with_one_example_cannot_be_cross_validated():
     with pytest.raises(ValueError, match="at least 2 examples of each class"):
         validation.folds(pd.DataFrame({"x": range(10)}), pd.Series([1] + [0] * 9), time_column="", random_state=0)
+
+
+@pytest.mark.parametrize("method", ["sigmoid", "isotonic"])
+def test_calibration_on_small_data_is_fitted_on_out_of_fold_scores(method):
+    from trainer.calibration import OutOfFoldCalibrated
+
+    frame = tiny_table()
+    model = fit(frame, label="outcome", objective="f1", calibration=method)
+    assert isinstance(model.estimator, OutOfFoldCalibrated) and model.metadata["calibration"] == method
+    scores = model.predict_proba(frame.drop(columns="outcome"))[:, 1]
+    assert ((scores >= 0) & (scores <= 1)).all()
+    # Calibrated on rows the fold models never saw, the mean probability stays near the real share (12 of 300).
+    assert scores.mean() == pytest.approx(12 / 300, abs=0.03)
