@@ -41,8 +41,8 @@ import numpy as np
 
 from bench.bench_registry import build_folder, synthetic_metrics
 from trainer.atomic import write_bytes, write_with
-from trainer.layout import ModelsLayout, stamp_of
-from trainer.pairs import metrics_text
+from trainer.contract.layout import ModelsLayout, stamp_of
+from trainer.folder.pairs import metrics_text
 
 PAIRS = 10_000
 REPEATS = 5

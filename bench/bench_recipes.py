@@ -11,7 +11,7 @@ PR-AUC, recall and precision at the model's threshold, F1, workload saved
 
 Part 2, ``scale``: for 5k, 66k and 1M rows a SQLite store is seeded with the
 demo generator, then a fresh process runs one real cycle
-(``trainer.cycle.run_cycle``: read, clean, train, evaluate, write the pair,
+(``trainer.service.cycle.run_cycle``: read, clean, train, evaluate, write the pair,
 promote) and reports the cycle's stage timings, its wall time, the process's
 CPU time (user + system, including imports: on a busy machine it shows what
 the cycle would cost on an idle one) and its peak resident memory
@@ -54,10 +54,10 @@ def machine() -> dict:
 def compare(rows: int = COMPARE_ROWS, repeats: int = REPEATS) -> dict:
     """Default vs legacy on one holdout; returns every run and the medians."""
     from trainer.config import Config
-    from trainer.demo import generate_history
-    from trainer.evaluation import workload_saved_at_recall
-    from trainer.model import train_and_evaluate
-    from trainer.quality import prepare
+    from trainer.feedback.demo import generate_history
+    from trainer.learning.evaluation import workload_saved_at_recall
+    from trainer.learning.model import train_and_evaluate
+    from trainer.feedback.quality import prepare
 
     frame = prepare(generate_history(rows=rows, seed=7), Config().schema, quarantine_dir=None, stamp="bench").frame
     runs = []
@@ -99,7 +99,7 @@ def compare(rows: int = COMPARE_ROWS, repeats: int = REPEATS) -> dict:
 def cycle_child(folder: str) -> None:
     """In a fresh process: one real cycle on the store in ``folder``; prints a JSON line."""
     from trainer.config import load_config
-    from trainer.cycle import run_cycle
+    from trainer.service.cycle import run_cycle
 
     config = load_config(Path(folder) / "cla.toml")
     started = time.perf_counter()
@@ -118,8 +118,8 @@ def cycle_child(folder: str) -> None:
 
 def scale(sizes=SIZES) -> list[dict]:
     """One measured cycle per size, each in its own process."""
-    from trainer import store
-    from trainer.demo import generate_history
+    from trainer.feedback import store
+    from trainer.feedback.demo import generate_history
 
     out = []
     for rows in sizes:

@@ -1,7 +1,7 @@
 """Registry listing speed with 10,000 pairs: cold, warm, after one new pair, and in a new process.
 
 Builds a models folder of :data:`PAIRS` synthetic pairs: a small pickle and a
-metrics file written by ``trainer.pairs.metrics_text`` with realistic content
+metrics file written by ``trainer.folder.pairs.metrics_text`` with realistic content
 (every summary key, warnings, a promotion block, 200-point curves, a config
 block; about 20 KB). Then, each the median of :data:`REPEATS` runs:
 
@@ -37,9 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
-from trainer.layout import ModelsLayout, stamp_of
-from trainer.pairs import metrics_text
-from trainer.registry import Registry
+from trainer.contract.layout import ModelsLayout, stamp_of
+from trainer.folder.pairs import metrics_text
+from trainer.folder.registry import Registry
 
 PAIRS = 10_000
 REPEATS = 5

@@ -1,6 +1,6 @@
 """Retrain latency: from a retrain request to the new metrics file being visible, beside the training's own time.
 
-For each store size a real trainer service is started (``trainer.control.start``)
+For each store size a real trainer service is started (``trainer.service.control.start``)
 on a seeded SQLite store, with the default training options and the default
 60 s check interval (so only the request watcher can explain a fast pickup).
 Each repeat drops one request with ``control.retrain`` and polls the models
@@ -33,10 +33,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from trainer import control, store
+from trainer.service import control
+from trainer.feedback import store
 from trainer.config import load_config
-from trainer.demo import generate_history
-from trainer.events import read_events
+from trainer.feedback.demo import generate_history
+from trainer.folder.events import read_events
 
 SIZES = (5_000, 66_000)
 REPEATS = 3

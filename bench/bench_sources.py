@@ -4,9 +4,9 @@ Each measurement runs in its own Python process, so its peak RSS
 (``ru_maxrss``) is its own and not the parent's. Reported per case:
 
 * ``sqlite`` / ``parquet``: time and peak memory to load 1M synthetic
-  verdicts through the source (:mod:`trainer.sources`), to clean them
-  (:func:`trainer.quality.prepare`) and, with ``train=True``, to train and
-  evaluate (:func:`trainer.model.train_and_evaluate`, default config);
+  verdicts through the source (:mod:`trainer.feedback.sources`), to clean them
+  (:func:`trainer.feedback.quality.prepare`) and, with ``train=True``, to train and
+  evaluate (:func:`trainer.learning.model.train_and_evaluate`, default config);
 * ``bigquery_sampled``: a simulation of what the BigQuery source does on a
   10M-row table, with no network. The table is generated in chunks that are
   dropped after use, standing in for rows that stay in the warehouse. Pass 1
@@ -48,9 +48,9 @@ def peak_mb() -> float:
 def _train_phase(frame, config, out: dict) -> None:
     """Train and evaluate with the default config, when the trainer core is importable."""
     try:
-        from trainer.model import train_and_evaluate
+        from trainer.learning.model import train_and_evaluate
     except ImportError as exc:
-        out["train_skipped"] = f"trainer.model not importable: {exc}"
+        out["train_skipped"] = f"trainer.learning.model not importable: {exc}"
         return
     t0 = time.perf_counter()
     result = train_and_evaluate(frame, config)
@@ -61,7 +61,8 @@ def _train_phase(frame, config, out: dict) -> None:
 
 def child_seed(folder: Path, rows: int) -> dict:
     """Generate the history once and write it to SQLite and Parquet."""
-    from trainer import demo, store
+    from trainer.feedback import demo
+    from trainer.feedback import store
 
     t0 = time.perf_counter()
     frame = demo.generate_history(rows=rows, days=90, seed=7, end=END)
@@ -80,8 +81,8 @@ def child_seed(folder: Path, rows: int) -> dict:
 
 def child_load(folder: Path, kind: str, train: bool) -> dict:
     from trainer.config import load_config
-    from trainer.quality import prepare
-    from trainer.sources import open_source
+    from trainer.feedback.quality import prepare
+    from trainer.feedback.sources import open_source
 
     baseline = peak_mb()
     config = load_config(overrides={"source.kind": kind, "source.window_days": 0,
@@ -117,9 +118,9 @@ def _sample_chunk(frame, rate: float, chunk: int):
 def child_bigquery(total: int, chunk_rows: int, max_negatives: int, train: bool) -> dict:
     import pandas as pd
 
-    from trainer import demo
+    from trainer.feedback import demo
     from trainer.config import load_config
-    from trainer.quality import prepare
+    from trainer.feedback.quality import prepare
 
     chunks = range(max(1, total // chunk_rows))
     baseline = peak_mb()

@@ -40,8 +40,8 @@ import streamlit as st
 from dashboard.markdown import literal
 from dashboard.throttle import LoginThrottle
 from trainer.config import Config
-from trainer.events import append_event, os_user
-from trainer.layout import ModelsLayout
+from trainer.folder.events import append_event, os_user
+from trainer.contract.layout import ModelsLayout
 from trainer.passwords import PasswordHashError, parse_hash, verify_password
 
 USER_KEY = "_cla_user"

@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from trainer.layout import STAMP_RE, stamp_time
+from trainer.contract.layout import STAMP_RE, stamp_time
 
 METRIC_LABELS = {
     "precision": "Precision",

@@ -5,7 +5,7 @@ process as ``CLA_CONFIG`` / ``CLA_MODELS_DIR``; :func:`get_config` loads the
 configuration from them once per distinct pair of values
 (``st.cache_resource``), so tests may change the environment and the next
 call sees the new folder. :func:`get_registry` and :func:`get_watcher` keep
-one :class:`trainer.registry.Registry` and one
+one :class:`trainer.folder.registry.Registry` and one
 :class:`dashboard.watcher.ModelsWatcher` per models folder for the whole
 process; the registry checks the champion's signature with the configured
 model key, which this process must be able to read. :func:`current_user`,
@@ -42,14 +42,14 @@ def get_config() -> Config:
 @st.cache_resource(show_spinner=False)
 def _registry_for(models_dir: str, key_file: str):
     try:
-        from trainer.registry import Registry
+        from trainer.folder.registry import Registry
     except ImportError as exc:
-        raise RegistryUnavailable(f"the model registry (trainer.registry) cannot be loaded: {exc}") from exc
+        raise RegistryUnavailable(f"the model registry (trainer.folder.registry) cannot be loaded: {exc}") from exc
     return Registry(models_dir, key_file=key_file)
 
 
 def get_registry():
-    """The shared ``trainer.registry.Registry`` of the configured models folder.
+    """The shared ``trainer.folder.registry.Registry`` of the configured models folder.
 
     Raises :class:`RegistryUnavailable` when the registry module cannot be imported.
     """

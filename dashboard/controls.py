@@ -4,7 +4,7 @@ The decisions are plain functions tested without Streamlit:
 :func:`button_states` (which buttons are enabled, and why not),
 :func:`progress_of` (where a running training is among the trainer's stages)
 and :func:`result_of` (the last training's outcome as one sentence).
-:func:`render` lays them out and calls :mod:`trainer.control` with the
+:func:`render` lays them out and calls :mod:`trainer.service.control` with the
 session's user as the actor (``dashboard.context.current_user``), so every
 press is recorded in the event log with who pressed it. Access is checked
 again when the action runs (``dashboard.context.authorize``), not only by
@@ -26,11 +26,11 @@ import streamlit as st
 from dashboard import context
 from dashboard.markdown import literal
 from dashboard.state import ago
-from trainer import control
-from trainer import status as status_file
-from trainer.status import parse_iso
+from trainer.service import control
+from trainer.service import status as status_file
+from trainer.service.status import parse_iso
 
-#: the stages a training goes through, in order (``status["stage"]``, see trainer.cycle)
+#: the stages a training goes through, in order (``status["stage"]``, see trainer.service.cycle)
 STAGES = tuple(stage for stage in status_file.STAGES if stage != "idle")
 NOTICE_KEY = "_control_notice"
 NOTICE_SECONDS = 60.0  # how long what an action said stays under the buttons

@@ -1,7 +1,7 @@
 """Warnings of one model in plain words, for the Class balance and Model detail pages.
 
 New metrics files carry their warnings (code, severity, sentence) written by
-``trainer.diagnostics``; :func:`findings` shows those as stored. A legacy file
+``trainer.learning.diagnostics``; :func:`findings` shows those as stored. A legacy file
 from the old CLA has only confusion counts, so the same diagnostics are run
 on labels rebuilt from those counts, and the test set's imbalance is measured
 the same way: the user reads one kind of sentence whatever the file's age.
@@ -16,7 +16,7 @@ import pandas as pd
 
 from dashboard.charts import fmt, number
 from dashboard.tables import LEGACY_FLAG, warning_codes
-from trainer.diagnostics import prediction_warnings
+from trainer.learning.diagnostics import prediction_warnings
 
 LEGACY_SENTENCE = ("old CLA metrics file: no PR-AUC, threshold or class counts were recorded, so how well this model "
                    "ranks alerts is unknown; it is judged from its confusion counts only")
@@ -117,7 +117,7 @@ def warning_tally(rows: list[dict], *, severe_imbalance_share: float, min_test_p
 def threshold_origin(metrics: dict) -> str:
     """Where a model's threshold came from, in one sentence (empty for files that do not say).
 
-    Reads the ``model.validation`` block the trainer writes (`trainer.validation`);
+    Reads the ``model.validation`` block the trainer writes (`trainer.learning.validation`);
     the reader learns which rows stood behind the threshold, and that the model
     scoring them had never seen them.
     """

@@ -1,6 +1,6 @@
 """The Overview's facts: the learning-mode banner and the tiles' texts (plain Python, no Streamlit).
 
-:func:`derive_banner` takes the trainer status (``trainer.control.status``),
+:func:`derive_banner` takes the trainer status (``trainer.service.control.status``),
 the champion's summary and the newest model summaries
 (``Registry.list_models()`` as dicts, see :func:`dashboard.tables.records`)
 and returns a :class:`Banner`: ACTIVE only when the service runs, its last

@@ -38,7 +38,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from trainer.layout import METRICS_RE, MODEL_RE
+from trainer.contract.layout import METRICS_RE, MODEL_RE
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trainer.config import load_config
-from trainer.layout import ModelsLayout
+from trainer.contract.layout import ModelsLayout
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -25,8 +25,8 @@ max_age_hours = 0
 @pytest.fixture(scope="module")
 def seeded_store(tmp_path_factory):
     """A demo store of 3,000 verdicts, written once per test module; copy it into each test's folder."""
-    from trainer import store
-    from trainer.demo import generate_history
+    from trainer.feedback import store
+    from trainer.feedback.demo import generate_history
 
     path = tmp_path_factory.mktemp("store") / "feedback.db"
     store.insert_frame(path, generate_history(rows=3000, seed=11))

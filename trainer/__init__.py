@@ -21,9 +21,9 @@ __all__ = ["fit", "evaluate", "load_champion", "__version__"]
 def __getattr__(name: str):
     # Lazy so `import trainer` (and the CLI's start-up) stays cheap.
     if name in ("fit", "evaluate"):
-        from trainer import model
+        from trainer.learning import model
         return getattr(model, name)
     if name == "load_champion":
-        from trainer.scoring import load_champion
+        from trainer.folder.scoring import load_champion
         return load_champion
     raise AttributeError(f"module 'trainer' has no attribute {name!r}")

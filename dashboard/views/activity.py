@@ -18,8 +18,8 @@ import streamlit as st
 
 from dashboard import context
 from dashboard.snapshot import watcher_generation
-from trainer.events import KINDS
-from trainer.layout import ModelsLayout
+from trainer.folder.events import KINDS
+from trainer.contract.layout import ModelsLayout
 
 TAIL_BYTES = 64_000
 TABLE_KEY = "_activity_table"

@@ -21,7 +21,7 @@ from dashboard.explanations import findings, is_legacy, threshold_origin
 from dashboard.markdown import literal
 from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
 from dashboard.tables import LEGACY_FLAG, model_label
-from trainer.signing import UNSIGNED
+from trainer.folder.signing import UNSIGNED
 
 config = context.get_config()
 PICK_KEY = "detail_model"

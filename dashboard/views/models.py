@@ -3,7 +3,7 @@
 The table comes from :mod:`dashboard.tables` (filter, sort, page) over the
 registry snapshot (:mod:`dashboard.snapshot`); incomplete and unreadable
 files are listed apart, never as models. Promote, roll back and pin/unpin
-call ``trainer.registry.Registry`` with ``actor=context.current_user()``,
+call ``trainer.folder.registry.Registry`` with ``actor=context.current_user()``,
 each behind a confirmation checkbox, and are disabled with the reason when
 ``context.can_control()`` says no; each is checked again when it runs
 (``context.authorize``), and a refusal is shown and recorded. The page reruns when the watcher saw a

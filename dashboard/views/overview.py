@@ -3,7 +3,7 @@
 One ``run_every`` fragment redraws the learning-mode banner
 (:func:`dashboard.state.derive_banner`), the tiles, the controls
 (:mod:`dashboard.controls`) and the warnings panel from three reads: the
-trainer status (:func:`trainer.control.status`, a small file and two lock
+trainer status (:func:`trainer.service.control.status`, a small file and two lock
 probes), the registry facts (:func:`read_facts`: the shared registry's
 listing boiled down by :func:`dashboard.state.registry_facts`, re-derived only
 when the watcher saw a pair, champion or event change, so a new session with
@@ -28,9 +28,10 @@ from dashboard.charts import fmt, model_time
 from dashboard.snapshot import full_metrics, list_models, watcher_generation
 from dashboard.state import RegistryFacts, absolute, ago, derive_banner, registry_facts
 from dashboard.tables import warning_codes
-from trainer import control, store
-from trainer.status import parse_iso
-from trainer.sources import open_source
+from trainer.service import control
+from trainer.feedback import store
+from trainer.service.status import parse_iso
+from trainer.feedback.sources import open_source
 
 FEEDBACK_TTL_SECONDS = 10
 FACTS_KEY = "_overview_facts"

@@ -22,8 +22,8 @@ from typing import Iterator
 import pytest
 from serving import free_port, serve
 
-from trainer.layout import ModelsLayout
-from trainer.locking import who_holds
+from trainer.contract.layout import ModelsLayout
+from trainer.service.locking import who_holds
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"

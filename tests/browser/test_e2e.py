@@ -15,8 +15,8 @@ import shutil
 import pytest
 from playwright.sync_api import Page, expect
 
-from trainer.layout import ModelsLayout
-from trainer.locking import who_holds
+from trainer.contract.layout import ModelsLayout
+from trainer.service.locking import who_holds
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ Builders (plain functions; tests reach them through the ``build`` fixture,
 * :func:`write_pair`: the pkl + metrics pair (temp + rename, sha256 and signature recorded);
 * :func:`write_champion`, :func:`write_status`, :func:`add_event`;
 * :func:`running_service`: hold the service lock in this process, so
-  ``trainer.status.read_status`` sees a live trainer;
+  ``trainer.service.status.read_status`` sees a live trainer;
 * :func:`build_scenario`: a whole folder for one of :data:`SCENARIOS`.
 
 Fixtures: ``build`` (this module), ``dash_env`` (a temp models folder + config file named by
@@ -39,10 +39,10 @@ import streamlit as st
 from streamlit import config as streamlit_config
 
 from trainer.atomic import write_bytes, write_json
-from trainer.events import append_event
-from trainer.layout import ModelsLayout, stamp_of
-from trainer.locking import FileLock
-from trainer.signing import load_key
+from trainer.folder.events import append_event
+from trainer.contract.layout import ModelsLayout, stamp_of
+from trainer.service.locking import FileLock
+from trainer.folder.signing import load_key
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "dashboard" / "app.py"

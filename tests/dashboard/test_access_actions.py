@@ -13,10 +13,10 @@ import pytest
 from pagetext import no_exception, page_text
 
 from dashboard.access import USER_KEY
-from trainer import control
+from trainer.service import control
 from trainer.config import load_config
-from trainer.locking import who_holds
-from trainer.registry import Registry
+from trainer.service.locking import who_holds
+from trainer.folder.registry import Registry
 
 OVERVIEW = "views/overview.py"
 MODELS = "views/models.py"

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from pagetext import no_exception, page_text, table_with
 
-from trainer.registry import Registry
+from trainer.folder.registry import Registry
 
 PAGE = "views/models.py"
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from dashboard.controls import button_states, progress_of, result_of
-from trainer.events import os_user
+from trainer.folder.events import os_user
 from trainer.passwords import hash_password
 
 OVERVIEW = "views/overview.py"
@@ -69,8 +69,8 @@ def test_unreadable_file_is_counted_apart_and_listed_once(scenario, build):
 
 
 def test_feedback_tile_counts_labelled_positives_and_new_rows(dash_env, build):
-    from trainer import store
-    from trainer.demo import generate_history
+    from trainer.feedback import store
+    from trainer.feedback.demo import generate_history
 
     store.insert_frame(dash_env.root / "data" / "feedback.db", generate_history(rows=300, days=5, seed=3))
     app = build.run_app(OVERVIEW)

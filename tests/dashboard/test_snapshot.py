@@ -9,7 +9,7 @@ import pytest
 from pagetext import page_text, run_until
 
 from dashboard import snapshot
-from trainer.registry import Registry
+from trainer.folder.registry import Registry
 
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)

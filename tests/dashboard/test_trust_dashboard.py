@@ -15,7 +15,7 @@ import joblib
 import pytest
 from pagetext import no_exception, page_text, run_until, table_with
 
-from trainer.pairs import metrics_text
+from trainer.folder.pairs import metrics_text
 
 OVERVIEW, MODELS, DETAIL = "views/overview.py", "views/models.py", "views/model_detail.py"
 

@@ -10,8 +10,8 @@ import pytest
 
 from dashboard.watcher import ModelsWatcher, classify
 from trainer.atomic import write_json
-from trainer.events import append_event
-from trainer.layout import ModelsLayout
+from trainer.folder.events import append_event
+from trainer.contract.layout import ModelsLayout
 from waiting import wait_until
 
 ROOT = Path("/models")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 
 from dashboard.charts import model_time
-from trainer.layout import METRICS_RE, MODEL_RE, STAMP_RE
-from trainer.registry import ModelNotFound, Registry
-from trainer.scoring import ModelLoadError, load_model
-from trainer.sources import SourceError
-from trainer.sources.bigquery import TableRef, column
-from trainer.store import StoreError, quote
+from trainer.contract.layout import METRICS_RE, MODEL_RE, STAMP_RE
+from trainer.folder.registry import ModelNotFound, Registry
+from trainer.folder.scoring import ModelLoadError, load_model
+from trainer.feedback.sources import SourceError
+from trainer.feedback.sources.bigquery import TableRef, column
+from trainer.feedback.store import StoreError, quote
 
 
 def test_a_table_or_column_name_with_a_trailing_newline_is_refused_by_the_store():

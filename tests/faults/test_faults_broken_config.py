@@ -11,8 +11,8 @@ import sys
 
 import psutil
 
-from trainer.layout import ModelsLayout
-from trainer.locking import who_holds
+from trainer.contract.layout import ModelsLayout
+from trainer.service.locking import who_holds
 from waiting import wait_until
 
 CLA = [sys.executable, "-m", "trainer"]

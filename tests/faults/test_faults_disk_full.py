@@ -15,9 +15,9 @@ import sys
 
 import pytest
 
-from trainer.layout import ModelsLayout
-from trainer.locking import who_holds
-from trainer.registry import Registry
+from trainer.contract.layout import ModelsLayout
+from trainer.service.locking import who_holds
+from trainer.folder.registry import Registry
 
 CLA = [sys.executable, "-m", "trainer"]
 CONFIG = '[training]\npreset = "legacy"\npermutation_repeats = 0\n'
@@ -25,8 +25,8 @@ CONFIG = '[training]\npreset = "legacy"\npermutation_repeats = 0\n'
 
 @pytest.fixture(scope="module")
 def seeded_store(tmp_path_factory):
-    from trainer import store
-    from trainer.demo import generate_history
+    from trainer.feedback import store
+    from trainer.feedback.demo import generate_history
 
     path = tmp_path_factory.mktemp("store") / "feedback.db"
     store.insert_frame(path, generate_history(rows=2000, seed=7))

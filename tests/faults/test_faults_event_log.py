@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from trainer.events import append_event, read_events
+from trainer.folder.events import append_event, read_events
 
 
 def test_an_append_after_a_torn_last_line_starts_a_new_line(tmp_path):

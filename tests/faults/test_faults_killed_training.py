@@ -1,7 +1,7 @@
 """kill -9 between writing a pair and moving the champion: the records say what really happened.
 
 Real processes throughout: the service (or a `cla train`) runs with
-``CLA_TEST_HALT_AT=pair_written``, the one test hook (`trainer.cycle`), which
+``CLA_TEST_HALT_AT=pair_written``, the one test hook (`trainer.service.cycle`), which
 makes the cycle stop for good right after the pair is committed and before
 ``champion.json`` moves. The test waits for that positive signal (the metrics
 file and the log line), SIGKILLs the process, and checks what every reader
@@ -19,11 +19,11 @@ import sys
 import psutil
 import pytest
 
-from trainer import control
-from trainer.cycle import HALT_ENV
-from trainer.events import read_events
-from trainer.layout import ModelsLayout
-from trainer.registry import Registry
+from trainer.service import control
+from trainer.service.cycle import HALT_ENV
+from trainer.folder.events import read_events
+from trainer.contract.layout import ModelsLayout
+from trainer.folder.registry import Registry
 from servicefolder import lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
 from waiting import wait_until
 
@@ -150,13 +150,13 @@ def test_a_cla_train_killed_after_writing_a_promoted_pair_is_reconciled_by_the_n
 
 def test_a_new_service_is_starting_not_training_while_the_killed_ones_status_file_remains(layout):
     from trainer.atomic import write_json
-    from trainer.status import read_status
+    from trainer.service.status import read_status
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     write_json(layout.status, {"state": "training", "stage": "writing", "pid": dead.pid,
                                "current": {"started_at": "2026-11-29T00:00:00+00:00"}})
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom trainer.locking import FileLock\n"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom trainer.service.locking import FileLock\n"
                                "FileLock(sys.argv[1]).acquire()\nprint('held', flush=True)\ntime.sleep(60)",
                                str(layout.service_lock)], stdout=subprocess.PIPE, text=True)
     try:
@@ -173,8 +173,8 @@ def test_a_model_detail_page_open_across_the_reconcile_shows_the_promotion_inter
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from trainer.pairs import write_pair
-    from trainer.registry import INTERRUPTED_REASON
+    from trainer.folder.pairs import write_pair
+    from trainer.folder.registry import INTERRUPTED_REASON
 
     layout = ModelsLayout.of(workdir / "models")
     layout.ensure()
@@ -197,7 +197,7 @@ def test_a_model_detail_page_open_across_the_reconcile_shows_the_promotion_inter
 
 
 def test_a_training_is_open_only_without_an_ending_from_its_own_process():
-    from trainer.reconcile import open_trainings
+    from trainer.service.reconcile import open_trainings
 
     def event(kind, pid, ts, **details):
         return {"event": kind, "pid": pid, "ts": ts, **({"details": details} if details else {})}

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from trainer.layout import ModelsLayout
-from trainer.locking import FileLock, LockBusy, who_holds
+from trainer.contract.layout import ModelsLayout
+from trainer.service.locking import FileLock, LockBusy, who_holds
 from waiting import wait_until
 
 CLA = [sys.executable, "-m", "trainer"]
@@ -60,9 +60,9 @@ def test_a_released_lock_no_longer_names_its_last_owner(tmp_path):
 
 
 def test_two_concurrent_cla_train_the_loser_names_the_winners_pid(workdir):
-    from trainer import store
-    from trainer.cycle import HALT_ENV
-    from trainer.demo import generate_history
+    from trainer.feedback import store
+    from trainer.service.cycle import HALT_ENV
+    from trainer.feedback.demo import generate_history
 
     (workdir / "data").mkdir()
     store.insert_frame(workdir / "data" / "feedback.db", generate_history(rows=1500, seed=5))

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from browser.conftest import CLA, browser_page, dashboard_server  # noqa: F401 - fixtures, shared with tests/browser
 from dashboard.watcher import ModelsWatcher
 from trainer.atomic import write_json
-from trainer.layout import ModelsLayout
+from trainer.contract.layout import ModelsLayout
 from waiting import wait_until
 
 

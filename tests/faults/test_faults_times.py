@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from trainer.config import Config
-from trainer.model import train_and_evaluate
-from trainer.quality import prepare
+from trainer.learning.model import train_and_evaluate
+from trainer.feedback.quality import prepare
 
 NOW = pd.Timestamp("2026-11-29 12:00", tz="UTC")
 

@@ -22,9 +22,9 @@ import pytest
 
 from trainer import load_champion
 from trainer.cli import main
-from trainer.layout import ModelsLayout
-from trainer.registry import Registry, RegistryError
-from trainer.scoring import ModelLoadError, champion_id, load_model
+from trainer.contract.layout import ModelsLayout
+from trainer.folder.registry import Registry, RegistryError
+from trainer.folder.scoring import ModelLoadError, champion_id, load_model
 
 #: one fixed, fast recipe: the tests need a real champion, not the best one
 # Objective F1: on 3,000 drifting demo rows a 95%-recall threshold flags nearly every alert, and such a

@@ -13,11 +13,11 @@ import joblib
 import pytest
 
 from trainer.config import load_config
-from trainer.layout import ModelsLayout
-from trainer.pairs import write_pair
-from trainer.registry import Registry
-from trainer.scoring import ModelLoadError, load_model
-from trainer.signing import KeyUnavailable
+from trainer.contract.layout import ModelsLayout
+from trainer.folder.pairs import write_pair
+from trainer.folder.registry import Registry
+from trainer.folder.scoring import ModelLoadError, load_model
+from trainer.folder.signing import KeyUnavailable
 
 
 class Model:

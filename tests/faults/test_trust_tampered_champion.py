@@ -14,10 +14,10 @@ import json
 
 import pytest
 
-from trainer import signing
+from trainer.folder import signing
 from trainer.cli import main
-from trainer.pairs import write_pair
-from trainer.registry import Registry
+from trainer.folder.pairs import write_pair
+from trainer.folder.registry import Registry
 
 
 def flip_one_byte(path) -> None:

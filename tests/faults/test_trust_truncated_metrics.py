@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from trainer.cli import main
-from trainer.pairs import write_pair
-from trainer.registry import Registry
+from trainer.folder.pairs import write_pair
+from trainer.folder.registry import Registry
 
 #: a metrics dict shaped like a real one: summary keys on the first line, curves and config below
 METRICS = {"pr_auc": 0.71, "recall": 0.95, "precision": 0.4, "useful": True, "warnings": [],

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from trainer.cli import main
-from trainer.pairs import write_pair
-from trainer.registry import Registry
+from trainer.folder.pairs import write_pair
+from trainer.folder.registry import Registry
 
 
 @pytest.fixture

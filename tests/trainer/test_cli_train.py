@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from trainer.cli import main
-from trainer.layout import ModelsLayout
-from trainer.registry import Registry
+from trainer.contract.layout import ModelsLayout
+from trainer.folder.registry import Registry
 
 
 def alerts(rows: int = 1200, seed: int = 3) -> pd.DataFrame:
@@ -128,7 +128,7 @@ def test_the_summary_says_rows_were_quarantined_and_where(workdir, capsys):
 
 
 def test_a_failed_auto_prune_does_not_turn_a_written_pair_into_a_failed_run(workdir, capsys, monkeypatch):
-    from trainer import retention
+    from trainer.folder import retention
 
     def cannot_delete(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(workdir / "models" / "model_metrics_old.json"))

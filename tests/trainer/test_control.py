@@ -18,11 +18,11 @@ import time
 import psutil
 import pytest
 
-from trainer import control
+from trainer.service import control
 from trainer.config import load_config
-from trainer.events import read_events
-from trainer.layout import ModelsLayout
-from trainer.status import read_status
+from trainer.folder.events import read_events
+from trainer.contract.layout import ModelsLayout
+from trainer.service.status import read_status
 from servicefolder import CONFIG, lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
 from waiting import wait_until
 

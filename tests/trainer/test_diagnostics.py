@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trainer.diagnostics import is_useful, label_warnings, leakage_warnings, prediction_warnings
-from trainer.evaluation import score_metrics
+from trainer.learning.diagnostics import is_useful, label_warnings, leakage_warnings, prediction_warnings
+from trainer.learning.evaluation import score_metrics
 
 HEALTHY_Y = np.array([0] * 80 + [1] * 20)
 

@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.compose import make_column_transformer
 from sklearn.preprocessing import OneHotEncoder
 
-from trainer.evaluation import curves, negative_weights, permutation_importances, score_metrics
+from trainer.learning.evaluation import curves, negative_weights, permutation_importances, score_metrics
 
 
 def test_metrics_match_the_confusion_counts():
@@ -89,7 +89,7 @@ def test_no_sampling_means_no_weights():
 
 
 def test_workload_saved_at_the_target_recall_is_the_queue_share_an_analyst_never_opens():
-    from trainer.evaluation import workload_saved_at_recall
+    from trainer.learning.evaluation import workload_saved_at_recall
 
     # 20 alerts, 4 real: scores rank three of them on top and one in the middle.
     y = np.array([0] * 16 + [1] * 4)

@@ -8,7 +8,7 @@ import pytest
 
 from frames import feedback_frame
 from trainer.config import SchemaConfig
-from trainer.features import CategoryCodes, FeatureFrame, build_preprocessor, infer_features
+from trainer.learning.features import CategoryCodes, FeatureFrame, build_preprocessor, infer_features
 
 POST_TRIAGE = ["analyst_comments", "processed", "confidence"]
 

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from trainer import store
+from trainer.feedback import store
 from trainer.cli import main
-from trainer.feedback_import import import_file
+from trainer.feedback.importing import import_file
 
 HEADER = "alert_id,timestamp,rule_name,dest_port,src_is_internal,is_true_positive,confidence,analyst_comments\n"
 GOOD = [

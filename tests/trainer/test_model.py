@@ -11,8 +11,8 @@ import pytest
 
 from frames import feedback_frame, tiny_table
 from trainer.config import Config
-from trainer.model import encode_label, evaluate, fit, split_newest, train_and_evaluate
-from trainer.thresholds import choose_threshold
+from trainer.learning.model import encode_label, evaluate, fit, split_newest, train_and_evaluate
+from trainer.learning.thresholds import choose_threshold
 
 LEGACY_KEYS = ["precision", "recall", "f1_score", "accuracy", "true_positives", "false_positives",
                "true_negatives", "false_negatives", "training_samples", "test_samples"]

@@ -6,9 +6,9 @@ import pytest
 from sklearn.ensemble import RandomForestClassifier
 
 from frames import feedback_frame
-from trainer import modeling
+from trainer.learning import modeling
 from trainer.config import SchemaConfig
-from trainer.features import infer_features
+from trainer.learning.features import infer_features
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""trainer.pairs: a pair appears whole or not at all, and a failed write says where and why."""
+"""trainer.folder.pairs: a pair appears whole or not at all, and a failed write says where and why."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ import joblib
 import numpy as np
 import pytest
 
-from trainer import atomic, pairs
-from trainer.layout import ModelsLayout
-from trainer.registry import Registry
+from trainer import atomic
+from trainer.folder import pairs
+from trainer.contract.layout import ModelsLayout
+from trainer.folder.registry import Registry
 
 METRICS = {"precision": 0.4, "recall": 0.95, "f1_score": 0.56, "accuracy": 0.93, "pr_auc": 0.7,
            "warnings": [{"code": "severe_imbalance", "severity": "warning", "message": "few positives"}],
@@ -104,8 +105,8 @@ def test_a_read_only_models_folder_fails_with_the_path_and_permission_denied(rea
 KILLED_WRITER = textwrap.dedent("""
     import sys, time
     import joblib
-    from trainer import pairs
-    from trainer.layout import ModelsLayout
+    from trainer.folder import pairs
+    from trainer.contract.layout import ModelsLayout
 
     def dump_half(obj, path, **options):
         with open(path, "wb") as fh:

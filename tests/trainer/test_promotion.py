@@ -1,6 +1,6 @@
-"""trainer.promotion: champion and challenger scored on the same slice, gates, and acting on the decision.
+"""trainer.folder.promotion: champion and challenger scored on the same slice, gates, and acting on the decision.
 
-The worse/better story uses real models from ``trainer.model.fit``; the gate
+The worse/better story uses real models from ``trainer.learning.model.fit``; the gate
 details use :class:`ColumnModel`, a pickleable stand-in whose score is one
 column of the frame, so each case is built exactly.
 """
@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from frames import feedback_frame
 
-from trainer.model import TrainingResult, evaluate, fit
-from trainer.pairs import write_pair
-from trainer.promotion import apply, decide
-from trainer.registry import Registry
+from trainer.learning.model import TrainingResult, evaluate, fit
+from trainer.folder.pairs import write_pair
+from trainer.folder.promotion import apply, decide
+from trainer.folder.registry import Registry
 
 LABEL = "is_true_positive"
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from trainer.config import SchemaConfig
-from trainer.quality import DataError, map_labels, prepare
+from trainer.feedback.quality import DataError, map_labels, prepare
 
 
 def feedback(**columns):

@@ -1,4 +1,4 @@
-"""trainer.registry: listing a real-world folder, the index, and moving the champion pointer."""
+"""trainer.folder.registry: listing a real-world folder, the index, and moving the champion pointer."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import time
 import pytest
 
 from trainer import atomic
-from trainer import registry as registry_module
-from trainer.pairs import write_pair
-from trainer.registry import ModelNotFound, Registry, RegistryError
+from trainer.folder import registry as registry_module
+from trainer.folder.pairs import write_pair
+from trainer.folder.registry import ModelNotFound, Registry, RegistryError
 
 LEGACY = {"precision": 0.62, "recall": 0.71, "f1_score": 0.66, "accuracy": 0.95, "true_positives": 71,
           "false_positives": 43, "true_negatives": 1870, "false_negatives": 29, "training_samples": 8000,

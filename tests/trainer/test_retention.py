@@ -1,4 +1,4 @@
-"""trainer.retention: what a prune deletes, what it never deletes, and how an interrupted prune looks."""
+"""trainer.folder.retention: what a prune deletes, what it never deletes, and how an interrupted prune looks."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from trainer import retention
-from trainer.layout import stamp_of
-from trainer.pairs import write_pair
-from trainer.registry import Registry
+from trainer.folder import retention
+from trainer.contract.layout import stamp_of
+from trainer.folder.pairs import write_pair
+from trainer.folder.registry import Registry
 
 START = datetime(2026, 10, 1, tzinfo=timezone.utc)
 NOW = START + timedelta(days=20)

@@ -1,4 +1,4 @@
-"""trainer.scoring and `cla score`: only a verified pickle from inside the models folder is ever loaded."""
+"""trainer.folder.scoring and `cla score`: only a verified pickle from inside the models folder is ever loaded."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from frames import feedback_frame
 
 from trainer import load_champion
 from trainer.cli import main
-from trainer.model import fit
-from trainer.pairs import write_pair
-from trainer.registry import Registry
-from trainer.scoring import ModelLoadError, load_model, score_frame
+from trainer.learning.model import fit
+from trainer.folder.pairs import write_pair
+from trainer.folder.registry import Registry
+from trainer.folder.scoring import ModelLoadError, load_model, score_frame
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,26 @@ def test_the_champion_loads_and_scores_alerts(layout, served, model, alerts):
 
 def test_load_champion_defaults_to_the_configured_models_folder(served, workdir):
     assert load_champion().metadata["model_id"] == served
+
+
+def test_a_champion_pickled_before_the_trainer_moved_into_subpackages_still_loads(layout, model, alerts,
+                                                                                  monkeypatch):
+    """A pickle names its classes by module path: one written by an older CLA says ``trainer.model``."""
+    import sys
+
+    from trainer.learning import model as model_module
+
+    with monkeypatch.context() as old_layout:
+        old_layout.setitem(sys.modules, "trainer.model", model_module)
+        old_layout.setattr(type(model), "__module__", "trainer.model")
+        model_id = write_pair(layout, model, {"pr_auc": 0.7}).model_id
+    monkeypatch.delitem(sys.modules, "trainer.model", raising=False)
+    with pytest.raises(ModuleNotFoundError, match="trainer.model"):
+        joblib.load(layout.model_path(model_id))  # the old path is really in the pickle
+    Registry(layout.root).promote(model_id, actor="test")
+    champion = load_champion(layout.root)
+    assert type(champion).__name__ == "TriageModel"
+    assert np.allclose(champion.predict_proba(alerts)[:, 1], model.predict_proba(alerts)[:, 1])
 
 
 def test_a_tampered_pickle_is_refused_before_unpickling(layout, served, no_unpickling):

@@ -13,12 +13,12 @@ import pytest
 
 from trainer.atomic import write_json
 from trainer.config import load_config
-from trainer.cycle import CycleOutcome
-from trainer.events import append_event, read_events
-from trainer.layout import ModelsLayout
-from trainer.locking import LockBusy
-from trainer.service import EXIT_ABANDONED, TrainerService, recover, setup_logging
-from trainer.status import read_status
+from trainer.service.cycle import CycleOutcome
+from trainer.folder.events import append_event, read_events
+from trainer.contract.layout import ModelsLayout
+from trainer.service.locking import LockBusy
+from trainer.service.runner import EXIT_ABANDONED, TrainerService, recover, setup_logging
+from trainer.service.status import read_status
 from waiting import wait_until
 
 
@@ -104,8 +104,8 @@ def test_an_idle_service_says_why_it_does_not_train(running):
     (True, ["ann", "bob"], ["r2", "r3", "r4"]),        # new verdicts meanwhile: exactly one more cycle
 ])
 def test_requests_made_during_a_cycle_coalesce(running, feedback_added, cycles, answered_by_last):
-    from trainer import store
-    from trainer.demo import generate_history
+    from trainer.feedback import store
+    from trainer.feedback.demo import generate_history
 
     gate = threading.Event()
     cycle = StandInCycle(gate=gate)

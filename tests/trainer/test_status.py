@@ -11,14 +11,14 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from trainer.atomic import write_json
-from trainer.locking import FileLock
-from trainer.status import StatusWriter, parse_iso, read_status, write_stopped
+from trainer.service.locking import FileLock
+from trainer.service.status import StatusWriter, parse_iso, read_status, write_stopped
 
 SERVE = """
 import sys, time
-from trainer.layout import ModelsLayout
-from trainer.locking import FileLock
-from trainer.status import StatusWriter
+from trainer.contract.layout import ModelsLayout
+from trainer.service.locking import FileLock
+from trainer.service.status import StatusWriter
 layout = ModelsLayout.of(sys.argv[1])
 FileLock(layout.service_lock).acquire()
 writer = StatusWriter(layout)

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trainer import demo, store
+from trainer.feedback import demo
+from trainer.feedback import store
 
 END = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trainer.thresholds import choose_threshold, fixed_threshold
+from trainer.learning.thresholds import choose_threshold, fixed_threshold
 
 # Ten validation alerts, four real: scores sorted so the answers can be read off by hand.
 Y = np.array([0, 0, 0, 1, 0, 0, 1, 0, 1, 1])

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from trainer.config import ServiceConfig
-from trainer.events import append_event
-from trainer.triggers import TriggerFacts, decide, last_training_time
+from trainer.folder.events import append_event
+from trainer.service.triggers import TriggerFacts, decide, last_training_time
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
@@ -79,9 +79,9 @@ def test_a_restart_with_no_new_data_does_not_retrain(layout):
 def test_gather_counts_rows_that_arrived_after_the_last_training(config, layout):
     from datetime import datetime as dt
 
-    from trainer import store
-    from trainer.demo import generate_history
-    from trainer.triggers import gather
+    from trainer.feedback import store
+    from trainer.feedback.demo import generate_history
+    from trainer.service.triggers import gather
 
     history = generate_history(rows=150, seed=2)
     store.insert_frame(config.source_path, history)
@@ -103,12 +103,12 @@ def test_gather_counts_rows_that_arrived_after_the_last_training(config, layout)
 def test_the_override_rate_trains_when_analysts_contradict_the_champion(workdir):
     from datetime import datetime as dt
 
-    from trainer import store
+    from trainer.feedback import store
     from trainer.cli import main
     from trainer.config import load_config
-    from trainer.demo import generate_history
-    from trainer.layout import ModelsLayout
-    from trainer.triggers import gather
+    from trainer.feedback.demo import generate_history
+    from trainer.contract.layout import ModelsLayout
+    from trainer.service.triggers import gather
 
     (workdir / "cla.toml").write_text('[training]\npreset = "legacy"\npermutation_repeats = 0\n'
                                       "min_test_positives = 1\n[service]\noverride_rate = 0.3\nmin_new_rows = 1000\n")

@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 
 from frames import feedback_frame, tiny_table
-from trainer import modeling, validation
-from trainer.features import infer_features
-from trainer.model import _configs, clean_for_fit, fit, train_and_evaluate
-from trainer.thresholds import choose_threshold
+from trainer.learning import modeling
+from trainer.learning import validation
+from trainer.learning.features import infer_features
+from trainer.learning.model import _configs, clean_for_fit, fit, train_and_evaluate
+from trainer.learning.thresholds import choose_threshold
 
 
 def test_twelve_positives_without_a_time_column_get_a_threshold_from_out_of_fold_scores():
@@ -80,7 +81,7 @@ def test_a_class_with_one_example_cannot_be_cross_validated():
 
 @pytest.mark.parametrize("method", ["sigmoid", "isotonic"])
 def test_calibration_on_small_data_is_fitted_on_out_of_fold_scores(method):
-    from trainer.calibration import OutOfFoldCalibrated
+    from trainer.learning.calibration import OutOfFoldCalibrated
 
     frame = tiny_table()
     model = fit(frame, label="outcome", objective="f1", calibration=method)

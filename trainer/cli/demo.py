@@ -1,7 +1,7 @@
 """``cla demo seed`` and ``cla demo feed``: synthetic feedback in the embedded store.
 
-``seed`` writes a deterministic history (:func:`trainer.demo.generate_history`)
-into ``source.path``; ``feed`` trickles live verdicts (:func:`trainer.demo.feed`)
+``seed`` writes a deterministic history (:func:`trainer.feedback.demo.generate_history`)
+into ``source.path``; ``feed`` trickles live verdicts (:func:`trainer.feedback.demo.feed`)
 so the continuous loop can be watched. Both need ``source.kind = "sqlite"``.
 """
 
@@ -48,7 +48,8 @@ def _store_path(config) -> Path:
 
 
 def handle_seed(args, config) -> int:
-    from trainer import demo, store
+    from trainer.feedback import demo
+    from trainer.feedback import store
 
     if args.rows < 1 or args.days < 1:
         raise CLIError(f"--rows and --days must be at least 1 (got {args.rows} and {args.days})", 2)
@@ -77,7 +78,8 @@ def handle_seed(args, config) -> int:
 
 
 def handle_feed(args, config) -> int:
-    from trainer import demo, store
+    from trainer.feedback import demo
+    from trainer.feedback import store
 
     if args.rate <= 0:
         raise CLIError(f"--rate must be above 0 rows a second (got {args.rate})", 2)

@@ -1,10 +1,10 @@
 """``cla feedback import FILE`` and ``cla feedback stats``: verdicts into and facts about the embedded store.
 
-``import`` validates each row (:mod:`trainer.feedback_import`), reports every
+``import`` validates each row (:mod:`trainer.feedback.importing`), reports every
 rejected row with its line number, skips rows whose alert id and verdict are
 already stored (and says how many), commits the rest in one transaction and
 exits 1 when anything was rejected. ``stats`` summarises the
-store (:func:`trainer.store.stats`). Both need ``source.kind = "sqlite"``.
+store (:func:`trainer.feedback.store.stats`). Both need ``source.kind = "sqlite"``.
 """
 
 from __future__ import annotations
@@ -49,10 +49,10 @@ def _store(config):
 def handle_import(args, config) -> int:
     import pandas as pd
 
-    from trainer import store
+    from trainer.feedback import store
     from trainer.atomic import WriteError, write_with
-    from trainer.feedback_import import import_file
-    from trainer.sources import SourceError
+    from trainer.feedback.importing import import_file
+    from trainer.feedback.sources import SourceError
 
     path, table = _store(config)
     try:
@@ -96,7 +96,7 @@ def handle_import(args, config) -> int:
 
 
 def handle_stats(args, config) -> int:
-    from trainer import store
+    from trainer.feedback import store
 
     path, table = _store(config)
     if not path.is_file():

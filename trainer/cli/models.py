@@ -1,9 +1,9 @@
 """``cla models list | show | promote | rollback | pin | unpin | prune``: the registry from the command line.
 
-Each action calls :class:`trainer.registry.Registry` or
-:mod:`trainer.retention`, with the OS user as the actor, so the event log
+Each action calls :class:`trainer.folder.registry.Registry` or
+:mod:`trainer.folder.retention`, with the OS user as the actor, so the event log
 says who did what. ``list`` checks the champion's signature and ``show`` the
-shown model's (`trainer.signing`, nothing is unpickled): a model that fails
+shown model's (`trainer.folder.signing`, nothing is unpickled): a model that fails
 reads ``tampered`` (or ``unsigned``, ``unverifiable``) with the reason. A refused action (unknown id, no previous champion, a
 pair that fails its signature check) is a one-line ``cla:`` message and exit code 1.
 """
@@ -14,8 +14,8 @@ import functools
 import json
 
 from trainer.cli import CLIError
-from trainer.events import os_user
-from trainer.registry import RegistryError
+from trainer.folder.events import os_user
+from trainer.folder.registry import RegistryError
 
 LIST_COLUMNS = (("model", 15), ("status", 10), ("PR-AUC", 6), ("recall", 6), ("prec.", 6), ("thresh", 6),
                 ("train", 7), ("test", 6), ("useful", 6), ("promotion", 14))
@@ -75,7 +75,7 @@ def _usage(parser) -> int:
 
 
 def _registry(config):
-    from trainer.registry import Registry
+    from trainer.folder.registry import Registry
 
     return Registry(config.models_dir, key_file=config.model_key_path)
 
@@ -169,7 +169,7 @@ def handle_pin(args, config) -> int:
 
 
 def handle_prune(args, config) -> int:
-    from trainer import retention
+    from trainer.folder import retention
     from trainer.atomic import describe_os_error
 
     try:

@@ -1,7 +1,7 @@
 """``cla score ALERTS -o SCORED [--model ID]``: score alerts with the champion (or a named model).
 
 Reads a CSV or Parquet file of alerts, loads the model through
-:mod:`trainer.scoring` (containment and signature checked before unpickling;
+:mod:`trainer.folder.scoring` (containment and signature checked before unpickling;
 an unsigned legacy model only with ``--allow-unsigned``)
 and writes the same rows with ``tp_probability``, ``tp_decision`` and
 ``model_id`` added (CSV, or Parquet when the output ends in ``.parquet``;
@@ -42,7 +42,7 @@ def _read(path: Path):
 
 
 def handle(args, config) -> int:
-    from trainer import scoring
+    from trainer.folder import scoring
 
     frame = _read(Path(args.alerts))
     try:

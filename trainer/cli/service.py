@@ -1,7 +1,7 @@
 """``cla trainer run | start | stop | status | retrain``: the trainer service from the command line.
 
-``run`` is the service itself in the foreground (:mod:`trainer.service`);
-the others call :mod:`trainer.control`, the same API the dashboard uses,
+``run`` is the service itself in the foreground (:mod:`trainer.service.runner`);
+the others call :mod:`trainer.service.control`, the same API the dashboard uses,
 with the OS user as the actor. Exit codes: 0 success, 1 failure, 3 a
 waited-for training was skipped (``retrain --wait``) or a training was
 abandoned at stop (``run``), 4 the service already runs (``run``).
@@ -14,7 +14,7 @@ import json
 import sys
 
 from trainer.cli import CLIError
-from trainer.events import os_user
+from trainer.folder.events import os_user
 
 EXIT_SKIPPED = 3
 EXIT_BUSY = 4
@@ -59,9 +59,9 @@ def _usage(parser) -> int:
 
 def handle_run(args, config) -> int:
     from trainer.atomic import WriteError, describe_os_error
-    from trainer.layout import ModelsLayout
-    from trainer.locking import LockBusy
-    from trainer.service import run_service
+    from trainer.contract.layout import ModelsLayout
+    from trainer.service.locking import LockBusy
+    from trainer.service.runner import run_service
 
     layout = ModelsLayout.of(config.models_dir)
     try:
@@ -75,7 +75,7 @@ def handle_run(args, config) -> int:
 
 
 def _control(action, *args, **kwargs):
-    from trainer.control import ControlError
+    from trainer.service.control import ControlError
 
     try:
         return action(*args, **kwargs)
@@ -84,7 +84,7 @@ def _control(action, *args, **kwargs):
 
 
 def handle_start(args, config) -> int:
-    from trainer import control
+    from trainer.service import control
 
     result = _control(control.start, config, os_user(), timeout=args.timeout)
     print(result.message)
@@ -92,7 +92,7 @@ def handle_start(args, config) -> int:
 
 
 def handle_stop(args, config) -> int:
-    from trainer import control
+    from trainer.service import control
 
     result = _control(control.stop, config, os_user(), timeout=args.timeout)
     print(result.message)
@@ -100,7 +100,7 @@ def handle_stop(args, config) -> int:
 
 
 def handle_status(args, config) -> int:
-    from trainer import control
+    from trainer.service import control
 
     data = control.status(config)
     if args.json:
@@ -132,7 +132,7 @@ def handle_status(args, config) -> int:
 
 
 def handle_retrain(args, config) -> int:
-    from trainer import control
+    from trainer.service import control
 
     result = _control(control.retrain, config, os_user(), wait=args.wait, timeout=args.timeout)
     if args.json:

@@ -13,7 +13,7 @@ import sys
 
 from trainer.cli import CLIError
 from trainer.config import set_option
-from trainer.events import os_user
+from trainer.folder.events import os_user
 
 EXIT_SKIPPED = 3
 EXIT_BUSY = 4
@@ -34,10 +34,10 @@ def register(sub, common) -> None:
 
 def handle(args, config) -> int:
     from trainer.atomic import describe_os_error
-    from trainer.cycle import run_cycle
-    from trainer.layout import ModelsLayout
-    from trainer.locking import LockBusy, training_lock
-    from trainer.service import setup_logging
+    from trainer.service.cycle import run_cycle
+    from trainer.contract.layout import ModelsLayout
+    from trainer.service.locking import LockBusy, training_lock
+    from trainer.service.runner import setup_logging
 
     for item in args.overrides:
         key, sep, value = item.partition("=")

@@ -15,8 +15,8 @@ import pytest
 import sqlglot
 from google.cloud import bigquery
 
-from trainer.sources import SourceError, open_source
-from trainer.sources.bigquery import BigQuerySource, TableRef
+from trainer.feedback.sources import SourceError, open_source
+from trainer.feedback.sources.bigquery import BigQuerySource, TableRef
 
 TABLE_COLUMNS = ["alert_id", "timestamp", "rule_name", "severity", "src_reputation", "is_true_positive",
                  "confidence", "analyst_comments", "processed"]

@@ -5,9 +5,9 @@ import os
 import pandas as pd
 import pytest
 
-from trainer import demo
-from trainer.quality import prepare
-from trainer.sources import SourceError, open_source
+from trainer.feedback import demo
+from trainer.feedback.quality import prepare
+from trainer.feedback.sources import SourceError, open_source
 
 
 @pytest.fixture

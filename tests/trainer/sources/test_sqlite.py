@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trainer import demo, store
-from trainer.quality import DataError, prepare
-from trainer.sources import FeedbackSource, SourceError, open_source
+from trainer.feedback import demo
+from trainer.feedback import store
+from trainer.feedback.quality import DataError, prepare
+from trainer.feedback.sources import FeedbackSource, SourceError, open_source
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The models folder: writing pairs, listing them, signing, scoring, promotion and retention."""

@@ -1,0 +1,119 @@
+"""The append-only event log (``models/events.jsonl``): one JSON object a line.
+
+Trainer, registry and service append with :func:`append_event`; the dashboard
+and ``cla`` read with :func:`read_events`. Appends take an exclusive
+``fcntl`` lock and write one line in one call, so concurrent writers never
+interleave; a last line left without its newline (a writer killed mid-write,
+a disk that filled) is closed first, so the next event starts on its own line
+and only the torn one is lost. A line that does not parse (a crash mid-write on a foreign
+filesystem) is reported by :func:`read_events` and skipped, never fatal.
+
+Event kinds: ``service_started``, ``service_stopped``, ``retrain_requested``,
+``trigger``, ``training_started``, ``training_finished``, ``training_skipped``,
+``training_failed``, ``training_abandoned`` (the training's process died or was
+stopped before it recorded an outcome; see `trainer.service.reconcile`), ``promoted``,
+``rejected``, ``held`` (gates passed, automatic promotion off),
+``promotion_interrupted`` (a model passed the gate but its training was killed
+before the champion pointer moved), ``rolled_back``, ``pinned``, ``unpinned``,
+``pruned``, ``action_refused`` (a dashboard action its session may not take; the
+actor is who tried, ``anonymous`` when nobody is logged in).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+KINDS = frozenset({
+    "service_started", "service_stopped", "retrain_requested", "trigger",
+    "training_started", "training_finished", "training_skipped", "training_failed", "training_abandoned",
+    "promoted", "rejected", "held", "promotion_interrupted", "rolled_back", "pinned", "unpinned", "pruned",
+    "action_refused",
+})
+
+
+def os_user() -> str:
+    """The OS user running this process, as the actor of CLI actions."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - getuser raises several types when no name is known
+        return f"uid:{os.getuid()}"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def append_event(path: str | os.PathLike, kind: str, *, actor: str | None = None, trigger: str | None = None,
+                 message: str = "", duration_s: float | None = None, model_id: str | None = None,
+                 **details: Any) -> dict[str, Any]:
+    """Append one event and return it. Raises ValueError for an unknown kind, OSError if unwritable."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown event kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}")
+    event: dict[str, Any] = {
+        "ts": now_iso(), "event": kind, "actor": actor or os_user(), "trigger": trigger,
+        "message": message, "duration_s": None if duration_s is None else round(duration_s, 3),
+        "model_id": model_id, "pid": os.getpid(),
+    }
+    if details:
+        event["details"] = details
+    line = (json.dumps(event, default=str) + "\n").encode("utf-8")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+    return event
+
+
+def read_events(path: str | os.PathLike, *, limit: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Events oldest first (the newest ``limit`` if given) and a list of problems found.
+
+    With ``limit`` only the end of the file is read, so a status poll stays
+    cheap however long the log grows (line numbers in problems then count
+    from the first line read).
+    """
+    problems: list[str] = []
+    try:
+        with open(path, "rb") as fh:
+            lines = _tail_lines(fh, limit) if limit is not None else fh.read().splitlines()
+    except FileNotFoundError:
+        return [], []
+    except OSError as exc:
+        return [], [f"cannot read {path}: {exc.strerror or exc}"]
+    if limit is not None:
+        lines = lines[-limit:]
+    events = []
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            problems.append(f"{path}: line {number} is not valid JSON and was skipped")
+            continue
+        if isinstance(obj, dict):
+            events.append(obj)
+    return events, problems
+
+
+def _tail_lines(fh, count: int, block: int = 64 * 1024) -> list[bytes]:
+    """At least the last ``count`` lines of a binary file (all of them when it is shorter), read from the end."""
+    end = fh.seek(0, os.SEEK_END)
+    start, data = end, b""
+    while start > 0 and data.count(b"\n") <= count:
+        start = max(0, start - block)
+        fh.seek(start)
+        data = fh.read(end - start)
+    lines = data.splitlines()
+    return lines[1:] if start > 0 else lines

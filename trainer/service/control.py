@@ -1,0 +1,382 @@
+"""Start, stop, inspect and poke the trainer service: the control API shared by ``cla trainer`` and the dashboard.
+
+Every function takes the :class:`~trainer.config.Config` of a models folder
+and the *actor* (the dashboard's user name, or :func:`trainer.folder.events.os_user`
+from the CLI), works only through files and locks in that folder, and
+returns a :class:`ControlResult` (or a status dict). Nothing here imports
+Streamlit or keeps state between calls, so any number of dashboards, tabs and
+shells see the same truth.
+
+* :func:`start` launches ``python -m trainer trainer run`` detached (its own
+  session, so it outlives the caller and is stopped as a group); a reaper
+  thread waits on the child so it never lingers as a zombie.
+* :func:`stop` sends SIGTERM, waits, then SIGKILL.
+* :func:`retrain` drops a request file for a running service (coalescing with
+  one already queued), or runs one ``cla train`` in its own process when the
+  service is off.
+* :func:`status` is :func:`trainer.service.status.read_status` plus what is queued.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import psutil
+
+from trainer.atomic import WriteError, write_json
+from trainer.config import Config
+from trainer.folder.events import append_event, read_events
+from trainer.contract.layout import ModelsLayout
+from trainer.service.locking import who_holds
+from trainer.service.reconcile import last_abandoned
+from trainer.service.runner import pending_requests, read_request, stop_request_path
+from trainer.service.status import read_status, write_stopped
+
+log = logging.getLogger("cla.control")
+
+TERMINAL_EVENTS = ("training_finished", "training_skipped", "training_failed", "training_abandoned")
+EXIT_TO_OUTCOME = {0: "finished", 3: "skipped", 4: "busy"}
+
+
+class ControlError(RuntimeError):
+    """A control action could not be done; the message says why and what to look at."""
+
+
+@dataclass
+class ControlResult:
+    """What a control action did.
+
+    ``action``: started, already_running, stopped, killed, not_running,
+    queued, coalesced, started_process, already_training.
+    ``outcome`` is filled by ``retrain(wait=True)``: the training's result
+    (``outcome``, ``model_id``, ``message``, ...).
+    """
+
+    action: str
+    message: str
+    pid: int | None = None
+    request_id: str | None = None
+    outcome: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _layout(config: Config) -> ModelsLayout:
+    layout = ModelsLayout.of(config.models_dir)
+    try:
+        layout.ensure()
+    except OSError as exc:
+        raise ControlError(f"models folder {layout.root} cannot be used: {exc.strerror or exc}") from None
+    return layout
+
+
+def _log_tail(layout: ModelsLayout, lines: int = 15) -> str:
+    try:
+        text = layout.log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no trainer log)"
+    return "\n".join(text.splitlines()[-lines:]) or "(the trainer log is empty)"
+
+
+def _config_args(config: Config, layout: ModelsLayout) -> list[str]:
+    args = ["--models-dir", str(layout.root)]
+    if config.config_file:
+        args += ["--config", config.config_file]
+    return args
+
+
+def _spawn(command: list[str], layout: ModelsLayout, *, reap: bool = True) -> tuple[subprocess.Popen, int]:
+    """Start the ``cla`` ``command`` detached: own session, no stdin, output appended to the trainer log.
+
+    Returns the process and the read end of its report pipe: the child gets
+    ``--report-fd N`` (the only descriptor it inherits) and writes its
+    ``cla:`` failure line there as well as to its stderr, the trainer log,
+    which a full disk swallows. The caller reads it once the child exited
+    (:func:`_reported`) and closes it. With ``reap`` a thread waits on the
+    child, so a long-lived caller (the dashboard) never collects zombies;
+    without it the caller must wait.
+    """
+    report, child_end = os.pipe()
+    try:
+        with open(layout.log, "ab") as log_file:
+            proc = subprocess.Popen([*command, "--report-fd", str(child_end)], stdin=subprocess.DEVNULL,
+                                    stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+                                    close_fds=True, pass_fds=(child_end,), cwd=os.getcwd())
+    except BaseException:
+        os.close(report)
+        raise
+    finally:
+        os.close(child_end)
+    if reap:
+        threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
+    return proc, report
+
+
+def _holder_pid(path, attempts: int = 20) -> int | None:
+    """The pid holding the lock at ``path`` (retrying while a fresh holder writes it), or None when free."""
+    for _ in range(attempts):
+        holder = who_holds(path)
+        if holder is None:
+            return None
+        if holder.pid is not None:
+            return holder.pid
+        time.sleep(0.05)
+    raise ControlError(f"{path} is locked but its owner did not write its pid; try again")
+
+
+def _event(layout: ModelsLayout, kind: str, **fields: Any) -> None:
+    """Record an action; an unwritable event log is logged, never a reason to refuse the action."""
+    try:
+        append_event(layout.events, kind, **fields)
+    except OSError as exc:
+        log.warning("cannot record %s in %s: %s", kind, layout.events, exc.strerror or exc)
+
+
+def status(config: Config) -> dict[str, Any]:
+    """The service status (see :func:`trainer.service.status.read_status`) plus queued requests and a running training.
+
+    ``last_result`` says ``abandoned`` while the newest training is one that was
+    killed (:func:`trainer.service.reconcile.last_abandoned`), until another one ends.
+    """
+    layout = ModelsLayout.of(config.models_dir)
+    data = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
+    data["models_dir"] = str(layout.root)
+    data["queued_requests"] = len(pending_requests(layout))
+    training = who_holds(layout.training_lock)
+    data["training_pid"] = training.pid if training else None
+    data["log_file"] = str(layout.log)
+    abandoned = last_abandoned(layout, training_running=training is not None)
+    if abandoned is not None:
+        # The killed training could not write its result; the event log (or its open start) tells.
+        data["last_result"] = abandoned
+    return data
+
+
+def start(config: Config, actor: str, *, timeout: float = 30.0) -> ControlResult:
+    """Start the service for ``config.models_dir`` unless one runs; returns started or already_running.
+
+    Waits until the new process reports itself running. Raises
+    :class:`ControlError` when it exits first, with what it said on its
+    report pipe (its ``cla:`` line, which survives a log that cannot be
+    written, as on a full disk) and the end of the trainer log, or when it
+    does not come up within ``timeout`` seconds.
+    """
+    layout = _layout(config)
+    pid = _holder_pid(layout.service_lock)
+    if pid is not None:
+        return ControlResult("already_running", f"the trainer already runs for {layout.root} (pid {pid})", pid=pid)
+    command = [sys.executable, "-m", "trainer", "trainer", "run", *_config_args(config, layout), "--actor", actor]
+    proc, report = _spawn(command, layout)
+    try:
+        return _await_start(config, layout, proc, report, timeout)
+    finally:
+        os.close(report)
+
+
+def _reported(report: int) -> str:
+    """What the exited child wrote on its report pipe, as one line ('' when nothing)."""
+    chunks = []
+    while chunk := os.read(report, 65536):
+        chunks.append(chunk)
+    return " ".join(b"".join(chunks).decode("utf-8", errors="replace").split())
+
+
+def _await_start(config: Config, layout: ModelsLayout, proc: subprocess.Popen, report: int,
+                 timeout: float) -> ControlResult:
+    """Wait until ``proc`` reports itself running; raise :class:`ControlError` when it exits or times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
+        if current.get("running") and current.get("service_pid") == proc.pid \
+                and current.get("state") in ("idle", "training"):
+            return ControlResult("started", f"trainer started for {layout.root} (pid {proc.pid}); "
+                                            f"log: {layout.log}", pid=proc.pid)
+        if proc.poll() is not None:
+            other = _holder_pid(layout.service_lock)
+            if other is not None and other != proc.pid:
+                return ControlResult("already_running", f"the trainer already runs for {layout.root} (pid {other})",
+                                     pid=other)
+            said = _reported(report)
+            raise ControlError(f"the trainer exited at start (code {proc.returncode})"
+                               + (f": {said.removeprefix('cla: ')}" if said else "")
+                               + f"; the end of {layout.log}:\n{_log_tail(layout)}")
+        time.sleep(0.05)
+    raise ControlError(f"the trainer (pid {proc.pid}) did not report running within {timeout:g} s; "
+                       f"see {layout.log}:\n{_log_tail(layout)}")
+
+
+def _signal(pid: int, sig: int) -> None:
+    """Signal the service's process group when it leads one (as :func:`start` makes it), else the pid."""
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _wait_ended(pid: int, lock_path, timeout: float) -> bool:
+    """Whether, within ``timeout``, the lock is free and the process has exited (a zombie counts as exited)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if who_holds(lock_path) is None and _gone(pid):
+            return True
+        time.sleep(0.05)
+    return who_holds(lock_path) is None and _gone(pid)
+
+
+def _mark_stopped(layout: ModelsLayout, message: str) -> str:
+    """Write the status ``stopped`` for a service that cannot; returns the message, noting a failed write."""
+    try:
+        write_stopped(layout, message)
+    except WriteError as exc:
+        return f"{message} (the status file could not be updated: {exc})"
+    return message
+
+
+def stop(config: Config, actor: str, *, timeout: float | None = None) -> ControlResult:
+    """Stop the service: SIGTERM, wait ``timeout`` (default: the stop timeout + 5 s), then SIGKILL.
+
+    Returns stopped, killed or not_running; the status reads ``stopped``
+    afterwards. Raises :class:`ControlError` if even SIGKILL does not free
+    the lock.
+    """
+    layout = _layout(config)
+    timeout = config.service.stop_timeout_seconds + 5 if timeout is None else timeout
+    pid = _holder_pid(layout.service_lock)
+    if pid is None:
+        current = read_status(layout)
+        if current.get("state") == "crashed":
+            message = f"the trainer was not running (it had crashed: {current.get('message')}); marked stopped"
+            message = _mark_stopped(layout, message)
+            _event(layout, "service_stopped", actor=actor, message=message)
+            return ControlResult("not_running", message)
+        return ControlResult("not_running", f"the trainer is not running for {layout.root}")
+    try:
+        write_json(stop_request_path(layout), {"actor": actor, "requested_at": datetime.now(timezone.utc).isoformat()})
+    except WriteError:
+        pass  # the service then records the stop as coming from a signal; stopping matters more
+    _signal(pid, signal.SIGTERM)
+    if _wait_ended(pid, layout.service_lock, timeout):
+        return ControlResult("stopped", f"trainer stopped (pid {pid})", pid=pid)
+    _signal(pid, signal.SIGKILL)
+    if not _wait_ended(pid, layout.service_lock, 10.0):
+        raise ControlError(f"the trainer (pid {pid}) still holds {layout.service_lock} after SIGKILL")
+    stop_request_path(layout).unlink(missing_ok=True)
+    message = f"trainer (pid {pid}) killed by {actor}: it did not stop within {timeout:g} s of SIGTERM"
+    message = _mark_stopped(layout, message)
+    _event(layout, "service_stopped", actor=actor, message=message)
+    return ControlResult("killed", message, pid=pid)
+
+
+def retrain(config: Config, actor: str, *, wait: bool = False, timeout: float | None = None) -> ControlResult:
+    """Ask for one training now; returns queued, coalesced, started_process or already_training.
+
+    A running service gets a request file (or, if one is already queued,
+    none: the requests coalesce). With the service off, one ``cla train
+    --trigger force`` runs in its own process, unless a training already
+    holds the lock. With ``wait`` the call returns once that training ended,
+    with its result in ``outcome``; raises :class:`ControlError` after
+    ``timeout`` seconds or when the service dies meanwhile.
+    """
+    layout = _layout(config)
+    service_pid = _holder_pid(layout.service_lock)
+    if service_pid is not None:
+        queued = pending_requests(layout)
+        if queued:
+            request_id = str(read_request(queued[0])["id"])
+            result = ControlResult("coalesced", f"a retrain is already queued ({request_id}); this request joins it",
+                                   pid=service_pid, request_id=request_id)
+        else:
+            request_id = f"{datetime.now(timezone.utc):%Y%m%d_%H%M%S}_{uuid.uuid4().hex[:8]}"
+            try:
+                write_json(layout.requests_dir / f"{request_id}.json",
+                           {"id": request_id, "actor": actor, "requested_at": datetime.now(timezone.utc).isoformat()})
+            except WriteError as exc:
+                raise ControlError(f"cannot queue the retrain request: {exc}") from None
+            message = f"retrain requested from the running trainer (pid {service_pid})"
+            now = read_status(layout)
+            current = now.get("current") if now.get("state") == "training" else None
+            if current:
+                message = (f"a training is running (asked by {current.get('actor')} at {current.get('started_at')}): "
+                           "it answers this request, or one more training follows if feedback arrives meanwhile")
+            result = ControlResult("queued", message, pid=service_pid, request_id=request_id)
+        _event(layout, "retrain_requested", actor=actor, trigger="force", message=result.message,
+               request_id=request_id)
+        if wait:
+            result.outcome = _wait_for_request(config, layout, request_id, timeout)
+        return result
+    training_pid = _holder_pid(layout.training_lock)
+    if training_pid is not None:
+        message = f"a training is already running (pid {training_pid}); no second one was started"
+        _event(layout, "retrain_requested", actor=actor, trigger="force", message=message)
+        return ControlResult("already_training", message, pid=training_pid)
+    command = [sys.executable, "-m", "trainer", "train", *_config_args(config, layout),
+               "--trigger", "force", "--actor", actor]
+    proc, report = _spawn(command, layout, reap=not wait)
+    try:
+        message = f"the trainer service is off: one training runs in its own process (pid {proc.pid})"
+        _event(layout, "retrain_requested", actor=actor, trigger="force", message=message, training_pid=proc.pid)
+        result = ControlResult("started_process", message, pid=proc.pid)
+        if wait:
+            result.outcome = _wait_for_process(layout, proc, timeout, report)
+        return result
+    finally:
+        os.close(report)
+
+
+def _wait_for_request(config: Config, layout: ModelsLayout, request_id: str, timeout: float | None) -> dict:
+    """Poll the status until the training that consumed ``request_id`` has a result; returns that result."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while deadline is None or time.monotonic() < deadline:
+        current = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
+        last = current.get("last_result") or {}
+        if request_id in (last.get("requests") or []):
+            return last
+        if current.get("state") in ("crashed", "stopped"):
+            raise ControlError(f"the trainer {current['state']} before the requested training ended: "
+                               f"{current.get('message')}")
+        time.sleep(0.05)
+    raise ControlError(f"the requested training did not end within {timeout:g} s; it may still be running "
+                       f"(see `cla trainer status`)")
+
+
+def _wait_for_process(layout: ModelsLayout, proc: subprocess.Popen, timeout: float | None, report: int) -> dict:
+    """Wait for a stand-alone ``cla train``; returns its last training event (or its report line) as a result."""
+    try:
+        code = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
+        raise ControlError(f"the training (pid {proc.pid}) did not end within {timeout:g} s; "
+                           "it keeps running in the background") from None
+    events, _ = read_events(layout.events, limit=500)
+    for event in reversed(events):
+        if event.get("pid") == proc.pid and event.get("event") in TERMINAL_EVENTS:
+            return {"outcome": event["event"].removeprefix("training_"), "model_id": event.get("model_id"),
+                    "message": event.get("message"), "finished_at": event.get("ts"), "trigger": event.get("trigger"),
+                    "actor": event.get("actor"), "duration_s": event.get("duration_s"), "exit_code": code}
+    outcome = EXIT_TO_OUTCOME.get(code, "failed")
+    said = _reported(report)
+    return {"outcome": outcome, "model_id": None, "exit_code": code,
+            "message": f"the training process exited with code {code} without recording a result"
+                       + (f": {said.removeprefix('cla: ')}" if said else "")
+                       + f"; see {layout.log}:\n{_log_tail(layout, 5)}"}

@@ -1,0 +1,158 @@
+"""What a killed training left unsaid, recorded before the next one starts.
+
+A training appends ``training_started`` and, when it ends, one ending event
+(:data:`ENDING_EVENTS`). A training killed with SIGKILL, by the out-of-memory
+killer or a power cut never appends its ending, and when it dies between
+writing its pair and moving the champion pointer, its metrics file says
+``promoted`` although ``champion.json`` never named it.
+
+:func:`open_trainings` finds trainings without an ending in the event log.
+:func:`reconcile` runs while its caller holds the training lock (the service
+at start, in :func:`trainer.service.runner.recover`, and every
+:func:`trainer.service.cycle.run_cycle`), so none of them can still be running: it
+appends ``training_abandoned`` with the cause for each one, and marks a pair it
+wrote whose promotion was decided but not carried out as interrupted
+(:meth:`trainer.folder.registry.Registry.mark_interrupted`, which appends
+``promotion_interrupted``). :func:`last_abandoned` gives the status readers
+(:func:`trainer.service.control.status`) the newest training when it was abandoned, so
+the status says so until another training ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from trainer.folder.events import append_event, read_events
+from trainer.contract.layout import ModelsLayout
+from trainer.service.status import LIVE_STATES, load_status_file, parse_iso
+
+log = logging.getLogger("cla.reconcile")
+
+ENDING_EVENTS = ("training_finished", "training_skipped", "training_failed", "training_abandoned")
+#: decisions that move the champion pointer (`trainer.folder.promotion.PROMOTING`, spelled here to avoid importing numpy)
+PROMOTING = ("promoted", "first_champion")
+RECOVERY_ACTOR = "trainer recovery"
+#: how many of the newest events a status read looks through for the last training
+STATUS_EVENTS = 500
+
+
+def _training_pid(event: dict[str, Any]) -> Any:
+    """The pid of the training an event is about: an abandonment recorded by another process names it in details."""
+    details = event.get("details") if isinstance(event.get("details"), dict) else {}
+    return details.get("training_pid", event.get("pid"))
+
+
+def open_trainings(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``training_started`` events with no ending event of the same process after them, oldest first."""
+    started: list[dict[str, Any]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "training_started":
+            started.append(event)
+        elif kind in ENDING_EVENTS:
+            pid = _training_pid(event)
+            details = event.get("details") if isinstance(event.get("details"), dict) else {}
+            for index in range(len(started) - 1, -1, -1):
+                candidate = started[index]
+                if candidate.get("pid") == pid and details.get("started_at", candidate.get("ts")) == candidate.get("ts"):
+                    del started[index]
+                    break
+    return started
+
+
+def _written_during(rows: list, start: dict[str, Any], until: str | None) -> list:
+    """Readable pairs created after ``start`` and before ``until`` (the next training's start), oldest first."""
+    begin, end = parse_iso(start.get("ts")), parse_iso(until)
+    found = []
+    for row in rows:
+        created = parse_iso(row.created_at)
+        if row.status == "ok" and begin is not None and created is not None and created >= begin \
+                and (end is None or created < end):
+            found.append(row)
+    return sorted(found, key=lambda row: row.model_id)
+
+
+def _cause(start: dict[str, Any], status: dict[str, Any] | None) -> tuple[str, str | None]:
+    """(sentence, stage) saying how the training at ``start`` ended, from the status file when it was the service's."""
+    pid = start.get("pid")
+    stage = None
+    if status and status.get("pid") == pid and status.get("state") in LIVE_STATES and status.get("current"):
+        stage = status.get("stage")
+    where = f" during the stage '{stage}'" if stage else ""
+    return (f"the training started at {start.get('ts')} ended{where} without recording an outcome: its process "
+            f"(pid {pid}) was killed (SIGKILL, out of memory) or the machine stopped", stage)
+
+
+def reconcile(layout: ModelsLayout) -> list[dict[str, Any]]:
+    """Record every abandoned training and interrupted promotion; returns the ``training_abandoned`` events.
+
+    The caller holds the training lock. Raises OSError when the event log or
+    the champion pointer cannot be written (the next call tries again).
+    """
+    from trainer.folder.registry import Registry
+
+    events, _ = read_events(layout.events)
+    abandoned = open_trainings(events)
+    if not abandoned:
+        return []
+    registry = Registry(layout.root)
+    rows = registry.list_models()
+    pointer = registry.champion() or {}
+    # carried out: champion now, once (the pointer keeps 20), or so the log says
+    carried = {pointer.get("model_id"), *(pointer.get("previous") or []),
+               *(e.get("model_id") for e in events if e.get("event") in ("promoted", "rolled_back")),
+               *registry.interrupted()}
+    status = load_status_file(layout)
+    starts = [e for e in events if e.get("event") == "training_started"]
+    recorded = []
+    for start in abandoned:
+        position = next(i for i, e in enumerate(starts) if e is start)
+        until = starts[position + 1].get("ts") if position + 1 < len(starts) else None
+        message, stage = _cause(start, status)
+        written = _written_during(rows, start, until)
+        interrupted = [row.model_id for row in written if row.promotion in PROMOTING and row.model_id not in carried]
+        if written:
+            message += f"; it had written model {', '.join(row.model_id for row in written)}"
+        if interrupted:
+            message += f", whose promotion was never carried out ({', '.join(interrupted)}: promotion interrupted)"
+        # The marks first: the ending event closes the training, so a failure before it means a retry next time.
+        for model_id in interrupted:
+            registry.mark_interrupted(model_id, actor=RECOVERY_ACTOR, message=(
+                f"model {model_id} passed the promotion gate, but its training (pid {start.get('pid')}) was killed "
+                "before champion.json pointed at it: it is not the champion; promote it by hand "
+                f"(`cla models promote {model_id}`) if it should be"))
+        event = append_event(layout.events, "training_abandoned", actor=start.get("actor"),
+                             trigger=start.get("trigger"), message=message,
+                             model_id=written[-1].model_id if written else None,
+                             training_pid=start.get("pid"), started_at=start.get("ts"), stage=stage)
+        log.warning("recovered: %s", message)
+        recorded.append(event)
+    return recorded
+
+
+def last_abandoned(layout: ModelsLayout, *, training_running: bool) -> dict[str, Any] | None:
+    """The last training as a ``last_result`` dict when it was abandoned, else None.
+
+    Abandoned means the newest training event is ``training_abandoned``, or
+    a ``training_started`` with no ending while no training holds the lock
+    (killed, not yet reconciled). Any later ending, of any outcome, clears it.
+    """
+    events, _ = read_events(layout.events, limit=STATUS_EVENTS)
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "training_abandoned":
+            details = event.get("details") if isinstance(event.get("details"), dict) else {}
+            return {"outcome": "abandoned", "model_id": event.get("model_id"), "message": event.get("message"),
+                    "finished_at": event.get("ts"), "started_at": details.get("started_at"),
+                    "trigger": event.get("trigger"), "actor": event.get("actor")}
+        if kind in ENDING_EVENTS:
+            return None
+        if kind == "training_started":
+            if training_running:
+                return None
+            message, _ = _cause(event, load_status_file(layout))
+            return {"outcome": "abandoned", "model_id": None, "finished_at": None, "started_at": event.get("ts"),
+                    "message": message + "; the next training or trainer start records it",
+                    "trigger": event.get("trigger"), "actor": event.get("actor")}
+    return None

@@ -1,0 +1,468 @@
+"""The trainer service (``cla trainer run``): one long-lived process per models folder that trains when told or when due.
+
+:class:`TrainerService` holds the service lock (:mod:`trainer.service.locking`) for
+its whole life, so a second service for the same folder refuses to start. On
+start it recovers from a previous crash (temporaries, reserved stamps, a model
+file whose metrics never followed), then loops:
+
+1. list the retrain requests in ``runtime/requests/`` (dropped there by
+   :func:`trainer.service.control.retrain`; a watchdog observer wakes the loop within
+   a fraction of a second);
+2. ask :mod:`trainer.service.triggers` whether to train;
+3. if so, consume *every* request present, take the training lock and run
+   :func:`trainer.service.cycle.run_cycle` in a worker thread, reporting each stage
+   to the status file (:class:`trainer.service.status.StatusWriter`); requests made
+   during the cycle are answered by it when no feedback was added meanwhile
+   (the source's ``latest_change()``), else they cause exactly one more cycle;
+4. otherwise write why not into the status and sleep until the next check.
+
+A failed cycle is logged with its traceback to ``runtime/trainer.log``
+(rotated), recorded once as ``training_failed``, and followed by an
+exponential back-off; the service keeps running. SIGTERM/SIGINT stop it: a
+training in progress gets ``service.stop_timeout_seconds`` to finish, else it
+is abandoned (pairs are written atomically, so no partial pair is left).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from trainer.atomic import TEMP_SUFFIX, remove_stale_temporaries
+from trainer.config import Config
+from trainer.folder.events import append_event, now_iso, read_events
+from trainer.contract.layout import ModelsLayout
+from trainer.service.locking import FileLock, LockBusy
+from trainer.service.reconcile import reconcile
+from trainer.service.status import StatusWriter, iso, load_status_file, now_utc, parse_iso
+from trainer.service.triggers import Decision, decide, gather, when
+
+log = logging.getLogger("cla.service")
+
+SERVICE_ACTOR = "trainer service"
+STOP_REQUEST_NAME = "stop_request.json"
+EXIT_ABANDONED = 3
+
+
+def stop_request_path(layout: ModelsLayout) -> Path:
+    """Where :func:`trainer.service.control.stop` says who asked the service to stop."""
+    return layout.runtime / STOP_REQUEST_NAME
+
+
+def pending_requests(layout: ModelsLayout) -> list[Path]:
+    """Retrain request files waiting in ``runtime/requests/``, oldest first (temporaries excluded)."""
+    try:
+        files = [p for p in layout.requests_dir.glob("*.json") if not p.name.startswith(".")]
+    except OSError:
+        return []
+    return sorted(files, key=lambda p: p.name)
+
+
+def read_request(path: Path) -> dict[str, Any]:
+    """A request's content (``id``, ``actor``, ``requested_at``); an unreadable one still counts as a request."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    data.setdefault("id", path.stem)
+    return data
+
+
+def setup_logging(config: Config, layout: ModelsLayout) -> logging.Handler:
+    """Send every ``cla.*`` and ``trainer.*`` log line to the rotating trainer log; returns the handler."""
+    handler = logging.handlers.RotatingFileHandler(layout.log, maxBytes=config.service.log_max_bytes,
+                                                   backupCount=config.service.log_backups, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"))
+    logging.getLogger().addHandler(handler)          # the root: third-party warnings land in the log too
+    for name in ("cla", "trainer"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    return handler
+
+
+def recover(layout: ModelsLayout) -> list[str]:
+    """Clean up after a killed writer; returns what was removed, one line each.
+
+    Runs only while the training lock is free (a running ``cla train`` owns
+    its temporaries). Removes ``*.partial`` temporaries, ``.reserved_<stamp>``
+    markers, and a model file whose metrics file (the commit marker) was never
+    written because its writer died between the two renames; then records the
+    killed training and any promotion it never carried out
+    (:func:`trainer.service.reconcile.reconcile`).
+    """
+    removed: list[str] = []
+    try:
+        lock = FileLock(layout.training_lock).acquire()
+    except LockBusy as exc:
+        log.info("recovery skipped: a training holds the lock (%s)", exc)
+        return removed
+    try:
+        for folder in (layout.root, layout.runtime, layout.requests_dir):
+            removed += [f"temporary {p}" for p in remove_stale_temporaries(folder)]
+        for marker in layout.root.glob(".reserved_*"):
+            stamp = marker.name.removeprefix(".reserved_")
+            model = layout.model_path(stamp)
+            if model.exists() and not layout.metrics_path(stamp).exists():
+                model.unlink(missing_ok=True)
+                removed.append(f"uncommitted model {model}")
+            marker.unlink(missing_ok=True)
+            removed.append(f"stamp reservation {marker}")
+        try:
+            reconcile(layout)
+        except OSError as exc:
+            log.error("cannot record what the killed training left unfinished: %s", exc)
+    finally:
+        lock.release()
+    for line in removed:
+        log.info("recovered: removed %s", line)
+    return removed
+
+
+def warm_imports() -> None:
+    """Import the training stack ahead of the first request, so its latency is training, not imports."""
+    import importlib
+
+    for name in ("trainer.service.cycle", "trainer.feedback.sources", "trainer.feedback.quality", "trainer.learning.model", "trainer.folder.pairs",
+                 "trainer.folder.registry", "trainer.folder.promotion", "trainer.folder.retention"):
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - a broken module shows up, with its traceback, in the cycle
+            log.warning("could not pre-import %s: %s", name, exc)
+
+
+class Abandoned(Exception):
+    """The stop timeout ran out while a training was in progress."""
+
+
+class TrainerService:
+    """One service run: ``TrainerService(config).run()`` returns the process exit code.
+
+    ``cycle`` is the training function (default :func:`trainer.service.cycle.run_cycle`);
+    raises :class:`~trainer.service.locking.LockBusy` from :meth:`run` when another
+    service holds this models folder.
+    """
+
+    def __init__(self, config: Config, *, actor: str | None = None,
+                 cycle: Callable[..., Any] | None = None):
+        self.config = config
+        self.layout = ModelsLayout.of(config.models_dir)
+        self.actor = actor or SERVICE_ACTOR
+        self._cycle = cycle
+        self.status = StatusWriter(self.layout)
+        self.stop_requested = threading.Event()
+        self.wake = threading.Event()
+        self.failures = 0
+        self.backoff_until: datetime | None = None
+        self.abandoned = False
+        self.cycles = 0
+        self._born = time.monotonic()
+
+    # -- control from outside the loop ---------------------------------------------------------
+
+    def request_stop(self, *_: Any) -> None:
+        """Ask the loop to stop (signal handler, or a test)."""
+        self.stop_requested.set()
+        self.wake.set()
+
+    def _install_signal_handlers(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self.request_stop)
+            signal.signal(signal.SIGINT, self.request_stop)
+
+    def _watch_requests(self):
+        """A watchdog observer that wakes the loop when a request file lands; None if it cannot start."""
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        wake = self.wake
+
+        class RequestLanded(FileSystemEventHandler):
+            def on_any_event(self, event) -> None:
+                name = os.path.basename(os.fsdecode(getattr(event, "dest_path", "") or event.src_path))
+                if event.event_type in ("created", "moved") and name.endswith(".json") \
+                        and not name.endswith(TEMP_SUFFIX):
+                    wake.set()
+
+        observer = Observer()
+        try:
+            observer.schedule(RequestLanded(), str(self.layout.requests_dir), recursive=False)
+            observer.daemon = True
+            observer.start()
+        except OSError as exc:
+            log.warning("cannot watch %s (%s); polling every second instead", self.layout.requests_dir, exc)
+            return None
+        return observer
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Hold the service lock and loop until stopped; returns the exit code."""
+        self.layout.ensure()
+        service_lock = FileLock(self.layout.service_lock).acquire()
+        handler = setup_logging(self.config, self.layout)
+        observer = None
+        try:
+            self._install_signal_handlers()
+            log.info("trainer service starting for %s (pid %d, started by %s)", self.layout.root, os.getpid(),
+                     self.actor)
+            recover(self.layout)
+            previous = load_status_file(self.layout) or {}
+            self.status.update(state="starting", message="starting", started_at=iso(now_utc()),
+                               last_result=previous.get("last_result"), last_error=previous.get("last_error"))
+            self._event("service_started", actor=self.actor, message=f"trainer service started (pid {os.getpid()})")
+            self.status.start_heartbeat(self.config.service.heartbeat_seconds)
+            threading.Thread(target=warm_imports, name="warm-imports", daemon=True).start()
+            observer = self._watch_requests()
+            try:
+                self._loop(poll=observer is None)
+            except Abandoned:
+                self.abandoned = True
+            return self._shutdown()
+        finally:
+            if observer is not None:
+                observer.stop()
+                observer.join(timeout=5)
+            self.status.stop_heartbeat()
+            service_lock.release()
+            logging.getLogger().removeHandler(handler)
+            handler.close()
+
+    def _loop(self, *, poll: bool) -> None:
+        while not self.stop_requested.is_set():
+            self.wake.clear()
+            try:
+                requests = pending_requests(self.layout)
+                facts = gather(self.config, self.layout, now=now_utc(), force=bool(requests),
+                               backoff_until=self.backoff_until)
+                decision = decide(self.config.service, facts)
+                if decision.train:
+                    if not self._train(decision, requests):
+                        self._sleep_until(now_utc() + timedelta(seconds=1), poll=poll)
+                    continue
+            except Abandoned:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a broken check must not end the service
+                reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+                log.exception("trigger check failed")
+                decision = Decision(False, None, f"trigger check failed: {reason}; see {self.layout.log}",
+                                    now_utc() + timedelta(seconds=self.config.service.check_interval_seconds))
+            self.status.update(state="idle", stage="idle", current=None, message=decision.message,
+                               next_check=iso(decision.next_check))
+            self._sleep_until(decision.next_check, poll=poll)
+
+    def _sleep_until(self, moment: datetime, *, poll: bool) -> None:
+        seconds = max(0.0, (moment - now_utc()).total_seconds())
+        seconds = min(seconds, self.config.service.check_interval_seconds)
+        if poll:
+            seconds = min(seconds, 1.0)
+        self.wake.wait(seconds)
+
+    def _train(self, decision: Decision, requests: list[Path]) -> bool:
+        """One training for ``decision``; False when a ``cla train`` holds the training lock (retry soon)."""
+        training_lock = FileLock(self.layout.training_lock)
+        try:
+            training_lock.acquire()
+        except LockBusy as exc:
+            self.status.update(state="idle", stage="idle",
+                               message=f"waiting: another training is running (pid {exc.pid}, a `cla train`)")
+            return False
+        try:
+            consumed = [read_request(path) for path in requests]
+            for path in requests:
+                path.unlink(missing_ok=True)
+            actor = ", ".join(dict.fromkeys(str(r.get("actor") or "unknown") for r in consumed)) or SERVICE_ACTOR
+            request_ids = [str(r["id"]) for r in consumed]
+            self._event("trigger", actor=actor, trigger=decision.trigger, message=decision.message,
+                        requests=request_ids)
+            log.info("training (%s, asked by %s): %s", decision.trigger, actor, decision.message)
+            fingerprint = self._data_fingerprint()
+            outcome = self._run_cycle(decision.trigger or "schedule", actor, request_ids)
+            if outcome != "failed":
+                self._serve_late_requests(fingerprint)
+        finally:
+            training_lock.release()
+        return True
+
+    def _data_fingerprint(self) -> str | None:
+        """The source's ``latest_change()`` (changes when feedback is added), or None when it cannot tell."""
+        try:
+            from trainer.feedback.sources import open_source
+
+            return str(open_source(self.config).latest_change())
+        except Exception as exc:  # noqa: BLE001 - without a fingerprint, late requests simply get their own cycle
+            log.info("no data fingerprint: %s", exc)
+            return None
+
+    def _serve_late_requests(self, fingerprint: str | None) -> None:
+        """Requests that arrived during a cycle, while no feedback was added, are answered by that cycle.
+
+        Pressing "Retrain now" twice must not train twice on the same data;
+        a request after new feedback arrived still gets one more cycle.
+        """
+        late = pending_requests(self.layout)
+        if not late or fingerprint is None or self._data_fingerprint() != fingerprint:
+            return
+        served = [str(read_request(path)["id"]) for path in late]
+        for path in late:
+            path.unlink(missing_ok=True)
+        last_result = dict(self.status.data.get("last_result") or {})
+        last_result["requests"] = list(last_result.get("requests") or []) + served
+        self.status.update(last_result=last_result)
+        log.info("%d retrain request(s) made during the training were answered by it: no feedback was added "
+                 "since it read its data", len(served))
+
+    def _cycle_function(self) -> Callable[..., Any]:
+        if self._cycle is None:
+            from trainer.service.cycle import run_cycle
+
+            self._cycle = run_cycle
+        return self._cycle
+
+    def _run_cycle(self, trigger: str, actor: str, request_ids: list[str]) -> str:
+        """Run one cycle in a worker thread and record its result; returns the outcome."""
+        started_at = now_iso()
+        started = time.perf_counter()
+        self.status.update(state="training", stage="loading data", message=f"training ({trigger}, asked by {actor})",
+                           next_check=None,
+                           current={"trigger": trigger, "actor": actor, "started_at": started_at,
+                                    "requests": request_ids})
+        result: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                result["outcome"] = self._cycle_function()(self.config, trigger=trigger, actor=actor,
+                                                           status_cb=self._stage)
+            except BaseException as exc:  # noqa: BLE001 - reported below, the service must survive it
+                result["error"] = exc
+                result["traceback"] = traceback.format_exc()
+
+        worker = threading.Thread(target=work, name="training-cycle", daemon=True)
+        worker.start()
+        self._wait_for(worker)
+        self.cycles += 1
+        duration = time.perf_counter() - started
+        if "error" in result:
+            exc = result["error"]
+            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+            log.error("training cycle raised %s\n%s", reason, result["traceback"])
+            self._event("training_failed", actor=actor, trigger=trigger, message=reason, duration_s=duration)
+            outcome, model_id, message = "failed", None, reason
+        else:
+            cycle = result["outcome"]
+            outcome, model_id, message = cycle.outcome, cycle.model_id, cycle.message
+            if outcome == "failed" and not self._failure_recorded(started_at):
+                self._event("training_failed", actor=actor, trigger=trigger, message=message, duration_s=duration)
+        self._after_cycle(outcome, model_id, message, trigger, actor, request_ids, duration)
+        return outcome
+
+    def _wait_for(self, worker: threading.Thread) -> None:
+        """Join the cycle; on a stop request give it the stop timeout, then raise :class:`Abandoned`."""
+        deadline: float | None = None
+        while worker.is_alive():
+            worker.join(0.1)
+            if self.stop_requested.is_set() and deadline is None:
+                deadline = time.monotonic() + self.config.service.stop_timeout_seconds
+                self.status.update(state="stopping", message="stopping: waiting up to "
+                                   f"{self.config.service.stop_timeout_seconds:g} s for the training to finish")
+                log.info("stop requested during a training; waiting up to %s s",
+                         self.config.service.stop_timeout_seconds)
+            if deadline is not None and time.monotonic() >= deadline and worker.is_alive():
+                raise Abandoned()
+
+    def _failure_recorded(self, since_iso: str) -> bool:
+        """Whether the cycle already appended its own ``training_failed`` (so it is not recorded twice)."""
+        events, _ = read_events(self.layout.events, limit=200)
+        since = parse_iso(since_iso)
+        for event in reversed(events):
+            ts = parse_iso(event.get("ts"))
+            if ts is not None and since is not None and ts < since:
+                break
+            if event.get("event") == "training_failed" and event.get("pid") == os.getpid():
+                return True
+        return False
+
+    def _after_cycle(self, outcome: str, model_id: str | None, message: str, trigger: str, actor: str,
+                     request_ids: list[str], duration: float) -> None:
+        finished_at = now_iso()
+        last_result = {"outcome": outcome, "model_id": model_id, "message": message, "finished_at": finished_at,
+                       "trigger": trigger, "actor": actor, "duration_s": round(duration, 3), "requests": request_ids}
+        fields: dict[str, Any] = {"last_result": last_result, "current": None, "stage": "idle", "state": "idle"}
+        if outcome == "failed":
+            self.failures += 1
+            base = self.config.service.check_interval_seconds
+            delay = min(self.config.service.backoff_max_seconds, base * 2 ** (self.failures - 1))
+            self.backoff_until = now_utc() + timedelta(seconds=delay)
+            fields["last_error"] = {"message": message, "at": finished_at, "trigger": trigger,
+                                    "consecutive_failures": self.failures}
+            fields["message"] = (f"training failed: {message}; automatic trainings are backed off until "
+                                 f"{when(self.backoff_until)} ({delay:g} s; a retrain request runs at once)")
+            log.warning("training failed (%d in a row): %s; back-off %s s", self.failures, message, delay)
+        else:
+            self.failures = 0
+            self.backoff_until = None
+            fields["message"] = f"training {outcome}: {message}"
+            log.info("training %s in %.1f s: %s", outcome, duration, message)
+        self.status.update(**fields)
+
+    def _stage(self, stage: str) -> None:
+        log.info("stage: %s", stage)
+        self.status.update(stage=stage)
+
+    def _event(self, kind: str, **fields: Any) -> None:
+        try:
+            append_event(self.layout.events, kind, **fields)
+        except OSError as exc:
+            log.error("cannot append %s to %s: %s", kind, self.layout.events, exc)
+
+    def _shutdown(self) -> int:
+        """Record the stop (who asked, whether a training was abandoned); returns the exit code."""
+        stop_file = stop_request_path(self.layout)
+        request = read_request(stop_file) if stop_file.exists() else {}
+        stop_file.unlink(missing_ok=True)
+        actor = request.get("actor") or "signal"
+        if self.abandoned:
+            current = self.status.data.get("current") or {}
+            message = (f"trainer service stopped by {actor}; the training started at {current.get('started_at')} "
+                       f"did not finish within {self.config.service.stop_timeout_seconds:g} s and was abandoned")
+            removed = remove_stale_temporaries(self.layout.root)
+            log.warning("%s; removed %d temporary files", message, len(removed))
+            self._event("training_abandoned", actor=current.get("actor") or actor, trigger=current.get("trigger"),
+                        message=f"abandoned: the trainer service was stopped by {actor} during the training "
+                                f"(stage '{self.status.data.get('stage')}') and it did not finish within "
+                                f"{self.config.service.stop_timeout_seconds:g} s")
+        else:
+            message = f"trainer service stopped by {actor}"
+            log.info(message)
+        self._event("service_stopped", actor=actor, message=message, duration_s=time.monotonic() - self._born,
+                    cycles=self.cycles)
+        self.status.update(state="stopped", stage="idle", next_check=None, message=message,
+                           stopped_at=iso(now_utc()))
+        return EXIT_ABANDONED if self.abandoned else 0
+
+
+def run_service(config: Config, *, actor: str | None = None) -> int:
+    """``cla trainer run``: run the service in this process until SIGTERM/SIGINT; returns the exit code.
+
+    Raises :class:`~trainer.service.locking.LockBusy` when a service already runs for
+    this models folder. When a training had to be abandoned the process ends
+    at once (``os._exit``) so the abandoned worker thread cannot write on.
+    """
+    service = TrainerService(config, actor=actor)
+    code = service.run()
+    if service.abandoned:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

@@ -1,0 +1,171 @@
+"""The trainer service's status file (``models/runtime/status.json``) and how to read the truth from it.
+
+The service owns a :class:`StatusWriter`: it keeps the status as a dict,
+replaces the file atomically (:func:`trainer.atomic.write_json`) on every
+change of state or stage, and a heartbeat thread rewrites it every
+``service.heartbeat_seconds``. Readers (``cla trainer status``, the
+dashboard, :mod:`trainer.service.control`) call :func:`read_status`, which never
+trusts the file alone: a file that says the service runs while nobody holds
+the service lock (:mod:`trainer.service.locking`) reads as ``crashed``, and a
+missing file reads as ``stopped``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from datetime import datetime, timezone
+from typing import Any
+
+from trainer.atomic import WriteError, write_json
+from trainer.contract.layout import ModelsLayout
+from trainer.service.locking import who_holds
+
+STATES = ("starting", "idle", "training", "stopping", "stopped", "crashed")
+#: states in which a live service process must hold the service lock
+LIVE_STATES = ("starting", "idle", "training", "stopping")
+STAGES = ("idle", "loading data", "filtering", "training", "evaluating", "promoting", "writing")
+
+log = logging.getLogger(__name__)
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(when: datetime | None) -> str | None:
+    return None if when is None else when.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_iso(text: Any) -> datetime | None:
+    """A timezone-aware datetime from an ISO string, or None when absent or malformed."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+class StatusWriter:
+    """The service's own view of its status, written atomically on each change.
+
+    Thread-safe: the service loop, the cycle's stage callback and the
+    heartbeat thread all write through :meth:`update`. A status file that
+    cannot be written is logged, never fatal: the service keeps training.
+    """
+
+    def __init__(self, layout: ModelsLayout):
+        self.layout = layout
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.data: dict[str, Any] = {
+            "state": "starting", "stage": "idle", "pid": os.getpid(), "started_at": iso(now_utc()),
+            "heartbeat": iso(now_utc()), "next_check": None, "last_result": None, "last_error": None,
+            "current": None, "message": "starting", "models_dir": str(layout.root),
+        }
+
+    def update(self, **fields: Any) -> dict[str, Any]:
+        """Merge ``fields``, stamp the heartbeat, write the file; returns a copy of the status.
+
+        Raises ValueError for a state outside :data:`STATES`; a stage outside
+        :data:`STAGES` is written but logged, so a renamed cycle stage never
+        fails a training.
+        """
+        if "state" in fields and fields["state"] not in STATES:
+            raise ValueError(f"unknown service state {fields['state']!r}; known: {', '.join(STATES)}")
+        if "stage" in fields and fields["stage"] not in STAGES:
+            log.warning("unknown training stage %r (known: %s)", fields["stage"], ", ".join(STAGES))
+        with self._lock:
+            self.data.update(fields)
+            self.data["heartbeat"] = iso(now_utc())
+            snapshot = dict(self.data)
+            try:
+                write_json(self.layout.status, snapshot)
+            except WriteError as exc:
+                log.warning("status file not written: %s", exc)
+        return snapshot
+
+    def start_heartbeat(self, interval: float) -> None:
+        """Rewrite the file every ``interval`` seconds until :meth:`stop_heartbeat`."""
+        def beat() -> None:
+            while not self._stop.wait(interval):
+                self.update()
+
+        self._thread = threading.Thread(target=beat, name="status-heartbeat", daemon=True)
+        self._thread.start()
+
+    def stop_heartbeat(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def load_status_file(layout: ModelsLayout) -> dict[str, Any] | None:
+    """The status file as written, or None when it is missing or unreadable."""
+    try:
+        data = json.loads(layout.status.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_stopped(layout: ModelsLayout, message: str) -> dict[str, Any]:
+    """Mark the service stopped on behalf of a process that cannot (it was killed); returns the status."""
+    data = load_status_file(layout) or {}
+    data.update({"state": "stopped", "stage": "idle", "current": None, "next_check": None,
+                 "message": message, "stopped_at": iso(now_utc())})
+    write_json(layout.status, data)
+    return data
+
+
+def read_status(layout: ModelsLayout, *, heartbeat_seconds: float = 2.0) -> dict[str, Any]:
+    """The service status as the truth, not as the file claims it.
+
+    Returns the file's fields plus ``running`` (a process holds the service
+    lock), ``service_pid`` (from the lock) and ``heartbeat_age_s``. A file
+    in a live state whose owner no longer holds the lock becomes
+    ``crashed``; a missing file is ``stopped`` ("never started"); a held
+    lock with a heartbeat older than five beats sets ``stale``.
+    """
+    holder = who_holds(layout.service_lock)
+    data = load_status_file(layout)
+    if data is None:
+        data = {"state": "stopped", "stage": "idle", "pid": None, "heartbeat": None, "next_check": None,
+                "last_result": None, "last_error": None, "current": None,
+                "message": "the trainer has not been started for this models folder"}
+        if layout.status.exists():
+            data["message"] = f"the status file {layout.status} cannot be read"
+    data = dict(data)
+    data["running"] = holder is not None
+    data["service_pid"] = holder.pid if holder else None
+    beat = parse_iso(data.get("heartbeat"))
+    data["heartbeat_age_s"] = None if beat is None else round((now_utc() - beat).total_seconds(), 1)
+    data["stale"] = False
+    state = data.get("state")
+    if holder is None and state in LIVE_STATES:
+        pid = data.get("pid")
+        data["file_state"] = state
+        data["state"] = "crashed"
+        data["stage"] = "idle"
+        data["message"] = f"the trainer process {pid} is gone (it was {state}); start it again"
+        if data.get("current"):
+            data["message"] += f"; the training started at {data['current'].get('started_at')} was abandoned"
+    elif holder is not None and (state not in LIVE_STATES or None not in (holder.pid, data.get("pid"))
+                                 and holder.pid != data.get("pid")):
+        # The lock is taken but the new owner has not written its first status yet: the file is a
+        # stopped service's, or a killed one's (still saying "training" while the new owner recovers).
+        data["file_state"] = state
+        data["state"] = "starting"
+        data["pid"] = holder.pid
+        data["message"] = "the trainer is starting"
+    elif holder is not None and data["heartbeat_age_s"] is not None:
+        data["stale"] = data["heartbeat_age_s"] > max(5 * heartbeat_seconds, 10.0)
+        if data["stale"]:
+            data["message"] = (f"no heartbeat for {data['heartbeat_age_s']:.0f} s from the trainer process "
+                               f"{holder.pid}; it is alive but may be stuck")
+    return data

@@ -1,0 +1,184 @@
+"""When the trainer service trains: the trigger rules as pure functions, and the facts they need.
+
+:func:`decide` is pure: given :class:`TriggerFacts` (now, the time of the last
+training, the new labelled rows since then, a force request, the analysts'
+override share, a back-off deadline) and the ``[service]`` options, it
+returns a :class:`Decision`: train or not, which trigger, and a sentence for
+the status file. :func:`gather` collects the facts: the last training time
+from the models folder on disk (:func:`last_training_time`, so a restart
+never retrains by itself) and the new-row count from the feedback source's
+cheap ``count_labelled(since=...)`` (see ``trainer.feedback.sources``).
+
+Order of the rules: a force request always trains; a back-off after a failed
+training and the minimum interval hold everything else back; then enough new
+rows, the maximum age, and the override rate, in that order.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from trainer.config import Config, ServiceConfig
+from trainer.folder.events import read_events
+from trainer.contract.layout import METRICS_RE, ModelsLayout, stamp_time
+from trainer.service.status import parse_iso
+
+log = logging.getLogger(__name__)
+
+#: event kinds that mean "a training ran to a decision" and restart the clocks
+TRAINING_DONE_EVENTS = ("training_finished", "training_skipped")
+#: fewest new verdicts over which an override share is trusted
+MIN_OVERRIDE_SAMPLE = 20
+
+
+@dataclass(frozen=True)
+class TriggerFacts:
+    """Everything a trigger decision depends on."""
+
+    now: datetime
+    last_training: datetime | None
+    new_rows: int | None = None           # labelled rows since last_training; None when unknown
+    force: bool = False
+    override_share: float | None = None   # share of new verdicts contradicting the champion
+    backoff_until: datetime | None = None
+    source_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Train now or not, why (``trigger``: force, new_data, max_age, override_rate), and what to tell people."""
+
+    train: bool
+    trigger: str | None
+    message: str
+    next_check: datetime
+
+
+def when(moment: datetime | None, now: datetime | None = None) -> str:
+    """A short UTC time for messages: ``12:05:00 UTC``, with the date when it is not today."""
+    if moment is None:
+        return "never"
+    moment = moment.astimezone(timezone.utc)
+    today = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
+    return moment.strftime("%H:%M:%S UTC" if moment.date() == today else "%Y-%m-%d %H:%M UTC")
+
+
+def decide(service: ServiceConfig, facts: TriggerFacts) -> Decision:
+    """Whether to train now, by the rules in the module docstring; never raises."""
+    now = facts.now
+    next_check = now + timedelta(seconds=service.check_interval_seconds)
+    later = f"next check {when(next_check, now)}"
+    if facts.force:
+        return Decision(True, "force", "retrain requested", next_check)
+    if facts.backoff_until is not None and facts.backoff_until > now:
+        return Decision(False, None, f"the last training failed; automatic trainings are backed off until "
+                                     f"{when(facts.backoff_until, now)} (a retrain request runs at once)",
+                        max(next_check, facts.backoff_until))
+    last = facts.last_training
+    if last is not None and service.min_interval_minutes > 0:
+        allowed = last + timedelta(minutes=service.min_interval_minutes)
+        if now < allowed:
+            return Decision(False, None, f"the last training was at {when(last, now)}; the minimum interval of "
+                                         f"{service.min_interval_minutes:g} min allows the next at {when(allowed, now)}",
+                            max(next_check, allowed))
+    since = f"since {when(last, now)}" if last else "in total (no training yet)"
+    if facts.new_rows is not None and facts.new_rows >= service.min_new_rows:
+        return Decision(True, "new_data", f"{facts.new_rows} new labelled rows {since} "
+                                          f"(threshold {service.min_new_rows})", next_check)
+    if last is not None and service.max_age_hours > 0 and now - last >= timedelta(hours=service.max_age_hours):
+        age_h = (now - last).total_seconds() / 3600
+        return Decision(True, "max_age", f"the last training is {age_h:.1f} h old "
+                                         f"(maximum age {service.max_age_hours:g} h)", next_check)
+    if (service.override_rate > 0 and facts.override_share is not None
+            and facts.override_share > service.override_rate):
+        return Decision(True, "override_rate", f"analysts overrode the champion on {facts.override_share:.0%} of "
+                                               f"new verdicts (threshold {service.override_rate:.0%})", next_check)
+    if facts.source_error:
+        return Decision(False, None, f"cannot count new feedback: {facts.source_error}; {later}", next_check)
+    rows = "no" if not facts.new_rows else str(facts.new_rows)
+    message = f"no new data: {rows} new labelled rows {since}, need {service.min_new_rows}"
+    if last is not None and service.max_age_hours > 0:
+        message += f"; age trigger at {when(last + timedelta(hours=service.max_age_hours), now)}"
+    return Decision(False, None, f"{message}; {later}", next_check)
+
+
+def last_training_time(layout: ModelsLayout) -> datetime | None:
+    """When the last training that ran to a decision *read its data*, from the models folder on disk.
+
+    The newest ``training_finished`` / ``training_skipped`` event gives its
+    start (its time minus its duration), so feedback that arrived while it
+    trained still counts as new. A newer pair without such an event (written
+    by an older CLA, or by hand) counts by its stamp. None when there is
+    neither. Failed trainings do not count: they did not use the data.
+    """
+    newest_pair: datetime | None = None
+    try:
+        names = [p.name for p in layout.root.iterdir()]
+    except OSError:
+        names = []
+    stamps = sorted(m.group(1) for m in map(METRICS_RE.fullmatch, names) if m)
+    if stamps:
+        newest_pair = stamp_time(stamps[-1])
+    events, _ = read_events(layout.events)
+    for event in reversed(events):
+        if event.get("event") not in TRAINING_DONE_EVENTS:
+            continue
+        ended = parse_iso(event.get("ts"))
+        if ended is None:
+            continue
+        if newest_pair is not None and newest_pair > ended:
+            return newest_pair
+        return ended - timedelta(seconds=float(event.get("duration_s") or 0))
+    return newest_pair
+
+
+def override_share(config: Config, source, since: datetime | None) -> float | None:
+    """Share of feedback labelled since ``since`` on which the champion's prediction disagrees.
+
+    None when there is no champion or fewer than :data:`MIN_OVERRIDE_SAMPLE`
+    new verdicts. Loads the champion and the new rows, so it is only called
+    when ``service.override_rate`` is set.
+    """
+    from trainer.feedback.quality import prepare
+    from trainer.folder.scoring import load_champion
+
+    try:
+        champion = load_champion(config.models_dir, key_file=config.model_key_path)
+    except Exception as exc:  # noqa: BLE001 - no usable champion simply means no override signal
+        log.info("override rate not computed: %s", exc)
+        return None
+    try:
+        frame = source.load(since=since).frame
+        if len(frame) < MIN_OVERRIDE_SAMPLE:
+            return None
+        prepared = prepare(frame, config.schema, quarantine_dir=None, stamp="override").frame
+        if len(prepared) < MIN_OVERRIDE_SAMPLE:
+            return None
+        predicted = champion.predict(prepared)
+    except Exception as exc:  # noqa: BLE001 - too little or unusable new feedback: no override signal
+        log.info("override rate not computed: %s", exc)
+        return None
+    return float((predicted != prepared[config.schema.label].to_numpy()).mean())
+
+
+def gather(config: Config, layout: ModelsLayout, *, now: datetime, force: bool = False,
+           backoff_until: datetime | None = None) -> TriggerFacts:
+    """Collect the facts for :func:`decide`; a source that cannot be read becomes ``source_error``."""
+    last = last_training_time(layout)
+    if force:
+        return TriggerFacts(now=now, last_training=last, force=True)
+    new_rows = share = error = None
+    try:
+        from trainer.feedback.sources import open_source
+
+        source = open_source(config)
+        new_rows = int(source.count_labelled(since=last))
+        if config.service.override_rate > 0:
+            share = override_share(config, source, last)
+    except Exception as exc:  # noqa: BLE001 - any source failure is reported in the status, never fatal
+        error = " ".join(str(exc).split()) or type(exc).__name__
+        log.warning("trigger check could not read the feedback source: %s", error)
+    return TriggerFacts(now=now, last_training=last, new_rows=new_rows, force=False, override_share=share,
+                        backoff_until=backoff_until, source_error=error)
