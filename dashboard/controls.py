@@ -25,7 +25,7 @@ import streamlit as st
 
 from dashboard import context
 from dashboard.markdown import literal
-from dashboard.state import ago
+from dashboard.formatting import ago
 from trainer.service import control
 from trainer.service import status as status_file
 from trainer.service.status import parse_iso

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from dashboard.charts import fmt, number
+from dashboard.formatting import fmt, number
 from dashboard.tables import LEGACY_FLAG, warning_codes
 from trainer.learning.diagnostics import prediction_warnings
 

@@ -1,4 +1,4 @@
-"""What the Trends, Class balance, Model detail and Models pages read from the registry, once per change.
+"""What every page reads from the registry (Overview, Trends, Class balance, Model detail, Models, Activity), once per change.
 
 :func:`snapshot` asks ``context.get_registry()`` for the model summaries, the
 registry's problems and the event log only when the process-wide watcher

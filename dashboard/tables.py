@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from dashboard.charts import model_times, number
+from dashboard.formatting import model_times, number
 from trainer.learning.diagnostics import SEVERITY
 
 LEGACY_FLAG = "no PR-AUC (legacy)"

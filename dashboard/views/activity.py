@@ -1,8 +1,9 @@
 """Activity page: the event log as a filterable table, newest first, and the tail of the trainer log.
 
-The events and the folder's problems come from the shared registry (which
-re-reads ``events.jsonl`` only when it changed), turned into a table only when
-the watcher counted a change (:func:`read_events_table`); the filters (event
+The events and the folder's problems come from the shared snapshot
+(:func:`dashboard.snapshot.snapshot`, re-read only when the watcher counted a
+change), turned into a table once per snapshot for every session
+(:func:`read_events_table`); the filters (event
 kinds, actor, free text) sit outside the live fragment so they keep their values
 while it refreshes. The trainer log (``runtime/trainer.log``) is read from its end
 only, however long it has grown.
@@ -17,12 +18,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context
-from dashboard.snapshot import watcher_generation
+from dashboard.snapshot import snapshot
 from trainer.folder.events import KINDS
 from trainer.contract.layout import ModelsLayout
 
 TAIL_BYTES = 64_000
-TABLE_KEY = "_activity_table"
 COLUMNS = ["time (UTC)", "event", "actor", "model", "message", "trigger", "duration (s)"]
 
 config = context.get_config()
@@ -44,18 +44,9 @@ def event_frame(events: list[dict]) -> pd.DataFrame:
 
 
 def read_events_table() -> tuple[pd.DataFrame, list[str]]:
-    """(every event as a table, the folder's problems), rebuilt only after the watcher counted a change."""
-    generation = watcher_generation()
-    cached = st.session_state.get(TABLE_KEY)
-    if cached is not None and cached[0] == generation:
-        return cached[1], cached[2]
-    try:
-        registry = context.get_registry()
-        frame, problems = event_frame(registry.events()), [str(p) for p in registry.problems()]
-    except Exception as exc:  # noqa: BLE001 - an unreadable folder is shown as a problem, never fatal
-        return event_frame([]), [f"the models folder {config.models_path} cannot be read: {exc}"]
-    st.session_state[TABLE_KEY] = (generation, frame, problems)
-    return frame, problems
+    """(every event as a table, the folder's problems) of the shared snapshot, built once per watcher-counted change."""
+    current = snapshot()
+    return current.derive("event_frame", lambda: event_frame(current.events)), [str(p) for p in current.problems]
 
 
 def filter_events(frame: pd.DataFrame, kinds: list[str], actor: str, text: str) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import math
 
 import streamlit as st
 
-from dashboard import charts, context
+from dashboard import balance_charts, charts, context
 from dashboard.explanations import findings, warning_tally
 from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
 
@@ -44,8 +44,8 @@ def show_balance(current: Snapshot) -> None:
         return
 
     st.subheader("Positive rate of the feedback at each training")
-    rates = current.derive("balance_frame", lambda: charts.balance_frame(current.models))
-    st.plotly_chart(charts.balance_figure(rates, warn_share), width="stretch", key="balance_rate_chart")
+    rates = current.derive("balance_frame", lambda: balance_charts.balance_frame(current.models))
+    st.plotly_chart(balance_charts.balance_figure(rates, warn_share), width="stretch", key="balance_rate_chart")
     known = rates["positive_rate"].dropna()
     st.caption(f"Share of true positives in each model's test set (the newest feedback at that training); "
                f"{len(known)} of {len(rates)} models record it"
@@ -60,16 +60,16 @@ def show_balance(current: Snapshot) -> None:
     except Exception as exc:  # noqa: BLE001 - any unreadable file is shown, never fatal
         st.error(f"The metrics file of {model_id} cannot be read: {exc}")
         return
-    counts = charts.class_counts_frame(metrics)
+    counts = balance_charts.class_counts_frame(metrics)
     if counts["count"].notna().any():
-        st.plotly_chart(charts.class_counts_figure(counts), width="stretch", key="balance_counts_chart")
-        st.dataframe(charts.class_counts_table(counts), width="stretch", key="balance_counts_table")
-        st.caption(charts.fit_caption(metrics))
+        st.plotly_chart(balance_charts.class_counts_figure(counts), width="stretch", key="balance_counts_chart")
+        st.dataframe(balance_charts.class_counts_table(counts), width="stretch", key="balance_counts_table")
+        st.caption(balance_charts.fit_caption(metrics))
     else:
         st.info(f"Class counts unknown: the metrics file of {model_id} records no class or confusion counts.")
 
-    train = charts.imbalance(counts, charts.CLASS_SETS["train"])
-    test = charts.imbalance(counts, charts.CLASS_SETS["test"])
+    train = balance_charts.imbalance(counts, charts.CLASS_SETS["train"])
+    test = balance_charts.imbalance(counts, charts.CLASS_SETS["test"])
     measured, basis = (train, "training set") if not math.isnan(train["share"]) else (test, "test set")
     cols = st.columns(3)
     cols[0].metric(f"Imbalance ratio ({basis})", ratio_text(measured["ratio"]),

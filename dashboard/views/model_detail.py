@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, context
+from dashboard import charts, context, detail_charts, formatting
 from dashboard.explanations import findings, is_legacy, threshold_origin
 from dashboard.markdown import literal
 from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
@@ -62,7 +62,7 @@ def show_model(model_id: str, champion_id: str | None) -> None:
     except Exception as exc:  # noqa: BLE001 - an unreadable file is reported, never fatal
         st.error(f"The metrics file of {model_id} cannot be read: {exc}. It is listed on the Models page.")
         return
-    trained = charts.model_time({**metrics, "model_id": model_id})
+    trained = formatting.model_time({**metrics, "model_id": model_id})
     facts = [f"trained {trained:%Y-%m-%d %H:%M:%S} UTC" if not pd.isna(trained) else "training time unknown"]
     facts.append("the current champion" if model_id == champion_id else "not the champion")
     useful = metrics.get("useful")
@@ -82,10 +82,10 @@ def show_model(model_id: str, champion_id: str | None) -> None:
 
     keys = ["pr_auc", "f1_score", "precision", "recall", "accuracy", "roc_auc"]
     for column, key in zip(st.columns(len(keys)), keys):
-        column.metric(charts.METRIC_LABELS[key], charts.fmt(metrics.get(key)))
-    st.caption(f"Threshold {charts.fmt(metrics.get('threshold'))}; test rows {charts.fmt(metrics.get('test_samples'), 0)}; "
-               f"training rows {charts.fmt(metrics.get('training_samples'), 0)}; share of test alerts scored below "
-               f"the threshold (workload saved) {charts.percent(metrics.get('workload_saved'))}.")
+        column.metric(charts.METRIC_LABELS[key], formatting.fmt(metrics.get(key)))
+    st.caption(f"Threshold {formatting.fmt(metrics.get('threshold'))}; test rows {formatting.fmt(metrics.get('test_samples'), 0)}; "
+               f"training rows {formatting.fmt(metrics.get('training_samples'), 0)}; share of test alerts scored below "
+               f"the threshold (workload saved) {formatting.percent(metrics.get('workload_saved'))}.")
     if origin := threshold_origin(metrics):
         st.caption(origin)
     for finding in findings(metrics, severe_imbalance_share=config.training.severe_imbalance_share,
@@ -96,54 +96,54 @@ def show_model(model_id: str, champion_id: str | None) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Confusion matrix (test set)")
-        confusion = charts.confusion_frame(metrics)
+        confusion = detail_charts.confusion_frame(metrics)
         if confusion.isna().all().all():
             absent("confusion counts", metrics)
         else:
-            st.plotly_chart(charts.confusion_figure(confusion), width="stretch", key="detail_confusion")
-            st.dataframe(confusion.map(lambda v: charts.fmt(v, 0)), width="stretch")
+            st.plotly_chart(detail_charts.confusion_figure(confusion), width="stretch", key="detail_confusion")
+            st.dataframe(confusion.map(lambda v: formatting.fmt(v, 0)), width="stretch")
     with right:
         st.subheader("Precision-recall curve")
-        if charts.curve_frame(metrics, "pr", ["precision", "recall", "threshold"]).empty:
+        if detail_charts.curve_frame(metrics, "pr", ["precision", "recall", "threshold"]).empty:
             absent("PR curve", metrics)
         else:
-            st.plotly_chart(charts.pr_figure(metrics), width="stretch", key="detail_pr")
-        point = charts.operating_point(metrics)
-        st.caption(f"Operating point: precision {charts.fmt(point['precision'])}, recall {charts.fmt(point['recall'])} "
-                   f"at threshold {charts.fmt(point['threshold'])}; PR-AUC {charts.fmt(metrics.get('pr_auc'))}.")
+            st.plotly_chart(detail_charts.pr_figure(metrics), width="stretch", key="detail_pr")
+        point = detail_charts.operating_point(metrics)
+        st.caption(f"Operating point: precision {formatting.fmt(point['precision'])}, recall {formatting.fmt(point['recall'])} "
+                   f"at threshold {formatting.fmt(point['threshold'])}; PR-AUC {formatting.fmt(metrics.get('pr_auc'))}.")
 
     left, right = st.columns(2)
     with left:
         st.subheader("Reliability")
-        if charts.curve_frame(metrics, "reliability", ["mean_predicted", "fraction_positive", "count"]).empty:
+        if detail_charts.curve_frame(metrics, "reliability", ["mean_predicted", "fraction_positive", "count"]).empty:
             absent("reliability curve", metrics)
         else:
-            st.plotly_chart(charts.reliability_figure(metrics), width="stretch", key="detail_reliability")
+            st.plotly_chart(detail_charts.reliability_figure(metrics), width="stretch", key="detail_reliability")
     with right:
         st.subheader("Threshold trade-off")
-        tradeoff = charts.curve_frame(metrics, "threshold_tradeoff", ["threshold", "precision", "recall", "alerts_skipped"])
+        tradeoff = detail_charts.curve_frame(metrics, "threshold_tradeoff", ["threshold", "precision", "recall", "alerts_skipped"])
         if tradeoff.empty:
             absent("threshold trade-off", metrics)
         else:
-            st.plotly_chart(charts.tradeoff_figure(metrics), width="stretch", key="detail_tradeoff")
+            st.plotly_chart(detail_charts.tradeoff_figure(metrics), width="stretch", key="detail_tradeoff")
             st.caption("Alerts skipped: the share of test alerts scored below the threshold, which an analyst "
                        "would not need to look at first.")
 
     left, right = st.columns(2)
     with left:
         st.subheader("Feature importance")
-        importance = charts.importance_frame(metrics)
+        importance = detail_charts.importance_frame(metrics)
         if importance.empty:
             absent("feature importance", metrics)
         else:
-            st.plotly_chart(charts.importance_figure(importance), width="stretch", key="detail_importance")
+            st.plotly_chart(detail_charts.importance_figure(importance), width="stretch", key="detail_importance")
     with right:
         st.subheader("Data quality")
         quality = metrics.get("data_quality") if isinstance(metrics.get("data_quality"), dict) else {}
         if not quality:
             absent("data-quality counts", metrics)
         else:
-            st.dataframe(charts.data_quality_frame(metrics), hide_index=True, width="stretch")
+            st.dataframe(detail_charts.data_quality_frame(metrics), hide_index=True, width="stretch")
             quarantine = quality.get("quarantine_file")
             if quarantine:
                 st.caption(f"Quarantined rows, with the reason for each: `{config.models_path / quarantine}`")
@@ -158,7 +158,7 @@ def show_model(model_id: str, champion_id: str | None) -> None:
     st.markdown(f"**{decision}**" + (f" against champion {against}" if against else "")
                 + f", compared on {charts.METRIC_LABELS.get(promotion.get('metric'), promotion.get('metric') or 'unknown')}"
                 + " with both models scored on this model's test set.")
-    comparison = charts.promotion_comparison_frame(metrics)
+    comparison = detail_charts.promotion_comparison_frame(metrics)
     if not comparison.empty:
         st.dataframe(comparison, hide_index=True, width="content")
     for reason in promotion.get("reasons") or []:

@@ -1,13 +1,14 @@
 """Overview page: is the model learning, is it useful, and the buttons to run it.
 
 One ``run_every`` fragment redraws the learning-mode banner
-(:func:`dashboard.state.derive_banner`), the tiles, the controls
+(:func:`dashboard.banner.derive_banner`), the tiles, the controls
 (:mod:`dashboard.controls`) and the warnings panel from three reads: the
 trainer status (:func:`trainer.service.control.status`, a small file and two lock
-probes), the registry facts (:func:`read_facts`: the shared registry's
-listing boiled down by :func:`dashboard.state.registry_facts`, re-derived only
-when the watcher saw a pair, champion or event change, so a new session with
-ten thousand models pays milliseconds) and the feedback counts
+probes), the registry facts (:func:`read_facts`: the shared snapshot
+(:func:`dashboard.snapshot.snapshot`) boiled down by
+:func:`dashboard.banner.registry_facts` once per pair, champion or event change
+the watcher saw, for every session, so a new session with ten thousand models
+pays milliseconds) and the feedback counts
 (:func:`feedback_counts`, cached for a few seconds so a remote source is not
 queried on every refresh). Whatever cannot be read is shown as
 "unknown" with the reason; nothing is filled in.
@@ -24,9 +25,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, context, controls
-from dashboard.charts import fmt, model_time
-from dashboard.snapshot import full_metrics, list_models, watcher_generation
-from dashboard.state import RegistryFacts, absolute, ago, derive_banner, registry_facts
+from dashboard.snapshot import full_metrics, snapshot
+from dashboard.banner import RegistryFacts, derive_banner, registry_facts
+from dashboard.formatting import absolute, ago, fmt, model_time
 from dashboard.tables import warning_codes
 from trainer.service import control
 from trainer.feedback import store
@@ -34,7 +35,6 @@ from trainer.service.status import parse_iso
 from trainer.feedback.sources import open_source
 
 FEEDBACK_TTL_SECONDS = 10
-FACTS_KEY = "_overview_facts"
 LEGACY_CODE = "legacy_metrics"  # said once, in the legacy line above the derived warnings
 #: Material icons are drawn by Streamlit's own font; emoji such as ⛔ show as empty boxes without an emoji font
 SEVERITY_ICONS = {"blocking": ":material/block:", "warning": ":material/warning:", "info": ":material/info:"}
@@ -82,18 +82,9 @@ def read_status() -> dict[str, Any]:
 
 
 def read_facts() -> RegistryFacts:
-    """The registry facts, kept in the session until the watcher counts a change; a failure is a problem."""
-    generation = watcher_generation()
-    cached = st.session_state.get(FACTS_KEY)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
-    try:
-        registry = context.get_registry()
-        facts = registry_facts(list_models(registry), registry.problems())
-    except Exception as exc:  # noqa: BLE001 - an unreadable folder is shown as a problem, never fatal
-        return RegistryFacts(problems=[f"the models folder {config.models_path} cannot be read: {exc}"])
-    st.session_state[FACTS_KEY] = (generation, facts)
-    return facts
+    """The registry facts of the shared snapshot, derived once per watcher-counted change for every session."""
+    current = snapshot()
+    return current.derive("overview_facts", lambda: registry_facts(current.rows, current.problems))
 
 
 def latest_time(facts: RegistryFacts) -> datetime | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, context
+from dashboard import charts, context, formatting
 from dashboard.snapshot import Snapshot, problem_notice, rerun_on_change, snapshot
 
 config = context.get_config()
@@ -81,9 +81,9 @@ def show_trends(current: Snapshot) -> None:
     newest = selected.iloc[-1]
     st.markdown(f"**Latest model {newest['model_id']}**"
                 + (" (legacy: no PR-AUC (legacy))" if newest["legacy"] else "") + ": "
-                + ", ".join(f"{charts.METRIC_LABELS[m]} {charts.fmt(newest[m])}" for m in charts.METRIC_LABELS)
-                + f", positive rate {charts.fmt(newest['positive_rate'])}, "
-                + f"training rows {charts.fmt(newest['training_samples'], 0)}.")
+                + ", ".join(f"{charts.METRIC_LABELS[m]} {formatting.fmt(newest[m])}" for m in charts.METRIC_LABELS)
+                + f", positive rate {formatting.fmt(newest['positive_rate'])}, "
+                + f"training rows {formatting.fmt(newest['training_samples'], 0)}.")
     with st.expander("Data behind the chart (newest 200 models)"):
         st.dataframe(drawn.tail(200).iloc[::-1].style.format(precision=3, na_rep="unknown"), hide_index=True,
                      width="stretch", placeholder="unknown")

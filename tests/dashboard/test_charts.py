@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard import charts, tables
+from dashboard import balance_charts, charts, detail_charts, formatting, tables
 from dashboard.explanations import findings
 
 
@@ -133,22 +133,22 @@ def test_precision_and_recall_lines_have_their_own_colours_on_every_chart():
     trends = charts.trends_figure(charts.trend_frame(rows), list(charts.METRIC_LABELS))
     colours = {t.name: t.line.color for t in trends.data if t.name in charts.METRIC_LABELS.values()}
     assert len(colours) == len(charts.METRIC_LABELS) and len(set(colours.values())) == len(colours)
-    tradeoff = {t.name: t.line.color for t in charts.tradeoff_figure(rows[0]).data}
+    tradeoff = {t.name: t.line.color for t in detail_charts.tradeoff_figure(rows[0]).data}
     assert tradeoff["precision"] == colours["Precision"] and tradeoff["recall"] == colours["Recall"]
     assert len(set(tradeoff.values())) == 3
 
 
 def test_class_count_bars_draw_the_two_classes_in_different_colours():
-    figure = charts.class_counts_figure(charts.class_counts_frame(healthy("20261120_000000")))
+    figure = balance_charts.class_counts_figure(balance_charts.class_counts_frame(healthy("20261120_000000")))
     assert len({trace.marker.color for trace in figure.data}) == 2
 
 
 def test_class_counts_frame_lists_every_set_and_marks_unknown_ones():
-    frame = charts.class_counts_frame(healthy("20261120_000000"))
+    frame = balance_charts.class_counts_frame(healthy("20261120_000000"))
     counts = frame.set_index(["set", "class"])["count"]
     assert counts[("final fit (after resampling)", "true positive")] == 3840
     assert counts[("test set", "true positive")] == 40
-    legacy_frame = charts.class_counts_frame(legacy("20261120_000000"))
+    legacy_frame = balance_charts.class_counts_frame(legacy("20261120_000000"))
     legacy_counts = legacy_frame.set_index(["set", "class"])["count"]
     assert math.isnan(legacy_counts[("training set", "true positive")])
     assert legacy_counts[("test set", "benign (false positive)")] == 500  # from the confusion counts
@@ -161,51 +161,51 @@ def test_class_counts_frame_lists_every_set_and_marks_unknown_ones():
     (None, "rows this file does not name"),
 ])
 def test_fit_caption_says_which_rows_the_final_fit_counts(model_block, says):
-    assert says in charts.fit_caption({"model": model_block} if model_block else {})
+    assert says in balance_charts.fit_caption({"model": model_block} if model_block else {})
 
 
 def test_imbalance_ratio():
-    frame = charts.class_counts_frame(healthy("20261120_000000"))
-    train = charts.imbalance(frame, "training set")
+    frame = balance_charts.class_counts_frame(healthy("20261120_000000"))
+    train = balance_charts.imbalance(frame, "training set")
     assert train["share"] == pytest.approx(0.04) and train["ratio"] == pytest.approx(24.0)
     assert train["minority"] == "true positive"
-    assert charts.imbalance(charts.class_counts_frame(legacy("20261120_000000")), "test set")["ratio"] == math.inf
-    assert math.isnan(charts.imbalance(charts.class_counts_frame({}), "training set")["share"])
+    assert balance_charts.imbalance(balance_charts.class_counts_frame(legacy("20261120_000000")), "test set")["ratio"] == math.inf
+    assert math.isnan(balance_charts.imbalance(balance_charts.class_counts_frame({}), "training set")["share"])
 
 
 def test_model_detail_frames():
     metrics = healthy("20261120_000000")
-    confusion = charts.confusion_frame(metrics)
+    confusion = detail_charts.confusion_frame(metrics)
     assert confusion.loc["actual true positive", "predicted true positive"] == 38
     assert confusion.loc["actual benign", "predicted true positive"] == 57
-    assert charts.operating_point(metrics) == {"threshold": 0.12, "precision": 0.4, "recall": 0.95}
-    assert list(charts.importance_frame(metrics)["feature"]) == ["rule_name", "severity"]
-    tradeoff = charts.curve_frame(metrics, "threshold_tradeoff", ["threshold", "precision", "recall", "alerts_skipped"])
+    assert detail_charts.operating_point(metrics) == {"threshold": 0.12, "precision": 0.4, "recall": 0.95}
+    assert list(detail_charts.importance_frame(metrics)["feature"]) == ["rule_name", "severity"]
+    tradeoff = detail_charts.curve_frame(metrics, "threshold_tradeoff", ["threshold", "precision", "recall", "alerts_skipped"])
     assert tradeoff["alerts_skipped"].tolist() == [0.8, 0.97]
-    pr = charts.pr_figure(metrics)
+    pr = detail_charts.pr_figure(metrics)
     assert [t.name for t in pr.data] == ["PR curve", "operating point (threshold 0.120)"]
 
 
 def test_model_detail_frames_of_a_legacy_file_are_empty_or_unknown():
     metrics = legacy("20261120_000000")
-    assert charts.curve_frame(metrics, "pr", ["precision", "recall", "threshold"]).empty
-    assert charts.importance_frame(metrics).empty
-    assert set(charts.data_quality_frame(metrics)["rows"]) == {"unknown"}
-    assert charts.promotion_comparison_frame(metrics).empty
-    assert charts.fmt(None) == "unknown" and charts.fmt(0.0) == "0.000"
-    assert charts.percent(None) == "unknown" and charts.percent(0.745) == "74.5%"
+    assert detail_charts.curve_frame(metrics, "pr", ["precision", "recall", "threshold"]).empty
+    assert detail_charts.importance_frame(metrics).empty
+    assert set(detail_charts.data_quality_frame(metrics)["rows"]) == {"unknown"}
+    assert detail_charts.promotion_comparison_frame(metrics).empty
+    assert formatting.fmt(None) == "unknown" and formatting.fmt(0.0) == "0.000"
+    assert formatting.percent(None) == "unknown" and formatting.percent(0.745) == "74.5%"
 
 
 def test_curve_frame_rejects_ragged_curves():
     metrics = {"curves": {"pr": {"precision": [0.1, 0.2], "recall": [1.0], "threshold": [0.5, 0.6]}}}
-    assert charts.curve_frame(metrics, "pr", ["precision", "recall", "threshold"]).empty
+    assert detail_charts.curve_frame(metrics, "pr", ["precision", "recall", "threshold"]).empty
 
 
 def test_promotion_comparison_shows_both_scores():
     metrics = healthy("20261120_000000", promotion={
         "decision": "rejected", "challenger": {"pr_auc": 0.61, "recall": 0.9},
         "champion": {"pr_auc": 0.7, "recall": None}})
-    frame = charts.promotion_comparison_frame(metrics).set_index("metric")
+    frame = detail_charts.promotion_comparison_frame(metrics).set_index("metric")
     assert frame.loc["PR-AUC"].tolist() == ["0.610", "0.700"]
     assert frame.loc["Recall"].tolist() == ["0.900", "unknown"]
 

@@ -127,7 +127,7 @@ def test_a_champion_written_before_signing_is_shown_with_its_numbers_but_not_as_
 
 
 def test_a_stopped_trainer_with_a_tampered_champion_is_degraded_and_says_both():
-    from dashboard.state import DEGRADED, derive_banner
+    from dashboard.banner import DEGRADED, derive_banner
 
     champion = {"model_id": "20261120_110000", "useful": True, "integrity": "tampered"}
     said = derive_banner({"state": "stopped", "message": "stopped by alice"}, champion, [champion],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.charts import model_time
+from dashboard.formatting import model_time
 from trainer.contract.layout import METRICS_RE, MODEL_RE, STAMP_RE
 from trainer.folder.registry import ModelNotFound, Registry
 from trainer.folder.scoring import ModelLoadError, load_model

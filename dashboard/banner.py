@@ -1,4 +1,4 @@
-"""The Overview's facts: the learning-mode banner and the tiles' texts (plain Python, no Streamlit).
+"""The learning-mode banner rule and the registry facts it reads (plain Python, no Streamlit).
 
 :func:`derive_banner` takes the trainer status (``trainer.service.control.status``),
 the champion's summary and the newest model summaries
@@ -13,8 +13,7 @@ CRASHED (with the last error); NO MODEL YET (with what to do).
 :func:`registry_facts` boils ``Registry.list_models()`` down to what the
 Overview needs (the count, the newest few models as dicts, the champion, the
 broken files, what keeps the champion from serving) without turning ten thousand summaries into dicts.
-:func:`ago` and :func:`absolute` word the times on the tiles. The Overview
-page only shows what these return.
+The Overview page only shows what these return.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from dashboard.tables import is_model, records, warning_codes
@@ -93,26 +91,6 @@ def registry_facts(summaries: Iterable[Any], problems: Iterable[str] = (), newes
     top = heapq.nlargest(newest, usable, key=lambda s: str(_field(s, "model_id")))
     return RegistryFacts(count=len(usable), newest=records(top), champion=records([champion])[0] if champion else None,
                          broken=records(broken), problems=[str(p) for p in problems], champion_problem=trouble)
-
-
-def ago(when: datetime | None, now: datetime | None = None) -> str:
-    """``"3 min ago"`` / ``"in 40 s"`` / ``"unknown"``: a time relative to ``now`` (default: the clock)."""
-    if when is None:
-        return "unknown"
-    seconds = ((now or datetime.now(timezone.utc)) - when).total_seconds()
-    future, seconds = seconds < 0, abs(seconds)
-    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "min")):
-        if seconds >= size:
-            text = f"{seconds / size:.0f} {unit}"
-            break
-    else:
-        text = f"{seconds:.0f} s"
-    return f"in {text}" if future else f"{text} ago"
-
-
-def absolute(when: datetime | None) -> str:
-    """``"2026-11-23 12:00:00 UTC"`` or ``"unknown"``."""
-    return "unknown" if when is None else when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @dataclass(frozen=True)

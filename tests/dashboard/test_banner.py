@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.state import (ACTIVE, CRASHED, DEGRADED, NEWEST_MODELS, NO_MODEL, STOPPED, derive_banner,
+from dashboard.banner import (ACTIVE, CRASHED, DEGRADED, NEWEST_MODELS, NO_MODEL, STOPPED, derive_banner,
                              registry_facts)
 
 
