@@ -33,7 +33,7 @@ from trainer.service.status import parse_iso
 #: the stages a training goes through, in order (``status["stage"]``, see trainer.service.cycle)
 STAGES = tuple(stage for stage in status_file.STAGES if stage != "idle")
 NOTICE_KEY = "_control_notice"
-NOTICE_SECONDS = 60.0  # how long what an action said stays under the buttons
+NOTICE_SECONDS = 60.0  # how long what an action said stays under the buttons (less once a training answered it)
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,21 @@ def progress_of(status: dict[str, Any], now: datetime | None = None) -> tuple[fl
     return 0.02, f"Training{started}{who}"
 
 
-def result_of(status: dict[str, Any], now: datetime | None = None) -> tuple[str, str] | None:
-    """(level, sentence) for the last training's result, or None before the first one."""
+def model_link(model_id: str) -> str:
+    """Markdown link to Model detail for ``model_id`` (relative, so it works under any base path)."""
+    return f"[{model_id}](model?model={model_id})"
+
+
+def result_of(status: dict[str, Any], now: datetime | None = None,
+              decision: str | None = None) -> tuple[str, str] | None:
+    """(level, sentence) for the last training's result, or None before the first one.
+
+    ``decision`` is the promotion decision stored with the model it wrote
+    (``promoted``, ``first_champion``, ``rejected``, ``held``; None when
+    unknown, then the trainer's message tells): only a promotion is a success,
+    a model that was not promoted is a warning with the reason in the same
+    line. The model id links to its Model detail.
+    """
     last = status.get("last_result")
     if not isinstance(last, dict) or not last.get("outcome"):
         return None
@@ -99,9 +112,13 @@ def result_of(status: dict[str, Any], now: datetime | None = None) -> tuple[str,
     model_id = str(last.get("model_id") or "")
     if model_id and model_id not in message:
         message = f"model {model_id}: {message}"
+    if model_id:
+        message = message.replace(f"model {model_id}", f"model {model_link(model_id)}", 1)
     took = f" in {last['duration_s']:.0f} s" if isinstance(last.get("duration_s"), (int, float)) else ""
     if outcome == "finished":
-        return "success", f"Last training finished{when}{took} — {message}"
+        rejected = decision == "rejected" or (decision is None and "not promoted:" in message)
+        level = "warning" if rejected else "info" if decision == "held" or "; held:" in message else "success"
+        return level, f"Last training finished{when}{took} — {message}"
     if outcome == "failed":
         return "error", f"Last training failed{when}: {message}"
     return "info", f"Last training {outcome}{when}: {message}"
@@ -116,7 +133,7 @@ def _act(action: str) -> None:
     config = context.get_config()
     allowed, reason = context.authorize(action)
     if not allowed:
-        st.session_state[NOTICE_KEY] = ("error", f"{action.capitalize()} refused: {reason}", time.monotonic())
+        st.session_state[NOTICE_KEY] = notice("error", f"{action.capitalize()} refused: {reason}")
         return
     actor = context.current_user()
     try:
@@ -126,13 +143,31 @@ def _act(action: str) -> None:
             result = control.stop(config, actor)
         else:
             result = control.retrain(config, actor)
-        st.session_state[NOTICE_KEY] = ("success", f"{result.message} (by {literal(actor)})", time.monotonic())
+        st.session_state[NOTICE_KEY] = notice("success", f"{result.message}; asked by {literal(actor)}")
     except control.ControlError as exc:
-        st.session_state[NOTICE_KEY] = ("error", f"{action.capitalize()} failed: {exc}", time.monotonic())
+        st.session_state[NOTICE_KEY] = notice("error", f"{action.capitalize()} failed: {exc}")
 
 
-def render(status: dict[str, Any]) -> None:
-    """The three buttons, the progress of a running training and the last result."""
+def notice(level: str, text: str) -> tuple[str, str, float, datetime]:
+    """What an action said, with when (monotonic for its age, UTC to compare with a training's end)."""
+    return level, text, time.monotonic(), datetime.now(timezone.utc)
+
+
+def notice_current(kept: Any, status: dict[str, Any], now: float | None = None) -> bool:
+    """Whether an action's notice still says something: younger than :data:`NOTICE_SECONDS`, no training ended since.
+
+    Once a training ended after the press, the last result below the buttons
+    says what happened; "one training runs in its own process" would be stale.
+    """
+    if not kept or (now if now is not None else time.monotonic()) - kept[2] >= NOTICE_SECONDS:
+        return False
+    last = status.get("last_result") if isinstance(status.get("last_result"), dict) else {}
+    ended = parse_iso(last.get("finished_at"))
+    return ended is None or ended < kept[3]
+
+
+def render(status: dict[str, Any], decision: str | None = None) -> None:
+    """The three buttons, the progress of a running training and the last result (see :func:`result_of`)."""
     allowed, reason = context.can_control()
     states = button_states(status, allowed, reason)
     columns = st.columns([1, 1, 1, 3])
@@ -145,12 +180,12 @@ def render(status: dict[str, Any]) -> None:
     if not allowed:
         with columns[3]:
             st.caption(f"🔒 {reason}")
-    notice = st.session_state.get(NOTICE_KEY)
-    if notice and time.monotonic() - notice[2] < NOTICE_SECONDS:
-        (st.success if notice[0] == "success" else st.error)(notice[1])
+    kept = st.session_state.get(NOTICE_KEY)
+    if notice_current(kept, status):
+        (st.info if kept[0] == "success" else st.error)(kept[1])
     progress = progress_of(status)
     if progress:
         st.progress(progress[0], text=progress[1])
-    result = result_of(status)
+    result = result_of(status, decision=decision)
     if result:
-        {"success": st.success, "error": st.error}.get(result[0], st.info)(result[1])
+        {"success": st.success, "error": st.error, "warning": st.warning}.get(result[0], st.info)(result[1])

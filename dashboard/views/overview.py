@@ -28,7 +28,7 @@ from dashboard import access, context, controls
 from dashboard.snapshot import full_metrics, snapshot
 from dashboard.banner import RegistryFacts, derive_banner, registry_facts
 from dashboard.formatting import absolute, ago, fmt, model_time
-from dashboard.tables import warning_codes
+from dashboard.tables import decision_of, warning_codes
 from trainer.service import control
 from trainer.feedback import store
 from trainer.service.status import parse_iso
@@ -92,6 +92,16 @@ def latest_time(facts: RegistryFacts) -> datetime | None:
         return None
     stamp = model_time(facts.latest)
     return None if pd.isna(stamp) else stamp.to_pydatetime()
+
+
+def last_decision(status: dict, facts: RegistryFacts) -> str | None:
+    """The promotion decision stored with the model the last training wrote; None when it is not among the newest."""
+    last = status.get("last_result") if isinstance(status.get("last_result"), dict) else {}
+    wanted = str(last.get("model_id") or "")
+    for record in facts.newest if wanted else []:
+        if str(record.get("model_id")) == wanted:
+            return decision_of(record)
+    return None
 
 
 def tile(label: str, value: str, caption: str, *, help: str | None = None) -> None:
@@ -224,7 +234,7 @@ def live_overview() -> None:
                            champion_problem=facts.champion_problem)
     BANNER_BOXES[banner.level](f"**LEARNING MODE: {banner.state}** — {banner.reason}")
     draw_tiles(status, facts, feedback)
-    controls.render(status)
+    controls.render(status, decision=last_decision(status, facts))
     draw_warnings(status, facts, feedback)
 
 

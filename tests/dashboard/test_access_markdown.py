@@ -64,5 +64,5 @@ def test_a_login_name_is_shown_as_typed_in_the_sidebar_and_the_notices(scenario,
     shown = [c.value for c in app.sidebar.caption if "Acting as" in c.value or "Logged in as" in c.value]
     assert len(shown) == 2 and all(renders_nothing_live(text) for text in shown), shown
     app.button(key="control_retrain").click().run()
-    [notice] = [box.value for box in app.success if "retrain requested" in box.value]
-    assert notice.endswith(f"(by `**boss** {LURE}`)") and renders_nothing_live(notice)
+    [notice] = [box.value for box in app.info if "retrain requested" in box.value]
+    assert notice.endswith(f"; asked by `**boss** {LURE}`") and renders_nothing_live(notice)

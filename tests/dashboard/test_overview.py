@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dashboard.controls import button_states, progress_of, result_of
+from dashboard.controls import button_states, notice, notice_current, progress_of, result_of
 from trainer.folder.events import os_user
 from trainer.passwords import hash_password
 
@@ -106,10 +106,11 @@ def test_retrain_pressed_in_two_tabs_queues_one_request_recorded_with_the_user(s
     assert first.button(key="control_start").disabled
     first.button(key="control_retrain").click().run()
     assert not first.exception
-    assert any("retrain requested" in box.value and f"(by `{os_user()}`)" in box.value for box in first.success)
+    assert any("retrain requested" in box.value and box.value.endswith(f"; asked by `{os_user()}`")
+               for box in first.info)
     assert first.button(key="control_retrain").disabled, "a queued retrain must disable the button"
     second.button(key="control_retrain").click().run()
-    assert any("already queued" in box.value for box in second.success)
+    assert any("already queued" in box.value for box in second.info)
     assert len(list(scenario.layout.requests_dir.glob("*.json"))) == 1
     asked = [e for e in build.json_lines(scenario.layout.events) if e["event"] == "retrain_requested"]
     assert [e["actor"] for e in asked] == [os_user(), os_user()]
@@ -196,7 +197,31 @@ def test_progress_and_result_sentences():
     assert failed == ("error", "Last training failed 1 min ago: disk full")
     level, text = result_of({"last_result": {"outcome": "finished", "model_id": "20261123_115900",
                                              "message": "promoted", "duration_s": 14.2}}, now)
-    assert level == "success" and "model 20261123_115900" in text and "in 14 s" in text
+    assert level == "success" and "model [20261123_115900](model?model=20261123_115900)" in text and "in 14 s" in text
+
+
+def test_a_rejected_result_says_why_in_the_same_line_and_is_not_a_success():
+    last = {"outcome": "finished", "model_id": "20261123_115900",
+            "message": "model 20261123_115900: PR-AUC 0.560, recall 0.900 at threshold 0.020, precision 0.110; "
+                       "not promoted: PR-AUC 0.560 vs champion 0.573 on the same test slice: change -0.013"}
+    level, text = result_of({"last_result": last}, decision="rejected")
+    assert level == "warning"
+    assert "not promoted: PR-AUC 0.560 vs champion 0.573 on the same test slice" in text
+    assert "[20261123_115900](model?model=20261123_115900)" in text
+    # without the model's record (pruned), the trainer's words still keep it out of the green box
+    assert result_of({"last_result": last})[0] == "warning"
+    assert result_of({"last_result": {**last, "message": "model 20261123_115900: first champion"}},
+                     decision="first_champion")[0] == "success"
+
+
+def test_an_action_notice_goes_once_a_training_ended_after_it():
+    pressed = notice("success", "the trainer service is off: one training runs in its own process (pid 7)")
+    assert notice_current(pressed, {"last_result": None})
+    before = {"last_result": {"outcome": "finished", "finished_at": "2020-01-01T00:00:00+00:00"}}
+    assert notice_current(pressed, before), "an older result does not answer the press"
+    after = {"last_result": {"outcome": "finished", "finished_at": datetime.now(timezone.utc).isoformat()}}
+    assert not notice_current(pressed, after)
+    assert not notice_current(pressed, {"last_result": None}, now=pressed[2] + 61)
 
 
 @pytest.mark.parametrize("scenario", ["legacy"], indirect=True)

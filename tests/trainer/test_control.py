@@ -219,6 +219,24 @@ def test_retrain_with_the_service_off_runs_one_training_process(cfg):
     assert control.status(cfg)["state"] == "stopped"
 
 
+def test_the_last_result_is_the_newest_training_however_it_was_started(cfg):
+    control.start(cfg, "ann")
+    by_service = control.retrain(cfg, "ann", wait=True, timeout=60)
+    assert by_service.outcome["outcome"] == "finished"
+    control.stop(cfg, "ann")
+    alone = control.retrain(cfg, "erin", wait=True, timeout=60)
+    assert alone.action == "started_process" and alone.outcome["outcome"] == "finished"
+    assert alone.outcome["model_id"] != by_service.outcome["model_id"]
+    last = control.status(cfg)["last_result"]
+    assert (last["model_id"], last["actor"], last["outcome"]) == (alone.outcome["model_id"], "erin", "finished")
+    shown = subprocess.run([sys.executable, "-m", "trainer", "trainer", "status"], capture_output=True, text=True,
+                           timeout=60)
+    assert f"last result: finished at {last['finished_at']}: model {alone.outcome['model_id']}" in shown.stdout
+    control.start(cfg, "ann")  # the service's own, older record must not hide it after a start
+    assert control.status(cfg)["last_result"]["model_id"] == alone.outcome["model_id"]
+    control.stop(cfg, "ann")
+
+
 def test_cli_status_json_and_retrain_wait(cfg):
     run = lambda *args: subprocess.run([sys.executable, "-m", "trainer", "trainer", *args],  # noqa: E731
                                        capture_output=True, text=True, timeout=90)

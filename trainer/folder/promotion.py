@@ -94,9 +94,11 @@ def _comparison_gates(challenger_scores: dict, champion_scores: dict, config: Co
                       f"{label} is undefined for the {'challenger' if new is None else 'champion'} on this test "
                       "slice (it holds one class)")]
     change = new - old
+    # a change that misses the bound by less than 0.0005 would read "-0.010 (at least -0.010 required)"
+    digits = 3 if f"{change:+.3f}" != f"{rules.min_absolute_change:+.3f}" else 5
     gates = [_gate("min_absolute_change", change >= rules.min_absolute_change,
-                   f"{label} {new:.3f} vs champion {old:.3f} on the same test slice: change {change:+.3f} "
-                   f"(at least {rules.min_absolute_change:+.3f} required)")]
+                   f"{label} {new:.{digits}f} vs champion {old:.{digits}f} on the same test slice: change "
+                   f"{change:+.{digits}f} (at least {rules.min_absolute_change:+.3f} required)")]
     if rules.min_relative_change > -1:
         relative = change / old if old > 0 else float("inf")
         gates.append(_gate("min_relative_change", relative >= rules.min_relative_change,
@@ -180,6 +182,22 @@ def _held(block: dict[str, Any], auto_promote: bool) -> dict[str, Any]:
     return block
 
 
+def failed_reasons(decision: dict[str, Any]) -> list[str]:
+    """The reasons of a decision that kept the model out, without their ``failed: `` prefix."""
+    return [r.removeprefix("failed: ") for r in decision.get("reasons") or []
+            if not r.startswith(("passed: ", "note: "))]
+
+
+def verdict(decision: dict[str, Any]) -> str:
+    """The decision in one phrase that says why: ``not promoted: PR-AUC 0.560 vs champion 0.573 on ...``."""
+    kind = decision.get("decision") or "not evaluated"
+    if kind == "rejected":
+        return "not promoted: " + ("; ".join(failed_reasons(decision)) or "no reason recorded")
+    if kind == "held":
+        return "held: " + (decision.get("reasons") or ["no reason recorded"])[-1]
+    return kind.replace("_", " ")
+
+
 def apply(decision: dict[str, Any], registry: Registry, model_id: str, *, actor: str) -> str:
     """Act on ``decision`` for the committed pair ``model_id``; returns what happened.
 
@@ -203,9 +221,8 @@ def apply(decision: dict[str, Any], registry: Registry, model_id: str, *, actor:
                          message=f"could not be promoted: {exc}", **details)
             return "rejected"
     if kind == "rejected":
-        failed = [r for r in decision.get("reasons") or [] if not r.startswith("passed: ")]
         append_event(registry.layout.events, "rejected", actor=actor, model_id=model_id,
-                     message="; ".join(failed) or "rejected", **details)
+                     message="; ".join(failed_reasons(decision)) or "rejected", **details)
     elif kind == "held":
         append_event(registry.layout.events, "held", actor=actor, model_id=model_id,
                      message=(decision.get("reasons") or ["held"])[-1], **details)

@@ -38,7 +38,7 @@ from trainer.config import Config
 from trainer.folder.events import append_event, read_events
 from trainer.contract.layout import ModelsLayout
 from trainer.service.locking import who_holds
-from trainer.service.reconcile import last_abandoned
+from trainer.service.reconcile import latest_result
 from trainer.service.runner import pending_requests, read_request, stop_request_path
 from trainer.service.status import read_status, write_stopped
 
@@ -146,8 +146,11 @@ def _event(layout: ModelsLayout, kind: str, **fields: Any) -> None:
 def status(config: Config) -> dict[str, Any]:
     """The service status (see :func:`trainer.service.status.read_status`) plus queued requests and a running training.
 
-    ``last_result`` says ``abandoned`` while the newest training is one that was
-    killed (:func:`trainer.service.reconcile.last_abandoned`), until another one ends.
+    ``last_result`` is the newest training that ended, however it was started:
+    the service's own record, unless the event log
+    (:func:`trainer.service.reconcile.latest_result`) holds a later ending (a
+    ``cla train`` run while the service was off, or the one Retrain now starts
+    then) or says the newest training was killed (``abandoned``).
     """
     layout = ModelsLayout.of(config.models_dir)
     data = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
@@ -156,10 +159,7 @@ def status(config: Config) -> dict[str, Any]:
     training = who_holds(layout.training_lock)
     data["training_pid"] = training.pid if training else None
     data["log_file"] = str(layout.log)
-    abandoned = last_abandoned(layout, training_running=training is not None)
-    if abandoned is not None:
-        # The killed training could not write its result; the event log (or its open start) tells.
-        data["last_result"] = abandoned
+    data["last_result"] = latest_result(layout, data.get("last_result"), training_running=training is not None)
     return data
 
 

@@ -225,7 +225,7 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
 
     summary = (f"model {info.model_id}: PR-AUC {_fmt(metrics.get('pr_auc'))}, recall {_fmt(metrics.get('recall'))} "
                f"at threshold {_fmt(metrics.get('threshold'))}, precision {_fmt(metrics.get('precision'))}; "
-               f"{decision.get('decision', 'not evaluated').replace('_', ' ')}")
+               f"{promotion.verdict(decision)}")
     summary += prune_failure
     quarantined = prepared.report.get("quarantined", 0)
     if quarantined:

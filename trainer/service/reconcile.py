@@ -13,9 +13,10 @@ at start, in :func:`trainer.service.runner.recover`, and every
 appends ``training_abandoned`` with the cause for each one, and marks a pair it
 wrote whose promotion was decided but not carried out as interrupted
 (:meth:`trainer.folder.registry.Registry.mark_interrupted`, which appends
-``promotion_interrupted``). :func:`last_abandoned` gives the status readers
-(:func:`trainer.service.control.status`) the newest training when it was abandoned, so
-the status says so until another training ends.
+``promotion_interrupted``). :func:`latest_result` gives the status readers
+(:func:`trainer.service.control.status`) the newest training that ended, however it
+was started (by the service, or by ``cla train`` in its own process while the
+service was off), and says when it was abandoned until another training ends.
 """
 
 from __future__ import annotations
@@ -131,14 +132,17 @@ def reconcile(layout: ModelsLayout) -> list[dict[str, Any]]:
     return recorded
 
 
-def last_abandoned(layout: ModelsLayout, *, training_running: bool) -> dict[str, Any] | None:
-    """The last training as a ``last_result`` dict when it was abandoned, else None.
+def last_training(layout: ModelsLayout, *, training_running: bool) -> dict[str, Any] | None:
+    """The newest training that ended, from the event log, as a ``last_result`` dict; None before the first.
 
-    Abandoned means the newest training event is ``training_abandoned``, or
-    a ``training_started`` with no ending while no training holds the lock
-    (killed, not yet reconciled). Any later ending, of any outcome, clears it.
+    ``outcome`` is the ending's kind without ``training_`` (finished, skipped,
+    failed, abandoned). The training that holds the lock now
+    (``training_running``) has not ended: the one before it is returned. A
+    ``training_started`` with no ending while no training holds the lock was
+    killed and not yet reconciled: it is returned as abandoned.
     """
     events, _ = read_events(layout.events, limit=STATUS_EVENTS)
+    running = training_running
     for event in reversed(events):
         kind = event.get("event")
         if kind == "training_abandoned":
@@ -147,12 +151,33 @@ def last_abandoned(layout: ModelsLayout, *, training_running: bool) -> dict[str,
                     "finished_at": event.get("ts"), "started_at": details.get("started_at"),
                     "trigger": event.get("trigger"), "actor": event.get("actor")}
         if kind in ENDING_EVENTS:
-            return None
+            return {"outcome": kind.removeprefix("training_"), "model_id": event.get("model_id"),
+                    "message": event.get("message"), "finished_at": event.get("ts"),
+                    "duration_s": event.get("duration_s"), "trigger": event.get("trigger"),
+                    "actor": event.get("actor"), "pid": event.get("pid")}
         if kind == "training_started":
-            if training_running:
-                return None
+            if running:
+                running = False  # the training that runs now: its ending is still to come
+                continue
             message, _ = _cause(event, load_status_file(layout))
             return {"outcome": "abandoned", "model_id": None, "finished_at": None, "started_at": event.get("ts"),
                     "message": message + "; the next training or trainer start records it",
                     "trigger": event.get("trigger"), "actor": event.get("actor")}
     return None
+
+
+def latest_result(layout: ModelsLayout, filed: Any, *, training_running: bool) -> dict[str, Any] | None:
+    """The ``last_result`` to show: the status file's (``filed``) unless the log holds a later ending.
+
+    A killed training could not write its result, and a stand-alone ``cla
+    train`` never writes the service's status file: for both, the event log
+    (:func:`last_training`) tells. The service's own record wins for its own
+    trainings (it also lists the requests they answered).
+    """
+    logged = last_training(layout, training_running=training_running)
+    if logged is None:
+        return filed
+    if logged["outcome"] == "abandoned" or not isinstance(filed, dict) or not filed.get("outcome"):
+        return logged
+    logged_at, filed_at = parse_iso(logged.get("finished_at")), parse_iso(filed.get("finished_at"))
+    return logged if logged_at is not None and (filed_at is None or logged_at > filed_at) else filed
