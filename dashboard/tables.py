@@ -69,15 +69,51 @@ def useful_text(value: Any) -> str:
     return "yes" if value else "no"
 
 
-def models_frame(rows: Iterable[dict]) -> pd.DataFrame:
+def champion_history(events: Iterable[dict]) -> dict[str, list[str]]:
+    """What people did to each model's champion status after the trainer decided, oldest first.
+
+    A ``promoted`` event without a ``decision`` in its details is a promotion
+    by hand ("promoted by ann"); ``rolled_back`` restores its model ("restored
+    by rollback (bob)") and removes the champion it replaced ("rolled back by
+    bob"). The trainer's own promotions are its stored decision, not repeated.
+    """
+    history: dict[str, list[str]] = {}
+    for event in events:
+        kind, model_id = event.get("event"), event.get("model_id")
+        details = event.get("details") if isinstance(event.get("details"), dict) else {}
+        actor = event.get("actor") or "unknown"
+        if kind == "promoted" and model_id and not details.get("decision"):
+            history.setdefault(str(model_id), []).append(f"promoted by {actor}")
+        elif kind == "rolled_back" and model_id:
+            history.setdefault(str(model_id), []).append(f"restored by rollback ({actor})")
+            if details.get("previous"):
+                history.setdefault(str(details["previous"]), []).append(f"rolled back by {actor}")
+    return history
+
+
+def rejection_reason(model_id: str, events: Iterable[dict]) -> str | None:
+    """Why the trainer kept ``model_id`` out (its newest ``rejected`` event's message), or None."""
+    reasons = [e.get("message") for e in events if e.get("event") == "rejected" and str(e.get("model_id")) == model_id]
+    return str(reasons[-1]) if reasons and reasons[-1] else None
+
+
+def promotion_text(record: dict, history: dict[str, list[str]]) -> str:
+    """The trainer's decision, then what people did since: "rejected → promoted by ann"."""
+    steps = [(decision_of(record) or "unknown").replace("_", " ")]
+    return " → ".join(steps + history.get(str(record.get("model_id")), []))
+
+
+def models_frame(rows: Iterable[dict], events: Iterable[dict] = ()) -> pd.DataFrame:
     """One row per readable model, newest first, with the columns in :data:`COLUMNS`.
 
     ``mark`` is "★ champion", "⚑ pinned", both, or empty, with the verdict
     when a checked model fails its signature check ("★ champion ⚠ tampered");
     ``warnings`` joins the codes, blocking ones first, and flags legacy pairs
-    with :data:`LEGACY_FLAG` and other unsigned ones with :data:`UNSIGNED_FLAG`.
+    with :data:`LEGACY_FLAG` and other unsigned ones with :data:`UNSIGNED_FLAG`;
+    ``promotion`` is :func:`promotion_text` with the event log's ``events``.
     """
     rows = [record for record in rows if is_model(record)]
+    history = champion_history(events)
     table = []
     for record in rows:
         marks = (["★ champion"] if record.get("is_champion") else []) + (["⚑ pinned"] if record.get("pinned") else [])
@@ -92,7 +128,7 @@ def models_frame(rows: Iterable[dict]) -> pd.DataFrame:
         row = {"mark": " ".join(marks), "model": str(record.get("model_id"))}
         row.update({column: number(record.get(key)) for column, key in NUMERIC_COLUMNS.items()})
         row.update({"useful": useful_text(record.get("useful")), "warnings": ", ".join(codes),
-                    "promotion": (decision_of(record) or "unknown").replace("_", " ")})
+                    "promotion": promotion_text(record, history)})
         table.append(row)
     frame = pd.DataFrame(table, columns=[c for c in COLUMNS if c != "trained (UTC)"])
     frame.insert(2, "trained (UTC)", model_times(rows) if rows else pd.Series(dtype="datetime64[ns, UTC]"))

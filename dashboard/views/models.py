@@ -40,7 +40,7 @@ def styled(page):
 
 def show_table(current: Snapshot) -> list[dict]:
     """Filters, sort, pagination and the table; returns the models the filters keep (as records)."""
-    frame = current.derive("models_frame", lambda: tables.models_frame(current.models))
+    frame = current.derive("models_frame", lambda: tables.models_frame(current.models, current.events))
     text_col, useful_col, date_col = st.columns([3, 1, 2])
     text = text_col.text_input("Filter", key="models_text", placeholder="model id, warning code, promotion decision")
     useful_only = useful_col.checkbox("Useful only", key="models_useful")
@@ -122,6 +122,10 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
         already = target == current.champion_id
         if by_id[target].get("useful") is False:
             st.warning(f"{target} is not useful (it carries a blocking warning).")
+        if not already and tables.decision_of(by_id[target]) == "rejected":
+            why_not = tables.rejection_reason(target, current.events) or "its reasons are on Model detail"
+            st.warning(f"The trainer did not promote {target}: {why_not}. Promoting it by hand overrides that "
+                       "decision; the Models table will show both.")
         confirmed = st.checkbox(f"Yes, make {target} the champion", key="models_promote_confirm",
                                 disabled=not allowed or already)
         st.button("Promote", key="models_promote", disabled=not (allowed and confirmed) or already,

@@ -96,6 +96,24 @@ def test_promote_needs_confirmation_and_records_the_actor(scenario, build, monke
 
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_promoting_a_rejected_model_warns_first_and_the_table_shows_both_decisions(scenario, build, monkeypatch):
+    monkeypatch.setattr("dashboard.context.current_user", lambda: "carol")
+    kept_out = build.stamp(4)
+    reason = "PR-AUC 0.640 vs champion 0.790 on the same test slice: change -0.150 (at least +0.000 required)"
+    build.write_pair(scenario.models_dir, build.healthy_metrics(kept_out, pr_auc=0.64, decision="rejected"))
+    build.add_event(scenario.models_dir, "rejected", actor="trainer service", model_id=kept_out, message=reason)
+    app = build.run_app(PAGE)
+    app.selectbox(key="models_promote_target").set_value(kept_out).run()
+    assert f"The trainer did not promote {kept_out}: {reason}." in page_text(app)
+    app.checkbox(key="models_promote_confirm").check().run()
+    app.button(key="models_promote").click().run()
+    no_exception(app)
+    row = table_with(app, "PR-AUC").set_index("model").loc[kept_out]
+    assert row["mark"].startswith("★ champion")
+    assert row["promotion"] == "rejected → promoted by carol"
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
 def test_rollback_and_pin(scenario, build):
     app = build.run_app(PAGE)
     assert f"Rolling back makes {build.stamp(2)}, the previous champion, the champion again." in page_text(app)
