@@ -14,51 +14,73 @@ import plotly.graph_objects as go
 
 from dashboard.charts import CLASS_COLORS, CLASS_NAMES, CLASS_SETS, MAX_MARKED_POINTS, trend_frame
 from dashboard.formatting import UNKNOWN, fmt, number
+from dashboard.imbalance import WINDOW, WINDOW_NOTE, fit_label, share_of, window_share
 
 
 def balance_frame(records: Iterable[dict]) -> pd.DataFrame:
-    """Positive rate of each training's feedback over time: ``created_at``, ``model_id``, ``positive_rate``, ``legacy``.
+    """Per model, oldest first: ``created_at``, ``model_id``, ``window_share``, ``positive_rate``, ``legacy``.
 
-    The rate is the test slice's (the newest feedback at that training), from
-    the stored ``positive_rate`` or, for legacy pairs, the confusion counts.
+    ``window_share`` is the share the severe-imbalance warning checks (true
+    positives in the training window, :func:`dashboard.imbalance.share_of`;
+    NaN for files written before it was stored); ``positive_rate`` is the test
+    set's, from the stored value or, for legacy pairs, the confusion counts.
     """
+    records = [record for record in records if record.get("status", "ok") == "ok"]
     frame = trend_frame(records)
-    return frame[["created_at", "model_id", "positive_rate", "legacy"]]
+    shares = {str(record.get("model_id")): share_of(record) for record in records}
+    frame["window_share"] = frame["model_id"].map(shares).astype(float)
+    return frame[["created_at", "model_id", "window_share", "positive_rate", "legacy"]]
 
 
 def balance_figure(frame: pd.DataFrame, warn_share: float) -> go.Figure:
-    """The positive rate over time with the severe-imbalance threshold as a line."""
+    """Each model's training-window share of true positives against the warning threshold; the test set's, dotted."""
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=frame["created_at"], y=frame["positive_rate"],
-                                mode="lines+markers" if len(frame) <= MAX_MARKED_POINTS else "lines",
-                                name="positive rate", text=frame["model_id"],
-                                hovertemplate="%{text}<br>%{y:.2%} true positives<extra></extra>"))
-    figure.add_hline(y=warn_share, line_dash="dash", line_color="orange",
-                     annotation_text=f"severe imbalance below {warn_share:.0%}", annotation_position="top left")
-    top = max([warn_share * 2, *frame["positive_rate"].dropna().tolist()]) * 1.1 if len(frame) else 1.0
+    mode = "lines+markers" if len(frame) <= MAX_MARKED_POINTS else "lines"
+    below = frame["window_share"] < warn_share
+    figure.add_trace(go.Scatter(x=frame["created_at"], y=frame["window_share"], mode=mode,
+                                name=f"{WINDOW} (the warning's set)", text=frame["model_id"],
+                                line={"color": CLASS_COLORS["true positive"], "width": 3},
+                                marker={"color": [("#D55E00" if low else CLASS_COLORS["true positive"]) for low in below],
+                                        "size": 8},
+                                hovertemplate="%{text}<br>%{y:.1%} true positives in the " + WINDOW
+                                              + "<extra></extra>"))
+    figure.add_trace(go.Scatter(x=frame["created_at"], y=frame["positive_rate"], mode="lines", name="test set",
+                                text=frame["model_id"], line={"color": "gray", "dash": "dot"},
+                                hovertemplate="%{text}<br>%{y:.1%} true positives in the test set<extra></extra>"))
+    figure.add_hline(y=warn_share, line_dash="dash", line_color="#D55E00",
+                     annotation_text=f"severe-imbalance warning below {warn_share:.0%}", annotation_position="top left")
+    values = [*frame["window_share"].dropna().tolist(), *frame["positive_rate"].dropna().tolist()]
+    top = max([warn_share * 2, *values]) * 1.1 if len(frame) else 1.0
     figure.update_yaxes(title_text="share of true positives", tickformat=".0%", range=[0, min(1.0, top)])
-    figure.update_layout(height=340, margin={"t": 20, "b": 10, "l": 10, "r": 10}, showlegend=False)
+    figure.update_layout(height=340, margin={"t": 20, "b": 10, "l": 10, "r": 10},
+                         legend={"orientation": "h", "y": -0.15})
     return figure
 
 
 def class_counts_frame(metrics: dict) -> pd.DataFrame:
     """Class counts per set: ``set`` (label), ``class``, ``count`` (NaN when the file does not say).
 
-    Always lists the training set, the final fit (the rows the model was fitted on, after any resampling;
+    Always lists the training window (training set + validation slice: the
+    rows the severe-imbalance warning counts), the training set, the final fit
+    (labelled by what happened to its rows, :func:`dashboard.imbalance.fit_label`) (the rows the model was fitted on, after any resampling;
     the whole window when it was refitted on training + validation) and the test set, so a missing block shows as unknown instead of disappearing; the
     validation slice is added when present. A legacy file's test set comes
     from its confusion counts.
     """
     stored = metrics.get("class_counts") if isinstance(metrics.get("class_counts"), dict) else {}
-    keys = ["train", "train_resampled", *(["validation"] if "validation" in stored else []), "test"]
+    keys = ["window", "train", "train_resampled", *(["validation"] if "validation" in stored else []), "test"]
+    window = window_share(metrics)
+    labels = {**CLASS_SETS, "window": WINDOW, "train_resampled": fit_label(metrics)}
     rows = []
     for key in keys:
         counts = stored.get(key) if isinstance(stored.get(key), dict) else None
+        if key == "window" and not math.isnan(window["rows"]):
+            counts = {"1": window["positives"], "0": window["rows"] - window["positives"]}
         if counts is None and key == "test":
             counts = _test_counts_from_confusion(metrics)
         for label, name in CLASS_NAMES.items():
             value = number(counts.get(label, counts.get(int(label)))) if counts is not None else math.nan
-            rows.append({"set": CLASS_SETS[key], "class": name, "count": value})
+            rows.append({"set": labels[key], "class": name, "count": value})
     return pd.DataFrame(rows, columns=["set", "class", "count"])
 
 
@@ -76,7 +98,7 @@ def fit_caption(metrics: dict) -> str:
     else:
         where = "rows this file does not name"
     return (f"Final fit: the rows the saved model was fitted on, {where}, after any resampling. "
-            "The trainer's imbalance warning counts these rows.")
+            f"The severe-imbalance warning counts the {WINDOW} ({WINDOW_NOTE}).")
 
 
 def _test_counts_from_confusion(metrics: dict) -> dict | None:

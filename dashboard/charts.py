@@ -36,7 +36,7 @@ METRIC_COLORS = {"precision": "#56B4E9", "recall": "#E69F00", "f1_score": "#CC79
                  "roc_auc": "#B4A7FF", "accuracy": "#D55E00", "alerts_skipped": "#F0F0F0"}
 DEFAULT_TREND_METRICS = ("precision", "recall", "f1_score", "pr_auc")
 ON_DEMAND_METRICS = ("roc_auc", "accuracy")
-CLASS_SETS = {"train": "training set", "train_resampled": "final fit (after resampling)",
+CLASS_SETS = {"train": "training set", "train_resampled": "final fit",
               "validation": "validation slice", "test": "test set"}
 CLASS_NAMES = {"0": "benign (false positive)", "1": "true positive"}
 #: the two classes in colours that cannot be mistaken for each other (the theme's two blues could)

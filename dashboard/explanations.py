@@ -26,7 +26,8 @@ FALLBACK_SENTENCES = {
     "predicts_one_class": "the model gives every test alert the same verdict",
     "majority_accuracy": "the accuracy only reflects the majority class: the model finds no true positive",
     "few_test_positives": "the test slice holds few true positives: recall and precision are not stable",
-    "severe_imbalance": "true positives are rare in the training data: accuracy means little, read PR-AUC and recall",
+    "severe_imbalance": "true positives are rare in the training window: accuracy means little; see what the trainer did "
+                        "about it on the Class balance page",
     "suspected_leakage": "one column alone separates true from false positives: check it is known when the alert fires",
 }
 

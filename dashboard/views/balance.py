@@ -1,10 +1,11 @@
 """Class balance page: how rare are true positives, and what does that do to the models?
 
 Lays out, from the registry (:mod:`dashboard.snapshot`) through
-:mod:`dashboard.charts` and :mod:`dashboard.explanations`: the positive rate
-of each training's feedback over time against the severe-imbalance threshold
-(``training.severe_imbalance_share``), the latest model's class counts before
-and in its final fit (after resampling) and its test set, its imbalance ratio, and every
+:mod:`dashboard.charts` and :mod:`dashboard.explanations`: each model's share
+of true positives in its training window (the set the severe-imbalance
+warning checks) against the warning's threshold, with the test set's dotted,
+the latest model's class counts per named set, its imbalance ratio, what the
+trainer did about it and what would help (:mod:`dashboard.imbalance`), and every
 warning of that model in plain words (computed from the confusion counts for
 a legacy file). The page reruns when the watcher saw a change
 (:func:`dashboard.snapshot.rerun_on_change`).
@@ -18,14 +19,17 @@ import streamlit as st
 
 from dashboard import balance_charts, charts, context
 from dashboard.explanations import findings, warning_tally
+from dashboard.imbalance import WINDOW, WINDOW_NOTE, advice, setting_help
 from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
 
 config = context.get_config()
+THRESHOLD_SETTING = "training.severe_imbalance_share"
 warn_share = config.training.severe_imbalance_share
 
 st.title("Class balance")
-st.caption(f"True positives are usually rare. Below {warn_share:.0%} of the feedback (training.severe_imbalance_share) "
-           "accuracy stops meaning anything: a model that calls every alert benign still scores high.")
+st.caption(f"True positives are usually rare. Below {warn_share:.0%} of the {WINDOW} ({WINDOW_NOTE}) the trainer "
+           "warns of severe imbalance: accuracy stops meaning anything there, a model that calls every alert benign "
+           "still scores high.", help=setting_help(THRESHOLD_SETTING))
 
 
 def ratio_text(ratio: float) -> str:
@@ -43,15 +47,16 @@ def show_balance(current: Snapshot) -> None:
                 "Retrain now on the Overview page.")
         return
 
-    st.subheader("Positive rate of the feedback at each training")
+    st.subheader(f"Share of true positives in each model's {WINDOW}")
     rates = current.derive("balance_frame", lambda: balance_charts.balance_frame(current.models))
     st.plotly_chart(balance_charts.balance_figure(rates, warn_share), width="stretch", key="balance_rate_chart")
-    known = rates["positive_rate"].dropna()
-    st.caption(f"Share of true positives in each model's test set (the newest feedback at that training); "
-               f"{len(known)} of {len(rates)} models record it"
-               + (f", latest {known.iloc[-1]:.1%}" if len(known) else "")
-               + ". The trainer checks the dashed threshold on the rows a model is fitted on, not on its test set: "
-                 "see the class counts below.")
+    known = rates["window_share"].dropna()
+    below = int((known < warn_share).sum())
+    st.caption(f"The set the warning checks: each model's {WINDOW} ({WINDOW_NOTE}), against the "
+               f"{warn_share:.0%} threshold (dashed); {below} of {len(known)} models are below it"
+               + (f", the latest at {known.iloc[-1]:.1%}" if len(known) else "")
+               + (f"; {len(rates) - len(known)} older files do not record it" if len(known) < len(rates) else "")
+               + ". Dotted: the test set (the newest feedback), which the warning does not check.")
 
     model_id = str(latest["model_id"])
     st.subheader(f"Class counts of the latest model, {model_id}")
@@ -68,19 +73,23 @@ def show_balance(current: Snapshot) -> None:
     else:
         st.info(f"Class counts unknown: the metrics file of {model_id} records no class or confusion counts.")
 
-    train = balance_charts.imbalance(counts, charts.CLASS_SETS["train"])
+    window = balance_charts.imbalance(counts, WINDOW)
     test = balance_charts.imbalance(counts, charts.CLASS_SETS["test"])
-    measured, basis = (train, "training set") if not math.isnan(train["share"]) else (test, "test set")
+    measured, basis = (window, WINDOW) if not math.isnan(window["share"]) else (test, "test set")
     cols = st.columns(3)
     cols[0].metric(f"Imbalance ratio ({basis})", ratio_text(measured["ratio"]),
                    help="Majority-class rows per minority-class row.")
     cols[1].metric(f"Minority share ({basis})", "unknown" if math.isnan(measured["share"]) else f"{measured['share']:.1%}")
-    cols[2].metric("Warning threshold", f"{warn_share:.0%}", help="training.severe_imbalance_share")
+    cols[2].metric("Warning threshold", f"{warn_share:.0%}", help=setting_help(THRESHOLD_SETTING))
     if math.isnan(measured["share"]):
         st.info("This file records no class counts, so the imbalance is unknown.")
     elif measured["share"] < warn_share:
-        st.warning(f"Severe imbalance: the minority class ({measured['minority']}) is {measured['share']:.1%} of the "
-                   f"{basis}, below the {warn_share:.0%} threshold.")
+        said = advice(metrics, warn_share)
+        text = (f"**Severe imbalance**: the minority class ({measured['minority']}) is {measured['share']:.1%} of the "
+                f"{basis}, below the {warn_share:.0%} threshold.\n\n{said['did']}\n\n{said['useful']}\n\n"
+                f"{said['helps']}")
+        # amber only when the model is not (known to be) useful: a warning that fires on every healthy model is ignored
+        (st.info if said["useful_flag"] else st.warning)(text)
     else:
         st.success(f"The minority class ({measured['minority']}) is {measured['share']:.1%} of the {basis}, "
                    f"at or above the {warn_share:.0%} threshold.")

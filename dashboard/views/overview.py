@@ -161,9 +161,10 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
         elif feedback.get("missing"):
             tile("Feedback available", "no store", feedback["missing"])
         else:
-            positives = feedback["positives"]
-            tile("Feedback available", f"{feedback['labelled']:,} labelled",
-                 f"{'unknown' if positives is None else f'{positives:,}'} positives · "
+            positives, labelled = feedback["positives"], feedback["labelled"]
+            tile("Feedback available", f"{labelled:,} labelled",
+                 (f"{positives:,} {feedback['positives_note']}" if positives is not None
+                  else f"true positives unknown ({feedback['positives_note']})") + " · "
                  f"{feedback['new']:,} new since the last training",
                  help=f"{feedback['source']}; positives: {feedback['positives_note']}")
 

@@ -146,7 +146,11 @@ def test_class_count_bars_draw_the_two_classes_in_different_colours():
 def test_class_counts_frame_lists_every_set_and_marks_unknown_ones():
     frame = balance_charts.class_counts_frame(healthy("20261120_000000"))
     counts = frame.set_index(["set", "class"])["count"]
-    assert counts[("final fit (after resampling)", "true positive")] == 3840
+    assert counts[("final fit", "true positive")] == 3840  # the file does not say how: no "after resampling"
+    smote = balance_charts.class_counts_frame({**healthy("20261120_000000"), "model": {"imbalance": "smote"}})
+    assert ("final fit (after SMOTE oversampling)", "true positive") in smote.set_index(["set", "class"])["count"]
+    weighted = balance_charts.class_counts_frame({**healthy("20261120_000000"), "model": {"imbalance": "class_weight"}})
+    assert "final fit (class weights, rows as they are)" in set(weighted["set"])
     assert counts[("test set", "true positive")] == 40
     legacy_frame = balance_charts.class_counts_frame(legacy("20261120_000000"))
     legacy_counts = legacy_frame.set_index(["set", "class"])["count"]

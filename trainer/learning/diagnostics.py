@@ -46,7 +46,7 @@ def is_useful(warnings: list[dict]) -> bool:
 
 
 def label_warnings(y_train, *, severe_imbalance_share: float) -> list[dict]:
-    """Warnings about the training labels (0/1)."""
+    """Warnings about the labels of the training window (training set + validation slice, 0/1)."""
     y = np.asarray(y_train).astype(int)
     positives = int(y.sum())
     negatives = int(len(y) - positives)
@@ -62,9 +62,10 @@ def label_warnings(y_train, *, severe_imbalance_share: float) -> list[dict]:
     if share < severe_imbalance_share:
         minority = "true positives" if positives < negatives else "false positives"
         return [make_warning("severe_imbalance",
-                             f"only {share:.1%} of the training rows are {minority} ({min(positives, negatives)} of "
-                             f"{len(y)}), below {severe_imbalance_share:.0%}: accuracy means little here, "
-                             "read PR-AUC and recall")]
+                             f"only {share:.1%} of the training window (training set + validation slice) are "
+                             f"{minority} ({min(positives, negatives):,} of {len(y):,}), below "
+                             f"{severe_imbalance_share:.0%}: accuracy means little here; the Class balance page "
+                             "says what the trainer did about it and what would help")]
     return []
 
 
