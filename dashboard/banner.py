@@ -56,6 +56,8 @@ class RegistryFacts:
     broken: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     champion_problem: str | None = None
+    #: how many of the newest models in a row are not useful, counted over every readable model
+    useless_streak: int = 0
 
     @property
     def latest(self) -> dict | None:
@@ -89,8 +91,15 @@ def registry_facts(summaries: Iterable[Any], problems: Iterable[str] = (), newes
         if _field(summary, "is_champion"):
             champion = summary
     top = heapq.nlargest(newest, usable, key=lambda s: str(_field(s, "model_id")))
+    streak = 0
+    if len(top) == newest:  # the newest few may all be useless: count on through the older ones
+        for summary in sorted(usable, key=lambda s: str(_field(s, "model_id")), reverse=True):
+            if _field(summary, "useful") is not False:
+                break
+            streak += 1
     return RegistryFacts(count=len(usable), newest=records(top), champion=records([champion])[0] if champion else None,
-                         broken=records(broken), problems=[str(p) for p in problems], champion_problem=trouble)
+                         broken=records(broken), problems=[str(p) for p in problems], champion_problem=trouble,
+                         useless_streak=streak)
 
 
 @dataclass(frozen=True)
@@ -119,12 +128,15 @@ def _useless_streak(latest: list[dict]) -> list[dict]:
     return streak
 
 
-def _streak_reason(streak: list[dict], capped: bool) -> str:
+def _streak_reason(streak: list[dict], length: int, total: int | None) -> str:
+    """"the last 5 models ...", or "all 66 models ..." when the streak is the whole folder."""
     counts = Counter(code for record in streak for code in warning_codes(record) if code in BLOCKING_REASONS)
     plural, singular = BLOCKING_REASONS[counts.most_common(1)[0][0]] if counts else UNKNOWN_BLOCK
-    if len(streak) == 1:
-        return f"the last model {singular}"
-    return f"the last {len(streak)}{' or more' if capped else ''} models {plural}"
+    if length == 1:
+        return f"the only model {singular}" if total == 1 else f"the last model {singular}"
+    if total is not None and length >= total:
+        return f"all {total} models {plural}"
+    return f"the last {length} models {plural}"
 
 
 def _champion_line(champion: dict | None) -> str:
@@ -146,13 +158,17 @@ def _last_error(status: dict) -> str:
 
 
 def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: Iterable[dict], *,
-                  store_empty: bool | None = None, champion_problem: str | None = None) -> Banner:
+                  store_empty: bool | None = None, champion_problem: str | None = None,
+                  facts: RegistryFacts | None = None) -> Banner:
     """The banner for this status, champion summary and model summaries (any order).
 
     ``store_empty`` (True when the feedback store holds no labelled row, None
     when unknown) only changes what NO MODEL YET tells the user to do.
     ``champion_problem`` (:attr:`RegistryFacts.champion_problem`) makes the
     banner DEGRADED whatever the trainer does: the model in service cannot be used.
+    ``facts`` (when ``models`` are only the newest few of them) gives the
+    folder's model count and the whole run of useless models, so the banner
+    says "all 66 models" rather than "the last 50 or more".
     """
     status = status or {}
     state = status.get("state") or "unknown"
@@ -185,7 +201,8 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
         return Banner(NO_MODEL, "No model yet", f"No model has been trained in this folder: {todo}.", "info")
 
     streak = _useless_streak(latest)
-    capped = len(streak) == len(latest) >= NEWEST_MODELS  # only the newest models were passed in
+    total = facts.count if facts is not None else len(latest)
+    length = max(len(streak), facts.useless_streak if facts is not None and streak else 0)
     last = status.get("last_result") if isinstance(status.get("last_result"), dict) else None
     failed = ""
     if last and last.get("outcome") not in ("finished", "busy"):
@@ -193,7 +210,7 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
                   f"{last.get('message') or _last_error(status) or 'no message'}")
     if not running:
         detail = str(status.get("message") or "the trainer is not running")
-        useless = f"; {_streak_reason(streak, capped)}" if streak else ""
+        useless = f"; {_streak_reason(streak, length, total)}" if streak else ""
         return Banner(STOPPED, "Learning stopped",
                       f"{detail}. Nothing is learning from new feedback; {_champion_line(champion)}{useless}. "
                       "Press Start to resume.", "warning")
@@ -202,7 +219,8 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
         serving = (f"; {_champion_line(champion)} still serves" if champion and champion.get("useful")
                    else "; no useful champion")
         also = f"; {failed}" if failed else ""
-        return Banner(DEGRADED, "Learning degraded", f"{_streak_reason(streak, capped)}{serving}{also}.", "warning")
+        return Banner(DEGRADED, "Learning degraded", f"{_streak_reason(streak, length, total)}{serving}{also}.",
+                      "warning")
 
     if failed:
         return Banner(DEGRADED, "Learning degraded", f"{failed}.", "warning")

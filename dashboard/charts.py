@@ -35,6 +35,10 @@ METRIC_LABELS = {
 METRIC_COLORS = {"precision": "#56B4E9", "recall": "#E69F00", "f1_score": "#CC79A7", "pr_auc": "#009E73",
                  "roc_auc": "#B4A7FF", "accuracy": "#D55E00", "alerts_skipped": "#F0F0F0"}
 DEFAULT_TREND_METRICS = ("precision", "recall", "f1_score", "pr_auc")
+#: each score its own dash and marker, widest drawn first: scores that coincide (0, 0, 0) all stay visible
+METRIC_STYLES = {"precision": ("solid", "circle", 7), "recall": ("dash", "square", 5.5), "f1_score": ("dot", "diamond", 4),
+                 "pr_auc": ("solid", "circle", 2.5), "roc_auc": ("dashdot", "triangle-up", 2.5),
+                 "accuracy": ("longdash", "x", 2.5)}
 ON_DEMAND_METRICS = ("roc_auc", "accuracy")
 CLASS_SETS = {"train": "training set", "train_resampled": "final fit",
               "validation": "validation slice", "test": "test set"}
@@ -57,6 +61,12 @@ def positive_rate_of(record: dict) -> float:
 
 
 # --- trends -----------------------------------------------------------------------------------------
+
+def default_trend_metrics(records: Iterable[dict]) -> tuple[str, ...]:
+    """The scores drawn first: accuracy joins F1 when the history holds legacy files (high accuracy, F1 0 is their telltale)."""
+    legacy = any(record.get("legacy") for record in records)
+    return (*DEFAULT_TREND_METRICS, "accuracy") if legacy else DEFAULT_TREND_METRICS
+
 
 def trend_frame(records: Iterable[dict]) -> pd.DataFrame:
     """One row per model, oldest first: time, every trend metric, the baseline and the training-set size.
@@ -161,18 +171,24 @@ def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.Da
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.75, 0.25], vertical_spacing=0.06,
                            subplot_titles=("Scores on each model's test set", "Training-set size (rows)"))
     x = frame["created_at"]
-    hover = frame["model_id"] + frame["legacy"].map({True: " (legacy: no PR-AUC)", False: ""})
+    hover = frame["model_id"] + frame["legacy"].map({True: " (legacy file: no PR-AUC)", False: ""})
     mode = "lines+markers" if len(frame) <= MAX_MARKED_POINTS else "lines"
-    for metric in metrics:
+    for metric in sorted(metrics, key=lambda m: -METRIC_STYLES[m][2]):
+        dash, symbol, width = METRIC_STYLES[metric]
         figure.add_trace(go.Scatter(x=x, y=frame[metric], name=METRIC_LABELS[metric], mode=mode,
-                                    line={"color": METRIC_COLORS[metric]}, hovertext=hover,
+                                    line={"color": METRIC_COLORS[metric], "dash": dash, "width": width},
+                                    marker={"symbol": symbol, "size": 4 + 2 * width}, hovertext=hover,
                                     hovertemplate="%{hovertext}<br>%{y:.3f}<extra>" + METRIC_LABELS[metric]
                                     + "</extra>", connectgaps=False), row=1, col=1)
+    span = _readable_span(x)
     if "pr_auc" in metrics and frame["pr_auc"].notna().any():
         # the baseline only where there is a PR-AUC to compare with it (not under legacy models)
         baseline = frame["positive_rate"].where(frame["pr_auc"].notna())
-        figure.add_trace(go.Scatter(x=x, y=baseline, name="PR-AUC of a random ranker (positive rate)",
-                                    mode="lines", line={"dash": "dot", "color": "gray"}, hovertext=hover,
+        base_x, base_y, base_hover = x, baseline, hover
+        if span is not None:  # one model: a line needs two points, so draw its baseline across the day shown
+            base_x, base_y, base_hover = list(span), [baseline.iloc[-1]] * 2, [hover.iloc[-1]] * 2
+        figure.add_trace(go.Scatter(x=base_x, y=base_y, name="PR-AUC of a random ranker (positive rate)",
+                                    mode="lines", line={"dash": "dot", "color": "gray"}, hovertext=base_hover,
                                     hovertemplate="%{hovertext}<br>positive rate %{y:.3f}<extra></extra>"), row=1, col=1)
     legacy = frame[frame["legacy"]]
     if len(legacy):
@@ -194,14 +210,49 @@ def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.Da
                                         line={"color": "gold", "width": 1, "dash": "dash"}, hoverinfo="skip"),
                              row=1, col=1)
         labels = shown["kind"].str.replace("_", " ") + ": " + shown["model_id"] + " by " + shown["actor"]
-        figure.add_trace(go.Scatter(x=shown["time"], y=[1.05] * len(shown), mode="markers", name="new champion",
+        star_x, star_y = _on_points(shown, frame, metrics)
+        figure.add_trace(go.Scatter(x=star_x, y=star_y, mode="markers", name="new champion",
                                     marker={"symbol": "star", "size": 12, "color": "gold"}, hovertext=labels,
                                     hovertemplate="%{hovertext}<extra></extra>", showlegend=False), row=1, col=1)
     figure.add_trace(go.Bar(x=x, y=frame["training_samples"], name="training rows", marker_color="steelblue",
                             hovertext=frame["model_id"], hovertemplate="%{hovertext}<br>%{y:,} rows<extra></extra>",
                             showlegend=False), row=2, col=1)
+    if span is not None:
+        figure.update_xaxes(range=list(span))
     figure.update_yaxes(range=[-0.04, 1.1], title_text="score", row=1, col=1)
     figure.update_yaxes(title_text="rows", rangemode="tozero", row=2, col=1)
     figure.update_layout(height=600, margin={"t": 40, "b": 10, "l": 10, "r": 10}, hovermode="closest",
                          legend={"orientation": "h", "y": -0.12, "yanchor": "top"})
     return figure
+
+
+def _readable_span(x: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """A day around the models when they were all trained within a minute (else None: the data sets the axis).
+
+    Plotly would otherwise stretch one model (or a burst) over a sub-second axis.
+    """
+    times = x.dropna()
+    if times.empty or times.max() - times.min() > pd.Timedelta(minutes=1):
+        return None
+    middle = times.min() + (times.max() - times.min()) / 2
+    return middle - pd.Timedelta(hours=12), middle + pd.Timedelta(hours=12)
+
+
+def _on_points(promotions: pd.DataFrame, frame: pd.DataFrame, metrics: list[str]) -> tuple[list, list]:
+    """Where each champion star goes: on its model's point (time, first drawn score) when the model is in view.
+
+    A promotion is logged just after its model is written, so its own time sits beside the point; a
+    champion whose model is not in view keeps its time, at the top of the chart.
+    """
+    score = next((m for m in ("pr_auc", "f1_score", *metrics) if m in metrics), None)
+    points = frame.drop_duplicates("model_id", keep="last").set_index("model_id")
+    xs, ys = [], []
+    for when, model_id in zip(promotions["time"], promotions["model_id"]):
+        value = points[score].get(model_id) if score is not None and model_id in points.index else None
+        if value is not None and not pd.isna(value):
+            xs.append(points.at[model_id, "created_at"])
+            ys.append(value)
+        else:
+            xs.append(when)
+            ys.append(1.05)
+    return xs, ys

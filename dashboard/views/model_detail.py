@@ -20,7 +20,7 @@ from dashboard import charts, context, detail_charts, formatting
 from dashboard.explanations import findings, is_legacy, threshold_origin
 from dashboard.markdown import literal
 from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
-from dashboard.tables import LEGACY_FLAG, model_label
+from dashboard.tables import model_label
 from trainer.folder.signing import UNSIGNED
 
 config = context.get_config()
@@ -30,9 +30,8 @@ st.title("Model detail")
 
 
 def absent(what: str, metrics: dict) -> None:
-    """Say that the file records no ``what`` (and why, for a legacy file)."""
-    reason = f" It is a legacy file: {LEGACY_FLAG}." if is_legacy(metrics) else ""
-    st.info(f"unknown: this metrics file records no {what}.{reason}")
+    """Say that the file records no ``what``; why (a legacy file) is said once, at the top of the page."""
+    st.info(f"unknown: this metrics file records no {what}.")
 
 
 def pick_model(current) -> str | None:
@@ -68,7 +67,8 @@ def show_model(model_id: str, champion_id: str | None) -> None:
     useful = metrics.get("useful")
     facts.append("useful" if useful is True else "NOT useful" if useful is False else "usefulness unknown")
     if is_legacy(metrics):
-        facts.append(LEGACY_FLAG)
+        facts.append("a legacy file from the old CLA: it records no PR-AUC, curves or class counts, so those "
+                     "sections below read unknown")
     try:
         verdict = context.get_registry().verify(model_id)
     except Exception as exc:  # noqa: BLE001 - the check could not run: say so, never hide it

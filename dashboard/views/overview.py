@@ -165,8 +165,28 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
             tile("Feedback available", f"{labelled:,} labelled",
                  (f"{positives:,} {feedback['positives_note']}" if positives is not None
                   else f"true positives unknown ({feedback['positives_note']})") + " · "
-                 f"{feedback['new']:,} new since the last training",
+                 f"{feedback['new']:,} new since the last training{source_mismatch(facts, feedback['source'])}",
                  help=f"{feedback['source']}; positives: {feedback['positives_note']}")
+
+
+def source_mismatch(facts: RegistryFacts, configured: str) -> str:
+    """A caption tail when the folder's newest model was not trained on the configured source (empty when it was).
+
+    The tile counts the configured source; a folder of models from elsewhere
+    (old CLA pairs, another store) must not read as if those counts fed them.
+    """
+    if facts.latest is None:
+        return ""
+    try:
+        source = full_metrics(str(facts.latest.get("model_id"))).get("source")
+    except Exception:  # noqa: BLE001 - an unreadable file is reported in the warnings panel
+        return ""
+    trained_on = source.get("description") if isinstance(source, dict) else None
+    if not trained_on:
+        return f" · {configured}: this folder's newest model does not record which feedback it was trained on"
+    if trained_on != configured:
+        return f" · {configured}: this folder's newest model was trained on {trained_on} instead"
+    return ""
 
 
 def model_warnings(record: dict | None, role: str) -> list[tuple[str, str]]:
@@ -232,7 +252,7 @@ def live_overview() -> None:
                                last.isoformat() if last else None)
     store_empty = None if feedback.get("error") else bool(feedback.get("missing")) or feedback["labelled"] == 0
     banner = derive_banner(status, facts.champion, facts.newest, store_empty=store_empty,
-                           champion_problem=facts.champion_problem)
+                           champion_problem=facts.champion_problem, facts=facts)
     BANNER_BOXES[banner.level](f"**LEARNING MODE: {banner.state}** — {banner.reason}")
     draw_tiles(status, facts, feedback)
     controls.render(status, decision=last_decision(status, facts))

@@ -29,7 +29,7 @@ left, middle, right = st.columns([3, 2, 2])
 with left:
     picked_scores = st.multiselect(
         "Scores", list(labels), key="trends_metrics",
-        default=[charts.METRIC_LABELS[k] for k in charts.DEFAULT_TREND_METRICS],
+        default=[charts.METRIC_LABELS[k] for k in charts.default_trend_metrics(shown.models)],
         help="ROC-AUC and accuracy on demand. Accuracy alone misleads when true positives are rare.")
 with middle:
     range_kind = st.radio("Range", RANGES, horizontal=True, key="trends_range",
@@ -76,11 +76,11 @@ def show_trends(current: Snapshot) -> None:
     first, last = selected["created_at"].iloc[0], selected["created_at"].iloc[-1]
     st.caption(f"{len(selected)} of {len(frame)} models, trained {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
                + (f"; smoothed: rolling {how} over {window} models" if smoothing else "")
-               + (f"; {legacy} legacy model(s) with no PR-AUC (legacy), ticked below the axis" if legacy else "")
+               + (f"; {legacy} legacy model(s) (old CLA files, no PR-AUC), ticked below the axis" if legacy else "")
                + ". Stars: a new champion.")
     newest = selected.iloc[-1]
     st.markdown(f"**Latest model {newest['model_id']}**"
-                + (" (legacy: no PR-AUC (legacy))" if newest["legacy"] else "") + ": "
+                + (" (legacy file: no PR-AUC)" if newest["legacy"] else "") + ": "
                 + ", ".join(f"{charts.METRIC_LABELS[m]} {formatting.fmt(newest[m])}" for m in charts.METRIC_LABELS)
                 + f", positive rate {formatting.fmt(newest['positive_rate'])}, "
                 + f"training rows {formatting.fmt(newest['training_samples'], 0)}.")

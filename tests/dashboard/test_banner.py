@@ -87,7 +87,7 @@ def test_stopped_says_nothing_learns_and_what_to_press():
 def test_stopped_also_says_the_newest_models_are_useless():
     banner = derive_banner(status("stopped"), None, DEGENERATE)
     assert banner.state == STOPPED
-    assert "the last 5 models predict one class" in banner.reason
+    assert "all 5 models predict one class" in banner.reason
     assert "Press Start" in banner.reason
 
 
@@ -135,7 +135,13 @@ def test_registry_facts_of_an_empty_folder():
     assert (facts.count, facts.latest, facts.champion, facts.broken) == (0, None, None, [])
 
 
-def test_a_streak_as_long_as_the_models_looked_at_says_or_more():
-    streak = [model(f"20261123_{i:06d}", useful=False, codes=("predicts_one_class",)) for i in range(NEWEST_MODELS)]
-    banner = derive_banner(status(last_result=FINISHED), None, streak)
-    assert f"the last {NEWEST_MODELS} or more models predict one class" in banner.reason
+def test_a_streak_longer_than_the_models_looked_at_is_counted_whole():
+    old = [model(f"20261123_{i:06d}", useful=False, codes=("predicts_one_class",)) for i in range(66)]
+    facts = registry_facts(old)
+    assert len(facts.newest) == NEWEST_MODELS and facts.useless_streak == 66
+    banner = derive_banner(status(last_result=FINISHED), None, facts.newest, facts=facts)
+    assert "all 66 models predict one class" in banner.reason and "or more" not in banner.reason
+    useful_first = [model(f"20261122_{i:06d}") for i in range(6)] + old[:60]
+    facts = registry_facts(useful_first)
+    banner = derive_banner(status(last_result=FINISHED), None, facts.newest, facts=facts)
+    assert "the last 60 models predict one class" in banner.reason

@@ -279,3 +279,29 @@ def test_model_detail_says_which_rows_chose_the_threshold(validation, says):
 
     assert says in threshold_origin({"model": {"validation": validation}})
     assert threshold_origin({"model": {}}) == "" and threshold_origin({}) == ""
+
+
+def test_coinciding_scores_stay_visible_and_legacy_history_shows_accuracy():
+    old = [{**legacy(f"20261120_0{i}0000"), "precision": 0.0, "recall": 0.0, "f1_score": 0.0, "accuracy": 1.0}
+           for i in range(3)]
+    assert "accuracy" in charts.default_trend_metrics(old)
+    assert "accuracy" not in charts.default_trend_metrics([healthy("20261120_000000")])
+    figure = charts.trends_figure(charts.trend_frame(old), ["precision", "recall", "f1_score", "accuracy"])
+    lines = {trace.name: trace for trace in figure.data if trace.name in ("Precision", "Recall", "F1", "Accuracy")}
+    assert len({(t.line.dash, t.marker.symbol) for t in lines.values()}) == 4, "each score drawn its own way"
+    widths = [t.line.width for t in figure.data if t.name in ("Precision", "Recall", "F1")]
+    assert widths == sorted(widths, reverse=True), "the widest line is drawn first, so the ones on top leave it visible"
+
+
+def test_one_model_gets_a_day_wide_axis_its_baseline_and_the_star_on_its_point():
+    only = healthy("20261120_120000")
+    frame = charts.trend_frame([only])
+    promotions = charts.promotion_frame([only], [{"event": "promoted", "model_id": "20261120_120000",
+                                                  "ts": "2026-11-20T12:00:00.412+00:00", "actor": "trainer"}])
+    figure = charts.trends_figure(frame, ["pr_auc", "f1_score"], promotions)
+    start, end = (pd.Timestamp(v) for v in figure.layout.xaxis.range)
+    assert end - start == pd.Timedelta(days=1)
+    [baseline] = [t for t in figure.data if t.name and t.name.startswith("PR-AUC of a random ranker")]
+    assert len(baseline.x) == 2 and baseline.y[0] == baseline.y[1] == pytest.approx(frame["positive_rate"].iloc[0])
+    [star] = [t for t in figure.data if t.name == "new champion"]
+    assert pd.Timestamp(star.x[0]) == frame["created_at"].iloc[0] and star.y[0] == pytest.approx(frame["pr_auc"].iloc[0])

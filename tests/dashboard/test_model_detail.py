@@ -13,8 +13,8 @@ PAGE = "views/model_detail.py"
 
 @pytest.mark.parametrize("scenario, expected", [
     ("empty", ["No model yet: nothing to show"]),
-    ("legacy", ["**20261120_100000**", "no PR-AUC (legacy)", "PR-AUC: unknown", "ROC-AUC: unknown",
-                "unknown: this metrics file records no PR curve. It is a legacy file: no PR-AUC (legacy).",
+    ("legacy", ["**20261120_100000**", "a legacy file from the old CLA: it records no PR-AUC", "PR-AUC: unknown",
+                "ROC-AUC: unknown", "unknown: this metrics file records no PR curve.\n",
                 "unknown: this metrics file records no promotion decision"]),
     ("degenerate", ["NOT useful", "predicts one class: the model predicts one class (benign) for every test alert",
                     "Recall: 0.000", "**rejected**", "blocking warnings: predicts_one_class"]),
@@ -27,6 +27,7 @@ def test_model_detail_in_every_state(scenario, expected, build):
     app = build.run_app(PAGE)
     no_exception(app)
     text = page_text(app)
+    assert text.count("legacy") <= 1, "a legacy file is said to be one once, not in every section"
     for phrase in expected:
         assert phrase in text
 

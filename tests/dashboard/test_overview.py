@@ -35,7 +35,7 @@ def warnings_panel(app) -> str:
 @pytest.mark.parametrize("scenario, state, banner_says, models, champion, panel_says", [
     ("empty", "NO MODEL YET", "run `cla demo seed`", "0", "none", ""),
     ("legacy", "STOPPED", "Press Start", "3", "none", "old CLA metrics file, no PR-AUC recorded"),
-    ("degenerate", "DEGRADED", "the last 5 models predict one class", "5", "none",
+    ("degenerate", "DEGRADED", "all 5 models predict one class", "5", "none",
      "accuracy 0.94 but F1 0.00: the model calls every alert benign"),
     ("healthy", "ACTIVE", "champion 20261120_110000, PR-AUC 0.79, F1 0.74, recall 0.95", "4", "PR-AUC 0.79", ""),
     ("crashed", "CRASHED", "Last error: MemoryError while fitting random_forest", "4", "PR-AUC 0.79", ""),
@@ -79,6 +79,20 @@ def test_feedback_tile_counts_labelled_positives_and_new_rows(dash_env, build):
     assert metric(app, "Feedback available") == f"{labelled:,} labelled"
     assert f"{positives:,} true positives in the whole store · {labelled:,} new since the last training" in captions(app)
     assert "press Start, then Retrain now" in banner_text(app)
+
+
+@pytest.mark.parametrize("scenario", ["legacy"], indirect=True)
+def test_the_feedback_tile_says_when_the_folders_models_did_not_come_from_that_store(scenario, build):
+    from trainer.feedback import store
+    from trainer.feedback.demo import generate_history
+
+    store.insert_frame(scenario.root / "data" / "feedback.db", generate_history(rows=300, days=5, seed=3))
+    app = build.run_app(OVERVIEW)
+    assert "this folder's newest model does not record which feedback it was trained on" in captions(app)
+    build.write_pair(scenario.models_dir, {**build.healthy_metrics(build.stamp(5)),
+                                           "source": {"kind": "sqlite", "description": "the feedback store elsewhere.db"}})
+    app = build.run_app(OVERVIEW)
+    assert "this folder's newest model was trained on the feedback store elsewhere.db instead" in captions(app)
 
 
 def test_a_missing_feedback_store_is_not_shown_as_zero_rows(dash_env, build):

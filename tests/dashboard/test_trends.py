@@ -10,7 +10,7 @@ PAGE = "views/trends.py"
 
 @pytest.mark.parametrize("scenario, expected", [
     ("empty", ["No model yet: nothing to draw"]),
-    ("legacy", ["3 of 3 models", "3 legacy model(s) with no PR-AUC (legacy)", "PR-AUC unknown", "ROC-AUC unknown"]),
+    ("legacy", ["3 of 3 models", "3 legacy model(s) (old CLA files, no PR-AUC)", "PR-AUC unknown", "ROC-AUC unknown"]),
     ("degenerate", ["5 of 5 models", "F1 0.000", "PR-AUC 0.070", "Accuracy 0.940"]),
     ("healthy", ["4 of 4 models", "Latest model 20261120_110000", "PR-AUC 0.790", "training rows 3,200"]),
     ("crashed", ["4 of 4 models", "PR-AUC 0.790"]),
