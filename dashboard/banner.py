@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from dashboard.formatting import fmt
 from dashboard.tables import is_model, records, warning_codes
 
 ACTIVE, DEGRADED, STOPPED, CRASHED, NO_MODEL = "ACTIVE", "DEGRADED", "STOPPED", "CRASHED", "NO MODEL YET"
@@ -146,7 +147,7 @@ def _champion_line(champion: dict | None) -> str:
     for key, label in (("pr_auc", "PR-AUC"), ("f1_score", "F1"), ("recall", "recall")):
         value = champion.get(key)
         if isinstance(value, (int, float)):
-            parts.append(f"{label} {value:.2f}")
+            parts.append(f"{label} {fmt(value)}")  # the digits every page uses, so a number reads the same everywhere
     return ", ".join(parts)
 
 

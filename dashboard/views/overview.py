@@ -147,12 +147,12 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
         if facts.champion_problem and integrity != "unsigned":
             tile("Champion", str(integrity), facts.champion_problem)
         elif champion:
-            value = f"PR-AUC {fmt(champion.get('pr_auc'), 2)}"
+            value = f"PR-AUC {fmt(champion.get('pr_auc'))}"
             legacy = " · legacy file: no PR-AUC recorded" if champion.get("legacy") else ""
             legacy += " · unsigned: not loaded without --allow-unsigned" if integrity == "unsigned" else ""
             tile("Champion", value,
-                 f"F1 {fmt(champion.get('f1_score'), 2)} · recall {fmt(champion.get('recall'), 2)} "
-                 f"at threshold {fmt(champion.get('threshold'), 2)} · {champion.get('model_id')}{legacy}")
+                 f"F1 {fmt(champion.get('f1_score'))} · recall {fmt(champion.get('recall'))} "
+                 f"at threshold {fmt(champion.get('threshold'))} · {champion.get('model_id')}{legacy}")
         else:
             tile("Champion", "none", "no model has been promoted")
     with row_two[2]:
@@ -162,8 +162,12 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
             tile("Feedback available", "no store", feedback["missing"])
         else:
             positives, labelled = feedback["positives"], feedback["labelled"]
+            days = config.source.window_days
+            window = (f"labelled in the last {days} days, the window the trainer reads (it moves with the clock, so "
+                      "old rows drop out; `cla feedback stats` counts the whole store)" if days else
+                      "labelled rows (no time window: the whole source)")
             tile("Feedback available", f"{labelled:,} labelled",
-                 (f"{positives:,} {feedback['positives_note']}" if positives is not None
+                 f"{labelled:,} {window} · " + (f"{positives:,} {feedback['positives_note']}" if positives is not None
                   else f"true positives unknown ({feedback['positives_note']})") + " · "
                  f"{feedback['new']:,} new since the last training{source_mismatch(facts, feedback['source'])}",
                  help=f"{feedback['source']}; positives: {feedback['positives_note']}")

@@ -30,7 +30,7 @@ def test_active_needs_running_service_success_and_useful_champion(run_state):
     banner = derive_banner(status(run_state, stage="evaluating", last_result=FINISHED), CHAMPION, HEALTHY)
     assert banner.state == ACTIVE
     assert banner.level == "success"
-    assert "champion 20261123_100000, PR-AUC 0.80, F1 0.70, recall 0.95" in banner.reason
+    assert "champion 20261123_100000, PR-AUC 0.800, F1 0.700, recall 0.950" in banner.reason
 
 
 def test_training_shows_its_stage_while_active():

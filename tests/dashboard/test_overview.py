@@ -37,9 +37,9 @@ def warnings_panel(app) -> str:
     ("legacy", "STOPPED", "Press Start", "3", "none", "old CLA metrics file, no PR-AUC recorded"),
     ("degenerate", "DEGRADED", "all 5 models predict one class", "5", "none",
      "accuracy 0.94 but F1 0.00: the model calls every alert benign"),
-    ("healthy", "ACTIVE", "champion 20261120_110000, PR-AUC 0.79, F1 0.74, recall 0.95", "4", "PR-AUC 0.79", ""),
-    ("crashed", "CRASHED", "Last error: MemoryError while fitting random_forest", "4", "PR-AUC 0.79", ""),
-    ("unreadable", "ACTIVE", "champion 20261120_110000", "4", "PR-AUC 0.79", "is not valid JSON"),
+    ("healthy", "ACTIVE", "champion 20261120_110000, PR-AUC 0.790, F1 0.740, recall 0.950", "4", "PR-AUC 0.790", ""),
+    ("crashed", "CRASHED", "Last error: MemoryError while fitting random_forest", "4", "PR-AUC 0.790", ""),
+    ("unreadable", "ACTIVE", "champion 20261120_110000", "4", "PR-AUC 0.790", "is not valid JSON"),
 ], indirect=["scenario"])
 def test_overview_tells_the_truth_in_every_state(scenario, build, state, banner_says, models, champion, panel_says):
     app = build.run_app(OVERVIEW)
@@ -55,7 +55,7 @@ def test_overview_tells_the_truth_in_every_state(scenario, build, state, banner_
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
 def test_champion_tile_shows_f1_and_recall_at_threshold(scenario, build):
     app = build.run_app(OVERVIEW)
-    assert "F1 0.74 · recall 0.95 at threshold 0.18 · 20261120_110000" in captions(app)
+    assert "F1 0.740 · recall 0.950 at threshold 0.180 · 20261120_110000" in captions(app)
     assert metric(app, "Trainer") == "idle"
     assert metric(app, "Last training").endswith("ago")
     assert "2026-11-20 11:00:00 UTC" in captions(app)
@@ -78,6 +78,7 @@ def test_feedback_tile_counts_labelled_positives_and_new_rows(dash_env, build):
     positives = store.stats(dash_env.root / "data" / "feedback.db")["positives"]
     assert metric(app, "Feedback available") == f"{labelled:,} labelled"
     assert f"{positives:,} true positives in the whole store · {labelled:,} new since the last training" in captions(app)
+    assert f"{labelled:,} labelled in the last 90 days, the window the trainer reads" in captions(app)
     assert "press Start, then Retrain now" in banner_text(app)
 
 

@@ -35,6 +35,7 @@ def test_these_facts_train(service, given, trigger):
 
 @pytest.mark.parametrize("service, given, says", [
     ({}, {"new_rows": 12}, "no new data: 12 new labelled rows since 11:00:00 UTC, need 100"),
+    ({}, {"new_rows": 12}, "; next retrain by age at 17:00:00 UTC"),
     ({}, {"new_rows": 0}, "no new data: no new labelled rows"),
     ({}, {"last_training": None, "new_rows": 50}, "50 new labelled rows in total (no training yet), need 100"),
     ({"min_interval_minutes": 120}, {"new_rows": 500}, "allows the next at 13:00:00 UTC"),

@@ -100,7 +100,7 @@ def decide(service: ServiceConfig, facts: TriggerFacts) -> Decision:
     rows = "no" if not facts.new_rows else str(facts.new_rows)
     message = f"no new data: {rows} new labelled rows {since}, need {service.min_new_rows}"
     if last is not None and service.max_age_hours > 0:
-        message += f"; age trigger at {when(last + timedelta(hours=service.max_age_hours), now)}"
+        message += f"; next retrain by age at {when(last + timedelta(hours=service.max_age_hours), now)}"
     return Decision(False, None, f"{message}; {later}", next_check)
 
 
