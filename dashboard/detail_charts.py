@@ -16,6 +16,9 @@ import plotly.graph_objects as go
 from dashboard.charts import METRIC_COLORS, METRIC_LABELS, positive_rate_of
 from dashboard.formatting import fmt, number
 
+#: a chosen threshold below this is drawn on a log scale (on a linear one it hugs the axis)
+LOG_BELOW = 0.1
+
 
 def confusion_frame(metrics: dict) -> pd.DataFrame:
     """The 2x2 confusion matrix: index "actual ...", columns "predicted ..."; NaN where unknown."""
@@ -25,13 +28,31 @@ def confusion_frame(metrics: dict) -> pd.DataFrame:
         index=["actual benign", "actual true positive"], columns=["predicted benign", "predicted true positive"])
 
 
+def confusion_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each cell as the share of its actual class (its row): what fraction of the real attacks were missed."""
+    return frame.div(frame.sum(axis=1, skipna=False), axis=0)
+
+
 def confusion_figure(frame: pd.DataFrame) -> go.Figure:
-    text = [[fmt(v, 0) for v in row] for row in frame.to_numpy()]
-    figure = go.Figure(go.Heatmap(z=frame.to_numpy(), x=list(frame.columns), y=list(frame.index), text=text,
-                                  texttemplate="%{text}", colorscale="Blues", showscale=False,
+    """The matrix coloured by each row's share, every cell labelled with its count and share.
+
+    Colour by share, not count: the rare class's row would otherwise stay
+    pale whatever happens to it. The missed attacks (actual true positives
+    predicted benign) are outlined in red: the cell a SOC cares most about.
+    """
+    shares = confusion_shares(frame)
+    text = [[f"{fmt(count, 0)}<br>{'unknown' if math.isnan(number(share)) else f'{share:.1%}'} of the row"
+             for count, share in zip(counts, row)] for counts, row in zip(frame.to_numpy(), shares.to_numpy())]
+    figure = go.Figure(go.Heatmap(z=shares.to_numpy(), x=list(frame.columns), y=list(frame.index), text=text,
+                                  texttemplate="%{text}", colorscale="Blues", zmin=0, zmax=1,
+                                  colorbar={"title": {"text": "share of<br>the actual<br>class"}, "tickformat": ".0%"},
                                   hovertemplate="%{y}, %{x}: %{text}<extra></extra>"))
+    # row 1, column 0 of the reversed axis: actual true positive, predicted benign
+    figure.add_shape(type="rect", x0=-0.5, x1=0.5, y0=0.5, y1=1.5, line={"color": "#D55E00", "width": 4})
+    figure.add_annotation(x=0, y=1.5, yshift=-2, text="missed attacks", showarrow=False, yanchor="bottom",
+                          font={"color": "#D55E00"})
     figure.update_yaxes(autorange="reversed")
-    figure.update_layout(height=300, margin={"t": 10, "b": 10, "l": 10, "r": 10})
+    figure.update_layout(height=320, margin={"t": 10, "b": 10, "l": 10, "r": 10})
     return figure
 
 
@@ -103,7 +124,13 @@ def tradeoff_figure(metrics: dict) -> go.Figure:
     if not math.isnan(threshold):
         figure.add_vline(x=threshold, line_dash="dash", line_color="red",
                          annotation_text=f"threshold {threshold:.3f}", annotation_position="top")
-    figure.update_xaxes(title_text="threshold", range=[0, 1])
+    lowest = curve["threshold"][curve["threshold"] > 0].min() if len(curve) else math.nan
+    if not math.isnan(threshold) and 0 < threshold < LOG_BELOW and not math.isnan(lowest):
+        # a threshold near 0 would sit on the axis of a linear scale: spread the low end out
+        low = math.log10(min(lowest, threshold / 2))
+        figure.update_xaxes(title_text="threshold (log scale)", type="log", range=[low, 0])
+    else:
+        figure.update_xaxes(title_text="threshold", range=[0, 1])
     figure.update_yaxes(title_text="share", range=[0, 1.05], tickformat=".0%")
     figure.update_layout(height=360, margin={"t": 20, "b": 10, "l": 10, "r": 10}, legend={"orientation": "h", "y": -0.2})
     return figure

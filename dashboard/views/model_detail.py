@@ -101,6 +101,8 @@ def show_model(model_id: str, champion_id: str | None) -> None:
             absent("confusion counts", metrics)
         else:
             st.plotly_chart(detail_charts.confusion_figure(confusion), width="stretch", key="detail_confusion")
+            st.caption("Colour: the share of each actual class that lands in the cell (each row sums to 100%). "
+                       "Outlined: the attacks the model let through as benign.")
             st.dataframe(confusion.map(lambda v: formatting.fmt(v, 0)), width="stretch")
     with right:
         st.subheader("Precision-recall curve")

@@ -305,3 +305,24 @@ def test_one_model_gets_a_day_wide_axis_its_baseline_and_the_star_on_its_point()
     assert len(baseline.x) == 2 and baseline.y[0] == baseline.y[1] == pytest.approx(frame["positive_rate"].iloc[0])
     [star] = [t for t in figure.data if t.name == "new champion"]
     assert pd.Timestamp(star.x[0]) == frame["created_at"].iloc[0] and star.y[0] == pytest.approx(frame["pr_auc"].iloc[0])
+
+
+def test_the_confusion_matrix_is_coloured_by_row_share_and_outlines_the_missed_attacks():
+    frame = detail_charts.confusion_frame({"true_negatives": 900, "false_positives": 60, "false_negatives": 12,
+                                           "true_positives": 28})
+    figure = detail_charts.confusion_figure(frame)
+    heat = figure.data[0]
+    assert [list(row) for row in heat.z] == [[pytest.approx(900 / 960), pytest.approx(60 / 960)],
+                                             [pytest.approx(0.3), pytest.approx(0.7)]]
+    assert heat.text[1][0] == "12<br>30.0% of the row" and heat.showscale is not False
+    [outline] = figure.layout.shapes
+    assert (outline.x0, outline.x1, outline.y0, outline.y1) == (-0.5, 0.5, 0.5, 1.5)  # actual attack, predicted benign
+
+
+def test_a_threshold_near_zero_gets_a_log_axis_and_one_in_the_middle_a_linear_one():
+    curve = {"threshold": [0.001, 0.01, 0.1, 0.5, 0.9], "precision": [0.1, 0.2, 0.4, 0.7, 0.9],
+             "recall": [1.0, 0.97, 0.8, 0.5, 0.1], "alerts_skipped": [0.0, 0.4, 0.8, 0.9, 0.99]}
+    low = detail_charts.tradeoff_figure({"threshold": 0.017, "curves": {"threshold_tradeoff": curve}})
+    assert low.layout.xaxis.type == "log" and low.layout.xaxis.range[0] <= -3
+    middle = detail_charts.tradeoff_figure({"threshold": 0.4, "curves": {"threshold_tradeoff": curve}})
+    assert middle.layout.xaxis.type != "log" and tuple(middle.layout.xaxis.range) == (0, 1)
