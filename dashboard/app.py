@@ -20,6 +20,12 @@ from dashboard.markdown import literal
 from trainer.config import ConfigError
 
 st.set_page_config(page_title="CLA · alert triage learning", page_icon=":material/shield:", layout="wide")
+# From 1024 px up every tile value and table column must fit: narrower page margins, and tile values that
+# shrink with the window instead of being cut ("PR-AU…").
+st.html("""<style>
+[data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; padding-top: 2.5rem; }
+[data-testid="stMetricValue"] { font-size: clamp(1.25rem, 2.1vw, 2.25rem); }
+</style>""")
 
 try:
     config = context.get_config()

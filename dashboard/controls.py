@@ -170,7 +170,7 @@ def render(status: dict[str, Any], decision: str | None = None) -> None:
     """The three buttons, the progress of a running training and the last result (see :func:`result_of`)."""
     allowed, reason = context.can_control()
     states = button_states(status, allowed, reason)
-    columns = st.columns([1, 1, 1, 3])
+    columns = st.columns([1, 1, 1.5, 2.5])  # "Retrain now" whole from 1024 px up
     labels = {"start": "▶ Start", "stop": "■ Stop", "retrain": "↻ Retrain now"}
     for column, (name, label) in zip(columns, labels.items()):
         with column:

@@ -24,6 +24,7 @@ from trainer.contract.layout import ModelsLayout
 
 TAIL_BYTES = 64_000
 COLUMNS = ["time (UTC)", "event", "actor", "model", "message", "trigger", "duration (s)"]
+SHOWN_ORDER = ["time (UTC)", "event", "actor", "trigger", "model", "duration (s)", "message"]
 
 config = context.get_config()
 layout = ModelsLayout.of(config.models_dir)
@@ -98,11 +99,16 @@ def live_activity() -> None:
     if frame.empty:
         st.info(f"No event recorded yet in {layout.events}.")
     else:
-        st.dataframe(shown, hide_index=True, width="stretch",
-                     column_config={"time (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-                                    "model": st.column_config.TextColumn(width="medium"),
-                                    "message": st.column_config.TextColumn(width="large"),
-                                    "duration (s)": st.column_config.TextColumn(width="small")})
+        # the short columns first at fixed widths, the message last taking the rest: nothing is cut from 1024 px up
+        st.dataframe(shown, hide_index=True, width="stretch", column_order=SHOWN_ORDER, key="activity_events",
+                     column_config={"time (UTC)": st.column_config.DatetimeColumn(format="MM-DD HH:mm:ss", width=100),
+                                    "event": st.column_config.TextColumn(width=120),
+                                    "actor": st.column_config.TextColumn(width=75),
+                                    "trigger": st.column_config.TextColumn(width=70),
+                                    "model": st.column_config.TextColumn(width=118),
+                                    "duration (s)": st.column_config.TextColumn("s", width=40,
+                                                                                help="duration in seconds"),
+                                    "message": st.column_config.TextColumn(width="large")})
     st.subheader("Trainer log")
     try:
         tail = log_tail(layout.log, lines)

@@ -24,6 +24,9 @@ RESULT_KEY = "models_action_result"
 PAGE_SIZES = [10, 25, 50, 100, 200]
 ROW_PX = 35
 SORTABLE = ["trained (UTC)", "model", *tables.NUMERIC_COLUMNS, "useful", "promotion"]
+#: what fits from 1024 px up (a model id is its UTC training time); the rest behind "More columns"
+MAIN_COLUMNS = ["mark", "model", "useful", "PR-AUC", "F1", "precision", "recall", "accuracy", "warnings", "promotion"]
+MORE_COLUMNS = ["trained (UTC)", "ROC-AUC", "threshold", "training rows", "test rows"]
 
 st.title("Models")
 st.caption("Every model pair in the models folder. ★ marks the champion (the model used for scoring), "
@@ -34,7 +37,7 @@ def styled(page):
     """The page of the table with numbers formatted; the grid still sorts by the numbers underneath."""
     formats = {column: "{:.3f}" for column in tables.NUMERIC_COLUMNS}
     formats.update({"training rows": "{:,.0f}", "test rows": "{:,.0f}",
-                    "trained (UTC)": lambda t: f"{t:%Y-%m-%d %H:%M:%S}"})
+                    "trained (UTC)": lambda t: f"{t:%Y-%m-%d %H:%M}"})
     return page.style.format(formats, na_rep="unknown")
 
 
@@ -60,10 +63,18 @@ def show_table(current: Snapshot) -> list[dict]:
     page = min(int(page_col.number_input("Page", min_value=1, value=1, step=1, key="models_page")), pages)
     ordered = tables.sort_models(kept, sort_by, descending=descending)
     page_rows = tables.page_of(ordered, page=page, page_size=page_size)
+    more = st.toggle("More columns", key="models_more",
+                     help=f"Also {', '.join(MORE_COLUMNS)}; the table then scrolls sideways on narrow screens.")
     st.dataframe(styled(page_rows), hide_index=True, width="stretch", height=ROW_PX * (len(page_rows) + 1) + 3,
-                 placeholder="unknown",
-                 key="models_table", column_config={"mark": st.column_config.TextColumn(width=100),
-                                                    "warnings": st.column_config.TextColumn(width="medium")})
+                 placeholder="unknown", column_order=[*MAIN_COLUMNS, *(MORE_COLUMNS if more else [])],
+                 key="models_table", column_config={
+                     "mark": st.column_config.TextColumn(width=95),
+                     "model": st.column_config.TextColumn(width=125),
+                     "trained (UTC)": st.column_config.Column(width=118),
+                     "useful": st.column_config.TextColumn(width=55),
+                     **{name: st.column_config.NumberColumn(width=62) for name in tables.NUMERIC_COLUMNS},
+                     "warnings": st.column_config.TextColumn(width="medium"),
+                     "promotion": st.column_config.TextColumn(width="medium")})
     st.caption(f"Page {page} of {pages}: {len(kept)} of {len(frame)} models match the filters.")
     wanted = set(kept["model"])
     return [row for row in current.models if str(row["model_id"]) in wanted]

@@ -163,14 +163,14 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
         else:
             positives, labelled = feedback["positives"], feedback["labelled"]
             days = config.source.window_days
-            window = (f"labelled in the last {days} days, the window the trainer reads (it moves with the clock, so "
-                      "old rows drop out; `cla feedback stats` counts the whole store)" if days else
-                      "labelled rows (no time window: the whole source)")
+            window = f"in the last {days} days, the window the trainer reads" if days else "no time window"
+            why = (" The window moves with the clock, so old rows drop out without new data; `cla feedback stats` "
+                   "counts the whole store." if days else "")
             tile("Feedback available", f"{labelled:,} labelled",
-                 f"{labelled:,} {window} · " + (f"{positives:,} {feedback['positives_note']}" if positives is not None
+                 f"{window} · " + (f"{positives:,} {feedback['positives_note']}" if positives is not None
                   else f"true positives unknown ({feedback['positives_note']})") + " · "
                  f"{feedback['new']:,} new since the last training{source_mismatch(facts, feedback['source'])}",
-                 help=f"{feedback['source']}; positives: {feedback['positives_note']}")
+                 help=f"{feedback['source']}; positives: {feedback['positives_note']}.{why}")
 
 
 def source_mismatch(facts: RegistryFacts, configured: str) -> str:
@@ -258,8 +258,9 @@ def live_overview() -> None:
     banner = derive_banner(status, facts.champion, facts.newest, store_empty=store_empty,
                            champion_problem=facts.champion_problem, facts=facts)
     BANNER_BOXES[banner.level](f"**LEARNING MODE: {banner.state}** — {banner.reason}")
-    draw_tiles(status, facts, feedback)
+    # the buttons and the last result right under the banner: above the fold at 1280 x 800
     controls.render(status, decision=last_decision(status, facts))
+    draw_tiles(status, facts, feedback)
     draw_warnings(status, facts, feedback)
 
 

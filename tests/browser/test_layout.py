@@ -1,0 +1,62 @@
+"""The layout from 1024 px up, in Debian's Chromium: values whole, the main button above the fold, columns in view.
+
+One model is trained first (``cla train``), so every tile holds a value. At
+1024 px no tile value is cut with an ellipsis and Retrain now is whole; at
+1280 x 800 Retrain now is above the fold; the Models table shows accuracy
+and the Activity table the trigger and the message inside their frames.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def cut_values(page: Page) -> list[str]:
+    """Tile values whose text is wider than their box (drawn with an ellipsis)."""
+    return page.evaluate("""() => [...document.querySelectorAll("[data-testid='stMetricValue']")]
+        .filter(e => { const t = e.querySelector('div') || e; return t.scrollWidth > t.clientWidth + 1; })
+        .map(e => e.innerText)""")
+
+
+def headers_in_view(page: Page) -> list[str]:
+    """The column headers the table draws: its grid renders only the columns inside its frame."""
+    expect(page.locator("[data-testid='stDataFrame'] [role=columnheader]").first).to_be_attached(timeout=20_000)
+    return page.evaluate("""() => [...document.querySelectorAll("[data-testid='stDataFrame'] [role=columnheader]")]
+        .map(e => e.innerText.trim())""")
+
+
+def test_values_and_buttons_fit_from_1024_px(dashboard_server, browser_page):
+    trained = subprocess.run([sys.executable, "-m", "trainer", "train", "--config", str(dashboard_server.config_file)], capture_output=True,
+                             text=True, timeout=300)
+    assert trained.returncode == 0, trained.stderr
+    page = browser_page
+
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(dashboard_server.url)
+    expect(page.get_by_text("Last training finished")).to_be_visible(timeout=30_000)
+    expect(page.locator("[data-testid='stMetricValue']")).to_have_count(6, timeout=20_000)
+    assert cut_values(page) == []
+    retrain = page.get_by_role("button", name="Retrain now")
+    assert retrain.evaluate("b => b.scrollWidth <= b.clientWidth + 1"), "the Retrain now label is cut"
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.reload()
+    expect(page.get_by_role("button", name="Retrain now")).to_be_in_viewport(ratio=1.0, timeout=30_000)
+    assert cut_values(page) == []
+
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{dashboard_server.url}/models")
+    assert {"accuracy", "warnings", "promotion"} <= set(headers_in_view(page))
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(f"{dashboard_server.url}/models")
+    assert {"PR-AUC", "F1", "precision", "recall", "accuracy"} <= set(headers_in_view(page))
+
+    page.goto(f"{dashboard_server.url}/activity")
+    expect(page.get_by_role("heading", name="Trainer log")).to_be_visible(timeout=20_000)
+    assert {"trigger", "message"} <= set(headers_in_view(page))
