@@ -16,10 +16,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## run: seed the embedded store if it is empty, start the trainer service, serve the dashboard on :8503
+## (another port: `make run PORT=8504`)
+PORT ?= 8503
 run: install
 	$(BIN)/cla demo seed --if-empty
 	$(BIN)/cla trainer start
-	$(BIN)/cla dashboard
+	$(BIN)/cla dashboard --port $(PORT)
 
 ## browser: Debian's Chromium for the browser tests (Playwright cannot download one here)
 browser:

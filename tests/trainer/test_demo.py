@@ -123,6 +123,13 @@ def test_cli_feed_by_count(config, capsys):
     assert "5 verdicts written" in capsys.readouterr().out
 
 
+def test_cli_feed_prints_a_progress_line_not_a_line_per_batch(config, capsys):
+    assert main(["demo", "feed", "--rate", "200", "--duration", "0.5", "--seed", "4"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2, lines  # one progress line (at most one per 30 s off a terminal), then the total
+    assert " verdicts written to " in lines[0] and lines[1].startswith("done: ")
+
+
 def test_cli_demo_refuses_a_non_sqlite_source(workdir, capsys):
     (workdir / "c.toml").write_text('[source]\nkind = "files"\npath = "x.csv"\n')
     assert main(["demo", "seed", "--config", "c.toml"]) == 2

@@ -143,7 +143,8 @@ def tamper_with_the_model(frame, layout, served):
     return frame
 
 
-@pytest.mark.parametrize("change, message", [(drop_a_feature, "src_reputation"), (tamper_with_the_model, "SHA-256")])
+@pytest.mark.parametrize("change, message", [(drop_a_feature, "the alerts file is missing feature column(s) src_reputation"),
+                                             (tamper_with_the_model, "SHA-256")])
 def test_cla_score_fails_with_a_named_reason(layout, served, alerts, workdir, capsys, change, message):
     change(alerts, layout, served).to_csv(workdir / "alerts.csv", index=False)
     assert main(["score", "alerts.csv", "-o", "scored.csv"]) == 1

@@ -18,11 +18,15 @@ terminal (twice) or from standard input.
 
 from __future__ import annotations
 
+import errno
 import getpass
 import os
+import socket
 import sys
 import tomllib
 from pathlib import Path
+
+import psutil
 
 from trainer.cli import CLIError
 from trainer.config import Config
@@ -103,11 +107,54 @@ def handle_hash_password(args, config: Config) -> int:
     return 0
 
 
+def port_holder(address: str, port: int) -> tuple[int | None, str | None] | None:
+    """None when ``address:port`` is free, else (pid or None, the models folder when it is a CLA dashboard)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((address, port))
+            return None
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                return None  # not ours to judge: Streamlit reports it
+    try:
+        listening = [c for c in psutil.net_connections("tcp") if c.status == psutil.CONN_LISTEN and c.laddr
+                     and c.laddr.port == port and c.pid]
+        if not listening:
+            return None, None
+        process = psutil.Process(listening[0].pid)
+        ours = any(part.endswith(str(Path("dashboard") / "app.py")) for part in process.cmdline())
+        return process.pid, (process.environ().get("CLA_MODELS_DIR") or "an unknown folder") if ours else None
+    except (psutil.Error, OSError):
+        return None, None
+
+
+def refuse_taken_port(config: Config, address: str, port: int) -> int | None:
+    """Say who holds the port and how to pick another; returns the exit code, or None when the port is free."""
+    held = port_holder(address, port)
+    if held is None:
+        return None
+    pid, folder = held
+    other = f"cla dashboard --port {port + 1}` or `make run PORT={port + 1}"
+    if folder == str(config.models_path):
+        print(f"cla: a CLA dashboard (pid {pid}) already serves {folder} on http://{address}:{port}: open that "
+              f"address, or serve a second one with `{other}`", file=sys.stderr)
+        return 0
+    holder = (f"a CLA dashboard (pid {pid}) for {folder}" if folder else
+              f"another program (pid {pid})" if pid else "another program")
+    print(f"cla: port {port} is already used by {holder}; pick another port: `{other}`", file=sys.stderr)
+    return 1
+
+
 def handle(args, config: Config) -> int:
     argv, env = command(config, port=args.port, address=args.address)
     if not APP.is_file():
         raise CLIError(f"the dashboard script {APP} is missing; reinstall CLA from its repository")
-    print(f"cla: serving the dashboard for {config.models_path} on http://{argv[argv.index('--server.address') + 1]}:"
-          f"{argv[argv.index('--server.port') + 1]}", file=sys.stderr, flush=True)
+    address, port = argv[argv.index('--server.address') + 1], int(argv[argv.index('--server.port') + 1])
+    refused = refuse_taken_port(config, address, port)
+    if refused is not None:
+        return refused
+    print(f"cla: serving the dashboard for {config.models_path} on http://{address}:{port}", file=sys.stderr,
+          flush=True)
     os.execve(sys.executable, argv, env)
     return 0  # not reached: execve replaced this process

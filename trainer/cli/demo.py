@@ -8,9 +8,14 @@ so the continuous loop can be watched. Both need ``source.kind = "sqlite"``.
 from __future__ import annotations
 
 import sqlite3
+import sys
+import time
 from pathlib import Path
 
 from trainer.cli import CLIError
+
+#: without a terminal, ``cla demo feed`` prints its progress line at most this often
+PROGRESS_SECONDS = 30.0
 
 
 def register(sub, common) -> None:
@@ -87,16 +92,27 @@ def handle_feed(args, config) -> int:
         raise CLIError(f"--count must be at least 1 (got {args.count})", 2)
     path = _store_path(config)
 
+    live = sys.stdout.isatty()
+    last = [float("-inf")]
+
     def report(batch: int, total: int) -> None:
-        print(f"+{batch} verdicts ({total} in total) -> {path}", flush=True)
+        """One progress line: rewritten in place on a terminal, else a line every PROGRESS_SECONDS."""
+        line = f"{total:,} verdicts written to {path} at {args.rate:g} a second"
+        if live:
+            print(f"\r{line} (Ctrl-C stops)", end="", flush=True)
+        elif time.monotonic() - last[0] >= PROGRESS_SECONDS:
+            last[0] = time.monotonic()
+            print(line, flush=True)
 
     try:
         written = demo.feed(path, rate=args.rate, table=config.source.table, duration=args.duration,
                             count=args.count, seed=args.seed, on_batch=report)
     except KeyboardInterrupt:
-        print("stopped", flush=True)
+        print("\nstopped" if live else "stopped", flush=True)
         return 0
     except (store.StoreError, sqlite3.Error, OSError) as exc:
         raise CLIError(f"cannot feed {path}: {exc}") from None
+    if live:
+        print()
     print(f"done: {written} verdicts written to {path}")
     return 0

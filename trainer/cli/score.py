@@ -55,7 +55,8 @@ def handle(args, config) -> int:
     except scoring.ModelLoadError as exc:
         raise CLIError(str(exc)) from None
     except ValueError as exc:
-        raise CLIError(f"cannot score {args.alerts}: {exc}") from None
+        # the library speaks of "the frame"; here it is the file the user named
+        raise CLIError(f"cannot score {args.alerts}: {str(exc).replace('the frame', 'the alerts file')}") from None
     try:
         if args.output == "-":
             scored.to_csv(sys.stdout, index=False)
