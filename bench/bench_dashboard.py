@@ -76,16 +76,22 @@ def serve(models_dir: Path, workdir: Path) -> tuple[subprocess.Popen, str]:
                                  "--config", str(config)], stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True, cwd=workdir, env=env)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    wait_healthy(proc, url, workdir / "dashboard.log")
+    return proc, url
+
+
+def wait_healthy(proc: subprocess.Popen, url: str, log: Path, timeout: float = 60) -> None:
+    """Return once ``url`` answers its health check; kill the server and raise RuntimeError when it never does."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.read().strip() == b"ok":
-                    return proc, url
+                    return
         except OSError:
             time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
-    raise RuntimeError(f"the dashboard did not start; see {workdir / 'dashboard.log'}")
+    raise RuntimeError(f"the server did not start; see {log}")
 
 
 def load_time(new_tab, url: str, path: str) -> float:

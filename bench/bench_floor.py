@@ -1,0 +1,140 @@
+"""Every dashboard page against the floor of its stack, with 10,000 pairs, in fresh Chromium profiles.
+
+The floor is ``dashboard/floor.py``: a bare Streamlit page with one small
+Plotly chart and one small dataframe, served by its own Streamlit server on
+this machine in the same run. A page cannot load faster than that in a new
+tab; the dashboard's target is at most :data:`TARGET_RATIO` times it.
+
+Builds a models folder of :data:`PAIRS` synthetic pairs
+(:func:`bench.bench_registry.build_folder`) with the newest as champion and an
+event log, serves it with ``cla dashboard`` (never indexed: no
+``runtime/index.json``) and measures, for the floor and each page, the time
+from ``goto`` in a new browser context (a fresh profile: nothing cached) to
+the page's content being drawn (:data:`DRAWN`):
+
+* ``first_s``: the first tab on each page, in page order, right after the
+  server start (the Overview pays for indexing the folder);
+* ``median_s``: the median of :data:`REPEATS` later tabs, pages interleaved
+  round-robin with the floor so machine load hits all of them alike;
+* ``ratio``: ``median_s`` over the floor's median.
+
+Run: ``python -m bench floor`` (results in ``bench/results/floor.json``);
+``CLA_BENCH_PAIRS`` and ``CLA_BENCH_REPEATS`` shrink it while developing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench.bench_dashboard import CHROMIUM_ARGS, VIEWPORT, free_port, serve, wait_healthy
+from bench.bench_registry import build_folder
+from trainer.cli.dashboard import PACKAGE, streamlit_options
+from trainer.folder.events import append_event
+
+PAIRS = int(os.environ.get("CLA_BENCH_PAIRS", "10000"))
+REPEATS = int(os.environ.get("CLA_BENCH_REPEATS", "7"))
+TARGET_RATIO = 1.1
+RESULTS = Path(__file__).parent / "results" / "floor.json"
+FLOOR = PACKAGE / "floor.py"
+#: page -> (url path on its server, the elements whose appearance means "drawn")
+DRAWN = {
+    "floor": ("", [".js-plotly-plot", "[data-testid='stDataFrame']"]),
+    "overview": ("", ["[data-testid='stMetricValue']:has-text('labelled'), [data-testid='stMetricValue']:has-text('no store')",
+                      "text=LEARNING MODE:"]),
+    "trends": ("trends", [".js-plotly-plot"]),
+    "balance": ("balance", [".js-plotly-plot"]),
+    "model": ("model", [".js-plotly-plot"]),
+    "models": ("models", ["[data-testid='stDataFrame']"]),
+    "activity": ("activity", ["[data-testid='stDataFrame']"]),
+}
+
+
+def serve_floor(workdir: Path) -> tuple[subprocess.Popen, str]:
+    """The floor page on its own Streamlit server, with the dashboard's Streamlit options."""
+    port = free_port()
+    options = {**streamlit_options(), "server.port": str(port), "server.headless": "true"}
+    argv = [sys.executable, "-m", "streamlit", "run", str(FLOOR)]
+    for key, value in options.items():
+        argv += [f"--{key}", value]
+    with open(workdir / "floor.log", "wb") as log:
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, cwd=workdir)
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(proc, url, workdir / "floor.log")
+    return proc, url
+
+
+def load(browser, url: str, page_name: str) -> float:
+    """Seconds from ``goto`` in a fresh browser profile to ``page_name``'s content being drawn."""
+    path, selectors = DRAWN[page_name]
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(f"{url}/{path}")
+        for selector in selectors:
+            page.locator(selector).first.wait_for(state="visible", timeout=90_000)
+        return time.perf_counter() - started
+    finally:
+        context.close()
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    workdir = Path(tempfile.mkdtemp(prefix="cla-bench-floor-"))
+    servers: list[subprocess.Popen] = []
+    try:
+        started = time.perf_counter()
+        layout = build_folder(workdir / "models", PAIRS)
+        newest = sorted(layout.root.glob("model_metrics_*.json"))[-1].stem.removeprefix("model_metrics_")
+        layout.champion.write_text(json.dumps({"model_id": newest, "previous": [], "pinned": []}))
+        for _ in range(200):
+            append_event(layout.events, "training_finished", actor="bench", trigger="force", model_id=newest,
+                         message=f"model {newest}: synthetic", duration_s=1.0)
+        print(f"built {PAIRS} pairs in {time.perf_counter() - started:.1f} s", flush=True)
+        floor_proc, floor_url = serve_floor(workdir)
+        servers.append(floor_proc)
+        dash_proc, dash_url = serve(layout.root, workdir)
+        servers.append(dash_proc)
+        urls = {name: floor_url if name == "floor" else dash_url for name in DRAWN}
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            first = {name: round(load(browser, urls[name], name), 3) for name in DRAWN}
+            runs: dict[str, list[float]] = {name: [] for name in DRAWN}
+            for _ in range(REPEATS):
+                for name in DRAWN:
+                    runs[name].append(load(browser, urls[name], name))
+            browser.close()
+    finally:
+        for proc in servers:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        shutil.rmtree(workdir, ignore_errors=True)
+    medians = {name: round(statistics.median(values), 3) for name, values in runs.items()}
+    floor = medians["floor"]
+    result = {
+        "pairs": PAIRS, "repeats": REPEATS, "first_s": first, "median_s": medians,
+        "ratio": {name: round(value / floor, 2) for name, value in medians.items()},
+        "first_ratio": {name: round(value / floor, 2) for name, value in first.items()},
+        "runs_s": {name: [round(v, 3) for v in values] for name, values in runs.items()},
+        "target_ratio": TARGET_RATIO, "load_average": [round(v, 2) for v in os.getloadavg()],
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    print(json.dumps(result, indent=2))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
