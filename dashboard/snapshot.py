@@ -47,6 +47,8 @@ class Snapshot:
     champion_id: str | None = None
     #: the champion a rollback returns to (the pointer's newest ``previous``), None when there is none
     rollback_target: str | None = None
+    #: the older champions, newest first: where successive rollbacks go
+    history: list[str] = field(default_factory=list)
     derived: dict = field(default_factory=dict, repr=False)
     derive_lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
@@ -134,7 +136,8 @@ def snapshot() -> Snapshot:
             current = Snapshot(generation=generation, rows=rows, problems=list(registry.problems()),
                                events=list(registry.events()),
                                champion_id=str(champion["model_id"]) if champion and champion.get("model_id") else None,
-                               rollback_target=next((str(m) for m in (champion or {}).get("previous") or []), None))
+                               rollback_target=next((str(m) for m in (champion or {}).get("previous") or []), None),
+                               history=[str(m) for m in (champion or {}).get("previous") or []])
         except Exception as exc:  # noqa: BLE001 - a folder that cannot be read is shown as a problem, never fatal
             return Snapshot(generation=None, problems=[f"the models folder {generation[0]} cannot be read: {exc}"])
         shared.current = current

@@ -147,9 +147,11 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
     with rollback_col:
         st.markdown("**Roll back**")
         back_to = current.rollback_target
+        then = current.history[1] if len(current.history) > 1 else None
         st.caption(f"Current champion: {current.champion_id or 'none'}. "
-                   + (f"Rolling back makes {back_to}, the previous champion, the champion again." if back_to
-                      else "There is no previous champion to roll back to."))
+                   + (f"Rolling back makes {back_to}, the previous champion, the champion again; "
+                      + (f"a rollback after that goes to {then}." if then else "it is the oldest champion on record.")
+                      if back_to else "There is no previous champion to roll back to."))
         confirmed = st.checkbox(f"Yes, roll back to {back_to}" if back_to else "Yes, roll back",
                                 key="models_rollback_confirm", disabled=not allowed or back_to is None)
         st.button("Roll back", key="models_rollback", disabled=not (allowed and confirmed),

@@ -116,11 +116,14 @@ def test_promoting_a_rejected_model_warns_first_and_the_table_shows_both_decisio
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
 def test_rollback_and_pin(scenario, build):
     app = build.run_app(PAGE)
-    assert f"Rolling back makes {build.stamp(2)}, the previous champion, the champion again." in page_text(app)
+    assert f"Rolling back makes {build.stamp(2)}, the previous champion, the champion again; a rollback after that " \
+        f"goes to {build.stamp(1)}." in page_text(app)
     assert app.checkbox(key="models_rollback_confirm").label == f"Yes, roll back to {build.stamp(2)}"
     app.checkbox(key="models_rollback_confirm").check().run()
     app.button(key="models_rollback").click().run()
     assert Registry(scenario.models_dir).champion()["model_id"] == build.stamp(2)
+    assert f"Rolling back makes {build.stamp(1)}, the previous champion" in page_text(app), \
+        "the next rollback walks further back, not forward to the model just removed"
     app.selectbox(key="models_pin_target").set_value(build.stamp(0)).run()
     app.checkbox(key="models_pin_confirm").check().run()
     app.button(key="models_pin").click().run()

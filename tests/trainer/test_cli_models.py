@@ -70,7 +70,8 @@ def test_promote_and_rollback_move_the_champion_and_record_the_os_user(three, ca
     code, out, _ = run(capsys, "models", "promote", three[2], "--reason", "better on last week")
     assert code == 0 and f"{three[2]} is now the champion (previous: {three[1]})" in out
     code, out, _ = run(capsys, "models", "rollback")
-    assert code == 0 and f"rolled back: model {three[1]} is the champion (previous: {three[2]})" in out
+    assert code == 0 and f"rolled back from {three[2]}: model {three[1]} is the champion; the next rollback " \
+        f"goes to {three[0]}" in out
     code, out, _ = run(capsys, "models", "rollback", "--to", three[0])
     assert code == 0 and Registry(layout.root).champion()["model_id"] == three[0]
     events = Registry(layout.root).events()

@@ -184,7 +184,7 @@ def test_promote_then_rollback_restores_the_previous_champion(layout):
     assert by_id(registry.list_models())[second].is_champion
     registry.rollback(actor="carol")
     pointer = registry.champion()
-    assert pointer["model_id"] == first and pointer["previous"] == [second] and pointer["actor"] == "carol"
+    assert pointer["model_id"] == first and pointer["previous"] == [] and pointer["actor"] == "carol"
     assert by_id(registry.list_models())[first].is_champion
     assert not by_id(registry.list_models())[second].is_champion
     kinds = [(e["event"], e["model_id"], e["actor"]) for e in registry.events()]
@@ -199,7 +199,20 @@ def test_rollback_to_a_named_model(layout):
         registry.promote(model_id, actor="t")
     registry.rollback(ids[0], actor="ops")
     assert registry.champion()["model_id"] == ids[0]
-    assert registry.champion()["previous"] == [ids[2], ids[1]]
+    assert registry.champion()["previous"] == [], "a rollback to a model of the history drops the newer ones"
+
+
+def test_rollback_walks_back_through_the_history_and_never_forward(layout):
+    registry = Registry(layout.root)
+    ids = [pair(layout, f"20261123_12{m:02d}00") for m in range(4)]
+    for model_id in ids:
+        registry.promote(model_id, actor="t")
+    walked = []
+    for _ in range(3):
+        walked.append(registry.rollback(actor="ops")["model_id"])
+    assert walked == [ids[2], ids[1], ids[0]]
+    with pytest.raises(RegistryError, match="no previous champion"):
+        registry.rollback(actor="ops")
 
 
 def test_rollback_is_refused_without_a_previous_champion(layout):

@@ -151,9 +151,12 @@ def handle_promote(args, config) -> int:
 
 @refusal_as_cli_error
 def handle_rollback(args, config) -> int:
-    pointer = _registry(config).rollback(args.to, actor=os_user(), reason=args.reason)
-    print(f"rolled back: model {pointer['model_id']} is the champion "
-          f"(previous: {(pointer.get('previous') or ['none'])[0]})")
+    registry = _registry(config)
+    before = (registry.champion() or {}).get("model_id")
+    pointer = registry.rollback(args.to, actor=os_user(), reason=args.reason)
+    after = (pointer.get("previous") or [None])[0]
+    print(f"rolled back from {before or 'no champion'}: model {pointer['model_id']} is the champion; "
+          + (f"the next rollback goes to {after}" if after else "there is no older champion to roll back to"))
     return 0
 
 

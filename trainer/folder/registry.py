@@ -443,6 +443,13 @@ class Registry:
     def rollback(self, to: str | None = None, *, actor: str, reason: str = "") -> dict:
         """Make ``to`` (default: the previous champion) the champion again. Returns the new pointer.
 
+        A rollback walks back through the champion history: the target and
+        every newer entry leave ``previous`` and the champion rolled back from
+        is not added, so the next rollback goes one step further back (never
+        forward again to the model just removed; promote that one by hand).
+        A ``to`` outside the history keeps the old behaviour: the champion
+        becomes ``previous[0]``.
+
         Raises :class:`RegistryError` when there is no previous champion, or
         the target is the champion already, missing, incomplete, unsigned or fails its signature check.
         """
@@ -459,8 +466,9 @@ class Registry:
                 champion = current.get("model_id")
                 if champion == target:
                     raise RegistryError(f"model {target} is already the champion")
-                previous = ([champion] if champion else []) + [
-                    p for p in current.get("previous") or [] if p not in (target, champion)]
+                history = [p for p in current.get("previous") or [] if p != champion]
+                previous = (history[history.index(target) + 1:] if target in history
+                            else ([champion] if champion else []) + history)
                 return {**current, "model_id": target, "promoted_at": now_iso(),
                         "reason": reason or f"rolled back from {champion}", "actor": actor,
                         "previous": previous[:PREVIOUS_KEPT]}
