@@ -47,11 +47,20 @@ def _class_count(block: Any, label: str) -> float:
 
 
 def window_share(metrics: dict) -> dict:
-    """``{"positives", "rows", "share"}`` of the training window (NaN when the file does not hold the counts)."""
+    """``{"positives", "rows", "share"}`` of the training window (NaN when the file does not hold the counts).
+
+    The window is the training set plus the validation slice, except on the
+    cross-validated path, where the training set already is the whole window
+    (its counts add up to ``training_samples``) and the validation rows are
+    part of it.
+    """
     counts = metrics.get("class_counts") if isinstance(metrics.get("class_counts"), dict) else {}
-    parts = [counts.get("train"), counts.get("validation") or {"0": 0, "1": 0}]
-    positives = sum(_class_count(part, "1") for part in parts)
-    rows = positives + sum(_class_count(part, "0") for part in parts)
+    train = counts.get("train")
+    whole = number(metrics.get("training_samples"))
+    in_train = sum(_class_count(train, label) for label in ("0", "1"))
+    parts = [train] if not math.isnan(whole) and in_train >= whole else [train, counts.get("validation") or {}]
+    positives = sum(_class_count(part, "1") if part else 0.0 for part in parts)
+    rows = positives + sum(_class_count(part, "0") if part else 0.0 for part in parts)
     if math.isnan(rows) or rows == 0:
         return {"positives": math.nan, "rows": math.nan, "share": math.nan}
     return {"positives": positives, "rows": rows, "share": positives / rows}

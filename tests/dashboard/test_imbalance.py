@@ -19,6 +19,7 @@ def rare(model_id: str, build, **model) -> dict:
     metrics["class_counts"] = {"train": {"0": 3680, "1": 120}, "train_resampled": {"0": 3680, "1": 120},
                                "validation": {"0": 400, "1": 50}, "test": {"0": 700, "1": 100}}
     metrics["positive_rate"] = 0.125
+    metrics["training_samples"] = 4250
     metrics["model"] = {**metrics["model"], "imbalance": "class_weight", "family": "random_forest",
                         "selection": [{"family": "random_forest", "imbalance": "class_weight"},
                                       {"family": "logistic_regression", "imbalance": "smote"}], **model}
@@ -32,6 +33,9 @@ def test_the_window_share_is_the_training_set_plus_the_validation_slice(build):
     share = window_share(rare("20261120_000000", build))
     assert (share["positives"], share["rows"]) == (170, 4250) and share["share"] == pytest.approx(0.04)
     assert math.isnan(window_share({})["share"])
+    cross_validated = {"training_samples": 1600, "class_counts": {"train": {"0": 1404, "1": 196},
+                                                                  "validation": {"0": 704, "1": 96}}}
+    assert window_share(cross_validated)["rows"] == 1600, "out-of-fold rows are part of the window, not added to it"
 
 
 def test_advice_says_what_the_trainer_did_whether_the_model_is_useful_and_what_helps(build):

@@ -64,6 +64,9 @@ def test_metrics_hold_the_old_keys_and_are_strict_json(trained):
         c["family"] for c in metrics["model"]["selection"]}
     counts = metrics["class_counts"]
     assert counts["test"]["1"] == metrics["true_positives"] + metrics["false_negatives"]
+    # the share the imbalance warning checks: the whole training window (here cross-validated: "train" is all of it)
+    assert metrics["model"]["fitted_on"] == "window" and sum(counts["train"].values()) == metrics["training_samples"]
+    assert metrics["training_positive_rate"] == pytest.approx(counts["train"]["1"] / metrics["training_samples"])
     assert metrics["feature_importance"][0]["feature"] in {"rule_name", "src_reputation"}
 
 

@@ -43,7 +43,7 @@ SUMMARY_KEYS = (
     "true_positives", "false_positives", "true_negatives", "false_negatives",
     "training_samples", "test_samples",
     "balanced_accuracy", "mcc", "pr_auc", "roc_auc", "brier_score", "threshold", "workload_saved",
-    "positive_rate", "useful", "warnings", "promotion_decision", "body_crc32",
+    "positive_rate", "training_positive_rate", "useful", "warnings", "promotion_decision", "body_crc32",
 )
 
 #: joblib compression: a random forest shrinks about 3x for about 0.1 s more per write (docs/REGISTRY.md)

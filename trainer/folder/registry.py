@@ -76,6 +76,7 @@ INDEX_SAVE_INTERVAL_SECONDS = 60.0
 INDEX_SAVE_BATCH = 200
 
 NUMBER_KEYS = ("precision", "recall", "f1_score", "accuracy", "pr_auc", "roc_auc", "threshold", "positive_rate",
+               "training_positive_rate",
                "training_samples", "test_samples", "true_positives", "false_positives", "true_negatives",
                "false_negatives")
 
@@ -118,6 +119,8 @@ class ModelSummary:
     roc_auc: float | None = None
     threshold: float | None = None
     positive_rate: float | None = None
+    #: true positives in the training window (the severe-imbalance warning's set); None before it was stored
+    training_positive_rate: float | None = None
     training_samples: int | None = None
     test_samples: int | None = None
     true_positives: int | None = None

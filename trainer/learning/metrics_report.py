@@ -106,6 +106,8 @@ def fit_and_report(frame: pd.DataFrame, window: pd.DataFrame, test: pd.DataFrame
     metrics.update({
         "training_samples": int(len(window)),
         "test_samples": int(len(test)),
+        # the share the severe-imbalance warning checks (training window, before resampling), per model
+        "training_positive_rate": evaluation.finite(float(y_window.mean())) if len(y_window) else None,
         "useful": diagnostics.is_useful(warnings),
         "warnings": warnings,
         "threshold_selection": fitted.choice.to_metrics(),
