@@ -25,10 +25,9 @@ import streamlit as st
 
 from dashboard import context
 from dashboard.markdown import literal
-from dashboard.formatting import ago
+from dashboard.formatting import ago, parse_iso
 from trainer.service import control
 from trainer.service import status as status_file
-from trainer.service.status import parse_iso
 
 #: the stages a training goes through, in order (``status["stage"]``, see trainer.service.cycle)
 STAGES = tuple(stage for stage in status_file.STAGES if stage != "idle")
@@ -42,6 +41,15 @@ class ButtonState:
 
     disabled: bool
     help: str
+
+
+def read_status() -> dict[str, Any]:
+    """The trainer status (``control.status``), or an ``unknown`` status whose message says why it cannot be read."""
+    try:
+        return control.status(context.get_config())
+    except Exception as exc:  # noqa: BLE001 - an unreadable runtime folder must not break the page
+        return {"state": "unknown", "stage": None, "running": False,
+                "message": f"the trainer status cannot be read: {exc}"}
 
 
 def button_states(status: dict[str, Any], allowed: bool, reason: str) -> dict[str, ButtonState]:

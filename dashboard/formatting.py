@@ -3,7 +3,9 @@
 :func:`number` reads a value from a file as a float (NaN when missing),
 :func:`fmt` and :func:`percent` write it ("unknown" when the file does not
 hold it); :func:`model_time` / :func:`model_times` say when a model was
-trained, :func:`ago` and :func:`absolute` word a time. No Streamlit here.
+trained, :func:`parse_iso` reads a time the trainer wrote (``trainer.service.status``'s
+reader, re-exported so pages need no trainer module), :func:`ago` and
+:func:`absolute` word a time. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from typing import Any
 import pandas as pd
 
 from trainer.contract.layout import STAMP_RE, stamp_time
+from trainer.service.status import parse_iso
+
+__all__ = ["UNKNOWN", "absolute", "ago", "fmt", "model_time", "model_times", "number", "parse_iso", "percent"]
 
 UNKNOWN = "unknown"
 

@@ -3,7 +3,7 @@
 One ``run_every`` fragment redraws the learning-mode banner
 (:func:`dashboard.banner.derive_banner`), the tiles, the controls
 (:mod:`dashboard.controls`) and the warnings panel from three reads: the
-trainer status (:func:`trainer.service.control.status`, a small file and two lock
+trainer status (:func:`dashboard.controls.read_status`, a small file and two lock
 probes), the registry facts (:func:`read_facts`: the shared snapshot
 (:func:`dashboard.snapshot.snapshot`) boiled down by
 :func:`dashboard.banner.registry_facts` once per pair, champion or event change
@@ -27,11 +27,9 @@ import streamlit as st
 from dashboard import access, context, controls
 from dashboard.snapshot import full_metrics, snapshot
 from dashboard.banner import RegistryFacts, derive_banner, registry_facts
-from dashboard.formatting import absolute, ago, fmt, model_time
+from dashboard.formatting import absolute, ago, fmt, model_time, parse_iso
 from dashboard.tables import decision_of, warning_codes
-from trainer.service import control
 from trainer.feedback import store
-from trainer.service.status import parse_iso
 from trainer.feedback.sources import open_source
 
 FEEDBACK_TTL_SECONDS = 10
@@ -70,15 +68,6 @@ def feedback_counts(source_key: str, since_iso: str | None) -> dict[str, Any]:
                 "source": source.describe(), "error": None}
     except Exception as exc:  # noqa: BLE001 - any source failure is shown as "unknown" with its message
         return {"error": f"{type(exc).__name__}: {exc}"}
-
-
-def read_status() -> dict[str, Any]:
-    """The trainer status, or an ``unknown`` status whose message says why it cannot be read."""
-    try:
-        return control.status(config)
-    except Exception as exc:  # noqa: BLE001 - an unreadable runtime folder must not break the page
-        return {"state": "unknown", "stage": None, "running": False,
-                "message": f"the trainer status cannot be read: {exc}"}
 
 
 def read_facts() -> RegistryFacts:
@@ -249,7 +238,7 @@ def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
 @st.fragment(run_every=config.dashboard.refresh_seconds)
 def live_overview() -> None:
     """Banner, tiles, controls and warnings, from the current status, registry facts and feedback counts."""
-    status = read_status()
+    status = controls.read_status()
     facts = read_facts()
     last = latest_time(facts)
     feedback = feedback_counts(json.dumps(asdict(config.source), sort_keys=True, default=str),
