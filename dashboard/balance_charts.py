@@ -40,8 +40,8 @@ def balance_figure(frame: pd.DataFrame, warn_share: float) -> go.Figure:
     figure.add_trace(go.Scatter(x=frame["created_at"], y=frame["window_share"], mode=mode,
                                 name=f"{WINDOW} (the warning's set)", text=frame["model_id"],
                                 line={"color": CLASS_COLORS["true positive"], "width": 3},
-                                marker={"color": [("#D55E00" if low else CLASS_COLORS["true positive"]) for low in below],
-                                        "size": 8},
+                                marker={"color": [("#D55E00" if low else CLASS_COLORS["true positive"]) for low in below]
+                                        if len(frame) <= MAX_MARKED_POINTS else CLASS_COLORS["true positive"], "size": 8},
                                 hovertemplate="%{text}<br>%{y:.1%} true positives in the " + WINDOW
                                               + "<extra></extra>"))
     figure.add_trace(go.Scatter(x=frame["created_at"], y=frame["positive_rate"], mode="lines", name="test set",

@@ -24,6 +24,7 @@ from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_
 
 config = context.get_config()
 THRESHOLD_SETTING = "training.severe_imbalance_share"
+CHART_MODELS = 500  # the newest models the headline chart draws: more points only slow the page
 warn_share = config.training.severe_imbalance_share
 
 st.title("Class balance")
@@ -48,7 +49,7 @@ def show_balance(current: Snapshot) -> None:
         return
 
     st.subheader(f"Share of true positives in each model's {WINDOW}")
-    rates = current.derive("balance_frame", lambda: balance_charts.balance_frame(current.models))
+    rates = current.derive("balance_frame", lambda: balance_charts.balance_frame(current.models[-CHART_MODELS:]))
     st.plotly_chart(balance_charts.balance_figure(rates, warn_share), width="stretch", key="balance_rate_chart")
     known = rates["window_share"].dropna()
     below = int((known < warn_share).sum())
@@ -56,6 +57,8 @@ def show_balance(current: Snapshot) -> None:
                f"{warn_share:.0%} threshold (dashed); {below} of {len(known)} models are below it"
                + (f", the latest at {known.iloc[-1]:.1%}" if len(known) else "")
                + (f"; {len(rates) - len(known)} older files do not record it" if len(known) < len(rates) else "")
+               + (f"; the newest {CHART_MODELS} of {len(current.models):,} models are drawn"
+                  if len(current.models) > CHART_MODELS else "")
                + ". Dotted: the test set (the newest feedback), which the warning does not check.")
 
     model_id = str(latest["model_id"])

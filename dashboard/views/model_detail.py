@@ -25,6 +25,7 @@ from trainer.folder.signing import UNSIGNED
 
 config = context.get_config()
 PICK_KEY = "detail_model"
+PICKER_MODELS = 200
 
 st.title("Model detail")
 
@@ -36,11 +37,14 @@ def absent(what: str, metrics: dict) -> None:
 
 def pick_model(current) -> str | None:
     """The model to show: the picker's choice, initialised from ``?model=``, the champion or the newest."""
-    by_id = {str(row["model_id"]): row for row in current.models}
+    by_id = current.derive("models_by_id", lambda: {str(row["model_id"]): row for row in current.models})
     if not by_id:
         return None
-    options = sorted(by_id, reverse=True)
+    newest = current.derive("newest_ids", lambda: sorted(by_id, reverse=True)[:PICKER_MODELS])
     wanted = st.query_params.get("model")
+    # the newest few, plus the champion and the model asked for: ten thousand options would each be sent to the browser
+    options = list(dict.fromkeys([*newest, *(m for m in (current.champion_id, wanted,
+                                                          st.session_state.get(PICK_KEY)) if m in by_id)]))
     if st.session_state.get(PICK_KEY) not in by_id:
         if wanted and wanted not in by_id:
             st.warning(f"Model {literal(wanted)} (from the address) is not in the models folder; showing another one.")
@@ -48,7 +52,9 @@ def pick_model(current) -> str | None:
             if candidate in by_id:
                 st.session_state[PICK_KEY] = candidate
                 break
-    chosen = st.selectbox("Model", options, key=PICK_KEY, format_func=lambda m: model_label(by_id[m]))
+    chosen = st.selectbox("Model", options, key=PICK_KEY, format_func=lambda m: model_label(by_id[m]),
+                          help=f"The newest {PICKER_MODELS} models and the champion; any other model opens from "
+                               "its link on the Overview or with ?model=<id> in the address.")
     if st.query_params.get("model") != chosen:
         st.query_params["model"] = chosen
     return chosen

@@ -22,6 +22,7 @@ from dashboard.snapshot import Snapshot, rerun_on_change, snapshot
 config = context.get_config()
 RESULT_KEY = "models_action_result"
 PAGE_SIZES = [10, 25, 50, 100, 200]
+ACTION_OPTIONS = 200
 ROW_PX = 35
 SORTABLE = ["trained (UTC)", "model", *tables.NUMERIC_COLUMNS, "useful", "promotion"]
 #: what fits from 1024 px up (a model id is its UTC training time); the rest behind "More columns"
@@ -120,7 +121,8 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
         return
     registry = context.get_registry()
     by_id = {str(row["model_id"]): row for row in candidates or current.models}
-    options = sorted(by_id, reverse=True)
+    # the newest of the filtered models (the filter finds older ones): every option is sent to the browser
+    options = sorted(by_id, reverse=True)[:ACTION_OPTIONS]
     promote_col, rollback_col, pin_col = st.columns(3)
 
     with promote_col:
