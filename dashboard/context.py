@@ -54,7 +54,7 @@ def get_registry():
     Raises :class:`RegistryUnavailable` when the registry module cannot be imported.
     """
     config = get_config()
-    return _registry_for(str(config.models_path), str(config.model_key_path))
+    return _registry_for(str(config.layout.root), str(config.model_key_path))
 
 
 def _stop_watcher(watcher: ModelsWatcher) -> None:
@@ -68,7 +68,7 @@ def _watcher_for(models_dir: str) -> ModelsWatcher:
 
 def get_watcher() -> ModelsWatcher:
     """The one :class:`ModelsWatcher` of the configured models folder in this process."""
-    return _watcher_for(str(get_config().models_path))
+    return _watcher_for(str(get_config().layout.root))
 
 
 def current_user() -> str:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.contract.layout import ModelsLayout
+
 DEFAULT_CONFIG_NAME = "cla.toml"
 #: environment variable naming the model key file (overrides ``model_key_file``)
 MODEL_KEY_ENV = "CLA_MODEL_KEY"
@@ -180,8 +182,9 @@ class Config:
     config_file: str = opt("", "The file this configuration was read from (empty: built-in defaults).")
 
     @property
-    def models_path(self) -> Path:
-        return Path(self.models_dir).resolve()
+    def layout(self) -> ModelsLayout:
+        """The models folder, resolved: every path inside it comes from here."""
+        return ModelsLayout.of(self.models_dir)
 
     @property
     def model_key_path(self) -> Path:

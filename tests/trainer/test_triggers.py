@@ -107,13 +107,12 @@ def test_the_override_rate_trains_when_analysts_contradict_the_champion(workdir)
     from trainer.cli import main
     from trainer.config import load_config
     from trainer.feedback.demo import generate_history
-    from trainer.contract.layout import ModelsLayout
     from trainer.service.triggers import gather
 
     (workdir / "cla.toml").write_text('[training]\npreset = "legacy"\npermutation_repeats = 0\n'
                                       "min_test_positives = 1\n[service]\noverride_rate = 0.3\nmin_new_rows = 1000\n")
     config = load_config()
-    layout = ModelsLayout.of(config.models_dir)
+    layout = config.layout
     store.insert_frame(config.source_path, generate_history(rows=3000, seed=5))
     assert main(["train"]) == 0
     agreeing = generate_history(rows=60, seed=9).assign(alert_id=lambda f: "a" + f.alert_id)

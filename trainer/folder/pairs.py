@@ -9,7 +9,7 @@ shrink about 3x). A reader (`trainer.folder.registry`, `trainer.folder.scoring`)
 metrics file therefore knows the model beside it is complete.
 
 The metrics file is one JSON object whose *first line* holds the summary keys
-(:data:`SUMMARY_KEYS`, including ``promotion_decision``, a copy of
+(:data:`trainer.contract.metrics.SUMMARY_KEYS`, including ``promotion_decision``, a copy of
 ``promotion.decision``) in compact form and whose remaining lines hold the rest
 (curves, config, ...) indented. Any JSON reader reads it whole. The first line
 also records ``body_crc32``, a CRC-32 of the remaining lines, so
@@ -33,18 +33,8 @@ from typing import Any
 from trainer import atomic
 from trainer.folder import signing
 from trainer.contract.layout import ModelsLayout, stamp_time
+from trainer.contract.metrics import SCHEMA_VERSION, SUMMARY_KEYS
 
-SCHEMA_VERSION = 2
-
-#: keys written on the metrics file's first line (when present), in this order
-SUMMARY_KEYS = (
-    "schema_version", "model_id", "model_file", "model_sha256", "model_hmac", "model_key_id", "created_at", "timestamp",
-    "precision", "recall", "f1_score", "accuracy",
-    "true_positives", "false_positives", "true_negatives", "false_negatives",
-    "training_samples", "test_samples",
-    "balanced_accuracy", "mcc", "pr_auc", "roc_auc", "brier_score", "threshold", "workload_saved",
-    "positive_rate", "useful", "warnings", "promotion_decision", "body_crc32",
-)
 
 #: joblib compression: a random forest shrinks about 3x for about 0.1 s more per write (docs/REGISTRY.md)
 COMPRESS = ("zlib", 3)

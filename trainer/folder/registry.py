@@ -1,7 +1,7 @@
 """The model registry: what is in a models folder, which model is champion, and moving that pointer.
 
 :class:`Registry` reads the pairs written by `trainer.folder.pairs` and the champion
-pointer ``champion.json``; it is what the dashboard and ``cla models`` ask.
+champion pointer; it is what the dashboard and ``cla models`` ask.
 
 Listing is cheap because of an index (``runtime/index.json``) holding each
 metrics file's summary keyed by file name with its ``(mtime_ns, size)``. A
@@ -54,7 +54,9 @@ from typing import Any
 from trainer import atomic
 from trainer.folder import signing
 from trainer.folder.events import append_event, now_iso, read_events
-from trainer.contract.layout import METRICS_RE, MODEL_RE, STAMP_RE, ModelsLayout, stamp_time
+from trainer.contract.layout import (METRICS_PREFIX, METRICS_RE, MODEL_PREFIX, MODEL_RE, STAMP_RE, ModelsLayout,
+                                     metrics_stamp, stamp_time)
+from trainer.contract.metrics import NUMBER_KEYS
 from trainer.service.locking import FileLock
 from trainer.folder.pairs import read_summary
 
@@ -66,7 +68,7 @@ INDEX_VERSION = 2
 INTERRUPTED = "interrupted"
 INTERRUPTED_REASON = ("interrupted: the training was killed after writing this model and before moving the "
                       "champion pointer, so it never became champion; promote it by hand if it should be")
-#: how many earlier champions champion.json remembers for rollback
+#: how many earlier champions the champion pointer remembers for rollback
 PREVIOUS_KEPT = 20
 LOCK_TIMEOUT_SECONDS = 10.0
 #: a folder changed this recently before a scan is scanned again next time (mtime ticks are coarse)
@@ -75,9 +77,6 @@ RACY_NS = 2_000_000_000
 INDEX_SAVE_INTERVAL_SECONDS = 60.0
 INDEX_SAVE_BATCH = 200
 
-NUMBER_KEYS = ("precision", "recall", "f1_score", "accuracy", "pr_auc", "roc_auc", "threshold", "positive_rate",
-               "training_samples", "test_samples", "true_positives", "false_positives", "true_negatives",
-               "false_negatives")
 
 
 class RegistryError(Exception):
@@ -141,7 +140,7 @@ class ModelSummary:
         return out
 
 
-#: the fields the index stores per metrics file (the rest depend on champion.json and the folder)
+#: the fields the index stores per metrics file (the rest depend on the champion pointer and the folder)
 INDEXED_FIELDS = tuple(f.name for f in dataclasses.fields(ModelSummary)
                        if f.name not in ("model_id", "is_champion", "pinned", "integrity", "integrity_reason"))
 WARNINGS_AT = INDEXED_FIELDS.index("warnings")
@@ -604,14 +603,14 @@ class Registry:
             with os.scandir(self.root) as entries:
                 for entry in entries:
                     name = entry.name
-                    if name.startswith("model_metrics_"):
+                    if name.startswith(METRICS_PREFIX):
                         if METRICS_RE.match(name):
                             try:
                                 st = entry.stat()
                             except FileNotFoundError:
                                 continue  # deleted while we listed
                             metrics[name] = (st.st_mtime_ns, st.st_size)
-                    elif name.startswith("trained_model_"):
+                    elif name.startswith(MODEL_PREFIX):
                         match = MODEL_RE.match(name)
                         if match:
                             models.add(match.group(1))
@@ -699,7 +698,7 @@ class Registry:
         for name, (mtime, size) in metrics.items():
             known = self._index.get(name)
             if known is None or known[0] != mtime or known[1] != size:
-                stamp = name[len("model_metrics_"):-len(".json")]
+                stamp = metrics_stamp(name)
                 self._index[name] = (mtime, size, _values(_read_fields(os.path.join(root, name), stamp)))
                 self._index_dirty += 1
         for name in [n for n in self._index if n not in metrics]:
@@ -725,7 +724,7 @@ class Registry:
         stamps_with_metrics = set()
         previous_rows, self._rows = self._rows, {}
         for name in metrics:
-            stamp = name[len("model_metrics_"):-len(".json")]
+            stamp = metrics_stamp(name)
             stamps_with_metrics.add(stamp)
             values = self._index[name][2]
             key = (values, stamp == champion_id, stamp in pinned, stamp in models, stamp in interrupted)

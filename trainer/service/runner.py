@@ -25,7 +25,6 @@ is abandoned (pairs are written atomically, so no partial pair is left).
 
 from __future__ import annotations
 
-import json
 import logging
 import logging.handlers
 import os
@@ -38,10 +37,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
-from trainer.atomic import TEMP_SUFFIX, remove_stale_temporaries
+from trainer.atomic import remove_stale_temporaries
 from trainer.config import Config
 from trainer.folder.events import append_event, now_iso, read_events
-from trainer.contract.layout import ModelsLayout
+from trainer.contract import exit_codes, states
+from trainer.contract.layout import RESERVED_PREFIX, ModelsLayout
+from trainer.contract.requests import is_request_name, pending_requests, read_request, read_stop_request
 from trainer.service.locking import FileLock, LockBusy
 from trainer.service.reconcile import reconcile
 from trainer.service.status import StatusWriter, iso, load_status_file, now_utc, parse_iso
@@ -50,34 +51,6 @@ from trainer.service.triggers import Decision, decide, gather, when
 log = logging.getLogger("cla.service")
 
 SERVICE_ACTOR = "trainer service"
-STOP_REQUEST_NAME = "stop_request.json"
-EXIT_ABANDONED = 3
-
-
-def stop_request_path(layout: ModelsLayout) -> Path:
-    """Where :func:`trainer.service.control.stop` says who asked the service to stop."""
-    return layout.runtime / STOP_REQUEST_NAME
-
-
-def pending_requests(layout: ModelsLayout) -> list[Path]:
-    """Retrain request files waiting in ``runtime/requests/``, oldest first (temporaries excluded)."""
-    try:
-        files = [p for p in layout.requests_dir.glob("*.json") if not p.name.startswith(".")]
-    except OSError:
-        return []
-    return sorted(files, key=lambda p: p.name)
-
-
-def read_request(path: Path) -> dict[str, Any]:
-    """A request's content (``id``, ``actor``, ``requested_at``); an unreadable one still counts as a request."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
-    data.setdefault("id", path.stem)
-    return data
 
 
 def setup_logging(config: Config, layout: ModelsLayout) -> logging.Handler:
@@ -110,8 +83,8 @@ def recover(layout: ModelsLayout) -> list[str]:
     try:
         for folder in (layout.root, layout.runtime, layout.requests_dir):
             removed += [f"temporary {p}" for p in remove_stale_temporaries(folder)]
-        for marker in layout.root.glob(".reserved_*"):
-            stamp = marker.name.removeprefix(".reserved_")
+        for marker in layout.root.glob(f"{RESERVED_PREFIX}*"):
+            stamp = marker.name.removeprefix(RESERVED_PREFIX)
             model = layout.model_path(stamp)
             if model.exists() and not layout.metrics_path(stamp).exists():
                 model.unlink(missing_ok=True)
@@ -156,7 +129,7 @@ class TrainerService:
     def __init__(self, config: Config, *, actor: str | None = None,
                  cycle: Callable[..., Any] | None = None):
         self.config = config
-        self.layout = ModelsLayout.of(config.models_dir)
+        self.layout = config.layout
         self.actor = actor or SERVICE_ACTOR
         self._cycle = cycle
         self.status = StatusWriter(self.layout)
@@ -190,8 +163,7 @@ class TrainerService:
         class RequestLanded(FileSystemEventHandler):
             def on_any_event(self, event) -> None:
                 name = os.path.basename(os.fsdecode(getattr(event, "dest_path", "") or event.src_path))
-                if event.event_type in ("created", "moved") and name.endswith(".json") \
-                        and not name.endswith(TEMP_SUFFIX):
+                if event.event_type in ("created", "moved") and is_request_name(name):
                     wake.set()
 
         observer = Observer()
@@ -218,7 +190,7 @@ class TrainerService:
                      self.actor)
             recover(self.layout)
             previous = load_status_file(self.layout) or {}
-            self.status.update(state="starting", message="starting", started_at=iso(now_utc()),
+            self.status.update(state=states.STARTING, message="starting", started_at=iso(now_utc()),
                                last_result=previous.get("last_result"), last_error=previous.get("last_error"))
             self._event("service_started", actor=self.actor, message=f"trainer service started (pid {os.getpid()})")
             self.status.start_heartbeat(self.config.service.heartbeat_seconds)
@@ -257,7 +229,7 @@ class TrainerService:
                 log.exception("trigger check failed")
                 decision = Decision(False, None, f"trigger check failed: {reason}; see {self.layout.log}",
                                     now_utc() + timedelta(seconds=self.config.service.check_interval_seconds))
-            self.status.update(state="idle", stage="idle", current=None, message=decision.message,
+            self.status.update(state=states.IDLE, stage=states.STAGE_IDLE, current=None, message=decision.message,
                                next_check=iso(decision.next_check))
             self._sleep_until(decision.next_check, poll=poll)
 
@@ -274,7 +246,7 @@ class TrainerService:
         try:
             training_lock.acquire()
         except LockBusy as exc:
-            self.status.update(state="idle", stage="idle",
+            self.status.update(state=states.IDLE, stage=states.STAGE_IDLE,
                                message=f"waiting: another training is running (pid {exc.pid}, a `cla train`)")
             return False
         try:
@@ -333,7 +305,7 @@ class TrainerService:
         """Run one cycle in a worker thread and record its result; returns the outcome."""
         started_at = now_iso()
         started = time.perf_counter()
-        self.status.update(state="training", stage="loading data", message=f"training ({trigger}, asked by {actor})",
+        self.status.update(state=states.TRAINING, stage=states.STAGE_LOADING, message=f"training ({trigger}, asked by {actor})",
                            next_check=None,
                            current={"trigger": trigger, "actor": actor, "started_at": started_at,
                                     "requests": request_ids})
@@ -373,7 +345,7 @@ class TrainerService:
             worker.join(0.1)
             if self.stop_requested.is_set() and deadline is None:
                 deadline = time.monotonic() + self.config.service.stop_timeout_seconds
-                self.status.update(state="stopping", message="stopping: waiting up to "
+                self.status.update(state=states.STOPPING, message="stopping: waiting up to "
                                    f"{self.config.service.stop_timeout_seconds:g} s for the training to finish")
                 log.info("stop requested during a training; waiting up to %s s",
                          self.config.service.stop_timeout_seconds)
@@ -397,7 +369,7 @@ class TrainerService:
         finished_at = now_iso()
         last_result = {"outcome": outcome, "model_id": model_id, "message": message, "finished_at": finished_at,
                        "trigger": trigger, "actor": actor, "duration_s": round(duration, 3), "requests": request_ids}
-        fields: dict[str, Any] = {"last_result": last_result, "current": None, "stage": "idle", "state": "idle"}
+        fields: dict[str, Any] = {"last_result": last_result, "current": None, "stage": states.STAGE_IDLE, "state": states.IDLE}
         if outcome == "failed":
             self.failures += 1
             base = self.config.service.check_interval_seconds
@@ -427,9 +399,8 @@ class TrainerService:
 
     def _shutdown(self) -> int:
         """Record the stop (who asked, whether a training was abandoned); returns the exit code."""
-        stop_file = stop_request_path(self.layout)
-        request = read_request(stop_file) if stop_file.exists() else {}
-        stop_file.unlink(missing_ok=True)
+        request = read_stop_request(self.layout) or {}
+        self.layout.stop_request.unlink(missing_ok=True)
         actor = request.get("actor") or "signal"
         if self.abandoned:
             current = self.status.data.get("current") or {}
@@ -446,9 +417,9 @@ class TrainerService:
             log.info(message)
         self._event("service_stopped", actor=actor, message=message, duration_s=time.monotonic() - self._born,
                     cycles=self.cycles)
-        self.status.update(state="stopped", stage="idle", next_check=None, message=message,
+        self.status.update(state=states.STOPPED, stage=states.STAGE_IDLE, next_check=None, message=message,
                            stopped_at=iso(now_utc()))
-        return EXIT_ABANDONED if self.abandoned else 0
+        return exit_codes.ABANDONED if self.abandoned else exit_codes.OK
 
 
 def run_service(config: Config, *, actor: str | None = None) -> int:
