@@ -55,8 +55,8 @@ def _stale_leftovers(root: Path, incomplete: list[str], now_epoch: float) -> lis
     names = [model_file_name(stamp) for stamp in incomplete]
     try:
         with os.scandir(root) as entries:
-            names += [e.name for e in entries
-                      if e.name.startswith(".") and (e.name.endswith(TEMP_SUFFIX) or e.name.startswith(RESERVED_PREFIX))]
+            names += [e.name for e in entries if e.name.startswith(".")
+                      and (e.name.endswith(TEMP_SUFFIX) or e.name.startswith(RESERVED_PREFIX))]
     except FileNotFoundError:
         return []
     stale = []
