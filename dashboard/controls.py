@@ -29,7 +29,7 @@ from dashboard.state import ago
 from trainer.service import control
 from trainer.contract import states
 from trainer.contract.states import CYCLE_STAGES
-from trainer.service.status import parse_iso
+from trainer.timestamps import parse_iso
 
 #: the stages a training goes through, in order (``status["stage"]``, see trainer.service.cycle)
 STAGES = CYCLE_STAGES

@@ -31,7 +31,7 @@ from dashboard.tables import warning_codes
 from trainer.contract import states
 from trainer.service import control
 from trainer.feedback import store
-from trainer.service.status import parse_iso
+from trainer.timestamps import parse_iso
 from trainer.feedback.sources import open_source
 
 FEEDBACK_TTL_SECONDS = 10

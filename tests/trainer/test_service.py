@@ -18,7 +18,8 @@ from trainer.folder.events import append_event, read_events
 from trainer.contract.layout import ModelsLayout
 from trainer.service.locking import LockBusy
 from trainer.contract import exit_codes
-from trainer.service.runner import TrainerService, recover, setup_logging
+from trainer.service.runner import TrainerService
+from trainer.service.startup import recover, setup_logging
 from trainer.service.status import read_status
 from waiting import wait_until
 

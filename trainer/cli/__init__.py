@@ -43,13 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      parents=[common])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in GROUPS:
-        try:
-            module = importlib.import_module(f"trainer.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"trainer.cli.{name}":
-                continue  # command group not built yet
-            raise
-        module.register(sub, common)
+        importlib.import_module(f"trainer.cli.{name}").register(sub, common)
     return parser
 
 
@@ -91,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         return exit_codes.ERROR
     except KeyboardInterrupt:
         print("cla: interrupted", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
 
 
 def _fail(args, message: str) -> None:

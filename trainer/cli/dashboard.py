@@ -27,6 +27,7 @@ from pathlib import Path
 from trainer.cli import CLIError
 from trainer.config import Config
 from trainer.passwords import hash_password
+from trainer.contract import exit_codes
 
 PACKAGE = Path(__file__).resolve().parents[2] / "dashboard"
 APP = PACKAGE / "app.py"
@@ -100,7 +101,7 @@ def handle_hash_password(args, config: Config) -> int:
     print(line)
     print("cla: put this line under [auth] in .streamlit/secrets.toml, in the folder you run `cla dashboard` "
           "from (keep that file out of version control)", file=sys.stderr)
-    return 0
+    return exit_codes.OK
 
 
 def handle(args, config: Config) -> int:

@@ -52,7 +52,7 @@ def register(sub, common) -> None:
 
 def _usage(parser) -> int:
     parser.print_help()
-    return 2
+    return exit_codes.USAGE
 
 
 def handle_run(args, config) -> int:
@@ -85,7 +85,7 @@ def handle_start(args, config) -> int:
 
     result = _control(control.start, config, local_user(), timeout=args.timeout)
     print(result.message)
-    return 0
+    return exit_codes.OK
 
 
 def handle_stop(args, config) -> int:
@@ -93,7 +93,7 @@ def handle_stop(args, config) -> int:
 
     result = _control(control.stop, config, local_user(), timeout=args.timeout)
     print(result.message)
-    return 0
+    return exit_codes.OK
 
 
 def handle_status(args, config) -> int:
@@ -102,7 +102,7 @@ def handle_status(args, config) -> int:
     data = control.status(config)
     if args.json:
         print(json.dumps(data, indent=2, default=str))
-        return 0
+        return exit_codes.OK
     pid = data.get("service_pid") or data.get("pid")
     print(f"trainer: {data['state']}" + (f" (pid {pid})" if data.get("running") else ""))
     if data.get("state") == states.TRAINING:
@@ -125,7 +125,7 @@ def handle_status(args, config) -> int:
     if error:
         print(f"  last error: {error.get('at')}: {error.get('message')}")
     print(f"  models folder: {data['models_dir']}   log: {data['log_file']}")
-    return 0
+    return exit_codes.OK
 
 
 def handle_retrain(args, config) -> int:

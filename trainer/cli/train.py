@@ -34,7 +34,7 @@ def handle(args, config) -> int:
     from trainer.atomic import describe_os_error
     from trainer.service.cycle import run_cycle
     from trainer.service.locking import LockBusy, training_lock
-    from trainer.service.runner import setup_logging
+    from trainer.service.startup import setup_logging
 
     for item in args.overrides:
         key, sep, value = item.partition("=")

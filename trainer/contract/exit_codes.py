@@ -9,7 +9,7 @@ reads a finished ``cla train`` child.
 
 from __future__ import annotations
 
-__all__ = ["OK", "ERROR", "USAGE", "SKIPPED", "BUSY", "ABANDONED", "OUTCOMES", "outcome_of"]
+__all__ = ["OK", "ERROR", "USAGE", "SKIPPED", "BUSY", "ABANDONED", "INTERRUPTED", "OUTCOMES", "outcome_of"]
 
 OK = 0
 #: a clear error (the message says what to do)
@@ -22,6 +22,8 @@ SKIPPED = 3
 BUSY = 4
 #: the service stopped with a training cut short (shares the number with SKIPPED: a different command)
 ABANDONED = 3
+#: stopped with Ctrl-C (128 + SIGINT, as shells report it)
+INTERRUPTED = 130
 
 #: a ``cla train`` exit code as a training outcome
 OUTCOMES = {OK: "finished", SKIPPED: "skipped", BUSY: "busy"}

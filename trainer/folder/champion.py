@@ -23,9 +23,9 @@ from typing import Any, Callable
 
 from trainer import atomic
 from trainer.contract.layout import ModelsLayout
-from trainer.folder.events import now_iso
 from trainer.folder.summary import RegistryError
 from trainer.service.locking import FileLock
+from trainer.timestamps import now_iso
 
 __all__ = ["PREVIOUS_KEPT", "ChampionPointer", "empty_pointer", "shift_champion"]
 

@@ -17,11 +17,11 @@ import fcntl
 import getpass
 import json
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from trainer.contract.events import KINDS
+from trainer.timestamps import now_iso, parse_iso
 
 
 def local_user() -> str:
@@ -30,10 +30,6 @@ def local_user() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - getuser raises several types when no name is known
         return f"uid:{os.getuid()}"
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def append_event(path: str | os.PathLike, kind: str, *, actor: str | None = None, trigger: str | None = None,
@@ -104,3 +100,17 @@ def _tail_lines(fh, count: int, block: int = 64 * 1024) -> list[bytes]:
         data = fh.read(end - start)
     lines = data.splitlines()
     return lines[1:] if start > 0 else lines
+
+
+def appended_since(path: str | os.PathLike, kind: str, *, since: str, pid: int | None = None) -> bool:
+    """Whether process ``pid`` (default: this one) appended a ``kind`` event at or after the ISO time ``since``."""
+    pid = os.getpid() if pid is None else pid
+    events, _ = read_events(path, limit=200)
+    start = parse_iso(since)
+    for event in reversed(events):
+        ts = parse_iso(event.get("ts"))
+        if ts is not None and start is not None and ts < start:
+            break
+        if event.get("event") == kind and event.get("pid") == pid:
+            return True
+    return False

@@ -29,8 +29,6 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import psutil
-
 from trainer.atomic import WriteError
 from trainer.config import Config
 from trainer.folder.events import append_event, read_events
@@ -38,6 +36,7 @@ from trainer.contract import exit_codes, states
 from trainer.contract.events import TRAINING_OUTCOMES
 from trainer.contract.layout import ModelsLayout
 from trainer.contract.requests import new_request_id, pending_requests, read_request, write_request, write_stop_request
+from trainer.service import processes
 from trainer.service.locking import who_holds
 from trainer.service.reconcile import last_abandoned
 from trainer.service.status import read_status, write_stopped
@@ -79,46 +78,11 @@ def _layout(config: Config) -> ModelsLayout:
     return layout
 
 
-def _log_tail(layout: ModelsLayout, lines: int = 15) -> str:
-    try:
-        text = layout.log.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "(no trainer log)"
-    return "\n".join(text.splitlines()[-lines:]) or "(the trainer log is empty)"
-
-
 def _config_args(config: Config, layout: ModelsLayout) -> list[str]:
     args = ["--models-dir", str(layout.root)]
     if config.config_file:
         args += ["--config", config.config_file]
     return args
-
-
-def _spawn(command: list[str], layout: ModelsLayout, *, reap: bool = True) -> tuple[subprocess.Popen, int]:
-    """Start the ``cla`` ``command`` detached: own session, no stdin, output appended to the trainer log.
-
-    Returns the process and the read end of its report pipe: the child gets
-    ``--report-fd N`` (the only descriptor it inherits) and writes its
-    ``cla:`` failure line there as well as to its stderr, the trainer log,
-    which a full disk swallows. The caller reads it once the child exited
-    (:func:`_reported`) and closes it. With ``reap`` a thread waits on the
-    child, so a long-lived caller (the dashboard) never collects zombies;
-    without it the caller must wait.
-    """
-    report, child_end = os.pipe()
-    try:
-        with open(layout.log, "ab") as log_file:
-            proc = subprocess.Popen([*command, "--report-fd", str(child_end)], stdin=subprocess.DEVNULL,
-                                    stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-                                    close_fds=True, pass_fds=(child_end,), cwd=os.getcwd())
-    except BaseException:
-        os.close(report)
-        raise
-    finally:
-        os.close(child_end)
-    if reap:
-        threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
-    return proc, report
 
 
 def _holder_pid(path, attempts: int = 20) -> int | None:
@@ -175,19 +139,11 @@ def start(config: Config, actor: str, *, timeout: float = 30.0) -> ControlResult
     if pid is not None:
         return ControlResult("already_running", f"the trainer already runs for {layout.root} (pid {pid})", pid=pid)
     command = [sys.executable, "-m", "trainer", "trainer", "run", *_config_args(config, layout), "--actor", actor]
-    proc, report = _spawn(command, layout)
+    proc, report = processes.spawn_detached(command, layout)
     try:
         return _await_start(config, layout, proc, report, timeout)
     finally:
         os.close(report)
-
-
-def _reported(report: int) -> str:
-    """What the exited child wrote on its report pipe, as one line ('' when nothing)."""
-    chunks = []
-    while chunk := os.read(report, 65536):
-        chunks.append(chunk)
-    return " ".join(b"".join(chunks).decode("utf-8", errors="replace").split())
 
 
 def _await_start(config: Config, layout: ModelsLayout, proc: subprocess.Popen, report: int,
@@ -205,41 +161,13 @@ def _await_start(config: Config, layout: ModelsLayout, proc: subprocess.Popen, r
             if other is not None and other != proc.pid:
                 return ControlResult("already_running", f"the trainer already runs for {layout.root} (pid {other})",
                                      pid=other)
-            said = _reported(report)
+            said = processes.read_report(report)
             raise ControlError(f"the trainer exited at start (code {proc.returncode})"
                                + (f": {said.removeprefix('cla: ')}" if said else "")
-                               + f"; the end of {layout.log}:\n{_log_tail(layout)}")
+                               + f"; the end of {layout.log}:\n{processes.log_tail(layout)}")
         time.sleep(0.05)
     raise ControlError(f"the trainer (pid {proc.pid}) did not report running within {timeout:g} s; "
-                       f"see {layout.log}:\n{_log_tail(layout)}")
-
-
-def _signal(pid: int, sig: int) -> None:
-    """Signal the service's process group when it leads one (as :func:`start` makes it), else the pid."""
-    try:
-        if os.getpgid(pid) == pid:
-            os.killpg(pid, sig)
-        else:
-            os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
-
-
-def _gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-def _wait_ended(pid: int, lock_path, timeout: float) -> bool:
-    """Whether, within ``timeout``, the lock is free and the process has exited (a zombie counts as exited)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if who_holds(lock_path) is None and _gone(pid):
-            return True
-        time.sleep(0.05)
-    return who_holds(lock_path) is None and _gone(pid)
+                       f"see {layout.log}:\n{processes.log_tail(layout)}")
 
 
 def _mark_stopped(layout: ModelsLayout, message: str) -> str:
@@ -273,11 +201,11 @@ def stop(config: Config, actor: str, *, timeout: float | None = None) -> Control
         write_stop_request(layout, actor)
     except WriteError:
         pass  # the service then records the stop as coming from a signal; stopping matters more
-    _signal(pid, signal.SIGTERM)
-    if _wait_ended(pid, layout.service_lock, timeout):
+    processes.signal_group(pid, signal.SIGTERM)
+    if processes.wait_ended(pid, layout.service_lock, timeout):
         return ControlResult("stopped", f"trainer stopped (pid {pid})", pid=pid)
-    _signal(pid, signal.SIGKILL)
-    if not _wait_ended(pid, layout.service_lock, 10.0):
+    processes.signal_group(pid, signal.SIGKILL)
+    if not processes.wait_ended(pid, layout.service_lock, 10.0):
         raise ControlError(f"the trainer (pid {pid}) still holds {layout.service_lock} after SIGKILL")
     layout.stop_request.unlink(missing_ok=True)
     message = f"trainer (pid {pid}) killed by {actor}: it did not stop within {timeout:g} s of SIGTERM"
@@ -329,7 +257,7 @@ def retrain(config: Config, actor: str, *, wait: bool = False, timeout: float | 
         return ControlResult("already_training", message, pid=training_pid)
     command = [sys.executable, "-m", "trainer", "train", *_config_args(config, layout),
                "--trigger", "force", "--actor", actor]
-    proc, report = _spawn(command, layout, reap=not wait)
+    proc, report = processes.spawn_detached(command, layout, reap=not wait)
     try:
         message = f"the trainer service is off: one training runs in its own process (pid {proc.pid})"
         _event(layout, "retrain_requested", actor=actor, trigger="force", message=message, training_pid=proc.pid)
@@ -372,8 +300,8 @@ def _wait_for_process(layout: ModelsLayout, proc: subprocess.Popen, timeout: flo
                     "message": event.get("message"), "finished_at": event.get("ts"), "trigger": event.get("trigger"),
                     "actor": event.get("actor"), "duration_s": event.get("duration_s"), "exit_code": code}
     outcome = exit_codes.outcome_of(code)
-    said = _reported(report)
+    said = processes.read_report(report)
     return {"outcome": outcome, "model_id": None, "exit_code": code,
             "message": f"the training process exited with code {code} without recording a result"
                        + (f": {said.removeprefix('cla: ')}" if said else "")
-                       + f"; see {layout.log}:\n{_log_tail(layout, 5)}"}
+                       + f"; see {layout.log}:\n{processes.log_tail(layout, 5)}"}

@@ -201,7 +201,7 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
 
     stage(states.STAGE_PROMOTING)
     registry = Registry(layout.root, key_file=config.model_key_path)
-    decision = promotion.decide(result, registry, config)
+    decision = promotion.judge_challenger(result, registry, config)
     metrics["promotion"] = decision
 
     stage(states.STAGE_WRITING)

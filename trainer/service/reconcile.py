@@ -25,7 +25,8 @@ from typing import Any
 
 from trainer.folder.events import append_event, read_events
 from trainer.contract.layout import ModelsLayout
-from trainer.service.status import LIVE_STATES, load_status_file, parse_iso
+from trainer.service.status import LIVE_STATES, load_status_file
+from trainer.timestamps import parse_iso
 
 log = logging.getLogger("cla.reconcile")
 

@@ -1,4 +1,4 @@
-"""The trainer service (``cla trainer run``): one long-lived process per models folder that trains when told or when due.
+"""The trainer service (``cla trainer run``): one process per models folder that trains when told or when due.
 
 :class:`TrainerService` holds the service lock (:mod:`trainer.service.locking`) for
 its whole life, so a second service for the same folder refuses to start. On
@@ -26,7 +26,6 @@ is abandoned (pairs are written atomically, so no partial pair is left).
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import signal
 import sys
@@ -39,79 +38,18 @@ from typing import Any, Callable
 
 from trainer.atomic import remove_stale_temporaries
 from trainer.config import Config
-from trainer.folder.events import append_event, now_iso, read_events
+from trainer.folder.events import append_event, appended_since
 from trainer.contract import exit_codes, states
-from trainer.contract.layout import RESERVED_PREFIX, ModelsLayout
-from trainer.contract.requests import is_request_name, pending_requests, read_request, read_stop_request
-from trainer.service.locking import FileLock, LockBusy
-from trainer.service.reconcile import reconcile
-from trainer.service.status import StatusWriter, iso, load_status_file, now_utc, parse_iso
-from trainer.service.triggers import Decision, decide, gather, when
+from trainer.contract.requests import pending_requests, read_request, read_stop_request
+from trainer.service.locking import FileLock, LockBusy, service_lock
+from trainer.service.startup import recover, setup_logging, warm_imports, watch_requests
+from trainer.service.status import StatusWriter, load_status_file
+from trainer.timestamps import iso, now_iso, now_utc
+from trainer.service.triggers import Decision, should_train, gather, when
 
 log = logging.getLogger("cla.service")
 
 SERVICE_ACTOR = "trainer service"
-
-
-def setup_logging(config: Config, layout: ModelsLayout) -> logging.Handler:
-    """Send every ``cla.*`` and ``trainer.*`` log line to the rotating trainer log; returns the handler."""
-    handler = logging.handlers.RotatingFileHandler(layout.log, maxBytes=config.service.log_max_bytes,
-                                                   backupCount=config.service.log_backups, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"))
-    logging.getLogger().addHandler(handler)          # the root: third-party warnings land in the log too
-    for name in ("cla", "trainer"):
-        logging.getLogger(name).setLevel(logging.INFO)
-    return handler
-
-
-def recover(layout: ModelsLayout) -> list[str]:
-    """Clean up after a killed writer; returns what was removed, one line each.
-
-    Runs only while the training lock is free (a running ``cla train`` owns
-    its temporaries). Removes ``*.partial`` temporaries, ``.reserved_<stamp>``
-    markers, and a model file whose metrics file (the commit marker) was never
-    written because its writer died between the two renames; then records the
-    killed training and any promotion it never carried out
-    (:func:`trainer.service.reconcile.reconcile`).
-    """
-    removed: list[str] = []
-    try:
-        lock = FileLock(layout.training_lock).acquire()
-    except LockBusy as exc:
-        log.info("recovery skipped: a training holds the lock (%s)", exc)
-        return removed
-    try:
-        for folder in (layout.root, layout.runtime, layout.requests_dir):
-            removed += [f"temporary {p}" for p in remove_stale_temporaries(folder)]
-        for marker in layout.root.glob(f"{RESERVED_PREFIX}*"):
-            stamp = marker.name.removeprefix(RESERVED_PREFIX)
-            model = layout.model_path(stamp)
-            if model.exists() and not layout.metrics_path(stamp).exists():
-                model.unlink(missing_ok=True)
-                removed.append(f"uncommitted model {model}")
-            marker.unlink(missing_ok=True)
-            removed.append(f"stamp reservation {marker}")
-        try:
-            reconcile(layout)
-        except OSError as exc:
-            log.error("cannot record what the killed training left unfinished: %s", exc)
-    finally:
-        lock.release()
-    for line in removed:
-        log.info("recovered: removed %s", line)
-    return removed
-
-
-def warm_imports() -> None:
-    """Import the training stack ahead of the first request, so its latency is training, not imports."""
-    import importlib
-
-    for name in ("trainer.service.cycle", "trainer.feedback.sources", "trainer.feedback.quality", "trainer.learning.model", "trainer.folder.pairs",
-                 "trainer.folder.registry", "trainer.folder.promotion", "trainer.folder.retention"):
-        try:
-            importlib.import_module(name)
-        except Exception as exc:  # noqa: BLE001 - a broken module shows up, with its traceback, in the cycle
-            log.warning("could not pre-import %s: %s", name, exc)
 
 
 class Abandoned(Exception):
@@ -153,35 +91,15 @@ class TrainerService:
             signal.signal(signal.SIGTERM, self.request_stop)
             signal.signal(signal.SIGINT, self.request_stop)
 
-    def _watch_requests(self):
-        """A watchdog observer that wakes the loop when a request file lands; None if it cannot start."""
-        from watchdog.events import FileSystemEventHandler
-        from watchdog.observers import Observer
-
-        wake = self.wake
-
-        class RequestLanded(FileSystemEventHandler):
-            def on_any_event(self, event) -> None:
-                name = os.path.basename(os.fsdecode(getattr(event, "dest_path", "") or event.src_path))
-                if event.event_type in ("created", "moved") and is_request_name(name):
-                    wake.set()
-
-        observer = Observer()
-        try:
-            observer.schedule(RequestLanded(), str(self.layout.requests_dir), recursive=False)
-            observer.daemon = True
-            observer.start()
-        except OSError as exc:
-            log.warning("cannot watch %s (%s); polling every second instead", self.layout.requests_dir, exc)
-            return None
-        return observer
-
     # -- the loop ------------------------------------------------------------------------------
 
     def run(self) -> int:
         """Hold the service lock and loop until stopped; returns the exit code."""
         self.layout.ensure()
-        service_lock = FileLock(self.layout.service_lock).acquire()
+        with service_lock(self.layout):
+            return self._run_locked()
+
+    def _run_locked(self) -> int:
         handler = setup_logging(self.config, self.layout)
         observer = None
         try:
@@ -195,7 +113,7 @@ class TrainerService:
             self._event("service_started", actor=self.actor, message=f"trainer service started (pid {os.getpid()})")
             self.status.start_heartbeat(self.config.service.heartbeat_seconds)
             threading.Thread(target=warm_imports, name="warm-imports", daemon=True).start()
-            observer = self._watch_requests()
+            observer = watch_requests(self.layout, self.wake)
             try:
                 self._loop(poll=observer is None)
             except Abandoned:
@@ -206,7 +124,6 @@ class TrainerService:
                 observer.stop()
                 observer.join(timeout=5)
             self.status.stop_heartbeat()
-            service_lock.release()
             logging.getLogger().removeHandler(handler)
             handler.close()
 
@@ -217,7 +134,7 @@ class TrainerService:
                 requests = pending_requests(self.layout)
                 facts = gather(self.config, self.layout, now=now_utc(), force=bool(requests),
                                backoff_until=self.backoff_until)
-                decision = decide(self.config.service, facts)
+                decision = should_train(self.config.service, facts)
                 if decision.train:
                     if not self._train(decision, requests):
                         self._sleep_until(now_utc() + timedelta(seconds=1), poll=poll)
@@ -305,8 +222,8 @@ class TrainerService:
         """Run one cycle in a worker thread and record its result; returns the outcome."""
         started_at = now_iso()
         started = time.perf_counter()
-        self.status.update(state=states.TRAINING, stage=states.STAGE_LOADING, message=f"training ({trigger}, asked by {actor})",
-                           next_check=None,
+        self.status.update(state=states.TRAINING, stage=states.STAGE_LOADING,
+                           message=f"training ({trigger}, asked by {actor})", next_check=None,
                            current={"trigger": trigger, "actor": actor, "started_at": started_at,
                                     "requests": request_ids})
         result: dict[str, Any] = {}
@@ -333,7 +250,7 @@ class TrainerService:
         else:
             cycle = result["outcome"]
             outcome, model_id, message = cycle.outcome, cycle.model_id, cycle.message
-            if outcome == "failed" and not self._failure_recorded(started_at):
+            if outcome == "failed" and not appended_since(self.layout.events, "training_failed", since=started_at):
                 self._event("training_failed", actor=actor, trigger=trigger, message=message, duration_s=duration)
         self._after_cycle(outcome, model_id, message, trigger, actor, request_ids, duration)
         return outcome
@@ -352,24 +269,13 @@ class TrainerService:
             if deadline is not None and time.monotonic() >= deadline and worker.is_alive():
                 raise Abandoned()
 
-    def _failure_recorded(self, since_iso: str) -> bool:
-        """Whether the cycle already appended its own ``training_failed`` (so it is not recorded twice)."""
-        events, _ = read_events(self.layout.events, limit=200)
-        since = parse_iso(since_iso)
-        for event in reversed(events):
-            ts = parse_iso(event.get("ts"))
-            if ts is not None and since is not None and ts < since:
-                break
-            if event.get("event") == "training_failed" and event.get("pid") == os.getpid():
-                return True
-        return False
-
     def _after_cycle(self, outcome: str, model_id: str | None, message: str, trigger: str, actor: str,
                      request_ids: list[str], duration: float) -> None:
         finished_at = now_iso()
         last_result = {"outcome": outcome, "model_id": model_id, "message": message, "finished_at": finished_at,
                        "trigger": trigger, "actor": actor, "duration_s": round(duration, 3), "requests": request_ids}
-        fields: dict[str, Any] = {"last_result": last_result, "current": None, "stage": states.STAGE_IDLE, "state": states.IDLE}
+        fields: dict[str, Any] = {"last_result": last_result, "current": None, "stage": states.STAGE_IDLE,
+                                  "state": states.IDLE}
         if outcome == "failed":
             self.failures += 1
             base = self.config.service.check_interval_seconds

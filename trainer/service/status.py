@@ -16,36 +16,17 @@ import json
 import logging
 import os
 import threading
-from datetime import datetime, timezone
 from typing import Any
 
 from trainer.atomic import WriteError, write_json
 from trainer.contract import states
 from trainer.contract.layout import ModelsLayout
 from trainer.service.locking import who_holds
+from trainer.timestamps import iso, now_utc, parse_iso
 
 STATES, LIVE_STATES, STAGES = states.STATES, states.LIVE_STATES, states.STAGES
 
 log = logging.getLogger(__name__)
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def iso(when: datetime | None) -> str | None:
-    return None if when is None else when.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def parse_iso(text: Any) -> datetime | None:
-    """A timezone-aware datetime from an ISO string, or None when absent or malformed."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 class StatusWriter:
