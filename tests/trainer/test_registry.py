@@ -203,6 +203,17 @@ def test_rollback_to_a_named_model(layout):
     assert registry.champion()["previous"] == [ids[2], ids[1]]
 
 
+def test_a_model_made_champion_by_rollback_is_no_longer_shown_as_interrupted(layout):
+    registry = Registry(layout.root)
+    first, second = pair(layout, "20261123_120000"), pair(layout, "20261123_120600")
+    registry.promote(first, actor="t")
+    registry.mark_interrupted(second, actor="trainer service", message="killed before the pointer moved")
+    assert by_id(registry.list_models())[second].promotion == "interrupted"
+    registry.rollback(second, actor="ops")
+    assert registry.champion()["model_id"] == second and registry.interrupted() == []
+    assert by_id(registry.list_models())[second].promotion != "interrupted"
+
+
 def test_rollback_is_refused_without_a_previous_champion(layout):
     registry = Registry(layout.root)
     with pytest.raises(RegistryError, match="no previous champion"):

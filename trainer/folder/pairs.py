@@ -127,14 +127,15 @@ def _reserve(layout: ModelsLayout, stamp: str | None) -> str:
 
 
 def write_pair(layout: ModelsLayout, model: Any, metrics: dict[str, Any], *, stamp: str | None = None,
-               key_file: str | os.PathLike | None = None) -> PairInfo:
+               key_file: str | os.PathLike | None = None, trained_at: datetime | None = None) -> PairInfo:
     """Write ``model`` and ``metrics`` as a committed pair and return its :class:`PairInfo`.
 
     ``stamp`` (``YYYYMMDD_HHMMSS``) is the wished-for id; the next free second
     is used when it is taken (default: now). The metrics file gains
     ``schema_version``, ``model_id``, ``model_file``, ``model_sha256``,
     ``model_hmac``, ``model_key_id`` and ``created_at``; ``metrics`` itself is
-    not changed. The model key is ``key_file`` (default: the configured one,
+    not changed. ``created_at`` is ``trained_at`` (default: now), to the
+    millisecond. The model key is ``key_file`` (default: the configured one,
     see `trainer.folder.signing`), created on first use.
 
     Raises :class:`atomic.WriteError` naming the path and the cause
@@ -158,7 +159,8 @@ def write_pair(layout: ModelsLayout, model: Any, metrics: dict[str, Any], *, sta
         record.update({
             "schema_version": SCHEMA_VERSION, "model_id": model_id, "model_file": model_path.name,
             "model_sha256": digest,
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "created_at": (trained_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+            .isoformat(timespec="milliseconds"),
         })
         atomic.write_bytes(metrics_path, metrics_text(record).encode("utf-8"))
         committed = True
