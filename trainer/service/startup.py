@@ -79,7 +79,7 @@ def warm_imports() -> None:
     import importlib
 
     for name in ("trainer.service.cycle", "trainer.feedback.sources", "trainer.feedback.quality",
-                 "trainer.learning.model", "trainer.folder.pairs", "trainer.folder.registry",
+                 "trainer.learning.api", "trainer.folder.pairs", "trainer.folder.registry",
                  "trainer.folder.promotion", "trainer.folder.retention"):
         try:
             importlib.import_module(name)
