@@ -27,10 +27,11 @@ from dashboard import context
 from dashboard.markdown import literal
 from dashboard.formatting import ago, parse_iso
 from trainer.service import control
-from trainer.service import status as status_file
+from trainer.contract import states
+from trainer.contract.states import CYCLE_STAGES
 
 #: the stages a training goes through, in order (``status["stage"]``, see trainer.service.cycle)
-STAGES = tuple(stage for stage in status_file.STAGES if stage != "idle")
+STAGES = CYCLE_STAGES
 NOTICE_KEY = "_control_notice"
 NOTICE_SECONDS = 60.0  # how long what an action said stays under the buttons (less once a training answered it)
 
@@ -58,19 +59,19 @@ def button_states(status: dict[str, Any], allowed: bool, reason: str) -> dict[st
         return dict.fromkeys(("start", "stop", "retrain"), ButtonState(True, reason))
     state = status.get("state")
     running = bool(status.get("running"))
-    training = state == "training" or bool(status.get("training_pid"))
+    training = state == states.TRAINING or bool(status.get("training_pid"))
     queued = int(status.get("queued_requests") or 0)
     start = (ButtonState(True, f"the trainer already runs (pid {status.get('service_pid')})") if running
              else ButtonState(False, "start the trainer service; it keeps running when the dashboard closes"))
     stop = (ButtonState(False, "ask the trainer to finish cleanly, then stop") if running
             else ButtonState(True, "the trainer is not running"))
-    if state == "stopping":
+    if state == states.STOPPING:
         start = stop = ButtonState(True, "the trainer is stopping")
     if training:
         retrain = ButtonState(True, "a training is running; wait for its result")
     elif queued:
         retrain = ButtonState(True, "a retrain is already queued")
-    elif state == "stopping":
+    elif state == states.STOPPING:
         retrain = ButtonState(True, "the trainer is stopping")
     else:
         retrain = ButtonState(False, "train once now" + ("" if running else
@@ -80,7 +81,7 @@ def button_states(status: dict[str, Any], allowed: bool, reason: str) -> dict[st
 
 def progress_of(status: dict[str, Any], now: datetime | None = None) -> tuple[float, str] | None:
     """(fraction done, sentence) while a training runs, else None."""
-    if status.get("state") != "training" and not status.get("training_pid"):
+    if status.get("state") != states.TRAINING and not status.get("training_pid"):
         return None
     stage = status.get("stage")
     current = status.get("current") if isinstance(status.get("current"), dict) else {}
@@ -90,7 +91,7 @@ def progress_of(status: dict[str, Any], now: datetime | None = None) -> tuple[fl
     if stage in STAGES:
         index = STAGES.index(stage)
         return (index + 0.5) / len(STAGES), f"Stage {index + 1} of {len(STAGES)}: {stage}{started}{who}"
-    if status.get("training_pid") and status.get("state") != "training":
+    if status.get("training_pid") and status.get("state") != states.TRAINING:
         return 0.02, f"A training runs in its own process (pid {status['training_pid']}); the service is off"
     return 0.02, f"Training{started}{who}"
 

@@ -3,7 +3,7 @@
 :func:`number` reads a value from a file as a float (NaN when missing),
 :func:`fmt` and :func:`percent` write it ("unknown" when the file does not
 hold it); :func:`model_time` / :func:`model_times` say when a model was
-trained, :func:`parse_iso` reads a time the trainer wrote (``trainer.service.status``'s
+trained, :func:`parse_iso` reads a time the trainer wrote (``trainer.timestamps``'s
 reader, re-exported so pages need no trainer module), :func:`ago` and
 :func:`absolute` word a time. No Streamlit here.
 """
@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from trainer.contract.layout import STAMP_RE, stamp_time
-from trainer.service.status import parse_iso
+from trainer.timestamps import parse_iso
 
 __all__ = ["UNKNOWN", "absolute", "ago", "fmt", "model_time", "model_times", "number", "parse_iso", "percent"]
 

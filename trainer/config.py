@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.contract.layout import ModelsLayout
 from trainer.learning import families
 from trainer.options import ConfigError, allowed_values, coerce, opt
 
@@ -172,8 +173,9 @@ class Config:
     config_file: str = opt("", "The file this configuration was read from (empty: built-in defaults).")
 
     @property
-    def models_path(self) -> Path:
-        return Path(self.models_dir).resolve()
+    def layout(self) -> ModelsLayout:
+        """The models folder, resolved: every path inside it comes from here."""
+        return ModelsLayout.of(self.models_dir)
 
     @property
     def model_key_path(self) -> Path:

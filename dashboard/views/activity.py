@@ -19,15 +19,14 @@ import streamlit as st
 
 from dashboard import context
 from dashboard.snapshot import snapshot
-from trainer.folder.events import KINDS
-from trainer.contract.layout import ModelsLayout
+from trainer.contract.events import KINDS
 
 TAIL_BYTES = 64_000
 COLUMNS = ["time (UTC)", "event", "actor", "model", "message", "trigger", "duration (s)"]
 SHOWN_ORDER = ["time (UTC)", "event", "actor", "trigger", "model", "duration (s)", "message"]
 
 config = context.get_config()
-layout = ModelsLayout.of(config.models_dir)
+layout = config.layout
 
 
 def event_frame(events: list[dict]) -> pd.DataFrame:

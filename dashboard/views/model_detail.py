@@ -21,7 +21,6 @@ from dashboard.explanations import findings, is_legacy, threshold_origin
 from dashboard.markdown import literal
 from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
 from dashboard.tables import model_label
-from trainer.folder.signing import UNSIGNED
 
 config = context.get_config()
 PICK_KEY = "detail_model"
@@ -83,7 +82,7 @@ def show_model(model_id: str, champion_id: str | None) -> None:
         if verdict.trusted:
             facts.append("signature verified")
         else:  # unsigned is the old CLA's normal state; a failed or impossible check is an error
-            (st.warning if verdict.state == UNSIGNED else st.error)(f"Model file {verdict.state}: {verdict.reason}.")
+            (st.warning if context.unsigned(verdict) else st.error)(f"Model file {verdict.state}: {verdict.reason}.")
     st.markdown(f"**{model_id}**: " + "; ".join(facts) + ".")
 
     keys = ["pr_auc", "f1_score", "precision", "recall", "accuracy", "roc_auc"]
@@ -154,7 +153,7 @@ def show_model(model_id: str, champion_id: str | None) -> None:
             st.dataframe(detail_charts.data_quality_frame(metrics), hide_index=True, width="stretch")
             quarantine = quality.get("quarantine_file")
             if quarantine:
-                st.caption(f"Quarantined rows, with the reason for each: `{config.models_path / quarantine}`")
+                st.caption(f"Quarantined rows, with the reason for each: `{config.layout.root / quarantine}`")
 
     st.subheader("Promotion decision")
     promotion = metrics.get("promotion") if isinstance(metrics.get("promotion"), dict) else {}

@@ -29,6 +29,7 @@ from dashboard.snapshot import full_metrics, snapshot
 from dashboard.banner import RegistryFacts, derive_banner, registry_facts
 from dashboard.formatting import absolute, ago, fmt, model_time, parse_iso
 from dashboard.tables import decision_of, warning_codes
+from trainer.contract import states
 from trainer.feedback import store
 from trainer.feedback.sources import open_source
 
@@ -116,7 +117,7 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
     with row_one[2]:
         state = str(status.get("state") or "unknown")
         stage = status.get("stage")
-        value = f"{state} · {stage}" if state == "training" and stage and stage != state else state
+        value = f"{state} · {stage}" if state == states.TRAINING and stage and stage != state else state
         pid = status.get("service_pid") or status.get("pid")
         tile("Trainer", value, (f"pid {pid} · " if status.get("running") and pid else "")
              + str(status.get("message") or ""))
@@ -125,7 +126,7 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
         if next_check:
             due = next_check <= datetime.now(timezone.utc)
             tile("Next scheduled check", "due now" if due else ago(next_check), absolute(next_check))
-        elif status.get("state") == "training":
+        elif status.get("state") == states.TRAINING:
             tile("Next scheduled check", "none", "a training is running")
         elif not status.get("running"):
             tile("Next scheduled check", "none", "the trainer is not running")

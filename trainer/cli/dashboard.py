@@ -31,6 +31,7 @@ import psutil
 from trainer.cli import CLIError
 from trainer.config import Config
 from trainer.passwords import hash_password
+from trainer.contract import exit_codes
 
 PACKAGE = Path(__file__).resolve().parents[2] / "dashboard"
 APP = PACKAGE / "app.py"
@@ -78,7 +79,7 @@ def command(config: Config, *, port: int | None = None, address: str | None = No
     argv = [sys.executable, "-m", "streamlit", "run", str(APP)]
     for key, value in options.items():
         argv += [f"--{key}", value]
-    env = dict(os.environ, CLA_MODELS_DIR=str(config.models_path))
+    env = dict(os.environ, CLA_MODELS_DIR=str(config.layout.root))
     if config.config_file:
         env["CLA_CONFIG"] = config.config_file
     else:
@@ -104,7 +105,7 @@ def handle_hash_password(args, config: Config) -> int:
     print(line)
     print("cla: put this line under [auth] in .streamlit/secrets.toml, in the folder you run `cla dashboard` "
           "from (keep that file out of version control)", file=sys.stderr)
-    return 0
+    return exit_codes.OK
 
 
 def port_holder(address: str, port: int) -> tuple[int | None, str | None] | None:
@@ -136,14 +137,14 @@ def refuse_taken_port(config: Config, address: str, port: int) -> int | None:
         return None
     pid, folder = held
     other = f"cla dashboard --port {port + 1}` or `make run PORT={port + 1}"
-    if folder == str(config.models_path):
+    if folder == str(config.layout.root):
         print(f"cla: a CLA dashboard (pid {pid}) already serves {folder} on http://{address}:{port}: open that "
               f"address, or serve a second one with `{other}`", file=sys.stderr)
-        return 0
+        return exit_codes.OK
     holder = (f"a CLA dashboard (pid {pid}) for {folder}" if folder else
               f"another program (pid {pid})" if pid else "another program")
     print(f"cla: port {port} is already used by {holder}; pick another port: `{other}`", file=sys.stderr)
-    return 1
+    return exit_codes.ERROR
 
 
 def handle(args, config: Config) -> int:
@@ -154,7 +155,7 @@ def handle(args, config: Config) -> int:
     refused = refuse_taken_port(config, address, port)
     if refused is not None:
         return refused
-    print(f"cla: serving the dashboard for {config.models_path} on http://{address}:{port}", file=sys.stderr,
+    print(f"cla: serving the dashboard for {config.layout.root} on http://{address}:{port}", file=sys.stderr,
           flush=True)
     os.execve(sys.executable, argv, env)
     return 0  # not reached: execve replaced this process
