@@ -12,7 +12,7 @@ from typing import Iterable
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts import CLASS_COLORS, CLASS_NAMES, CLASS_SETS, MAX_MARKED_POINTS, trend_frame
+from dashboard.charts import CLASS_COLORS, CLASS_NAMES, CLASS_SETS, MAX_MARKED_POINTS, readable_span, trend_frame
 from dashboard.formatting import UNKNOWN, fmt, number
 from dashboard.imbalance import WINDOW, WINDOW_NOTE, fit_label, share_of, window_share
 
@@ -44,7 +44,8 @@ def balance_figure(frame: pd.DataFrame, warn_share: float) -> go.Figure:
                                         if len(frame) <= MAX_MARKED_POINTS else CLASS_COLORS["true positive"], "size": 8},
                                 hovertemplate="%{text}<br>%{y:.1%} true positives in the " + WINDOW
                                               + "<extra></extra>"))
-    figure.add_trace(go.Scatter(x=frame["created_at"], y=frame["positive_rate"], mode="lines", name="test set",
+    figure.add_trace(go.Scatter(x=frame["created_at"], y=frame["positive_rate"], mode=mode, name="test set",
+                                marker={"color": "gray", "size": 6},
                                 text=frame["model_id"], line={"color": "gray", "dash": "dot"},
                                 hovertemplate="%{text}<br>%{y:.1%} true positives in the test set<extra></extra>"))
     figure.add_hline(y=warn_share, line_dash="dash", line_color="#D55E00",
@@ -52,6 +53,9 @@ def balance_figure(frame: pd.DataFrame, warn_share: float) -> go.Figure:
     values = [*frame["window_share"].dropna().tolist(), *frame["positive_rate"].dropna().tolist()]
     top = max([warn_share * 2, *values]) * 1.1 if len(frame) else 1.0
     figure.update_yaxes(title_text="share of true positives", tickformat=".0%", range=[0, min(1.0, top)])
+    span = readable_span(frame["created_at"])
+    if span is not None:  # one model (or a burst): a day around it, not a sub-second axis
+        figure.update_xaxes(range=list(span))
     figure.update_layout(height=340, margin={"t": 20, "b": 10, "l": 10, "r": 10},
                          legend={"orientation": "h", "y": -0.15})
     return figure

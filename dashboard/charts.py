@@ -174,7 +174,7 @@ def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.Da
                                     marker={"symbol": symbol, "size": 4 + 2 * width}, hovertext=hover,
                                     hovertemplate="%{hovertext}<br>%{y:.3f}<extra>" + METRIC_LABELS[metric]
                                     + "</extra>", connectgaps=False), row=1, col=1)
-    span = _readable_span(x)
+    span = readable_span(x)
     if "pr_auc" in metrics and frame["pr_auc"].notna().any():
         # the baseline only where there is a PR-AUC to compare with it (not under legacy models)
         baseline = frame["positive_rate"].where(frame["pr_auc"].notna())
@@ -220,7 +220,7 @@ def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.Da
     return figure
 
 
-def _readable_span(x: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+def readable_span(x: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """A day around the models when they were all trained within a minute (else None: the data sets the axis).
 
     Plotly would otherwise stretch one model (or a burst) over a sub-second axis.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 from pagetext import no_exception
 
@@ -85,3 +86,11 @@ def test_the_page_warning_names_its_set_and_is_not_amber_for_a_useful_model(scen
     assert "The trainer weighted the rare class up" in box and "What would help: more true-positive verdicts" in box
     assert not [w for w in app.warning if "Severe imbalance" in w.value]
     assert all("training.severe_imbalance_share" not in c.value for c in app.caption)
+
+
+def test_one_model_on_the_balance_chart_gets_a_day_wide_axis():
+    frame = balance_charts.balance_frame([{"model_id": "20261120_120000", "training_positive_rate": 0.04,
+                                           "positive_rate": 0.09}])
+    figure = balance_charts.balance_figure(frame, 0.05)
+    start, end = (pd.Timestamp(v) for v in figure.layout.xaxis.range)
+    assert end - start == pd.Timedelta(days=1)
