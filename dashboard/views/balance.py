@@ -53,8 +53,10 @@ def show_balance(current: Snapshot) -> None:
     st.plotly_chart(balance_charts.balance_figure(rates, warn_share), width="stretch", key="balance_rate_chart")
     known = rates["window_share"].dropna()
     below = int((known < warn_share).sum())
+    counted = (f"{below} of {len(known)} models are below it" if len(known) else
+               "no model here records it yet (files written before it was stored; the next training will)")
     st.caption(f"The set the warning checks: each model's {WINDOW} ({WINDOW_NOTE}), against the "
-               f"{warn_share:.0%} threshold (dashed); {below} of {len(known)} models are below it"
+               f"{warn_share:.0%} threshold (dashed); {counted}"
                + (f", the latest at {known.iloc[-1]:.1%}" if len(known) else "")
                + (f"; {len(rates) - len(known)} older files do not record it" if len(known) < len(rates) else "")
                + (f"; the newest {CHART_MODELS} of {len(current.models):,} models are drawn"

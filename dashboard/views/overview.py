@@ -34,7 +34,8 @@ from trainer.feedback import store
 from trainer.feedback.sources import open_source
 
 FEEDBACK_TTL_SECONDS = 10
-LEGACY_CODE = "legacy_metrics"  # said once, in the legacy line above the derived warnings
+LEGACY_CODE = "legacy_metrics"
+IMBALANCE_CODE = "severe_imbalance"  # said once, in the legacy line above the derived warnings
 #: Material icons are drawn by Streamlit's own font; emoji such as ⛔ show as empty boxes without an emoji font
 SEVERITY_ICONS = {"blocking": ":material/block:", "warning": ":material/warning:", "info": ":material/info:"}
 SEVERITY_ORDER = {"blocking": 0, "warning": 1, "info": 2}
@@ -201,8 +202,11 @@ def model_warnings(record: dict | None, role: str) -> list[tuple[str, str]]:
         if isinstance(item, dict) and item.get("code") == LEGACY_CODE:
             continue
         if isinstance(item, dict):
-            out.append((str(item.get("severity") or "warning"),
-                        f"{role} {model_id}: {item.get('message') or item.get('code')}"))
+            severity = str(item.get("severity") or "warning")
+            if item.get("code") == IMBALANCE_CODE and record.get("useful") is True:
+                # rare attacks are the normal case: a useful model's imbalance is information, not an alarm
+                severity = "info"
+            out.append((severity, f"{role} {model_id}: {item.get('message') or item.get('code')}"))
         else:
             out.append(("warning", f"{role} {model_id}: {item}"))
     return out

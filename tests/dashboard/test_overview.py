@@ -272,3 +272,16 @@ def test_a_models_folder_that_cannot_be_created_is_named_in_the_warnings(dash_en
     assert not app.exception
     assert f"models folder {readonly_dir / 'models'} cannot be created" in warnings_panel(app)
     assert metric(app, "Models trained") == "0"
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_the_imbalance_of_a_useful_model_is_information_not_an_alarm(scenario, build):
+    rare = {"code": "severe_imbalance", "severity": "warning",
+            "message": "only 4.0% of the training window (training set + validation slice) are true positives"}
+    build.write_pair(scenario.models_dir, {**build.healthy_metrics(build.stamp(5), warnings=[rare], decision="rejected"),
+                                           "useful": False})
+    app = build.run_app(OVERVIEW)
+    assert f"**warning** · latest model {build.stamp(5)}: only 4.0% of the training window" in warnings_panel(app)
+    build.write_pair(scenario.models_dir, build.healthy_metrics(build.stamp(6), warnings=[rare], decision="rejected"))
+    app = build.run_app(OVERVIEW)
+    assert f"**info** · latest model {build.stamp(6)}: only 4.0% of the training window" in warnings_panel(app)
