@@ -120,6 +120,23 @@ def advice(metrics: dict, warn_share: float) -> dict:
     return {"did": did, "useful": useful, "useful_flag": flag, "helps": "What would help: " + "; ".join(helps) + "."}
 
 
+def recipe_line(metrics: dict) -> str:
+    """How the model was trained, for Model detail: family, imbalance strategy, the candidates compared.
+
+    Empty when the file does not say (a legacy file).
+    """
+    model = metrics.get("model") if isinstance(metrics.get("model"), dict) else {}
+    strategy = strategy_of(metrics)
+    if not model.get("family") or not strategy:
+        return ""
+    tried = [f"{str(c.get('family')).replace('_', ' ')} with {str(c.get('imbalance')).replace('_', ' ')} "
+             f"(validation PR-AUC {fmt(c.get('validation_pr_auc'))})"
+             for c in model.get("selection") or [] if isinstance(c, dict) and c.get("family")]
+    line = (f"Trained as {str(model['family']).replace('_', ' ')}; against the class imbalance the trainer "
+            f"{STRATEGY_WORDS.get(strategy, strategy.replace('_', ' '))}.")
+    return line + (f" Candidates compared: {'; '.join(tried)}." if tried else "")
+
+
 def setting_help(key: str) -> str:
     """``key``, its default and its documented meaning (docs/CONFIG.md), for a tooltip; raises KeyError if unknown."""
     for name, default, text in describe_options():

@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboard import charts, context, detail_charts, formatting
 from dashboard.explanations import findings, is_legacy, threshold_origin
+from dashboard.imbalance import recipe_line
 from dashboard.markdown import literal
 from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
 from dashboard.tables import model_label
@@ -93,6 +94,8 @@ def show_model(model_id: str, champion_id: str | None) -> None:
                f"the threshold (workload saved) {formatting.percent(metrics.get('workload_saved'))}.")
     if origin := threshold_origin(metrics):
         st.caption(origin)
+    if recipe := recipe_line(metrics):
+        st.caption(recipe)
     for finding in findings(metrics, severe_imbalance_share=config.training.severe_imbalance_share,
                             min_test_positives=config.training.min_test_positives):
         if finding["severity"] == "blocking":

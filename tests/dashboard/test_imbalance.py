@@ -9,7 +9,7 @@ import pytest
 from pagetext import no_exception
 
 from dashboard import balance_charts
-from dashboard.imbalance import advice, fit_label, setting_help, window_share
+from dashboard.imbalance import advice, fit_label, recipe_line, setting_help, window_share
 
 PAGE = "views/balance.py"
 
@@ -94,3 +94,10 @@ def test_one_model_on_the_balance_chart_gets_a_day_wide_axis():
     figure = balance_charts.balance_figure(frame, 0.05)
     start, end = (pd.Timestamp(v) for v in figure.layout.xaxis.range)
     assert end - start == pd.Timedelta(days=1)
+
+
+def test_model_detail_says_how_the_model_was_trained_against_the_imbalance(build):
+    line = recipe_line(rare("20261120_000000", build))
+    assert line.startswith("Trained as random forest; against the class imbalance the trainer weighted the rare class up")
+    assert "Candidates compared: random forest with class weight" in line and "logistic regression with smote" in line
+    assert recipe_line({"model": {}}) == ""

@@ -19,6 +19,7 @@ PAGE = "views/model_detail.py"
     ("degenerate", ["NOT useful", "predicts one class: the model predicts one class (benign) for every test alert",
                     "Recall: 0.000", "**rejected**", "blocking warnings: predicts_one_class"]),
     ("healthy", ["**20261120_110000**", "the current champion", "PR-AUC: 0.790", "**promoted**",
+                 "Trained as random forest; against the class imbalance the trainer weighted the rare class up",
                  "Operating point: precision 0.610, recall 0.950 at threshold 0.180", "(workload saved) 78.0%"]),
     ("crashed", ["the current champion", "PR-AUC: 0.790"]),
     ("unreadable", ["Problem in the models folder: model_metrics_20261120_130000.json", "the current champion"]),
