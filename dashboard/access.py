@@ -29,7 +29,6 @@ with who tried. The decisions (:func:`is_loopback`, :func:`login_required`,
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import uuid
 from collections.abc import Mapping
@@ -39,6 +38,7 @@ import streamlit as st
 
 from dashboard.markdown import literal
 from dashboard.throttle import LoginThrottle
+from trainer.addresses import is_loopback
 from trainer.config import Config
 from trainer.folder.events import append_event, os_user
 from trainer.contract.layout import ModelsLayout
@@ -47,19 +47,6 @@ from trainer.passwords import PasswordHashError, parse_hash, verify_password
 USER_KEY = "_cla_user"
 SESSION_KEY = "_cla_login_session"
 LEGACY_PASSWORD_KEYS = ("password", "password_sha256")
-
-
-def is_loopback(address: str | None) -> bool:
-    """True for localhost, 127.0.0.0/8 and ::1; False for anything else (0.0.0.0, a LAN address, a name)."""
-    if not address:
-        return False
-    host = address.strip().strip("[]")
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def served_address() -> str:

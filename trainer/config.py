@@ -2,10 +2,11 @@
 
 Declares the option groups (:class:`SourceConfig`, :class:`SchemaConfig`,
 :class:`TrainingConfig`, :class:`PromotionConfig`, :class:`RetentionConfig`,
-:class:`ServiceConfig`, :class:`DashboardConfig`) and :class:`Config`, which
-holds them. :func:`load_config` resolves the file (``--config``, then
-``CLA_CONFIG``, then ``./cla.toml`` if present, else the built-in defaults),
-then applies ``CLA_MODELS_DIR``, ``CLA_MODEL_KEY`` and any command-line overrides.
+:class:`ServiceConfig`, :class:`DashboardConfig`, :class:`NotifyConfig`) and
+:class:`Config`, which holds them. :func:`load_config` resolves the file
+(``--config``, then ``CLA_CONFIG``, then ``./cla.toml`` if present, else the
+built-in defaults), then applies ``CLA_MODELS_DIR``, ``CLA_MODEL_KEY``,
+``CLA_NOTIFY_SECRET`` and any command-line overrides.
 
 Every option is declared once, as a dataclass field with its default and a
 ``help`` string. A bad value raises :class:`ConfigError` naming the key
@@ -22,9 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.contract.notifications import DEFAULT_EVENTS, NAMES as NOTIFICATION_NAMES
+
 DEFAULT_CONFIG_NAME = "cla.toml"
 #: environment variable naming the model key file (overrides ``model_key_file``)
 MODEL_KEY_ENV = "CLA_MODEL_KEY"
+#: environment variable holding the webhook signing secret (overrides ``notify.secret``)
+NOTIFY_SECRET_ENV = "CLA_NOTIFY_SECRET"
 
 
 class ConfigError(ValueError):
@@ -149,6 +154,9 @@ class ServiceConfig:
     backoff_max_seconds: float = opt(900.0, "Longest back-off after repeated failures.", min=1.0)
     log_max_bytes: int = opt(5_000_000, "Trainer log rotation size.", min=10_000)
     log_backups: int = opt(3, "Rotated trainer logs kept.", min=0)
+    metrics_address: str = opt("", "host:port where the service serves Prometheus metrics at /metrics, e.g. "
+                               "127.0.0.1:9308. Empty: no metrics. The page has no login: keep it on localhost "
+                               "or behind a firewall.")
 
 
 @dataclass
@@ -159,6 +167,24 @@ class DashboardConfig:
     port: int = opt(8503, "Dashboard port.", min=1, max=65535)
     refresh_seconds: float = opt(2.0, "How often live parts of the pages refresh.", min=0.5)
     require_login: bool = opt(False, "Require a login for control actions even on localhost.")
+
+
+@dataclass
+class NotifyConfig:
+    """Webhook notifications the trainer service sends when something needs a person (docs/SERVICE.md)."""
+
+    webhook_url: list = opt([], "One or more webhook URLs (http or https) that receive each notification. "
+                            "Empty: no notifications.")
+    events: list = opt(DEFAULT_EVENTS, "Which notifications to send.", choices=NOTIFICATION_NAMES)
+    secret: str = opt("", "Shared secret that signs each payload (HMAC-SHA256, header X-CLA-Signature-256). "
+                      "CLA_NOTIFY_SECRET overrides; prefer it to writing the secret in a shared file. "
+                      "Empty: unsigned.")
+    format: str = opt("json", "Payload format: CLA's JSON, or Slack's incoming-webhook message.",
+                      choices=("json", "slack"))
+    dashboard_url: str = opt("", "Dashboard link put in each payload. Empty: http://<dashboard.address>:<dashboard.port>.")
+    timeout_seconds: float = opt(5.0, "How long one delivery attempt waits for the receiver.", min=0.1)
+    retries: int = opt(3, "Further attempts after a failed delivery.", min=0, max=20)
+    backoff_seconds: float = opt(2.0, "Wait before the first retry; each further retry waits twice as long.", min=0.0)
 
 
 @dataclass
@@ -177,6 +203,7 @@ class Config:
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     service: ServiceConfig = field(default_factory=ServiceConfig)
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
     config_file: str = opt("", "The file this configuration was read from (empty: built-in defaults).")
 
     @property
@@ -195,7 +222,23 @@ class Config:
         return Path(self.source.path).resolve()
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Every option, with the webhook secret and the webhook URLs' paths (tokens, in Slack's) masked.
+
+        This is what metrics files and ``cla config show`` record, so it holds no secret.
+        """
+        out = dataclasses.asdict(self)
+        out["notify"]["secret"] = "(set)" if self.notify.secret else ""
+        out["notify"]["webhook_url"] = [redact_url(u) for u in self.notify.webhook_url]
+        return out
+
+
+def redact_url(url: str) -> str:
+    """``scheme://host:port/…``: where a URL points, without the path or query that may carry a token."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    rest = "/…" if (parts.path not in ("", "/") or parts.query) else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{rest}"
 
 
 def default_model_key_path() -> Path:
@@ -235,12 +278,16 @@ def _coerce(key: str, value: Any, default: Any, meta: dict) -> Any:
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{key}: expected a list of column names, got {value!r}")
+            raise ConfigError(f"{key}: expected a list of strings, got {value!r}")
         out = list(value)
     else:
         out = value
     choices = meta.get("choices")
-    if choices and out not in choices:
+    if choices and isinstance(out, list):
+        unknown = [v for v in out if v not in choices]
+        if unknown:
+            raise ConfigError(f"{key}: {', '.join(map(repr, unknown))} not allowed; choose among {', '.join(choices)}")
+    elif choices and out not in choices:
         raise ConfigError(f"{key}: {out!r} is not allowed; choose one of {', '.join(map(str, choices))}")
     lo, hi = meta.get("min"), meta.get("max")
     if lo is not None and out < lo:
@@ -322,9 +369,34 @@ def load_config(path: str | os.PathLike | None = None, *, models_dir: str | os.P
     env_key = os.environ.get(MODEL_KEY_ENV)
     if env_key:
         config.model_key_file = env_key
+    env_secret = os.environ.get(NOTIFY_SECRET_ENV)
+    if env_secret:
+        config.notify.secret = env_secret
     for key, value in (overrides or {}).items():
         set_option(config, key, value)
+    _check_addresses(config)
     return config
+
+
+def split_host_port(value: str, key: str) -> tuple[str, int]:
+    """``"127.0.0.1:9308"`` -> ``("127.0.0.1", 9308)``; ``[::1]:9308`` for IPv6. Raises ConfigError naming ``key``."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{key}: expected host:port such as 127.0.0.1:9308, got {value!r}")
+    return host, int(port)
+
+
+def _check_addresses(config: Config) -> None:
+    """Values whose form a type cannot say: webhook URLs and the metrics address."""
+    from urllib.parse import urlsplit
+
+    for url in config.notify.webhook_url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"notify.webhook_url: {url!r} is not an http:// or https:// URL with a host")
+    if config.service.metrics_address:
+        split_host_port(config.service.metrics_address, "service.metrics_address")
 
 
 def load_models_dir_only(path: str | os.PathLike | None = None, *,

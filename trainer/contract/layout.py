@@ -96,6 +96,11 @@ class ModelsLayout:
         return self.runtime / "trainer.log"
 
     @property
+    def alerts(self) -> Path:
+        """Which notification conditions are active, so a restart does not notify them again."""
+        return self.runtime / "alerts.json"
+
+    @property
     def index(self) -> Path:
         return self.runtime / "index.json"
 

@@ -16,7 +16,8 @@ stopped before it recorded an outcome; see `trainer.service.reconcile`), ``promo
 ``promotion_interrupted`` (a model passed the gate but its training was killed
 before the champion pointer moved), ``rolled_back``, ``pinned``, ``unpinned``,
 ``pruned``, ``action_refused`` (a dashboard action its session may not take; the
-actor is who tried, ``anonymous`` when nobody is logged in).
+actor is who tried, ``anonymous`` when nobody is logged in), ``notification_sent``
+and ``notification_failed`` (one webhook delivery, see `trainer.notify.sender`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ KINDS = frozenset({
     "service_started", "service_stopped", "retrain_requested", "trigger",
     "training_started", "training_finished", "training_skipped", "training_failed", "training_abandoned",
     "promoted", "rejected", "held", "promotion_interrupted", "rolled_back", "pinned", "unpinned", "pruned",
-    "action_refused",
+    "action_refused", "notification_sent", "notification_failed",
 })
 
 

@@ -18,7 +18,11 @@ file whose metrics never followed), then loops:
 
 A failed cycle is logged with its traceback to ``runtime/trainer.log``
 (rotated), recorded once as ``training_failed``, and followed by an
-exponential back-off; the service keeps running. SIGTERM/SIGINT stop it: a
+exponential back-off; the service keeps running. After every check and every
+training the service reports what it sees to :class:`trainer.service.alerts.Alerts`
+(webhook notifications, sent from a background thread) and, when
+``service.metrics_address`` is set, serves Prometheus metrics
+(:mod:`trainer.service.metrics`). SIGTERM/SIGINT stop it: a
 training in progress gets ``service.stop_timeout_seconds`` to finish, else it
 is abandoned (pairs are written atomically, so no partial pair is left).
 """
@@ -42,6 +46,8 @@ from trainer.atomic import TEMP_SUFFIX, remove_stale_temporaries
 from trainer.config import Config
 from trainer.folder.events import append_event, now_iso, read_events
 from trainer.contract.layout import ModelsLayout
+from trainer.notify.sender import Sender
+from trainer.service.alerts import Alerts
 from trainer.service.locking import FileLock, LockBusy
 from trainer.service.reconcile import reconcile
 from trainer.service.status import StatusWriter, iso, load_status_file, now_utc, parse_iso
@@ -167,6 +173,8 @@ class TrainerService:
         self.abandoned = False
         self.cycles = 0
         self._born = time.monotonic()
+        self.alerts: Alerts | None = None
+        self.metrics = None
 
     # -- control from outside the loop ---------------------------------------------------------
 
@@ -212,12 +220,16 @@ class TrainerService:
         service_lock = FileLock(self.layout.service_lock).acquire()
         handler = setup_logging(self.config, self.layout)
         observer = None
+        sender = Sender(self.config, self.layout)
         try:
             self._install_signal_handlers()
             log.info("trainer service starting for %s (pid %d, started by %s)", self.layout.root, os.getpid(),
                      self.actor)
+            self._start_metrics()
             recover(self.layout)
             previous = load_status_file(self.layout) or {}
+            self.alerts = Alerts(self.config, self.layout, sender)
+            self.alerts.after_start(previous, os.getpid())
             self.status.update(state="starting", message="starting", started_at=iso(now_utc()),
                                last_result=previous.get("last_result"), last_error=previous.get("last_error"))
             self._event("service_started", actor=self.actor, message=f"trainer service started (pid {os.getpid()})")
@@ -233,14 +245,32 @@ class TrainerService:
             if observer is not None:
                 observer.stop()
                 observer.join(timeout=5)
+            if self.metrics is not None:
+                self.metrics.close()
+            sender.close(timeout=self.config.notify.timeout_seconds)
             self.status.stop_heartbeat()
             service_lock.release()
             logging.getLogger().removeHandler(handler)
             handler.close()
 
+    def _start_metrics(self) -> None:
+        if self.config.service.metrics_address:
+            from trainer.service.metrics import ServiceMetrics
+
+            self.metrics = ServiceMetrics(self.config, self.layout)
+            self.metrics.start()
+
+    def _check_folder(self) -> None:
+        """Tell the alerts what the folder looks like now; a failure here costs a log line, never the loop."""
+        try:
+            self.alerts.check_folder()
+        except Exception:  # noqa: BLE001 - notifications must never stop the service
+            log.exception("checking the folder for notifications failed")
+
     def _loop(self, *, poll: bool) -> None:
         while not self.stop_requested.is_set():
             self.wake.clear()
+            self._check_folder()
             try:
                 requests = pending_requests(self.layout)
                 facts = gather(self.config, self.layout, now=now_utc(), force=bool(requests),
@@ -395,6 +425,9 @@ class TrainerService:
     def _after_cycle(self, outcome: str, model_id: str | None, message: str, trigger: str, actor: str,
                      request_ids: list[str], duration: float) -> None:
         finished_at = now_iso()
+        if self.metrics is not None:
+            self.metrics.observe_training(trigger, outcome, duration)
+        self.alerts.after_training(outcome, message)
         last_result = {"outcome": outcome, "model_id": model_id, "message": message, "finished_at": finished_at,
                        "trigger": trigger, "actor": actor, "duration_s": round(duration, 3), "requests": request_ids}
         fields: dict[str, Any] = {"last_result": last_result, "current": None, "stage": "idle", "state": "idle"}
