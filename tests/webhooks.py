@@ -4,7 +4,7 @@
 ``hook.deliveries`` lists what arrived (headers, raw body, parsed JSON, whether
 the signature verifies), ``hook.wait_for(n)`` waits for the n-th. ``answers``
 is a list of HTTP statuses to give, one per request, before the default 200;
-``delay`` holds every answer that many seconds (a slow receiver).
+``delay`` holds every answer up to that many seconds, or until ``release()`` (a slow receiver).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from trainer.contract.notifications import EVENT_HEADER, SIGNATURE_HEADER
 from waiting import wait_until
 
 ANSWER = b'{"ok": true, "receiver": "test hook"}'
+SECRET = "hook-secret"
 
 
 class Receiver:
@@ -63,6 +64,10 @@ class Receiver:
                                     "event": headers.get(EVENT_HEADER),
                                     "signed": hmac.compare_digest(headers.get(SIGNATURE_HEADER, ""), expected)})
 
+    def release(self) -> None:
+        """Let a slow receiver answer every request it holds, and every later one at once."""
+        self._release.set()
+
     def events(self) -> list[str]:
         with self._lock:
             return [d["event"] for d in self.deliveries]
@@ -92,3 +97,15 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/hooks/cla"
+
+
+def notify_folder(workdir, seeded_store, url: str, **notify):
+    """A service folder (tests/servicefolder.py) whose config sends notifications to ``url``, signed with SECRET."""
+    from servicefolder import lay_out
+    from trainer.config import load_config
+
+    lay_out(workdir, seeded_store)
+    extra = "".join(f"{key} = {value}\n" for key, value in notify.items())
+    with open(workdir / "cla.toml", "a") as fh:
+        fh.write(f'[notify]\nwebhook_url = "{url}"\nsecret = "{SECRET}"\nbackoff_seconds = 0.05\n{extra}')
+    return load_config()

@@ -93,13 +93,13 @@ class Alerts:
         except OSError as exc:
             log.warning("cannot list %s for notifications: %s", self.layout.root, exc)
             return
+        model_id, reason = degraded_reason(summaries)
+        self.observe("learning_degraded", "degraded" if reason else None, reason or "", model_id)
         champion = next((s for s in summaries if s.is_champion), None)
         problem = champion_problem(champion) if champion is not None else None
         self.observe("champion_untrusted", f"{champion.model_id}: {problem}" if problem else None,
                      f"{problem}; roll back to the previous champion or retrain" if problem else "",
                      champion.model_id if champion is not None else None)
-        model_id, reason = degraded_reason(summaries)
-        self.observe("learning_degraded", "degraded" if reason else None, reason or "", model_id)
 
     # -- helpers ---------------------------------------------------------------------------------
 
