@@ -137,3 +137,39 @@ def test_the_secret_and_the_webhook_path_never_reach_a_metrics_file(workdir, mon
     recorded = json.dumps(config.to_dict())
     assert "from-the-environment" not in recorded and "tok" not in recorded
     assert config.to_dict()["notify"]["webhook_url"] == ["https://hooks.slack.com/…"]
+
+
+def test_a_condition_is_announced_when_it_starts_and_again_only_after_it_ended(workdir):
+    from trainer.service.alerts import Alerts
+
+    with Receiver(secret=SECRET) as hook:
+        config = notify_config(hook.url)
+        layout = ModelsLayout.of(config.models_dir)
+        layout.ensure()                                       # as the service does before anything else
+        sender = Sender(config, layout)
+        alerts = Alerts(config, layout, sender)
+        assert alerts.observe("learning_degraded", "degraded", "the newest model is not useful")
+        assert not alerts.observe("learning_degraded", "degraded", "the newest model is not useful")
+        restarted = Alerts(config, layout, sender)          # a new service reads runtime/alerts.json
+        assert not restarted.observe("learning_degraded", "degraded", "still not useful")
+        assert not restarted.observe("learning_degraded", None)
+        assert restarted.observe("learning_degraded", "degraded", "not useful again")
+        hook.wait_for(2)
+        sender.close()
+    assert hook.events() == ["learning_degraded", "learning_degraded"]
+
+
+def test_a_condition_not_sent_for_want_of_a_webhook_is_announced_once_one_is_set(workdir):
+    from trainer.service.alerts import Alerts
+
+    quiet = load_config()
+    layout = ModelsLayout.of(quiet.models_dir)
+    layout.ensure()
+    assert not Alerts(quiet, layout, Sender(quiet, layout)).observe("champion_untrusted", "m1", "tampered")
+    with Receiver(secret=SECRET) as hook:
+        config = notify_config(hook.url)
+        sender = Sender(config, layout)
+        assert Alerts(config, layout, sender).observe("champion_untrusted", "m1", "tampered", "m1")
+        [delivery] = hook.wait_for(1)
+        sender.close()
+    assert delivery["event"] == "champion_untrusted"

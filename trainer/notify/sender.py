@@ -54,13 +54,18 @@ class Sender:
         if self.config.notify.webhook_url:
             self._queue.put(notice)
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Deliver what is queued within ``timeout`` seconds, then give up on the rest (recorded as failed)."""
+    def close(self, timeout: float = 2.0) -> None:
+        """Deliver what is queued within ``timeout`` seconds; then stop retrying and leave the rest.
+
+        A stopping service must not wait on a dead receiver: what is still
+        queued after ``timeout`` is logged as not delivered.
+        """
         self._queue.put(_STOP)
         self._thread.join(timeout)
         if self._thread.is_alive():
             self._abort.set()
-            self._thread.join(timeout)
+            log.warning("the service stops with %d notification(s) still queued or being delivered; they are not "
+                        "sent", self._queue.qsize())
 
     def _work(self) -> None:
         while True:

@@ -50,17 +50,22 @@ class Alerts:
 
     def observe(self, name: str, key: str | None, reason: str = "", model_id: str | None = None,
                 **details: Any) -> bool:
-        """Report condition ``name``: active under ``key``, or over when ``key`` is None; True when this notifies."""
+        """Report condition ``name``: active under ``key``, or over when ``key`` is None; True when this notifies.
+
+        A condition is remembered as announced only when it was sent: one that
+        no webhook or ``[notify] events`` let through is announced once they do.
+        """
         previous = self.active.get(name)
         if key == previous:
             return False
         if key is None:
             self.active.pop(name, None)
-        else:
-            self.active[name] = key
-        self._save()
-        if key is None or name not in self.config.notify.events:
+            self._save()
             return False
+        if not self.config.notify.webhook_url or name not in self.config.notify.events:
+            return False
+        self.active[name] = key
+        self._save()
         log.info("notification %s: %s", name, reason)
         self.sender.submit(Notice(name, reason, model_id, details))
         return True

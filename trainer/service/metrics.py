@@ -139,7 +139,7 @@ class ServiceMetrics:
 
     def __init__(self, config: Config, layout: ModelsLayout):
         self.config = config
-        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry = CollectorRegistry()
         self.trainings = Counter("cla_trainings", "Trainings run by this service, by trigger and outcome.",
                                  ["trigger", "outcome"], registry=self.registry)
         self.duration = Histogram("cla_training_duration_seconds", "How long each training took.",

@@ -247,7 +247,7 @@ class TrainerService:
                 observer.join(timeout=5)
             if self.metrics is not None:
                 self.metrics.close()
-            sender.close(timeout=self.config.notify.timeout_seconds)
+            sender.close()
             self.status.stop_heartbeat()
             service_lock.release()
             logging.getLogger().removeHandler(handler)
