@@ -387,14 +387,23 @@ def split_host_port(value: str, key: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _check_addresses(config: Config) -> None:
-    """Values whose form a type cannot say: webhook URLs and the metrics address."""
+def check_webhook_url(url: str, key: str = "notify.webhook_url") -> None:
+    """Raise ConfigError naming ``key`` unless ``url`` is an http(s) URL with a host."""
     from urllib.parse import urlsplit
 
-    for url in config.notify.webhook_url:
+    try:
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"notify.webhook_url: {url!r} is not an http:// or https:// URL with a host")
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host is None or parts.scheme not in ("http", "https"):
+        raise ConfigError(f"{key}: {url!r} is not an http:// or https:// URL with a host")
+
+
+def _check_addresses(config: Config) -> None:
+    """Values whose form a type cannot say: webhook URLs and the metrics address."""
+    for url in config.notify.webhook_url:
+        check_webhook_url(url)
     if config.service.metrics_address:
         split_host_port(config.service.metrics_address, "service.metrics_address")
 

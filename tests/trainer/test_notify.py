@@ -113,6 +113,11 @@ def test_cla_notify_test_against_a_closed_port_fails_with_a_clear_message(workdi
     assert deliveries_recorded(load_config(), "notification_failed")
 
 
+def test_cla_notify_test_with_a_url_that_is_not_http_says_so(workdir, capsys):
+    assert main(["notify", "test", "--url", "hooks.example.org/cla"]) == 2
+    assert "--url: 'hooks.example.org/cla' is not an http:// or https:// URL" in capsys.readouterr().err
+
+
 def test_cla_notify_test_without_a_webhook_says_what_to_set(workdir, capsys):
     assert main(["notify", "test"]) != 0
     assert "set notify.webhook_url" in capsys.readouterr().err

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trainer.cli import CLIError
-from trainer.config import redact_url
+from trainer.config import check_webhook_url, redact_url
 from trainer.contract.layout import ModelsLayout
 from trainer.contract.notifications import TEST_EVENT
 from trainer.folder.events import os_user
@@ -22,6 +22,8 @@ def handle(args, config) -> int:
     from trainer.notify.webhook import DeliveryError, Notice, payload, post
 
     urls = args.url or config.notify.webhook_url
+    for url in args.url:
+        check_webhook_url(url, "--url")
     if not urls:
         raise CLIError("no webhook to test: set notify.webhook_url in the config (one URL or a list), "
                        "or pass --url URL")
