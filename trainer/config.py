@@ -181,7 +181,8 @@ class NotifyConfig:
                       "Empty: unsigned.")
     format: str = opt("json", "Payload format: CLA's JSON, or Slack's incoming-webhook message.",
                       choices=("json", "slack"))
-    dashboard_url: str = opt("", "Dashboard link put in each payload. Empty: http://<dashboard.address>:<dashboard.port>.")
+    dashboard_url: str = opt("", "Dashboard link put in each payload. Empty: http://<dashboard.address>:<dashboard.port> "
+                             "(this machine's name when the address is 0.0.0.0).")
     timeout_seconds: float = opt(5.0, "How long one delivery attempt waits for the receiver.", min=0.1)
     retries: int = opt(3, "Further attempts after a failed delivery.", min=0, max=20)
     backoff_seconds: float = opt(2.0, "Wait before the first retry; each further retry waits twice as long.", min=0.0)

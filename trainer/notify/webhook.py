@@ -55,6 +55,8 @@ def dashboard_link(config: Config, page: str = "") -> str:
     base = config.notify.dashboard_url.strip()
     if not base:
         host = config.dashboard.address or "127.0.0.1"
+        if host in ("0.0.0.0", "::"):
+            host = socket.getfqdn()  # every interface: this machine's name reaches it, 0.0.0.0 does not
         base = f"http://{f'[{host}]' if ':' in host else host}:{config.dashboard.port}"
     return base.rstrip("/") + (f"/{page}" if page else "/")
 
