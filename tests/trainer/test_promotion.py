@@ -1,6 +1,6 @@
 """trainer.folder.promotion: champion and challenger scored on the same slice, gates, and acting on the decision.
 
-The worse/better story uses real models from ``trainer.learning.model.fit``; the gate
+The worse/better story uses real models from ``trainer.learning.api.fit``; the gate
 details use :class:`ColumnModel`, a pickleable stand-in whose score is one
 column of the frame, so each case is built exactly.
 """
@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from frames import feedback_frame
 
-from trainer.learning.model import TrainingResult, evaluate, fit
+from trainer.learning.api import evaluate, fit
+from trainer.learning.metrics_report import TrainingResult
 from trainer.folder.pairs import write_pair
 from trainer.folder.promotion import apply, decide
 from trainer.folder.registry import Registry

@@ -123,7 +123,7 @@ def _relax_recall_gate(gates: list[dict], challenger_scores: dict, champion_scor
 
 
 def decide(challenger, registry: Registry, config: Config) -> dict[str, Any]:
-    """The ``promotion`` block for ``challenger`` (a `trainer.learning.model.TrainingResult`).
+    """The ``promotion`` block for ``challenger`` (a `trainer.learning.metrics_report.TrainingResult`).
 
     Keys: ``decision`` (``first_champion``, ``promoted``, ``rejected``, or
     ``held`` when every gate passed but ``promotion.auto_promote`` is off),

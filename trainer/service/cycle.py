@@ -5,7 +5,7 @@
 1. read feedback through the configured source (``trainer.feedback.sources``);
 2. clean it (``trainer.feedback.quality``): dedupe, quarantine, confidence filter;
 3. skip, with the reason recorded, when there is nothing to learn from;
-4. train and evaluate on the newest-feedback holdout (``trainer.learning.model``);
+4. train and evaluate on the newest-feedback holdout (``trainer.learning.api``);
 5. score the champion on the same holdout and decide promotion (``trainer.folder.promotion``);
 6. write the model/metrics pair atomically (``trainer.folder.pairs``);
 7. move the champion pointer, prune old pairs, and log every step to the event log.
@@ -157,7 +157,7 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
     from trainer.folder import pairs
     from trainer.folder import promotion
     from trainer.folder import retention
-    from trainer.learning.model import train_and_evaluate
+    from trainer.learning.api import train_and_evaluate
     from trainer.feedback.quality import prepare
     from trainer.folder.registry import Registry
     from trainer.feedback.sources import open_source

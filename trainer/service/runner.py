@@ -139,7 +139,7 @@ def warm_imports() -> None:
     """Import the training stack ahead of the first request, so its latency is training, not imports."""
     import importlib
 
-    for name in ("trainer.service.cycle", "trainer.feedback.sources", "trainer.feedback.quality", "trainer.learning.model", "trainer.folder.pairs",
+    for name in ("trainer.service.cycle", "trainer.feedback.sources", "trainer.feedback.quality", "trainer.learning.api", "trainer.folder.pairs",
                  "trainer.folder.registry", "trainer.folder.promotion", "trainer.folder.retention"):
         try:
             importlib.import_module(name)
