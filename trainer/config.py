@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.contract.layout import ModelsLayout
 from trainer.contract.notifications import DEFAULT_EVENTS, NAMES as NOTIFICATION_NAMES
 from trainer.learning import families
 from trainer.options import ConfigError, allowed_values, coerce, opt
@@ -199,8 +200,9 @@ class Config:
     config_file: str = opt("", "The file this configuration was read from (empty: built-in defaults).")
 
     @property
-    def models_path(self) -> Path:
-        return Path(self.models_dir).resolve()
+    def layout(self) -> ModelsLayout:
+        """The models folder, resolved: every path inside it comes from here."""
+        return ModelsLayout.of(self.models_dir)
 
     @property
     def model_key_path(self) -> Path:

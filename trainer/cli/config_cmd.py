@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from trainer.config import describe_options
+from trainer.contract import exit_codes
 from trainer.learning import families
 
 
@@ -28,4 +29,4 @@ def handle(args, config) -> int:
             print(f"{key} = {json.dumps(default)}\n    {help_text}")
     else:
         print(json.dumps(config.to_dict(), indent=2))
-    return 0
+    return exit_codes.OK

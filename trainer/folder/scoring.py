@@ -141,7 +141,7 @@ def load_model(models_dir: str | os.PathLike, model_id: str, *, allow_unsigned: 
 
 
 def champion_id(models_dir: str | os.PathLike) -> str:
-    """The champion's model id from ``champion.json``; raises :class:`ModelLoadError` when there is none."""
+    """The champion's model id from the champion pointer; raises :class:`ModelLoadError` when there is none."""
     layout = ModelsLayout.of(models_dir)
     try:
         pointer = json.loads(layout.champion.read_bytes())

@@ -38,7 +38,10 @@ def record(layout: ModelsLayout, kind: str, notice: Notice, message: str, *, act
 
 
 class Sender:
-    """The service's notification queue: ``submit`` never blocks; ``close`` lets it finish for a bounded time."""
+    """The service's notification queue: ``submit`` never blocks; ``close`` lets it finish for a bounded time.
+
+    The thread starts with the first notice, so a service that never notifies runs none.
+    """
 
     def __init__(self, config: Config, layout: ModelsLayout, *, actor: str = ACTOR):
         self.config = config
@@ -47,11 +50,14 @@ class Sender:
         self._queue: queue.Queue = queue.Queue()
         self._abort = threading.Event()
         self._thread = threading.Thread(target=self._work, name="notify-sender", daemon=True)
-        self._thread.start()
+        self._lock = threading.Lock()
 
     def submit(self, notice: Notice) -> None:
-        """Queue ``notice`` for every configured receiver (nothing when none is)."""
+        """Queue ``notice`` for every configured receiver (nothing when none is); the thread starts with the first."""
         if self.config.notify.webhook_url:
+            with self._lock:
+                if not self._thread.is_alive() and self._thread.ident is None:
+                    self._thread.start()
             self._queue.put(notice)
 
     def close(self, timeout: float = 2.0) -> None:
@@ -60,6 +66,8 @@ class Sender:
         A stopping service must not wait on a dead receiver: what is still
         queued after ``timeout`` is logged as not delivered.
         """
+        if self._thread.ident is None:
+            return
         self._queue.put(_STOP)
         self._thread.join(timeout)
         if self._thread.is_alive():
