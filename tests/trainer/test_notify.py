@@ -40,7 +40,7 @@ def test_a_notice_arrives_signed_with_what_an_on_call_person_needs(workdir):
     doc = delivery["json"]
     assert doc["event"] == "training_failed" and doc["reason"] == "training failed: disk full"
     assert doc["model_id"] == "20261129_010203"
-    assert doc["models_folder"] == str(config.models_path)
+    assert doc["models_folder"] == str(config.layout.root)
     assert doc["dashboard"] == "http://127.0.0.1:8503/activity"
     [sent] = deliveries_recorded(config, "notification_sent")
     assert sent["details"]["status"] == 200 and sent["details"]["notification"] == "training_failed"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from trainer.cli import CLIError
+from trainer.contract import exit_codes
 from trainer.config import check_webhook_url, redact_url
-from trainer.contract.layout import ModelsLayout
 from trainer.contract.notifications import TEST_EVENT
-from trainer.folder.events import os_user
+from trainer.folder.events import local_user
 
 
 def register(sub, common) -> None:
@@ -27,8 +27,8 @@ def handle(args, config) -> int:
     if not urls:
         raise CLIError("no webhook to test: set notify.webhook_url in the config (one URL or a list), "
                        "or pass --url URL")
-    actor = os_user()
-    layout = ModelsLayout.of(config.models_dir)
+    actor = local_user()
+    layout = config.layout
     notice = Notice(TEST_EVENT, f"a test notification sent by {actor} with `cla notify test`")
     body = payload(config, notice)
     failed = []
@@ -47,5 +47,5 @@ def handle(args, config) -> int:
                receiver=where, status=reply.status, attempts=1)
     if failed:
         raise CLIError("test notification not delivered: " + "; ".join(failed)
-                       + (" (no retries for a test; the service retries notify.retries times)"))
-    return 0
+                       + " (no retries for a test; the service retries notify.retries times)")
+    return exit_codes.OK

@@ -80,10 +80,9 @@ class Sender:
             notice = self._queue.get()
             if notice is _STOP:
                 return
-            body = payload(self.config, notice)
             for url in self.config.notify.webhook_url:
                 try:
-                    self._deliver(url, notice, body)
+                    self._deliver(url, notice, payload(self.config, notice))
                 except Exception:  # noqa: BLE001 - a bug in one delivery must not end the sender thread
                     log.exception("delivering %s to %s failed unexpectedly", notice.event, redact_url(url))
 

@@ -68,7 +68,7 @@ PAGES = {"training_failed": "activity", "trainer_crashed": "activity", "learning
 
 def document(config: Config, notice: Notice) -> dict:
     """The JSON payload: event, time, models folder, model, reason, dashboard link and any details."""
-    doc = {"event": notice.event, "time": now_iso(), "models_folder": str(config.models_path),
+    doc = {"event": notice.event, "time": now_iso(), "models_folder": str(config.layout.root),
            "model_id": notice.model_id, "reason": notice.reason,
            "dashboard": dashboard_link(config, PAGES.get(notice.event, ""))}
     if notice.details:
