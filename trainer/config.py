@@ -2,11 +2,12 @@
 
 Declares the option groups (:class:`SourceConfig`, :class:`SchemaConfig`,
 :class:`TrainingConfig`, :class:`PromotionConfig`, :class:`RetentionConfig`,
-:class:`ServiceConfig`, :class:`DashboardConfig`, :class:`NotifyConfig`) and
-:class:`Config`, which holds them. :func:`load_config` resolves the file
-(``--config``, then ``CLA_CONFIG``, then ``./cla.toml`` if present, else the
-built-in defaults), then applies ``CLA_MODELS_DIR``, ``CLA_MODEL_KEY``,
-``CLA_NOTIFY_SECRET`` and any command-line overrides.
+:class:`ServiceConfig`, :class:`DashboardConfig`, and
+`trainer.notify.settings.NotifyConfig`) and :class:`Config`, which holds them.
+:func:`load_config` resolves the file (``--config``, then ``CLA_CONFIG``, then
+``./cla.toml`` if present, else the built-in defaults), then applies
+``CLA_MODELS_DIR``, ``CLA_MODEL_KEY``, ``CLA_NOTIFY_SECRET`` and any
+command-line overrides.
 
 Every option is declared once, with `trainer.options.opt`, as a dataclass
 field with its default, a ``help`` string and its allowed values; those of
@@ -25,9 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.addresses import check_addresses, redact_url
 from trainer.contract.layout import ModelsLayout
-from trainer.contract.notifications import DEFAULT_EVENTS, NAMES as NOTIFICATION_NAMES
 from trainer.learning import families
+from trainer.notify.settings import NotifyConfig
 from trainer.options import ConfigError, allowed_values, coerce, opt
 
 DEFAULT_CONFIG_NAME = "cla.toml"
@@ -162,25 +164,6 @@ class DashboardConfig:
 
 
 @dataclass
-class NotifyConfig:
-    """Webhook notifications the trainer service sends when something needs a person (docs/SERVICE.md)."""
-
-    webhook_url: list = opt([], "One or more webhook URLs (http or https) that receive each notification. "
-                            "Empty: no notifications.")
-    events: list = opt(DEFAULT_EVENTS, "Which notifications to send.", choices=NOTIFICATION_NAMES)
-    secret: str = opt("", "Shared secret that signs each payload (HMAC-SHA256, header X-CLA-Signature-256). "
-                      "CLA_NOTIFY_SECRET overrides; prefer it to writing the secret in a shared file. "
-                      "Empty: unsigned.")
-    format: str = opt("json", "Payload format: CLA's JSON, or Slack's incoming-webhook message.",
-                      choices=("json", "slack"))
-    dashboard_url: str = opt("", "Dashboard link put in each payload. Empty: http://<dashboard.address>:<dashboard.port> "
-                             "(this machine's name when the address is 0.0.0.0).")
-    timeout_seconds: float = opt(5.0, "How long one delivery attempt waits for the receiver.", min=0.1)
-    retries: int = opt(3, "Further attempts after a failed delivery.", min=0, max=20)
-    backoff_seconds: float = opt(2.0, "Wait before the first retry; each further retry waits twice as long.", min=0.0)
-
-
-@dataclass
 class Config:
     """Everything CLA can be told. Build it with :func:`load_config`."""
 
@@ -216,23 +199,11 @@ class Config:
         return Path(self.source.path).resolve()
 
     def to_dict(self) -> dict[str, Any]:
-        """Every option, with the webhook secret and the webhook URLs' paths (tokens, in Slack's) masked.
-
-        This is what metrics files and ``cla config show`` record, so it holds no secret.
-        """
+        """Every option, as metrics files and ``cla config show`` record it: no webhook secret or URL path."""
         out = dataclasses.asdict(self)
         out["notify"]["secret"] = "(set)" if self.notify.secret else ""
         out["notify"]["webhook_url"] = [redact_url(u) for u in self.notify.webhook_url]
         return out
-
-
-def redact_url(url: str) -> str:
-    """``scheme://host:port/…``: where a URL points, without the path or query that may carry a token."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    rest = "/…" if (parts.path not in ("", "/") or parts.query) else ""
-    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{rest}"
 
 
 def default_model_key_path() -> Path:
@@ -313,43 +284,11 @@ def load_config(path: str | os.PathLike | None = None, *, models_dir: str | os.P
     env_key = os.environ.get(MODEL_KEY_ENV)
     if env_key:
         config.model_key_file = env_key
-    env_secret = os.environ.get(NOTIFY_SECRET_ENV)
-    if env_secret:
-        config.notify.secret = env_secret
+    config.notify.secret = os.environ.get(NOTIFY_SECRET_ENV) or config.notify.secret
     for key, value in (overrides or {}).items():
         set_option(config, key, value)
-    _check_addresses(config)
+    check_addresses(config)
     return config
-
-
-def split_host_port(value: str, key: str) -> tuple[str, int]:
-    """``"127.0.0.1:9308"`` -> ``("127.0.0.1", 9308)``; ``[::1]:9308`` for IPv6. Raises ConfigError naming ``key``."""
-    host, sep, port = value.strip().rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"{key}: expected host:port such as 127.0.0.1:9308, got {value!r}")
-    return host, int(port)
-
-
-def check_webhook_url(url: str, key: str = "notify.webhook_url") -> None:
-    """Raise ConfigError naming ``key`` unless ``url`` is an http(s) URL with a host."""
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        host = None
-    if host is None or parts.scheme not in ("http", "https"):
-        raise ConfigError(f"{key}: {url!r} is not an http:// or https:// URL with a host")
-
-
-def _check_addresses(config: Config) -> None:
-    """Values whose form a type cannot say: webhook URLs and the metrics address."""
-    for url in config.notify.webhook_url:
-        check_webhook_url(url)
-    if config.service.metrics_address:
-        split_host_port(config.service.metrics_address, "service.metrics_address")
 
 
 def load_models_dir_only(path: str | os.PathLike | None = None, *,

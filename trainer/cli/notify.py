@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trainer.cli import CLIError
 from trainer.contract import exit_codes
-from trainer.config import check_webhook_url, redact_url
+from trainer.addresses import check_webhook_url, redact_url
 from trainer.contract.notifications import TEST_EVENT
 from trainer.folder.events import local_user
 

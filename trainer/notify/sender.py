@@ -17,7 +17,8 @@ import logging
 import queue
 import threading
 
-from trainer.config import Config, redact_url
+from trainer.addresses import redact_url
+from trainer.config import Config
 from trainer.contract.layout import ModelsLayout
 from trainer.folder.events import append_event
 from trainer.notify.webhook import DeliveryError, Notice, Reply, payload, post

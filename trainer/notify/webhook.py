@@ -20,7 +20,8 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 
-from trainer.config import Config, redact_url
+from trainer.addresses import redact_url
+from trainer.config import Config
 from trainer.contract.notifications import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER
 from trainer.folder.events import now_iso
 

@@ -24,8 +24,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from trainer.addresses import is_loopback
-from trainer.config import Config, split_host_port
+from trainer.addresses import is_loopback, split_host_port
+from trainer.config import Config
 from trainer.contract.layout import ModelsLayout
 from trainer.service.status import load_status_file, parse_iso
 
