@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from trainer.addresses import redact_url
 from trainer.config import Config
 from trainer.contract.notifications import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER
-from trainer.folder.events import now_iso
+from trainer.timestamps import now_iso
 
 #: at most this much of a receiver's answer is kept (printed by ``cla notify test``, logged on failure)
 ANSWER_LIMIT = 2000

@@ -27,6 +27,7 @@ from typing import Any
 
 from trainer.atomic import write_json
 from trainer.config import Config
+from trainer.contract import states
 from trainer.contract.layout import ModelsLayout
 from trainer.folder.health import champion_problem, degraded_reason
 from trainer.notify.sender import Sender
@@ -34,8 +35,6 @@ from trainer.notify.webhook import Notice
 
 log = logging.getLogger("cla.alerts")
 
-#: the states a status file is left in by a service that died without stopping
-RUNNING_STATES = ("starting", "idle", "training", "stopping")
 
 
 class Alerts:
@@ -75,9 +74,9 @@ class Alerts:
     def after_start(self, previous: dict[str, Any] | None, pid: int) -> None:
         """``trainer_crashed`` when ``previous`` (the status file found at start) says a service was still running."""
         previous = previous or {}
-        if previous.get("state") not in RUNNING_STATES or previous.get("pid") in (None, pid):
+        if previous.get("state") not in states.LIVE_STATES or previous.get("pid") in (None, pid):
             return
-        doing = (f"training ({previous.get('stage')})" if previous.get("state") == "training"
+        doing = (f"training ({previous.get('stage')})" if previous.get("state") == states.TRAINING
                  else str(previous.get("state")))
         self.observe("trainer_crashed", f"{previous.get('pid')}@{previous.get('started_at')}",
                      f"the trainer service (pid {previous.get('pid')}, started {previous.get('started_at')}) ended "

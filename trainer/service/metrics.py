@@ -27,13 +27,15 @@ from prometheus_client.registry import Collector
 from trainer.addresses import is_loopback, split_host_port
 from trainer.config import Config
 from trainer.contract.layout import ModelsLayout
-from trainer.service.status import load_status_file, parse_iso
+from trainer.contract import states
+from trainer.contract.events import TRAINING_OUTCOMES
+from trainer.service.status import load_status_file
+from trainer.timestamps import parse_iso
 
 log = logging.getLogger("cla.metrics")
 
-#: every state the status file can hold; the current one is 1, the others 0
-STATES = ("starting", "idle", "training", "stopping", "stopped")
-OUTCOMES = ("finished", "skipped", "failed")
+#: how a training can end, as the status file's ``last_result.outcome`` spells it
+OUTCOMES = tuple(kind.removeprefix("training_") for kind in TRAINING_OUTCOMES)
 #: training durations run from seconds (a small store) to an hour (a time-boxed search on a warehouse sample)
 DURATION_BUCKETS = (1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
 
@@ -65,7 +67,7 @@ class FolderCollector(Collector):
         status = load_status_file(self.layout) or {}
         state = GaugeMetricFamily("cla_trainer_state", "The trainer service's state: 1 for the current one.",
                                   labels=["state"])
-        for name in STATES:
+        for name in states.STATES:
             state.add_metric([name], 1 if status.get("state") == name else 0)
         yield state
         last = status.get("last_result") if isinstance(status.get("last_result"), dict) else {}
