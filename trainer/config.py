@@ -2,7 +2,7 @@
 
 Declares the option groups (:class:`SourceConfig`, :class:`SchemaConfig`,
 :class:`TrainingConfig`, :class:`PromotionConfig`, :class:`RetentionConfig`,
-:class:`ServiceConfig`, :class:`DashboardConfig`) and :class:`Config`, which
+:class:`ServiceConfig`, :class:`DriftConfig`, :class:`DashboardConfig`) and :class:`Config`, which
 holds them. :func:`load_config` resolves the file (``--config``, then
 ``CLA_CONFIG``, then ``./cla.toml`` if present, else the built-in defaults),
 then applies ``CLA_MODELS_DIR``, ``CLA_MODEL_KEY`` and any command-line overrides.
@@ -152,6 +152,32 @@ class ServiceConfig:
 
 
 @dataclass
+class DriftConfig:
+    """Drift and live-performance monitoring of the champion (docs/DRIFT.md)."""
+
+    enabled: bool = opt(True, "The trainer service computes the drift report (drift_report.json) on a schedule.")
+    interval_minutes: float = opt(15.0, "How often the service recomputes the drift report (also after each new champion).",
+                                  min=0.5)
+    psi_moderate: float = opt(0.1, "Population stability index from which a feature's drift is 'moderate'.", min=0.0)
+    psi_major: float = opt(0.25, "Population stability index from which a feature's drift is 'major'.", min=0.0)
+    p_value: float = opt(0.001, "A drift level is given only when the test (KS or chi-squared) is below this p-value: "
+                         "a guard against small-sample noise; the level itself comes from the PSI.", min=0.0, max=1.0)
+    min_rows: int = opt(300, "Fewest recent alerts before any feature is flagged.", min=1)
+    bins: int = opt(10, "Bins of a numeric feature, cut at the training window's quantiles.", min=2, max=50)
+    last_n: int = opt(500, "Live performance is also given over the last N verdicts.", min=10)
+    min_live_positives: int = opt(30, "Fewest true positives among new verdicts before live recall can trigger a training.",
+                                  min=1)
+    max_score_rows: int = opt(200_000, "The score distribution of recent alerts is drawn from at most this many "
+                              "(a uniform sample); live performance scores every verdict.", min=1000)
+    drift_trigger: bool = opt(True, "Train when a feature that matters to the champion shows major drift.")
+    performance_trigger: bool = opt(True, "Train when the champion's live recall is below its target by more than its interval.")
+    min_importance_share: float = opt(0.05, "A feature matters to the champion when its share of the champion's "
+                                      "permutation importance is at least this.", min=0.0, max=1.0)
+    cooldown_hours: float = opt(6.0, "After a training started by drift or performance, neither starts another for this long.",
+                                min=0.0)
+
+
+@dataclass
 class DashboardConfig:
     """The Streamlit dashboard."""
 
@@ -176,6 +202,7 @@ class Config:
     promotion: PromotionConfig = field(default_factory=PromotionConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     service: ServiceConfig = field(default_factory=ServiceConfig)
+    drift: DriftConfig = field(default_factory=DriftConfig)
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     config_file: str = opt("", "The file this configuration was read from (empty: built-in defaults).")
 
@@ -324,6 +351,9 @@ def load_config(path: str | os.PathLike | None = None, *, models_dir: str | os.P
         config.model_key_file = env_key
     for key, value in (overrides or {}).items():
         set_option(config, key, value)
+    if config.drift.psi_major < config.drift.psi_moderate:
+        raise ConfigError(f"drift.psi_major ({config.drift.psi_major:g}) is below drift.psi_moderate "
+                          f"({config.drift.psi_moderate:g}): a major drift must be at least a moderate one")
     return config
 
 

@@ -2,7 +2,7 @@
 
 A model is a pair ``trained_model_<stamp>.pkl`` + ``model_metrics_<stamp>.json``
 (``<stamp>`` = UTC ``YYYYMMDD_HHMMSS``; the metrics file is the pair's commit
-marker). Beside the pairs live ``champion.json``, ``events.jsonl``,
+marker). Beside the pairs live ``champion.json``, ``events.jsonl``, ``drift_report.json``,
 ``quarantine/`` and the trainer's ``runtime/`` folder. :class:`ModelsLayout`
 is the single place those names are spelled; every other module asks it.
 """
@@ -23,6 +23,7 @@ STAMP_FORMAT = "%Y%m%d_%H%M%S"
 STAMP_RE = re.compile(r"(\d{8}_\d{6})\Z")
 MODEL_RE = re.compile(r"trained_model_(\d{8}_\d{6})\.pkl\Z")
 METRICS_RE = re.compile(r"model_metrics_(\d{8}_\d{6})\.json\Z")
+DRIFT_REPORT_NAME = "drift_report.json"
 
 
 def model_file_name(stamp: str) -> str:
@@ -62,6 +63,11 @@ class ModelsLayout:
     @property
     def events(self) -> Path:
         return self.root / "events.jsonl"
+
+    @property
+    def drift_report(self) -> Path:
+        """The drift and live-performance report (``trainer.monitoring.report``), replaced atomically."""
+        return self.root / DRIFT_REPORT_NAME
 
     @property
     def quarantine_dir(self) -> Path:

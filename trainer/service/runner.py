@@ -16,6 +16,10 @@ file whose metrics never followed), then loops:
    (the source's ``latest_change()``), else they cause exactly one more cycle;
 4. otherwise write why not into the status and sleep until the next check.
 
+On every pass it also lets :class:`trainer.service.reporting.DriftReporter`
+start the drift report in the background when it is due; the report's
+``drift`` and ``performance`` signals are triggers like the others.
+
 A failed cycle is logged with its traceback to ``runtime/trainer.log``
 (rotated), recorded once as ``training_failed``, and followed by an
 exponential back-off; the service keeps running. SIGTERM/SIGINT stop it: a
@@ -44,6 +48,7 @@ from trainer.folder.events import append_event, now_iso, read_events
 from trainer.contract.layout import ModelsLayout
 from trainer.service.locking import FileLock, LockBusy
 from trainer.service.reconcile import reconcile
+from trainer.service.reporting import DriftReporter
 from trainer.service.status import StatusWriter, iso, load_status_file, now_utc, parse_iso
 from trainer.service.triggers import Decision, decide, gather, when
 
@@ -167,6 +172,7 @@ class TrainerService:
         self.abandoned = False
         self.cycles = 0
         self._born = time.monotonic()
+        self.reporter = DriftReporter(config, self.wake)
 
     # -- control from outside the loop ---------------------------------------------------------
 
@@ -233,6 +239,7 @@ class TrainerService:
             if observer is not None:
                 observer.stop()
                 observer.join(timeout=5)
+            self.reporter.join(timeout=5)
             self.status.stop_heartbeat()
             service_lock.release()
             logging.getLogger().removeHandler(handler)
@@ -241,6 +248,7 @@ class TrainerService:
     def _loop(self, *, poll: bool) -> None:
         while not self.stop_requested.is_set():
             self.wake.clear()
+            self.reporter.tick()
             try:
                 requests = pending_requests(self.layout)
                 facts = gather(self.config, self.layout, now=now_utc(), force=bool(requests),
@@ -283,8 +291,9 @@ class TrainerService:
                 path.unlink(missing_ok=True)
             actor = ", ".join(dict.fromkeys(str(r.get("actor") or "unknown") for r in consumed)) or SERVICE_ACTOR
             request_ids = [str(r["id"]) for r in consumed]
+            evidence = {"evidence": decision.evidence} if decision.evidence else {}
             self._event("trigger", actor=actor, trigger=decision.trigger, message=decision.message,
-                        requests=request_ids)
+                        requests=request_ids, **evidence)
             log.info("training (%s, asked by %s): %s", decision.trigger, actor, decision.message)
             fingerprint = self._data_fingerprint()
             outcome = self._run_cycle(decision.trigger or "schedule", actor, request_ids)

@@ -1,0 +1,115 @@
+"""Live performance: the champion scored on every verdict that arrived after it was trained.
+
+:func:`live_performance` takes the recent labelled rows with the champion's
+scores and returns the report's ``live`` block: precision, recall and F1 at
+the champion's threshold and PR-AUC, over all new verdicts and over the last
+N, one point per UTC day, each precision and recall with its Wilson interval
+(:func:`trainer.monitoring.prevalence.wilson_interval`) and F1 and PR-AUC with
+a bootstrap percentile interval; beside them the test-slice figures the
+champion was promoted on. :func:`recall_reference` is the recall the
+``performance`` trigger holds the champion to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score
+
+from trainer.monitoring.prevalence import wilson_interval
+
+BOOTSTRAP_ROUNDS = 100
+#: the bootstrap resamples at most this many verdicts (a uniform sample of them), so its cost stays bounded
+BOOTSTRAP_MAX_ROWS = 20_000
+TEST_KEYS = ("precision", "recall", "f1_score", "pr_auc")
+
+
+def _f1(tp: float, fp: float, fn: float) -> float | None:
+    return (2 * tp / (2 * tp + fp + fn)) if (2 * tp + fp + fn) else None
+
+
+def _pr_auc(y: np.ndarray, scores: np.ndarray) -> float | None:
+    return float(average_precision_score(y, scores)) if 0 < y.sum() < len(y) else None
+
+
+def _bootstrap(y: np.ndarray, scores: np.ndarray, decisions: np.ndarray, seed: int) -> dict[str, list]:
+    """Percentile intervals of F1 and PR-AUC from resampled verdicts."""
+    rng = np.random.default_rng(seed)
+    if len(y) > BOOTSTRAP_MAX_ROWS:
+        keep = rng.choice(len(y), BOOTSTRAP_MAX_ROWS, replace=False)
+        y, scores, decisions = y[keep], scores[keep], decisions[keep]
+    f1s, aucs = [], []
+    for _ in range(BOOTSTRAP_ROUNDS):
+        pick = rng.integers(0, len(y), len(y))
+        yy, dd = y[pick], decisions[pick]
+        tp = float((yy & dd).sum())
+        f1 = _f1(tp, float((~yy & dd).sum()), float((yy & ~dd).sum()))
+        if f1 is not None:
+            f1s.append(f1)
+        auc = _pr_auc(yy, scores[pick])
+        if auc is not None:
+            aucs.append(auc)
+
+    def interval(values: list[float]) -> list:
+        return [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))] if values else [None, None]
+
+    return {"f1_score": interval(f1s), "pr_auc": interval(aucs)}
+
+
+def performance(y_true: np.ndarray, scores: np.ndarray, threshold: float, *, seed: int = 0,
+                bootstrap: bool = True) -> dict[str, Any]:
+    """Precision, recall, F1, PR-AUC of ``scores`` at ``threshold``, with intervals; None where undefined."""
+    y = np.asarray(y_true, dtype=bool)
+    s = np.asarray(scores, dtype=float)
+    decided = s >= threshold
+    tp, fp, fn = int((y & decided).sum()), int((~y & decided).sum()), int((y & ~decided).sum())
+    p_low, p_high = wilson_interval(tp, tp + fp)
+    r_low, r_high = wilson_interval(tp, tp + fn)
+    out: dict[str, Any] = {
+        "verdicts": int(len(y)), "positives": int(y.sum()), "true_positives": tp, "false_positives": fp,
+        "false_negatives": fn,
+        "precision": (tp / (tp + fp)) if tp + fp else None, "precision_interval": [p_low, p_high],
+        "recall": (tp / (tp + fn)) if tp + fn else None, "recall_interval": [r_low, r_high],
+        "f1_score": _f1(tp, fp, fn), "pr_auc": _pr_auc(y, s),
+        "f1_score_interval": [None, None], "pr_auc_interval": [None, None],
+    }
+    if bootstrap and len(y):
+        boot = _bootstrap(y, s, decided, seed)
+        out["f1_score_interval"], out["pr_auc_interval"] = boot["f1_score"], boot["pr_auc"]
+    return out
+
+
+def recall_reference(champion: dict[str, Any]) -> float | None:
+    """The recall live verdicts are held to: the lower of the recall target and the test-slice recall.
+
+    The lower one, so a champion that never reached its target on the test
+    slice is not retrained for missing it again live.
+    """
+    values = [champion.get(k) for k in ("recall_target", "recall")]
+    values = [float(v) for v in values if isinstance(v, (int, float))]
+    return min(values) if values else None
+
+
+def live_performance(labels: pd.Series, scores: np.ndarray, times: pd.Series | None, threshold: float,
+                     champion: dict[str, Any], *, last_n: int) -> dict[str, Any]:
+    """The report's ``live`` block (see the module docstring); ``labels`` 0/1, one score per label."""
+    y = labels.to_numpy(dtype=int)
+    s = np.asarray(scores, dtype=float)
+    order = np.arange(len(y))
+    if times is not None and len(y):
+        order = np.argsort(pd.to_datetime(times, utc=True).to_numpy(), kind="stable")
+    overall = performance(y, s, threshold)
+    newest = order[-last_n:]
+    last = performance(y[newest], s[newest], threshold, seed=1)
+    points: list[dict[str, Any]] = []
+    if times is not None and len(y):
+        days = pd.to_datetime(times, utc=True).dt.floor("D").to_numpy()
+        for day in np.unique(days):
+            rows = days == day
+            point = performance(y[rows], s[rows], threshold, bootstrap=False)
+            points.append({"day": pd.Timestamp(day).strftime("%Y-%m-%d"), **point})
+    return {"threshold": float(threshold), "overall": overall, "last_n": {"n": int(last_n), **last},
+            "daily": points, "test_slice": {k: champion.get(k) for k in TEST_KEYS},
+            "recall_reference": recall_reference(champion)}

@@ -1,0 +1,71 @@
+"""Prevalence drift: the true-positive share of recent verdicts against the champion's training window.
+
+:func:`wilson_interval` is the binomial interval used here and by
+:mod:`trainer.monitoring.live` (the Wilson score interval: sensible at 0 and 1
+and for a handful of verdicts, where the normal approximation is not).
+:func:`prevalence` compares the shares and gives one point per day with its
+interval, so a spike in real attacks shows as such; it is flagged when the
+training share lies outside the recent interval and the share moved by at
+least half (relative), a rise or a fall.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+from scipy import stats
+
+#: confidence of every interval in the report
+CONFIDENCE = 0.95
+#: relative change of the true-positive share that counts as prevalence drift (with the interval excluding it)
+RELATIVE_CHANGE = 0.5
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float | None, float | None]:
+    """The Wilson score interval of ``successes / trials``; (None, None) when there are no trials."""
+    if trials <= 0:
+        return None, None
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    share = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (share + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def share_with_interval(successes: int, trials: int) -> dict[str, Any]:
+    low, high = wilson_interval(successes, trials)
+    return {"share": (successes / trials) if trials else None, "low": low, "high": high,
+            "positives": int(successes), "verdicts": int(trials)}
+
+
+def daily(labels: pd.Series, times: pd.Series) -> list[dict[str, Any]]:
+    """One point per UTC day: the day, the share of true positives, its interval and the verdict count."""
+    if labels.empty:
+        return []
+    days = pd.to_datetime(times, utc=True).dt.floor("D")
+    grouped = pd.DataFrame({"day": days.to_numpy(), "y": labels.to_numpy(dtype=int)}).groupby("day")["y"]
+    out = []
+    for day, (positives, verdicts) in zip(grouped.sum().index, zip(grouped.sum(), grouped.count())):
+        out.append({"day": pd.Timestamp(day).strftime("%Y-%m-%d"), **share_with_interval(int(positives), int(verdicts))})
+    return out
+
+
+def prevalence(reference_labels: pd.Series, recent_labels: pd.Series, recent_times: pd.Series | None) -> dict[str, Any]:
+    """The prevalence block of the report: training share, recent share with interval, daily points, flagged."""
+    ref = reference_labels.dropna().astype(int)
+    cur = recent_labels.dropna().astype(int)
+    training = share_with_interval(int(ref.sum()), len(ref))
+    recent = share_with_interval(int(cur.sum()), len(cur))
+    flagged = False
+    if training["share"] is not None and recent["share"] is not None:
+        outside = not (recent["low"] <= training["share"] <= recent["high"])
+        moved = abs(recent["share"] - training["share"]) >= RELATIVE_CHANGE * max(training["share"], 1e-9)
+        flagged = bool(outside and moved)
+    times = recent_times.loc[cur.index] if recent_times is not None else None
+    points = daily(cur, times) if times is not None else []
+    return {"training": training, "recent": recent, "daily": points, "flagged": flagged,
+            "ratio": (recent["share"] / training["share"]) if recent["share"] is not None and training["share"]
+            else None}
