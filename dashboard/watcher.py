@@ -38,11 +38,11 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from trainer.contract.layout import METRICS_RE, MODEL_RE
+from trainer.contract.layout import DRIFT_REPORT_NAME, METRICS_RE, MODEL_RE
 
 log = logging.getLogger(__name__)
 
-KINDS = ("pairs", "champion", "events", "status", "log")
+KINDS = ("pairs", "champion", "events", "status", "log", "drift")
 POLL_SECONDS = 1.0
 
 
@@ -69,6 +69,8 @@ def classify(path: str | Path, root: Path) -> str | None:
             return "champion"
         if name == "events.jsonl":
             return "events"
+        if name == DRIFT_REPORT_NAME:
+            return "drift"
         return None
     if parent == root / "runtime":
         if name == "status.json":

@@ -1,0 +1,146 @@
+"""Drift page: have the alerts moved since the champion was trained, and how is it doing on new verdicts?
+
+Lays out the drift report the trainer service writes (``drift_report.json``,
+read by :func:`dashboard.drift_summary.current_report`; nothing is computed
+here): the features ranked by drift, the training and recent distributions of
+a chosen feature side by side, the champion's score distribution, the
+true-positive share per day, and the champion's live precision and recall per
+day against its test-slice figures (:mod:`dashboard.drift_charts`). A
+``run_every`` fragment reruns the page when the watcher counts a new report.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import context, drift_charts
+from dashboard.drift_summary import current_report, summary
+from dashboard.markdown import literal
+
+config = context.get_config()
+report = current_report(config.models_path)
+watcher = context.get_watcher()
+shown_generation = watcher.generation_of("drift", "champion") if watcher.check() else None
+
+st.title("Drift")
+st.caption("The alerts since the champion was trained against its training window, and the champion scored on "
+           "every verdict that arrived since. Levels come from the population stability index (PSI "
+           f"{config.drift.psi_moderate:g}: moderate, {config.drift.psi_major:g}: major); the KS or chi-squared test "
+           "only keeps a handful of alerts from raising a level. See docs/DRIFT.md.")
+
+
+def no_report() -> None:
+    if report is None:
+        st.info("No drift report yet. The trainer service writes one every "
+                f"{config.drift.interval_minutes:g} min once there is a champion; `cla drift` computes one now.")
+    else:
+        st.warning(f"The last drift report could not be computed: {report['error']}")
+
+
+def header() -> None:
+    line, warning = summary(report)
+    if warning:
+        st.warning(warning, icon=":material/warning:")
+    st.markdown(line)
+    window = report.get("window") or {}
+    left, middle, right, far = st.columns(4)
+    left.metric("Champion", str(report.get("champion_id")))
+    middle.metric("Recent alerts", f"{window.get('recent_rows', 0):,}",
+                  help=f"fired after {window.get('recent_after')}; {window.get('recent_labelled')} with a verdict")
+    right.metric("Training window", f"{window.get('reference_rows', 0):,}",
+                 help=f"verdicts from {window.get('training_start')} to {window.get('training_end')}")
+    far.metric("Report computed", str(report.get("computed_at", "unknown")).replace("T", " ")[:19] + " UTC")
+
+
+def features() -> None:
+    st.subheader("Features ranked by drift")
+    ranking = drift_charts.ranking_frame(report)
+    st.dataframe(ranking.style.format({"PSI": "{:.3f}", "statistic": "{:.3f}", "p-value": "{:.1e}",
+                                       "importance share": "{:.1%}"}, na_rep="unknown"),
+                 hide_index=True, width="stretch", key="drift_ranking")
+    if ranking.empty:
+        return
+    names = ranking["feature"].tolist()
+    picked = st.selectbox("Feature", names, index=0, key="drift_feature",
+                          help="Training window and recent alerts, side by side.")
+    row = next(r for r in report["features"] if r["feature"] == picked)
+    frame = drift_charts.distribution_frame(row)
+    st.plotly_chart(drift_charts.distribution_figure(frame, f"{picked}: training window vs recent alerts"),
+                    width="stretch", key="drift_distribution")
+    if row.get("unseen_categories"):
+        st.caption("Never seen in training: " + ", ".join(literal(c) for c in row["unseen_categories"]))
+
+
+def scores() -> None:
+    st.subheader("Champion score distribution")
+    score = report.get("score")
+    if not score:
+        st.info(f"Unknown: {report.get('score_error') or 'no recent alert or no test slice to compare'}.")
+        return
+    st.caption(f"Scores on recent alerts against scores on its test slice: PSI {score['psi']:.3f}, "
+               f"KS {score['statistic']:.3f}, level {score['level']}.")
+    st.plotly_chart(drift_charts.distribution_figure(drift_charts.distribution_frame(score), "Champion score"),
+                    width="stretch", key="drift_scores")
+
+
+def prevalence() -> None:
+    st.subheader("True-positive share")
+    block = report.get("prevalence") or {}
+    training, recent = block.get("training") or {}, block.get("recent") or {}
+    if not recent.get("verdicts"):
+        st.info("Unknown: no verdict has arrived since the champion was trained.")
+        return
+    st.caption(f"Training window {training.get('share', 0):.1%} of {training.get('verdicts')} verdicts; recent "
+               f"{recent['share']:.1%} [{recent['low']:.1%}, {recent['high']:.1%}] of {recent['verdicts']}"
+               + (" — changed beyond its interval." if block.get("flagged") else "."))
+    st.plotly_chart(drift_charts.prevalence_figure(drift_charts.prevalence_frame(report), training.get("share")),
+                    width="stretch", key="drift_prevalence")
+
+
+def live() -> None:
+    st.subheader("Live performance")
+    block = report.get("live")
+    if not block:
+        st.info("Unknown: no verdict has arrived since the champion was trained, or it cannot be scored.")
+        return
+    rows = []
+    for name, part in (("all new verdicts", block["overall"]), (f"last {block['last_n']['n']}", block["last_n"])):
+        rows.append({"over": name, "verdicts": part["verdicts"], "recall": part["recall"],
+                     "recall 95%": _interval(part["recall_interval"]), "precision": part["precision"],
+                     "precision 95%": _interval(part["precision_interval"]), "F1": part["f1_score"],
+                     "PR-AUC": part["pr_auc"], "PR-AUC 95%": _interval(part["pr_auc_interval"])})
+    test = block.get("test_slice") or {}
+    rows.append({"over": "test slice (at training)", "recall": test.get("recall"), "precision": test.get("precision"),
+                 "F1": test.get("f1_score"), "PR-AUC": test.get("pr_auc")})
+    st.dataframe(pd.DataFrame(rows).style.format(precision=3, na_rep="unknown"), hide_index=True, width="stretch",
+                 key="drift_live_table")
+    st.plotly_chart(drift_charts.live_figure(drift_charts.live_frame(report), test), width="stretch",
+                    key="drift_live")
+
+
+def _interval(values) -> str:
+    low, high = (values or [None, None])[:2]
+    return "unknown" if low is None or high is None else f"[{low:.3f}, {high:.3f}]"
+
+
+if report is None or report.get("error"):
+    no_report()
+else:
+    header()
+    features()
+    scores()
+    prevalence()
+    live()
+
+
+@st.fragment(run_every=config.dashboard.refresh_seconds)
+def watch_report() -> None:
+    """Rerun the page once the trainer service wrote a new report (or the champion changed)."""
+    now = watcher.generation_of("drift", "champion") if watcher.check() else None
+    if shown_generation is None or now != shown_generation:
+        if current_report(config.models_path) != report:
+            st.rerun()
+
+
+watch_report()
