@@ -167,8 +167,9 @@ class DriftConfig:
     last_n: int = opt(500, "Live performance is also given over the last N verdicts.", min=10)
     min_live_positives: int = opt(30, "Fewest true positives among new verdicts before live recall can trigger a training.",
                                   min=1)
-    max_score_rows: int = opt(200_000, "The score distribution of recent alerts is drawn from at most this many "
-                              "(a uniform sample); live performance scores every verdict.", min=1000)
+    max_score_rows: int = opt(50_000, "The champion scores at most this many recent alerts (and test-slice rows) per "
+                              "report: every one up to it, a uniform sample beyond, for its score distribution and "
+                              "live performance.", min=1000)
     drift_trigger: bool = opt(True, "Train when a feature that matters to the champion shows major drift.")
     performance_trigger: bool = opt(True, "Train when the champion's live recall is below its target by more than its interval.")
     min_importance_share: float = opt(0.05, "A feature matters to the champion when its share of the champion's "

@@ -58,7 +58,7 @@ def handle_drift(args, config) -> int:
 
 def print_report(report: dict, computed: bool, config) -> None:
     window = report.get("window") or {}
-    origin = "computed now" if computed else "from the trainer service"
+    origin = "computed now" if computed else "read from drift_report.json"
     print(f"drift report for champion {report.get('champion_id')}, {report.get('computed_at')} ({origin})")
     print(f"recent alerts: {window.get('recent_rows')} fired after {window.get('recent_after')} "
           f"({window.get('recent_labelled')} with a verdict); training window: {window.get('reference_rows')} "
@@ -87,7 +87,8 @@ def print_report(report: dict, computed: bool, config) -> None:
               f"{_interval(overall['recall_interval'])} (test slice {_fmt(test.get('recall'))}, held to "
               f"{_fmt(live.get('recall_reference'))}), precision {_fmt(overall['precision'])} "
               f"{_interval(overall['precision_interval'])}, PR-AUC {_fmt(overall['pr_auc'])} "
-              f"{_interval(overall['pr_auc_interval'])} (test slice {_fmt(test.get('pr_auc'))})")
+              f"{_interval(overall['pr_auc_interval'])} (test slice {_fmt(test.get('pr_auc'))})"
+              + (f"; a uniform sample of the {live['sampled_from']} new verdicts" if live.get("sampled_from") else ""))
     else:
         print("live performance: unknown (no verdict since the champion was trained)")
     for kind, evidence in (report.get("signals") or {}).items():

@@ -93,16 +93,23 @@ def recall_reference(champion: dict[str, Any]) -> float | None:
 
 
 def live_performance(labels: pd.Series, scores: np.ndarray, times: pd.Series | None, threshold: float,
-                     champion: dict[str, Any], *, last_n: int) -> dict[str, Any]:
-    """The report's ``live`` block (see the module docstring); ``labels`` 0/1, one score per label."""
+                     champion: dict[str, Any], *, last_n: int,
+                     newest: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
+    """The report's ``live`` block (see the module docstring); ``labels`` 0/1, one score per label.
+
+    ``newest`` (labels, scores) are the last N verdicts when ``labels`` is a
+    sample that may miss some of them; by default they are taken from ``labels``.
+    """
     y = labels.to_numpy(dtype=int)
     s = np.asarray(scores, dtype=float)
     order = np.arange(len(y))
     if times is not None and len(y):
         order = np.argsort(pd.to_datetime(times, utc=True).to_numpy(), kind="stable")
     overall = performance(y, s, threshold)
-    newest = order[-last_n:]
-    last = performance(y[newest], s[newest], threshold, seed=1)
+    if newest is None:
+        tail = order[-last_n:]
+        newest = (y[tail], s[tail])
+    last = performance(np.asarray(newest[0], dtype=int), newest[1], threshold, seed=1)
     points: list[dict[str, Any]] = []
     if times is not None and len(y):
         days = pd.to_datetime(times, utc=True).dt.floor("D").to_numpy()

@@ -4,9 +4,11 @@
 :mod:`trainer.monitoring.live` (the Wilson score interval: sensible at 0 and 1
 and for a handful of verdicts, where the normal approximation is not).
 :func:`prevalence` compares the shares and gives one point per day with its
-interval, so a spike in real attacks shows as such; it is flagged when the
-training share lies outside the recent interval and the share moved by at
-least half (relative), a rise or a fall.
+interval, so a spike in real attacks shows as such. It is flagged, as a
+feature's drift is, by effect size with a test as guard: the share moved by
+at least half (relative, a rise or a fall), the exact binomial test of the
+recent verdicts against the training share is below ``drift.p_value``, and
+there are at least ``drift.min_rows`` recent verdicts.
 """
 
 from __future__ import annotations
@@ -53,19 +55,20 @@ def daily(labels: pd.Series, times: pd.Series) -> list[dict[str, Any]]:
     return out
 
 
-def prevalence(reference_labels: pd.Series, recent_labels: pd.Series, recent_times: pd.Series | None) -> dict[str, Any]:
+def prevalence(reference_labels: pd.Series, recent_labels: pd.Series, recent_times: pd.Series | None, *,
+               alpha: float, min_rows: int) -> dict[str, Any]:
     """The prevalence block of the report: training share, recent share with interval, daily points, flagged."""
     ref = reference_labels.dropna().astype(int)
     cur = recent_labels.dropna().astype(int)
     training = share_with_interval(int(ref.sum()), len(ref))
     recent = share_with_interval(int(cur.sum()), len(cur))
-    flagged = False
+    flagged, p_value = False, None
     if training["share"] is not None and recent["share"] is not None:
-        outside = not (recent["low"] <= training["share"] <= recent["high"])
+        p_value = float(stats.binomtest(recent["positives"], recent["verdicts"], training["share"]).pvalue)
         moved = abs(recent["share"] - training["share"]) >= RELATIVE_CHANGE * max(training["share"], 1e-9)
-        flagged = bool(outside and moved)
+        flagged = bool(moved and p_value < alpha and recent["verdicts"] >= min_rows)
     times = recent_times.loc[cur.index] if recent_times is not None else None
     points = daily(cur, times) if times is not None else []
-    return {"training": training, "recent": recent, "daily": points, "flagged": flagged,
+    return {"training": training, "recent": recent, "daily": points, "flagged": flagged, "p_value": p_value,
             "ratio": (recent["share"] / training["share"]) if recent["share"] is not None and training["share"]
             else None}

@@ -94,30 +94,34 @@ def feature_rows(windows, champion: dict[str, Any], config: Config) -> list[dict
     return rows
 
 
-def _scores(config: Config, champion_id: str, windows) -> tuple[Any, dict[str, Any] | None, np.ndarray | None, str | None]:
-    """(model, score drift row, scores of recent labelled rows, error); the model is signature-checked first."""
+def _scores(config: Config, champion_id: str, windows) -> tuple[Any, dict[str, Any] | None, Any, np.ndarray | None,
+                                                                   str | None]:
+    """(model, score drift row, the recent rows scored, their scores, error); the model is signature-checked first.
+
+    At most ``drift.max_score_rows`` recent alerts (and as many test-slice
+    rows) are scored: a uniform sample of them beyond that, so a million new
+    alerts cost one bounded prediction.
+    """
     from trainer.folder.scoring import ModelLoadError, load_model
 
     try:
         model = load_model(config.models_dir, champion_id, key_file=config.model_key_path)
     except ModelLoadError as exc:
-        return None, None, None, str(exc)
+        return None, None, None, None, str(exc)
     cap = config.drift.max_score_rows
     test = windows.test.sample(cap, random_state=0) if len(windows.test) > cap else windows.test
     recent = windows.recent.sample(cap, random_state=0) if len(windows.recent) > cap else windows.recent
     try:
-        labelled = windows.recent_labelled
-        live_scores = model.predict_proba(labelled)[:, 1] if len(labelled) else np.empty(0)
+        scores = model.predict_proba(recent)[:, 1] if len(recent) else np.empty(0)
         if len(test) == 0 or len(recent) == 0:
-            return model, None, live_scores, None
-        row = drift.score_drift(model.predict_proba(test)[:, 1], model.predict_proba(recent)[:, 1],
-                                bins=config.drift.bins)
+            return model, None, recent, scores, None
+        row = drift.score_drift(model.predict_proba(test)[:, 1], scores, bins=config.drift.bins)
     except ValueError as exc:
-        return model, None, None, f"the champion cannot score the feedback: {exc}"
+        return model, None, None, None, f"the champion cannot score the feedback: {exc}"
     if len(recent) >= config.drift.min_rows:
         row.level = drift.drift_level(row.psi, row.p_value, moderate=config.drift.psi_moderate,
                                       major=config.drift.psi_major, alpha=config.drift.p_value)
-    return model, row.to_dict(), live_scores, None
+    return model, row.to_dict(), recent, scores, None
 
 
 def build_report(config: Config) -> dict[str, Any]:
@@ -151,13 +155,22 @@ def build_report(config: Config) -> dict[str, Any]:
     report["features"] = feature_rows(windows, champion, config)
     features_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    model, score_row, live_scores, score_error = _scores(config, champion_id, windows)
+    model, score_row, scored, scores, score_error = _scores(config, champion_id, windows)
     report["score"], report["score_error"] = score_row, score_error
     labelled = windows.recent_labelled
-    report["prevalence"] = prevalence(windows.reference[LABEL], labelled[LABEL], labelled[TIME])
-    if model is not None and live_scores is not None and len(labelled):
-        report["live"] = live_performance(labelled[LABEL].astype(int), live_scores, labelled[TIME], model.threshold,
-                                          champion, last_n=config.drift.last_n)
+    report["prevalence"] = prevalence(windows.reference[LABEL], labelled[LABEL], labelled[TIME],
+                                      alpha=config.drift.p_value, min_rows=config.drift.min_rows)
+    if model is not None and scored is not None:
+        has_label = scored[LABEL].notna().to_numpy()
+        if has_label.any():
+            newest = None
+            if len(scored) < len(windows.recent):  # a sample: score the truly newest verdicts too
+                tail = labelled.sort_values(TIME, kind="stable").iloc[-config.drift.last_n:]
+                newest = (tail[LABEL].to_numpy(dtype=int), model.predict_proba(tail)[:, 1])
+            report["live"] = live_performance(scored.loc[has_label, LABEL].astype(int), scores[has_label],
+                                              scored.loc[has_label, TIME], model.threshold, champion,
+                                              last_n=config.drift.last_n, newest=newest)
+            report["live"]["sampled_from"] = int(len(labelled)) if newest is not None else None
     scoring_s = time.perf_counter() - t0
     levels = [r["level"] for r in report["features"]]
     report["summary"] = {
