@@ -47,7 +47,7 @@ def _now() -> datetime:
 
 
 def _empty(config: Config, error: str, champion_id: str | None = None) -> dict[str, Any]:
-    return {"schema_version": SCHEMA_VERSION, "computed_at": _now().isoformat(timespec="seconds"),
+    return {"schema_version": SCHEMA_VERSION, "computed_at": _now().isoformat(timespec="milliseconds"),
             "champion_id": champion_id, "error": error, "features": [], "score": None, "prevalence": None,
             "live": None, "enough_data": False, "summary": {"level": "unknown", "drifted": [], "major": []},
             "signals": {"drift": None, "performance": None}, "thresholds": _thresholds(config)}
@@ -180,6 +180,7 @@ def build_report(config: Config) -> dict[str, Any]:
         "score_level": (score_row or {}).get("level"),
         "prevalence_flagged": bool(report["prevalence"]["flagged"]),
     }
+    report["computed_at"] = _now().isoformat(timespec="milliseconds")
     report["signals"] = signals(report, config.drift)
     report["timings"] = {"load_s": round(loaded_s, 3), "features_s": round(features_s, 3),
                          "scoring_s": round(scoring_s, 3), "total_s": round(time.perf_counter() - started, 3)}
