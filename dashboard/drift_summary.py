@@ -77,7 +77,7 @@ def summary(report: dict[str, Any] | None, now: datetime | None = None) -> tuple
     below = (report.get("signals") or {}).get("performance")
     if below:
         warnings.append(below["message"])
-    return line, ("; ".join(warnings) + ". See the Drift page.") if warnings else None
+    return line, (". ".join(warnings) + ". See the Drift page.") if warnings else None
 
 
 def render_overview_line(models_path) -> None:

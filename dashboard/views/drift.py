@@ -44,13 +44,13 @@ def header() -> None:
         st.warning(warning, icon=":material/warning:")
     st.markdown(line)
     window = report.get("window") or {}
-    left, middle, right, far = st.columns(4)
-    left.metric("Champion", str(report.get("champion_id")))
-    middle.metric("Recent alerts", f"{window.get('recent_rows', 0):,}",
-                  help=f"fired after {window.get('recent_after')}; {window.get('recent_labelled')} with a verdict")
+    st.caption(f"Champion {report.get('champion_id')} · report computed "
+               f"{str(report.get('computed_at', 'unknown')).replace('T', ' ')[:19]} UTC from {report.get('source')}")
+    left, middle, right = st.columns(3)
+    left.metric("Recent alerts", f"{window.get('recent_rows', 0):,}", help=f"fired after {window.get('recent_after')}")
+    middle.metric("New verdicts", f"{window.get('recent_labelled', 0):,}", help="recent alerts with a verdict")
     right.metric("Training window", f"{window.get('reference_rows', 0):,}",
                  help=f"verdicts from {window.get('training_start')} to {window.get('training_end')}")
-    far.metric("Report computed", str(report.get("computed_at", "unknown")).replace("T", " ")[:19] + " UTC")
 
 
 def features() -> None:

@@ -135,15 +135,17 @@ def numeric_drift(feature: str, reference: pd.Series, recent: pd.Series, *, bins
     return result
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """Categories as text; missing values are the category "missing"."""
-    return values.astype("object").where(values.notna(), "missing").astype(str)
+def _counts(values: pd.Series) -> pd.Series:
+    """Rows per category, categories as text; missing values are the category "missing"."""
+    counts = values.value_counts(dropna=False)
+    labels = ["missing" if pd.isna(c) else str(c) for c in counts.index]
+    return counts.groupby(pd.Index(labels, dtype=object)).sum()
 
 
 def categorical_drift(feature: str, reference: pd.Series, recent: pd.Series) -> FeatureDrift:
     """PSI over categories, the chi-squared test of the 2 x k table, and the categories training never saw."""
-    ref_counts = _as_text(reference).value_counts()
-    cur_counts = _as_text(recent).value_counts()
+    ref_counts = _counts(reference)
+    cur_counts = _counts(recent)
     result = FeatureDrift(feature, "categorical", None, "chi2", None, None, int(ref_counts.sum()),
                           int(cur_counts.sum()))
     if ref_counts.empty or cur_counts.empty:

@@ -67,8 +67,7 @@ def prevalence(reference_labels: pd.Series, recent_labels: pd.Series, recent_tim
         p_value = float(stats.binomtest(recent["positives"], recent["verdicts"], training["share"]).pvalue)
         moved = abs(recent["share"] - training["share"]) >= RELATIVE_CHANGE * max(training["share"], 1e-9)
         flagged = bool(moved and p_value < alpha and recent["verdicts"] >= min_rows)
-    times = recent_times.loc[cur.index] if recent_times is not None else None
-    points = daily(cur, times) if times is not None else []
+    points = daily(cur, recent_times[recent_labels.notna().to_numpy()]) if recent_times is not None else []
     return {"training": training, "recent": recent, "daily": points, "flagged": flagged, "p_value": p_value,
             "ratio": (recent["share"] / training["share"]) if recent["share"] is not None and training["share"]
             else None}

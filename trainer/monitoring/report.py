@@ -165,7 +165,8 @@ def build_report(config: Config) -> dict[str, Any]:
         if has_label.any():
             newest = None
             if len(scored) < len(windows.recent):  # a sample: score the truly newest verdicts too
-                tail = labelled.sort_values(TIME, kind="stable").iloc[-config.drift.last_n:]
+                times = labelled[TIME].to_numpy()
+                tail = labelled.iloc[np.argsort(times, kind="stable")[-config.drift.last_n:]]
                 newest = (tail[LABEL].to_numpy(dtype=int), model.predict_proba(tail)[:, 1])
             report["live"] = live_performance(scored.loc[has_label, LABEL].astype(int), scores[has_label],
                                               scored.loc[has_label, TIME], model.threshold, champion,

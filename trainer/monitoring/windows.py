@@ -13,6 +13,7 @@ fired after ``end``, labelled or not. A champion trained without a time split
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -39,7 +40,7 @@ class Windows:
     source: str
     fingerprint: str | None
 
-    @property
+    @cached_property
     def recent_labelled(self) -> pd.DataFrame:
         return self.recent[self.recent[LABEL].notna()]
 
@@ -90,7 +91,9 @@ def split_windows(config: Config, champion: dict[str, Any], columns: list[str]) 
     labels = map_labels(frame[schema.label], schema.positive_value)[0] if schema.label in frame.columns \
         else pd.Series(float("nan"), index=frame.index)
     kept = [c for c in dict.fromkeys(columns) if c in frame.columns]
-    frame = frame[kept].assign(**{LABEL: labels, TIME: times})
+    frame = frame[kept]  # a copy of the columns that matter: the label and time join it in place
+    frame[LABEL] = labels
+    frame[TIME] = times
     labelled = frame[LABEL].notna()
     reference = frame[labelled & (times >= start) & (times <= train_end)]
     test = frame[labelled & (times >= test_start) & (times <= end)]
