@@ -35,7 +35,7 @@ def no_report() -> None:
         st.info("No drift report yet. The trainer service writes one every "
                 f"{config.drift.interval_minutes:g} min once there is a champion; `cla drift` computes one now.")
     else:
-        st.warning(f"The last drift report could not be computed: {report['error']}")
+        st.warning(f"Drift and live performance unknown: {report['error']}")
 
 
 def header() -> None:

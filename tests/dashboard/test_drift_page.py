@@ -49,7 +49,7 @@ def test_a_report_that_could_not_be_computed_shows_its_reason(dash_env, build):
     write_report(ModelsLayout.of(dash_env.models_dir), build_report(load_config()))
     app = build.run_app(PAGE)
     no_exception(app)
-    assert "The last drift report could not be computed: no champion in" in page_text(app)
+    assert "Drift and live performance unknown: no champion in" in page_text(app)
 
 
 def test_the_shifted_feature_leads_the_ranking_and_the_warnings(dash_env, build, shifted_report):

@@ -194,19 +194,30 @@ def write_report(layout: ModelsLayout, report: dict[str, Any]) -> None:
 
 
 def read_report(layout: ModelsLayout) -> dict[str, Any] | None:
-    """The last report written to ``layout``'s models folder; None when there is none or it cannot be parsed."""
+    """The last report written to ``layout``'s models folder; None when there is none.
+
+    A file that cannot be read or parsed gives a report holding only
+    ``error`` (naming the file and what to do) and ``unreadable: true``, so
+    readers show why instead of "no report".
+    """
+    path = layout.drift_report
     try:
-        report = json.loads(layout.drift_report.read_bytes())
-    except (OSError, ValueError):
+        report = json.loads(path.read_bytes())
+        if not isinstance(report, dict):
+            raise ValueError("not a JSON object")
+    except FileNotFoundError:
         return None
-    return report if isinstance(report, dict) else None
+    except (OSError, ValueError) as exc:
+        return {"error": f"{path} cannot be read ({exc}); the trainer service replaces it at its next report, or run "
+                         "`cla drift --refresh`", "unreadable": True, "features": [], "signals": {}}
+    return report
 
 
 def is_fresh(report: dict[str, Any] | None, config: Config, *, now: datetime | None = None) -> bool:
     """Whether ``report`` is about the current champion and younger than ``drift.interval_minutes``."""
     from trainer.folder.scoring import ModelLoadError, champion_id
 
-    if not report:
+    if not report or report.get("unreadable"):
         return False
     try:
         current = champion_id(config.models_dir)
