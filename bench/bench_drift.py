@@ -19,7 +19,8 @@ exactly as the trainer service builds it:
   alarm is a draw in which any feature, the score or the prevalence is flagged.
 
 Run: ``python -m bench drift`` (``BENCH_DRIFT_SIZES=10000,100000`` for a quick
-run; results in ``bench/results/drift.json``).
+run, ``BENCH_DRIFT_PARTS=cost`` or ``detection`` for one part; results in
+``bench/results/drift.json``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ DELAY_STEPS = (100, 200, 300, 400, 500, 700, 1000, 1500, 2000, 3000, 5000)
 DELAY_SEEDS = (1, 2, 3)
 STABLE_DRAWS = int(os.environ.get("BENCH_DRIFT_DRAWS", "50"))
 STABLE_ROWS = (500, 5000)
+PARTS = os.environ.get("BENCH_DRIFT_PARTS", "cost,detection").split(",")
 SHIFTED_FEATURE = {"new-source": "source_product", "reputation": "src_reputation", "attacks": "prevalence"}
 RESULTS = Path(__file__).parent / "results" / "drift.json"
 REPO = Path(__file__).resolve().parent.parent
@@ -198,8 +200,12 @@ def detection() -> tuple[list[dict], list[dict]]:
 
 def main() -> None:
     started = datetime.now(timezone.utc)
-    results = {"started": started.isoformat(timespec="seconds"), "cost": cost()}
-    results["delay"], results["stable"] = detection()
+    results: dict = {"started": started.isoformat(timespec="seconds"), "load_average": os.getloadavg()}
+    if "cost" in PARTS:
+        results["cost"] = cost()
+    if "detection" in PARTS:
+        results["delay"], results["stable"] = detection()
+    results["load_average_after"] = os.getloadavg()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"results written to {RESULTS}")

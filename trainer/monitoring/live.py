@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score
 
-from trainer.monitoring.prevalence import wilson_interval
+from trainer.monitoring.prevalence import utc_days, utc_instants, wilson_interval
 
 BOOTSTRAP_ROUNDS = 100
 #: the bootstrap resamples at most this many verdicts (a uniform sample of them), so its cost stays bounded
-BOOTSTRAP_MAX_ROWS = 20_000
+BOOTSTRAP_MAX_ROWS = 10_000
 TEST_KEYS = ("precision", "recall", "f1_score", "pr_auc")
 
 
@@ -104,7 +104,7 @@ def live_performance(labels: pd.Series, scores: np.ndarray, times: pd.Series | N
     s = np.asarray(scores, dtype=float)
     order = np.arange(len(y))
     if times is not None and len(y):
-        order = np.argsort(pd.to_datetime(times, utc=True).to_numpy(), kind="stable")
+        order = np.argsort(utc_instants(times), kind="stable")
     overall = performance(y, s, threshold)
     if newest is None:
         tail = order[-last_n:]
@@ -112,11 +112,11 @@ def live_performance(labels: pd.Series, scores: np.ndarray, times: pd.Series | N
     last = performance(np.asarray(newest[0], dtype=int), newest[1], threshold, seed=1)
     points: list[dict[str, Any]] = []
     if times is not None and len(y):
-        days = pd.to_datetime(times, utc=True).dt.floor("D").to_numpy()
+        days = utc_days(times)
         for day in np.unique(days):
             rows = days == day
             point = performance(y[rows], s[rows], threshold, bootstrap=False)
-            points.append({"day": pd.Timestamp(day).strftime("%Y-%m-%d"), **point})
+            points.append({"day": str(day), **point})
     return {"threshold": float(threshold), "overall": overall, "last_n": {"n": int(last_n), **last},
             "daily": points, "test_slice": {k: champion.get(k) for k in TEST_KEYS},
             "recall_reference": recall_reference(champion)}

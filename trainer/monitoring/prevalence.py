@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -43,16 +44,23 @@ def share_with_interval(successes: int, trials: int) -> dict[str, Any]:
             "positives": int(successes), "verdicts": int(trials)}
 
 
+def utc_instants(times: pd.Series) -> np.ndarray:
+    """Times as UTC ``datetime64`` values (a tz-aware column would become an array of objects, slow to sort)."""
+    return pd.to_datetime(times, utc=True).dt.tz_localize(None).to_numpy()
+
+
+def utc_days(times: pd.Series) -> np.ndarray:
+    """The UTC day of each time, as ``datetime64[D]``."""
+    return utc_instants(times).astype("datetime64[D]")
+
+
 def daily(labels: pd.Series, times: pd.Series) -> list[dict[str, Any]]:
     """One point per UTC day: the day, the share of true positives, its interval and the verdict count."""
     if labels.empty:
         return []
-    days = pd.to_datetime(times, utc=True).dt.floor("D")
-    grouped = pd.DataFrame({"day": days.to_numpy(), "y": labels.to_numpy(dtype=int)}).groupby("day")["y"]
-    out = []
-    for day, (positives, verdicts) in zip(grouped.sum().index, zip(grouped.sum(), grouped.count())):
-        out.append({"day": pd.Timestamp(day).strftime("%Y-%m-%d"), **share_with_interval(int(positives), int(verdicts))})
-    return out
+    grouped = pd.DataFrame({"day": utc_days(times), "y": labels.to_numpy(dtype=int)}).groupby("day")["y"]
+    sums, counts = grouped.sum(), grouped.count()
+    return [{"day": str(day)[:10], **share_with_interval(int(sums[day]), int(counts[day]))} for day in sums.index]
 
 
 def prevalence(reference_labels: pd.Series, recent_labels: pd.Series, recent_times: pd.Series | None, *,

@@ -32,7 +32,7 @@ from trainer.config import Config
 from trainer.contract.layout import ModelsLayout
 from trainer.monitoring import drift
 from trainer.monitoring.live import live_performance
-from trainer.monitoring.prevalence import prevalence
+from trainer.monitoring.prevalence import prevalence, utc_instants
 from trainer.monitoring.signals import importance_shares, signals
 from trainer.monitoring.windows import LABEL, TIME, WindowError, split_windows
 
@@ -165,8 +165,7 @@ def build_report(config: Config) -> dict[str, Any]:
         if has_label.any():
             newest = None
             if len(scored) < len(windows.recent):  # a sample: score the truly newest verdicts too
-                times = labelled[TIME].to_numpy()
-                tail = labelled.iloc[np.argsort(times, kind="stable")[-config.drift.last_n:]]
+                tail = labelled.iloc[np.argsort(utc_instants(labelled[TIME]), kind="stable")[-config.drift.last_n:]]
                 newest = (tail[LABEL].to_numpy(dtype=int), model.predict_proba(tail)[:, 1])
             report["live"] = live_performance(scored.loc[has_label, LABEL].astype(int), scores[has_label],
                                               scored.loc[has_label, TIME], model.threshold, champion,
