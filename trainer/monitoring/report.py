@@ -148,7 +148,8 @@ def build_report(config: Config) -> dict[str, Any]:
                    "test_start": (champion.get("data_window") or {}).get("test_start"),
                    "recent_after": windows.recent_after.isoformat(), "reference_rows": int(len(windows.reference)),
                    "test_rows": int(len(windows.test)), "recent_rows": int(len(windows.recent)),
-                   "recent_labelled": int(len(windows.recent_labelled))},
+                   "recent_labelled": int(len(windows.recent_labelled)),
+                   "negative_sample_rate": windows.negative_sample_rate},
         "enough_data": len(windows.recent) >= config.drift.min_rows,
     })
     t0 = time.perf_counter()

@@ -39,6 +39,7 @@ class Windows:
     recent_after: pd.Timestamp
     source: str
     fingerprint: str | None
+    negative_sample_rate: float = 1.0
 
     @cached_property
     def recent_labelled(self) -> pd.DataFrame:
@@ -75,7 +76,9 @@ def split_windows(config: Config, champion: dict[str, Any], columns: list[str]) 
     schema = config.schema
     try:
         source = open_source(config)
-        frame = source.load().frame
+        wanted = [*columns, schema.label, schema.id_column, schema.time_column]
+        loaded = source.load(columns=[c for c in wanted if c])
+        frame = loaded.frame
         fingerprint = str(source.latest_change())
         description = source.describe()
     except SourceError as exc:
@@ -98,4 +101,4 @@ def split_windows(config: Config, champion: dict[str, Any], columns: list[str]) 
     reference = frame[labelled & (times >= start) & (times <= train_end)]
     test = frame[labelled & (times >= test_start) & (times <= end)]
     recent = frame[times > end]
-    return Windows(reference, test, recent, end, description, fingerprint)
+    return Windows(reference, test, recent, end, description, fingerprint, loaded.negative_sample_rate)
