@@ -8,7 +8,8 @@ exactly as the trainer service builds it:
   (:func:`trainer.feedback.demo.generate_live`) after it; one report per N, each
   in its own Python process so its peak RSS (``ru_maxrss``) is its own. The
   feedback is read from Parquet (``source.kind = "files"``) and, for 1M,
-  also from the SQLite store, whose row-at-a-time read is the slow part.
+  also from the SQLite store, whose row-at-a-time read is the slow part. The
+  training stack is imported first, as the service does when it starts.
 * ``delay``: a champion trained on a *stationary* history (the live
   generator's end state, hour by hour over 30 days, so nothing drifts unless
   a shift is applied); for each shift of :mod:`trainer.feedback.shifts`, the
@@ -90,7 +91,9 @@ def stationary_history(days: int = 30, per_hour: int = 30, seed: int = 11):
 def child_cost(folder: Path, source: str) -> dict:
     from trainer.config import load_config
     from trainer.monitoring.report import build_report
+    from trainer.service.runner import warm_imports
 
+    warm_imports()  # as the service does at start: the report's time is the report, not the imports
     report = build_report(load_config(folder / f"cla-{source}.toml"))
     if report.get("error"):
         raise SystemExit(report["error"])

@@ -36,8 +36,13 @@ def current_report(models_path) -> dict[str, Any] | None:
     return _read(str(layout.root), (stat.st_mtime_ns, stat.st_size))
 
 
-def _num(value: Any, digits: int = 3) -> str:
+def num(value: Any, digits: int = 3) -> str:
+    """A number for display, "unknown" when the report does not hold it."""
     return "unknown" if value is None else f"{value:.{digits}f}"
+
+
+def share(value: Any) -> str:
+    return "unknown" if value is None else f"{value:.1%}"
 
 
 def summary(report: dict[str, Any] | None, now: datetime | None = None) -> tuple[str, str | None]:
@@ -45,7 +50,10 @@ def summary(report: dict[str, Any] | None, now: datetime | None = None) -> tuple
     if report is None:
         return ("Drift and live performance: unknown — no drift report yet (the trainer service writes one once a "
                 "champion exists; `cla drift` computes one now)."), None
-    when = datetime.fromisoformat(report["computed_at"]) if report.get("computed_at") else None
+    try:
+        when = datetime.fromisoformat(str(report.get("computed_at")))
+    except ValueError:
+        when = None
     age = f"report {ago(when, now or datetime.now(timezone.utc))}" if when else "report time unknown"
     if report.get("error"):
         return f"Drift and live performance: unknown — {report['error']} ({age}).", None
@@ -56,16 +64,16 @@ def summary(report: dict[str, Any] | None, now: datetime | None = None) -> tuple
         drift_text = (f"too few recent alerts to judge ({(report.get('window') or {}).get('recent_rows')}, "
                       f"need {(report.get('thresholds') or {}).get('min_rows')})")
     elif flagged:
-        drift_text = ", ".join(f"{r['level']} on {r['feature']} (PSI {_num(r['psi'], 2)})" for r in flagged[:3])
+        drift_text = ", ".join(f"{r['level']} on {r['feature']} (PSI {num(r['psi'], 2)})" for r in flagged[:3])
     else:
-        drift_text = f"none (largest PSI {_num(top.get('psi'), 2)} on {top['feature']})" if top else "no features"
+        drift_text = f"none (largest PSI {num(top.get('psi'), 2)} on {top['feature']})" if top else "no features"
     live = report.get("live")
     overall = (live or {}).get("overall") or {}
     reference = (live or {}).get("recall_reference")
     if live and overall.get("recall") is not None:
         low, high = overall.get("recall_interval") or [None, None]
-        live_text = (f"live recall {_num(overall['recall'])} [{_num(low)}, {_num(high)}] on {overall['verdicts']} new "
-                     f"verdicts (held to {_num(reference)})")
+        live_text = (f"live recall {num(overall['recall'])} [{num(low)}, {num(high)}] on {overall['verdicts']} new "
+                     f"verdicts (held to {num(reference)})")
     else:
         live_text = "live recall unknown (no true positive among new verdicts yet)"
     line = f"Drift: {drift_text} · {live_text} · {age}."

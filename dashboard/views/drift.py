@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context, drift_charts
-from dashboard.drift_summary import current_report, summary
+from dashboard.drift_summary import current_report, num, share, summary
 from dashboard.markdown import literal
 
 config = context.get_config()
@@ -78,8 +78,8 @@ def scores() -> None:
     if not score:
         st.info(f"Unknown: {report.get('score_error') or 'no recent alert or no test slice to compare'}.")
         return
-    st.caption(f"Scores on recent alerts against scores on its test slice: PSI {score['psi']:.3f}, "
-               f"KS {score['statistic']:.3f}, level {score['level']}.")
+    st.caption(f"Scores on recent alerts against scores on its test slice: PSI {num(score.get('psi'))}, "
+               f"KS {num(score.get('statistic'))}, level {score['level']}.")
     st.plotly_chart(drift_charts.distribution_figure(drift_charts.distribution_frame(score), "Champion score"),
                     width="stretch", key="drift_scores")
 
@@ -91,8 +91,8 @@ def prevalence() -> None:
     if not recent.get("verdicts"):
         st.info("Unknown: no verdict has arrived since the champion was trained.")
         return
-    st.caption(f"Training window {training.get('share', 0):.1%} of {training.get('verdicts')} verdicts; recent "
-               f"{recent['share']:.1%} [{recent['low']:.1%}, {recent['high']:.1%}] of {recent['verdicts']}"
+    st.caption(f"Training window {share(training.get('share'))} of {training.get('verdicts')} verdicts; recent "
+               f"{share(recent['share'])} [{share(recent['low'])}, {share(recent['high'])}] of {recent['verdicts']}"
                + (" — changed beyond its interval." if block.get("flagged") else "."))
     st.plotly_chart(drift_charts.prevalence_figure(drift_charts.prevalence_frame(report), training.get("share")),
                     width="stretch", key="drift_prevalence")

@@ -17,7 +17,7 @@ from trainer.service.cycle import run_cycle
 from trainer.service.runner import TrainerService
 from trainer.service.status import now_utc, parse_iso, read_status
 from trainer.service.triggers import monitoring_signals
-from servicefolder import CONFIG, lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
+from servicefolder import lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
 from waiting import wait_until
 
 DRIFT = {"training.permutation_repeats": 1, "drift.interval_minutes": 0.5, "drift.min_rows": 300}
