@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 TRAINING_COLOUR = "#6c8ebf"
 RECENT_COLOUR = "#d6734b"
 LIVE_COLOURS = {"recall": "#2a9d8f", "precision": "#e76f51"}
+DAY_MS = 86_400_000
 
 
 def ranking_frame(report: dict[str, Any]) -> pd.DataFrame:
@@ -76,6 +77,7 @@ def prevalence_figure(frame: pd.DataFrame, training_share: float | None) -> go.F
                          annotation_text=f"training window {training_share:.1%}")
     figure.update_layout(title="True-positive share per day (95% interval)", yaxis_tickformat=".0%", height=320,
                          margin={"t": 50, "b": 10})
+    figure.update_xaxes(tickformat="%Y-%m-%d", dtick=DAY_MS)
     return figure
 
 
@@ -98,6 +100,35 @@ def live_frame(report: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
+def live_table(report: dict[str, Any]) -> pd.DataFrame:
+    """All new verdicts, the last N and the test slice, one row each; intervals as text, missing as "unknown"."""
+    block = report.get("live") or {}
+    rows = []
+    for name, part in (("all new verdicts", block.get("overall")), (f"last {(block.get('last_n') or {}).get('n')}",
+                                                                     block.get("last_n"))):
+        part = part or {}
+        rows.append({"over": name, "verdicts": part.get("verdicts"), "recall": part.get("recall"),
+                     "recall 95%": _interval(part.get("recall_interval")), "precision": part.get("precision"),
+                     "precision 95%": _interval(part.get("precision_interval")), "F1": part.get("f1_score"),
+                     "F1 95%": _interval(part.get("f1_score_interval")), "PR-AUC": part.get("pr_auc"),
+                     "PR-AUC 95%": _interval(part.get("pr_auc_interval"))})
+    test = block.get("test_slice") or {}
+    rows.append({"over": "test slice (at training)", "verdicts": test.get("test_samples"), "recall": test.get("recall"),
+                 "recall 95%": "not recorded", "precision": test.get("precision"), "precision 95%": "not recorded",
+                 "F1": test.get("f1_score"), "F1 95%": "not recorded", "PR-AUC": test.get("pr_auc"),
+                 "PR-AUC 95%": "not recorded"})
+    frame = pd.DataFrame(rows)
+    frame["verdicts"] = pd.array(frame["verdicts"], dtype="Int64")
+    for column in ("recall", "precision", "F1", "PR-AUC"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return frame
+
+
+def _interval(values: list | None) -> str:
+    low, high = (values or [None, None])[:2]
+    return "unknown" if low is None or high is None else f"[{low:.3f}, {high:.3f}]"
+
+
 def live_figure(frame: pd.DataFrame, test_slice: dict[str, Any]) -> go.Figure:
     figure = go.Figure()
     for metric, colour in LIVE_COLOURS.items():
@@ -111,4 +142,5 @@ def live_figure(frame: pd.DataFrame, test_slice: dict[str, Any]) -> go.Figure:
                              annotation_text=f"test slice {metric} {reference:.3f}")
     figure.update_layout(title="Champion on new verdicts, per day (95% interval)", yaxis_range=[0, 1.05], height=360,
                          margin={"t": 50, "b": 10}, legend={"orientation": "h", "y": 1.1})
+    figure.update_xaxes(tickformat="%Y-%m-%d", dtick=DAY_MS)
     return figure

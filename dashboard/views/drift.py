@@ -11,7 +11,6 @@ day against its test-slice figures (:mod:`dashboard.drift_charts`). A
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import context, drift_charts
@@ -104,24 +103,14 @@ def live() -> None:
     if not block:
         st.info("Unknown: no verdict has arrived since the champion was trained, or it cannot be scored.")
         return
-    rows = []
-    for name, part in (("all new verdicts", block["overall"]), (f"last {block['last_n']['n']}", block["last_n"])):
-        rows.append({"over": name, "verdicts": part["verdicts"], "recall": part["recall"],
-                     "recall 95%": _interval(part["recall_interval"]), "precision": part["precision"],
-                     "precision 95%": _interval(part["precision_interval"]), "F1": part["f1_score"],
-                     "PR-AUC": part["pr_auc"], "PR-AUC 95%": _interval(part["pr_auc_interval"])})
     test = block.get("test_slice") or {}
-    rows.append({"over": "test slice (at training)", "recall": test.get("recall"), "precision": test.get("precision"),
-                 "F1": test.get("f1_score"), "PR-AUC": test.get("pr_auc")})
-    st.dataframe(pd.DataFrame(rows).style.format(precision=3, na_rep="unknown"), hide_index=True, width="stretch",
-                 key="drift_live_table")
+    if block.get("sampled_from"):
+        st.caption(f"A uniform sample of the {block['sampled_from']:,} new verdicts was scored "
+                   "(drift.max_score_rows); the last N are the newest exactly.")
+    st.dataframe(drift_charts.live_table(report).style.format(precision=3, na_rep="unknown"), hide_index=True,
+                 width="stretch", key="drift_live_table")
     st.plotly_chart(drift_charts.live_figure(drift_charts.live_frame(report), test), width="stretch",
                     key="drift_live")
-
-
-def _interval(values) -> str:
-    low, high = (values or [None, None])[:2]
-    return "unknown" if low is None or high is None else f"[{low:.3f}, {high:.3f}]"
 
 
 if report is None or report.get("error"):

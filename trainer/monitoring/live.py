@@ -23,7 +23,7 @@ from trainer.monitoring.prevalence import utc_days, utc_instants, wilson_interva
 BOOTSTRAP_ROUNDS = 100
 #: the bootstrap resamples at most this many verdicts (a uniform sample of them), so its cost stays bounded
 BOOTSTRAP_MAX_ROWS = 10_000
-TEST_KEYS = ("precision", "recall", "f1_score", "pr_auc")
+TEST_KEYS = ("precision", "recall", "f1_score", "pr_auc", "test_samples")
 
 
 def _f1(tp: float, fp: float, fn: float) -> float | None:
