@@ -106,6 +106,15 @@ def test_a_fresh_report_is_read_not_recomputed(folder):
     assert computed and not recomputed and again["computed_at"] == first["computed_at"]
 
 
+def test_feedback_that_arrived_since_makes_the_report_stale(folder):
+    feed(None, count=400)
+    first, _ = current_report(load_config())
+    feed("reputation", count=600, seed=6)
+    again, recomputed = current_report(load_config())
+    assert recomputed and again["window"]["recent_rows"] == first["window"]["recent_rows"] + 600
+    assert again["features"][0]["feature"] == "src_reputation"
+
+
 def test_cli_drift_json_lists_features_most_drifted_first(folder, capsys):
     feed("reputation")
     assert main(["drift", "--json"]) == 0

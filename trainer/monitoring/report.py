@@ -213,8 +213,23 @@ def read_report(layout: ModelsLayout) -> dict[str, Any] | None:
     return report
 
 
-def is_fresh(report: dict[str, Any] | None, config: Config, *, now: datetime | None = None) -> bool:
-    """Whether ``report`` is about the current champion and younger than ``drift.interval_minutes``."""
+def data_fingerprint(config: Config) -> str | None:
+    """The source's ``latest_change()`` (changes when feedback arrives); None when it cannot be read."""
+    from trainer.feedback.sources import SourceError, open_source
+
+    try:
+        return str(open_source(config).latest_change())
+    except SourceError:
+        return None
+
+
+def is_fresh(report: dict[str, Any] | None, config: Config, *, now: datetime | None = None,
+             fingerprint: str | None = None) -> bool:
+    """Whether ``report`` is about the current champion and younger than ``drift.interval_minutes``.
+
+    With ``fingerprint`` (the source's :func:`data_fingerprint`), also whether
+    no feedback arrived since it was computed.
+    """
     from trainer.folder.scoring import ModelLoadError, champion_id
 
     if not report or report.get("unreadable"):
@@ -224,6 +239,8 @@ def is_fresh(report: dict[str, Any] | None, config: Config, *, now: datetime | N
     except ModelLoadError:
         current = None
     if report.get("champion_id") != current:
+        return False
+    if fingerprint is not None and report.get("data_fingerprint") != fingerprint:
         return False
     try:
         computed = datetime.fromisoformat(str(report.get("computed_at")))
@@ -244,8 +261,9 @@ def refresh(config: Config) -> dict[str, Any]:
 
 
 def current_report(config: Config, *, force: bool = False) -> tuple[dict[str, Any], bool]:
-    """(a fresh report, whether it was computed now): the file's when fresh, else built and written."""
+    """(a fresh report, whether it was computed now): the file's when it is fresh and no feedback arrived since,
+    else built and written."""
     report = read_report(ModelsLayout.of(config.models_dir))
-    if not force and is_fresh(report, config):
+    if not force and is_fresh(report, config, fingerprint=data_fingerprint(config)):
         return report, False
     return refresh(config), True
