@@ -40,7 +40,7 @@ SIZES = tuple(int(n) for n in os.environ.get("BENCH_DRIFT_SIZES", "10000,100000,
 DELAY_STEPS = (100, 200, 300, 400, 500, 700, 1000, 1500, 2000, 3000, 5000)
 DELAY_SEEDS = (1, 2, 3)
 STABLE_DRAWS = int(os.environ.get("BENCH_DRIFT_DRAWS", "50"))
-STABLE_ROWS = (500, 5000)
+STABLE_ROWS = (300, 500, 5000)
 PARTS = os.environ.get("BENCH_DRIFT_PARTS", "cost,detection").split(",")
 SHIFTED_FEATURE = {"new-source": "source_product", "reputation": "src_reputation", "attacks": "prevalence"}
 RESULTS = Path(__file__).parent / "results" / "drift.json"
@@ -189,13 +189,17 @@ def detection() -> tuple[list[dict], list[dict]]:
                 delays.append(found)
                 print(json.dumps(found), flush=True)
         for rows in STABLE_ROWS:
-            alarms, started = [], time.perf_counter()
+            alarms, started, largest = [], time.perf_counter(), {"psi": 0.0, "feature": None}
             for draw in range(STABLE_DRAWS):
                 report = _draw_report(config, folder, generate_live(rows, rng=np.random.default_rng(50_000 + draw)))
                 flags = _flags(report)
+                top = report["features"][0]
+                if (top["psi"] or 0.0) > largest["psi"]:
+                    largest = {"psi": round(top["psi"], 4), "feature": top["feature"], "p_value": top["p_value"]}
                 if flags["features"] or flags["score"] not in (None, "none") or flags["prevalence"]:
                     alarms.append({"draw": draw, **flags})
             stable.append({"rows": rows, "draws": STABLE_DRAWS, "false_alarms": len(alarms), "alarms": alarms,
+                           "largest_psi": largest,
                            "champion": champion, "seconds": round(time.perf_counter() - started, 1)})
             print(json.dumps(stable[-1]), flush=True)
     return delays, stable
