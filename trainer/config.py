@@ -156,7 +156,8 @@ class DriftConfig:
     """Drift and live-performance monitoring of the champion (docs/DRIFT.md)."""
 
     enabled: bool = opt(True, "The trainer service computes the drift report (drift_report.json) on a schedule.")
-    interval_minutes: float = opt(5.0, "How often the service recomputes the drift report (also after each new champion).",
+    interval_minutes: float = opt(5.0, "How often the service recomputes the drift report when feedback arrived "
+                                  "(and at once after each new champion).",
                                   min=0.5)
     psi_moderate: float = opt(0.1, "Population stability index from which a feature's drift is 'moderate'.", min=0.0)
     psi_major: float = opt(0.25, "Population stability index from which a feature's drift is 'major'.", min=0.0)

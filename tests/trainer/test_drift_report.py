@@ -147,3 +147,25 @@ def test_an_unknown_shift_is_refused_with_the_choices(workdir, capsys):
         main(["demo", "feed", "--count", "5", "--shift", "volcano"])
     assert exit_info.value.code == 2
     assert "new-source" in capsys.readouterr().err
+
+
+def test_the_service_recomputes_after_the_interval_only_when_feedback_arrived(folder):
+    import threading
+    from datetime import datetime, timedelta, timezone
+
+    from trainer.monitoring.report import write_report
+    from trainer.service.reporting import DriftReporter
+
+    config = load_config()
+    layout = ModelsLayout.of(config.models_dir)
+    reporter = DriftReporter(config, threading.Event())
+    assert reporter.due()                                   # no report yet
+    report, _ = current_report(config)
+    assert not reporter.due()                               # just computed
+    old = (datetime.now(timezone.utc) - timedelta(minutes=config.drift.interval_minutes + 1)).isoformat()
+    write_report(layout, {**report, "computed_at": old})
+    assert not reporter.due()                               # old, but nothing arrived since
+    feed(None, count=50)
+    assert reporter.due()                                   # old, and feedback arrived
+    write_report(layout, {**report, "champion_id": "20200101_000000"})
+    assert reporter.due()                                   # about another champion

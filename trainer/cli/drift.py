@@ -1,9 +1,10 @@
 """``cla drift [--json] [--refresh]``: the champion's drift and live-performance report.
 
 Prints the report the trainer service wrote (``drift_report.json``) when it
-is fresh (the current champion, younger than ``drift.interval_minutes``, no
-feedback arrived since), and otherwise computes one now and writes it (:func:`trainer.monitoring.report.current_report`),
-so it works with the service stopped. ``--json`` prints one object per
+is fresh (about the current champion, no feedback arrived since), and
+otherwise computes one now and writes it
+(:func:`trainer.monitoring.report.current_report`), so it works with the
+service stopped. ``--json`` prints one object per
 feature, most drifted first; a report that cannot be computed (no champion,
 no time window, an unreadable source) is an error with its reason.
 """

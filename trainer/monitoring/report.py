@@ -14,7 +14,8 @@ prevalence (:mod:`trainer.monitoring.prevalence`), the live performance
 :func:`write_report` replaces ``drift_report.json`` atomically;
 :func:`read_report` is the one reader (the dashboard, ``cla drift``, other
 notifiers); :func:`current_report` returns a fresh report, computing and
-writing one when the file is missing or stale.
+writing one when the file is missing, about another champion, or older than
+the feedback (the source's ``latest_change()``).
 """
 
 from __future__ import annotations
@@ -223,13 +224,8 @@ def data_fingerprint(config: Config) -> str | None:
         return None
 
 
-def is_fresh(report: dict[str, Any] | None, config: Config, *, now: datetime | None = None,
-             fingerprint: str | None = None) -> bool:
-    """Whether ``report`` is about the current champion and younger than ``drift.interval_minutes``.
-
-    With ``fingerprint`` (the source's :func:`data_fingerprint`), also whether
-    no feedback arrived since it was computed.
-    """
+def about_current_champion(report: dict[str, Any] | None, config: Config) -> bool:
+    """Whether ``report`` was read whole and is about the champion the models folder names now."""
     from trainer.folder.scoring import ModelLoadError, champion_id
 
     if not report or report.get("unreadable"):
@@ -238,15 +234,16 @@ def is_fresh(report: dict[str, Any] | None, config: Config, *, now: datetime | N
         current = champion_id(config.models_dir)
     except ModelLoadError:
         current = None
-    if report.get("champion_id") != current:
-        return False
-    if fingerprint is not None and report.get("data_fingerprint") != fingerprint:
-        return False
+    return report.get("champion_id") == current
+
+
+def age(report: dict[str, Any], now: datetime | None = None) -> timedelta | None:
+    """How long ago ``report`` was computed; None when its time cannot be read."""
     try:
         computed = datetime.fromisoformat(str(report.get("computed_at")))
     except ValueError:
-        return False
-    return (now or _now()) - computed < timedelta(minutes=config.drift.interval_minutes)
+        return None
+    return (now or _now()) - computed
 
 
 def refresh(config: Config) -> dict[str, Any]:
@@ -261,9 +258,10 @@ def refresh(config: Config) -> dict[str, Any]:
 
 
 def current_report(config: Config, *, force: bool = False) -> tuple[dict[str, Any], bool]:
-    """(a fresh report, whether it was computed now): the file's when it is fresh and no feedback arrived since,
-    else built and written."""
+    """(a fresh report, whether it was computed now): the file's when it is about the current champion and no
+    feedback arrived since it was computed, else built and written."""
     report = read_report(ModelsLayout.of(config.models_dir))
-    if not force and is_fresh(report, config, fingerprint=data_fingerprint(config)):
+    if not force and about_current_champion(report, config) \
+            and report.get("data_fingerprint") == data_fingerprint(config):
         return report, False
     return refresh(config), True

@@ -3,9 +3,10 @@
 :class:`DriftReporter` is asked by the service loop on every pass
 (:meth:`DriftReporter.tick`); it starts one background thread running
 :func:`trainer.monitoring.report.refresh` when ``drift.enabled`` is on and the
-report is due: none written yet, older than ``drift.interval_minutes``, or
-about another champion than the current one (so a promotion gets its report
-at the next pass). A slow report (a million recent alerts) never holds up a
+report is due: none written yet (or unreadable), about another champion than
+the current one (so a promotion gets its report at the next pass), or older
+than ``drift.interval_minutes`` while feedback arrived since (the source's
+``latest_change()``; a quiet store is not re-read). A slow report (a million recent alerts) never holds up a
 retrain request. When a report has been written the loop is woken so the
 ``drift`` and ``performance`` triggers see it at once. A failure is logged
 with its traceback and retried at the next interval; it never ends the service.
@@ -36,14 +37,21 @@ class DriftReporter:
 
     def due(self) -> bool:
         """Whether a new report should be computed now (see the module docstring)."""
-        from trainer.monitoring.report import is_fresh, read_report
+        from trainer.monitoring.report import about_current_champion, age, data_fingerprint, read_report
 
         if not self.config.drift.enabled:
             return False
         interval = self.config.drift.interval_minutes * 60
         if self._last_attempt is not None and time.monotonic() - self._last_attempt < min(interval, 30.0):
             return False  # at most one attempt every 30 s, whatever the report says (a failing source)
-        return not is_fresh(read_report(self.layout), self.config, now=datetime.now(timezone.utc))
+        report = read_report(self.layout)
+        if not about_current_champion(report, self.config):
+            return True
+        old = age(report, datetime.now(timezone.utc))
+        if old is not None and old.total_seconds() < interval:
+            return False
+        # asked only once the interval has passed: on BigQuery it is a query
+        return report.get("data_fingerprint") != data_fingerprint(self.config)
 
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
