@@ -31,8 +31,8 @@ st.caption("The alerts since the champion was trained against its training windo
 
 def no_report() -> None:
     if report is None:
-        st.info("No drift report yet. The trainer service writes one every "
-                f"{config.drift.interval_minutes:g} min once there is a champion; `cla drift` computes one now.")
+        st.info("No drift report yet. The trainer service writes one as soon as there is a champion, then every "
+                f"{config.drift.interval_minutes:g} min when feedback arrived; `cla drift` computes one now.")
     else:
         st.warning(f"Drift and live performance unknown: {report['error']}")
 
