@@ -91,7 +91,7 @@ def stationary_history(days: int = 30, per_hour: int = 30, seed: int = 11):
 def child_cost(folder: Path, source: str) -> dict:
     from trainer.config import load_config
     from trainer.monitoring.report import build_report
-    from trainer.service.runner import warm_imports
+    from trainer.service.startup import warm_imports
 
     warm_imports()  # as the service does at start: the report's time is the report, not the imports
     report = build_report(load_config(folder / f"cla-{source}.toml"))

@@ -26,9 +26,8 @@ def _read(path: str, identity: tuple[int, int]) -> dict[str, Any] | None:
     return read_report(ModelsLayout.of(path))
 
 
-def current_report(models_path) -> dict[str, Any] | None:
-    """The report in ``models_path``, None when there is none or it cannot be parsed."""
-    layout = ModelsLayout.of(models_path)
+def current_report(layout: ModelsLayout) -> dict[str, Any] | None:
+    """The report in ``layout``'s models folder; None when there is none."""
     try:
         stat = layout.drift_report.stat()
     except OSError:
@@ -88,9 +87,9 @@ def summary(report: dict[str, Any] | None, now: datetime | None = None) -> tuple
     return line, (". ".join(warnings) + ". See the Drift page.") if warnings else None
 
 
-def render_overview_line(models_path) -> None:
+def render_overview_line(layout: ModelsLayout) -> None:
     """The Overview's drift line, and its warning when drift or live recall crosses its threshold."""
-    line, warning = summary(current_report(models_path))
+    line, warning = summary(current_report(layout))
     st.caption(line)
     if warning:
         st.warning(warning, icon=":material/warning:")

@@ -18,7 +18,7 @@ from dashboard.drift_summary import current_report, num, share, summary
 from dashboard.markdown import literal
 
 config = context.get_config()
-report = current_report(config.models_path)
+report = current_report(config.layout)
 watcher = context.get_watcher()
 shown_generation = watcher.generation_of("drift", "champion") if watcher.check() else None
 
@@ -128,7 +128,7 @@ def watch_report() -> None:
     """Rerun the page once the trainer service wrote a new report (or the champion changed)."""
     now = watcher.generation_of("drift", "champion") if watcher.check() else None
     if shown_generation is None or now != shown_generation:
-        if current_report(config.models_path) != report:
+        if current_report(config.layout) != report:
             st.rerun()
 
 

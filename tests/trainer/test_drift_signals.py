@@ -8,7 +8,7 @@ import pytest
 
 from trainer.config import DriftConfig, ServiceConfig
 from trainer.monitoring.signals import drift_signal, importance_shares, performance_signal
-from trainer.service.triggers import TriggerFacts, decide
+from trainer.service.triggers import TriggerFacts, should_train
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
@@ -78,12 +78,12 @@ EVIDENCE = {"message": "major drift on src_reputation (PSI 1.80) since champion 
     ({"drift": EVIDENCE, "force": True}, "force"),
 ])
 def test_monitoring_triggers_come_after_force_and_before_new_data(given, trigger):
-    decision = decide(ServiceConfig(), facts(**given))
+    decision = should_train(ServiceConfig(), facts(**given))
     assert decision.train and decision.trigger == trigger
     if trigger == "drift":
         assert decision.evidence is EVIDENCE and decision.message == EVIDENCE["message"]
 
 
 def test_a_back_off_holds_a_drift_training_back():
-    decision = decide(ServiceConfig(), facts(drift=EVIDENCE, backoff_until=NOW + timedelta(minutes=5)))
+    decision = should_train(ServiceConfig(), facts(drift=EVIDENCE, backoff_until=NOW + timedelta(minutes=5)))
     assert not decision.train and "backed off" in decision.message

@@ -15,7 +15,8 @@ from trainer.folder.events import append_event, read_events
 from trainer.monitoring.report import read_report
 from trainer.service.cycle import run_cycle
 from trainer.service.runner import TrainerService
-from trainer.service.status import now_utc, parse_iso, read_status
+from trainer.service.status import read_status
+from trainer.timestamps import now_utc, parse_iso
 from trainer.service.triggers import monitoring_signals
 from servicefolder import lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
 from waiting import wait_until

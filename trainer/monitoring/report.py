@@ -249,7 +249,7 @@ def age(report: dict[str, Any], now: datetime | None = None) -> timedelta | None
 def refresh(config: Config) -> dict[str, Any]:
     """Build the report and write it to the models folder; returns it (raises ``atomic.WriteError``)."""
     report = build_report(config)
-    layout = ModelsLayout.of(config.models_dir)
+    layout = config.layout
     layout.ensure()
     write_report(layout, report)
     log.info("drift report for champion %s written: %s", report.get("champion_id"),
@@ -260,7 +260,7 @@ def refresh(config: Config) -> dict[str, Any]:
 def current_report(config: Config, *, force: bool = False) -> tuple[dict[str, Any], bool]:
     """(a fresh report, whether it was computed now): the file's when it is about the current champion and no
     feedback arrived since it was computed, else built and written."""
-    report = read_report(ModelsLayout.of(config.models_dir))
+    report = read_report(config.layout)
     if not force and about_current_champion(report, config) \
             and report.get("data_fingerprint") == data_fingerprint(config):
         return report, False

@@ -20,7 +20,6 @@ import time
 from datetime import datetime, timezone
 
 from trainer.config import Config
-from trainer.contract.layout import ModelsLayout
 
 log = logging.getLogger("cla.service.drift")
 
@@ -30,7 +29,7 @@ class DriftReporter:
 
     def __init__(self, config: Config, wake: threading.Event):
         self.config = config
-        self.layout = ModelsLayout.of(config.models_dir)
+        self.layout = config.layout
         self.wake = wake
         self._thread: threading.Thread | None = None
         self._last_attempt: float | None = None
