@@ -247,13 +247,16 @@ def age(report: dict[str, Any], now: datetime | None = None) -> timedelta | None
 
 
 def refresh(config: Config) -> dict[str, Any]:
-    """Build the report and write it to the models folder; returns it (raises ``atomic.WriteError``)."""
+    """Build the report and write it to the models folder; returns it (raises ``atomic.WriteError``).
+
+    A models folder that does not exist is not created: the report is returned, not written.
+    """
     report = build_report(config)
     layout = config.layout
-    layout.ensure()
-    write_report(layout, report)
-    log.info("drift report for champion %s written: %s", report.get("champion_id"),
-             report.get("error") or report["summary"])
+    if layout.root.is_dir():
+        write_report(layout, report)
+        log.info("drift report for champion %s written: %s", report.get("champion_id"),
+                 report.get("error") or report["summary"])
     return report
 
 
