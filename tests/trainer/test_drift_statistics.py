@@ -139,3 +139,21 @@ def test_the_recall_reference_is_the_lower_of_target_and_test_slice():
     assert recall_reference({"recall_target": 0.95, "recall": 0.91}) == pytest.approx(0.91)
     assert recall_reference({"recall": 0.97}) == pytest.approx(0.97)
     assert recall_reference({}) is None
+
+
+def test_the_bootstraps_average_precision_is_sklearns_with_unit_weights():
+    from sklearn.metrics import average_precision_score
+
+    from trainer.monitoring.live import weighted_pr_auc
+
+    rng = np.random.default_rng(3)
+    y = rng.random(2000) < 0.1
+    scores = np.round(np.clip(rng.normal(0.3 + 0.3 * y, 0.2), 0, 1), 2)   # rounded: many ties
+    order = np.argsort(-scores, kind="stable")
+    ends = np.r_[np.flatnonzero(np.diff(scores[order])), len(y) - 1]
+    ours = weighted_pr_auc(y[order], ends, np.ones(len(y)))
+    assert ours == pytest.approx(average_precision_score(y, scores), abs=1e-12)
+    counts = np.bincount(rng.integers(0, len(y), len(y)), minlength=len(y)).astype(float)
+    resample = np.repeat(np.arange(len(y)), counts.astype(int))
+    assert weighted_pr_auc(y[order], ends, counts[order]) == pytest.approx(
+        average_precision_score(y[resample], scores[resample]), abs=1e-12)

@@ -34,21 +34,44 @@ def _pr_auc(y: np.ndarray, scores: np.ndarray) -> float | None:
     return float(average_precision_score(y, scores)) if 0 < y.sum() < len(y) else None
 
 
+def weighted_pr_auc(y_sorted: np.ndarray, ends: np.ndarray, weights: np.ndarray) -> float | None:
+    """Average precision of verdicts already sorted by falling score, each counted ``weights`` times.
+
+    ``ends`` are the positions where a run of equal scores ends (one
+    threshold each, as ``sklearn.metrics.average_precision_score`` takes
+    them); with unit weights the two agree. None when a class is missing.
+    """
+    tps = np.cumsum(weights * y_sorted)[ends]
+    fps = np.cumsum(weights * ~y_sorted)[ends]
+    if tps[-1] <= 0 or fps[-1] <= 0:
+        return None
+    flagged = tps + fps
+    precision = np.divide(tps, flagged, out=np.ones_like(tps, dtype=float), where=flagged > 0)
+    recall = tps / tps[-1]
+    return float(np.sum(np.diff(recall, prepend=0.0) * precision))
+
+
 def _bootstrap(y: np.ndarray, scores: np.ndarray, decisions: np.ndarray, seed: int) -> dict[str, list]:
-    """Percentile intervals of F1 and PR-AUC from resampled verdicts."""
+    """Percentile intervals of F1 and PR-AUC from resampled verdicts.
+
+    A resample is a vector of counts (how often each verdict was drawn), so the
+    verdicts are sorted by score once, not once per round.
+    """
     rng = np.random.default_rng(seed)
     if len(y) > BOOTSTRAP_MAX_ROWS:
         keep = rng.choice(len(y), BOOTSTRAP_MAX_ROWS, replace=False)
         y, scores, decisions = y[keep], scores[keep], decisions[keep]
+    order = np.argsort(-scores, kind="stable")
+    y_sorted, d_sorted = y[order], decisions[order]
+    ends = np.r_[np.flatnonzero(np.diff(scores[order])), len(y) - 1]
     f1s, aucs = [], []
     for _ in range(BOOTSTRAP_ROUNDS):
-        pick = rng.integers(0, len(y), len(y))
-        yy, dd = y[pick], decisions[pick]
-        tp = float((yy & dd).sum())
-        f1 = _f1(tp, float((~yy & dd).sum()), float((yy & ~dd).sum()))
+        counts = np.bincount(rng.integers(0, len(y), len(y)), minlength=len(y)).astype(float)
+        tp = float(counts[y_sorted & d_sorted].sum())
+        f1 = _f1(tp, float(counts[~y_sorted & d_sorted].sum()), float(counts[y_sorted & ~d_sorted].sum()))
         if f1 is not None:
             f1s.append(f1)
-        auc = _pr_auc(yy, scores[pick])
+        auc = weighted_pr_auc(y_sorted, ends, counts)
         if auc is not None:
             aucs.append(auc)
 

@@ -149,7 +149,7 @@ def build_report(config: Config) -> dict[str, Any]:
                    "test_start": (champion.get("data_window") or {}).get("test_start"),
                    "recent_after": windows.recent_after.isoformat(), "reference_rows": int(len(windows.reference)),
                    "test_rows": int(len(windows.test)), "recent_rows": int(len(windows.recent)),
-                   "recent_labelled": int(len(windows.recent_labelled)),
+                   "recent_labelled": int(len(windows.labelled)),
                    "negative_sample_rate": windows.negative_sample_rate},
         "enough_data": len(windows.recent) >= config.drift.min_rows,
     })
@@ -159,20 +159,21 @@ def build_report(config: Config) -> dict[str, Any]:
     t0 = time.perf_counter()
     model, score_row, scored, scores, score_error = _scores(config, champion_id, windows)
     report["score"], report["score_error"] = score_row, score_error
-    labelled = windows.recent_labelled
-    report["prevalence"] = prevalence(windows.reference[LABEL], labelled[LABEL], labelled[TIME],
+    labels, times = (windows.recent[column].iloc[windows.labelled] for column in (LABEL, TIME))
+    report["prevalence"] = prevalence(windows.reference[LABEL], labels, times,
                                       alpha=config.drift.p_value, min_rows=config.drift.min_rows)
     if model is not None and scored is not None:
         has_label = scored[LABEL].notna().to_numpy()
         if has_label.any():
             newest = None
             if len(scored) < len(windows.recent):  # a sample: score the truly newest verdicts too
-                tail = labelled.iloc[np.argsort(utc_instants(labelled[TIME]), kind="stable")[-config.drift.last_n:]]
+                newest_rows = windows.labelled[np.argsort(utc_instants(times), kind="stable")[-config.drift.last_n:]]
+                tail = windows.recent.iloc[newest_rows]
                 newest = (tail[LABEL].to_numpy(dtype=int), model.predict_proba(tail)[:, 1])
             report["live"] = live_performance(scored.loc[has_label, LABEL].astype(int), scores[has_label],
                                               scored.loc[has_label, TIME], model.threshold, champion,
                                               last_n=config.drift.last_n, newest=newest)
-            report["live"]["sampled_from"] = int(len(labelled)) if newest is not None else None
+            report["live"]["sampled_from"] = int(len(labels)) if newest is not None else None
     scoring_s = time.perf_counter() - t0
     levels = [r["level"] for r in report["features"]]
     report["summary"] = {

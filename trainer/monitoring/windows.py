@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from trainer.config import Config
@@ -42,8 +43,9 @@ class Windows:
     negative_sample_rate: float = 1.0
 
     @cached_property
-    def recent_labelled(self) -> pd.DataFrame:
-        return self.recent[self.recent[LABEL].notna()]
+    def labelled(self) -> np.ndarray:
+        """Positions (``iloc``) of the recent alerts that carry a verdict."""
+        return np.flatnonzero(self.recent[LABEL].notna().to_numpy())
 
 
 def _bound(window: dict[str, Any], key: str) -> pd.Timestamp:
@@ -87,18 +89,18 @@ def split_windows(config: Config, champion: dict[str, Any], columns: list[str]) 
     if time_column not in frame.columns:
         raise WindowError(f"the time column {time_column!r} is not in {frame.attrs.get('source', 'the feedback')}; "
                           "set schema.time_column")
+    keep = np.ones(len(frame), dtype=bool)
     if schema.id_column and schema.id_column in frame.columns:
         # a re-triaged alert counts once, with its latest verdict (as training sees it)
-        frame = frame.drop_duplicates(schema.id_column, keep="last")
+        keep = ~frame[schema.id_column].duplicated(keep="last").to_numpy()
     times = parse_times(frame[time_column])
     labels = map_labels(frame[schema.label], schema.positive_value)[0] if schema.label in frame.columns \
         else pd.Series(float("nan"), index=frame.index)
-    kept = [c for c in dict.fromkeys(columns) if c in frame.columns]
-    frame = frame[kept]  # a copy of the columns that matter: the label and time join it in place
+    # the frame holds only the columns asked for (pushed down to the source): label and time join it in place
     frame[LABEL] = labels
     frame[TIME] = times
-    labelled = frame[LABEL].notna()
-    reference = frame[labelled & (times >= start) & (times <= train_end)]
-    test = frame[labelled & (times >= test_start) & (times <= end)]
-    recent = frame[times > end]
+    labelled = keep & frame[LABEL].notna().to_numpy()
+    reference = frame[labelled & ((times >= start) & (times <= train_end)).to_numpy()]
+    test = frame[labelled & ((times >= test_start) & (times <= end)).to_numpy()]
+    recent = frame[keep & (times > end).to_numpy()]
     return Windows(reference, test, recent, end, description, fingerprint, loaded.negative_sample_rate)
