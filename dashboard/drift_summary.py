@@ -80,7 +80,8 @@ def summary(report: dict[str, Any] | None, now: datetime | None = None) -> tuple
     for level in ("major", "moderate"):
         names = [r["feature"] for r in flagged if r["level"] == level]
         if names:
-            warnings.append(f"{level.capitalize()} drift on {', '.join(names[:3])}" + (" and more" if len(names) > 3 else ""))
+            more = " and more" if len(names) > 3 else ""
+            warnings.append(f"{level.capitalize()} drift on {', '.join(names[:3])}{more}")
     below = (report.get("signals") or {}).get("performance")
     if below:
         warnings.append(below["message"])

@@ -159,17 +159,18 @@ class DriftConfig:
     min_rows: int = opt(300, "Fewest recent alerts before any feature is flagged.", min=1)
     bins: int = opt(10, "Bins of a numeric feature, cut at the training window's quantiles.", min=2, max=50)
     last_n: int = opt(500, "Live performance is also given over the last N verdicts.", min=10)
-    min_live_positives: int = opt(30, "Fewest true positives among new verdicts before live recall can trigger a training.",
-                                  min=1)
+    min_live_positives: int = opt(30, "Fewest true positives among new verdicts before live recall can trigger "
+                                  "a training.", min=1)
     max_score_rows: int = opt(50_000, "The champion scores at most this many recent alerts (and test-slice rows) per "
                               "report: every one up to it, a uniform sample beyond, for its score distribution and "
                               "live performance.", min=1000)
     drift_trigger: bool = opt(True, "Train when a feature that matters to the champion shows major drift.")
-    performance_trigger: bool = opt(True, "Train when the champion's live recall is below its target by more than its interval.")
+    performance_trigger: bool = opt(True, "Train when the champion's live recall is below its target by more "
+                                    "than its interval.")
     min_importance_share: float = opt(0.05, "A feature matters to the champion when its share of the champion's "
                                       "permutation importance is at least this.", min=0.0, max=1.0)
-    cooldown_hours: float = opt(6.0, "After a training started by drift or performance, neither starts another for this long.",
-                                min=0.0)
+    cooldown_hours: float = opt(6.0, "After a training started by drift or performance, neither starts another "
+                                "for this long.", min=0.0)
 
 
 @dataclass

@@ -33,8 +33,8 @@ def trained(tmp_path_factory):
     folder = tmp_path_factory.mktemp("drift")
     (folder / "data").mkdir()
     store.insert_frame(folder / "data" / "feedback.db", generate_history(rows=3000, seed=11))
-    (folder / "cla.toml").write_text(f'models_dir = "{folder / "models"}"\n[source]\npath = "{folder / "data" / "feedback.db"}"\n'
-                                     + CONFIG)
+    (folder / "cla.toml").write_text(f'models_dir = "{folder / "models"}"\n'
+                                     f'[source]\npath = "{folder / "data" / "feedback.db"}"\n' + CONFIG)
     outcome = run_cycle(load_config(folder / "cla.toml"), trigger="manual", actor="tester")
     assert outcome.outcome == "finished", outcome.message
     return folder

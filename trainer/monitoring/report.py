@@ -132,7 +132,8 @@ def build_report(config: Config) -> dict[str, Any]:
         champion_id, champion = _champion(config)
     except WindowError as exc:
         return _empty(config, str(exc))
-    inputs = [c for key in ("numeric", "boolean", "categorical") for c in (champion.get("features") or {}).get(key) or []]
+    features = champion.get("features") or {}
+    inputs = [c for key in ("numeric", "boolean", "categorical") for c in features.get(key) or []]
     time_column = (champion.get("data_window") or {}).get("time_column") or config.schema.time_column
     try:
         windows = split_windows(config, champion, inputs + [time_column])

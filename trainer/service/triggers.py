@@ -56,7 +56,7 @@ class TriggerFacts:
 
 @dataclass(frozen=True)
 class Decision:
-    """Train now or not, why (``trigger``: force, drift, performance, new_data, max_age, override_rate), what to tell people.
+    """Train now or not, why (``trigger``: force, drift, performance, new_data, max_age, override_rate), and a sentence.
 
     ``evidence`` holds what a monitoring trigger saw (the drift report's lines), for the ``trigger`` event.
     """
