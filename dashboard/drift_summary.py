@@ -75,7 +75,7 @@ def summary(report: dict[str, Any] | None, now: datetime | None = None) -> tuple
                      f"verdicts (held to {num(reference)})")
     else:
         live_text = "live recall unknown (no true positive among new verdicts yet)"
-    line = f"Drift: {drift_text} · {live_text} · {age}."
+    line = f"Drift: {drift_text} · {live_text} · {age}, champion {report.get('champion_id')}."
     warnings = []
     for level in ("major", "moderate"):
         names = [r["feature"] for r in flagged if r["level"] == level]
