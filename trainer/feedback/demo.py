@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from trainer.feedback import store
+from trainer.feedback.shifts import apply_shift
 
 SEVERITIES = np.array(["low", "medium", "high", "critical"], dtype=object)
 SEVERITY_LOGIT = np.array([-0.9, -0.2, 0.5, 1.1])
@@ -378,12 +379,8 @@ def feed(path: str | Path, *, rate: float, table: str = "feedback", duration: fl
     names a change of the alerts (:mod:`trainer.feedback.shifts`). Raises
     ValueError for a non-positive rate or an unknown shift.
     """
-    from trainer.feedback.shifts import SHIFTS, apply_shift
-
     if rate <= 0:
         raise ValueError(f"rate must be above 0 rows a second (got {rate})")
-    if shift is not None and shift not in SHIFTS:
-        raise ValueError(f"unknown shift {shift!r}; choose one of {', '.join(SHIFTS)}")
     rng = np.random.default_rng(seed)
     store.create(path, table)
     started = clock()
