@@ -25,9 +25,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, context, controls
-from dashboard.snapshot import full_metrics, snapshot
 from dashboard.banner import RegistryFacts, derive_banner, registry_facts
+from dashboard.drift_summary import render_overview_line
 from dashboard.formatting import absolute, ago, fmt, model_time, parse_iso
+from dashboard.snapshot import full_metrics, snapshot
 from dashboard.tables import decision_of, warning_codes
 from trainer.contract import states
 from trainer.feedback import store
@@ -255,6 +256,7 @@ def live_overview() -> None:
     # the buttons and the last result right under the banner: above the fold at 1280 x 800
     controls.render(status, decision=last_decision(status, facts))
     draw_tiles(status, facts, feedback)
+    render_overview_line(config.layout)
     draw_warnings(status, facts, feedback)
 
 
