@@ -367,7 +367,7 @@ def _fit_cross_validated(window: pd.DataFrame, spec: FeatureSpec, schema: Schema
         final = OutOfFoldCalibrated(estimator, calibration, val_scores, y_pool)
         val_scores = final.calibrate(val_scores)
     choice = thresholds.choose_threshold(y_pool, val_scores, training.objective, training.target,
-                                         sample_weight=w_pool)
+                                         sample_weight=w_pool, positives=int(y.iloc[rows].sum()))
     val_pr_auc = float(average_precision_score(y_pool, val_scores, sample_weight=w_pool))
     notes += _sampling_note(len(y), rate)
     meta = _metadata(schema, training, winner, objective=training.objective, target=training.target,
