@@ -85,7 +85,7 @@ class TrainingConfig:
                       choices=("auto", "legacy", "custom"))
     model: str = opt("auto", "Model family when preset=custom (auto tries them all).",
                      choices=("auto", "hist_gradient_boosting", "random_forest", "logistic_regression",
-                              "balanced_random_forest"))
+                              "balanced_random_forest", "extra_trees"))
     imbalance: str = opt("auto", "Imbalance strategy.", choices=("auto", "class_weight", "smote", "adasyn", "undersample", "none"))
     objective: str = opt("recall", "Threshold objective: maximise F1, or keep recall / precision at or above target.",
                          choices=("f1", "recall", "precision"))

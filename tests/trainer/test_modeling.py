@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+from sklearn.metrics import average_precision_score
 
-from frames import feedback_frame
+from frames import feedback_frame, tiny_table
 from trainer.learning import modeling
 from trainer.config import SchemaConfig
 from trainer.learning.features import infer_features
+from trainer.learning.model import fit
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,7 @@ def test_search_ranks_by_validation_and_skips_candidates_past_the_budget(data):
 @pytest.mark.parametrize("model, imbalance, expected", [
     ("random_forest", "auto", [("random_forest", "class_weight")]),
     ("auto", "smote", [("logistic_regression", "smote"), ("hist_gradient_boosting", "smote"),
-                       ("random_forest", "smote")]),
+                       ("random_forest", "smote"), ("extra_trees", "smote")]),
 ])
 def test_fixed_family_or_strategy_filters_the_candidates(model, imbalance, expected):
     assert modeling.candidates("custom", model, imbalance) == expected
@@ -79,3 +81,14 @@ def test_negative_sampling_keeps_every_positive(data):
     X_small, y_small, rate = modeling.sample_negatives(frame, y, 400, random_state=0)
     assert len(y_small) == 400 and int(y_small.sum()) == int(y.sum())
     assert rate == pytest.approx((400 - y.sum()) / (y == 0).sum())
+
+
+def test_extremely_randomised_trees_are_a_small_data_candidate_that_learns():
+    assert ("extra_trees", "class_weight") in modeling.candidates("auto", "auto", "auto", small=True)
+    frame = tiny_table()
+    model = fit(frame, label="outcome", objective="f1", preset="custom", model="extra_trees")
+    trees = model.estimator.named_steps["classifier"]
+    assert isinstance(trees, ExtraTreesClassifier) and trees.class_weight == "balanced"
+    assert model.metadata["family"] == "extra_trees"
+    # 12 positives in 300 rows: chance is 0.04; the trees rank the positives far above it.
+    assert average_precision_score(frame["outcome"] == "tp", model.predict_proba(frame)[:, 1]) > 0.5

@@ -25,14 +25,15 @@ from imblearn.ensemble import BalancedRandomForestClassifier
 from imblearn.over_sampling import ADASYN, SMOTE
 from imblearn.pipeline import Pipeline
 from imblearn.under_sampling import RandomUnderSampler
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier, VotingClassifier
+from sklearn.ensemble import (ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier,
+                              VotingClassifier)
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 from threadpoolctl import threadpool_limits
 
 from trainer.learning.features import FeatureFrame, FeatureSpec, build_preprocessor
 
-FAMILIES = ("hist_gradient_boosting", "random_forest", "logistic_regression", "balanced_random_forest")
+FAMILIES = ("hist_gradient_boosting", "random_forest", "logistic_regression", "balanced_random_forest", "extra_trees")
 STRATEGIES = ("class_weight", "smote", "adasyn", "undersample", "none")
 
 AUTO_CANDIDATES = (
@@ -52,11 +53,14 @@ SMALL_CANDIDATES = (
     ("random_forest", "class_weight"),
     ("random_forest", "smote"),
     ("hist_gradient_boosting", "none"),
+    ("extra_trees", "class_weight"),
 )
 """What ``preset=auto`` tries when the window is small enough to cross-validate
 (`trainer.learning.validation`). Each won on some of the 24 real datasets of
 docs/QUALITY.md, and none wins everywhere; the balanced random forest (still a
-``training.model`` choice) won on none, so it is not tried by default."""
+``training.model`` choice) won on none, so it is not tried by default. Extremely
+randomised trees (random cut points, every row in every tree) rank smoother than a
+forest on a few hundred numeric rows."""
 
 SMALL_ROWS = 2000
 """Below this many fitted rows, trees are grown deeper and boosting learns slower (less data to regularise on)."""
@@ -71,7 +75,7 @@ SEARCH_MAX_VALIDATION_ROWS = 50_000
 """Candidates are ranked on at most this many validation rows (a random sample)."""
 
 FIT_MAX_ROWS = {"random_forest": 100_000, "logistic_regression": 150_000, "hist_gradient_boosting": 200_000,
-                "balanced_random_forest": 100_000}
+                "balanced_random_forest": 100_000, "extra_trees": 100_000}
 """The final model is fitted on at most this many rows (negatives sampled); recorded in the metrics."""
 
 LEGACY_PARAMS = {"n_estimators": 100, "max_depth": 10, "class_weight": "balanced"}
@@ -115,6 +119,11 @@ def _classifier(family: str, strategy: str, *, small: bool, random_state: int, l
                                               replacement=True, bootstrap=False, max_features="sqrt",
                                               min_samples_leaf=1 if small else 3,
                                               n_jobs=worker_count(), random_state=random_state)
+    if family == "extra_trees":
+        return ExtraTreesClassifier(n_estimators=300 if small else 60, max_depth=None if small else 12,
+                                    min_samples_leaf=1 if small else 3, max_features="sqrt",
+                                    class_weight="balanced" if weight else None,
+                                    n_jobs=worker_count(), random_state=random_state)
     if family == "hist_gradient_boosting":
         # On small data: scikit-learn's own defaults without early stopping (a 10% stopping slice
         # would hold one or two positives); they won on several real datasets.
@@ -327,7 +336,8 @@ def candidates(preset: str, model: str, imbalance: str, *, small: bool = False) 
         if not pairs:
             pairs = [(f, "class_weight") for f in families]
     else:
-        order = ("logistic_regression", "hist_gradient_boosting", "random_forest", "balanced_random_forest")
+        order = ("logistic_regression", "hist_gradient_boosting", "random_forest", "extra_trees",
+                 "balanced_random_forest")
         # The balanced forest balances by undersampling and takes no other strategy.
         pairs = [(f, imbalance) for f in order if f in families
                  and (f != "balanced_random_forest" or imbalance == "undersample")]
