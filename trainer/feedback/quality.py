@@ -1,7 +1,7 @@
 """Data quality before training: label mapping, quarantine, de-duplication, confidence filter.
 
 :func:`prepare` turns what a source loaded (:mod:`trainer.feedback.sources`) into
-training rows for :mod:`trainer.learning.model`, and returns the counts that
+training rows for :mod:`trainer.learning.api`, and returns the counts that
 :mod:`trainer.service.cycle` stores as the metrics ``data_quality`` block. Nothing is
 dropped silently: rows without a label are counted as unlabelled, rows with an
 invalid label, a timestamp that does not parse or text in a numeric column are
