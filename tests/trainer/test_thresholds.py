@@ -108,3 +108,18 @@ def test_pooled_repetitions_count_each_positive_once():
     y2, s2 = np.r_[y, y], np.r_[s, s + rng.normal(0, 0.01, len(s))]
     assert choose_threshold(y2, s2, "recall", 0.9, positives=100).threshold < \
         choose_threshold(y2, s2, "recall", 0.9).threshold
+
+
+def test_a_few_dozen_positives_keep_the_bare_validation_recall():
+    # 60 positives: the bound would ask for all of them, and the lowest-scored one sits among the negatives.
+    rng = np.random.default_rng(1)
+    y, s = _draw(rng, 60, 1000)
+    s[0] = -3.0  # a mislabelled positive
+    bounded = choose_threshold(y, s, "recall", 0.95)
+    bare = choose_threshold(y, s, "recall", 0.95, min_bound_positives=100)
+    assert bounded.threshold == pytest.approx(-3.0) and bounded.validation_recall == 1.0
+    assert bare.threshold > -3.0 and 0.95 <= bare.validation_recall < 1.0
+    assert bare.validation_alerts_skipped > bounded.validation_alerts_skipped + 0.2
+    assert "60 validation positives (fewer than 100)" in bare.message
+    many = choose_threshold(*_draw(rng, 460, 4000), "recall", 0.95, min_bound_positives=100)
+    assert many.recall_lower_bound >= 0.95 and not many.message

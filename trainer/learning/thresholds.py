@@ -14,10 +14,10 @@ threshold. Objectives:
   estimate from their positives; the threshold that only just reaches the
   target there misses it on new alerts about half the time. So the recall
   must hold at the lower end of its one-sided 95% Wilson interval (about 1.6
-  standard errors: target 0.95 on 460 positives asks 0.966 of them); when too
-  few positives stand behind it for any threshold to assure that, the highest
-  threshold that catches every validation positive is taken, and the choice
-  says so;
+  standard errors: target 0.95 on 460 positives asks 0.966 of them); when
+  fewer positives stand behind it than the caller's ``min_bound_positives``
+  (`trainer.learning.fit_recipe` passes ``training.min_validation_positives``),
+  the bare validation recall decides, and the choice says so;
 - ``"precision"``: the lowest threshold whose precision is at or above
   ``target``; when no threshold reaches it, the maximum-F1 threshold, and the
   choice says so.
@@ -95,13 +95,18 @@ def recall_lower_bound(recall, positives: int, z: float = RECALL_CONFIDENCE_Z):
 
 
 def choose_threshold(y_true, scores, objective: str = "recall", target: float = 0.95, *,
-                     sample_weight=None, positives: int | None = None) -> ThresholdChoice:
+                     sample_weight=None, positives: int | None = None,
+                     min_bound_positives: int = 0) -> ThresholdChoice:
     """Pick the threshold on validation labels ``y_true`` (0/1) and scores.
 
     ``sample_weight`` re-weights rows (negatives kept at a sampled rate count
     for the ones left out). ``positives`` is the number of distinct positives
     the recall rests on (default: the positives of ``y_true``; pooled
-    out-of-fold scores repeat each positive once per repetition). Returns a
+    out-of-fold scores repeat each positive once per repetition). With fewer
+    than ``min_bound_positives`` of them, a recall target is read off the
+    bare validation recall: on a few dozen positives the bound asks for
+    every one, and the lowest-scored (often a mislabelled one) drags the
+    threshold under nearly every alert. Returns a
     :class:`ThresholdChoice`; when the validation rows hold no
     positive (or no negative) the threshold falls back to 0.5 with
     ``reached=False`` and a message saying why. Raises ``ValueError`` for an
@@ -131,7 +136,11 @@ def choose_threshold(y_true, scores, objective: str = "recall", target: float = 
         n = int(np.sum(y == 1)) if positives is None else int(positives)
         bound = recall_lower_bound(recall, n)
         ok = np.flatnonzero(bound >= target - 1e-12)
-        if len(ok):
+        if n < min_bound_positives:
+            index = int(np.flatnonzero(recall >= target - 1e-12)[-1])  # recall 1.0 at the lowest score
+            message = (f"{n} validation positives (fewer than {min_bound_positives}): the threshold rests on the "
+                       f"bare validation recall, which new alerts may miss by a few points")
+        elif len(ok):
             index = int(ok[-1])  # thresholds rise as recall falls: the last is the highest
         else:
             index = int(np.flatnonzero(recall >= recall.max())[-1])  # recall 1.0 at the lowest score at least
