@@ -2,10 +2,12 @@
 
 Declares the option groups (:class:`SourceConfig`, :class:`SchemaConfig`,
 :class:`TrainingConfig`, :class:`PromotionConfig`, :class:`RetentionConfig`,
-:class:`ServiceConfig`, :class:`DashboardConfig`) and :class:`Config`, which
-holds them. :func:`load_config` resolves the file (``--config``, then
-``CLA_CONFIG``, then ``./cla.toml`` if present, else the built-in defaults),
-then applies ``CLA_MODELS_DIR``, ``CLA_MODEL_KEY`` and any command-line overrides.
+:class:`ServiceConfig`, :class:`DriftConfig`, :class:`DashboardConfig`, and
+`trainer.notify.settings.NotifyConfig`) and :class:`Config`, which holds them.
+:func:`load_config` resolves the file (``--config``, then ``CLA_CONFIG``, then
+``./cla.toml`` if present, else the built-in defaults), then applies
+``CLA_MODELS_DIR``, ``CLA_MODEL_KEY``, ``CLA_NOTIFY_SECRET`` and any
+command-line overrides.
 
 Every option is declared once, with `trainer.options.opt`, as a dataclass
 field with its default, a ``help`` string and its allowed values; those of
@@ -24,13 +26,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.addresses import check_addresses, redact_url
 from trainer.contract.layout import ModelsLayout
 from trainer.learning import families
+from trainer.notify.settings import NotifyConfig
 from trainer.options import ConfigError, allowed_values, coerce, opt
 
 DEFAULT_CONFIG_NAME = "cla.toml"
 #: environment variable naming the model key file (overrides ``model_key_file``)
 MODEL_KEY_ENV = "CLA_MODEL_KEY"
+#: environment variable holding the webhook signing secret (overrides ``notify.secret``)
+NOTIFY_SECRET_ENV = "CLA_NOTIFY_SECRET"
 
 
 @dataclass
@@ -142,6 +148,32 @@ class ServiceConfig:
     backoff_max_seconds: float = opt(900.0, "Longest back-off after repeated failures.", min=1.0)
     log_max_bytes: int = opt(5_000_000, "Trainer log rotation size.", min=10_000)
     log_backups: int = opt(3, "Rotated trainer logs kept.", min=0)
+    metrics_address: str = opt("", "host:port where the service serves Prometheus metrics at /metrics, e.g. "
+                               "127.0.0.1:9308. Empty: no metrics. The page has no login: keep it on localhost "
+                               "or behind a firewall.")
+
+
+@dataclass
+class DriftConfig:
+    """Drift and live-performance monitoring of the champion (docs/DRIFT.md)."""
+
+    enabled: bool = opt(True, "The trainer service computes the drift report (drift_report.json).")
+    interval_minutes: float = opt(5.0, "Recompute the report this often while feedback arrives.", min=0.5)
+    psi_moderate: float = opt(0.1, "Population stability index from which a feature's drift is 'moderate'.", min=0.0)
+    psi_major: float = opt(0.25, "Population stability index from which a feature's drift is 'major'.", min=0.0)
+    p_value: float = opt(0.001, "A level needs the test (KS or chi-squared) below this p-value, against small-sample "
+                         "noise; the PSI sets the level.", min=0.0, max=1.0)
+    min_rows: int = opt(300, "Fewest recent alerts before any feature is flagged.", min=1)
+    bins: int = opt(10, "Bins of a numeric feature, cut at the training window's quantiles.", min=2, max=50)
+    last_n: int = opt(500, "Live performance is also given over the last N verdicts.", min=10)
+    min_live_positives: int = opt(30, "Fewest new true positives before live recall can start a training.", min=1)
+    max_score_rows: int = opt(50_000, "The champion scores at most this many recent alerts per report (a uniform "
+                              "sample beyond it) for its score distribution and live performance.", min=1000)
+    drift_trigger: bool = opt(True, "Train when a feature that matters to the champion shows major drift.")
+    performance_trigger: bool = opt(True, "Train when live recall is clearly (interval and all) below the champion's.")
+    min_importance_share: float = opt(0.05, "Share of the champion's importance that makes a feature matter.", min=0.0,
+                                      max=1.0)
+    cooldown_hours: float = opt(6.0, "No second drift or performance training within this many hours.", min=0.0)
 
 
 @dataclass
@@ -169,7 +201,9 @@ class Config:
     promotion: PromotionConfig = field(default_factory=PromotionConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     service: ServiceConfig = field(default_factory=ServiceConfig)
+    drift: DriftConfig = field(default_factory=DriftConfig)
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
     config_file: str = opt("", "The file this configuration was read from (empty: built-in defaults).")
 
     @property
@@ -189,7 +223,11 @@ class Config:
         return Path(self.source.path).resolve()
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Every option, as metrics files and ``cla config show`` record it: no webhook secret or URL path."""
+        out = dataclasses.asdict(self)
+        out["notify"]["secret"] = "(set)" if self.notify.secret else ""
+        out["notify"]["webhook_url"] = [redact_url(u) for u in self.notify.webhook_url]
+        return out
 
 
 def default_model_key_path() -> Path:
@@ -270,8 +308,13 @@ def load_config(path: str | os.PathLike | None = None, *, models_dir: str | os.P
     env_key = os.environ.get(MODEL_KEY_ENV)
     if env_key:
         config.model_key_file = env_key
+    config.notify.secret = os.environ.get(NOTIFY_SECRET_ENV) or config.notify.secret
     for key, value in (overrides or {}).items():
         set_option(config, key, value)
+    check_addresses(config)
+    if config.drift.psi_major < config.drift.psi_moderate:
+        raise ConfigError(f"drift.psi_major ({config.drift.psi_major:g}) is below drift.psi_moderate "
+                          f"({config.drift.psi_moderate:g}): a major drift must be at least a moderate one")
     return config
 
 

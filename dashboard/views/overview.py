@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, context, controls
+from dashboard.drift_summary import render_overview_line
 from dashboard.charts import fmt, model_time
 from dashboard.snapshot import full_metrics, list_models, watcher_generation
 from dashboard.state import RegistryFacts, absolute, ago, derive_banner, registry_facts
@@ -234,6 +235,7 @@ def live_overview() -> None:
                            champion_problem=facts.champion_problem)
     BANNER_BOXES[banner.level](f"**LEARNING MODE: {banner.state}** — {banner.reason}")
     draw_tiles(status, facts, feedback)
+    render_overview_line(config.layout)
     controls.render(status)
     draw_warnings(status, facts, feedback)
 

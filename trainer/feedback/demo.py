@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from trainer.feedback import store
+from trainer.feedback.shifts import apply_shift
 
 SEVERITIES = np.array(["low", "medium", "high", "critical"], dtype=object)
 SEVERITY_LOGIT = np.array([-0.9, -0.2, 0.5, 1.1])
@@ -368,14 +369,15 @@ def generate_live(count: int, *, rng: np.random.Generator, now: datetime | None 
 
 
 def feed(path: str | Path, *, rate: float, table: str = "feedback", duration: float | None = None,
-         count: int | None = None, seed: int | None = None,
+         count: int | None = None, seed: int | None = None, shift: str | None = None,
          on_batch: Callable[[int, int], None] | None = None,
          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> int:
     """Insert live verdicts into the store at ``rate`` rows a second until ``duration`` or ``count``.
 
     With neither, runs until interrupted. Returns the number of rows written;
-    ``on_batch(written_now, total)`` is called after each commit. Raises
-    ValueError for a non-positive rate.
+    ``on_batch(written_now, total)`` is called after each commit. ``shift``
+    names a change of the alerts (:mod:`trainer.feedback.shifts`). Raises
+    ValueError for a non-positive rate or an unknown shift.
     """
     if rate <= 0:
         raise ValueError(f"rate must be above 0 rows a second (got {rate})")
@@ -394,7 +396,8 @@ def feed(path: str | Path, *, rate: float, table: str = "feedback", duration: fl
             due = min(due, count)
         batch = due - written
         if batch > 0:
-            store.insert_frame(path, generate_live(batch, rng=rng), table)
+            rows = generate_live(batch, rng=rng)
+            store.insert_frame(path, apply_shift(rows, shift, rng) if shift else rows, table)
             written += batch
             if on_batch:
                 on_batch(batch, written)

@@ -82,3 +82,14 @@ def test_fingerprint_changes_when_a_file_changes(config, workdir):
     path.write_text("is_true_positive\n1\n0\n")
     os.utime(path, ns=(1, 1))
     assert source.latest_change() != before
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_named_columns_are_the_only_ones_read_and_the_window_still_applies(config, workdir, history, suffix):
+    path = workdir / f"export.{suffix}"
+    history.to_csv(path, index=False) if suffix == "csv" else history.to_parquet(path)
+    config.source.window_days = 5
+    frame = open_source(files_config(config, path)).load(columns=["src_reputation", "is_true_positive", "nope"]).frame
+    assert set(frame.columns) == {"timestamp", "src_reputation", "is_true_positive"}
+    times = pd.to_datetime(frame["timestamp"], utc=True)
+    assert len(frame) < len(history) and times.min() >= times.max() - pd.Timedelta(days=5)

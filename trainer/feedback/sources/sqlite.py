@@ -44,10 +44,11 @@ class SQLiteSource:
             return None
         return datetime.now(timezone.utc) - timedelta(days=self.window_days)
 
-    def load(self, since: datetime | None = None) -> LoadedFeedback:
-        """Rows fired inside the window (and arrived since ``since``). Raises SourceError."""
+    def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
+        """Rows fired inside the window (and arrived since ``since``; only ``columns`` when given). Raises SourceError."""
         try:
-            frame = store.read(self.path, self.table, time_since=self._window_start(), inserted_since=since)
+            frame = store.read(self.path, self.table, time_since=self._window_start(), inserted_since=since,
+                               columns=columns)
         except store.StoreError as exc:
             raise SourceError(str(exc)) from exc
         hint = EMPTY_HINT
