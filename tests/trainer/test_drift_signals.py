@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from trainer.config import DriftConfig, ServiceConfig
+from trainer.config import ServiceConfig
+from trainer.monitoring.settings import DriftConfig
 from trainer.monitoring.signals import drift_signal, importance_shares, performance_signal
 from trainer.service.triggers import TriggerFacts, should_train
 

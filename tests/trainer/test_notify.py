@@ -178,3 +178,59 @@ def test_a_condition_not_sent_for_want_of_a_webhook_is_announced_once_one_is_set
         [delivery] = hook.wait_for(1)
         sender.close()
     assert delivery["event"] == "champion_untrusted"
+
+
+def drift_report(champion_id: str, *, drift: bool, performance: bool) -> dict:
+    """A drift report as `monitoring.report` writes it, cut to what the notifications read."""
+    evidence = {"message": f"major drift on rule_name (PSI 0.61) since champion {champion_id} was trained",
+                "features": [{"feature": "rule_name", "psi": 0.61}]}
+    recall = {"message": f"live recall 0.71 on 400 new verdicts is below the 0.95 champion {champion_id} is held to"}
+    return {"champion_id": champion_id, "enough_data": True, "computed_at": "2026-11-29T06:00:00+00:00",
+            "features": [{"feature": "rule_name", "psi": 0.61, "level": "major"},
+                         {"feature": "asset_criticality", "psi": 0.02, "level": "none"}],
+            "live": {"overall": {"recall": 0.71}},
+            "signals": {"drift": evidence if drift else None, "performance": recall if performance else None}}
+
+
+def test_drift_and_live_recall_are_announced_once_for_the_champion_the_report_is_about(workdir):
+    from trainer.monitoring.report import write_report
+    from trainer.service.alerts import Alerts
+
+    with Receiver(secret=SECRET) as hook:
+        config = notify_config(hook.url)
+        layout = ModelsLayout.of(config.models_dir)
+        layout.ensure()
+        sender = Sender(config, layout)
+        alerts = Alerts(config, layout, sender)
+        write_report(layout, drift_report("20261129_050000", drift=True, performance=True))
+        alerts.check_drift("20261129_050000")
+        alerts.check_drift("20261129_050000")                     # the next check: nothing new to say
+        alerts.check_drift("20261129_060000")                     # a new champion: the old report says nothing
+        write_report(layout, drift_report("20261129_060000", drift=True, performance=False))
+        alerts.check_drift("20261129_060000")
+        deliveries = hook.wait_for(3)
+        sender.close()
+    assert [d["event"] for d in deliveries] == ["major_drift", "live_recall_below_target", "major_drift"]
+    assert all(d["signed"] for d in deliveries)
+    assert "rule_name" in deliveries[0]["json"]["reason"] and "live recall 0.71" in deliveries[1]["json"]["reason"]
+    assert hook.events() == ["major_drift", "live_recall_below_target", "major_drift"]
+
+
+def test_the_metrics_page_carries_drift_per_feature_and_live_recall_from_the_report(workdir):
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from trainer.monitoring.report import write_report
+    from trainer.service.metrics import FolderCollector
+
+    config = load_config()
+    layout = ModelsLayout.of(config.models_dir)
+    layout.ensure()
+    registry = CollectorRegistry()
+    registry.register(FolderCollector(config, layout))
+    assert b"cla_drift_level" not in generate_latest(registry)           # no report: absent, not 0
+    write_report(layout, drift_report("20261129_050000", drift=True, performance=True))
+    page = generate_latest(registry).decode()
+    assert 'cla_drift_level{feature="rule_name"} 2.0' in page
+    assert 'cla_drift_level{feature="asset_criticality"} 0.0' in page
+    assert 'cla_drift_psi{feature="rule_name"} 0.61' in page
+    assert "cla_live_recall 0.71" in page

@@ -33,7 +33,7 @@ def test_search_ranks_by_validation_and_skips_candidates_past_the_budget(data):
 @pytest.mark.parametrize("model, imbalance, expected", [
     ("random_forest", "auto", [("random_forest", "class_weight")]),
     ("auto", "smote", [("logistic_regression", "smote"), ("hist_gradient_boosting", "smote"),
-                       ("random_forest", "smote")]),
+                       ("random_forest", "smote"), ("extra_trees", "smote")]),
 ])
 def test_fixed_family_or_strategy_filters_the_candidates(model, imbalance, expected):
     assert search.candidates("custom", model, imbalance) == expected

@@ -34,6 +34,10 @@ NOTIFICATIONS: tuple[Notification, ...] = (
                                       "banner says DEGRADED)"),
     Notification("champion_untrusted", "the champion fails its signature check, is unsigned, or its files "
                                        "cannot be read (tampered or unreadable)"),
+    Notification("major_drift", "the drift report finds a major drift on a feature that matters to the champion "
+                                "(the evidence of the `drift` trigger; docs/DRIFT.md)"),
+    Notification("live_recall_below_target", "the champion's recall on verdicts newer than it, interval and all, "
+                                             "is below the recall it is held to (the `performance` trigger)"),
 )
 
 #: sent only by ``cla notify test``; never chosen in ``[notify] events``

@@ -150,7 +150,8 @@ def _fit_holdout(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig,
             notes.append("calibration skipped: the validation slice has only one class")
             calibration = "none"
     val_scores = estimator.predict_proba(held)[:, 1] if len(held) else np.empty(0)
-    choice = thresholds.choose_threshold(y_val, val_scores, training.objective, training.target)
+    choice = thresholds.choose_threshold(y_val, val_scores, training.objective, training.target,
+                                         min_bound_positives=training.min_validation_positives)
     val_pr_auc = float(average_precision_score(y_val, val_scores)) if validation_has_both else None
     notes += _sampling_note(fit_rows, rate)
     meta = _metadata(schema, training, selection, objective=training.objective, target=training.target,
@@ -239,7 +240,8 @@ def _fit_cross_validated(window: pd.DataFrame, spec: FeatureSpec, schema: Schema
         final = OutOfFoldCalibrated(estimator, calibration, val_scores, y_pool)
         val_scores = final.calibrate(val_scores)
     choice = thresholds.choose_threshold(y_pool, val_scores, training.objective, training.target,
-                                         sample_weight=w_pool)
+                                         sample_weight=w_pool, positives=int(y.iloc[rows].sum()),
+                                         min_bound_positives=training.min_validation_positives)
     val_pr_auc = float(average_precision_score(y_pool, val_scores, sample_weight=w_pool))
     notes += _sampling_note(len(y), rate)
     meta = _metadata(schema, training, winner, objective=training.objective, target=training.target,

@@ -9,7 +9,15 @@ threshold. Objectives:
 
 - ``"f1"``: the threshold with the highest F1;
 - ``"recall"``: the highest threshold whose recall is at or above ``target``
-  (the SOC default: miss at most 5% of real attacks, skip as many alerts as possible);
+  with 95% confidence (the SOC default: miss at most 5% of real attacks, skip
+  as many alerts as possible). The recall on the validation rows is an
+  estimate from their positives; the threshold that only just reaches the
+  target there misses it on new alerts about half the time. So the recall
+  must hold at the lower end of its one-sided 95% Wilson interval (about 1.6
+  standard errors: target 0.95 on 460 positives asks 0.966 of them); when
+  fewer positives stand behind it than the caller's ``min_bound_positives``
+  (`trainer.learning.fit_recipe` passes ``training.min_validation_positives``),
+  the bare validation recall decides, and the choice says so;
 - ``"precision"``: the lowest threshold whose precision is at or above
   ``target``; when no threshold reaches it, the maximum-F1 threshold, and the
   choice says so.
@@ -22,10 +30,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from sklearn.metrics import precision_recall_curve
 
-__all__ = ["ThresholdChoice", "choose_threshold", "fixed_threshold", "OBJECTIVES", "FALLBACK_THRESHOLD"]
+__all__ = ["ThresholdChoice", "choose_threshold", "fixed_threshold", "recall_lower_bound", "OBJECTIVES",
+           "FALLBACK_THRESHOLD", "RECALL_CONFIDENCE_Z"]
 
 OBJECTIVES = ("f1", "recall", "precision")
 FALLBACK_THRESHOLD = 0.5
+
+RECALL_CONFIDENCE_Z = 1.645
+"""A recall target must hold at this many standard errors (one-sided 95%) below the validation recall."""
 
 
 @dataclass
@@ -40,6 +52,8 @@ class ThresholdChoice:
     validation_recall: float | None = None
     validation_f1: float | None = None
     validation_alerts_skipped: float | None = None
+    recall_lower_bound: float | None = None
+    """Objective recall: the one-sided 95% lower bound of the recall, from the positives behind it."""
     message: str = ""
 
     def to_metrics(self) -> dict:
@@ -71,12 +85,29 @@ def _fill(choice: ThresholdChoice, y: np.ndarray, scores: np.ndarray, weight: np
     choice.validation_alerts_skipped = float(np.sum(weight[~flagged]) / np.sum(weight)) if len(y) else None
 
 
+def recall_lower_bound(recall, positives: int, z: float = RECALL_CONFIDENCE_Z):
+    """The lower end of the one-sided Wilson score interval of ``recall`` measured on ``positives`` positives."""
+    p = np.asarray(recall, dtype=float)
+    n = max(int(positives), 1)
+    centre = p + z * z / (2 * n)
+    spread = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n)
+
+
 def choose_threshold(y_true, scores, objective: str = "recall", target: float = 0.95, *,
-                     sample_weight=None) -> ThresholdChoice:
+                     sample_weight=None, positives: int | None = None,
+                     min_bound_positives: int = 0) -> ThresholdChoice:
     """Pick the threshold on validation labels ``y_true`` (0/1) and scores.
 
     ``sample_weight`` re-weights rows (negatives kept at a sampled rate count
-    for the ones left out). Returns a :class:`ThresholdChoice`; when the validation rows hold no
+    for the ones left out). ``positives`` is the number of distinct positives
+    the recall rests on (default: the positives of ``y_true``; pooled
+    out-of-fold scores repeat each positive once per repetition). With fewer
+    than ``min_bound_positives`` of them, a recall target is read off the
+    bare validation recall: on a few dozen positives the bound asks for
+    every one, and the lowest-scored (often a mislabelled one) drags the
+    threshold under nearly every alert. Returns a
+    :class:`ThresholdChoice`; when the validation rows hold no
     positive (or no negative) the threshold falls back to 0.5 with
     ``reached=False`` and a message saying why. Raises ``ValueError`` for an
     unknown objective.
@@ -102,8 +133,19 @@ def choose_threshold(y_true, scores, objective: str = "recall", target: float = 
     if objective == "f1":
         index = int(np.argmax(f1))
     elif objective == "recall":
-        ok = np.flatnonzero(recall >= target)
-        index = int(ok[-1])  # recall at the lowest threshold is 1.0, so ok is never empty
+        n = int(np.sum(y == 1)) if positives is None else int(positives)
+        bound = recall_lower_bound(recall, n)
+        ok = np.flatnonzero(bound >= target - 1e-12)
+        if n < min_bound_positives:
+            index = int(np.flatnonzero(recall >= target - 1e-12)[-1])  # recall 1.0 at the lowest score
+            message = (f"{n} validation positives (fewer than {min_bound_positives}): the threshold rests on the "
+                       f"bare validation recall, which new alerts may miss by a few points")
+        elif len(ok):
+            index = int(ok[-1])  # thresholds rise as recall falls: the last is the highest
+        else:
+            index = int(np.flatnonzero(recall >= recall.max())[-1])  # recall 1.0 at the lowest score at least
+            message = (f"{n} validation positives cannot assure recall {target:.2f} with 95% confidence at any "
+                       f"threshold (at best {bound.max():.2f}); the threshold keeps every validation positive")
     else:
         ok = np.flatnonzero(precision >= target)
         if len(ok):
@@ -115,4 +157,6 @@ def choose_threshold(y_true, scores, objective: str = "recall", target: float = 
                        f"(best {precision.max():.2f}); the threshold maximises F1 instead")
     choice = ThresholdChoice(float(thresholds[index]), objective, goal, reached, message=message)
     _fill(choice, y, s, sample_weight)
+    if objective == "recall":
+        choice.recall_lower_bound = float(bound[index])
     return choice

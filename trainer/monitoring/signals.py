@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trainer.config import DriftConfig
+from trainer.monitoring.settings import DriftConfig
 
 
 def importance_shares(champion: dict[str, Any]) -> dict[str, float]:

@@ -16,7 +16,9 @@ The service reports, through the helpers below:
   status file still says it was running: it died without stopping;
 * :meth:`Alerts.check_folder`: ``learning_degraded`` and ``champion_untrusted``
   from the registry listing (`trainer.folder.health`), after every check and
-  every training.
+  every training, and ``major_drift`` and ``live_recall_below_target`` from
+  the drift report's signals (`trainer.monitoring.signals`), for the champion
+  the report is about.
 """
 
 from __future__ import annotations
@@ -104,6 +106,24 @@ class Alerts:
         self.observe("champion_untrusted", f"{champion.model_id}: {problem}" if problem else None,
                      f"{problem}; roll back to the previous champion or retrain" if problem else "",
                      champion.model_id if champion is not None else None)
+        self.check_drift(champion.model_id if champion is not None else None)
+
+    def check_drift(self, champion_id: str | None) -> None:
+        """``major_drift`` and ``live_recall_below_target`` from the drift report about ``champion_id``.
+
+        A report about another champion (or none) says nothing, so a new champion clears both.
+        """
+        from trainer.monitoring.report import read_report
+
+        report = read_report(self.layout) if champion_id is not None else None
+        signals = (report or {}).get("signals") or {} if (report or {}).get("champion_id") == champion_id else {}
+        drift, performance = signals.get("drift"), signals.get("performance")
+        features = ",".join(sorted(f.get("feature", "") for f in (drift or {}).get("features") or []))
+        self.observe("major_drift", f"{champion_id}:{features}" if drift else None,
+                     f"{drift['message']}; the drift trigger retrains when it is on" if drift else "", champion_id)
+        self.observe("live_recall_below_target", str(champion_id) if performance else None,
+                     f"{performance['message']}; review recent misses and retrain" if performance else "",
+                     champion_id)
 
     # -- helpers ---------------------------------------------------------------------------------
 

@@ -48,6 +48,10 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+#: the gauge value of each drift level
+DRIFT_LEVELS = {"none": 0, "moderate": 1, "major": 2}
+
+
 class FolderCollector(Collector):
     """The gauges read from the models folder at each scrape."""
 
@@ -62,6 +66,34 @@ class FolderCollector(Collector):
         yield GaugeMetricFamily("cla_trainer_up", "1 while this trainer service answers.", value=1)
         yield from self._status()
         yield from self._models()
+        yield from self._drift()
+
+    def _drift(self) -> Iterator[GaugeMetricFamily]:
+        """Drift level and PSI per feature and the champion's live recall, from the last drift report.
+
+        Absent (not 0) when there is no report, it could not be computed, or it had too few recent alerts.
+        """
+        from trainer.monitoring.report import read_report
+
+        report = read_report(self.layout)
+        if not report or report.get("error") or not report.get("enough_data"):
+            return
+        level = GaugeMetricFamily("cla_drift_level", "Drift of each champion input since it was trained: "
+                                  "0 none, 1 moderate, 2 major (docs/DRIFT.md).", labels=["feature"])
+        psi = GaugeMetricFamily("cla_drift_psi", "Population stability index of each champion input.",
+                                labels=["feature"])
+        for row in report.get("features") or []:
+            if row.get("level") in DRIFT_LEVELS:
+                level.add_metric([str(row.get("feature"))], DRIFT_LEVELS[row["level"]])
+            if _number(row.get("psi")) is not None:
+                psi.add_metric([str(row.get("feature"))], _number(row["psi"]))
+        yield level
+        yield psi
+        overall = ((report.get("live") or {}).get("overall") or {})
+        recall = _number(overall.get("recall"))
+        if recall is not None:
+            yield GaugeMetricFamily("cla_live_recall", "The champion's recall on verdicts that arrived after it was "
+                                    "trained.", value=recall)
 
     def _status(self) -> Iterator[GaugeMetricFamily]:
         status = load_status_file(self.layout) or {}

@@ -6,15 +6,12 @@ start it recovers from a previous crash (temporaries, reserved stamps, a model
 file whose metrics never followed), then loops:
 
 1. list the retrain requests in ``runtime/requests/`` (dropped there by
-   :func:`trainer.service.control.retrain`; a watchdog observer wakes the loop within
-   a fraction of a second);
-2. let :class:`trainer.service.reporting.DriftReporter` start the drift report
-   in the background when due, and ask :mod:`trainer.service.triggers` whether to train;
-3. if so, consume *every* request present, take the training lock and run
-   :func:`trainer.service.cycle.run_cycle` in a worker thread, reporting each stage
-   to the status file (:class:`trainer.service.status.StatusWriter`); requests made
-   during the cycle are answered by it when no feedback was added meanwhile
-   (the source's ``latest_change()``), else they cause exactly one more cycle;
+   :func:`trainer.service.control.retrain`; a watchdog observer wakes the loop);
+2. start the drift report in the background when due (`trainer.service.reporting`)
+   and ask :mod:`trainer.service.triggers` whether to train;
+3. if so, consume *every* request present and run :func:`trainer.service.cycle.run_cycle`
+   under the training lock in a worker thread, each stage in the status file; requests
+   made meanwhile cause exactly one more cycle only when feedback was added meanwhile;
 4. otherwise write why not into the status and sleep until the next check.
 
 A failed cycle is logged with its traceback to ``runtime/trainer.log``
@@ -84,8 +81,6 @@ class TrainerService:
         self.telemetry = Telemetry(config, self.layout)
         self.reporter = DriftReporter(config, self.wake)
 
-    # -- control from outside the loop ---------------------------------------------------------
-
     def request_stop(self, *_: Any) -> None:
         """Ask the loop to stop (signal handler, or a test)."""
         self.stop_requested.set()
@@ -95,8 +90,6 @@ class TrainerService:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self.request_stop)
             signal.signal(signal.SIGINT, self.request_stop)
-
-    # -- the loop ------------------------------------------------------------------------------
 
     def run(self) -> int:
         """Hold the service lock and loop until stopped; returns the exit code."""
