@@ -55,6 +55,9 @@ class SourceConfig:
     credentials_file: str = opt("", "BigQuery: service-account JSON file; empty uses Application Default Credentials.")
     window_days: int = opt(90, "Only feedback from the last N days is read (0: no window).", min=0)
     max_negatives: int = opt(200_000, "BigQuery: at most this many negatives are sampled (all positives are kept); 0 disables sampling.", min=0)
+    verdicts_path: str = opt("", "Files: the CSV file review verdicts are appended to, read with the other files "
+                             "(empty: verdicts.csv beside the first matching file).")
+    bq_verdicts_table: str = opt("", "BigQuery: `dataset.table` review verdicts are appended to (empty: bq_table).")
 
 
 @dataclass
@@ -162,6 +165,18 @@ class DashboardConfig:
 
 
 @dataclass
+class ReviewConfig:
+    """The review queue: which alerts analysts see, and the audit estimate of production recall."""
+
+    max_pending: int = opt(20_000, "At most this many pending alerts (the newest) are read and scored for a queue.",
+                           min=1)
+    min_audit_verdicts: int = opt(30, "Audit verdicts needed before the estimated production recall is shown.",
+                                  min=1)
+    interval: float = opt(0.9, "Coverage of the interval around the estimated production recall.",
+                          min=0.5, max=0.999)
+
+
+@dataclass
 class Config:
     """Everything CLA can be told. Build it with :func:`load_config`."""
 
@@ -177,6 +192,7 @@ class Config:
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     service: ServiceConfig = field(default_factory=ServiceConfig)
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
     config_file: str = opt("", "The file this configuration was read from (empty: built-in defaults).")
 
     @property

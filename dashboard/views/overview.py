@@ -29,7 +29,6 @@ from dashboard.snapshot import full_metrics, list_models, watcher_generation
 from dashboard.state import RegistryFacts, absolute, ago, derive_banner, registry_facts
 from dashboard.tables import warning_codes
 from trainer.service import control
-from trainer.feedback import store
 from trainer.service.status import parse_iso
 from trainer.feedback.sources import open_source
 
@@ -48,24 +47,23 @@ config = context.get_config()
 def feedback_counts(source_key: str, since_iso: str | None) -> dict[str, Any]:
     """Labelled rows, positives and rows new since ``since_iso`` of the configured source.
 
-    A SQLite store that does not exist gives ``{"missing": sentence}``, not zeros.
+    A source with nothing to read yet (``unavailable()``, e.g. a store not
+    created) gives ``{"missing": sentence}``, not zeros.
     ``source_key`` (the source options as JSON) keys the cache; failures are
     returned as ``{"error": ...}`` and cached too, so a broken source is not
     asked again on every refresh.
     """
     settings = context.get_config()
-    if settings.source.kind == "sqlite" and not settings.source_path.exists():
-        return {"error": None, "missing": (f"the feedback store {settings.source_path} does not exist: nothing to "
-                                           "train on; run `cla demo seed` for a demo store, or set source.path")}
     try:
         source = open_source(settings)
+        missing = source.unavailable()
+        if missing:
+            return {"error": None, "missing": missing}
         labelled = source.count_labelled()
         new = source.count_labelled(parse_iso(since_iso)) if since_iso else labelled
-        positives, positives_note = None, f"the {settings.source.kind} source has no cheap count of positives"
-        if settings.source.kind == "sqlite":
-            positives = (store.stats(settings.source_path, settings.source.table)["positives"]
-                         if settings.source_path.is_file() else 0)
-            positives_note = "true positives in the whole store"
+        positives = source.count_positives()
+        positives_note = (f"true positives in {source.describe()}" if positives is not None
+                          else f"the {source.kind} source has no cheap count of positives")
         return {"labelled": labelled, "new": new, "positives": positives, "positives_note": positives_note,
                 "source": source.describe(), "error": None}
     except Exception as exc:  # noqa: BLE001 - any source failure is shown as "unknown" with its message

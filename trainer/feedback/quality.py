@@ -130,7 +130,8 @@ def _write_quarantine(rows: pd.DataFrame, quarantine_dir: Path, stamp: str) -> P
 
 
 def prepare(frame: pd.DataFrame, schema: SchemaConfig, *, quarantine_dir: Path | None, stamp: str,
-            now: pd.Timestamp | None = None) -> QualityResult:
+            now: pd.Timestamp | None = None, source: str = "the feedback source",
+            empty_hint: str = "run `cla demo seed` or `cla feedback import FILE`") -> QualityResult:
     """Clean loaded feedback for training.
 
     Returns a :class:`QualityResult` whose frame holds only valid, labelled,
@@ -142,12 +143,12 @@ def prepare(frame: pd.DataFrame, schema: SchemaConfig, *, quarantine_dir: Path |
     row left; raises ``atomic.WriteError`` when the quarantine file cannot be
     written. One class only is not an error here: the cycle decides. A time
     more than ``schema.max_future_minutes`` after ``now`` (default: the
-    current time) is quarantined: such a row would pose as the newest feedback.
+    current time) is quarantined: such a row would pose as the newest feedback. ``source`` and
+    ``empty_hint`` (a :class:`trainer.feedback.sources.LoadedFeedback`'s description and hint) name
+    the source in the messages.
     """
-    source = frame.attrs.get("source", "the feedback source")
     if frame.empty:
-        hint = frame.attrs.get("empty_hint", "run `cla demo seed` or `cla feedback import FILE`")
-        raise DataError(f"{source} has no rows: {hint}")
+        raise DataError(f"{source} has no rows: {empty_hint}")
     label = schema.label
     if label not in frame.columns:
         raise DataError(f"label column {label!r} not found in {source}; columns are: "
