@@ -37,6 +37,9 @@ def register(sub, common) -> None:
     stop.add_argument("--duration", type=float, help="stop after this many seconds")
     stop.add_argument("--count", type=int, help="stop after this many rows")
     feed.add_argument("--seed", type=int, default=None, help="random seed (default: different every run)")
+    feed.add_argument("--pending-share", type=float, default=0.0, metavar="SHARE",
+                      help="share of the alerts that arrive pending triage, without a verdict, for the review "
+                           "queue (0 to 1, default 0); their truth is kept in the demo's own table")
     feed.set_defaults(handler=handle_feed)
 
 
@@ -48,7 +51,7 @@ def _store_path(config) -> Path:
 
 
 def handle_seed(args, config) -> int:
-    from trainer.feedback import demo
+    from trainer.feedback import demo, demo_analyst
     from trainer.feedback import store
 
     if args.rows < 1 or args.days < 1:
@@ -66,8 +69,8 @@ def handle_seed(args, config) -> int:
         if args.force:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-        frame = demo.generate_history(rows=args.rows, days=args.days, seed=args.seed)
-        written = store.insert_frame(path, frame, table)
+        frame = demo.generate_history(rows=args.rows, days=args.days, seed=args.seed, keep_truth=True)
+        written = demo_analyst.insert_with_truth(path, frame, table)
     except (store.StoreError, sqlite3.Error, OSError) as exc:
         raise CLIError(f"cannot seed {path}: {exc}") from None
     labelled = frame[store.LABEL_COLUMN].notna()
@@ -83,20 +86,24 @@ def handle_feed(args, config) -> int:
 
     if args.rate <= 0:
         raise CLIError(f"--rate must be above 0 rows a second (got {args.rate})", 2)
+    if not 0.0 <= args.pending_share <= 1.0:
+        raise CLIError(f"--pending-share must be between 0 and 1 (got {args.pending_share})", 2)
     if args.count is not None and args.count < 1:
         raise CLIError(f"--count must be at least 1 (got {args.count})", 2)
     path = _store_path(config)
 
     def report(batch: int, total: int) -> None:
-        print(f"+{batch} verdicts ({total} in total) -> {path}", flush=True)
+        print(f"+{batch} {'alerts' if args.pending_share else 'verdicts'} ({total} in total) -> {path}", flush=True)
 
     try:
         written = demo.feed(path, rate=args.rate, table=config.source.table, duration=args.duration,
-                            count=args.count, seed=args.seed, on_batch=report)
+                            count=args.count, seed=args.seed, pending_share=args.pending_share, on_batch=report)
     except KeyboardInterrupt:
         print("stopped", flush=True)
         return 0
     except (store.StoreError, sqlite3.Error, OSError) as exc:
         raise CLIError(f"cannot feed {path}: {exc}") from None
-    print(f"done: {written} verdicts written to {path}")
+    what = "alerts" if args.pending_share else "verdicts"
+    print(f"done: {written} {what} written to {path}"
+          + (f", about {args.pending_share:.0%} of them pending triage" if args.pending_share else ""))
     return 0

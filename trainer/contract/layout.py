@@ -3,7 +3,7 @@
 A model is a pair ``trained_model_<stamp>.pkl`` + ``model_metrics_<stamp>.json``
 (``<stamp>`` = UTC ``YYYYMMDD_HHMMSS``; the metrics file is the pair's commit
 marker). Beside the pairs live ``champion.json``, ``events.jsonl``,
-``quarantine/`` and the trainer's ``runtime/`` folder. :class:`ModelsLayout`
+``quarantine/``, the review queue's ``review/`` folder and the trainer's ``runtime/`` folder. :class:`ModelsLayout`
 is the single place those names are spelled; every other module asks it.
 """
 
@@ -98,6 +98,27 @@ class ModelsLayout:
     @property
     def index(self) -> Path:
         return self.runtime / "index.json"
+
+    @property
+    def review_dir(self) -> Path:
+        """The review queue's records (trainer.review): verdict ledger, outbox, audit population, summary."""
+        return self.root / "review"
+
+    @property
+    def review_ledger(self) -> Path:
+        return self.review_dir / "verdicts.jsonl"
+
+    @property
+    def review_outbox(self) -> Path:
+        return self.review_dir / "outbox.jsonl"
+
+    @property
+    def review_population(self) -> Path:
+        return self.review_dir / "audit_population.json"
+
+    @property
+    def review_summary(self) -> Path:
+        return self.review_dir / "summary.json"
 
     def ensure(self) -> None:
         """Create the folder tree (raises OSError when it cannot)."""

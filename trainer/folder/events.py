@@ -21,13 +21,13 @@ actor is who tried, ``anonymous`` when nobody is logged in).
 
 from __future__ import annotations
 
-import fcntl
 import getpass
 import json
 import os
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
+
+from trainer.atomic import append_json_line
 
 KINDS = frozenset({
     "service_started", "service_stopped", "retrain_requested", "trigger",
@@ -62,17 +62,7 @@ def append_event(path: str | os.PathLike, kind: str, *, actor: str | None = None
     }
     if details:
         event["details"] = details
-    line = (json.dumps(event, default=str) + "\n").encode("utf-8")
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            line = b"\n" + line
-        os.write(fd, line)
-    finally:
-        os.close(fd)
+    append_json_line(path, event)
     return event
 
 
