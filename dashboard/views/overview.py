@@ -25,6 +25,7 @@ import streamlit as st
 
 from dashboard import access, context, controls
 from dashboard.charts import fmt, model_time
+from dashboard.review_panel import ReviewFacts, review_facts
 from dashboard.snapshot import full_metrics, list_models, watcher_generation
 from dashboard.state import RegistryFacts, absolute, ago, derive_banner, registry_facts
 from dashboard.tables import warning_codes
@@ -165,6 +166,15 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
                  help=f"{feedback['source']}; positives: {feedback['positives_note']}")
 
 
+def draw_review_tiles(review: ReviewFacts) -> None:
+    """Verdicts given today and the audit estimate of production recall (dashboard.review_panel)."""
+    left, right, _ = st.columns(3)
+    with left:
+        tile("Verdicts today", review.verdicts_today, review.verdicts_caption)
+    with right:
+        tile("Production recall (audit)", review.recall_value, review.recall_caption)
+
+
 def model_warnings(record: dict | None, role: str) -> list[tuple[str, str]]:
     """(severity, sentence) for one model's stored warnings; codes only when its file cannot be re-read."""
     if not record:
@@ -230,7 +240,11 @@ def live_overview() -> None:
     banner = derive_banner(status, facts.champion, facts.newest, store_empty=store_empty,
                            champion_problem=facts.champion_problem)
     BANNER_BOXES[banner.level](f"**LEARNING MODE: {banner.state}** — {banner.reason}")
+    review = review_facts(config, facts.champion)
+    if review.below_target:
+        st.warning(review.below_target, icon=":material/troubleshoot:")
     draw_tiles(status, facts, feedback)
+    draw_review_tiles(review)
     controls.render(status)
     draw_warnings(status, facts, feedback)
 

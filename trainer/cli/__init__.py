@@ -21,7 +21,7 @@ from trainer.atomic import WriteError, describe_os_error
 from trainer.config import Config, ConfigError, load_config, load_models_dir_only
 
 #: command-group modules, in the order ``cla --help`` lists them
-GROUPS = ("train", "models", "score", "service", "feedback", "demo", "dashboard", "config_cmd")
+GROUPS = ("train", "models", "score", "service", "feedback", "demo", "dashboard", "config_cmd", "review")
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
