@@ -26,6 +26,8 @@ from trainer import review
 NOTICE_KEY = "_review_notice"
 NOTICE_SECONDS = 30.0
 UP_NEXT = 5
+#: what each action is called in messages and in the event log's refusals
+ACTIONS = {"tp": "true positive verdict", "fp": "false positive verdict", "skip": "skip", "undo": "undo"}
 
 config = context.get_config()
 
@@ -36,9 +38,10 @@ def _notice(level: str, text: str) -> None:
 
 def _act(action: str, item: dict[str, Any] | None = None) -> None:
     """Button callback: check access where the action runs, then give, skip or undo for this session's user."""
-    allowed, reason = context.authorize(f"review {action}")
+    name = ACTIONS[action]
+    allowed, reason = context.authorize(f"review: {name}")
     if not allowed:
-        _notice("error", f"{action.capitalize()} refused: {reason}")
+        _notice("error", f"{name} refused: {reason}")
         return
     actor = context.current_user()
     try:
@@ -54,7 +57,7 @@ def _act(action: str, item: dict[str, Any] | None = None) -> None:
                                  score_info=(item["score"], item["threshold"], item["model_id"]))
             _notice("success" if result.written else "warning", result.message)
     except (review.ReviewError, ValueError, OSError) as exc:
-        _notice("error", f"{action.capitalize()} failed: {exc}")
+        _notice("error", f"{name} failed: {exc}")
 
 
 def attributes_table(item: review.QueueItem) -> pd.DataFrame:
