@@ -293,7 +293,8 @@ class BigQuerySource:
         connection = self._connection()
         try:
             pandas_gbq.to_gbq(rows, f"{ref.dataset}.{ref.table}", location=self.location or None,
-                              if_exists="append", progress_bar=False, **{**connection, "project_id": ref.project})
+                              if_exists="append", progress_bar=False, rfc9110_delimiter=True,
+                              **{**connection, "project_id": ref.project})
         except SourceError:
             raise
         except Exception as exc:  # noqa: BLE001 - every Google/pandas-gbq failure becomes a SourceError
