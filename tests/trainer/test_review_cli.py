@@ -2,9 +2,8 @@
 
 The verdict lands in the source as a new row carrying the analyst and the
 triage time, the alert leaves every queue, and the trigger counts it as new
-feedback. An unknown alert, a bad label or a source that refuses the write
-gets a clear error, and nothing is lost: a refused verdict waits in the
-outbox and is written by the next retry.
+feedback. An unknown alert or a bad label gets a clear error and writes
+nothing (a source that refuses the write: tests/faults/test_faults_review_outbox.py).
 """
 
 from __future__ import annotations
@@ -76,28 +75,6 @@ def test_an_unknown_alert_or_a_bad_label_writes_nothing(config, capsys):
     assert store.count(config.source_path) == before
 
 
-def test_a_store_that_refuses_the_write_keeps_the_verdict_and_a_retry_writes_it(config, capsys):
-    alert = next_json(capsys, "uncertain", "--limit", "1")[0]["alert_id"]
-    labelled = store.count(config.source_path, labelled=True)
-    with sqlite3.connect(config.source_path) as conn:  # a read-only replica: every insert is refused
-        conn.execute("CREATE TRIGGER replica BEFORE INSERT ON feedback BEGIN "
-                     "SELECT RAISE(ABORT, 'this replica is read-only'); END")
-    assert main(["review", "verdict", alert, "fp", "--actor", "dana"]) == 1
-    err = capsys.readouterr().err
-    assert "this replica is read-only" in err and "outbox.jsonl" in err and "retried" in err
-    assert store.count(config.source_path, labelled=True) == labelled
-    assert alert not in [a["alert_id"] for a in next_json(capsys, "uncertain", "--limit", "500")]
-    assert main(["review", "retry"]) == 1
-    assert "1 still waiting" in capsys.readouterr().out
-    with sqlite3.connect(config.source_path) as conn:
-        conn.execute("DROP TRIGGER replica")
-    assert main(["review", "retry"]) == 0
-    with sqlite3.connect(config.source_path) as conn:
-        (label, analyst), = conn.execute("SELECT is_true_positive, analyst FROM feedback WHERE alert_id = ? "
-                                         "AND is_true_positive IS NOT NULL", (alert,)).fetchall()
-    assert (label, analyst) == (0, "dana")
-
-
 def test_undo_takes_the_last_verdict_back_out_of_the_store(config, capsys):
     alert = next_json(capsys, "risk", "--limit", "1")[0]["alert_id"]
     assert main(["review", "verdict", alert, "tp", "--actor", "eve"]) == 0
@@ -126,15 +103,3 @@ def test_files_source_reads_pending_alerts_and_takes_verdicts(config, workdir, c
     assert verdicts[["alert_id", "is_true_positive", "analyst"]].values.tolist() == [[alerts[0]["alert_id"], 0, "femi"]]
     assert alerts[0]["alert_id"] not in [a["alert_id"] for a in next_json(capsys, "risk", "--limit", "500",
                                                                           "--actor", "other")]
-
-
-def test_files_source_that_cannot_be_written_keeps_the_verdict(config, workdir, capsys, readonly_dir):
-    store.read(config.source_path).to_csv(workdir / "alerts.csv", index=False)
-    (workdir / "cla.toml").write_text((workdir / "cla.toml").read_text()
-                                      + f'\n[source]\nkind = "files"\npath = "alerts.csv"\n'
-                                        f'verdicts_path = "{readonly_dir / "verdicts.csv"}"\n')
-    alert = next_json(capsys, "risk", "--limit", "1")[0]["alert_id"]
-    assert main(["review", "verdict", alert, "tp"]) == 1
-    assert "cannot write the verdicts file" in capsys.readouterr().err
-    outbox = (workdir / "models" / "review" / "outbox.jsonl").read_text()
-    assert alert in outbox and '"label": "tp"' in outbox
