@@ -7,8 +7,8 @@ outbox), scores the rest with the champion (signature checked by
 :func:`trainer.folder.scoring.load_champion`) and orders them by the policy
 (:mod:`trainer.review.policies`). Drawing an audit queue records the audit
 population. :func:`reasons` says which attributes pushed one alert's score up
-or down: each attribute in turn is set to its most common value among the
-pending alerts, and the change in score is its push.
+or down: each attribute in turn (the alert time aside) is set to its most
+common value among the pending alerts, and the change in score is its push.
 """
 
 from __future__ import annotations
@@ -133,7 +133,8 @@ def next_alerts(config: Config, policy: str, *, limit: int = 10, actor: str | No
     frame, scores = frame[keep].reset_index(drop=True), scores[keep]
     positions = policies.order(policy, scores, model.threshold, frame[id_column], model_id)[:limit]
     columns = attribute_columns(model, frame)
-    baseline = baseline_of(frame, columns) if with_reasons else {}
+    # Alert times are all distinct: "its most common value" means nothing there.
+    baseline = baseline_of(frame, [c for c in columns if c != config.schema.time_column]) if with_reasons else {}
     items = []
     for position in positions:
         row = frame.iloc[position]
