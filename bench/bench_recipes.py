@@ -56,7 +56,7 @@ def compare(rows: int = COMPARE_ROWS, repeats: int = REPEATS) -> dict:
     from trainer.config import Config
     from trainer.feedback.demo import generate_history
     from trainer.learning.evaluation import workload_saved_at_recall
-    from trainer.learning.model import train_and_evaluate
+    from trainer.learning.api import train_and_evaluate
     from trainer.feedback.quality import prepare
 
     frame = prepare(generate_history(rows=rows, seed=7), Config().schema, quarantine_dir=None, stamp="bench").frame

@@ -57,7 +57,7 @@ def metrics_files(models: Path) -> set[Path]:
 
 
 def one_request(config, *, service_running: bool) -> dict:
-    models = config.models_path
+    models = config.layout.root
     before = metrics_files(models)
     asked_wall = time.time()
     asked = time.perf_counter()

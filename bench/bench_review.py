@@ -76,7 +76,7 @@ def build_store(folder: Path):
 
 
 def train(frame: pd.DataFrame, seed: int):
-    from trainer.learning.model import fit
+    from trainer.learning.api import fit
 
     return fit(frame, preset="legacy", time_column="", random_state=seed, min_validation_positives=0)
 

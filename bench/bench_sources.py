@@ -6,7 +6,7 @@ Each measurement runs in its own Python process, so its peak RSS
 * ``sqlite`` / ``parquet``: time and peak memory to load 1M synthetic
   verdicts through the source (:mod:`trainer.feedback.sources`), to clean them
   (:func:`trainer.feedback.quality.prepare`) and, with ``train=True``, to train and
-  evaluate (:func:`trainer.learning.model.train_and_evaluate`, default config);
+  evaluate (:func:`trainer.learning.api.train_and_evaluate`, default config);
 * ``bigquery_sampled``: a simulation of what the BigQuery source does on a
   10M-row table, with no network. The table is generated in chunks that are
   dropped after use, standing in for rows that stay in the warehouse. Pass 1
@@ -48,9 +48,9 @@ def peak_mb() -> float:
 def _train_phase(frame, config, out: dict) -> None:
     """Train and evaluate with the default config, when the trainer core is importable."""
     try:
-        from trainer.learning.model import train_and_evaluate
+        from trainer.learning.api import train_and_evaluate
     except ImportError as exc:
-        out["train_skipped"] = f"trainer.learning.model not importable: {exc}"
+        out["train_skipped"] = f"trainer.learning.api not importable: {exc}"
         return
     t0 = time.perf_counter()
     result = train_and_evaluate(frame, config)

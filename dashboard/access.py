@@ -40,8 +40,7 @@ import streamlit as st
 from dashboard.markdown import literal
 from dashboard.throttle import LoginThrottle
 from trainer.config import Config
-from trainer.folder.events import append_event, os_user
-from trainer.contract.layout import ModelsLayout
+from trainer.folder.events import append_event, local_user
 from trainer.passwords import PasswordHashError, parse_hash, verify_password
 
 USER_KEY = "_cla_user"
@@ -203,7 +202,7 @@ def authorize(config: Config, action: str) -> tuple[bool, str]:
     """
     allowed, reason = can_control(config)
     if not allowed:
-        events = ModelsLayout.of(config.models_path).events
+        events = config.layout.events
         try:
             append_event(events, "action_refused", actor=logged_in_user() or "anonymous", trigger="dashboard",
                          message=f"{action}: {reason}", action=action, client=_client_address())
@@ -220,7 +219,7 @@ def login_throttle() -> LoginThrottle:
 
 def current_user(config: Config) -> str:
     """The actor recorded for this session's actions: the logged-in name, else the OS user."""
-    return logged_in_user() or os_user()
+    return logged_in_user() or local_user()
 
 
 def login_panel(config: Config) -> None:

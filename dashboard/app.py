@@ -50,7 +50,7 @@ PAGES = [
 
 navigation = st.navigation(PAGES)
 with st.sidebar:
-    st.caption(f"Models folder: `{config.models_path}`")
+    st.caption(f"Models folder: `{config.layout.root}`")
     allowed, reason = context.can_control()
     st.caption(f"Acting as {literal(context.current_user())}" + ("" if allowed else " · read-only"))
 navigation.run()

@@ -22,15 +22,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from trainer.contract.layout import STAMP_RE, stamp_time
+from trainer.contract.metrics import LABELS
 
-METRIC_LABELS = {
-    "precision": "Precision",
-    "recall": "Recall",
-    "f1_score": "F1",
-    "pr_auc": "PR-AUC",
-    "roc_auc": "ROC-AUC",
-    "accuracy": "Accuracy",
-}
+METRIC_LABELS = {key: LABELS[key] for key in ("precision", "recall", "f1_score", "pr_auc", "roc_auc", "accuracy")}
 #: one colour per score on every chart, far apart on the dark theme (the theme's default blues look alike)
 METRIC_COLORS = {"precision": "#56B4E9", "recall": "#E69F00", "f1_score": "#CC79A7", "pr_auc": "#009E73",
                  "roc_auc": "#B4A7FF", "accuracy": "#D55E00", "alerts_skipped": "#F0F0F0"}

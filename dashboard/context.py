@@ -23,10 +23,7 @@ import streamlit as st
 from dashboard import access
 from dashboard.watcher import ModelsWatcher
 from trainer.config import Config, load_config
-
-
-class RegistryUnavailable(RuntimeError):
-    """The trainer's registry module cannot be imported; the message says what is missing."""
+from trainer.folder.registry import Registry
 
 
 @st.cache_resource(show_spinner=False)
@@ -40,21 +37,14 @@ def get_config() -> Config:
 
 
 @st.cache_resource(show_spinner=False)
-def _registry_for(models_dir: str, key_file: str):
-    try:
-        from trainer.folder.registry import Registry
-    except ImportError as exc:
-        raise RegistryUnavailable(f"the model registry (trainer.folder.registry) cannot be loaded: {exc}") from exc
+def _registry_for(models_dir: str, key_file: str) -> Registry:
     return Registry(models_dir, key_file=key_file)
 
 
-def get_registry():
-    """The shared ``trainer.folder.registry.Registry`` of the configured models folder.
-
-    Raises :class:`RegistryUnavailable` when the registry module cannot be imported.
-    """
+def get_registry() -> Registry:
+    """The shared :class:`trainer.folder.registry.Registry` of the configured models folder."""
     config = get_config()
-    return _registry_for(str(config.models_path), str(config.model_key_path))
+    return _registry_for(str(config.layout.root), str(config.model_key_path))
 
 
 def _stop_watcher(watcher: ModelsWatcher) -> None:
@@ -68,7 +58,7 @@ def _watcher_for(models_dir: str) -> ModelsWatcher:
 
 def get_watcher() -> ModelsWatcher:
     """The one :class:`ModelsWatcher` of the configured models folder in this process."""
-    return _watcher_for(str(get_config().models_path))
+    return _watcher_for(str(get_config().layout.root))
 
 
 def current_user() -> str:

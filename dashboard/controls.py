@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -27,11 +27,12 @@ from dashboard import context
 from dashboard.markdown import literal
 from dashboard.state import ago
 from trainer.service import control
-from trainer.service import status as status_file
-from trainer.service.status import parse_iso
+from trainer.contract import states
+from trainer.contract.states import CYCLE_STAGES
+from trainer.timestamps import parse_iso
 
 #: the stages a training goes through, in order (``status["stage"]``, see trainer.service.cycle)
-STAGES = tuple(stage for stage in status_file.STAGES if stage != "idle")
+STAGES = CYCLE_STAGES
 NOTICE_KEY = "_control_notice"
 NOTICE_SECONDS = 60.0  # how long what an action said stays under the buttons
 
@@ -50,19 +51,19 @@ def button_states(status: dict[str, Any], allowed: bool, reason: str) -> dict[st
         return dict.fromkeys(("start", "stop", "retrain"), ButtonState(True, reason))
     state = status.get("state")
     running = bool(status.get("running"))
-    training = state == "training" or bool(status.get("training_pid"))
+    training = state == states.TRAINING or bool(status.get("training_pid"))
     queued = int(status.get("queued_requests") or 0)
     start = (ButtonState(True, f"the trainer already runs (pid {status.get('service_pid')})") if running
              else ButtonState(False, "start the trainer service; it keeps running when the dashboard closes"))
     stop = (ButtonState(False, "ask the trainer to finish cleanly, then stop") if running
             else ButtonState(True, "the trainer is not running"))
-    if state == "stopping":
+    if state == states.STOPPING:
         start = stop = ButtonState(True, "the trainer is stopping")
     if training:
         retrain = ButtonState(True, "a training is running; wait for its result")
     elif queued:
         retrain = ButtonState(True, "a retrain is already queued")
-    elif state == "stopping":
+    elif state == states.STOPPING:
         retrain = ButtonState(True, "the trainer is stopping")
     else:
         retrain = ButtonState(False, "train once now" + ("" if running else
@@ -72,7 +73,7 @@ def button_states(status: dict[str, Any], allowed: bool, reason: str) -> dict[st
 
 def progress_of(status: dict[str, Any], now: datetime | None = None) -> tuple[float, str] | None:
     """(fraction done, sentence) while a training runs, else None."""
-    if status.get("state") != "training" and not status.get("training_pid"):
+    if status.get("state") != states.TRAINING and not status.get("training_pid"):
         return None
     stage = status.get("stage")
     current = status.get("current") if isinstance(status.get("current"), dict) else {}
@@ -82,7 +83,7 @@ def progress_of(status: dict[str, Any], now: datetime | None = None) -> tuple[fl
     if stage in STAGES:
         index = STAGES.index(stage)
         return (index + 0.5) / len(STAGES), f"Stage {index + 1} of {len(STAGES)}: {stage}{started}{who}"
-    if status.get("training_pid") and status.get("state") != "training":
+    if status.get("training_pid") and status.get("state") != states.TRAINING:
         return 0.02, f"A training runs in its own process (pid {status['training_pid']}); the service is off"
     return 0.02, f"Training{started}{who}"
 

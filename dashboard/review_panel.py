@@ -15,7 +15,6 @@ from datetime import datetime, timezone
 
 from dashboard.charts import fmt
 from trainer.config import Config
-from trainer.contract.layout import ModelsLayout
 from trainer.review import read_summary
 
 
@@ -33,7 +32,7 @@ def recall_target(config: Config) -> float | None:
 
 
 def review_facts(config: Config, champion: dict | None, now: datetime | None = None) -> ReviewFacts:
-    summary = read_summary(ModelsLayout.of(config.models_path))
+    summary = read_summary(config.layout)
     today = (now or datetime.now(timezone.utc)).date().isoformat()
     if summary is None:
         count, caption = "0", "no verdict given in the Review page or `cla review` yet"

@@ -97,7 +97,7 @@ def watcher_generation() -> object:
         count = watcher.generation_of("pairs", "champion", "events")
     else:
         count = f"clock {int(time.monotonic() // config.dashboard.refresh_seconds)}"
-    return (str(config.models_path), count)
+    return (str(config.layout.root), count)
 
 
 class SharedSnapshot:
@@ -121,7 +121,7 @@ def snapshot() -> Snapshot:
     A registry that cannot be read gives an empty snapshot whose ``problems``
     say why; it is not kept, so the next call tries again.
     """
-    shared = _shared_for(str(context.get_config().models_path))
+    shared = _shared_for(str(context.get_config().layout.root))
     with shared.lock:
         generation = watcher_generation()
         cached = shared.current
@@ -151,7 +151,7 @@ def full_metrics(model_id: str) -> dict:
     """
     kept: dict[str, dict] = st.session_state.setdefault(METRICS_KEY, {})
     interrupted = model_id in context.get_registry().interrupted()
-    key = f"{context.get_config().models_path}:{model_id}:{'interrupted' if interrupted else ''}"
+    key = f"{context.get_config().layout.root}:{model_id}:{'interrupted' if interrupted else ''}"
     if key not in kept:
         if len(kept) >= METRICS_KEPT:
             kept.pop(next(iter(kept)))

@@ -26,9 +26,10 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from dashboard.tables import is_model, records, warning_codes
+from trainer.contract import states
+from trainer.contract.states import LIVE_STATES
 
 ACTIVE, DEGRADED, STOPPED, CRASHED, NO_MODEL = "ACTIVE", "DEGRADED", "STOPPED", "CRASHED", "NO MODEL YET"
-RUNNING_STATES = ("starting", "idle", "training", "stopping")
 
 #: how many of the newest models the banner looks at for a run of useless ones
 NEWEST_MODELS = 50
@@ -178,10 +179,10 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
     """
     status = status or {}
     state = status.get("state") or "unknown"
-    running = state in RUNNING_STATES
+    running = state in LIVE_STATES
     latest = sorted((m for m in models if is_model(m)), key=lambda m: str(m.get("model_id")), reverse=True)
 
-    if state == "crashed":
+    if state == states.CRASHED:
         error = _last_error(status)
         reason = str(status.get("message") or "the trainer process is gone")
         if error:
@@ -200,7 +201,7 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
             todo = "there is no labelled feedback to learn from: run `cla demo seed` (or point source.* at your feedback), then press Start"
         elif not running:
             todo = "press Start, then Retrain now"
-        elif state == "training":
+        elif state == states.TRAINING:
             todo = f"the first training is running ({status.get('stage') or 'working'})"
         else:
             todo = "press Retrain now, or wait for the next scheduled check"
@@ -239,6 +240,6 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
     if status.get("stale"):
         return Banner(DEGRADED, "Learning degraded", f"{status.get('message')}.", "warning")
 
-    doing = f"training now ({status.get('stage')})" if state == "training" else "waiting for new feedback"
+    doing = f"training now ({status.get('stage')})" if state == states.TRAINING else "waiting for new feedback"
     return Banner(ACTIVE, "Learning mode active", f"The trainer runs and is {doing}; {_champion_line(champion)}.",
                   "success")

@@ -3,13 +3,13 @@
 :class:`ModelsWatcher` owns a watchdog ``Observer`` on one models folder
 (``dashboard.context.get_watcher`` keeps one per folder per process in
 ``st.cache_resource``). Its handler classifies each event by the file it
-names (:func:`classify`): a committed pair (``model_metrics_*.json``, written
-by temp + rename, so moves and creates count; a metrics or model file changed
-in place counts too, since the pages must show a truncated metrics file or a
-tampered champion), ``champion.json``,
-``events.jsonl``, ``runtime/status.json``, or the trainer log. Noise
-(``.partial`` temporaries, ``.reserved_*`` stamp markers, the registry's own
-``runtime/index.json``, requests, quarantine files) is ignored.
+names (:func:`classify`, against the names of :mod:`trainer.contract.layout`):
+a committed pair (a metrics file, written by temp + rename, so moves and
+creates count; a metrics or model file changed in place counts too, since the
+pages must show a truncated metrics file or a tampered champion), the champion
+pointer, the event log, the status file, or the trainer log. Noise
+(``.partial`` temporaries, stamp reservations, the registry's own index,
+requests, quarantine files) is ignored.
 
 The observer thread only bumps counters under a lock; it never calls
 Streamlit. Pages read :attr:`ModelsWatcher.generation` (any change) or
@@ -38,7 +38,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from trainer.contract.layout import METRICS_RE, MODEL_RE
+from trainer.contract.layout import CHAMPION_NAME, EVENTS_NAME, LOG_NAME, METRICS_RE, MODEL_RE, RUNTIME_NAME, STATUS_NAME
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +65,15 @@ def classify(path: str | Path, root: Path) -> str | None:
     if parent == root:
         if METRICS_RE.match(name) or MODEL_RE.match(name):
             return "pairs"
-        if name == "champion.json":
+        if name == CHAMPION_NAME:
             return "champion"
-        if name == "events.jsonl":
+        if name == EVENTS_NAME:
             return "events"
         return None
-    if parent == root / "runtime":
-        if name == "status.json":
+    if parent == root / RUNTIME_NAME:
+        if name == STATUS_NAME:
             return "status"
-        if name.startswith("trainer.log"):
+        if name.startswith(LOG_NAME):
             return "log"
     return None
 
@@ -117,7 +117,7 @@ class ModelsWatcher:
         self._armed: tuple[int, int] | None = None
         self._closed = False
         try:
-            (self.root / "runtime").mkdir(parents=True, exist_ok=True)
+            (self.root / RUNTIME_NAME).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             self.error = f"models folder {self.root} cannot be created: {exc.strerror or exc}"
             return

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from trainer.config import load_config
-from trainer.contract.layout import ModelsLayout
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -40,7 +39,7 @@ def config(workdir):
 
 @pytest.fixture
 def layout(config):
-    lay = ModelsLayout.of(config.models_dir)
+    lay = config.layout
     lay.ensure()
     return lay
 

@@ -21,8 +21,8 @@ __all__ = ["fit", "evaluate", "load_champion", "__version__"]
 def __getattr__(name: str):
     # Lazy so `import trainer` (and the CLI's start-up) stays cheap.
     if name in ("fit", "evaluate"):
-        from trainer.learning import model
-        return getattr(model, name)
+        from trainer.learning import api
+        return getattr(api, name)
     if name == "load_champion":
         from trainer.folder.scoring import load_champion
         return load_champion

@@ -7,9 +7,11 @@ holds them. :func:`load_config` resolves the file (``--config``, then
 ``CLA_CONFIG``, then ``./cla.toml`` if present, else the built-in defaults),
 then applies ``CLA_MODELS_DIR``, ``CLA_MODEL_KEY`` and any command-line overrides.
 
-Every option is declared once, as a dataclass field with its default and a
-``help`` string. A bad value raises :class:`ConfigError` naming the key
-(``training.holdout_fraction``) and what is allowed. Relative paths are
+Every option is declared once, with `trainer.options.opt`, as a dataclass
+field with its default, a ``help`` string and its allowed values; those of
+``training.preset``, ``training.model`` and ``training.imbalance`` come from
+`trainer.learning.families`. A bad value raises :class:`ConfigError` naming the
+key (``training.holdout_fraction``) and what is allowed. Relative paths are
 resolved against the working directory, never the home directory.
 """
 
@@ -22,22 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.contract.layout import ModelsLayout
+from trainer.learning import families
+from trainer.options import ConfigError, allowed_values, coerce, opt
+
 DEFAULT_CONFIG_NAME = "cla.toml"
 #: environment variable naming the model key file (overrides ``model_key_file``)
 MODEL_KEY_ENV = "CLA_MODEL_KEY"
-
-
-class ConfigError(ValueError):
-    """A configuration value is missing, of the wrong type or out of range."""
-
-
-def opt(default: Any, help: str, *, choices: tuple | None = None, min: float | None = None,
-        max: float | None = None) -> Any:
-    """Declare one option: its default, its description and its allowed range."""
-    meta = {"help": help, "choices": choices, "min": min, "max": max}
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
-    return field(default=default, metadata=meta)
 
 
 @dataclass
@@ -83,13 +76,13 @@ class SchemaConfig:
 class TrainingConfig:
     """How a model is trained and evaluated."""
 
-    preset: str = opt("auto", "'auto' selects family and imbalance strategy by validation; "
-                      "'legacy' is the old CLA recipe (random forest, 100 trees, depth 10, balanced weights, threshold 0.5).",
-                      choices=("auto", "legacy", "custom"))
-    model: str = opt("auto", "Model family when preset=custom (auto tries them all).",
-                     choices=("auto", "hist_gradient_boosting", "random_forest", "logistic_regression",
-                              "balanced_random_forest"))
-    imbalance: str = opt("auto", "Imbalance strategy.", choices=("auto", "class_weight", "smote", "adasyn", "undersample", "none"))
+    preset: str = opt("auto", "'auto' selects family and imbalance strategy by validation; 'custom' searches only "
+                      "the training.model / training.imbalance allowed; "
+                      + "; ".join(f"'{r.name}' is {r.summary}" for r in families.RECIPES.values())
+                      + " (`cla config families` tables the families, strategies and recipes).",
+                      choices=families.preset_choices)
+    model: str = opt("auto", "Model family when preset=custom (auto tries them all).", choices=families.model_choices)
+    imbalance: str = opt("auto", "Imbalance strategy.", choices=families.imbalance_choices)
     objective: str = opt("recall", "Threshold objective: maximise F1, or keep recall / precision at or above target.",
                          choices=("f1", "recall", "precision"))
     target: float = opt(0.95, "Target for objective=recall or precision.", min=0.0, max=1.0)
@@ -196,8 +189,9 @@ class Config:
     config_file: str = opt("", "The file this configuration was read from (empty: built-in defaults).")
 
     @property
-    def models_path(self) -> Path:
-        return Path(self.models_dir).resolve()
+    def layout(self) -> ModelsLayout:
+        """The models folder, resolved: every path inside it comes from here."""
+        return ModelsLayout.of(self.models_dir)
 
     @property
     def model_key_path(self) -> Path:
@@ -220,52 +214,6 @@ def default_model_key_path() -> Path:
     return Path(base).resolve() / "cla" / "model.key"
 
 
-def _coerce(key: str, value: Any, default: Any, meta: dict) -> Any:
-    """Check one value against its default's type and declared range."""
-    if isinstance(default, bool):
-        if isinstance(value, bool):
-            out = value
-        elif isinstance(value, str) and value.strip().lower() in {"true", "1", "yes", "on", "false", "0", "no", "off"}:
-            out = value.strip().lower() in {"true", "1", "yes", "on"}
-        else:
-            raise ConfigError(f"{key}: expected true or false, got {value!r}")
-    elif isinstance(default, int):
-        try:
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise ValueError
-            out = int(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{key}: expected a whole number, got {value!r}") from None
-    elif isinstance(default, float):
-        try:
-            if isinstance(value, bool):
-                raise ValueError
-            out = float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{key}: expected a number, got {value!r}") from None
-    elif isinstance(default, str):
-        if not isinstance(value, str):
-            raise ConfigError(f"{key}: expected a string, got {value!r}")
-        out = value
-    elif isinstance(default, list):
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{key}: expected a list of column names, got {value!r}")
-        out = list(value)
-    else:
-        out = value
-    choices = meta.get("choices")
-    if choices and out not in choices:
-        raise ConfigError(f"{key}: {out!r} is not allowed; choose one of {', '.join(map(str, choices))}")
-    lo, hi = meta.get("min"), meta.get("max")
-    if lo is not None and out < lo:
-        raise ConfigError(f"{key}: {out!r} is below the minimum {lo}")
-    if hi is not None and out > hi:
-        raise ConfigError(f"{key}: {out!r} is above the maximum {hi}")
-    return out
-
-
 def _apply(obj: Any, values: dict[str, Any], prefix: str) -> None:
     fields = {f.name: f for f in dataclasses.fields(obj)}
     for name, value in values.items():
@@ -284,7 +232,7 @@ def _apply(obj: Any, values: dict[str, Any], prefix: str) -> None:
                 raise ConfigError(f"{key}: expected one value such as true, 1 or \"tp\", got {value!r}")
             setattr(obj, name, value)
         else:
-            setattr(obj, name, _coerce(key, value, current, dict(fields[name].metadata)))
+            setattr(obj, name, coerce(key, value, current, dict(fields[name].metadata)))
 
 
 def set_option(config: Config, dotted: str, value: Any) -> None:
@@ -374,7 +322,7 @@ def load_models_dir_only(path: str | os.PathLike | None = None, *,
 
 
 def describe_options() -> list[tuple[str, Any, str]]:
-    """(dotted key, default, help) for every option, for docs and ``cla config``."""
+    """(dotted key, default, help) for every option, for docs and ``cla config``; help ends with the allowed values."""
     rows: list[tuple[str, Any, str]] = []
 
     def walk(obj: Any, prefix: str) -> None:
@@ -383,7 +331,9 @@ def describe_options() -> list[tuple[str, Any, str]]:
             if dataclasses.is_dataclass(value):
                 walk(value, f"{prefix}{f.name}.")
             elif f.name != "config_file":
-                rows.append((f"{prefix}{f.name}", value, f.metadata.get("help", "")))
+                allowed = allowed_values(f.metadata)
+                help_text = f.metadata.get("help", "") + (f" One of: {', '.join(allowed)}." if allowed else "")
+                rows.append((f"{prefix}{f.name}", value, help_text))
 
     walk(Config(), "")
     return rows

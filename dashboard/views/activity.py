@@ -1,7 +1,7 @@
 """Activity page: the event log as a filterable table, newest first, and the tail of the trainer log.
 
 The events and the folder's problems come from the shared registry (which
-re-reads ``events.jsonl`` only when it changed), turned into a table only when
+re-reads the event log only when it changed), turned into a table only when
 the watcher counted a change (:func:`read_events_table`); the filters (event
 kinds, actor, free text) sit outside the live fragment so they keep their values
 while it refreshes. The trainer log (``runtime/trainer.log``) is read from its end
@@ -19,14 +19,13 @@ import streamlit as st
 from dashboard import context
 from dashboard.snapshot import watcher_generation
 from trainer.folder.events import KINDS
-from trainer.contract.layout import ModelsLayout
 
 TAIL_BYTES = 64_000
 TABLE_KEY = "_activity_table"
 COLUMNS = ["time (UTC)", "event", "actor", "model", "message", "trigger", "duration (s)"]
 
 config = context.get_config()
-layout = ModelsLayout.of(config.models_dir)
+layout = config.layout
 
 
 def event_frame(events: list[dict]) -> pd.DataFrame:
@@ -53,7 +52,7 @@ def read_events_table() -> tuple[pd.DataFrame, list[str]]:
         registry = context.get_registry()
         frame, problems = event_frame(registry.events()), [str(p) for p in registry.problems()]
     except Exception as exc:  # noqa: BLE001 - an unreadable folder is shown as a problem, never fatal
-        return event_frame([]), [f"the models folder {config.models_path} cannot be read: {exc}"]
+        return event_frame([]), [f"the models folder {config.layout.root} cannot be read: {exc}"]
     st.session_state[TABLE_KEY] = (generation, frame, problems)
     return frame, problems
 

@@ -146,7 +146,7 @@ def show_model(model_id: str, champion_id: str | None) -> None:
             st.dataframe(charts.data_quality_frame(metrics), hide_index=True, width="stretch")
             quarantine = quality.get("quarantine_file")
             if quarantine:
-                st.caption(f"Quarantined rows, with the reason for each: `{config.models_path / quarantine}`")
+                st.caption(f"Quarantined rows, with the reason for each: `{config.layout.root / quarantine}`")
 
     st.subheader("Promotion decision")
     promotion = metrics.get("promotion") if isinstance(metrics.get("promotion"), dict) else {}

@@ -29,8 +29,9 @@ from dashboard.review_panel import ReviewFacts, review_facts
 from dashboard.snapshot import full_metrics, list_models, watcher_generation
 from dashboard.state import RegistryFacts, absolute, ago, derive_banner, registry_facts
 from dashboard.tables import warning_codes
+from trainer.contract import states
 from trainer.service import control
-from trainer.service.status import parse_iso
+from trainer.timestamps import parse_iso
 from trainer.feedback.sources import open_source
 
 FEEDBACK_TTL_SECONDS = 10
@@ -90,7 +91,7 @@ def read_facts() -> RegistryFacts:
         registry = context.get_registry()
         facts = registry_facts(list_models(registry), registry.problems())
     except Exception as exc:  # noqa: BLE001 - an unreadable folder is shown as a problem, never fatal
-        return RegistryFacts(problems=[f"the models folder {config.models_path} cannot be read: {exc}"])
+        return RegistryFacts(problems=[f"the models folder {config.layout.root} cannot be read: {exc}"])
     st.session_state[FACTS_KEY] = (generation, facts)
     return facts
 
@@ -125,7 +126,7 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
     with row_one[2]:
         state = str(status.get("state") or "unknown")
         stage = status.get("stage")
-        value = f"{state} · {stage}" if state == "training" and stage and stage != state else state
+        value = f"{state} · {stage}" if state == states.TRAINING and stage and stage != state else state
         pid = status.get("service_pid") or status.get("pid")
         tile("Trainer", value, (f"pid {pid} · " if status.get("running") and pid else "")
              + str(status.get("message") or ""))
@@ -134,7 +135,7 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
         if next_check:
             due = next_check <= datetime.now(timezone.utc)
             tile("Next scheduled check", "due now" if due else ago(next_check), absolute(next_check))
-        elif status.get("state") == "training":
+        elif status.get("state") == states.TRAINING:
             tile("Next scheduled check", "none", "a training is running")
         elif not status.get("running"):
             tile("Next scheduled check", "none", "the trainer is not running")

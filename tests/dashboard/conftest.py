@@ -5,8 +5,9 @@ Builders (plain functions; tests reach them through the ``build`` fixture,
 
 * :func:`healthy_metrics`, :func:`degenerate_metrics`, :func:`legacy_metrics`:
   metrics dicts in the schema-2 / old-CLA formats;
-* :func:`write_pair`: the pkl + metrics pair (temp + rename, sha256 and signature recorded);
-* :func:`write_champion`, :func:`write_status`, :func:`add_event`;
+* :func:`write_pair`: a pair, through the trainer's own pair writer (legacy files as the old CLA wrote them);
+* :func:`write_champion`, :func:`write_status`, :func:`add_event`: through the champion pointer, the
+  service's status writer and the event log's appender, so these files cannot drift from the real formats;
 * :func:`running_service`: hold the service lock in this process, so
   ``trainer.service.status.read_status`` sees a live trainer;
 * :func:`build_scenario`: a whole folder for one of :data:`SCENARIOS`.
@@ -24,9 +25,7 @@ sets it; :func:`serve_on` changes it for one test), ``scenario``
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,10 +38,14 @@ import streamlit as st
 from streamlit import config as streamlit_config
 
 from trainer.atomic import write_bytes, write_json
+from trainer.contract import states
+from trainer.contract.layout import ModelsLayout, stamp_of, stamp_time
+from trainer.folder import pairs
+from trainer.folder.champion import ChampionPointer, shift_champion
 from trainer.folder.events import append_event
-from trainer.contract.layout import ModelsLayout, stamp_of
 from trainer.service.locking import FileLock
-from trainer.folder.signing import load_key
+from trainer.service.status import StatusWriter
+from trainer.timestamps import iso, now_utc
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "dashboard" / "app.py"
@@ -133,37 +136,43 @@ def legacy_metrics(model_id: str, *, accuracy: float = 0.93, f1_score: float = 0
 
 
 def write_pair(models_dir: Path, metrics: dict, *, model_id: str | None = None) -> Path:
-    """Write ``trained_model_<id>.pkl`` then ``model_metrics_<id>.json``; returns the metrics path."""
+    """Write one pair and return its metrics path.
+
+    A schema-2 dict goes through the trainer's own writer
+    (:func:`trainer.folder.pairs.write_pair`: signed, first-line summary,
+    ``created_at`` the stamp's time); a legacy dict is written as the old CLA
+    wrote it (a model file, then plain JSON), which no current writer produces.
+    """
     layout = ModelsLayout.of(models_dir)
     model_id = model_id or metrics["model_id"]
-    payload = f"stand-in model {model_id}".encode()
-    write_bytes(layout.model_path(model_id), payload)
+    model = f"stand-in model {model_id}"
     if metrics.get("schema_version"):
-        signature = load_key(models_dir=models_dir, create=True).signature_fields(model_id, layout.model_path(model_id))
-        metrics = {**metrics, "model_sha256": hashlib.sha256(payload).hexdigest(), **signature}
+        info = pairs.write_pair(layout, model, metrics, stamp=model_id, trained_at=stamp_time(model_id))
+        assert info.model_id == model_id, f"stamp {model_id} was taken; the pair went to {info.model_id}"
+        return info.metrics_path
+    write_bytes(layout.model_path(model_id), model.encode())
     write_json(layout.metrics_path(model_id), metrics)
     return layout.metrics_path(model_id)
 
 
 def write_champion(models_dir: Path, model_id: str, *, previous: list[str] | None = None,
                    pinned: list[str] | None = None) -> None:
-    write_json(ModelsLayout.of(models_dir).champion,
-               {"model_id": model_id, "promoted_at": datetime.now(timezone.utc).isoformat(), "reason": "test",
-                "actor": "tester", "previous": previous or [], "pinned": pinned or []})
+    """Point the champion pointer at ``model_id`` through the registry's pointer, as promotions one by one would."""
+    def change(pointer: dict) -> dict:
+        for promoted in [*reversed(previous or []), model_id]:
+            pointer = shift_champion(pointer, promoted, actor="tester", reason="test")
+        return {**pointer, "pinned": list(pinned or [])}
+
+    ChampionPointer(ModelsLayout.of(models_dir)).change(change)
 
 
 def write_status(models_dir: Path, **fields: Any) -> dict:
-    """Write ``runtime/status.json`` as the service does (idle, this pid, fresh heartbeat) with ``fields`` merged."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    data = {"state": "idle", "stage": "idle", "pid": os.getpid(), "started_at": now, "heartbeat": now,
-            "next_check": (datetime.now(timezone.utc) + timedelta(minutes=1)).isoformat(timespec="seconds"),
-            "last_result": None, "last_error": None, "current": None, "message": "waiting for new feedback",
-            "models_dir": str(models_dir)}
-    data.update(fields)
+    """Write the status file with the service's own writer (idle, this pid, fresh heartbeat), ``fields`` merged."""
     layout = ModelsLayout.of(models_dir)
     layout.runtime.mkdir(parents=True, exist_ok=True)
-    write_json(layout.status, data)
-    return data
+    next_check = iso(now_utc() + timedelta(minutes=1))
+    return StatusWriter(layout).update(**{"state": states.IDLE, "stage": states.STAGE_IDLE, "next_check": next_check,
+                                          "message": "waiting for new feedback", **fields})
 
 
 def serve_on(address: str | None) -> None:

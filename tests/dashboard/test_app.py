@@ -36,12 +36,12 @@ def test_bad_configuration_stops_with_its_message(dash_env, build, content, says
 
 
 def test_context_follows_the_environment_and_shares_one_watcher_per_folder(dash_env, tmp_path, monkeypatch):
-    assert context.get_config().models_path == dash_env.models_dir
+    assert context.get_config().layout.root == dash_env.models_dir
     watcher = context.get_watcher()
     assert context.get_watcher() is watcher and watcher.alive
     other = tmp_path / "other-models"
     monkeypatch.setenv("CLA_MODELS_DIR", str(other))
-    assert context.get_config().models_path == other
+    assert context.get_config().layout.root == other
     assert context.get_watcher() is not watcher and context.get_watcher().root == other
     assert context.get_registry() is context.get_registry()
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from dashboard.controls import button_states, progress_of, result_of
-from trainer.folder.events import os_user
+from trainer.folder.events import local_user
 from trainer.passwords import hash_password
 
 OVERVIEW = "views/overview.py"
@@ -106,13 +106,13 @@ def test_retrain_pressed_in_two_tabs_queues_one_request_recorded_with_the_user(s
     assert first.button(key="control_start").disabled
     first.button(key="control_retrain").click().run()
     assert not first.exception
-    assert any("retrain requested" in box.value and f"(by `{os_user()}`)" in box.value for box in first.success)
+    assert any("retrain requested" in box.value and f"(by `{local_user()}`)" in box.value for box in first.success)
     assert first.button(key="control_retrain").disabled, "a queued retrain must disable the button"
     second.button(key="control_retrain").click().run()
     assert any("already queued" in box.value for box in second.success)
     assert len(list(scenario.layout.requests_dir.glob("*.json"))) == 1
     asked = [e for e in build.json_lines(scenario.layout.events) if e["event"] == "retrain_requested"]
-    assert [e["actor"] for e in asked] == [os_user(), os_user()]
+    assert [e["actor"] for e in asked] == [local_user(), local_user()]
 
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)

@@ -10,7 +10,6 @@ from pagetext import no_exception, page_text
 from reviewfolder import review_folder, review_template  # noqa: F401 - review_template is a fixture
 
 from dashboard.access import USER_KEY
-from trainer.contract.layout import ModelsLayout
 
 REVIEW = "views/review.py"
 OVERVIEW = "views/overview.py"
@@ -31,7 +30,7 @@ def review_env(tmp_path, monkeypatch, review_template, build):
 
 
 def ledger(config) -> list[dict]:
-    path = ModelsLayout.of(config.models_path).review_ledger
+    path = config.layout.review_ledger
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
@@ -68,7 +67,7 @@ def test_the_audit_queue_shows_only_alerts_the_champion_would_skip(review_env, b
     assert "Champion says: skip" in page_text(app)
     app.button(key="verdict_tp").click().run()
     assert ledger(review_env)[0]["policy"] == "audit"
-    assert ModelsLayout.of(review_env.models_path).review_population.exists()
+    assert review_env.layout.review_population.exists()
 
 
 def test_a_verdict_from_a_session_without_access_is_refused_and_recorded(review_env, build):
@@ -82,6 +81,6 @@ def test_a_verdict_from_a_session_without_access_is_refused_and_recorded(review_
     no_exception(app)
     assert any(e.value.startswith("True positive verdict refused: Read-only") for e in app.error)
     assert ledger(review_env) == [], "a refused verdict was recorded"
-    events = [json.loads(line) for line in ModelsLayout.of(review_env.models_path).events.read_text().splitlines()]
+    events = [json.loads(line) for line in review_env.layout.events.read_text().splitlines()]
     refused = [e for e in events if e["event"] == "action_refused"]
     assert refused and refused[-1]["details"]["action"] == "review: true positive verdict" and refused[-1]["actor"] == "anonymous"

@@ -7,8 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pagetext import page_text, run_until
+from waiting import wait_until
 
-from dashboard import snapshot
+from dashboard import context, snapshot
 from trainer.folder.registry import Registry
 
 
@@ -19,8 +20,10 @@ def test_registry_is_reread_only_when_models_change(scenario, build, monkeypatch
     monkeypatch.setattr(Registry, "list_models", lambda self, **kw: listings.append(1) or original(self, **kw))
     app = build.run_app("views/trends.py")
     before = len(listings)
+    watcher = context.get_watcher()
+    beats = watcher.generation_of("status")
     build.write_status(scenario.models_dir, message="heartbeat")
-    time.sleep(0.5)
+    assert wait_until(lambda: watcher.generation_of("status") > beats)  # the dashboard saw the change
     app.run()
     app.run()
     assert len(listings) == before

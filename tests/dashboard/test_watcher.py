@@ -73,8 +73,9 @@ def test_noise_does_not_count(watched):
     layout.model_path("20261123_120000").write_bytes(b"model")
     write_json(layout.metrics_path("20261123_130000"), {"precision": 0.5})  # a real change, as a marker
     assert wait_until(lambda: watcher.generation_of("pairs") >= 1)
-    time.sleep(0.2)
-    assert watcher.generation == watcher.generation_of("pairs")
+    append_event(layout.events, "pinned", actor="t", model_id="20261123_130000")  # the last change: events arrive in order
+    assert wait_until(lambda: watcher.generation_of("events") >= 1)
+    assert watcher.generation == watcher.generation_of("pairs") + watcher.generation_of("events")
 
 
 def test_counters_are_safe_across_threads(watched):

@@ -34,7 +34,7 @@ CLA = [sys.executable, "-m", "trainer"]
 def cfg(workdir, seeded_store):
     config = lay_out(workdir, seeded_store)
     yield config
-    layout = ModelsLayout.of(config.models_dir)
+    layout = config.layout
     for proc in psutil.process_iter(["cmdline"]):            # never leave a trainer behind
         cmdline = proc.info["cmdline"] or []
         if "trainer" in cmdline and ("run" in cmdline or "train" in cmdline) and str(layout.root) in " ".join(cmdline):

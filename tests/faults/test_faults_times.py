@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from trainer.config import Config
-from trainer.learning.model import train_and_evaluate
+from trainer.learning.api import train_and_evaluate
 from trainer.feedback.quality import prepare
 
 NOW = pd.Timestamp("2026-11-29 12:00", tz="UTC")

@@ -14,6 +14,13 @@ def test_every_option_is_documented():
     assert not missing, f"docs/CONFIG.md lacks {missing}; regenerate with `cla config options --markdown`"
 
 
+def test_the_families_table_in_the_docs_is_the_one_the_declarations_give(capsys):
+    assert main(["config", "families"]) == 0
+    table = capsys.readouterr().out.strip()
+    assert "| `balanced_random_forest` |" in table and "| `legacy` |" in table
+    assert table in DOCS.read_text(), "docs/CONFIG.md's families table is stale; regenerate with `cla config families`"
+
+
 def test_bad_config_value_exits_2_naming_the_key(workdir, capsys):
     (workdir / "cla.toml").write_text('[training]\nobjective = "accuracy"\n')
     assert main(["config", "show"]) == 2

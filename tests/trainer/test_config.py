@@ -7,7 +7,7 @@ from trainer.config import ConfigError, load_config
 
 def test_defaults_live_in_the_working_directory(workdir):
     config = load_config()
-    assert config.models_path == workdir / "models"
+    assert config.layout.root == workdir / "models"
     assert config.source_path == workdir / "data" / "feedback.db"
     assert config.dashboard.address == "127.0.0.1" and config.dashboard.port == 8503
 

@@ -31,7 +31,7 @@ from waiting import wait_until
 def cfg(workdir, seeded_store):
     config = lay_out(workdir, seeded_store)
     yield config
-    layout = ModelsLayout.of(config.models_dir)
+    layout = config.layout
     subprocess.run(["chattr", "-i", str(layout.root)], check=False, capture_output=True)
     for proc in service_processes(layout):       # never leave a service behind, even when a test failed
         proc.kill()
@@ -143,7 +143,7 @@ def test_stop_during_a_long_training_abandons_it_after_the_stop_timeout(cfg, wor
     (workdir / "cla.toml").write_text(CONFIG.replace('preset = "legacy"', 'preset = "auto"\ntime_budget_seconds = 60')
                                       .replace("stop_timeout_seconds = 3", "stop_timeout_seconds = 1"))
     config = load_config()
-    layout = ModelsLayout.of(config.models_dir)
+    layout = config.layout
     pid = control.start(config, "ann").pid
     control.retrain(config, "dave")
     assert wait_until(lambda: read_status(layout).get("stage") == "training", 30)

@@ -1,6 +1,6 @@
 """trainer.folder.promotion: champion and challenger scored on the same slice, gates, and acting on the decision.
 
-The worse/better story uses real models from ``trainer.learning.model.fit``; the gate
+The worse/better story uses real models from ``trainer.learning.api.fit``; the gate
 details use :class:`ColumnModel`, a pickleable stand-in whose score is one
 column of the frame, so each case is built exactly.
 """
@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from frames import feedback_frame
 
-from trainer.learning.model import TrainingResult, evaluate, fit
+from trainer.learning.api import evaluate, fit
+from trainer.learning.metrics_report import TrainingResult
 from trainer.folder.pairs import write_pair
-from trainer.folder.promotion import apply, decide
+from trainer.folder.promotion import apply, judge_challenger
 from trainer.folder.registry import Registry
 
 LABEL = "is_true_positive"
@@ -76,7 +77,7 @@ def real_models():
 def test_a_worse_challenger_is_rejected_on_the_champions_own_rescore(layout, lenient, real_models):
     good, bad, test = real_models
     champion_id = champion(layout, good, stored_pr_auc=0.01)  # a stale stored number must not matter
-    decision = decide(result(bad, test), Registry(layout.root), lenient)
+    decision = judge_challenger(result(bad, test), Registry(layout.root), lenient)
     assert decision["decision"] == "rejected" and decision["champion_id"] == champion_id
     assert decision["champion"]["pr_auc"] == pytest.approx(evaluate(good, test)["pr_auc"])
     assert decision["challenger"]["pr_auc"] == pytest.approx(evaluate(bad, test)["pr_auc"])
@@ -88,7 +89,7 @@ def test_a_better_challenger_is_promoted_and_the_old_champion_becomes_previous(l
     good, bad, test = real_models
     champion_id = champion(layout, bad, stored_pr_auc=0.99)
     registry = Registry(layout.root)
-    decision = decide(result(good, test), registry, lenient)
+    decision = judge_challenger(result(good, test), registry, lenient)
     assert decision["decision"] == "promoted"
     assert all(r.startswith("passed: ") for r in decision["reasons"])
     challenger_id = write_pair(layout, good, {"pr_auc": decision["challenger"]["pr_auc"],
@@ -102,7 +103,7 @@ def test_a_better_challenger_is_promoted_and_the_old_champion_becomes_previous(l
 
 def test_the_first_model_without_a_blocking_warning_becomes_champion(layout, lenient):
     registry = Registry(layout.root)
-    decision = decide(result(ColumnModel("noise"), slice_frame()), registry, lenient)
+    decision = judge_challenger(result(ColumnModel("noise"), slice_frame()), registry, lenient)
     assert decision["decision"] == "first_champion" and decision["champion"] is None
     model_id = write_pair(layout, ColumnModel("noise"), {"pr_auc": 0.1}).model_id
     assert apply(decision, registry, model_id, actor="trainer") == "first_champion"
@@ -112,10 +113,10 @@ def test_the_first_model_without_a_blocking_warning_becomes_champion(layout, len
 def test_a_model_with_a_blocking_warning_never_becomes_champion(layout, lenient):
     blocking = [{"code": "predicts_one_class", "severity": "blocking", "message": "flags nothing"}]
     registry = Registry(layout.root)
-    decision = decide(result(ColumnModel("sharp"), slice_frame(), blocking), registry, lenient)
+    decision = judge_challenger(result(ColumnModel("sharp"), slice_frame(), blocking), registry, lenient)
     assert decision["decision"] == "rejected" and "predicts_one_class" in decision["reasons"][0]
     champion(layout, ColumnModel("noise"))
-    decision = decide(result(ColumnModel("sharp"), slice_frame(), blocking), registry, lenient)
+    decision = judge_challenger(result(ColumnModel("sharp"), slice_frame(), blocking), registry, lenient)
     assert decision["decision"] == "rejected"
     assert "failed: blocking warning(s) predicts_one_class: the model is not useful" in decision["reasons"]
     model_id = write_pair(layout, ColumnModel("sharp"), {"pr_auc": 1.0}).model_id
@@ -130,7 +131,7 @@ def test_a_model_with_a_blocking_warning_never_becomes_champion(layout, lenient)
 def test_a_champion_that_cannot_score_the_slice_is_replaced_with_the_reason(layout, lenient, break_champion, reason):
     model_id = champion(layout, ColumnModel("retired_feature"))
     break_champion(layout, model_id)
-    decision = decide(result(ColumnModel("noise"), slice_frame()), Registry(layout.root), lenient)
+    decision = judge_challenger(result(ColumnModel("noise"), slice_frame()), Registry(layout.root), lenient)
     assert decision["decision"] == "promoted" and decision["champion"] is None
     assert reason in decision["reasons"][0] and "replaces it" in decision["reasons"][0]
 
@@ -138,7 +139,7 @@ def test_a_champion_that_cannot_score_the_slice_is_replaced_with_the_reason(layo
 def test_too_few_test_positives_block_promotion(layout, lenient):
     champion(layout, ColumnModel("noise"))
     lenient.promotion.min_test_positives = 50
-    decision = decide(result(ColumnModel("sharp"), slice_frame(positives=40)), Registry(layout.root), lenient)
+    decision = judge_challenger(result(ColumnModel("sharp"), slice_frame(positives=40)), Registry(layout.root), lenient)
     assert decision["decision"] == "rejected"
     assert "failed: 40 positives in the test slice (at least 50 required)" in decision["reasons"]
 
@@ -151,7 +152,7 @@ def test_too_few_test_positives_block_promotion(layout, lenient):
 def test_recall_at_the_threshold_must_reach_the_target(layout, config, champion_column, challenger_column,
                                                        threshold, decision):
     champion(layout, ColumnModel(champion_column, threshold=0.0 if champion_column == "noise" else 0.9))
-    got = decide(result(ColumnModel(challenger_column, threshold), slice_frame()), Registry(layout.root), config)
+    got = judge_challenger(result(ColumnModel(challenger_column, threshold), slice_frame()), Registry(layout.root), config)
     assert got["decision"] == decision
     assert any("recall" in r and "target 0.950" in r for r in got["reasons"])
 
@@ -161,7 +162,7 @@ def test_relative_change_and_floor_gates(layout, lenient):
     lenient.promotion.min_absolute_change = -1.0
     lenient.promotion.min_relative_change = 0.5
     lenient.promotion.floor = 0.99
-    decision = decide(result(ColumnModel("noise"), slice_frame()), Registry(layout.root), lenient)
+    decision = judge_challenger(result(ColumnModel("noise"), slice_frame()), Registry(layout.root), lenient)
     failed = {g["name"] for g in decision["gates"] if not g["passed"]}
     assert decision["decision"] == "rejected" and failed == {"min_relative_change", "floor"}
 
@@ -170,7 +171,7 @@ def test_with_auto_promote_off_a_passing_challenger_is_held(layout, lenient):
     champion_id = champion(layout, ColumnModel("noise"))
     lenient.promotion.auto_promote = False
     registry = Registry(layout.root)
-    decision = decide(result(ColumnModel("sharp"), slice_frame()), registry, lenient)
+    decision = judge_challenger(result(ColumnModel("sharp"), slice_frame()), registry, lenient)
     assert decision["decision"] == "held" and "auto_promote is off" in decision["reasons"][-1]
     model_id = write_pair(layout, ColumnModel("sharp"), {"pr_auc": 1.0}).model_id
     assert apply(decision, registry, model_id, actor="trainer") == "held"

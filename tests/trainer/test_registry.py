@@ -10,7 +10,8 @@ import time
 import pytest
 
 from trainer import atomic
-from trainer.folder import registry as registry_module
+from trainer.folder import listing as listing_module
+from trainer.folder.listing import Listing
 from trainer.folder.pairs import write_pair
 from trainer.folder.registry import ModelNotFound, Registry, RegistryError
 
@@ -98,8 +99,8 @@ def test_a_new_process_reads_the_index_instead_of_the_files(mixed, monkeypatch):
     first = Registry(mixed.root).list_models()
     assert mixed.index.is_file()
     parsed = []
-    real = registry_module._read_fields
-    monkeypatch.setattr(registry_module, "_read_fields",
+    real = listing_module.read_fields
+    monkeypatch.setattr(listing_module, "read_fields",
                         lambda path, stamp: parsed.append(os.path.basename(path)) or real(path, stamp))
     assert [r.to_dict() for r in Registry(mixed.root).list_models()] == [r.to_dict() for r in first]
     assert parsed == []
@@ -112,7 +113,7 @@ def test_a_corrupt_index_is_rebuilt(mixed):
     mixed.runtime.mkdir(exist_ok=True)
     mixed.index.write_text("{not json")
     assert len(Registry(mixed.root).list_models()) == 5
-    assert json.loads(mixed.index.read_text())["version"] == registry_module.INDEX_VERSION
+    assert json.loads(mixed.index.read_text())["version"] == listing_module.INDEX_VERSION
 
 
 def test_a_folder_where_the_index_cannot_be_saved_still_lists(mixed, monkeypatch):
@@ -131,8 +132,8 @@ def test_an_unchanged_folder_is_not_scanned_again_and_a_new_pair_is_seen(layout,
     registry = Registry(layout.root)
     assert len(registry.list_models()) == 1
     scans = []
-    real_scan = Registry._scan
-    monkeypatch.setattr(Registry, "_scan", lambda self: scans.append(1) or real_scan(self))
+    real_scan = Listing._scan
+    monkeypatch.setattr(Listing, "_scan", lambda self: scans.append(1) or real_scan(self))
     registry.list_models()
     assert scans == []
     pair(layout, "20261123_120600")
@@ -144,7 +145,7 @@ def test_a_new_instance_trusts_an_index_that_saw_this_folder_state(mixed, monkey
     past = time.time() - 60
     os.utime(mixed.root, (past, past))
     first = [r.to_dict() for r in Registry(mixed.root).list_models()]
-    monkeypatch.setattr(Registry, "_scan", lambda self: pytest.fail("scanned although the index saw this folder"))
+    monkeypatch.setattr(Listing, "_scan", lambda self: pytest.fail("scanned although the index saw this folder"))
     assert [r.to_dict() for r in Registry(mixed.root).list_models()] == first
     monkeypatch.undo()
     pair(mixed, "20261124_000000")
@@ -200,6 +201,17 @@ def test_rollback_to_a_named_model(layout):
     registry.rollback(ids[0], actor="ops")
     assert registry.champion()["model_id"] == ids[0]
     assert registry.champion()["previous"] == [ids[2], ids[1]]
+
+
+def test_a_model_made_champion_by_rollback_is_no_longer_shown_as_interrupted(layout):
+    registry = Registry(layout.root)
+    first, second = pair(layout, "20261123_120000"), pair(layout, "20261123_120600")
+    registry.promote(first, actor="t")
+    registry.mark_interrupted(second, actor="trainer service", message="killed before the pointer moved")
+    assert by_id(registry.list_models())[second].promotion == "interrupted"
+    registry.rollback(second, actor="ops")
+    assert registry.champion()["model_id"] == second and registry.interrupted() == []
+    assert by_id(registry.list_models())[second].promotion != "interrupted"
 
 
 def test_rollback_is_refused_without_a_previous_champion(layout):

@@ -13,7 +13,7 @@ from frames import feedback_frame
 
 from trainer import load_champion
 from trainer.cli import main
-from trainer.learning.model import fit
+from trainer.learning.api import fit
 from trainer.folder.pairs import write_pair
 from trainer.folder.registry import Registry
 from trainer.folder.scoring import ModelLoadError, load_model, score_frame
@@ -56,19 +56,21 @@ def test_load_champion_defaults_to_the_configured_models_folder(served, workdir)
     assert load_champion().metadata["model_id"] == served
 
 
+@pytest.mark.parametrize("old_module", ["trainer.model", "trainer.learning.model"])
 def test_a_champion_pickled_before_the_trainer_moved_into_subpackages_still_loads(layout, model, alerts,
-                                                                                  monkeypatch):
-    """A pickle names its classes by module path: one written by an older CLA says ``trainer.model``."""
+                                                                                  monkeypatch, old_module):
+    """A pickle names its classes by module path: one written by an older CLA says ``trainer.model``, one
+    written before the learning layer was split says ``trainer.learning.model``."""
     import sys
 
-    from trainer.learning import model as model_module
+    from trainer.learning import triage_model
 
     with monkeypatch.context() as old_layout:
-        old_layout.setitem(sys.modules, "trainer.model", model_module)
-        old_layout.setattr(type(model), "__module__", "trainer.model")
+        old_layout.setitem(sys.modules, old_module, triage_model)
+        old_layout.setattr(type(model), "__module__", old_module)
         model_id = write_pair(layout, model, {"pr_auc": 0.7}).model_id
-    monkeypatch.delitem(sys.modules, "trainer.model", raising=False)
-    with pytest.raises(ModuleNotFoundError, match="trainer.model"):
+    monkeypatch.delitem(sys.modules, old_module, raising=False)
+    with pytest.raises(ModuleNotFoundError, match=old_module):
         joblib.load(layout.model_path(model_id))  # the old path is really in the pickle
     Registry(layout.root).promote(model_id, actor="test")
     champion = load_champion(layout.root)

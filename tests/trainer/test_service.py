@@ -17,7 +17,9 @@ from trainer.service.cycle import CycleOutcome
 from trainer.folder.events import append_event, read_events
 from trainer.contract.layout import ModelsLayout
 from trainer.service.locking import LockBusy
-from trainer.service.runner import EXIT_ABANDONED, TrainerService, recover, setup_logging
+from trainer.contract import exit_codes
+from trainer.service.runner import TrainerService
+from trainer.service.startup import recover, setup_logging
 from trainer.service.status import read_status
 from waiting import wait_until
 
@@ -40,7 +42,7 @@ class StandInCycle:
         if self.gate is not None:
             self.gate.wait(10)
         self.running.clear()
-        events = ModelsLayout.of(config.models_dir).events
+        events = config.layout.events
         if self.behaviour == "raise":
             raise RuntimeError("boom in the model code")
         if self.behaviour == "failed_recorded":
@@ -176,7 +178,7 @@ def test_stop_abandons_a_training_that_overruns_the_stop_timeout(running):
     assert wait_until(cycle.running.is_set)
     service.request_stop()
     assert wait_until(lambda: read_status(service.layout)["state"] == "stopped", timeout=5)
-    assert service.result["code"] == EXIT_ABANDONED
+    assert service.result["code"] == exit_codes.ABANDONED
     assert "abandoned" in read_status(service.layout)["message"]
     assert events_of(service.layout, "training_abandoned")[0]["actor"] == "ann"
 

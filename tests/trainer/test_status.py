@@ -7,12 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 
 from trainer.atomic import write_json
 from trainer.service.locking import FileLock
-from trainer.service.status import StatusWriter, parse_iso, read_status, write_stopped
+from trainer.service.status import StatusWriter, read_status, write_stopped
+from trainer.timestamps import parse_iso
+from waiting import wait_until
 
 SERVE = """
 import sys, time
@@ -84,8 +85,6 @@ def test_the_heartbeat_thread_keeps_the_file_fresh(layout):
     first = parse_iso(json.loads(layout.status.read_text())["heartbeat"])
     writer.start_heartbeat(0.2)
     try:
-        time.sleep(1.3)
+        assert wait_until(lambda: parse_iso(json.loads(layout.status.read_text())["heartbeat"]) > first, timeout=5)
     finally:
         writer.stop_heartbeat()
-    later = parse_iso(json.loads(layout.status.read_text())["heartbeat"])
-    assert later > first

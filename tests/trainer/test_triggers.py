@@ -8,7 +8,7 @@ import pytest
 
 from trainer.config import ServiceConfig
 from trainer.folder.events import append_event
-from trainer.service.triggers import TriggerFacts, decide, last_training_time
+from trainer.service.triggers import TriggerFacts, should_train, last_training_time
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
@@ -29,7 +29,7 @@ def facts(**overrides) -> TriggerFacts:
     ({"override_rate": 0.2}, {"override_share": 0.3}, "override_rate"),
 ])
 def test_these_facts_train(service, given, trigger):
-    decision = decide(ServiceConfig(**service), facts(**given))
+    decision = should_train(ServiceConfig(**service), facts(**given))
     assert decision.train and decision.trigger == trigger
 
 
@@ -44,13 +44,13 @@ def test_these_facts_train(service, given, trigger):
     ({}, {"new_rows": None, "source_error": "data/feedback.db does not exist"}, "cannot count new feedback"),
 ])
 def test_these_facts_do_not_train_and_the_message_says_why(service, given, says):
-    decision = decide(ServiceConfig(**service), facts(**given))
+    decision = should_train(ServiceConfig(**service), facts(**given))
     assert not decision.train and decision.trigger is None
     assert says in decision.message
 
 
 def test_an_idle_check_names_the_next_check():
-    decision = decide(ServiceConfig(check_interval_seconds=300), facts(new_rows=12))
+    decision = should_train(ServiceConfig(check_interval_seconds=300), facts(new_rows=12))
     assert decision.next_check == NOW + timedelta(minutes=5)
     assert decision.message.endswith("next check 12:05:00 UTC")
 
@@ -71,7 +71,7 @@ def test_the_last_finishing_event_gives_the_time_its_training_read_the_data(layo
 
 def test_a_restart_with_no_new_data_does_not_retrain(layout):
     layout.metrics_path("20261123_113000").write_text("{}")
-    restarted = decide(ServiceConfig(), TriggerFacts(now=NOW, last_training=last_training_time(layout), new_rows=0))
+    restarted = should_train(ServiceConfig(), TriggerFacts(now=NOW, last_training=last_training_time(layout), new_rows=0))
     assert not restarted.train
     assert "since 11:30:00 UTC" in restarted.message
 
@@ -85,18 +85,18 @@ def test_gather_counts_rows_that_arrived_after_the_last_training(config, layout)
 
     history = generate_history(rows=150, seed=2)
     store.insert_frame(config.source_path, history)
-    first = decide(config.service, gather(config, layout, now=dt.now(timezone.utc)))
+    first = should_train(config.service, gather(config, layout, now=dt.now(timezone.utc)))
     labelled = int(history["is_true_positive"].notna().sum())
     assert first.train and first.trigger == "new_data"
     assert first.message.startswith(f"{labelled} new labelled rows in total")
 
     append_event(layout.events, "training_finished", actor="t", message="ok", duration_s=0.0)
-    restarted = decide(config.service, gather(config, layout, now=dt.now(timezone.utc)))
+    restarted = should_train(config.service, gather(config, layout, now=dt.now(timezone.utc)))
     assert not restarted.train and restarted.message.startswith("no new data: no new labelled rows since")
 
     more = generate_history(rows=130, seed=3).assign(alert_id=lambda f: "n" + f.alert_id)
     store.insert_frame(config.source_path, more)
-    later = decide(config.service, gather(config, layout, now=dt.now(timezone.utc)))
+    later = should_train(config.service, gather(config, layout, now=dt.now(timezone.utc)))
     assert later.train and later.message.startswith(f"{int(more['is_true_positive'].notna().sum())} new labelled")
 
 
@@ -107,24 +107,23 @@ def test_the_override_rate_trains_when_analysts_contradict_the_champion(workdir)
     from trainer.cli import main
     from trainer.config import load_config
     from trainer.feedback.demo import generate_history
-    from trainer.contract.layout import ModelsLayout
     from trainer.service.triggers import gather
 
     (workdir / "cla.toml").write_text('[training]\npreset = "legacy"\npermutation_repeats = 0\n'
                                       "min_test_positives = 1\n[service]\noverride_rate = 0.3\nmin_new_rows = 1000\n")
     config = load_config()
-    layout = ModelsLayout.of(config.models_dir)
+    layout = config.layout
     store.insert_frame(config.source_path, generate_history(rows=3000, seed=5))
     assert main(["train"]) == 0
     agreeing = generate_history(rows=60, seed=9).assign(alert_id=lambda f: "a" + f.alert_id)
     store.insert_frame(config.source_path, agreeing)
     calm = gather(config, layout, now=dt.now(timezone.utc))
     assert calm.override_share is not None and calm.override_share < 0.3
-    assert not decide(config.service, calm).train
+    assert not should_train(config.service, calm).train
 
     flipped = generate_history(rows=60, seed=10).assign(alert_id=lambda f: "f" + f.alert_id)
     flipped["is_true_positive"] = ~flipped["is_true_positive"].astype("boolean")
     store.insert_frame(config.source_path, flipped)
-    decision = decide(config.service, gather(config, layout, now=dt.now(timezone.utc)))
+    decision = should_train(config.service, gather(config, layout, now=dt.now(timezone.utc)))
     assert decision.train and decision.trigger == "override_rate"
     assert "analysts overrode the champion" in decision.message

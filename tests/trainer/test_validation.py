@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from frames import feedback_frame, tiny_table
-from trainer.learning import modeling
+from trainer.learning import pipelines
 from trainer.learning import validation
 from trainer.learning.features import infer_features
-from trainer.learning.model import _configs, clean_for_fit, fit, train_and_evaluate
+from trainer.learning.api import _configs, clean_for_fit, fit, train_and_evaluate
 from trainer.learning.thresholds import choose_threshold
 
 
@@ -32,8 +32,8 @@ def test_twelve_positives_without_a_time_column_get_a_threshold_from_out_of_fold
     folds = validation.folds(cleaned, y, time_column="", random_state=42)
 
     def make():
-        return modeling.build_pipeline(spec, "logistic_regression", "class_weight", minority=12, rows=300,
-                                       random_state=42)
+        return pipelines.build_pipeline(spec, "logistic_regression", "class_weight", minority=12, rows=300,
+                                        random_state=42)
 
     oof = validation.out_of_fold(make, cleaned, y, folds)
     assert model.threshold == pytest.approx(choose_threshold(folds.pool(y), folds.pool(oof), "f1").threshold)
@@ -67,10 +67,9 @@ def test_a_time_ordered_small_window_is_validated_forward_in_time():
 
 def test_enough_validation_positives_keep_the_one_slice_path():
     y = pd.Series([1] * 600 + [0] * 5400)
-    chosen = validation.plan(y, validation_fraction=0.2, min_validation_positives=100, legacy=False)
+    chosen = validation.plan(y, validation_fraction=0.2, min_validation_positives=100)
     assert chosen.path == validation.HOLDOUT
-    few = validation.plan(pd.Series([1] * 200 + [0] * 2800), validation_fraction=0.2, min_validation_positives=100,
-                          legacy=False)
+    few = validation.plan(pd.Series([1] * 200 + [0] * 2800), validation_fraction=0.2, min_validation_positives=100)
     assert few.path == validation.CROSS_VALIDATION and few.expected_positives == pytest.approx(40)
 
 

@@ -18,19 +18,16 @@ import os
 import sys
 
 from trainer.atomic import WriteError, describe_os_error
+from trainer.contract import exit_codes
 from trainer.config import Config, ConfigError, load_config, load_models_dir_only
 
 #: command-group modules, in the order ``cla --help`` lists them
 GROUPS = ("train", "models", "score", "service", "feedback", "demo", "dashboard", "config_cmd", "review")
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-
-
 class CLIError(Exception):
     """An expected failure: printed as ``cla: <message>`` with exit code ``code``."""
 
-    def __init__(self, message: str, code: int = EXIT_ERROR):
+    def __init__(self, message: str, code: int = exit_codes.ERROR):
         super().__init__(message)
         self.code = code
 
@@ -46,13 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      parents=[common])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in GROUPS:
-        try:
-            module = importlib.import_module(f"trainer.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"trainer.cli.{name}":
-                continue  # command group not built yet
-            raise
-        module.register(sub, common)
+        importlib.import_module(f"trainer.cli.{name}").register(sub, common)
     return parser
 
 
@@ -66,7 +57,7 @@ def _config(args) -> Config:
             raise
         config = load_models_dir_only(path, models_dir=models_dir)
         print(f"cla: warning: configuration error: {exc}; this command needs only the models folder, so it goes on "
-              f"with {config.models_path} and default settings (fix the file for every other command)",
+              f"with {config.layout.root} and default settings (fix the file for every other command)",
               file=sys.stderr)
         return config
 
@@ -76,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
-        return EXIT_USAGE
+        return exit_codes.USAGE
     try:
         config = _config(args)
         return int(args.handler(args, config) or 0)
@@ -85,16 +76,16 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code
     except ConfigError as exc:
         _fail(args, f"configuration error: {exc}")
-        return EXIT_USAGE
+        return exit_codes.USAGE
     except BrokenPipeError:
         return 0  # the reader (e.g. `| head`) went away; nothing left to say
     except OSError as exc:
         _fail(args, str(exc) if isinstance(exc, WriteError)
               else (f"{exc.filename}: " if exc.filename else "") + describe_os_error(exc))
-        return EXIT_ERROR
+        return exit_codes.ERROR
     except KeyboardInterrupt:
         print("cla: interrupted", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
 
 
 def _fail(args, message: str) -> None:

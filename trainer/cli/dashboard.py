@@ -27,6 +27,7 @@ from pathlib import Path
 from trainer.cli import CLIError
 from trainer.config import Config
 from trainer.passwords import hash_password
+from trainer.contract import exit_codes
 
 PACKAGE = Path(__file__).resolve().parents[2] / "dashboard"
 APP = PACKAGE / "app.py"
@@ -74,7 +75,7 @@ def command(config: Config, *, port: int | None = None, address: str | None = No
     argv = [sys.executable, "-m", "streamlit", "run", str(APP)]
     for key, value in options.items():
         argv += [f"--{key}", value]
-    env = dict(os.environ, CLA_MODELS_DIR=str(config.models_path))
+    env = dict(os.environ, CLA_MODELS_DIR=str(config.layout.root))
     if config.config_file:
         env["CLA_CONFIG"] = config.config_file
     else:
@@ -100,14 +101,14 @@ def handle_hash_password(args, config: Config) -> int:
     print(line)
     print("cla: put this line under [auth] in .streamlit/secrets.toml, in the folder you run `cla dashboard` "
           "from (keep that file out of version control)", file=sys.stderr)
-    return 0
+    return exit_codes.OK
 
 
 def handle(args, config: Config) -> int:
     argv, env = command(config, port=args.port, address=args.address)
     if not APP.is_file():
         raise CLIError(f"the dashboard script {APP} is missing; reinstall CLA from its repository")
-    print(f"cla: serving the dashboard for {config.models_path} on http://{argv[argv.index('--server.address') + 1]}:"
+    print(f"cla: serving the dashboard for {config.layout.root} on http://{argv[argv.index('--server.address') + 1]}:"
           f"{argv[argv.index('--server.port') + 1]}", file=sys.stderr, flush=True)
     os.execve(sys.executable, argv, env)
     return 0  # not reached: execve replaced this process

@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from trainer.cli import CLIError
+from trainer.contract import exit_codes
 
 
 def register(sub, common) -> None:
@@ -62,7 +63,7 @@ def handle_seed(args, config) -> int:
         existing = store.count(path, table)
         if existing and args.if_empty:
             print(f"{path} already holds {existing} rows in table {table!r}; nothing written (--if-empty)")
-            return 0
+            return exit_codes.OK
         if existing and not args.force:
             raise CLIError(f"{path} already holds {existing} rows in table {table!r}: pass --force to replace "
                            "them, or --if-empty to keep them")
@@ -77,7 +78,7 @@ def handle_seed(args, config) -> int:
     rate = float(frame.loc[labelled, store.LABEL_COLUMN].mean())
     print(f"wrote {written} synthetic verdicts to {path} (table {table!r}): {int(labelled.sum())} labelled, "
           f"true-positive rate {rate:.1%}, {args.days} days ending now, seed {args.seed}")
-    return 0
+    return exit_codes.OK
 
 
 def handle_feed(args, config) -> int:
@@ -100,10 +101,10 @@ def handle_feed(args, config) -> int:
                             count=args.count, seed=args.seed, pending_share=args.pending_share, on_batch=report)
     except KeyboardInterrupt:
         print("stopped", flush=True)
-        return 0
+        return exit_codes.OK
     except (store.StoreError, sqlite3.Error, OSError) as exc:
         raise CLIError(f"cannot feed {path}: {exc}") from None
     what = "alerts" if args.pending_share else "verdicts"
     print(f"done: {written} {what} written to {path}"
           + (f", about {args.pending_share:.0%} of them pending triage" if args.pending_share else ""))
-    return 0
+    return exit_codes.OK

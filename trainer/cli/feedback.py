@@ -13,6 +13,7 @@ import json
 import sys
 
 from trainer.cli import CLIError
+from trainer.contract import exit_codes
 
 SHOWN_REJECTIONS = 20
 
@@ -91,8 +92,8 @@ def handle_import(args, config) -> int:
         what_to_do = ("fix them before importing" if args.dry_run
                       else "fix them and import the file again (rows already there are skipped)")
         print(f"cla: {len(result.rejected)} row(s) rejected; {what_to_do}", file=sys.stderr)
-        return 1
-    return 0
+        return exit_codes.ERROR
+    return exit_codes.OK
 
 
 def handle_stats(args, config) -> int:
@@ -107,7 +108,7 @@ def handle_stats(args, config) -> int:
         raise CLIError(str(exc)) from None
     if args.json:
         print(json.dumps(stats, indent=2))
-        return 0
+        return exit_codes.OK
     rate = f"{stats['positive_rate']:.1%}" if stats["positive_rate"] is not None else "n/a"
     print(f"store:      {stats['path']} (table {stats['table']!r})")
     print(f"rows:       {stats['rows']}")
@@ -115,4 +116,4 @@ def handle_stats(args, config) -> int:
     print(f"positives:  {stats['positives']} ({rate} of labelled)")
     print(f"alerts:     {stats['oldest'] or '-'} .. {stats['newest'] or '-'}")
     print(f"last added: {stats['last_inserted_at'] or '-'}")
-    return 0
+    return exit_codes.OK

@@ -14,8 +14,10 @@ import functools
 import json
 
 from trainer.cli import CLIError
-from trainer.folder.events import os_user
+from trainer.contract.metrics import DETAIL_KEYS
+from trainer.folder.events import local_user
 from trainer.folder.registry import RegistryError
+from trainer.contract import exit_codes
 
 LIST_COLUMNS = (("model", 15), ("status", 10), ("PR-AUC", 6), ("recall", 6), ("prec.", 6), ("thresh", 6),
                 ("train", 7), ("test", 6), ("useful", 6), ("promotion", 14))
@@ -39,7 +41,7 @@ def register(sub, common) -> None:
 
     p = commands.add_parser("promote", parents=[common], help="make a model the champion")
     p.add_argument("model_id", metavar="ID")
-    p.add_argument("--reason", default="promoted by hand", help="why (recorded in champion.json and the event log)")
+    p.add_argument("--reason", default="promoted by hand", help="why (recorded in the champion pointer and the event log)")
     p.set_defaults(handler=handle_promote)
 
     p = commands.add_parser("rollback", parents=[common], help="make the previous champion (or --to ID) champion again")
@@ -71,7 +73,7 @@ def refusal_as_cli_error(handler):
 
 def _usage(parser) -> int:
     parser.print_help()
-    return 2
+    return exit_codes.USAGE
 
 
 def _registry(config):
@@ -98,10 +100,10 @@ def handle_list(args, config) -> int:
         rows = rows[:max(0, args.limit)]
     if args.json:
         print(json.dumps([row.to_dict() for row in rows], indent=2))
-        return 0
+        return exit_codes.OK
     if not rows:
-        print(f"no models in {config.models_path}")
-        return 0
+        print(f"no models in {config.layout.root}")
+        return exit_codes.OK
     print(" ".join(title.ljust(width) for title, width in LIST_COLUMNS) + "  marks / warnings")
     for row in rows:
         untrusted = row.status == "ok" and row.integrity_reason
@@ -110,7 +112,7 @@ def handle_list(args, config) -> int:
         marks = (["champion"] if row.is_champion else []) + (["pinned"] if row.pinned else [])
         notes = marks + list(row.warnings) + [text for text in (row.error, row.integrity_reason) if text]
         print(" ".join(_cell(v, w) for v, (_, w) in zip(values, LIST_COLUMNS)) + "  " + ", ".join(notes))
-    return 0
+    return exit_codes.OK
 
 
 @refusal_as_cli_error
@@ -120,14 +122,13 @@ def handle_show(args, config) -> int:
     verdict = registry.verify(args.model_id)
     if args.json:
         print(json.dumps({**metrics, "integrity": verdict.state, "integrity_reason": verdict.reason}, indent=2))
-        return 0
+        return exit_codes.OK
     champion = registry.champion() or {}
     marks = (" (champion)" if champion.get("model_id") == args.model_id else "") + \
         (" (pinned)" if args.model_id in registry.pinned() else "")
     print(f"model {args.model_id}{marks}, trained {metrics.get('created_at')}")
     print(f"  {'integrity':17} {verdict.state}" + ("" if verdict.trusted else f": {verdict.reason}"))
-    for key in ("pr_auc", "roc_auc", "precision", "recall", "f1_score", "accuracy", "threshold", "positive_rate",
-                "training_samples", "test_samples", "useful"):
+    for key in DETAIL_KEYS:
         if key in metrics:
             print(f"  {key:17} {_cell(metrics[key], 40).rstrip()}")
     for warning in metrics.get("warnings") or []:
@@ -138,34 +139,34 @@ def handle_show(args, config) -> int:
         print(f"  promotion: {promotion.get('decision')} (against {promotion.get('champion_id') or 'no champion'})")
         for reason in promotion.get("reasons") or []:
             print(f"    - {reason}")
-    return 0
+    return exit_codes.OK
 
 
 @refusal_as_cli_error
 def handle_promote(args, config) -> int:
-    pointer = _registry(config).promote(args.model_id, actor=os_user(), reason=args.reason)
+    pointer = _registry(config).promote(args.model_id, actor=local_user(), reason=args.reason)
     previous = (pointer.get("previous") or [None])[0]
     print(f"model {args.model_id} is now the champion" + (f" (previous: {previous})" if previous else ""))
-    return 0
+    return exit_codes.OK
 
 
 @refusal_as_cli_error
 def handle_rollback(args, config) -> int:
-    pointer = _registry(config).rollback(args.to, actor=os_user(), reason=args.reason)
+    pointer = _registry(config).rollback(args.to, actor=local_user(), reason=args.reason)
     print(f"rolled back: model {pointer['model_id']} is the champion "
           f"(previous: {(pointer.get('previous') or ['none'])[0]})")
-    return 0
+    return exit_codes.OK
 
 
 @refusal_as_cli_error
 def handle_pin(args, config) -> int:
     registry = _registry(config)
     if args.pin:
-        registry.pin(args.model_id, actor=os_user())
+        registry.pin(args.model_id, actor=local_user())
     else:
-        registry.unpin(args.model_id, actor=os_user())
+        registry.unpin(args.model_id, actor=local_user())
     print(f"model {args.model_id} " + ("pinned: retention keeps it" if args.pin else "unpinned"))
-    return 0
+    return exit_codes.OK
 
 
 def handle_prune(args, config) -> int:
@@ -173,13 +174,13 @@ def handle_prune(args, config) -> int:
     from trainer.atomic import describe_os_error
 
     try:
-        result = retention.prune(_registry(config), config, actor=os_user(), dry_run=args.dry_run)
+        result = retention.prune(_registry(config), config, actor=local_user(), dry_run=args.dry_run)
     except OSError as exc:
-        raise CLIError(f"cannot delete {exc.filename or config.models_path}: {describe_os_error(exc)}; "
+        raise CLIError(f"cannot delete {exc.filename or config.layout.root}: {describe_os_error(exc)}; "
                        "what was deleted before is in the event log") from None
     if args.json:
         print(json.dumps({"dry_run": args.dry_run, **result.to_dict()}, indent=2))
-        return 0
+        return exit_codes.OK
     verb = "would delete" if args.dry_run else "deleted"
     print(f"{verb} {len(result.delete)} model pair(s), {len(result.stale)} leftover file(s); "
           f"kept {len(result.keep)} (keep_last={config.retention.keep_last}, keep_days={config.retention.keep_days})")
@@ -189,4 +190,4 @@ def handle_prune(args, config) -> int:
         print(f"  {verb} leftover: {name}")
     for line in result.skipped:
         print(f"  not touched (unreadable): {line}")
-    return 0
+    return exit_codes.OK

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import sys
 
-from trainer.cli import EXIT_USAGE, CLIError
+from trainer.cli import CLIError
+from trainer.contract import exit_codes
 from trainer.review.policies import POLICIES
 
 
@@ -58,16 +59,16 @@ def register(sub, common) -> None:
 
 
 def _actor(args) -> str:
-    from trainer.folder.events import os_user
+    from trainer.folder.events import local_user
 
-    return (args.actor or "").strip() or os_user()
+    return (args.actor or "").strip() or local_user()
 
 
 def handle_next(args, config) -> int:
     from trainer import review
 
     if args.limit < 1:
-        raise CLIError(f"--limit must be at least 1 (got {args.limit})", EXIT_USAGE)
+        raise CLIError(f"--limit must be at least 1 (got {args.limit})", exit_codes.USAGE)
     review.retry(config)
     try:
         queue = review.next_alerts(config, args.policy, limit=args.limit, actor=_actor(args))
@@ -75,7 +76,7 @@ def handle_next(args, config) -> int:
         raise CLIError(str(exc)) from None
     if args.json:
         print(json.dumps([item.to_json() for item in queue.items], indent=2))
-        return 0
+        return exit_codes.OK
     print(f"{args.policy}: {POLICIES[args.policy]}")
     print(f"champion {queue.model_id}, threshold {queue.threshold:.3f}; {queue.waiting} of {queue.pending} pending "
           "alerts not seen yet")
@@ -83,7 +84,7 @@ def handle_next(args, config) -> int:
         print(f"{item.alert_id}\tscore {item.score:.3f}")
     if not queue.items:
         print("nothing to review")
-    return 0
+    return exit_codes.OK
 
 
 def handle_verdict(args, config) -> int:
@@ -93,16 +94,16 @@ def handle_verdict(args, config) -> int:
         result = review.give(config, args.alert_id, args.label, actor=_actor(args), comment=args.comment,
                              policy=args.policy)
     except ValueError as exc:
-        raise CLIError(f"{exc}; nothing was written", EXIT_USAGE) from None
+        raise CLIError(f"{exc}; nothing was written", exit_codes.USAGE) from None
     except review.ReviewError as exc:
-        raise CLIError(f"{exc}; nothing was written", EXIT_USAGE) from None
+        raise CLIError(f"{exc}; nothing was written", exit_codes.USAGE) from None
     if result.retried:
         print(f"{result.retried} verdict(s) from the outbox written first")
     if not result.written:
         print(f"cla: {result.message}", file=sys.stderr)
-        return 1
+        return exit_codes.ERROR
     print(result.message)
-    return 0
+    return exit_codes.OK
 
 
 def handle_undo(args, config) -> int:
@@ -112,7 +113,7 @@ def handle_undo(args, config) -> int:
         print(review.undo_last(config, actor=_actor(args)))
     except review.ReviewError as exc:
         raise CLIError(str(exc)) from None
-    return 0
+    return exit_codes.OK
 
 
 def handle_retry(args, config) -> int:
@@ -123,4 +124,4 @@ def handle_retry(args, config) -> int:
     for verdict in waiting:
         print(f"  {verdict['alert_id']} {verdict['label']} by {verdict['actor']}: {verdict.get('reason')}",
               file=sys.stderr)
-    return 1 if waiting else 0
+    return exit_codes.ERROR if waiting else exit_codes.OK

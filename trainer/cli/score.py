@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from trainer.cli import CLIError
+from trainer.contract import exit_codes
 
 
 def register(sub, common) -> None:
@@ -72,4 +73,4 @@ def handle(args, config) -> int:
     model_id = scored[scoring.MODEL_ID_COLUMN].iloc[0] if len(scored) else getattr(model, "metadata", {}).get("model_id")
     print(f"scored {len(scored)} alert(s) with model {model_id}: {flagged} at or above threshold "
           f"{model.threshold:.3f}" + ("" if args.output == "-" else f", written to {args.output}"), file=sys.stderr)
-    return 0
+    return exit_codes.OK

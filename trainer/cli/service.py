@@ -2,9 +2,10 @@
 
 ``run`` is the service itself in the foreground (:mod:`trainer.service.runner`);
 the others call :mod:`trainer.service.control`, the same API the dashboard uses,
-with the OS user as the actor. Exit codes: 0 success, 1 failure, 3 a
-waited-for training was skipped (``retrain --wait``) or a training was
-abandoned at stop (``run``), 4 the service already runs (``run``).
+with the OS user as the actor. Exit codes
+(:mod:`trainer.contract.exit_codes`): ``OK``, ``ERROR``, ``SKIPPED`` a
+waited-for training was skipped (``retrain --wait``), ``ABANDONED`` a training
+was abandoned at stop (``run``), ``BUSY`` the service already runs (``run``).
 """
 
 from __future__ import annotations
@@ -14,11 +15,8 @@ import json
 import sys
 
 from trainer.cli import CLIError
-from trainer.folder.events import os_user
-
-EXIT_SKIPPED = 3
-EXIT_BUSY = 4
-
+from trainer.contract import exit_codes, states
+from trainer.folder.events import local_user
 
 def register(sub, common) -> None:
     group = sub.add_parser("trainer", parents=[common], help="start, stop, inspect or poke the trainer service",
@@ -54,21 +52,20 @@ def register(sub, common) -> None:
 
 def _usage(parser) -> int:
     parser.print_help()
-    return 2
+    return exit_codes.USAGE
 
 
 def handle_run(args, config) -> int:
     from trainer.atomic import WriteError, describe_os_error
-    from trainer.contract.layout import ModelsLayout
     from trainer.service.locking import LockBusy
     from trainer.service.runner import run_service
 
-    layout = ModelsLayout.of(config.models_dir)
+    layout = config.layout
     try:
-        return run_service(config, actor=args.actor or os_user())
+        return run_service(config, actor=args.actor or local_user())
     except LockBusy as exc:
         raise CLIError(f"a trainer already runs for {layout.root} (pid {exc.pid}); "
-                       "stop it with `cla trainer stop`", EXIT_BUSY) from None
+                       "stop it with `cla trainer stop`", exit_codes.BUSY) from None
     except OSError as exc:
         cause = str(exc) if isinstance(exc, WriteError) else f"{exc.filename or layout.root}: {describe_os_error(exc)}"
         raise CLIError(f"the trainer cannot use {layout.root}: {cause}") from None
@@ -86,17 +83,17 @@ def _control(action, *args, **kwargs):
 def handle_start(args, config) -> int:
     from trainer.service import control
 
-    result = _control(control.start, config, os_user(), timeout=args.timeout)
+    result = _control(control.start, config, local_user(), timeout=args.timeout)
     print(result.message)
-    return 0
+    return exit_codes.OK
 
 
 def handle_stop(args, config) -> int:
     from trainer.service import control
 
-    result = _control(control.stop, config, os_user(), timeout=args.timeout)
+    result = _control(control.stop, config, local_user(), timeout=args.timeout)
     print(result.message)
-    return 0
+    return exit_codes.OK
 
 
 def handle_status(args, config) -> int:
@@ -105,10 +102,10 @@ def handle_status(args, config) -> int:
     data = control.status(config)
     if args.json:
         print(json.dumps(data, indent=2, default=str))
-        return 0
+        return exit_codes.OK
     pid = data.get("service_pid") or data.get("pid")
     print(f"trainer: {data['state']}" + (f" (pid {pid})" if data.get("running") else ""))
-    if data.get("state") == "training":
+    if data.get("state") == states.TRAINING:
         current = data.get("current") or {}
         print(f"  stage: {data.get('stage')}  ({current.get('trigger')}, asked by {current.get('actor')}, "
               f"since {current.get('started_at')})")
@@ -118,7 +115,7 @@ def handle_status(args, config) -> int:
               f"   next check: {data.get('next_check') or '-'}")
     if data.get("queued_requests"):
         print(f"  queued retrain requests: {data['queued_requests']}")
-    if data.get("training_pid") and data.get("state") != "training":
+    if data.get("training_pid") and data.get("state") != states.TRAINING:
         print(f"  a stand-alone training is running (pid {data['training_pid']})")
     last = data.get("last_result")
     if last:
@@ -128,13 +125,13 @@ def handle_status(args, config) -> int:
     if error:
         print(f"  last error: {error.get('at')}: {error.get('message')}")
     print(f"  models folder: {data['models_dir']}   log: {data['log_file']}")
-    return 0
+    return exit_codes.OK
 
 
 def handle_retrain(args, config) -> int:
     from trainer.service import control
 
-    result = _control(control.retrain, config, os_user(), wait=args.wait, timeout=args.timeout)
+    result = _control(control.retrain, config, local_user(), wait=args.wait, timeout=args.timeout)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, default=str))
     else:
@@ -144,5 +141,5 @@ def handle_retrain(args, config) -> int:
             print(f"{result.outcome.get('outcome')}: {result.outcome.get('message')}", file=stream)
     outcome = (result.outcome or {}).get("outcome")
     if outcome == "failed":
-        return 1
-    return EXIT_SKIPPED if outcome == "skipped" else 0
+        return exit_codes.ERROR
+    return exit_codes.SKIPPED if outcome == "skipped" else exit_codes.OK

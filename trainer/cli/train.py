@@ -1,8 +1,9 @@
 """``cla train``: one training cycle in the foreground.
 
-Prints a short summary for a person (``--json`` for machines). Exit codes:
-0 a pair was written, 1 the cycle failed, 3 the cycle was skipped (nothing
-to learn from, e.g. no positive labels), 4 another training holds the lock.
+Prints a short summary for a person (``--json`` for machines). Exit codes
+(:mod:`trainer.contract.exit_codes`): ``OK`` a pair was written, ``ERROR`` the
+cycle failed, ``SKIPPED`` nothing to learn from (e.g. no positive labels),
+``BUSY`` another training holds the lock.
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ import sys
 
 from trainer.cli import CLIError
 from trainer.config import set_option
-from trainer.folder.events import os_user
-
-EXIT_SKIPPED = 3
-EXIT_BUSY = 4
-
+from trainer.contract import exit_codes
+from trainer.folder.events import local_user
 
 def register(sub, common) -> None:
     p = sub.add_parser("train", parents=[common], help="run one training cycle now",
@@ -35,16 +33,15 @@ def register(sub, common) -> None:
 def handle(args, config) -> int:
     from trainer.atomic import describe_os_error
     from trainer.service.cycle import run_cycle
-    from trainer.contract.layout import ModelsLayout
     from trainer.service.locking import LockBusy, training_lock
-    from trainer.service.runner import setup_logging
+    from trainer.service.startup import setup_logging
 
     for item in args.overrides:
         key, sep, value = item.partition("=")
         if not sep:
             raise CLIError(f"--set {item!r}: expected KEY=VALUE, e.g. training.objective=f1", 2)
         set_option(config, key.strip(), value.strip())
-    layout = ModelsLayout.of(config.models_dir)
+    layout = config.layout
     try:
         layout.ensure()
     except OSError as exc:
@@ -56,9 +53,9 @@ def handle(args, config) -> int:
         print(f"cla: note: trainer log {layout.log} cannot be written ({exc.strerror or exc})", file=sys.stderr)
     try:
         with training_lock(layout):
-            outcome = run_cycle(config, trigger=args.trigger, actor=args.actor or os_user())
+            outcome = run_cycle(config, trigger=args.trigger, actor=args.actor or local_user())
     except LockBusy as exc:
-        raise CLIError(f"another training is running for {layout.root}: {exc}", EXIT_BUSY) from None
+        raise CLIError(f"another training is running for {layout.root}: {exc}", exit_codes.BUSY) from None
     if args.json:
         print(json.dumps(outcome.to_dict(), indent=2))
     else:
@@ -66,4 +63,4 @@ def handle(args, config) -> int:
         print(f"{outcome.outcome}: {outcome.message} ({outcome.duration_s:.1f} s)", file=stream)
         for warning in outcome.metrics.get("warnings", []):
             print(f"  warning [{warning.get('code')}]: {warning.get('message')}", file=stream)
-    return {"finished": 0, "skipped": EXIT_SKIPPED}.get(outcome.outcome, 1)
+    return {"finished": exit_codes.OK, "skipped": exit_codes.SKIPPED}.get(outcome.outcome, exit_codes.ERROR)

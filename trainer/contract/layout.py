@@ -1,10 +1,16 @@
 """Names and places inside a models folder: the on-disk half of the trainer/dashboard contract.
 
-A model is a pair ``trained_model_<stamp>.pkl`` + ``model_metrics_<stamp>.json``
-(``<stamp>`` = UTC ``YYYYMMDD_HHMMSS``; the metrics file is the pair's commit
-marker). Beside the pairs live ``champion.json``, ``events.jsonl``,
-``quarantine/``, the review queue's ``review/`` folder and the trainer's ``runtime/`` folder. :class:`ModelsLayout`
-is the single place those names are spelled; every other module asks it.
+A model is a pair: a model file (:data:`MODEL_PREFIX` + stamp + :data:`MODEL_SUFFIX`)
+and a metrics file (:data:`METRICS_PREFIX` + stamp + :data:`METRICS_SUFFIX`),
+where the stamp is UTC ``YYYYMMDD_HHMMSS`` and the metrics file is the pair's
+commit marker. Beside the pairs live the champion pointer
+(:data:`CHAMPION_NAME`), the event log (:data:`EVENTS_NAME`), the quarantine
+folder, the review queue's folder (:data:`REVIEW_NAME`: verdict ledger, outbox,
+audit population, summary) and the trainer's runtime folder (the status file,
+the locks, the registry index, the trainer log, the retrain requests and the
+stop request).
+This module is the single place those names are spelled; every other module
+asks :class:`ModelsLayout` or the helpers here.
 """
 
 from __future__ import annotations
@@ -15,19 +21,65 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+__all__ = [
+    "MODEL_PREFIX", "METRICS_PREFIX", "MODEL_SUFFIX", "METRICS_SUFFIX", "STAMP_FORMAT", "STAMP_RE", "MODEL_RE",
+    "METRICS_RE", "RESERVED_PREFIX", "CHAMPION_NAME", "EVENTS_NAME", "QUARANTINE_NAME", "RUNTIME_NAME",
+    "STATUS_NAME", "LOG_NAME", "STOP_REQUEST_NAME", "REVIEW_NAME", "REVIEW_LEDGER_NAME", "REVIEW_OUTBOX_NAME",
+    "AUDIT_POPULATION_NAME", "REVIEW_SUMMARY_NAME", "REQUEST_SUFFIX", "ModelsLayout", "model_file_name",
+    "metrics_file_name", "metrics_stamp", "model_stamp", "stamp_of", "stamp_time",
+]
+
 MODEL_PREFIX = "trained_model_"
 METRICS_PREFIX = "model_metrics_"
+MODEL_SUFFIX = ".pkl"
+METRICS_SUFFIX = ".json"
+#: the exclusive marker a writer holds on a stamp until its pair is committed
+RESERVED_PREFIX = ".reserved_"
+CHAMPION_NAME = "champion.json"
+EVENTS_NAME = "events.jsonl"
+QUARANTINE_NAME = "quarantine"
+RUNTIME_NAME = "runtime"
+STATUS_NAME = "status.json"
+#: the trainer log's name; rotated copies add ``.1``, ``.2``, ...
+LOG_NAME = "trainer.log"
+STOP_REQUEST_NAME = "stop_request.json"
+REVIEW_NAME = "review"
+REVIEW_LEDGER_NAME = "verdicts.jsonl"
+REVIEW_OUTBOX_NAME = "outbox.jsonl"
+AUDIT_POPULATION_NAME = "audit_population.json"
+REVIEW_SUMMARY_NAME = "summary.json"
+#: a retrain request in ``runtime/requests/`` is ``<id>.json``
+REQUEST_SUFFIX = ".json"
 STAMP_FORMAT = "%Y%m%d_%H%M%S"
 # Use them with fullmatch. They end in \Z, not $ ($ also matches before a trailing newline),
 # so that a caller still using .match() cannot accept "20261123_120000\n" either.
 STAMP_RE = re.compile(r"(\d{8}_\d{6})\Z")
-MODEL_RE = re.compile(r"trained_model_(\d{8}_\d{6})\.pkl\Z")
-METRICS_RE = re.compile(r"model_metrics_(\d{8}_\d{6})\.json\Z")
+MODEL_RE = re.compile(re.escape(MODEL_PREFIX) + r"(\d{8}_\d{6})" + re.escape(MODEL_SUFFIX) + r"\Z")
+METRICS_RE = re.compile(re.escape(METRICS_PREFIX) + r"(\d{8}_\d{6})" + re.escape(METRICS_SUFFIX) + r"\Z")
 
 
 def model_file_name(stamp: str) -> str:
     """The model file's name for a pair stamp."""
-    return f"{MODEL_PREFIX}{stamp}.pkl"
+    return f"{MODEL_PREFIX}{stamp}{MODEL_SUFFIX}"
+
+
+def metrics_file_name(stamp: str) -> str:
+    """The metrics file's name for a pair stamp."""
+    return f"{METRICS_PREFIX}{stamp}{METRICS_SUFFIX}"
+
+
+def metrics_stamp(name: str) -> str | None:
+    """The stamp of a metrics file name (any text between prefix and suffix), None for another name."""
+    if name.startswith(METRICS_PREFIX) and name.endswith(METRICS_SUFFIX):
+        return name[len(METRICS_PREFIX):-len(METRICS_SUFFIX)]
+    return None
+
+
+def model_stamp(name: str) -> str | None:
+    """The stamp of a model file name (any text between prefix and suffix), None for another name."""
+    if name.startswith(MODEL_PREFIX) and name.endswith(MODEL_SUFFIX):
+        return name[len(MODEL_PREFIX):-len(MODEL_SUFFIX)]
+    return None
 
 
 def stamp_of(when: datetime) -> str:
@@ -53,27 +105,27 @@ class ModelsLayout:
         return self.root / model_file_name(stamp)
 
     def metrics_path(self, stamp: str) -> Path:
-        return self.root / f"{METRICS_PREFIX}{stamp}.json"
+        return self.root / metrics_file_name(stamp)
 
     @property
     def champion(self) -> Path:
-        return self.root / "champion.json"
+        return self.root / CHAMPION_NAME
 
     @property
     def events(self) -> Path:
-        return self.root / "events.jsonl"
+        return self.root / EVENTS_NAME
 
     @property
     def quarantine_dir(self) -> Path:
-        return self.root / "quarantine"
+        return self.root / QUARANTINE_NAME
 
     @property
     def runtime(self) -> Path:
-        return self.root / "runtime"
+        return self.root / RUNTIME_NAME
 
     @property
     def status(self) -> Path:
-        return self.runtime / "status.json"
+        return self.runtime / STATUS_NAME
 
     @property
     def service_lock(self) -> Path:
@@ -92,8 +144,19 @@ class ModelsLayout:
         return self.runtime / "requests"
 
     @property
+    def stop_request(self) -> Path:
+        """Who asked the running service to stop (written by ``cla trainer stop``)."""
+        return self.runtime / STOP_REQUEST_NAME
+
+    def request_path(self, request_id: str) -> Path:
+        return self.requests_dir / f"{request_id}{REQUEST_SUFFIX}"
+
+    def reserved_marker(self, stamp: str) -> Path:
+        return self.root / f"{RESERVED_PREFIX}{stamp}"
+
+    @property
     def log(self) -> Path:
-        return self.runtime / "trainer.log"
+        return self.runtime / LOG_NAME
 
     @property
     def index(self) -> Path:
@@ -102,23 +165,23 @@ class ModelsLayout:
     @property
     def review_dir(self) -> Path:
         """The review queue's records (trainer.review): verdict ledger, outbox, audit population, summary."""
-        return self.root / "review"
+        return self.root / REVIEW_NAME
 
     @property
     def review_ledger(self) -> Path:
-        return self.review_dir / "verdicts.jsonl"
+        return self.review_dir / REVIEW_LEDGER_NAME
 
     @property
     def review_outbox(self) -> Path:
-        return self.review_dir / "outbox.jsonl"
+        return self.review_dir / REVIEW_OUTBOX_NAME
 
     @property
     def review_population(self) -> Path:
-        return self.review_dir / "audit_population.json"
+        return self.review_dir / AUDIT_POPULATION_NAME
 
     @property
     def review_summary(self) -> Path:
-        return self.review_dir / "summary.json"
+        return self.review_dir / REVIEW_SUMMARY_NAME
 
     def ensure(self) -> None:
         """Create the folder tree (raises OSError when it cannot)."""
@@ -137,7 +200,7 @@ class ModelsLayout:
         ts = int(when.timestamp())
         while True:
             stamp = stamp_of(datetime.fromtimestamp(ts, timezone.utc))
-            marker = self.root / f".reserved_{stamp}"
+            marker = self.reserved_marker(stamp)
             if not self.model_path(stamp).exists() and not self.metrics_path(stamp).exists():
                 try:
                     fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -149,6 +212,6 @@ class ModelsLayout:
 
     def release_stamp(self, stamp: str) -> None:
         try:
-            (self.root / f".reserved_{stamp}").unlink()
+            self.reserved_marker(stamp).unlink()
         except FileNotFoundError:
             pass

@@ -1,7 +1,7 @@
 """Data quality before training: label mapping, quarantine, de-duplication, confidence filter.
 
 :func:`prepare` turns what a source loaded (:mod:`trainer.feedback.sources`) into
-training rows for :mod:`trainer.learning.model`, and returns the counts that
+training rows for :mod:`trainer.learning.api`, and returns the counts that
 :mod:`trainer.service.cycle` stores as the metrics ``data_quality`` block. Nothing is
 dropped silently: rows without a label are counted as unlabelled, rows with an
 invalid label, a timestamp that does not parse or text in a numeric column are
@@ -21,6 +21,7 @@ import pandas as pd
 
 from trainer.atomic import write_with
 from trainer.config import SchemaConfig
+from trainer.feedback.sources import DEFAULT_EMPTY_HINT
 
 POSITIVE_TOKENS = frozenset({"true", "tp", "1", "1.0", "yes", "true_positive", "true positive"})
 NEGATIVE_TOKENS = frozenset({"false", "fp", "0", "0.0", "no", "false_positive", "false positive"})
@@ -131,7 +132,7 @@ def _write_quarantine(rows: pd.DataFrame, quarantine_dir: Path, stamp: str) -> P
 
 def prepare(frame: pd.DataFrame, schema: SchemaConfig, *, quarantine_dir: Path | None, stamp: str,
             now: pd.Timestamp | None = None, source: str = "the feedback source",
-            empty_hint: str = "run `cla demo seed` or `cla feedback import FILE`") -> QualityResult:
+            empty_hint: str = DEFAULT_EMPTY_HINT) -> QualityResult:
     """Clean loaded feedback for training.
 
     Returns a :class:`QualityResult` whose frame holds only valid, labelled,

@@ -1,22 +1,14 @@
-"""The append-only event log (``models/events.jsonl``): one JSON object a line.
+"""The append-only event log of a models folder (``ModelsLayout.events``): one JSON object a line.
 
 Trainer, registry and service append with :func:`append_event`; the dashboard
 and ``cla`` read with :func:`read_events`. Appends take an exclusive
-``fcntl`` lock and write one line in one call, so concurrent writers never
+``fcntl`` lock and write one line in one call (:func:`trainer.atomic.append_json_line`), so concurrent writers never
 interleave; a last line left without its newline (a writer killed mid-write,
 a disk that filled) is closed first, so the next event starts on its own line
 and only the torn one is lost. A line that does not parse (a crash mid-write on a foreign
 filesystem) is reported by :func:`read_events` and skipped, never fatal.
 
-Event kinds: ``service_started``, ``service_stopped``, ``retrain_requested``,
-``trigger``, ``training_started``, ``training_finished``, ``training_skipped``,
-``training_failed``, ``training_abandoned`` (the training's process died or was
-stopped before it recorded an outcome; see `trainer.service.reconcile`), ``promoted``,
-``rejected``, ``held`` (gates passed, automatic promotion off),
-``promotion_interrupted`` (a model passed the gate but its training was killed
-before the champion pointer moved), ``rolled_back``, ``pinned``, ``unpinned``,
-``pruned``, ``action_refused`` (a dashboard action its session may not take; the
-actor is who tried, ``anonymous`` when nobody is logged in).
+The event kinds are declared in :mod:`trainer.contract.events`.
 """
 
 from __future__ import annotations
@@ -24,29 +16,19 @@ from __future__ import annotations
 import getpass
 import json
 import os
-from datetime import datetime, timezone
 from typing import Any
 
 from trainer.atomic import append_json_line
-
-KINDS = frozenset({
-    "service_started", "service_stopped", "retrain_requested", "trigger",
-    "training_started", "training_finished", "training_skipped", "training_failed", "training_abandoned",
-    "promoted", "rejected", "held", "promotion_interrupted", "rolled_back", "pinned", "unpinned", "pruned",
-    "action_refused",
-})
+from trainer.contract.events import KINDS
+from trainer.timestamps import now_iso, parse_iso
 
 
-def os_user() -> str:
+def local_user() -> str:
     """The OS user running this process, as the actor of CLI actions."""
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - getuser raises several types when no name is known
         return f"uid:{os.getuid()}"
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def append_event(path: str | os.PathLike, kind: str, *, actor: str | None = None, trigger: str | None = None,
@@ -56,7 +38,7 @@ def append_event(path: str | os.PathLike, kind: str, *, actor: str | None = None
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}")
     event: dict[str, Any] = {
-        "ts": now_iso(), "event": kind, "actor": actor or os_user(), "trigger": trigger,
+        "ts": now_iso(), "event": kind, "actor": actor or local_user(), "trigger": trigger,
         "message": message, "duration_s": None if duration_s is None else round(duration_s, 3),
         "model_id": model_id, "pid": os.getpid(),
     }
@@ -107,3 +89,17 @@ def _tail_lines(fh, count: int, block: int = 64 * 1024) -> list[bytes]:
         data = fh.read(end - start)
     lines = data.splitlines()
     return lines[1:] if start > 0 else lines
+
+
+def appended_since(path: str | os.PathLike, kind: str, *, since: str, pid: int | None = None) -> bool:
+    """Whether process ``pid`` (default: this one) appended a ``kind`` event at or after the ISO time ``since``."""
+    pid = os.getpid() if pid is None else pid
+    events, _ = read_events(path, limit=200)
+    start = parse_iso(since)
+    for event in reversed(events):
+        ts = parse_iso(event.get("ts"))
+        if ts is not None and start is not None and ts < start:
+            break
+        if event.get("event") == kind and event.get("pid") == pid:
+            return True
+    return False

@@ -9,7 +9,7 @@ shrink about 3x). A reader (`trainer.folder.registry`, `trainer.folder.scoring`)
 metrics file therefore knows the model beside it is complete.
 
 The metrics file is one JSON object whose *first line* holds the summary keys
-(:data:`SUMMARY_KEYS`, including ``promotion_decision``, a copy of
+(:data:`trainer.contract.metrics.SUMMARY_KEYS`, including ``promotion_decision``, a copy of
 ``promotion.decision``) in compact form and whose remaining lines hold the rest
 (curves, config, ...) indented. Any JSON reader reads it whole. The first line
 also records ``body_crc32``, a CRC-32 of the remaining lines, so
@@ -33,18 +33,8 @@ from typing import Any
 from trainer import atomic
 from trainer.folder import signing
 from trainer.contract.layout import ModelsLayout, stamp_time
+from trainer.contract.metrics import SCHEMA_VERSION, SUMMARY_KEYS
 
-SCHEMA_VERSION = 2
-
-#: keys written on the metrics file's first line (when present), in this order
-SUMMARY_KEYS = (
-    "schema_version", "model_id", "model_file", "model_sha256", "model_hmac", "model_key_id", "created_at", "timestamp",
-    "precision", "recall", "f1_score", "accuracy",
-    "true_positives", "false_positives", "true_negatives", "false_negatives",
-    "training_samples", "test_samples",
-    "balanced_accuracy", "mcc", "pr_auc", "roc_auc", "brier_score", "threshold", "workload_saved",
-    "positive_rate", "useful", "warnings", "promotion_decision", "body_crc32",
-)
 
 #: joblib compression: a random forest shrinks about 3x for about 0.1 s more per write (docs/REGISTRY.md)
 COMPRESS = ("zlib", 3)
@@ -137,14 +127,15 @@ def _reserve(layout: ModelsLayout, stamp: str | None) -> str:
 
 
 def write_pair(layout: ModelsLayout, model: Any, metrics: dict[str, Any], *, stamp: str | None = None,
-               key_file: str | os.PathLike | None = None) -> PairInfo:
+               key_file: str | os.PathLike | None = None, trained_at: datetime | None = None) -> PairInfo:
     """Write ``model`` and ``metrics`` as a committed pair and return its :class:`PairInfo`.
 
     ``stamp`` (``YYYYMMDD_HHMMSS``) is the wished-for id; the next free second
     is used when it is taken (default: now). The metrics file gains
     ``schema_version``, ``model_id``, ``model_file``, ``model_sha256``,
     ``model_hmac``, ``model_key_id`` and ``created_at``; ``metrics`` itself is
-    not changed. The model key is ``key_file`` (default: the configured one,
+    not changed. ``created_at`` is ``trained_at`` (default: now), to the
+    millisecond. The model key is ``key_file`` (default: the configured one,
     see `trainer.folder.signing`), created on first use.
 
     Raises :class:`atomic.WriteError` naming the path and the cause
@@ -168,7 +159,8 @@ def write_pair(layout: ModelsLayout, model: Any, metrics: dict[str, Any], *, sta
         record.update({
             "schema_version": SCHEMA_VERSION, "model_id": model_id, "model_file": model_path.name,
             "model_sha256": digest,
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "created_at": (trained_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+            .isoformat(timespec="milliseconds"),
         })
         atomic.write_bytes(metrics_path, metrics_text(record).encode("utf-8"))
         committed = True

@@ -1,6 +1,6 @@
 """The champion/challenger gate: is the model just trained better than the one in service?
 
-:func:`decide` re-scores the current champion (loaded through
+:func:`judge_challenger` re-scores the current champion (loaded through
 `trainer.folder.scoring`, signature-verified) on the *challenger's* test slice, with
 the same metric code (`trainer.learning.evaluation.score_metrics`) for both models,
 and checks the gates of ``config.promotion`` (modelled on MLflow's
@@ -122,8 +122,8 @@ def _relax_recall_gate(gates: list[dict], challenger_scores: dict, champion_scor
                                 "and the challenger does at least as well")
 
 
-def decide(challenger, registry: Registry, config: Config) -> dict[str, Any]:
-    """The ``promotion`` block for ``challenger`` (a `trainer.learning.model.TrainingResult`).
+def judge_challenger(challenger, registry: Registry, config: Config) -> dict[str, Any]:
+    """The ``promotion`` block for ``challenger`` (a `trainer.learning.metrics_report.TrainingResult`).
 
     Keys: ``decision`` (``first_champion``, ``promoted``, ``rejected``, or
     ``held`` when every gate passed but ``promotion.auto_promote`` is off),

@@ -4,7 +4,7 @@
 a pair is kept when it is among the newest ``keep_last`` pairs **or** younger
 than ``keep_days`` days (0 switches a rule off; both off keeps everything),
 and always when it is the champion, the previous champion
-(``champion.json``'s ``previous[0]``, the rollback target) or pinned.
+(the champion pointer's ``previous[0]``, the rollback target) or pinned.
 Unreadable metrics files are never deleted: they are reported for a person to
 look at. Leftovers of interrupted writes (a model file without metrics,
 ``*.partial`` temporaries, ``.reserved_*`` stamp markers) are removed once
@@ -29,7 +29,7 @@ from pathlib import Path
 from trainer.atomic import TEMP_SUFFIX
 from trainer.config import Config
 from trainer.folder.events import append_event
-from trainer.contract.layout import model_file_name, stamp_time
+from trainer.contract.layout import RESERVED_PREFIX, model_file_name, stamp_time
 from trainer.folder.registry import Registry
 
 #: leftovers of an interrupted write younger than this are left alone (the write may still be running)
@@ -55,8 +55,8 @@ def _stale_leftovers(root: Path, incomplete: list[str], now_epoch: float) -> lis
     names = [model_file_name(stamp) for stamp in incomplete]
     try:
         with os.scandir(root) as entries:
-            names += [e.name for e in entries
-                      if e.name.startswith(".") and (e.name.endswith(TEMP_SUFFIX) or e.name.startswith(".reserved_"))]
+            names += [e.name for e in entries if e.name.startswith(".")
+                      and (e.name.endswith(TEMP_SUFFIX) or e.name.startswith(RESERVED_PREFIX))]
     except FileNotFoundError:
         return []
     stale = []

@@ -36,8 +36,10 @@ log = logging.getLogger("cla.scoring")
 #: where the classes of models pickled before the trainer was split into subpackages live now; a pickle
 #: names its classes by module path, so a champion written by an older CLA still loads after an upgrade
 MOVED_MODULES = {
-    "trainer.model": "trainer.learning.model",
-    "trainer.modeling": "trainer.learning.modeling",
+    "trainer.model": "trainer.learning.triage_model",
+    "trainer.learning.model": "trainer.learning.triage_model",
+    "trainer.modeling": "trainer.learning.pipelines",
+    "trainer.learning.modeling": "trainer.learning.pipelines",
     "trainer.features": "trainer.learning.features",
     "trainer.calibration": "trainer.learning.calibration",
     "trainer.thresholds": "trainer.learning.thresholds",
@@ -139,7 +141,7 @@ def load_model(models_dir: str | os.PathLike, model_id: str, *, allow_unsigned: 
 
 
 def champion_id(models_dir: str | os.PathLike) -> str:
-    """The champion's model id from ``champion.json``; raises :class:`ModelLoadError` when there is none."""
+    """The champion's model id from the champion pointer; raises :class:`ModelLoadError` when there is none."""
     layout = ModelsLayout.of(models_dir)
     try:
         pointer = json.loads(layout.champion.read_bytes())

@@ -1,7 +1,7 @@
 """Probability calibration fitted on out-of-fold scores, for the cross-validated path.
 
 On the one-slice path, scikit-learn's ``CalibratedClassifierCV`` over a frozen
-model calibrates on the validation slice (`trainer.learning.model`). On the
+model calibrates on the validation slice (`trainer.learning.fit_recipe`). On the
 cross-validated path the only scores the final model did not train on are the
 out-of-fold scores of `trainer.learning.validation`, and ``CalibratedClassifierCV``
 cannot take those (its folds must partition the rows, which forward-chaining
@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
+
+__all__ = ["OutOfFoldCalibrated", "METHODS"]
 
 METHODS = ("sigmoid", "isotonic")
 

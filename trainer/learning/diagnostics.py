@@ -15,6 +15,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+__all__ = ["make_warning", "is_useful", "label_warnings", "prediction_warnings", "leakage_warnings",
+           "single_feature_auc", "SEVERITY", "MIN_WORKLOAD_SAVED", "LEAKAGE_MAX_ROWS"]
+
 SEVERITY = {
     "no_positive_labels": "blocking",
     "single_class": "blocking",

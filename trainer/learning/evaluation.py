@@ -20,6 +20,9 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import (accuracy_score, average_precision_score, balanced_accuracy_score, brier_score_loss,
                              confusion_matrix, matthews_corrcoef, precision_recall_curve, roc_auc_score)
 
+__all__ = ["score_metrics", "curves", "permutation_importances", "negative_weights", "workload_saved_at_recall",
+           "finite", "IMPORTANCE_MAX_ROWS", "RELIABILITY_BINS"]
+
 IMPORTANCE_MAX_ROWS = 3000
 RELIABILITY_BINS = 10
 

@@ -12,7 +12,7 @@ fired and would leak the label.
 frame holding the feature columns and returns a clean frame (floats for numeric
 and boolean columns, strings or NaN for categorical ones, hour and weekday for
 the time column). :func:`build_preprocessor` then encodes that frame for a model
-family (`trainer.learning.modeling` assembles the pipeline).
+family (`trainer.learning.pipelines` assembles the pipeline).
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from trainer.config import SchemaConfig
+
+__all__ = ["FeatureSpec", "FeatureFrame", "CategoryCodes", "infer_features", "post_triage_columns",
+           "require_columns", "build_preprocessor", "MAX_CATEGORIES", "MIN_CATEGORY_SHARE", "TIME_PARTS"]
 
 MAX_CATEGORIES = 30
 """A categorical column keeps at most this many categories; rarer ones share one 'infrequent' bucket."""

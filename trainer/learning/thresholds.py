@@ -1,7 +1,7 @@
 """Decision-threshold selection, on validation scores only.
 
 :func:`choose_threshold` takes validation labels and scores (never test ones:
-`trainer.learning.model` calls it before the test slice is scored, and never training
+`trainer.learning.fit_recipe` calls it before the test slice is scored, and never training
 ones: the scores come from a validation slice the scoring model did not fit,
 or from out-of-fold scores, `trainer.learning.validation`) and returns a
 :class:`ThresholdChoice`. An alert is flagged when its score is at or above the
@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from sklearn.metrics import precision_recall_curve
+
+__all__ = ["ThresholdChoice", "choose_threshold", "fixed_threshold", "OBJECTIVES", "FALLBACK_THRESHOLD"]
 
 OBJECTIVES = ("f1", "recall", "precision")
 FALLBACK_THRESHOLD = 0.5

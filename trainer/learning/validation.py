@@ -5,7 +5,7 @@ ranking and a threshold chosen on it are noise. :func:`plan` decides the path
 from the positives a validation slice would hold; on the ``cross_validation``
 path, :func:`folds` splits the window (forward-chaining by time when a time
 column orders it, stratified otherwise) and :func:`out_of_fold` scores every
-validated row with a model that never saw it. `trainer.learning.model` ranks the
+validated row with a model that never saw it. `trainer.learning.fit_recipe` ranks the
 candidates on those pooled out-of-fold scores, chooses the threshold on them,
 and fits the final model on the whole window: the threshold always comes from
 rows its scoring model did not train on.
@@ -26,6 +26,12 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
+
+from trainer.learning.families import Recipe
+
+__all__ = ["ValidationPlan", "Folds", "plan", "folds", "out_of_fold", "time_folds", "repeats_for", "has_time",
+           "orders_rows", "CROSS_VALIDATION", "HOLDOUT", "NONE", "MAX_FOLDS", "POOL_POSITIVES", "MAX_REPEATS",
+           "OLDEST_SHARE", "MIN_DISTINCT_TIMES", "MAX_ROWS"]
 
 CROSS_VALIDATION = "cross_validation"
 HOLDOUT = "holdout"
@@ -71,19 +77,21 @@ def orders_rows(frame: pd.DataFrame, column: str) -> bool:
     return has_time(frame, column) and frame[column].nunique() >= MIN_DISTINCT_TIMES
 
 
-def plan(y: pd.Series, *, validation_fraction: float, min_validation_positives: int, legacy: bool) -> ValidationPlan:
+def plan(y: pd.Series, *, validation_fraction: float, min_validation_positives: int,
+         recipe: Recipe | None = None) -> ValidationPlan:
     """The validation path for a window whose labels are ``y`` (0/1).
 
     Cross-validation when a validation slice of ``validation_fraction`` would
     hold fewer than ``min_validation_positives`` positives (or negatives,
     whichever class is rarer) and the rarer class has the 2 rows folds need;
-    one slice otherwise; none for the legacy recipe.
+    one slice otherwise; none for a fixed ``recipe`` (`trainer.learning.families.RECIPES`).
     """
     positives = int(y.sum())
     rarer = min(positives, len(y) - positives)
     expected = rarer * validation_fraction
-    if legacy:
-        return ValidationPlan(NONE, "legacy preset: no validation, fixed threshold 0.5", expected)
+    if recipe is not None:
+        return ValidationPlan(NONE, f"{recipe.name} preset: no validation, fixed threshold {recipe.threshold:g}",
+                              expected)
     if expected < min_validation_positives and rarer < 2:
         return ValidationPlan(HOLDOUT, "one example of a class: too few to cross-validate; one newest slice is used",
                               expected)

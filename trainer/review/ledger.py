@@ -26,10 +26,7 @@ from trainer.atomic import append_json_line, write_json, write_with
 from trainer.config import Config
 from trainer.contract.layout import ModelsLayout
 from trainer.review.audit import estimate
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+from trainer.timestamps import now_iso
 
 
 def _read_lines(path: Path) -> list[dict[str, Any]]:
@@ -56,7 +53,7 @@ class Ledger:
 
     @classmethod
     def of(cls, config: Config) -> "Ledger":
-        return cls(ModelsLayout.of(config.models_path))
+        return cls(config.layout)
 
     def append(self, entry: dict[str, Any]) -> dict[str, Any]:
         """Append one record (``ts`` added); raises OSError when the folder cannot be written."""

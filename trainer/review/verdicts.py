@@ -24,8 +24,9 @@ from trainer.config import Config
 from trainer.feedback.quality import is_standard_positive
 from trainer.feedback.sources import (ANALYST_COLUMN, COMMENT_COLUMN, TRIAGED_AT_COLUMN, FeedbackSource,
                                       SourceError, open_source, unsupported)
-from trainer.review.ledger import Ledger, now_iso, refresh_summary
+from trainer.review.ledger import Ledger, refresh_summary
 from trainer.review.queue import ReviewError, champion, score
+from trainer.timestamps import now_iso
 
 LABELS = {"tp": "true positive", "fp": "false positive"}
 #: columns of the alert's row that describe the earlier triage, cleared in a new verdict row

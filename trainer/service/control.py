@@ -1,7 +1,7 @@
 """Start, stop, inspect and poke the trainer service: the control API shared by ``cla trainer`` and the dashboard.
 
 Every function takes the :class:`~trainer.config.Config` of a models folder
-and the *actor* (the dashboard's user name, or :func:`trainer.folder.events.os_user`
+and the *actor* (the dashboard's user name, or :func:`trainer.folder.events.local_user`
 from the CLI), works only through files and locks in that folder, and
 returns a :class:`ControlResult` (or a status dict). Nothing here imports
 Streamlit or keeps state between calls, so any number of dashboards, tabs and
@@ -26,26 +26,23 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
 from typing import Any
 
-import psutil
-
-from trainer.atomic import WriteError, write_json
+from trainer.atomic import WriteError
 from trainer.config import Config
 from trainer.folder.events import append_event, read_events
+from trainer.contract import exit_codes, states
+from trainer.contract.events import TRAINING_OUTCOMES
 from trainer.contract.layout import ModelsLayout
+from trainer.contract.requests import new_request_id, pending_requests, read_request, write_request, write_stop_request
+from trainer.service import processes
 from trainer.service.locking import who_holds
 from trainer.service.reconcile import last_abandoned
-from trainer.service.runner import pending_requests, read_request, stop_request_path
 from trainer.service.status import read_status, write_stopped
 
 log = logging.getLogger("cla.control")
 
-TERMINAL_EVENTS = ("training_finished", "training_skipped", "training_failed", "training_abandoned")
-EXIT_TO_OUTCOME = {0: "finished", 3: "skipped", 4: "busy"}
 
 
 class ControlError(RuntimeError):
@@ -73,7 +70,7 @@ class ControlResult:
 
 
 def _layout(config: Config) -> ModelsLayout:
-    layout = ModelsLayout.of(config.models_dir)
+    layout = config.layout
     try:
         layout.ensure()
     except OSError as exc:
@@ -81,46 +78,11 @@ def _layout(config: Config) -> ModelsLayout:
     return layout
 
 
-def _log_tail(layout: ModelsLayout, lines: int = 15) -> str:
-    try:
-        text = layout.log.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "(no trainer log)"
-    return "\n".join(text.splitlines()[-lines:]) or "(the trainer log is empty)"
-
-
 def _config_args(config: Config, layout: ModelsLayout) -> list[str]:
     args = ["--models-dir", str(layout.root)]
     if config.config_file:
         args += ["--config", config.config_file]
     return args
-
-
-def _spawn(command: list[str], layout: ModelsLayout, *, reap: bool = True) -> tuple[subprocess.Popen, int]:
-    """Start the ``cla`` ``command`` detached: own session, no stdin, output appended to the trainer log.
-
-    Returns the process and the read end of its report pipe: the child gets
-    ``--report-fd N`` (the only descriptor it inherits) and writes its
-    ``cla:`` failure line there as well as to its stderr, the trainer log,
-    which a full disk swallows. The caller reads it once the child exited
-    (:func:`_reported`) and closes it. With ``reap`` a thread waits on the
-    child, so a long-lived caller (the dashboard) never collects zombies;
-    without it the caller must wait.
-    """
-    report, child_end = os.pipe()
-    try:
-        with open(layout.log, "ab") as log_file:
-            proc = subprocess.Popen([*command, "--report-fd", str(child_end)], stdin=subprocess.DEVNULL,
-                                    stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-                                    close_fds=True, pass_fds=(child_end,), cwd=os.getcwd())
-    except BaseException:
-        os.close(report)
-        raise
-    finally:
-        os.close(child_end)
-    if reap:
-        threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
-    return proc, report
 
 
 def _holder_pid(path, attempts: int = 20) -> int | None:
@@ -149,7 +111,7 @@ def status(config: Config) -> dict[str, Any]:
     ``last_result`` says ``abandoned`` while the newest training is one that was
     killed (:func:`trainer.service.reconcile.last_abandoned`), until another one ends.
     """
-    layout = ModelsLayout.of(config.models_dir)
+    layout = config.layout
     data = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
     data["models_dir"] = str(layout.root)
     data["queued_requests"] = len(pending_requests(layout))
@@ -177,19 +139,11 @@ def start(config: Config, actor: str, *, timeout: float = 30.0) -> ControlResult
     if pid is not None:
         return ControlResult("already_running", f"the trainer already runs for {layout.root} (pid {pid})", pid=pid)
     command = [sys.executable, "-m", "trainer", "trainer", "run", *_config_args(config, layout), "--actor", actor]
-    proc, report = _spawn(command, layout)
+    proc, report = processes.spawn_detached(command, layout)
     try:
         return _await_start(config, layout, proc, report, timeout)
     finally:
         os.close(report)
-
-
-def _reported(report: int) -> str:
-    """What the exited child wrote on its report pipe, as one line ('' when nothing)."""
-    chunks = []
-    while chunk := os.read(report, 65536):
-        chunks.append(chunk)
-    return " ".join(b"".join(chunks).decode("utf-8", errors="replace").split())
 
 
 def _await_start(config: Config, layout: ModelsLayout, proc: subprocess.Popen, report: int,
@@ -199,7 +153,7 @@ def _await_start(config: Config, layout: ModelsLayout, proc: subprocess.Popen, r
     while time.monotonic() < deadline:
         current = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
         if current.get("running") and current.get("service_pid") == proc.pid \
-                and current.get("state") in ("idle", "training"):
+                and current.get("state") in (states.IDLE, states.TRAINING):
             return ControlResult("started", f"trainer started for {layout.root} (pid {proc.pid}); "
                                             f"log: {layout.log}", pid=proc.pid)
         if proc.poll() is not None:
@@ -207,41 +161,13 @@ def _await_start(config: Config, layout: ModelsLayout, proc: subprocess.Popen, r
             if other is not None and other != proc.pid:
                 return ControlResult("already_running", f"the trainer already runs for {layout.root} (pid {other})",
                                      pid=other)
-            said = _reported(report)
+            said = processes.read_report(report)
             raise ControlError(f"the trainer exited at start (code {proc.returncode})"
                                + (f": {said.removeprefix('cla: ')}" if said else "")
-                               + f"; the end of {layout.log}:\n{_log_tail(layout)}")
+                               + f"; the end of {layout.log}:\n{processes.log_tail(layout)}")
         time.sleep(0.05)
     raise ControlError(f"the trainer (pid {proc.pid}) did not report running within {timeout:g} s; "
-                       f"see {layout.log}:\n{_log_tail(layout)}")
-
-
-def _signal(pid: int, sig: int) -> None:
-    """Signal the service's process group when it leads one (as :func:`start` makes it), else the pid."""
-    try:
-        if os.getpgid(pid) == pid:
-            os.killpg(pid, sig)
-        else:
-            os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
-
-
-def _gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-def _wait_ended(pid: int, lock_path, timeout: float) -> bool:
-    """Whether, within ``timeout``, the lock is free and the process has exited (a zombie counts as exited)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if who_holds(lock_path) is None and _gone(pid):
-            return True
-        time.sleep(0.05)
-    return who_holds(lock_path) is None and _gone(pid)
+                       f"see {layout.log}:\n{processes.log_tail(layout)}")
 
 
 def _mark_stopped(layout: ModelsLayout, message: str) -> str:
@@ -265,23 +191,23 @@ def stop(config: Config, actor: str, *, timeout: float | None = None) -> Control
     pid = _holder_pid(layout.service_lock)
     if pid is None:
         current = read_status(layout)
-        if current.get("state") == "crashed":
+        if current.get("state") == states.CRASHED:
             message = f"the trainer was not running (it had crashed: {current.get('message')}); marked stopped"
             message = _mark_stopped(layout, message)
             _event(layout, "service_stopped", actor=actor, message=message)
             return ControlResult("not_running", message)
         return ControlResult("not_running", f"the trainer is not running for {layout.root}")
     try:
-        write_json(stop_request_path(layout), {"actor": actor, "requested_at": datetime.now(timezone.utc).isoformat()})
+        write_stop_request(layout, actor)
     except WriteError:
         pass  # the service then records the stop as coming from a signal; stopping matters more
-    _signal(pid, signal.SIGTERM)
-    if _wait_ended(pid, layout.service_lock, timeout):
+    processes.signal_group(pid, signal.SIGTERM)
+    if processes.wait_ended(pid, layout.service_lock, timeout):
         return ControlResult("stopped", f"trainer stopped (pid {pid})", pid=pid)
-    _signal(pid, signal.SIGKILL)
-    if not _wait_ended(pid, layout.service_lock, 10.0):
+    processes.signal_group(pid, signal.SIGKILL)
+    if not processes.wait_ended(pid, layout.service_lock, 10.0):
         raise ControlError(f"the trainer (pid {pid}) still holds {layout.service_lock} after SIGKILL")
-    stop_request_path(layout).unlink(missing_ok=True)
+    layout.stop_request.unlink(missing_ok=True)
     message = f"trainer (pid {pid}) killed by {actor}: it did not stop within {timeout:g} s of SIGTERM"
     message = _mark_stopped(layout, message)
     _event(layout, "service_stopped", actor=actor, message=message)
@@ -307,15 +233,14 @@ def retrain(config: Config, actor: str, *, wait: bool = False, timeout: float | 
             result = ControlResult("coalesced", f"a retrain is already queued ({request_id}); this request joins it",
                                    pid=service_pid, request_id=request_id)
         else:
-            request_id = f"{datetime.now(timezone.utc):%Y%m%d_%H%M%S}_{uuid.uuid4().hex[:8]}"
+            request_id = new_request_id()
             try:
-                write_json(layout.requests_dir / f"{request_id}.json",
-                           {"id": request_id, "actor": actor, "requested_at": datetime.now(timezone.utc).isoformat()})
+                write_request(layout, request_id, actor)
             except WriteError as exc:
                 raise ControlError(f"cannot queue the retrain request: {exc}") from None
             message = f"retrain requested from the running trainer (pid {service_pid})"
             now = read_status(layout)
-            current = now.get("current") if now.get("state") == "training" else None
+            current = now.get("current") if now.get("state") == states.TRAINING else None
             if current:
                 message = (f"a training is running (asked by {current.get('actor')} at {current.get('started_at')}): "
                            "it answers this request, or one more training follows if feedback arrives meanwhile")
@@ -332,7 +257,7 @@ def retrain(config: Config, actor: str, *, wait: bool = False, timeout: float | 
         return ControlResult("already_training", message, pid=training_pid)
     command = [sys.executable, "-m", "trainer", "train", *_config_args(config, layout),
                "--trigger", "force", "--actor", actor]
-    proc, report = _spawn(command, layout, reap=not wait)
+    proc, report = processes.spawn_detached(command, layout, reap=not wait)
     try:
         message = f"the trainer service is off: one training runs in its own process (pid {proc.pid})"
         _event(layout, "retrain_requested", actor=actor, trigger="force", message=message, training_pid=proc.pid)
@@ -352,7 +277,7 @@ def _wait_for_request(config: Config, layout: ModelsLayout, request_id: str, tim
         last = current.get("last_result") or {}
         if request_id in (last.get("requests") or []):
             return last
-        if current.get("state") in ("crashed", "stopped"):
+        if current.get("state") in (states.CRASHED, states.STOPPED):
             raise ControlError(f"the trainer {current['state']} before the requested training ended: "
                                f"{current.get('message')}")
         time.sleep(0.05)
@@ -370,13 +295,13 @@ def _wait_for_process(layout: ModelsLayout, proc: subprocess.Popen, timeout: flo
                            "it keeps running in the background") from None
     events, _ = read_events(layout.events, limit=500)
     for event in reversed(events):
-        if event.get("pid") == proc.pid and event.get("event") in TERMINAL_EVENTS:
+        if event.get("pid") == proc.pid and event.get("event") in TRAINING_OUTCOMES:
             return {"outcome": event["event"].removeprefix("training_"), "model_id": event.get("model_id"),
                     "message": event.get("message"), "finished_at": event.get("ts"), "trigger": event.get("trigger"),
                     "actor": event.get("actor"), "duration_s": event.get("duration_s"), "exit_code": code}
-    outcome = EXIT_TO_OUTCOME.get(code, "failed")
-    said = _reported(report)
+    outcome = exit_codes.outcome_of(code)
+    said = processes.read_report(report)
     return {"outcome": outcome, "model_id": None, "exit_code": code,
             "message": f"the training process exited with code {code} without recording a result"
                        + (f": {said.removeprefix('cla: ')}" if said else "")
-                       + f"; see {layout.log}:\n{_log_tail(layout, 5)}"}
+                       + f"; see {layout.log}:\n{processes.log_tail(layout, 5)}"}

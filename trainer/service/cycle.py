@@ -5,7 +5,7 @@
 1. read feedback through the configured source (``trainer.feedback.sources``);
 2. clean it (``trainer.feedback.quality``): dedupe, quarantine, confidence filter;
 3. skip, with the reason recorded, when there is nothing to learn from;
-4. train and evaluate on the newest-feedback holdout (``trainer.learning.model``);
+4. train and evaluate on the newest-feedback holdout (``trainer.learning.api``);
 5. score the champion on the same holdout and decide promotion (``trainer.folder.promotion``);
 6. write the model/metrics pair atomically (``trainer.folder.pairs``);
 7. move the champion pointer, prune old pairs, and log every step to the event log.
@@ -13,7 +13,7 @@
 The caller holds the training lock (the service, or ``cla train``); so
 before it starts, :func:`trainer.service.reconcile.reconcile` records what an earlier,
 killed training left unsaid. Every
-outcome, including a failure, is an event in ``events.jsonl`` and a
+outcome, including a failure, is an event in the event log and a
 :class:`CycleOutcome`; no exception escapes for an expected failure, so the
 service loop keeps running and the CLI can print a one-line reason.
 """
@@ -35,12 +35,14 @@ from trainer import __version__
 from trainer.atomic import WriteError, describe_os_error
 from trainer.config import Config
 from trainer.folder.events import append_event
+from trainer.contract import states
 from trainer.contract.layout import ModelsLayout, stamp_of
+from trainer.contract.metrics import RESULT_KEYS
 from trainer.service.reconcile import reconcile
 
 log = logging.getLogger("cla.cycle")
 
-#: called with each stage as it starts, in the order of ``trainer.service.status.STAGES``
+#: called with each stage as it starts, in the order of ``trainer.contract.states.CYCLE_STAGES``
 StatusCallback = Callable[[str], None]
 #: tests only: the name of a point where the cycle halts (see :func:`_halt_point`)
 HALT_ENV = "CLA_TEST_HALT_AT"
@@ -61,8 +63,7 @@ class CycleOutcome:
         return self.outcome != "failed"
 
     def to_dict(self) -> dict[str, Any]:
-        keys = ("precision", "recall", "f1_score", "pr_auc", "threshold", "useful", "training_samples", "test_samples")
-        summary = {k: self.metrics.get(k) for k in keys if k in self.metrics}
+        summary = {k: self.metrics.get(k) for k in RESULT_KEYS if k in self.metrics}
         return {"outcome": self.outcome, "message": self.message, "model_id": self.model_id,
                 "duration_s": round(self.duration_s, 3), "metrics": summary,
                 "warnings": [w.get("code") for w in self.metrics.get("warnings", [])],
@@ -97,7 +98,7 @@ def run_cycle(config: Config, *, trigger: str = "manual", actor: str | None = No
     ``cla.cycle`` logger.
     """
     stage = status_cb or _noop
-    layout = ModelsLayout.of(config.models_dir)
+    layout = config.layout
     started = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -157,18 +158,18 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
     from trainer.folder import pairs
     from trainer.folder import promotion
     from trainer.folder import retention
-    from trainer.learning.model import train_and_evaluate
+    from trainer.learning.api import train_and_evaluate
     from trainer.feedback.quality import prepare
     from trainer.folder.registry import Registry
     from trainer.feedback.sources import open_source
 
-    stage("loading data")
+    stage(states.STAGE_LOADING)
     t0 = time.perf_counter()
     source = open_source(config)
     loaded = source.load()
     timings["load_s"] = time.perf_counter() - t0
 
-    stage("filtering")
+    stage(states.STAGE_FILTERING)
     t0 = time.perf_counter()
     run_stamp = stamp_of(datetime.now(timezone.utc))
     prepared = prepare(loaded.frame, config.schema, quarantine_dir=layout.quarantine_dir, stamp=run_stamp,
@@ -184,11 +185,11 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
         raise CycleSkipped(f"only true positives among {positives} labelled rows from {source.describe()}: "
                            "no model written; a model needs false positives too")
 
-    stage("training")
+    stage(states.STAGE_TRAINING)
     t0 = time.perf_counter()
     result = train_and_evaluate(prepared.frame, config, negative_sample_rate=loaded.negative_sample_rate)
     timings["train_and_evaluate_s"] = time.perf_counter() - t0
-    stage("evaluating")
+    stage(states.STAGE_EVALUATING)
     metrics = result.metrics
     metrics["data_quality"] = prepared.report
     metrics.setdefault("rows", {}).update({"read": int(len(loaded.frame)), "used": int(len(prepared.frame))})
@@ -199,12 +200,12 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
     metrics["versions"] = package_versions()
     metrics["config"] = config.to_dict()
 
-    stage("promoting")
+    stage(states.STAGE_PROMOTING)
     registry = Registry(layout.root, key_file=config.model_key_path)
-    decision = promotion.decide(result, registry, config)
+    decision = promotion.judge_challenger(result, registry, config)
     metrics["promotion"] = decision
 
-    stage("writing")
+    stage(states.STAGE_WRITING)
     t0 = time.perf_counter()
     metrics.setdefault("timings", {}).update(timings)
     # The file cannot hold its own write time: it records the time up to writing.

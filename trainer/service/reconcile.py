@@ -4,7 +4,7 @@ A training appends ``training_started`` and, when it ends, one ending event
 (:data:`ENDING_EVENTS`). A training killed with SIGKILL, by the out-of-memory
 killer or a power cut never appends its ending, and when it dies between
 writing its pair and moving the champion pointer, its metrics file says
-``promoted`` although ``champion.json`` never named it.
+``promoted`` although the champion pointer never named it.
 
 :func:`open_trainings` finds trainings without an ending in the event log.
 :func:`reconcile` runs while its caller holds the training lock (the service
@@ -25,7 +25,8 @@ from typing import Any
 
 from trainer.folder.events import append_event, read_events
 from trainer.contract.layout import ModelsLayout
-from trainer.service.status import LIVE_STATES, load_status_file, parse_iso
+from trainer.service.status import LIVE_STATES, load_status_file
+from trainer.timestamps import parse_iso
 
 log = logging.getLogger("cla.reconcile")
 
@@ -120,7 +121,7 @@ def reconcile(layout: ModelsLayout) -> list[dict[str, Any]]:
         for model_id in interrupted:
             registry.mark_interrupted(model_id, actor=RECOVERY_ACTOR, message=(
                 f"model {model_id} passed the promotion gate, but its training (pid {start.get('pid')}) was killed "
-                "before champion.json pointed at it: it is not the champion; promote it by hand "
+                "before the champion pointer named it: it is not the champion; promote it by hand "
                 f"(`cla models promote {model_id}`) if it should be"))
         event = append_event(layout.events, "training_abandoned", actor=start.get("actor"),
                              trigger=start.get("trigger"), message=message,

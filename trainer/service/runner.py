@@ -1,4 +1,4 @@
-"""The trainer service (``cla trainer run``): one long-lived process per models folder that trains when told or when due.
+"""The trainer service (``cla trainer run``): one process per models folder that trains when told or when due.
 
 :class:`TrainerService` holds the service lock (:mod:`trainer.service.locking`) for
 its whole life, so a second service for the same folder refuses to start. On
@@ -25,9 +25,7 @@ is abandoned (pairs are written atomically, so no partial pair is left).
 
 from __future__ import annotations
 
-import json
 import logging
-import logging.handlers
 import os
 import signal
 import sys
@@ -38,107 +36,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
-from trainer.atomic import TEMP_SUFFIX, remove_stale_temporaries
+from trainer.atomic import remove_stale_temporaries
 from trainer.config import Config
-from trainer.folder.events import append_event, now_iso, read_events
-from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import FileLock, LockBusy
-from trainer.service.reconcile import reconcile
-from trainer.service.status import StatusWriter, iso, load_status_file, now_utc, parse_iso
-from trainer.service.triggers import Decision, decide, gather, when
+from trainer.folder.events import append_event, appended_since
+from trainer.contract import exit_codes, states
+from trainer.contract.requests import pending_requests, read_request, read_stop_request
+from trainer.service.locking import FileLock, LockBusy, service_lock
+from trainer.service.startup import recover, setup_logging, warm_imports, watch_requests
+from trainer.service.status import StatusWriter, load_status_file
+from trainer.timestamps import iso, now_iso, now_utc
+from trainer.service.triggers import Decision, should_train, gather, when
 
 log = logging.getLogger("cla.service")
 
 SERVICE_ACTOR = "trainer service"
-STOP_REQUEST_NAME = "stop_request.json"
-EXIT_ABANDONED = 3
-
-
-def stop_request_path(layout: ModelsLayout) -> Path:
-    """Where :func:`trainer.service.control.stop` says who asked the service to stop."""
-    return layout.runtime / STOP_REQUEST_NAME
-
-
-def pending_requests(layout: ModelsLayout) -> list[Path]:
-    """Retrain request files waiting in ``runtime/requests/``, oldest first (temporaries excluded)."""
-    try:
-        files = [p for p in layout.requests_dir.glob("*.json") if not p.name.startswith(".")]
-    except OSError:
-        return []
-    return sorted(files, key=lambda p: p.name)
-
-
-def read_request(path: Path) -> dict[str, Any]:
-    """A request's content (``id``, ``actor``, ``requested_at``); an unreadable one still counts as a request."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
-    data.setdefault("id", path.stem)
-    return data
-
-
-def setup_logging(config: Config, layout: ModelsLayout) -> logging.Handler:
-    """Send every ``cla.*`` and ``trainer.*`` log line to the rotating trainer log; returns the handler."""
-    handler = logging.handlers.RotatingFileHandler(layout.log, maxBytes=config.service.log_max_bytes,
-                                                   backupCount=config.service.log_backups, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"))
-    logging.getLogger().addHandler(handler)          # the root: third-party warnings land in the log too
-    for name in ("cla", "trainer"):
-        logging.getLogger(name).setLevel(logging.INFO)
-    return handler
-
-
-def recover(layout: ModelsLayout) -> list[str]:
-    """Clean up after a killed writer; returns what was removed, one line each.
-
-    Runs only while the training lock is free (a running ``cla train`` owns
-    its temporaries). Removes ``*.partial`` temporaries, ``.reserved_<stamp>``
-    markers, and a model file whose metrics file (the commit marker) was never
-    written because its writer died between the two renames; then records the
-    killed training and any promotion it never carried out
-    (:func:`trainer.service.reconcile.reconcile`).
-    """
-    removed: list[str] = []
-    try:
-        lock = FileLock(layout.training_lock).acquire()
-    except LockBusy as exc:
-        log.info("recovery skipped: a training holds the lock (%s)", exc)
-        return removed
-    try:
-        for folder in (layout.root, layout.runtime, layout.requests_dir):
-            removed += [f"temporary {p}" for p in remove_stale_temporaries(folder)]
-        for marker in layout.root.glob(".reserved_*"):
-            stamp = marker.name.removeprefix(".reserved_")
-            model = layout.model_path(stamp)
-            if model.exists() and not layout.metrics_path(stamp).exists():
-                model.unlink(missing_ok=True)
-                removed.append(f"uncommitted model {model}")
-            marker.unlink(missing_ok=True)
-            removed.append(f"stamp reservation {marker}")
-        try:
-            reconcile(layout)
-        except OSError as exc:
-            log.error("cannot record what the killed training left unfinished: %s", exc)
-    finally:
-        lock.release()
-    for line in removed:
-        log.info("recovered: removed %s", line)
-    return removed
-
-
-def warm_imports() -> None:
-    """Import the training stack ahead of the first request, so its latency is training, not imports."""
-    import importlib
-
-    for name in ("trainer.service.cycle", "trainer.feedback.sources", "trainer.feedback.quality", "trainer.learning.model", "trainer.folder.pairs",
-                 "trainer.folder.registry", "trainer.folder.promotion", "trainer.folder.retention"):
-        try:
-            importlib.import_module(name)
-        except Exception as exc:  # noqa: BLE001 - a broken module shows up, with its traceback, in the cycle
-            log.warning("could not pre-import %s: %s", name, exc)
 
 
 class Abandoned(Exception):
@@ -156,7 +67,7 @@ class TrainerService:
     def __init__(self, config: Config, *, actor: str | None = None,
                  cycle: Callable[..., Any] | None = None):
         self.config = config
-        self.layout = ModelsLayout.of(config.models_dir)
+        self.layout = config.layout
         self.actor = actor or SERVICE_ACTOR
         self._cycle = cycle
         self.status = StatusWriter(self.layout)
@@ -180,36 +91,15 @@ class TrainerService:
             signal.signal(signal.SIGTERM, self.request_stop)
             signal.signal(signal.SIGINT, self.request_stop)
 
-    def _watch_requests(self):
-        """A watchdog observer that wakes the loop when a request file lands; None if it cannot start."""
-        from watchdog.events import FileSystemEventHandler
-        from watchdog.observers import Observer
-
-        wake = self.wake
-
-        class RequestLanded(FileSystemEventHandler):
-            def on_any_event(self, event) -> None:
-                name = os.path.basename(os.fsdecode(getattr(event, "dest_path", "") or event.src_path))
-                if event.event_type in ("created", "moved") and name.endswith(".json") \
-                        and not name.endswith(TEMP_SUFFIX):
-                    wake.set()
-
-        observer = Observer()
-        try:
-            observer.schedule(RequestLanded(), str(self.layout.requests_dir), recursive=False)
-            observer.daemon = True
-            observer.start()
-        except OSError as exc:
-            log.warning("cannot watch %s (%s); polling every second instead", self.layout.requests_dir, exc)
-            return None
-        return observer
-
     # -- the loop ------------------------------------------------------------------------------
 
     def run(self) -> int:
         """Hold the service lock and loop until stopped; returns the exit code."""
         self.layout.ensure()
-        service_lock = FileLock(self.layout.service_lock).acquire()
+        with service_lock(self.layout):
+            return self._run_locked()
+
+    def _run_locked(self) -> int:
         handler = setup_logging(self.config, self.layout)
         observer = None
         try:
@@ -218,12 +108,12 @@ class TrainerService:
                      self.actor)
             recover(self.layout)
             previous = load_status_file(self.layout) or {}
-            self.status.update(state="starting", message="starting", started_at=iso(now_utc()),
+            self.status.update(state=states.STARTING, message="starting", started_at=iso(now_utc()),
                                last_result=previous.get("last_result"), last_error=previous.get("last_error"))
             self._event("service_started", actor=self.actor, message=f"trainer service started (pid {os.getpid()})")
             self.status.start_heartbeat(self.config.service.heartbeat_seconds)
             threading.Thread(target=warm_imports, name="warm-imports", daemon=True).start()
-            observer = self._watch_requests()
+            observer = watch_requests(self.layout, self.wake)
             try:
                 self._loop(poll=observer is None)
             except Abandoned:
@@ -234,7 +124,6 @@ class TrainerService:
                 observer.stop()
                 observer.join(timeout=5)
             self.status.stop_heartbeat()
-            service_lock.release()
             logging.getLogger().removeHandler(handler)
             handler.close()
 
@@ -245,7 +134,7 @@ class TrainerService:
                 requests = pending_requests(self.layout)
                 facts = gather(self.config, self.layout, now=now_utc(), force=bool(requests),
                                backoff_until=self.backoff_until)
-                decision = decide(self.config.service, facts)
+                decision = should_train(self.config.service, facts)
                 if decision.train:
                     if not self._train(decision, requests):
                         self._sleep_until(now_utc() + timedelta(seconds=1), poll=poll)
@@ -257,7 +146,7 @@ class TrainerService:
                 log.exception("trigger check failed")
                 decision = Decision(False, None, f"trigger check failed: {reason}; see {self.layout.log}",
                                     now_utc() + timedelta(seconds=self.config.service.check_interval_seconds))
-            self.status.update(state="idle", stage="idle", current=None, message=decision.message,
+            self.status.update(state=states.IDLE, stage=states.STAGE_IDLE, current=None, message=decision.message,
                                next_check=iso(decision.next_check))
             self._sleep_until(decision.next_check, poll=poll)
 
@@ -274,7 +163,7 @@ class TrainerService:
         try:
             training_lock.acquire()
         except LockBusy as exc:
-            self.status.update(state="idle", stage="idle",
+            self.status.update(state=states.IDLE, stage=states.STAGE_IDLE,
                                message=f"waiting: another training is running (pid {exc.pid}, a `cla train`)")
             return False
         try:
@@ -333,8 +222,8 @@ class TrainerService:
         """Run one cycle in a worker thread and record its result; returns the outcome."""
         started_at = now_iso()
         started = time.perf_counter()
-        self.status.update(state="training", stage="loading data", message=f"training ({trigger}, asked by {actor})",
-                           next_check=None,
+        self.status.update(state=states.TRAINING, stage=states.STAGE_LOADING,
+                           message=f"training ({trigger}, asked by {actor})", next_check=None,
                            current={"trigger": trigger, "actor": actor, "started_at": started_at,
                                     "requests": request_ids})
         result: dict[str, Any] = {}
@@ -361,7 +250,7 @@ class TrainerService:
         else:
             cycle = result["outcome"]
             outcome, model_id, message = cycle.outcome, cycle.model_id, cycle.message
-            if outcome == "failed" and not self._failure_recorded(started_at):
+            if outcome == "failed" and not appended_since(self.layout.events, "training_failed", since=started_at):
                 self._event("training_failed", actor=actor, trigger=trigger, message=message, duration_s=duration)
         self._after_cycle(outcome, model_id, message, trigger, actor, request_ids, duration)
         return outcome
@@ -373,31 +262,20 @@ class TrainerService:
             worker.join(0.1)
             if self.stop_requested.is_set() and deadline is None:
                 deadline = time.monotonic() + self.config.service.stop_timeout_seconds
-                self.status.update(state="stopping", message="stopping: waiting up to "
+                self.status.update(state=states.STOPPING, message="stopping: waiting up to "
                                    f"{self.config.service.stop_timeout_seconds:g} s for the training to finish")
                 log.info("stop requested during a training; waiting up to %s s",
                          self.config.service.stop_timeout_seconds)
             if deadline is not None and time.monotonic() >= deadline and worker.is_alive():
                 raise Abandoned()
 
-    def _failure_recorded(self, since_iso: str) -> bool:
-        """Whether the cycle already appended its own ``training_failed`` (so it is not recorded twice)."""
-        events, _ = read_events(self.layout.events, limit=200)
-        since = parse_iso(since_iso)
-        for event in reversed(events):
-            ts = parse_iso(event.get("ts"))
-            if ts is not None and since is not None and ts < since:
-                break
-            if event.get("event") == "training_failed" and event.get("pid") == os.getpid():
-                return True
-        return False
-
     def _after_cycle(self, outcome: str, model_id: str | None, message: str, trigger: str, actor: str,
                      request_ids: list[str], duration: float) -> None:
         finished_at = now_iso()
         last_result = {"outcome": outcome, "model_id": model_id, "message": message, "finished_at": finished_at,
                        "trigger": trigger, "actor": actor, "duration_s": round(duration, 3), "requests": request_ids}
-        fields: dict[str, Any] = {"last_result": last_result, "current": None, "stage": "idle", "state": "idle"}
+        fields: dict[str, Any] = {"last_result": last_result, "current": None, "stage": states.STAGE_IDLE,
+                                  "state": states.IDLE}
         if outcome == "failed":
             self.failures += 1
             base = self.config.service.check_interval_seconds
@@ -427,9 +305,8 @@ class TrainerService:
 
     def _shutdown(self) -> int:
         """Record the stop (who asked, whether a training was abandoned); returns the exit code."""
-        stop_file = stop_request_path(self.layout)
-        request = read_request(stop_file) if stop_file.exists() else {}
-        stop_file.unlink(missing_ok=True)
+        request = read_stop_request(self.layout) or {}
+        self.layout.stop_request.unlink(missing_ok=True)
         actor = request.get("actor") or "signal"
         if self.abandoned:
             current = self.status.data.get("current") or {}
@@ -446,9 +323,9 @@ class TrainerService:
             log.info(message)
         self._event("service_stopped", actor=actor, message=message, duration_s=time.monotonic() - self._born,
                     cycles=self.cycles)
-        self.status.update(state="stopped", stage="idle", next_check=None, message=message,
+        self.status.update(state=states.STOPPED, stage=states.STAGE_IDLE, next_check=None, message=message,
                            stopped_at=iso(now_utc()))
-        return EXIT_ABANDONED if self.abandoned else 0
+        return exit_codes.ABANDONED if self.abandoned else exit_codes.OK
 
 
 def run_service(config: Config, *, actor: str | None = None) -> int:

@@ -16,38 +16,17 @@ import json
 import logging
 import os
 import threading
-from datetime import datetime, timezone
 from typing import Any
 
 from trainer.atomic import WriteError, write_json
+from trainer.contract import states
 from trainer.contract.layout import ModelsLayout
 from trainer.service.locking import who_holds
+from trainer.timestamps import iso, now_utc, parse_iso
 
-STATES = ("starting", "idle", "training", "stopping", "stopped", "crashed")
-#: states in which a live service process must hold the service lock
-LIVE_STATES = ("starting", "idle", "training", "stopping")
-STAGES = ("idle", "loading data", "filtering", "training", "evaluating", "promoting", "writing")
+STATES, LIVE_STATES, STAGES = states.STATES, states.LIVE_STATES, states.STAGES
 
 log = logging.getLogger(__name__)
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def iso(when: datetime | None) -> str | None:
-    return None if when is None else when.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def parse_iso(text: Any) -> datetime | None:
-    """A timezone-aware datetime from an ISO string, or None when absent or malformed."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 class StatusWriter:
@@ -64,7 +43,7 @@ class StatusWriter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.data: dict[str, Any] = {
-            "state": "starting", "stage": "idle", "pid": os.getpid(), "started_at": iso(now_utc()),
+            "state": states.STARTING, "stage": states.STAGE_IDLE, "pid": os.getpid(), "started_at": iso(now_utc()),
             "heartbeat": iso(now_utc()), "next_check": None, "last_result": None, "last_error": None,
             "current": None, "message": "starting", "models_dir": str(layout.root),
         }
@@ -117,7 +96,7 @@ def load_status_file(layout: ModelsLayout) -> dict[str, Any] | None:
 def write_stopped(layout: ModelsLayout, message: str) -> dict[str, Any]:
     """Mark the service stopped on behalf of a process that cannot (it was killed); returns the status."""
     data = load_status_file(layout) or {}
-    data.update({"state": "stopped", "stage": "idle", "current": None, "next_check": None,
+    data.update({"state": states.STOPPED, "stage": states.STAGE_IDLE, "current": None, "next_check": None,
                  "message": message, "stopped_at": iso(now_utc())})
     write_json(layout.status, data)
     return data
@@ -135,7 +114,7 @@ def read_status(layout: ModelsLayout, *, heartbeat_seconds: float = 2.0) -> dict
     holder = who_holds(layout.service_lock)
     data = load_status_file(layout)
     if data is None:
-        data = {"state": "stopped", "stage": "idle", "pid": None, "heartbeat": None, "next_check": None,
+        data = {"state": states.STOPPED, "stage": states.STAGE_IDLE, "pid": None, "heartbeat": None, "next_check": None,
                 "last_result": None, "last_error": None, "current": None,
                 "message": "the trainer has not been started for this models folder"}
         if layout.status.exists():
@@ -150,8 +129,8 @@ def read_status(layout: ModelsLayout, *, heartbeat_seconds: float = 2.0) -> dict
     if holder is None and state in LIVE_STATES:
         pid = data.get("pid")
         data["file_state"] = state
-        data["state"] = "crashed"
-        data["stage"] = "idle"
+        data["state"] = states.CRASHED
+        data["stage"] = states.STAGE_IDLE
         data["message"] = f"the trainer process {pid} is gone (it was {state}); start it again"
         if data.get("current"):
             data["message"] += f"; the training started at {data['current'].get('started_at')} was abandoned"
@@ -160,7 +139,7 @@ def read_status(layout: ModelsLayout, *, heartbeat_seconds: float = 2.0) -> dict
         # The lock is taken but the new owner has not written its first status yet: the file is a
         # stopped service's, or a killed one's (still saying "training" while the new owner recovers).
         data["file_state"] = state
-        data["state"] = "starting"
+        data["state"] = states.STARTING
         data["pid"] = holder.pid
         data["message"] = "the trainer is starting"
     elif holder is not None and data["heartbeat_age_s"] is not None:

@@ -1,6 +1,6 @@
 """When the trainer service trains: the trigger rules as pure functions, and the facts they need.
 
-:func:`decide` is pure: given :class:`TriggerFacts` (now, the time of the last
+:func:`should_train` is pure: given :class:`TriggerFacts` (now, the time of the last
 training, the new labelled rows since then, a force request, the analysts'
 override share, a back-off deadline) and the ``[service]`` options, it
 returns a :class:`Decision`: train or not, which trigger, and a sentence for
@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from trainer.config import Config, ServiceConfig
 from trainer.folder.events import read_events
 from trainer.contract.layout import METRICS_RE, ModelsLayout, stamp_time
-from trainer.service.status import parse_iso
+from trainer.timestamps import parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def when(moment: datetime | None, now: datetime | None = None) -> str:
     return moment.strftime("%H:%M:%S UTC" if moment.date() == today else "%Y-%m-%d %H:%M UTC")
 
 
-def decide(service: ServiceConfig, facts: TriggerFacts) -> Decision:
+def should_train(service: ServiceConfig, facts: TriggerFacts) -> Decision:
     """Whether to train now, by the rules in the module docstring; never raises."""
     now = facts.now
     next_check = now + timedelta(seconds=service.check_interval_seconds)
@@ -165,7 +165,7 @@ def override_share(config: Config, source, since: datetime | None) -> float | No
 
 def gather(config: Config, layout: ModelsLayout, *, now: datetime, force: bool = False,
            backoff_until: datetime | None = None) -> TriggerFacts:
-    """Collect the facts for :func:`decide`; a source that cannot be read becomes ``source_error``."""
+    """Collect the facts for :func:`should_train`; a source that cannot be read becomes ``source_error``."""
     last = last_training_time(layout)
     if force:
         return TriggerFacts(now=now, last_training=last, force=True)

@@ -11,7 +11,9 @@ import pytest
 
 from frames import feedback_frame, tiny_table
 from trainer.config import Config
-from trainer.learning.model import encode_label, evaluate, fit, split_newest, train_and_evaluate
+from trainer.learning.api import evaluate, fit, train_and_evaluate
+from trainer.learning.splitting import split_newest
+from trainer.learning.triage_model import encode_label
 from trainer.learning.thresholds import choose_threshold
 
 LEGACY_KEYS = ["precision", "recall", "f1_score", "accuracy", "true_positives", "false_positives",

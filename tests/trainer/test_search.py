@@ -1,0 +1,46 @@
+"""The candidate search: the time budget, candidate lists filtered by config, negative sampling."""
+
+from __future__ import annotations
+
+import pytest
+
+from frames import feedback_frame
+from trainer.config import SchemaConfig
+from trainer.learning import search
+from trainer.learning.features import infer_features
+
+
+@pytest.fixture(scope="module")
+def data():
+    frame = feedback_frame(1200, seed=1)
+    return frame, frame["is_true_positive"], infer_features(frame, SchemaConfig())
+
+
+def test_search_ranks_by_validation_and_skips_candidates_past_the_budget(data):
+    frame, y, spec = data
+    train, val = frame.iloc[:900], frame.iloc[900:]
+    pairs = search.candidates("auto", "auto", "auto")
+    full = search.select(spec, pairs[:3], train, y.iloc[:900], val, y.iloc[900:], budget_seconds=60,
+                         random_state=0)
+    best = max(full.tried, key=lambda c: c.validation_pr_auc)
+    assert (full.family, full.imbalance) == (best.family, best.imbalance)
+    rushed = search.select(spec, pairs, train, y.iloc[:900], val, y.iloc[900:], budget_seconds=0,
+                           random_state=0)
+    assert rushed.tried[0].validation_pr_auc is not None
+    assert all(c.skipped == "time budget used up" for c in rushed.tried[1:])
+
+
+@pytest.mark.parametrize("model, imbalance, expected", [
+    ("random_forest", "auto", [("random_forest", "class_weight")]),
+    ("auto", "smote", [("logistic_regression", "smote"), ("hist_gradient_boosting", "smote"),
+                       ("random_forest", "smote")]),
+])
+def test_fixed_family_or_strategy_filters_the_candidates(model, imbalance, expected):
+    assert search.candidates("custom", model, imbalance) == expected
+
+
+def test_negative_sampling_keeps_every_positive(data):
+    frame, y, _ = data
+    X_small, y_small, rate = search.sample_negatives(frame, y, 400, random_state=0)
+    assert len(y_small) == 400 and int(y_small.sum()) == int(y.sum())
+    assert rate == pytest.approx((400 - y.sum()) / (y == 0).sum())

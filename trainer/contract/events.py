@@ -1,0 +1,28 @@
+"""The event kinds of the models folder's event log.
+
+``service_started``, ``service_stopped``, ``retrain_requested``, ``trigger``,
+``training_started``, the four training outcomes (:data:`TRAINING_OUTCOMES`:
+``training_finished``, ``training_skipped``, ``training_failed``,
+``training_abandoned`` — the training's process died or was stopped before it
+recorded an outcome), ``promoted``, ``rejected``, ``held`` (gates passed,
+automatic promotion off), ``promotion_interrupted`` (a model passed the gate
+but its training was killed before the champion pointer moved),
+``rolled_back``, ``pinned``, ``unpinned``, ``pruned`` and ``action_refused``
+(a dashboard action its session may not take; the actor is who tried,
+``anonymous`` when nobody is logged in). :func:`trainer.folder.events.append_event`
+refuses any other kind.
+"""
+
+from __future__ import annotations
+
+__all__ = ["KINDS", "TRAINING_OUTCOMES", "PROMOTION_DECISIONS"]
+
+#: how a training ended; exactly one of these closes every ``training_started``
+TRAINING_OUTCOMES = ("training_finished", "training_skipped", "training_failed", "training_abandoned")
+#: what the promotion step decided about a new model (each is also an event kind)
+PROMOTION_DECISIONS = ("promoted", "rejected", "held")
+
+KINDS = frozenset({
+    "service_started", "service_stopped", "retrain_requested", "trigger", "training_started", *TRAINING_OUTCOMES,
+    *PROMOTION_DECISIONS, "promotion_interrupted", "rolled_back", "pinned", "unpinned", "pruned", "action_refused",
+})
