@@ -9,9 +9,12 @@ model on them.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +23,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.browser
 VERDICTS = 20
 CLA = [sys.executable, "-m", "trainer"]
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def tile_value(page: Page, label: str):
@@ -72,7 +76,11 @@ def test_twenty_verdicts_then_retrain(dashboard_server, browser_page, artifacts)
         expect(page.locator("[data-testid='stMain'] h3").filter(has_text=alert)).to_have_count(0, timeout=30_000)
         given.append(alert)
     assert len(set(given)) == VERDICTS, "an alert was shown twice"
+    current_alert(page)  # the page at rest, for the picture
+    page.mouse.move(5, 990)
     page.screenshot(path=str(artifacts / "review.png"), full_page=True)
+    if os.environ.get("CLA_UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(artifacts / "review.png", DOCS_SCREENSHOTS / "review.png")
 
     page.get_by_role("link", name="Overview").first.click()
     expect(tile_value(page, "Verdicts today")).to_have_text(str(VERDICTS), timeout=30_000)
