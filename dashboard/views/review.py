@@ -46,16 +46,21 @@ def _act(action: str, item: dict[str, Any] | None = None) -> None:
     actor = context.current_user()
     try:
         if action == "undo":
-            _notice("success", review.undo_last(config, actor=actor))
+            undone = review.undo_last(config, actor=actor)
+            _notice("success", f"verdict on {literal(undone['alert_id'])} ({review.LABELS[undone['label']]}) undone")
         elif action == "skip":
             review.skip(config, item["alert_id"], actor=actor)
-            _notice("info", f"{item['alert_id']} skipped; you will not see it again")
+            _notice("info", f"{literal(item['alert_id'])} skipped; you will not see it again")
         else:
             comment = st.session_state.get(f"comment_{item['alert_id']}", "")
             result = review.give(config, item["alert_id"], action, actor=actor, comment=comment,
                                  policy=item["policy"],
                                  score_info=(item["score"], item["threshold"], item["model_id"]))
-            _notice("success" if result.written else "warning", result.message)
+            said = f"{review.LABELS[action]} recorded for {literal(item['alert_id'])} by {literal(actor)}"
+            if result.written:
+                _notice("success", said)
+            else:
+                _notice("warning", f"{said}, but not yet in the feedback source: {result.message}")
     except (review.ReviewError, ValueError, OSError) as exc:
         _notice("error", f"{name} failed: {exc}")
 
@@ -77,7 +82,7 @@ def reasons_text(item: review.QueueItem) -> list[str]:
 
 def draw_alert(item: review.QueueItem, allowed: bool, reason: str) -> None:
     flagged = item.score >= item.threshold
-    st.subheader(f"Alert {item.alert_id}")
+    st.subheader(f"Alert {literal(item.alert_id)}")
     cols = st.columns(3)
     cols[0].metric("Champion score", fmt(item.score, 3))
     cols[1].metric("Threshold", fmt(item.threshold, 3))

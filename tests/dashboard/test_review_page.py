@@ -41,22 +41,22 @@ def test_an_analyst_gives_a_verdict_and_overview_counts_it(review_env, build):
     assert "Alerts the champion is least sure about" in text
     assert "Champion score:" in text and "Threshold:" in text
     assert "pushed the score" in text
-    alert = next(s.value for s in app.subheader if s.value.startswith("Alert ")).removeprefix("Alert ")
+    alert = next(s.value for s in app.subheader if s.value.startswith("Alert ")).removeprefix("Alert ").strip("`")
     app.text_input(key=f"comment_{alert}").input("looks like the scanner")
     app.button(key="verdict_fp").click().run()
     no_exception(app)
-    assert any(f"False positive recorded for {alert}" in s.value for s in app.success)
+    assert any(f"False positive recorded for `{alert}` by `" in s.value for s in app.success)
     [entry] = ledger(review_env)
     assert entry["alert_id"] == alert and entry["label"] == "fp" and entry["comment"] == "looks like the scanner"
     assert entry["policy"] == "uncertain" and entry["written"] and entry["actor"]
-    assert f"Alert {alert}" not in [s.value for s in app.subheader], "the next alert is shown"
+    assert f"Alert `{alert}`" not in [s.value for s in app.subheader], "the next alert is shown"
     app.switch_page(OVERVIEW)
     app.run()
     assert "Verdicts today: 1" in page_text(app)
     app.switch_page(REVIEW)
     app.run()
     app.button(key="verdict_undo").click().run()
-    assert any(f"Verdict on {alert} (false positive) undone" in s.value for s in app.success)
+    assert any(f"Verdict on `{alert}` (false positive) undone" in s.value for s in app.success)
 
 
 def test_the_audit_queue_shows_only_alerts_the_champion_would_skip(review_env, build):

@@ -110,7 +110,8 @@ def handle_undo(args, config) -> int:
     from trainer import review
 
     try:
-        print(review.undo_last(config, actor=_actor(args)))
+        undone = review.undo_last(config, actor=_actor(args))
+        print(f"verdict on {undone['alert_id']} ({review.LABELS[undone['label']]}) undone")
     except review.ReviewError as exc:
         raise CLIError(str(exc)) from None
     return exit_codes.OK

@@ -167,8 +167,8 @@ def skip(config: Config, alert_id: str, *, actor: str) -> None:
     Ledger.of(config).append({"action": "skip", "alert_id": str(alert_id), "actor": actor})
 
 
-def undo_last(config: Config, *, actor: str) -> str:
-    """Take back ``actor``'s last verdict (from the source, or from the outbox); returns a sentence.
+def undo_last(config: Config, *, actor: str) -> dict[str, Any]:
+    """Take back ``actor``'s last verdict (from the source, or from the outbox); returns its ledger entry.
 
     Raises ReviewError when there is nothing to undo or the source cannot take a verdict back.
     """
@@ -191,4 +191,4 @@ def undo_last(config: Config, *, actor: str) -> str:
             raise ReviewError(f"the verdict on {last['alert_id']} cannot be undone: {exc}") from None
     ledger.append({"action": "undo", "alert_id": last["alert_id"], "triaged_at": last["triaged_at"], "actor": actor})
     refresh_summary(ledger, config)
-    return f"verdict on {last['alert_id']} ({LABELS[last['label']]}) undone"
+    return last
