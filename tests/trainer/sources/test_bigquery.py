@@ -293,3 +293,16 @@ def test_cla_review_verdict_appends_to_the_configured_verdicts_table(fake, answe
 def _with_client(source, fake):
     source.client = fake.client()
     return source
+
+
+def test_verdicts_triaged_since_count_as_new_when_the_table_has_a_triage_time(fake, source, monkeypatch):
+    monkeypatch.setattr("test_bigquery.TABLE_COLUMNS", TABLE_COLUMNS + ["triaged_at"])
+    source.plan()
+    fake.queries.clear()
+    since = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    assert source.count_labelled(since=since) == 1_000
+    (call,) = fake.queries
+    parses_as_bigquery(call["sql"])
+    assert "(`timestamp` >= @since OR `triaged_at` >= @since)" in call["sql"]
+    assert "`timestamp` >= @window_start" in call["sql"]
+    assert value_of(call["params"]["since"]) == "2026-11-20T00:00:00.000000Z"

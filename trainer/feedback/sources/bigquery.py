@@ -35,6 +35,7 @@ from trainer.config import Config, SchemaConfig
 from trainer.feedback.sources import TRIAGED_AT_COLUMN, Capabilities, LoadedFeedback, SourceError
 from trainer.feedback.sources.bigquery_sql import (QueryPlan, TableRef, build_change_sql, build_columns_sql,
                                                    build_count_sql, build_find_sql, build_load_sql,
+                                                   build_new_count_sql,
                                                    build_pending_sql, positive_values, scalar, string_array,
                                                    timestamp_text)
 
@@ -306,7 +307,14 @@ class BigQuerySource:
                           "other verdict instead (the latest verdict per alert is the one that counts)")
 
     def count_labelled(self, since: datetime | None = None) -> int:
-        """Labelled rows in the window fired since ``since``: one COUNT query."""
+        """Labelled rows in the window fired (or, with a ``triaged_at`` column, triaged) since ``since``: one COUNT."""
+        plan = self.plan()
+        if since is not None and plan.time_column and plan.order_column == TRIAGED_AT_COLUMN:
+            window = self._window_start(None)
+            params = [scalar("since", "TIMESTAMP", timestamp_text(since))]
+            if window is not None:
+                params.append(scalar("window_start", "TIMESTAMP", timestamp_text(window)))
+            return int(self._run(build_new_count_sql(plan, windowed=window is not None), params)["n"].iloc[0])
         plan, params = self._windowed(since)
         return int(self._run(build_count_sql(plan), params)["n"].iloc[0])
 

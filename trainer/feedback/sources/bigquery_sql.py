@@ -121,6 +121,19 @@ def build_count_sql(plan: QueryPlan, *, negatives_only: bool = False) -> str:
     return sql + f" AND NOT ({_is_positive(plan)})" if negatives_only else sql
 
 
+def build_new_count_sql(plan: QueryPlan, *, windowed: bool) -> str:
+    """Labelled rows fired or triaged at or after ``@since`` (inside ``@window_start`` when ``windowed``).
+
+    Needs a triage-time column (``plan.order_column``): a verdict given today on
+    an alert that fired last week is new feedback for the trigger.
+    """
+    where = [f"{column(plan.label)} IS NOT NULL"]
+    if windowed:
+        where.append(f"{column(plan.time_column)} >= @window_start")
+    where.append(f"({column(plan.time_column)} >= @since OR {column(plan.order_column)} >= @since)")
+    return f"SELECT COUNT(*) AS n FROM {plan.source_sql} WHERE " + " AND ".join(where)
+
+
 def build_load_sql(plan: QueryPlan) -> str:
     """The training query: needed columns, window, latest verdict per alert, all positives + sampled negatives."""
     columns = "*" if plan.select is None else ", ".join(column(c) for c in plan.select)
