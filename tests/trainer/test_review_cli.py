@@ -103,3 +103,14 @@ def test_files_source_reads_pending_alerts_and_takes_verdicts(config, workdir, c
     assert verdicts[["alert_id", "is_true_positive", "analyst"]].values.tolist() == [[alerts[0]["alert_id"], 0, "femi"]]
     assert alerts[0]["alert_id"] not in [a["alert_id"] for a in next_json(capsys, "risk", "--limit", "500",
                                                                           "--actor", "other")]
+
+
+def test_the_audit_queue_says_how_far_the_estimate_is(config, capsys):
+    assert main(["review", "next", "--policy", "audit", "--limit", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "uniform random sample" in out and "audit: 0 of 30 audit verdicts needed" in out
+    alert = next_json(capsys, "audit", "--limit", "1")[0]["alert_id"]
+    assert main(["review", "verdict", alert, "fp", "--policy", "audit"]) == 0
+    capsys.readouterr()
+    assert main(["review", "next", "--policy", "audit", "--limit", "1"]) == 0
+    assert "audit: 1 of 30 audit verdicts needed" in capsys.readouterr().out

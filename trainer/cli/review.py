@@ -84,7 +84,19 @@ def handle_next(args, config) -> int:
         print(f"{item.alert_id}\tscore {item.score:.3f}")
     if not queue.items:
         print("nothing to review")
+    if args.policy == "audit":
+        print(_audit_line(review.recall_estimate(review.Ledger.of(config), config), config))
     return exit_codes.OK
+
+
+def _audit_line(estimate, config) -> str:
+    if estimate is None:
+        return "audit: no audit sample drawn yet"
+    if not estimate.enough or estimate.recall is None:
+        return (f"audit: {estimate.audit_verdicts} of {config.review.min_audit_verdicts} audit verdicts needed "
+                "before production recall is estimated")
+    return (f"audit: estimated production recall {estimate.recall:.2f} ({estimate.level:.0%} interval "
+            f"{estimate.low:.2f}-{estimate.high:.2f}) from {estimate.audit_verdicts} audit verdicts")
 
 
 def handle_verdict(args, config) -> int:

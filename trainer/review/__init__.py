@@ -8,10 +8,10 @@ production from the audit queue. ``cla review`` and the dashboard's Review
 page use this face only.
 """
 
-from trainer.review.ledger import Ledger, read_summary, refresh_summary
+from trainer.review.ledger import Ledger, read_summary, recall_estimate, refresh_summary
 from trainer.review.policies import POLICIES
 from trainer.review.queue import Queue, QueueItem, ReviewError, next_alerts
 from trainer.review.verdicts import LABELS, VerdictResult, give, retry, skip, undo_last
 
 __all__ = ["LABELS", "Ledger", "POLICIES", "Queue", "QueueItem", "ReviewError", "VerdictResult", "give",
-           "next_alerts", "read_summary", "refresh_summary", "retry", "skip", "undo_last"]
+           "next_alerts", "read_summary", "recall_estimate", "refresh_summary", "retry", "skip", "undo_last"]
