@@ -16,12 +16,15 @@ alert is pending while none of its rows carries a label.
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import hashlib
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
@@ -192,23 +195,42 @@ class FilesSource:
         except WriteError as exc:
             raise SourceError(f"cannot write the verdicts file {path}: {exc}") from None
 
+    @contextmanager
+    def _verdicts_locked(self) -> Iterator[None]:
+        """Hold an exclusive lock beside the verdicts file while it is read, changed and replaced.
+
+        Two analysts writing at once would otherwise each rewrite the file
+        from what they read, and one verdict would be lost.
+        """
+        path = self.verdicts_file()
+        lock = path.with_name(f".{path.name}.lock")  # hidden: a glob such as exports/* never matches it
+        try:
+            handle = open(lock, "a")
+        except OSError as exc:
+            raise SourceError(f"cannot write the verdicts file {path}: cannot lock it ({exc.strerror or exc})") from None
+        with handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            yield
+
     def write_verdicts(self, rows: pd.DataFrame) -> int:
-        """Append ``rows`` to the verdicts file (rewritten whole, atomically). Raises SourceError."""
-        existing = self._verdict_rows()
-        combined = pd.concat([existing, rows], ignore_index=True) if not existing.empty else rows
-        self._write_verdict_rows(combined)
+        """Append ``rows`` to the verdicts file (rewritten whole, atomically, under a lock). Raises SourceError."""
+        with self._verdicts_locked():
+            existing = self._verdict_rows()
+            combined = pd.concat([existing, rows], ignore_index=True) if not existing.empty else rows
+            self._write_verdict_rows(combined)
         return len(rows)
 
     def retract_verdict(self, alert_id: str, triaged_at: str) -> bool:
-        existing = self._verdict_rows()
-        if existing.empty or TRIAGED_AT_COLUMN not in existing.columns:
-            return False
-        wanted = parse_times(pd.Series([triaged_at])).iloc[0]
-        match = (existing[self.schema.id_column].astype("str") == str(alert_id)) \
-            & (parse_times(existing[TRIAGED_AT_COLUMN]) == wanted)
-        if not match.any():
-            return False
-        self._write_verdict_rows(existing[~match])
+        with self._verdicts_locked():
+            existing = self._verdict_rows()
+            if existing.empty or TRIAGED_AT_COLUMN not in existing.columns:
+                return False
+            wanted = parse_times(pd.Series([triaged_at])).iloc[0]
+            match = (existing[self.schema.id_column].astype("str") == str(alert_id)) \
+                & (parse_times(existing[TRIAGED_AT_COLUMN]) == wanted)
+            if not match.any():
+                return False
+            self._write_verdict_rows(existing[~match])
         return True
 
     def count_positives(self) -> int | None:
