@@ -84,3 +84,18 @@ def test_a_verdict_from_a_session_without_access_is_refused_and_recorded(review_
     events = [json.loads(line) for line in review_env.layout.events.read_text().splitlines()]
     refused = [e for e in events if e["event"] == "action_refused"]
     assert refused and refused[-1]["details"]["action"] == "review: true positive verdict" and refused[-1]["actor"] == "anonymous"
+
+
+def test_an_alert_id_with_markdown_is_shown_as_typed(review_env, build):
+    import sqlite3
+
+    trap = "[Session expired, log in](https://example.org)"
+    with sqlite3.connect(review_env.source_path) as conn:
+        (first,) = conn.execute("SELECT alert_id FROM feedback WHERE is_true_positive IS NULL LIMIT 1").fetchone()
+        conn.execute("DELETE FROM feedback WHERE is_true_positive IS NULL AND alert_id != ?", (first,))
+        conn.execute("UPDATE feedback SET alert_id = ? WHERE alert_id = ?", (trap, first))
+    app = build.run_app(REVIEW)
+    no_exception(app)
+    assert f"Alert `{trap}`" in [s.value for s in app.subheader]
+    app.button(key="verdict_fp").click().run()
+    assert any(f"recorded for `{trap}` by `" in s.value for s in app.success)
