@@ -1,7 +1,8 @@
 """Dashboard speed with 10,000 pairs, measured in Debian's Chromium against the real server.
 
 Builds a models folder of :data:`PAIRS` synthetic pairs
-(:func:`bench.bench_registry.build_folder`, about 20 KB of metrics each) with
+(:func:`bench.bench_registry.build_folder`, whose metrics files the registry
+benchmark measures as ``metrics_file_kb``) with
 the newest as champion, serves it with ``cla dashboard`` and measures:
 
 * ``first_load_s``: a fresh browser tab on each page until its content is

@@ -3,10 +3,12 @@
 Builds a models folder of :data:`PAIRS` synthetic pairs: a small pickle and a
 metrics file written by ``trainer.folder.pairs.metrics_text`` with realistic content
 (every summary key, warnings, a promotion block, 200-point curves, a config
-block; about 20 KB). Then, each the median of :data:`REPEATS` runs:
+block; the mean size is reported as ``metrics_file_kb``). Then, each the median
+of :data:`REPEATS` runs:
 
 * ``cold_s``: ``Registry(...).list_models()`` with no index on disk and a new
-  instance (every metrics file is opened; only its first line is parsed);
+  instance (every metrics file is read whole and CRC-checked; only its first
+  line is parsed);
 * ``index_s``: a new instance with ``runtime/index.json`` present, right
   after the folder changed (it scans and stats, but opens no file);
 * ``index_settled_s``: a new instance when the folder has not changed for a

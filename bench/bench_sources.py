@@ -15,9 +15,14 @@ Each measurement runs in its own Python process, so its peak RSS
   hash sample of negatives at ``max_negatives / negatives``), and only the
   sample is kept, as only the query result reaches pandas. Peak memory must
   stay near one chunk plus the sample, not the table. Generation time is the
-  warehouse's stand-in and is reported apart from the trainer's work.
+  warehouse's stand-in and is reported apart from the trainer's work. The
+  sample is trained on as the cycle trains on a sampled source
+  (``negative_sample_rate``), so its test metrics are re-weighted to estimate
+  the whole table's.
 
-Run: ``python -m bench sources`` (results in ``bench/results/sources.json``).
+Run: ``python -m bench sources`` (results in ``bench/results/sources.json``); the
+BigQuery case alone: ``python -m bench.bench_sources bigquery 10000000 500000 200000 1``
+(one JSON line on stdout).
 """
 
 from __future__ import annotations
@@ -45,15 +50,15 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _train_phase(frame, config, out: dict) -> None:
-    """Train and evaluate with the default config, when the trainer core is importable."""
+def _train_phase(frame, config, out: dict, negative_sample_rate: float = 1.0) -> None:
+    """Train and evaluate with the default config, as the cycle does: a sampled frame's metrics re-weighted."""
     try:
         from trainer.learning.api import train_and_evaluate
     except ImportError as exc:
         out["train_skipped"] = f"trainer.learning.api not importable: {exc}"
         return
     t0 = time.perf_counter()
-    result = train_and_evaluate(frame, config)
+    result = train_and_evaluate(frame, config, negative_sample_rate=negative_sample_rate)
     out["train_evaluate_s"] = round(time.perf_counter() - t0, 2)
     out["peak_mb_after_train"] = round(peak_mb(), 1)
     out["pr_auc"] = result.metrics.get("pr_auc")
@@ -158,7 +163,7 @@ def child_bigquery(total: int, chunk_rows: int, max_negatives: int, train: bool)
     out.update({"prepare_s": round(time.perf_counter() - t0, 2), "rows_used": len(prepared.frame),
                 "peak_mb_after_prepare": round(peak_mb(), 1)})
     if train:
-        _train_phase(prepared.frame, config, out)
+        _train_phase(prepared.frame, config, out, negative_sample_rate=rate)
     return out
 
 
@@ -174,7 +179,8 @@ def run_child(*args: str) -> dict:
 
 
 def main(rows: int = ROWS, bq_rows: int = BQ_ROWS, train: bool = True) -> dict:
-    results: dict = {"machine": {"cpus": os.cpu_count()}, "started": datetime.now(timezone.utc).isoformat()}
+    results: dict = {"machine": {"cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2)},
+                     "started": datetime.now(timezone.utc).isoformat()}
     with tempfile.TemporaryDirectory(prefix="cla-bench-sources-") as tmp:
         results["seed"] = run_child("seed", tmp, str(rows))
         print("seed", results["seed"], flush=True)

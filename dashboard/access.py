@@ -24,12 +24,14 @@ with who tried. The decisions (:func:`is_loopback`, :func:`login_required`,
 :func:`auth_mode`, :func:`password_problem`, :func:`password_matches`,
 :func:`attempt_login`, :func:`decide`) are plain functions;
 :func:`current_user`, :func:`can_control`, :func:`authorize` and
-:func:`login_panel` read Streamlit's session, secrets and user.
+:func:`login_panel` read Streamlit's session, secrets and user. The OIDC user
+(``st.user``: its ``email``, else ``name``, else ``sub``) is the actor of every
+action, as a password user's name is; :func:`oidc_problem` says when
+``st.login`` cannot work (Streamlit's auth extra missing).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import uuid
 from collections.abc import Mapping
@@ -39,6 +41,7 @@ import streamlit as st
 
 from dashboard.markdown import literal
 from dashboard.throttle import LoginThrottle
+from trainer.addresses import is_loopback
 from trainer.config import Config
 from trainer.folder.events import append_event, local_user
 from trainer.passwords import PasswordHashError, parse_hash, verify_password
@@ -46,19 +49,6 @@ from trainer.passwords import PasswordHashError, parse_hash, verify_password
 USER_KEY = "_cla_user"
 SESSION_KEY = "_cla_login_session"
 LEGACY_PASSWORD_KEYS = ("password", "password_sha256")
-
-
-def is_loopback(address: str | None) -> bool:
-    """True for localhost, 127.0.0.0/8 and ::1; False for anything else (0.0.0.0, a LAN address, a name)."""
-    if not address:
-        return False
-    host = address.strip().strip("[]")
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def served_address() -> str:
@@ -165,6 +155,17 @@ def decide(*, address: str, require_login: bool, mode: str | None, user: str | N
     return False, f"Read-only until you log in: {why}. Log in on the Overview page."
 
 
+def oidc_problem() -> str:
+    """What keeps ``st.login`` from working here ("" when nothing does): Streamlit's auth extra is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("authlib") is None:
+        return ("the OIDC login in .streamlit/secrets.toml needs Streamlit's auth extra, which is not installed: "
+                "run `pip install 'cla[sso]'` (or `pip install 'streamlit[auth]'`) where the dashboard runs, "
+                "then restart it.")
+    return ""
+
+
 def _oidc_user() -> str | None:
     try:
         user = st.user
@@ -242,6 +243,10 @@ def login_panel(config: Config) -> None:
                 st.rerun()
         return
     if mode == "oidc":
+        problem = oidc_problem()
+        if problem:
+            st.error(f"The single sign-on login is not usable: {problem}")
+            return
         if st.button("Log in to use the controls", key="login_oidc", icon=":material/login:"):
             st.login()
         return

@@ -28,6 +28,7 @@ from typing import Any, Iterable
 from dashboard.tables import is_model, records, warning_codes
 from trainer.contract import states
 from trainer.contract.states import LIVE_STATES
+from trainer.folder.health import champion_problem, field_of as _field
 
 ACTIVE, DEGRADED, STOPPED, CRASHED, NO_MODEL = "ACTIVE", "DEGRADED", "STOPPED", "CRASHED", "NO MODEL YET"
 
@@ -63,20 +64,6 @@ class RegistryFacts:
     @property
     def latest(self) -> dict | None:
         return self.newest[0] if self.newest else None
-
-
-def _field(summary: Any, name: str) -> Any:
-    return summary.get(name) if isinstance(summary, dict) else getattr(summary, name, None)
-
-
-def champion_problem(summary: Any) -> str | None:
-    """Why the champion's row keeps it from serving, or None: a failed signature check or an unreadable file."""
-    model_id = _field(summary, "model_id")
-    if (_field(summary, "status") or "ok") != "ok":
-        return f"the champion {model_id} is {_field(summary, 'status')}: {_field(summary, 'error') or 'unknown'}"
-    if _field(summary, "integrity_reason"):
-        return f"the champion {model_id} is {_field(summary, 'integrity')}: {_field(summary, 'integrity_reason')}"
-    return None
 
 
 def registry_facts(summaries: Iterable[Any], problems: Iterable[str] = (), newest: int = NEWEST_MODELS) -> RegistryFacts:

@@ -1,12 +1,22 @@
 """A config and a seeded feedback store for tests that run the real trainer service on a folder.
 
+``service`` runs the real service in a thread and ``train`` asks it for one
+training and waits for its outcome.
+
 The legacy recipe keeps trainings fast and their outcome fixed; the service checks every second,
 beats every 0.3 s and never trains on its own (only when asked), so a test decides every training.
 """
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+
+from trainer.atomic import write_json
+from trainer.folder.events import read_events
+from trainer.service.status import read_status
+from waiting import wait_until
 
 CONFIG = """
 [training]
@@ -43,3 +53,47 @@ def lay_out(workdir, seeded_store):
     shutil.copy(seeded_store, workdir / "data" / "feedback.db")
     (workdir / "cla.toml").write_text(CONFIG)
     return load_config()
+
+
+@pytest.fixture
+def service():
+    """Start the real service (real trainings) in a thread; stop it at teardown."""
+    started = []
+
+    def launch(config):
+        from trainer.service.runner import TrainerService
+
+        svc = TrainerService(config, actor="tester")
+        thread = threading.Thread(target=svc.run, daemon=True)
+        thread.start()
+        started.append((svc, thread))
+        assert wait_until(lambda: read_status(svc.layout).get("state") == "idle", 20)
+        return svc
+
+    yield launch
+    for svc, thread in started:
+        svc.request_stop()
+        thread.join(30)
+        assert not thread.is_alive()
+
+
+def outcomes(layout) -> list[str]:
+    kinds = ("training_finished", "training_failed", "training_skipped")
+    return [e["event"] for e in read_events(layout.events)[0] if e["event"] in kinds]
+
+
+def train(layout, name: str, expected: str) -> None:
+    """Ask the running service for one training; return once it recorded ``expected`` and went back to waiting.
+
+    Back to waiting (``next_check`` set again) matters: a request that lands
+    before the service has looked for late requests is answered by the
+    training that just ended, not by a new one.
+    """
+    write_json(layout.requests_dir / f"{name}.json", {"id": name, "actor": "ann"})
+
+    def served() -> bool:
+        status = read_status(layout)
+        return name in ((status.get("last_result") or {}).get("requests") or []) and bool(status.get("next_check"))
+
+    assert wait_until(served, 60), f"request {name} was not served: {read_status(layout)}"
+    assert outcomes(layout)[-1] == expected, read_events(layout.events)[0][-1]

@@ -2,10 +2,12 @@
 
 Declares the option groups (:class:`SourceConfig`, :class:`SchemaConfig`,
 :class:`TrainingConfig`, :class:`PromotionConfig`, :class:`RetentionConfig`,
-:class:`ServiceConfig`, :class:`DashboardConfig`) and :class:`Config`, which
-holds them. :func:`load_config` resolves the file (``--config``, then
-``CLA_CONFIG``, then ``./cla.toml`` if present, else the built-in defaults),
-then applies ``CLA_MODELS_DIR``, ``CLA_MODEL_KEY`` and any command-line overrides.
+:class:`ServiceConfig`, :class:`DashboardConfig`, and
+`trainer.notify.settings.NotifyConfig`, `trainer.review.settings.ReviewConfig`) and :class:`Config`, which holds them.
+:func:`load_config` resolves the file (``--config``, then ``CLA_CONFIG``, then
+``./cla.toml`` if present, else the built-in defaults), then applies
+``CLA_MODELS_DIR``, ``CLA_MODEL_KEY``, ``CLA_NOTIFY_SECRET`` and any
+command-line overrides.
 
 Every option is declared once, with `trainer.options.opt`, as a dataclass
 field with its default, a ``help`` string and its allowed values; those of
@@ -24,13 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.addresses import check_addresses, redact_url
 from trainer.contract.layout import ModelsLayout
 from trainer.learning import families
+from trainer.notify.settings import NotifyConfig
+from trainer.review.settings import ReviewConfig
 from trainer.options import ConfigError, allowed_values, coerce, opt
 
 DEFAULT_CONFIG_NAME = "cla.toml"
 #: environment variable naming the model key file (overrides ``model_key_file``)
 MODEL_KEY_ENV = "CLA_MODEL_KEY"
+#: environment variable holding the webhook signing secret (overrides ``notify.secret``)
+NOTIFY_SECRET_ENV = "CLA_NOTIFY_SECRET"
 
 
 @dataclass
@@ -145,6 +152,9 @@ class ServiceConfig:
     backoff_max_seconds: float = opt(900.0, "Longest back-off after repeated failures.", min=1.0)
     log_max_bytes: int = opt(5_000_000, "Trainer log rotation size.", min=10_000)
     log_backups: int = opt(3, "Rotated trainer logs kept.", min=0)
+    metrics_address: str = opt("", "host:port where the service serves Prometheus metrics at /metrics, e.g. "
+                               "127.0.0.1:9308. Empty: no metrics. The page has no login: keep it on localhost "
+                               "or behind a firewall.")
 
 
 @dataclass
@@ -155,18 +165,6 @@ class DashboardConfig:
     port: int = opt(8503, "Dashboard port.", min=1, max=65535)
     refresh_seconds: float = opt(2.0, "How often live parts of the pages refresh.", min=0.5)
     require_login: bool = opt(False, "Require a login for control actions even on localhost.")
-
-
-@dataclass
-class ReviewConfig:
-    """The review queue: which alerts analysts see, and the audit estimate of production recall."""
-
-    max_pending: int = opt(20_000, "At most this many pending alerts (the newest) are read and scored for a queue.",
-                           min=1)
-    min_audit_verdicts: int = opt(30, "Audit verdicts needed before the estimated production recall is shown.",
-                                  min=1)
-    interval: float = opt(0.9, "Coverage of the interval around the estimated production recall.",
-                          min=0.5, max=0.999)
 
 
 @dataclass
@@ -186,6 +184,7 @@ class Config:
     service: ServiceConfig = field(default_factory=ServiceConfig)
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
     config_file: str = opt("", "The file this configuration was read from (empty: built-in defaults).")
 
     @property
@@ -205,7 +204,11 @@ class Config:
         return Path(self.source.path).resolve()
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Every option, as metrics files and ``cla config show`` record it: no webhook secret or URL path."""
+        out = dataclasses.asdict(self)
+        out["notify"]["secret"] = "(set)" if self.notify.secret else ""
+        out["notify"]["webhook_url"] = [redact_url(u) for u in self.notify.webhook_url]
+        return out
 
 
 def default_model_key_path() -> Path:
@@ -286,8 +289,10 @@ def load_config(path: str | os.PathLike | None = None, *, models_dir: str | os.P
     env_key = os.environ.get(MODEL_KEY_ENV)
     if env_key:
         config.model_key_file = env_key
+    config.notify.secret = os.environ.get(NOTIFY_SECRET_ENV) or config.notify.secret
     for key, value in (overrides or {}).items():
         set_option(config, key, value)
+    check_addresses(config)
     return config
 
 

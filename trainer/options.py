@@ -66,12 +66,16 @@ def coerce(key: str, value: Any, default: Any, meta: dict) -> Any:
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{key}: expected a list of column names, got {value!r}")
+            raise ConfigError(f"{key}: expected a list of strings, got {value!r}")
         out = list(value)
     else:
         out = value
     choices = allowed_values(meta)
-    if choices and out not in choices:
+    if choices and isinstance(out, list):
+        unknown = [v for v in out if v not in choices]
+        if unknown:
+            raise ConfigError(f"{key}: {', '.join(map(repr, unknown))} not allowed; choose among {', '.join(choices)}")
+    elif choices and out not in choices:
         raise ConfigError(f"{key}: {out!r} is not allowed; choose one of {', '.join(map(str, choices))}")
     lo, hi = meta.get("min"), meta.get("max")
     if lo is not None and out < lo:

@@ -58,6 +58,7 @@ def _usage(parser) -> int:
 def handle_run(args, config) -> int:
     from trainer.atomic import WriteError, describe_os_error
     from trainer.service.locking import LockBusy
+    from trainer.service.metrics import MetricsUnavailable
     from trainer.service.runner import run_service
 
     layout = config.layout
@@ -66,6 +67,8 @@ def handle_run(args, config) -> int:
     except LockBusy as exc:
         raise CLIError(f"a trainer already runs for {layout.root} (pid {exc.pid}); "
                        "stop it with `cla trainer stop`", exit_codes.BUSY) from None
+    except MetricsUnavailable as exc:
+        raise CLIError(f"the trainer did not start: {exc.strerror or exc}") from None
     except OSError as exc:
         cause = str(exc) if isinstance(exc, WriteError) else f"{exc.filename or layout.root}: {describe_os_error(exc)}"
         raise CLIError(f"the trainer cannot use {layout.root}: {cause}") from None

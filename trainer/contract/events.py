@@ -7,22 +7,27 @@
 recorded an outcome), ``promoted``, ``rejected``, ``held`` (gates passed,
 automatic promotion off), ``promotion_interrupted`` (a model passed the gate
 but its training was killed before the champion pointer moved),
-``rolled_back``, ``pinned``, ``unpinned``, ``pruned`` and ``action_refused``
+``rolled_back``, ``pinned``, ``unpinned``, ``pruned``, ``action_refused``
 (a dashboard action its session may not take; the actor is who tried,
-``anonymous`` when nobody is logged in). :func:`trainer.folder.events.append_event`
-refuses any other kind.
+``anonymous`` when nobody is logged in), and the two ends of a webhook
+delivery (:data:`NOTIFICATION_OUTCOMES`: ``notification_sent``,
+``notification_failed``; see `trainer.notify.sender`).
+:func:`trainer.folder.events.append_event` refuses any other kind.
 """
 
 from __future__ import annotations
 
-__all__ = ["KINDS", "TRAINING_OUTCOMES", "PROMOTION_DECISIONS"]
+__all__ = ["KINDS", "TRAINING_OUTCOMES", "PROMOTION_DECISIONS", "NOTIFICATION_OUTCOMES"]
 
 #: how a training ended; exactly one of these closes every ``training_started``
 TRAINING_OUTCOMES = ("training_finished", "training_skipped", "training_failed", "training_abandoned")
 #: what the promotion step decided about a new model (each is also an event kind)
 PROMOTION_DECISIONS = ("promoted", "rejected", "held")
+#: how one webhook delivery ended (``details.notification`` names what was sent)
+NOTIFICATION_OUTCOMES = ("notification_sent", "notification_failed")
 
 KINDS = frozenset({
     "service_started", "service_stopped", "retrain_requested", "trigger", "training_started", *TRAINING_OUTCOMES,
     *PROMOTION_DECISIONS, "promotion_interrupted", "rolled_back", "pinned", "unpinned", "pruned", "action_refused",
+    *NOTIFICATION_OUTCOMES,
 })

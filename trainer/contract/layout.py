@@ -159,6 +159,11 @@ class ModelsLayout:
         return self.runtime / LOG_NAME
 
     @property
+    def alerts(self) -> Path:
+        """Which notification conditions are active, so a restart does not notify them again."""
+        return self.runtime / "alerts.json"
+
+    @property
     def index(self) -> Path:
         return self.runtime / "index.json"
 

@@ -3,15 +3,32 @@
 :mod:`.policies` orders the queue (uncertain, risk, audit), :mod:`.queue`
 scores pending alerts with the champion, :mod:`.verdicts` writes verdicts
 back (with an outbox for those the source cannot take yet), :mod:`.ledger`
-keeps the records in the models folder and :mod:`.audit` estimates recall in
-production from the audit queue. ``cla review`` and the dashboard's Review
-page use this face only.
+keeps the records in the models folder, :mod:`.audit` estimates recall in
+production from the audit queue and :mod:`.settings` declares the
+``[review]`` options. ``cla review`` and the dashboard's Review page use this
+face only. Its names load on first use, so ``trainer.config`` can import
+:mod:`.settings` without the rest (which imports the configuration).
 """
 
-from trainer.review.ledger import Ledger, read_summary, recall_estimate, refresh_summary
-from trainer.review.policies import POLICIES
-from trainer.review.queue import Queue, QueueItem, ReviewError, next_alerts
-from trainer.review.verdicts import LABELS, VerdictResult, give, retry, skip, undo_last
+from __future__ import annotations
 
-__all__ = ["LABELS", "Ledger", "POLICIES", "Queue", "QueueItem", "ReviewError", "VerdictResult", "give",
-           "next_alerts", "read_summary", "recall_estimate", "refresh_summary", "retry", "skip", "undo_last"]
+import importlib
+from typing import Any
+
+#: public name -> the module that defines it
+_HOMES = {
+    "Ledger": "ledger", "read_summary": "ledger", "recall_estimate": "ledger", "refresh_summary": "ledger",
+    "POLICIES": "policies",
+    "Queue": "queue", "QueueItem": "queue", "ReviewError": "queue", "next_alerts": "queue",
+    "LABELS": "verdicts", "VerdictResult": "verdicts", "give": "verdicts", "retry": "verdicts", "skip": "verdicts",
+    "undo_last": "verdicts",
+    "ReviewConfig": "settings",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'trainer.review' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"trainer.review.{_HOMES[name]}"), name)

@@ -18,9 +18,9 @@ file whose metrics never followed), then loops:
 
 A failed cycle is logged with its traceback to ``runtime/trainer.log``
 (rotated), recorded once as ``training_failed``, and followed by an
-exponential back-off; the service keeps running. SIGTERM/SIGINT stop it: a
-training in progress gets ``service.stop_timeout_seconds`` to finish, else it
-is abandoned (pairs are written atomically, so no partial pair is left).
+exponential back-off; the service keeps running (notifications and metrics:
+`trainer.service.telemetry`). SIGTERM/SIGINT stop it: a training in progress gets
+``service.stop_timeout_seconds`` to finish, else it is abandoned (pairs are written atomically).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from trainer.contract.requests import pending_requests, read_request, read_stop_
 from trainer.service.locking import FileLock, LockBusy, service_lock
 from trainer.service.startup import recover, setup_logging, warm_imports, watch_requests
 from trainer.service.status import StatusWriter, load_status_file
+from trainer.service.telemetry import Telemetry
 from trainer.timestamps import iso, now_iso, now_utc
 from trainer.service.triggers import Decision, should_train, gather, when
 
@@ -78,6 +79,7 @@ class TrainerService:
         self.abandoned = False
         self.cycles = 0
         self._born = time.monotonic()
+        self.telemetry = Telemetry(config, self.layout)
 
     # -- control from outside the loop ---------------------------------------------------------
 
@@ -104,10 +106,10 @@ class TrainerService:
         observer = None
         try:
             self._install_signal_handlers()
-            log.info("trainer service starting for %s (pid %d, started by %s)", self.layout.root, os.getpid(),
-                     self.actor)
+            log.info("trainer service starting for %s (pid %d, started by %s)", self.layout.root, os.getpid(), self.actor)
             recover(self.layout)
             previous = load_status_file(self.layout) or {}
+            self.telemetry.started(previous)
             self.status.update(state=states.STARTING, message="starting", started_at=iso(now_utc()),
                                last_result=previous.get("last_result"), last_error=previous.get("last_error"))
             self._event("service_started", actor=self.actor, message=f"trainer service started (pid {os.getpid()})")
@@ -123,6 +125,7 @@ class TrainerService:
             if observer is not None:
                 observer.stop()
                 observer.join(timeout=5)
+            self.telemetry.close()
             self.status.stop_heartbeat()
             logging.getLogger().removeHandler(handler)
             handler.close()
@@ -130,6 +133,7 @@ class TrainerService:
     def _loop(self, *, poll: bool) -> None:
         while not self.stop_requested.is_set():
             self.wake.clear()
+            self.telemetry.check_folder()
             try:
                 requests = pending_requests(self.layout)
                 facts = gather(self.config, self.layout, now=now_utc(), force=bool(requests),
@@ -272,6 +276,7 @@ class TrainerService:
     def _after_cycle(self, outcome: str, model_id: str | None, message: str, trigger: str, actor: str,
                      request_ids: list[str], duration: float) -> None:
         finished_at = now_iso()
+        self.telemetry.training_ended(trigger, outcome, message, duration)
         last_result = {"outcome": outcome, "model_id": model_id, "message": message, "finished_at": finished_at,
                        "trigger": trigger, "actor": actor, "duration_s": round(duration, 3), "requests": request_ids}
         fields: dict[str, Any] = {"last_result": last_result, "current": None, "stage": states.STAGE_IDLE,

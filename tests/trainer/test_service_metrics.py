@@ -1,0 +1,84 @@
+"""The real trainer service with ``service.metrics_address``: /metrics over HTTP before and after a real training."""
+
+from __future__ import annotations
+
+import socket
+import urllib.request
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from trainer.cli import main
+from trainer.config import load_config
+from trainer.contract.layout import ModelsLayout
+from trainer.folder.registry import Registry
+from servicefolder import lay_out, seeded_store, service, train  # noqa: F401 - fixtures
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def scrape(address: str) -> dict[tuple[str, tuple], float]:
+    """Every sample on /metrics as {(name, sorted labels): value}."""
+    with urllib.request.urlopen(f"http://{address}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def value(samples, name: str, **labels):
+    return samples.get((name, tuple(sorted(labels.items()))))
+
+
+def test_metrics_show_the_service_and_change_after_a_training(workdir, seeded_store, service):
+    lay_out(workdir, seeded_store)
+    address = f"127.0.0.1:{free_port()}"
+    config = load_config(overrides={"service.metrics_address": address})
+    layout = ModelsLayout.of(config.models_dir)
+    service(config)
+
+    before = scrape(address)
+    assert value(before, "cla_trainer_up") == 1
+    assert value(before, "cla_trainer_state", state="idle") == 1
+    assert value(before, "cla_trainer_state", state="training") == 0
+    assert value(before, "cla_models") == 0
+    # Nothing trained yet: unknown values are absent, not 0.
+    names = {name for name, _ in before}
+    assert not names & {"cla_champion_pr_auc", "cla_last_training_end_timestamp_seconds", "cla_feedback_rows"}
+    assert value(before, "cla_training_duration_seconds_count") == 0
+
+    train(layout, "first", "training_finished")
+    after = scrape(address)
+    [summary] = Registry(layout.root).list_models()
+    assert summary.is_champion
+    assert value(after, "cla_models") == 1
+    assert value(after, "cla_trainings_total", trigger="force", outcome="finished") == 1
+    assert value(after, "cla_training_duration_seconds_count") == 1
+    assert value(after, "cla_last_training_outcome", outcome="finished") == 1
+    assert value(after, "cla_last_training_end_timestamp_seconds") > 0
+    assert value(after, "cla_champion_info", model_id=summary.model_id) == 1
+    assert value(after, "cla_champion_pr_auc") == pytest.approx(summary.pr_auc)
+    assert value(after, "cla_champion_recall") == pytest.approx(summary.recall)
+    assert value(after, "cla_champion_threshold") == pytest.approx(summary.threshold)
+    assert value(after, "cla_champion_useful") == 1
+    metrics = Registry(layout.root).get(summary.model_id)
+    assert value(after, "cla_feedback_rows") == metrics["rows"]["used"] > 2900    # 3,000 seeded, a few quarantined
+    positives = sum(counts["1"] for part, counts in metrics["class_counts"].items() if part != "train_resampled")
+    assert value(after, "cla_feedback_positives") == positives > 0
+
+
+def test_a_taken_metrics_port_stops_the_start_with_the_option_named(workdir, seeded_store, capsys):
+    lay_out(workdir, seeded_store)
+    with socket.socket() as taken:     # another program holds the port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with open(workdir / "cla.toml", "a") as fh:
+            fh.write(f'metrics_address = "127.0.0.1:{port}"\n')
+        code = main(["trainer", "run"])
+    assert code != 0
+    err = capsys.readouterr().err
+    assert f"service.metrics_address 127.0.0.1:{port}: cannot listen there" in err

@@ -1,0 +1,138 @@
+"""Turn what the trainer service sees into notifications, once per change of state, never once per check.
+
+:class:`Alerts` keeps, for each notification name
+(`trainer.contract.notifications`), the key of its active state (None when
+it is not active) in ``runtime/alerts.json``, so a restarted service does not
+announce again what it already announced. :meth:`Alerts.observe` is the one
+entry point: report a condition's current state under its name, and a
+notification is queued (`trainer.notify.sender.Sender`) only when the state
+starts or its key changes, and only when ``[notify] events`` chooses it.
+
+The service reports, through the helpers below:
+
+* :meth:`Alerts.after_training`: ``training_failed`` while trainings fail
+  (a finished training clears it; a skipped one changes nothing);
+* :meth:`Alerts.after_start`: ``trainer_crashed`` when the previous service's
+  status file still says it was running: it died without stopping;
+* :meth:`Alerts.check_folder`: ``learning_degraded`` and ``champion_untrusted``
+  from the registry listing (`trainer.folder.health`), after every check and
+  every training.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from trainer.atomic import write_json
+from trainer.config import Config
+from trainer.contract import states
+from trainer.contract.layout import ModelsLayout
+from trainer.folder.health import champion_problem, degraded_reason
+from trainer.notify.sender import Sender
+from trainer.notify.webhook import Notice
+
+log = logging.getLogger("cla.alerts")
+
+
+
+class Alerts:
+    """The active conditions of one models folder and the notifications their changes send."""
+
+    def __init__(self, config: Config, layout: ModelsLayout, sender: Sender):
+        self.config = config
+        self.layout = layout
+        self.sender = sender
+        self.active: dict[str, str] = self._load()
+        self._registry = None
+
+    def observe(self, name: str, key: str | None, reason: str = "", model_id: str | None = None,
+                **details: Any) -> bool:
+        """Report condition ``name``: active under ``key``, or over when ``key`` is None; True when this notifies.
+
+        A condition is remembered as announced only when it was sent: one that
+        no webhook or ``[notify] events`` let through is announced once they do.
+        """
+        previous = self.active.get(name)
+        if key == previous:
+            return False
+        if key is None:
+            self.active.pop(name, None)
+            self._save()
+            return False
+        if not self.config.notify.webhook_url or name not in self.config.notify.events:
+            return False
+        self.active[name] = key
+        self._save()
+        log.info("notification %s: %s", name, reason)
+        self.sender.submit(Notice(name, reason, model_id, details))
+        return True
+
+    # -- what the service reports --------------------------------------------------------------
+
+    def after_start(self, previous: dict[str, Any] | None, pid: int) -> None:
+        """``trainer_crashed`` when ``previous`` (the status file found at start) says a service was still running."""
+        previous = previous or {}
+        if previous.get("state") not in states.LIVE_STATES or previous.get("pid") in (None, pid):
+            return
+        doing = (f"training ({previous.get('stage')})" if previous.get("state") == states.TRAINING
+                 else str(previous.get("state")))
+        self.observe("trainer_crashed", f"{previous.get('pid')}@{previous.get('started_at')}",
+                     f"the trainer service (pid {previous.get('pid')}, started {previous.get('started_at')}) ended "
+                     f"without stopping while {doing}; last heartbeat {previous.get('heartbeat') or 'unknown'}; "
+                     f"a new service (pid {pid}) has started", self._champion_id())
+
+    def after_training(self, outcome: str, message: str) -> None:
+        """``training_failed`` starts with a failed training and ends with a finished one."""
+        if outcome == "failed":
+            self.observe("training_failed", "failing", f"training failed: {message}", self._champion_id())
+        elif outcome == "finished":
+            self.observe("training_failed", None)
+
+    def check_folder(self) -> None:
+        """``learning_degraded`` and ``champion_untrusted`` from the registry as it is now."""
+        try:
+            summaries = self._registry_of().list_models()
+        except OSError as exc:
+            log.warning("cannot list %s for notifications: %s", self.layout.root, exc)
+            return
+        model_id, reason = degraded_reason(summaries)
+        self.observe("learning_degraded", "degraded" if reason else None, reason or "", model_id)
+        champion = next((s for s in summaries if s.is_champion), None)
+        problem = champion_problem(champion) if champion is not None else None
+        self.observe("champion_untrusted", f"{champion.model_id}: {problem}" if problem else None,
+                     f"{problem}; roll back to the previous champion or retrain" if problem else "",
+                     champion.model_id if champion is not None else None)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _registry_of(self):
+        if self._registry is None:
+            from trainer.folder.registry import Registry
+
+            self._registry = Registry(self.layout.root, key_file=self.config.model_key_path)
+        return self._registry
+
+    def _champion_id(self) -> str | None:
+        try:
+            return (self._registry_of().champion() or {}).get("model_id")
+        except (OSError, ValueError):
+            return None
+
+    def _load(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.layout.alerts.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.warning("%s cannot be read (%s): every active condition will be announced again", self.layout.alerts,
+                        exc)
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def _save(self) -> None:
+        try:
+            write_json(self.layout.alerts, self.active)
+        except OSError as exc:
+            log.error("cannot write %s: %s", self.layout.alerts, exc)

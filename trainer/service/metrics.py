@@ -1,0 +1,178 @@
+"""Prometheus metrics of one trainer service, served at ``/metrics`` when ``service.metrics_address`` is set.
+
+:class:`ServiceMetrics` owns a dedicated ``CollectorRegistry`` (never the
+process-wide default) and the HTTP server ``prometheus_client`` starts for it.
+Two kinds of values live there:
+
+* counted by this process: ``cla_trainings_total{trigger, outcome}`` and the
+  ``cla_training_duration_seconds`` histogram, updated by the service after
+  each training (:meth:`ServiceMetrics.observe_training`); they start at zero
+  with each service, as Prometheus counters may;
+* read at each scrape by :class:`FolderCollector` from the files the service
+  writes: the status file (state, last training end time, outcome and
+  duration), the registry (models, the champion's PR-AUC, recall, threshold and
+  usefulness) and the newest model's metrics file (feedback rows and positives
+  it trained on). A value the files do not hold is left out, never reported as 0.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from trainer.addresses import is_loopback, split_host_port
+from trainer.config import Config
+from trainer.contract.layout import ModelsLayout
+from trainer.contract import states
+from trainer.contract.events import TRAINING_OUTCOMES
+from trainer.service.status import load_status_file
+from trainer.timestamps import parse_iso
+
+log = logging.getLogger("cla.metrics")
+
+#: how a training can end, as the status file's ``last_result.outcome`` spells it
+OUTCOMES = tuple(kind.removeprefix("training_") for kind in TRAINING_OUTCOMES)
+#: training durations run from seconds (a small store) to an hour (a time-boxed search on a warehouse sample)
+DURATION_BUCKETS = (1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
+
+
+class MetricsUnavailable(OSError):
+    """The metrics address cannot be listened on; the message names the option."""
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+class FolderCollector(Collector):
+    """The gauges read from the models folder at each scrape."""
+
+    def __init__(self, config: Config, layout: ModelsLayout):
+        from trainer.folder.registry import Registry
+
+        self.layout = layout
+        self.registry = Registry(layout.root, key_file=config.model_key_path)
+        self._feedback: tuple[str, dict[str, float]] | None = None
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily("cla_trainer_up", "1 while this trainer service answers.", value=1)
+        yield from self._status()
+        yield from self._models()
+
+    def _status(self) -> Iterator[GaugeMetricFamily]:
+        status = load_status_file(self.layout) or {}
+        state = GaugeMetricFamily("cla_trainer_state", "The trainer service's state: 1 for the current one.",
+                                  labels=["state"])
+        for name in states.STATES:
+            state.add_metric([name], 1 if status.get("state") == name else 0)
+        yield state
+        last = status.get("last_result") if isinstance(status.get("last_result"), dict) else {}
+        ended = parse_iso(last.get("finished_at"))
+        if ended is not None:
+            yield GaugeMetricFamily("cla_last_training_end_timestamp_seconds",
+                                    "When the last training ended (Unix time).", value=ended.timestamp())
+            outcome = GaugeMetricFamily("cla_last_training_outcome", "The last training's outcome: 1 for it.",
+                                        labels=["outcome"])
+            for name in OUTCOMES:
+                outcome.add_metric([name], 1 if last.get("outcome") == name else 0)
+            yield outcome
+        duration = _number(last.get("duration_s"))
+        if duration is not None:
+            yield GaugeMetricFamily("cla_last_training_duration_seconds", "How long the last training took.",
+                                    value=duration)
+
+    def _models(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            summaries = self.registry.list_models()
+        except OSError as exc:
+            log.warning("metrics: cannot list %s: %s", self.layout.root, exc)
+            return
+        readable = [s for s in summaries if s.status == "ok"]
+        yield GaugeMetricFamily("cla_models", "Readable model pairs in the models folder.", value=len(readable))
+        champion = next((s for s in summaries if s.is_champion and s.status == "ok"), None)
+        if champion is not None:
+            info = GaugeMetricFamily("cla_champion_info", "The champion model: 1, labelled with its id.",
+                                     labels=["model_id"])
+            info.add_metric([champion.model_id], 1)
+            yield info
+            for key, name, text in (("pr_auc", "cla_champion_pr_auc", "The champion's PR-AUC on its test slice."),
+                                    ("recall", "cla_champion_recall", "The champion's recall at its threshold."),
+                                    ("threshold", "cla_champion_threshold", "The champion's decision threshold.")):
+                value = _number(getattr(champion, key))
+                if value is not None:
+                    yield GaugeMetricFamily(name, text, value=value)
+            if champion.useful is not None:
+                yield GaugeMetricFamily("cla_champion_useful", "1 when the champion is useful, 0 when it is not.",
+                                        value=1 if champion.useful else 0)
+        if readable:
+            yield from self._feedback_of(max(readable, key=lambda s: s.model_id).model_id)
+
+    def _feedback_of(self, model_id: str) -> Iterator[GaugeMetricFamily]:
+        """Rows and positives the newest training used, from its metrics file (read once per model)."""
+        if self._feedback is None or self._feedback[0] != model_id:
+            try:
+                metrics = self.registry.get(model_id)
+            except Exception as exc:  # noqa: BLE001 - a file that vanished or broke costs these two gauges only
+                log.info("metrics: cannot read %s: %s", model_id, exc)
+                return
+            values: dict[str, float] = {}
+            used = _number((metrics.get("rows") or {}).get("used"))
+            if used is not None:
+                values["rows"] = used
+            counts = metrics.get("class_counts") or {}
+            parts = [counts.get(part) for part in ("train", "validation", "test")]
+            if parts and all(isinstance(p, dict) for p in parts):
+                values["positives"] = float(sum(_number(p.get("1", p.get(1))) or 0 for p in parts))
+            self._feedback = (model_id, values)
+        values = self._feedback[1]
+        if "rows" in values:
+            yield GaugeMetricFamily("cla_feedback_rows", "Labelled feedback rows the newest training used.",
+                                    value=values["rows"])
+        if "positives" in values:
+            yield GaugeMetricFamily("cla_feedback_positives", "True positives among them.", value=values["positives"])
+
+
+class ServiceMetrics:
+    """The service's registry, its counters, and the ``/metrics`` server (started by :meth:`start`)."""
+
+    def __init__(self, config: Config, layout: ModelsLayout):
+        self.config = config
+        self.registry = CollectorRegistry()
+        self.trainings = Counter("cla_trainings", "Trainings run by this service, by trigger and outcome.",
+                                 ["trigger", "outcome"], registry=self.registry)
+        self.duration = Histogram("cla_training_duration_seconds", "How long each training took.",
+                                  buckets=DURATION_BUCKETS, registry=self.registry)
+        self.registry.register(FolderCollector(config, layout))
+        self._server = None
+
+    def start(self) -> str:
+        """Listen on ``service.metrics_address``; returns the URL. Raises :class:`MetricsUnavailable`."""
+        address = self.config.service.metrics_address
+        host, port = split_host_port(address, "service.metrics_address")
+        if not is_loopback(host):
+            log.warning("service.metrics_address %s is not a loopback address: /metrics has no login, so anyone who "
+                        "can reach it reads the trainer's state; keep it behind a firewall", address)
+        try:
+            self._server, _ = start_http_server(port, addr=host, registry=self.registry)
+        except OSError as exc:
+            raise MetricsUnavailable(f"service.metrics_address {address}: cannot listen there "
+                                     f"({exc.strerror or exc}); choose a free port, or leave it empty to serve no "
+                                     "metrics") from None
+        url = f"http://{address}/metrics"
+        log.info("Prometheus metrics at %s", url)
+        return url
+
+    def observe_training(self, trigger: str, outcome: str, duration_s: float) -> None:
+        """Count one training and its duration."""
+        self.trainings.labels(trigger=trigger, outcome=outcome).inc()
+        self.duration.observe(duration_s)
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None

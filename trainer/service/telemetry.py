@@ -1,0 +1,67 @@
+"""What the trainer service tells the outside world besides its status file: notifications and metrics.
+
+:class:`Telemetry` is the service's one handle on both: the notification
+:class:`~trainer.notify.sender.Sender` and :class:`~trainer.service.alerts.Alerts`,
+and, when ``service.metrics_address`` is set, :class:`~trainer.service.metrics.ServiceMetrics`.
+The runner calls it at start, at every check, after every training and at
+shutdown; nothing it does can stop the service or fail a training, except a
+metrics address that cannot be listened on, which stops the start
+(:class:`~trainer.service.metrics.MetricsUnavailable`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from trainer.config import Config
+from trainer.contract.layout import ModelsLayout
+from trainer.notify.sender import Sender
+from trainer.service.alerts import Alerts
+
+log = logging.getLogger("cla.service")
+
+
+class Telemetry:
+    """Notifications and metrics for one service run; :meth:`close` it when the service stops."""
+
+    def __init__(self, config: Config, layout: ModelsLayout):
+        self.config = config
+        self.layout = layout
+        self.sender = Sender(config, layout)
+        self.alerts = Alerts(config, layout, self.sender)
+        self.metrics = None
+
+    def started(self, previous: dict[str, Any]) -> None:
+        """The service holds its lock and found ``previous`` as the status file (a crashed service's, maybe).
+
+        Serves /metrics when configured (raises ``MetricsUnavailable`` when the
+        address is taken), then announces a crashed predecessor.
+        """
+        if self.config.service.metrics_address:
+            from trainer.service.metrics import ServiceMetrics
+
+            self.metrics = ServiceMetrics(self.config, self.layout)
+            self.metrics.start()
+        self.alerts.after_start(previous, os.getpid())
+
+    def check_folder(self) -> None:
+        """Tell the alerts what the folder looks like now; a failure costs a log line, never the loop."""
+        try:
+            self.alerts.check_folder()
+        except Exception:  # noqa: BLE001 - notifications must never stop the service
+            log.exception("checking the folder for notifications failed")
+
+    def training_ended(self, trigger: str, outcome: str, message: str, duration_s: float) -> None:
+        if self.metrics is not None:
+            self.metrics.observe_training(trigger, outcome, duration_s)
+        try:
+            self.alerts.after_training(outcome, message)
+        except Exception:  # noqa: BLE001 - notifications must never fail a training
+            log.exception("recording the training for notifications failed")
+
+    def close(self) -> None:
+        if self.metrics is not None:
+            self.metrics.close()
+        self.sender.close()
