@@ -40,6 +40,7 @@ def overview_by_name() -> None:
 PAGES = [
     OVERVIEW,
     st.Page("views/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+    st.Page("views/drift.py", title="Drift", icon=":material/ssid_chart:", url_path="drift"),
     st.Page("views/balance.py", title="Class balance", icon=":material/balance:", url_path="balance"),
     st.Page("views/model_detail.py", title="Model detail", icon=":material/search_insights:", url_path="model"),
     st.Page("views/models.py", title="Models", icon=":material/table_rows:", url_path="models"),

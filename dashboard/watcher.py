@@ -38,11 +38,12 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from trainer.contract.layout import CHAMPION_NAME, EVENTS_NAME, LOG_NAME, METRICS_RE, MODEL_RE, RUNTIME_NAME, STATUS_NAME
+from trainer.contract.layout import (CHAMPION_NAME, DRIFT_REPORT_NAME, EVENTS_NAME, LOG_NAME, METRICS_RE, MODEL_RE,
+                                     RUNTIME_NAME, STATUS_NAME)
 
 log = logging.getLogger(__name__)
 
-KINDS = ("pairs", "champion", "events", "status", "log")
+KINDS = ("pairs", "champion", "events", "status", "log", "drift")
 POLL_SECONDS = 1.0
 
 
@@ -69,6 +70,8 @@ def classify(path: str | Path, root: Path) -> str | None:
             return "champion"
         if name == EVENTS_NAME:
             return "events"
+        if name == DRIFT_REPORT_NAME:
+            return "drift"
         return None
     if parent == root / RUNTIME_NAME:
         if name == STATUS_NAME:

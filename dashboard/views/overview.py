@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, context, controls
+from dashboard.drift_summary import render_overview_line
 from dashboard.charts import fmt, model_time
 from dashboard.review_panel import ReviewFacts, review_facts
 from dashboard.snapshot import full_metrics, list_models, watcher_generation
@@ -246,6 +247,7 @@ def live_overview() -> None:
         st.warning(review.below_target, icon=":material/troubleshoot:")
     draw_tiles(status, facts, feedback)
     draw_review_tiles(review)
+    render_overview_line(config.layout)
     controls.render(status)
     draw_warnings(status, facts, feedback)
 

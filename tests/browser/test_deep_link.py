@@ -26,7 +26,7 @@ def test_first_request_to_a_deep_link_renders_the_routed_app(dashboard_server, b
     main = page.locator("[data-testid='stMain']")
     expect(main.get_by_role("heading", name="Trends").first).to_be_visible(timeout=30_000)
     sidebar = page.locator("[data-testid='stSidebar']")
-    for label in ("Overview", "Trends", "Class balance", "Model detail", "Models", "Activity"):
+    for label in ("Overview", "Trends", "Drift", "Class balance", "Model detail", "Models", "Activity"):
         expect(sidebar.get_by_role("link", name=label, exact=True)).to_be_visible()
     expect(sidebar.get_by_role("link", name="app", exact=True)).to_have_count(0)
     expect(sidebar.get_by_role("link", name="model detail", exact=True)).to_have_count(0)
@@ -39,6 +39,7 @@ DEEP_LINKS = [
     ("overview", "Overview", ""),
     ("", "Overview", ""),
     ("trends", "Trends", "trends"),
+    ("drift", "Drift", "drift"),
     ("balance", "Class balance", "balance"),
     ("model", "Model detail", "model"),
     ("models", "Models", "models"),

@@ -2,7 +2,8 @@
 
 ``seed`` writes a deterministic history (:func:`trainer.feedback.demo.generate_history`)
 into ``source.path``; ``feed`` trickles live verdicts (:func:`trainer.feedback.demo.feed`)
-so the continuous loop can be watched. Both need ``source.kind = "sqlite"``.
+so the continuous loop can be watched, optionally with a ``--shift`` (:mod:`trainer.feedback.shifts`)
+the Drift page then shows. Both need ``source.kind = "sqlite"``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from trainer.cli import CLIError
 from trainer.contract import exit_codes
+from trainer.feedback.shifts import SHIFTS
 
 
 def register(sub, common) -> None:
@@ -38,6 +40,9 @@ def register(sub, common) -> None:
     stop.add_argument("--duration", type=float, help="stop after this many seconds")
     stop.add_argument("--count", type=int, help="stop after this many rows")
     feed.add_argument("--seed", type=int, default=None, help="random seed (default: different every run)")
+    feed.add_argument("--shift", choices=SHIFTS, default=None,
+                      help="change the alerts so the Drift page has something to show: a new alert source "
+                           "(new-source), a re-scaled src_reputation (reputation), a rise in attacks (attacks)")
     feed.add_argument("--pending-share", type=float, default=0.0, metavar="SHARE",
                       help="share of the alerts that arrive pending triage, without a verdict, for the review "
                            "queue (0 to 1, default 0); their truth is kept in the demo's own table")
@@ -98,7 +103,8 @@ def handle_feed(args, config) -> int:
 
     try:
         written = demo.feed(path, rate=args.rate, table=config.source.table, duration=args.duration,
-                            count=args.count, seed=args.seed, pending_share=args.pending_share, on_batch=report)
+                            count=args.count, seed=args.seed, shift=args.shift, pending_share=args.pending_share,
+                            on_batch=report)
     except KeyboardInterrupt:
         print("stopped", flush=True)
         return exit_codes.OK

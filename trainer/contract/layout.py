@@ -4,11 +4,11 @@ A model is a pair: a model file (:data:`MODEL_PREFIX` + stamp + :data:`MODEL_SUF
 and a metrics file (:data:`METRICS_PREFIX` + stamp + :data:`METRICS_SUFFIX`),
 where the stamp is UTC ``YYYYMMDD_HHMMSS`` and the metrics file is the pair's
 commit marker. Beside the pairs live the champion pointer
-(:data:`CHAMPION_NAME`), the event log (:data:`EVENTS_NAME`), the quarantine
-folder, the review queue's folder (:data:`REVIEW_NAME`: verdict ledger, outbox,
-audit population, summary) and the trainer's runtime folder (the status file,
-the locks, the registry index, the trainer log, the retrain requests and the
-stop request).
+(:data:`CHAMPION_NAME`), the event log (:data:`EVENTS_NAME`), the drift report
+(:data:`DRIFT_REPORT_NAME`), the quarantine folder, the review queue's folder
+(:data:`REVIEW_NAME`: verdict ledger, outbox, audit population, summary) and the
+trainer's runtime folder (the status file, the locks, the registry index, the
+trainer log, the retrain requests and the stop request).
 This module is the single place those names are spelled; every other module
 asks :class:`ModelsLayout` or the helpers here.
 """
@@ -23,9 +23,9 @@ from pathlib import Path
 
 __all__ = [
     "MODEL_PREFIX", "METRICS_PREFIX", "MODEL_SUFFIX", "METRICS_SUFFIX", "STAMP_FORMAT", "STAMP_RE", "MODEL_RE",
-    "METRICS_RE", "RESERVED_PREFIX", "CHAMPION_NAME", "EVENTS_NAME", "QUARANTINE_NAME", "RUNTIME_NAME",
-    "STATUS_NAME", "LOG_NAME", "STOP_REQUEST_NAME", "REVIEW_NAME", "REVIEW_LEDGER_NAME", "REVIEW_OUTBOX_NAME",
-    "AUDIT_POPULATION_NAME", "REVIEW_SUMMARY_NAME", "REQUEST_SUFFIX", "ModelsLayout", "model_file_name",
+    "METRICS_RE", "RESERVED_PREFIX", "CHAMPION_NAME", "EVENTS_NAME", "DRIFT_REPORT_NAME", "QUARANTINE_NAME",
+    "RUNTIME_NAME", "STATUS_NAME", "LOG_NAME", "STOP_REQUEST_NAME", "REVIEW_NAME", "REVIEW_LEDGER_NAME",
+    "REVIEW_OUTBOX_NAME", "AUDIT_POPULATION_NAME", "REVIEW_SUMMARY_NAME", "REQUEST_SUFFIX", "ModelsLayout", "model_file_name",
     "metrics_file_name", "metrics_stamp", "model_stamp", "stamp_of", "stamp_time",
 ]
 
@@ -37,6 +37,8 @@ METRICS_SUFFIX = ".json"
 RESERVED_PREFIX = ".reserved_"
 CHAMPION_NAME = "champion.json"
 EVENTS_NAME = "events.jsonl"
+#: the drift and live-performance report (``trainer.monitoring.report``)
+DRIFT_REPORT_NAME = "drift_report.json"
 QUARANTINE_NAME = "quarantine"
 RUNTIME_NAME = "runtime"
 STATUS_NAME = "status.json"
@@ -114,6 +116,11 @@ class ModelsLayout:
     @property
     def events(self) -> Path:
         return self.root / EVENTS_NAME
+
+    @property
+    def drift_report(self) -> Path:
+        """The drift and live-performance report (``trainer.monitoring.report``), replaced atomically."""
+        return self.root / DRIFT_REPORT_NAME
 
     @property
     def quarantine_dir(self) -> Path:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from trainer.feedback import store
+from trainer.feedback.shifts import apply_shift
 
 SEVERITIES = np.array(["low", "medium", "high", "critical"], dtype=object)
 SEVERITY_LOGIT = np.array([-0.9, -0.2, 0.5, 1.1])
@@ -375,7 +376,8 @@ def generate_live(count: int, *, rng: np.random.Generator, now: datetime | None 
 
 
 def feed(path: str | Path, *, rate: float, table: str = "feedback", duration: float | None = None,
-         count: int | None = None, seed: int | None = None, pending_share: float = 0.0,
+         count: int | None = None, seed: int | None = None, shift: str | None = None,
+         pending_share: float = 0.0,
          on_batch: Callable[[int, int], None] | None = None,
          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> int:
     """Insert live alerts into the store at ``rate`` rows a second until ``duration`` or ``count``.
@@ -384,7 +386,9 @@ def feed(path: str | Path, *, rate: float, table: str = "feedback", duration: fl
     truth goes to the demo's truth table (:mod:`trainer.feedback.demo_analyst`).
     With neither limit, runs until interrupted. Returns the number of rows
     written; ``on_batch(written_now, total)`` is called after each commit.
-    Raises ValueError for a non-positive rate or a share outside 0..1.
+    ``shift`` names a change of the alerts (:mod:`trainer.feedback.shifts`).
+    Raises ValueError for a non-positive rate, an unknown shift or a share
+    outside 0..1.
     """
     from trainer.feedback import demo_analyst
 
@@ -407,8 +411,9 @@ def feed(path: str | Path, *, rate: float, table: str = "feedback", duration: fl
             due = min(due, count)
         batch = due - written
         if batch > 0:
-            live = demo_analyst.make_pending(generate_live(batch, rng=rng), pending_share, rng)
-            demo_analyst.insert_with_truth(path, live, table)
+            rows = generate_live(batch, rng=rng)
+            rows = apply_shift(rows, shift, rng) if shift else rows
+            demo_analyst.insert_with_truth(path, demo_analyst.make_pending(rows, pending_share, rng), table)
             written += batch
             if on_batch:
                 on_batch(batch, written)

@@ -8,7 +8,8 @@ file whose metrics never followed), then loops:
 1. list the retrain requests in ``runtime/requests/`` (dropped there by
    :func:`trainer.service.control.retrain`; a watchdog observer wakes the loop within
    a fraction of a second);
-2. ask :mod:`trainer.service.triggers` whether to train;
+2. let :class:`trainer.service.reporting.DriftReporter` start the drift report
+   in the background when due, and ask :mod:`trainer.service.triggers` whether to train;
 3. if so, consume *every* request present, take the training lock and run
    :func:`trainer.service.cycle.run_cycle` in a worker thread, reporting each stage
    to the status file (:class:`trainer.service.status.StatusWriter`); requests made
@@ -42,6 +43,7 @@ from trainer.folder.events import append_event, appended_since
 from trainer.contract import exit_codes, states
 from trainer.contract.requests import pending_requests, read_request, read_stop_request
 from trainer.service.locking import FileLock, LockBusy, service_lock
+from trainer.service.reporting import DriftReporter
 from trainer.service.startup import recover, setup_logging, warm_imports, watch_requests
 from trainer.service.status import StatusWriter, load_status_file
 from trainer.service.telemetry import Telemetry
@@ -80,6 +82,7 @@ class TrainerService:
         self.cycles = 0
         self._born = time.monotonic()
         self.telemetry = Telemetry(config, self.layout)
+        self.reporter = DriftReporter(config, self.wake)
 
     # -- control from outside the loop ---------------------------------------------------------
 
@@ -126,6 +129,7 @@ class TrainerService:
                 observer.stop()
                 observer.join(timeout=5)
             self.telemetry.close()
+            self.reporter.join(timeout=5)
             self.status.stop_heartbeat()
             logging.getLogger().removeHandler(handler)
             handler.close()
@@ -134,6 +138,7 @@ class TrainerService:
         while not self.stop_requested.is_set():
             self.wake.clear()
             self.telemetry.check_folder()
+            self.reporter.tick()
             try:
                 requests = pending_requests(self.layout)
                 facts = gather(self.config, self.layout, now=now_utc(), force=bool(requests),
@@ -177,7 +182,7 @@ class TrainerService:
             actor = ", ".join(dict.fromkeys(str(r.get("actor") or "unknown") for r in consumed)) or SERVICE_ACTOR
             request_ids = [str(r["id"]) for r in consumed]
             self._event("trigger", actor=actor, trigger=decision.trigger, message=decision.message,
-                        requests=request_ids)
+                        requests=request_ids, **({"evidence": decision.evidence} if decision.evidence else {}))
             log.info("training (%s, asked by %s): %s", decision.trigger, actor, decision.message)
             fingerprint = self._data_fingerprint()
             outcome = self._run_cycle(decision.trigger or "schedule", actor, request_ids)

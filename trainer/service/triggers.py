@@ -10,8 +10,11 @@ never retrains by itself) and the new-row count from the feedback source's
 cheap ``count_labelled(since=...)`` (see ``trainer.feedback.sources``).
 
 Order of the rules: a force request always trains; a back-off after a failed
-training and the minimum interval hold everything else back; then enough new
-rows, the maximum age, and the override rate, in that order.
+training and the minimum interval hold everything else back; then the
+monitoring signals (``drift``, then ``performance``, read from the drift
+report by :func:`monitoring_signals`), enough new rows, the maximum age, and
+the override rate, in that order. A monitoring signal carries its evidence
+into the decision, and from there into the ``trigger`` event.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from trainer.config import Config, ServiceConfig
 from trainer.folder.events import read_events
@@ -29,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: event kinds that mean "a training ran to a decision" and restart the clocks
 TRAINING_DONE_EVENTS = ("training_finished", "training_skipped")
+#: triggers raised by the drift report (``trainer.monitoring``); each starts at most one training per cooldown
+MONITORING_TRIGGERS = ("drift", "performance")
 #: fewest new verdicts over which an override share is trusted
 MIN_OVERRIDE_SAMPLE = 20
 
@@ -44,16 +50,22 @@ class TriggerFacts:
     override_share: float | None = None   # share of new verdicts contradicting the champion
     backoff_until: datetime | None = None
     source_error: str | None = None
+    drift: dict[str, Any] | None = None        # evidence of a major drift on an important feature
+    performance: dict[str, Any] | None = None  # evidence of live recall below the champion's reference
 
 
 @dataclass(frozen=True)
 class Decision:
-    """Train now or not, why (``trigger``: force, new_data, max_age, override_rate), and what to tell people."""
+    """Train now or not, why (``trigger``: force, drift, performance, new_data, max_age, override_rate), and a sentence.
+
+    ``evidence`` holds what a monitoring trigger saw (the drift report's lines), for the ``trigger`` event.
+    """
 
     train: bool
     trigger: str | None
     message: str
     next_check: datetime
+    evidence: dict[str, Any] | None = None
 
 
 def when(moment: datetime | None, now: datetime | None = None) -> str:
@@ -83,6 +95,10 @@ def should_train(service: ServiceConfig, facts: TriggerFacts) -> Decision:
             return Decision(False, None, f"the last training was at {when(last, now)}; the minimum interval of "
                                          f"{service.min_interval_minutes:g} min allows the next at {when(allowed, now)}",
                             max(next_check, allowed))
+    for kind in MONITORING_TRIGGERS:
+        evidence = getattr(facts, kind)
+        if evidence:
+            return Decision(True, kind, str(evidence.get("message") or kind), next_check, evidence)
     since = f"since {when(last, now)}" if last else "in total (no training yet)"
     if facts.new_rows is not None and facts.new_rows >= service.min_new_rows:
         return Decision(True, "new_data", f"{facts.new_rows} new labelled rows {since} "
@@ -163,6 +179,50 @@ def override_share(config: Config, source, since: datetime | None) -> float | No
     return float((predicted != prepared[config.schema.label].to_numpy()).mean())
 
 
+def last_monitoring_trigger(layout: ModelsLayout) -> datetime | None:
+    """When the newest ``trigger`` event raised by drift or performance was recorded; None when never."""
+    events, _ = read_events(layout.events, limit=2000)
+    for event in reversed(events):
+        if event.get("event") == "trigger" and event.get("trigger") in MONITORING_TRIGGERS:
+            return parse_iso(event.get("ts"))
+    return None
+
+
+def monitoring_signals(config: Config, layout: ModelsLayout, *, now: datetime,
+                       last_training: datetime | None) -> dict[str, dict[str, Any] | None]:
+    """The drift report's signals that may start a training now: ``{"drift": ..., "performance": ...}``.
+
+    A signal counts only when its trigger is on, the report is about the
+    current champion and was computed after the last training began (older
+    evidence was answered by it), and no drift or performance training
+    started within ``drift.cooldown_hours``.
+    """
+    from trainer.folder.scoring import ModelLoadError, champion_id
+    from trainer.monitoring.report import read_report
+
+    none: dict[str, dict[str, Any] | None] = {kind: None for kind in MONITORING_TRIGGERS}
+    options = config.drift
+    if not (options.drift_trigger or options.performance_trigger):
+        return none
+    report = read_report(layout)
+    if not report or report.get("error"):
+        return none
+    try:
+        if report.get("champion_id") != champion_id(layout.root):
+            return none
+    except ModelLoadError:
+        return none
+    computed = parse_iso(report.get("computed_at"))
+    if computed is None or (last_training is not None and computed <= last_training):
+        return none
+    previous = last_monitoring_trigger(layout)
+    if previous is not None and now - previous < timedelta(hours=options.cooldown_hours):
+        return none
+    found = report.get("signals") or {}
+    return {"drift": found.get("drift") if options.drift_trigger else None,
+            "performance": found.get("performance") if options.performance_trigger else None}
+
+
 def gather(config: Config, layout: ModelsLayout, *, now: datetime, force: bool = False,
            backoff_until: datetime | None = None) -> TriggerFacts:
     """Collect the facts for :func:`should_train`; a source that cannot be read becomes ``source_error``."""
@@ -180,5 +240,6 @@ def gather(config: Config, layout: ModelsLayout, *, now: datetime, force: bool =
     except Exception as exc:  # noqa: BLE001 - any source failure is reported in the status, never fatal
         error = " ".join(str(exc).split()) or type(exc).__name__
         log.warning("trigger check could not read the feedback source: %s", error)
+    signals = monitoring_signals(config, layout, now=now, last_training=last)
     return TriggerFacts(now=now, last_training=last, new_rows=new_rows, force=False, override_share=share,
-                        backoff_until=backoff_until, source_error=error)
+                        backoff_until=backoff_until, source_error=error, **signals)

@@ -99,3 +99,14 @@ def test_verdicts_written_at_once_by_two_analysts_are_all_kept(config, workdir):
         list(pool.map(give, ["ana", "ben"]))
     written = pd.read_csv(workdir / "verdicts.csv")
     assert sorted(written["alert_id"]) == sorted(f"{a}-{i}" for a in ("ana", "ben") for i in range(15))
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_named_columns_are_the_only_ones_read_and_the_window_still_applies(config, workdir, history, suffix):
+    path = workdir / f"export.{suffix}"
+    history.to_csv(path, index=False) if suffix == "csv" else history.to_parquet(path)
+    config.source.window_days = 5
+    frame = open_source(files_config(config, path)).load(columns=["src_reputation", "is_true_positive", "nope"]).frame
+    assert set(frame.columns) == {"timestamp", "src_reputation", "is_true_positive"}
+    times = pd.to_datetime(frame["timestamp"], utc=True)
+    assert len(frame) < len(history) and times.min() >= times.max() - pd.Timedelta(days=5)

@@ -86,3 +86,9 @@ def test_processed_feedback_is_still_training_data(config, layout):
     result = prepare(loaded.frame, config.schema, quarantine_dir=layout.quarantine_dir, stamp="s")
     labelled = frame["is_true_positive"].notna().sum() - frame["alert_id"].duplicated().sum()
     assert result.report["rows_used"] == labelled, "the old CLA stopped training once every row was processed"
+
+
+def test_named_columns_are_the_only_ones_selected(config, seeded):
+    frame = open_source(config).load(columns=["timestamp", "rule_name", "is_true_positive", "nope"]).frame
+    assert list(frame.columns) == ["timestamp", "rule_name", "is_true_positive"]
+    assert len(frame) == len(open_source(config).load().frame)

@@ -99,8 +99,12 @@ class FeedbackSource(Protocol):
     def unavailable(self) -> str | None:
         """A sentence when there is nothing to read yet (a store not created); None otherwise. Cheap."""
 
-    def load(self, since: datetime | None = None) -> LoadedFeedback:
-        """The feedback in the configured window (and, with ``since``, only newer feedback)."""
+    def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
+        """The feedback in the configured window (and, with ``since``, only newer feedback).
+
+        With ``columns``, only those that exist are read (the drift report reads
+        the champion's inputs, the label, time and id), pushed down to the source.
+        """
 
     def count_labelled(self, since: datetime | None = None) -> int:
         """Labelled rows (newer than ``since``), counted cheaply for the service's triggers."""

@@ -255,10 +255,14 @@ class BigQuerySource:
         negatives = int(self._run(build_count_sql(plan, negatives_only=True), params)["n"].iloc[0])
         return 1.0 if negatives <= self.max_negatives else self.max_negatives / negatives
 
-    def load(self, since: datetime | None = None) -> LoadedFeedback:
-        """All positives and a bounded sample of negatives, latest verdict per alert. Raises SourceError."""
+    def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
+        """All positives and a bounded sample of negatives, latest verdict per alert (only ``columns`` and the
+        label, id and time columns when given). Raises SourceError."""
         rate = self.negative_rate(since)
         plan, params = self._windowed(since)
+        if columns is not None and plan.select is not None:
+            roles = {plan.label, plan.id_column, plan.time_column, plan.order_column}
+            plan = dataclasses.replace(plan, select=tuple(c for c in plan.select if c in columns or c in roles))
         params.append(scalar("negative_rate", "FLOAT64", repr(float(rate))))
         frame = self._run(build_load_sql(plan), params)
         return LoadedFeedback(frame, self.describe(), self.empty_hint(), negative_sample_rate=rate)

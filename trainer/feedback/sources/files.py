@@ -146,9 +146,11 @@ class FilesSource:
         # Rows whose time does not parse are kept, so quality quarantines them with a reason.
         return frame[keep]
 
-    def load(self, since: datetime | None = None) -> LoadedFeedback:
-        """Every matching file stacked, window applied. Raises SourceError for an unreadable file."""
-        frame = self._time_filter(self._read(), since)
+    def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
+        """Every matching file stacked (only ``columns`` when given), window applied. Raises SourceError."""
+        if columns is not None and self.schema.time_column:
+            columns = list(dict.fromkeys([*columns, self.schema.time_column]))  # the window needs it
+        frame = self._time_filter(self._read(columns), since)
         return LoadedFeedback(frame.reset_index(drop=True), self.describe(), self.empty_hint())
 
     def _latest_rows(self, frame: pd.DataFrame) -> pd.DataFrame:

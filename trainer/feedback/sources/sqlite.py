@@ -66,10 +66,11 @@ class SQLiteSource:
                         f"(newest alert {newest}); raise the window, set it to 0, or add recent feedback")
         return LoadedFeedback(frame, self.describe(), hint)
 
-    def load(self, since: datetime | None = None) -> LoadedFeedback:
-        """Rows fired inside the window (and arrived since ``since``). Raises SourceError."""
+    def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
+        """Rows fired inside the window (and arrived since ``since``; only ``columns`` when given). Raises SourceError."""
         try:
-            frame = store.read(self.path, self.table, time_since=self._window_start(), inserted_since=since)
+            frame = store.read(self.path, self.table, time_since=self._window_start(), inserted_since=since,
+                               columns=columns)
             return self._loaded(frame)
         except store.StoreError as exc:
             raise SourceError(str(exc)) from exc

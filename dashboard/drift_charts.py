@@ -1,0 +1,146 @@
+"""Frames and plotly figures for the Drift page, built from the drift report (``trainer.monitoring.report``).
+
+Plain functions, no Streamlit: :func:`ranking_frame` is the table of
+features most drifted first, :func:`distribution_frame` and
+:func:`distribution_figure` the training and recent shares of one feature (or
+of the champion's score) side by side, :func:`prevalence_frame` /
+:func:`prevalence_figure` the true-positive share per day against the training
+window's, :func:`live_frame` / :func:`live_figure` the champion's daily
+precision and recall with their intervals against its test-slice figures.
+What the report does not hold stays missing (NaN, "unknown").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+TRAINING_COLOUR = "#6c8ebf"
+RECENT_COLOUR = "#d6734b"
+LIVE_COLOURS = {"recall": "#2a9d8f", "precision": "#e76f51"}
+DAY_MS = 86_400_000
+
+
+def ranking_frame(report: dict[str, Any]) -> pd.DataFrame:
+    """One row per feature, in the report's order (most drifted first)."""
+    rows = [{"feature": r.get("feature"), "level": r.get("level"), "PSI": r.get("psi"), "test": r.get("test"),
+             "statistic": r.get("statistic"), "p-value": r.get("p_value"),
+             "importance share": r.get("importance_share"),
+             "new categories": ", ".join(r.get("unseen_categories") or []),
+             "recent alerts": r.get("recent_rows"), "training rows": r.get("reference_rows")}
+            for r in report.get("features") or []]
+    columns = ["feature", "level", "PSI", "test", "statistic", "p-value", "importance share", "new categories",
+               "recent alerts", "training rows"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def distribution_frame(row: dict[str, Any] | None) -> pd.DataFrame:
+    """Bins (or categories) with the share of training and of recent alerts in each."""
+    shown = (row or {}).get("distribution") or {}
+    return pd.DataFrame({"bin": shown.get("bins") or [], "training": shown.get("training") or [],
+                         "recent": shown.get("recent") or []})
+
+
+def distribution_figure(frame: pd.DataFrame, title: str) -> go.Figure:
+    figure = go.Figure()
+    figure.add_bar(x=frame["bin"], y=frame["training"], name="training window", marker_color=TRAINING_COLOUR)
+    figure.add_bar(x=frame["bin"], y=frame["recent"], name="recent alerts", marker_color=RECENT_COLOUR)
+    figure.update_layout(barmode="group", title=title, yaxis_title="share of alerts", yaxis_tickformat=".0%",
+                         height=360, margin={"t": 50, "b": 10}, legend={"orientation": "h", "y": 1.1})
+    return figure
+
+
+def _day_frame(points: list[dict[str, Any]], keys: dict[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame(points or [])
+    if frame.empty:
+        return pd.DataFrame(columns=["day", *keys.values()])
+    frame["day"] = pd.to_datetime(frame["day"])
+    return frame.rename(columns=keys)[["day", *keys.values()]]
+
+
+def prevalence_frame(report: dict[str, Any]) -> pd.DataFrame:
+    """Per day: true-positive share of recent verdicts, its interval, verdicts."""
+    points = (report.get("prevalence") or {}).get("daily") or []
+    return _day_frame(points, {"share": "share", "low": "low", "high": "high", "verdicts": "verdicts"})
+
+
+def prevalence_figure(frame: pd.DataFrame, training_share: float | None) -> go.Figure:
+    figure = go.Figure()
+    figure.add_scatter(x=frame["day"], y=frame["share"], mode="lines+markers", name="recent verdicts",
+                       marker_color=RECENT_COLOUR,
+                       error_y={"type": "data", "symmetric": False, "array": frame["high"] - frame["share"],
+                                "arrayminus": frame["share"] - frame["low"]})
+    if training_share is not None:
+        figure.add_hline(y=training_share, line_dash="dot", line_color=TRAINING_COLOUR,
+                         annotation_text=f"training window {training_share:.1%}")
+    figure.update_layout(title="True-positive share per day (95% interval)", yaxis_tickformat=".0%", height=320,
+                         margin={"t": 50, "b": 10})
+    figure.update_xaxes(tickformat="%Y-%m-%d", dtick=DAY_MS)
+    return figure
+
+
+def live_frame(report: dict[str, Any]) -> pd.DataFrame:
+    """Per day: the champion's precision and recall on that day's verdicts, with intervals, and F1 / PR-AUC."""
+    rows = []
+    for point in ((report.get("live") or {}).get("daily") or []):
+        rows.append({"day": point.get("day"), "verdicts": point.get("verdicts"), "positives": point.get("positives"),
+                     "recall": point.get("recall"), "recall_low": (point.get("recall_interval") or [None])[0],
+                     "recall_high": (point.get("recall_interval") or [None, None])[1],
+                     "precision": point.get("precision"),
+                     "precision_low": (point.get("precision_interval") or [None])[0],
+                     "precision_high": (point.get("precision_interval") or [None, None])[1],
+                     "f1_score": point.get("f1_score"), "pr_auc": point.get("pr_auc")})
+    frame = pd.DataFrame(rows, columns=["day", "verdicts", "positives", "recall", "recall_low", "recall_high",
+                                        "precision", "precision_low", "precision_high", "f1_score", "pr_auc"])
+    frame["day"] = pd.to_datetime(frame["day"])
+    for column in frame.columns[1:]:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return frame
+
+
+def live_table(report: dict[str, Any]) -> pd.DataFrame:
+    """All new verdicts, the last N and the test slice, one row each; intervals as text, missing as "unknown"."""
+    block = report.get("live") or {}
+    rows = []
+    for name, part in (("all new verdicts", block.get("overall")), (f"last {(block.get('last_n') or {}).get('n')}",
+                                                                     block.get("last_n"))):
+        part = part or {}
+        rows.append({"over": name, "verdicts": part.get("verdicts"), "recall": part.get("recall"),
+                     "recall 95%": _interval(part.get("recall_interval")), "precision": part.get("precision"),
+                     "precision 95%": _interval(part.get("precision_interval")), "F1": part.get("f1_score"),
+                     "F1 95%": _interval(part.get("f1_score_interval")), "PR-AUC": part.get("pr_auc"),
+                     "PR-AUC 95%": _interval(part.get("pr_auc_interval"))})
+    test = block.get("test_slice") or {}
+    rows.append({"over": "test slice (at training)", "verdicts": test.get("test_samples"), "recall": test.get("recall"),
+                 "recall 95%": "not recorded", "precision": test.get("precision"), "precision 95%": "not recorded",
+                 "F1": test.get("f1_score"), "F1 95%": "not recorded", "PR-AUC": test.get("pr_auc"),
+                 "PR-AUC 95%": "not recorded"})
+    frame = pd.DataFrame(rows)
+    frame["verdicts"] = pd.array(frame["verdicts"], dtype="Int64")
+    for column in ("recall", "precision", "F1", "PR-AUC"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return frame
+
+
+def _interval(values: list | None) -> str:
+    low, high = (values or [None, None])[:2]
+    return "unknown" if low is None or high is None else f"[{low:.3f}, {high:.3f}]"
+
+
+def live_figure(frame: pd.DataFrame, test_slice: dict[str, Any]) -> go.Figure:
+    figure = go.Figure()
+    for metric, colour in LIVE_COLOURS.items():
+        figure.add_scatter(x=frame["day"], y=frame[metric], mode="lines+markers", name=f"live {metric}",
+                           marker_color=colour,
+                           error_y={"type": "data", "symmetric": False, "array": frame[f"{metric}_high"] - frame[metric],
+                                    "arrayminus": frame[metric] - frame[f"{metric}_low"]})
+        reference = test_slice.get(metric)
+        if reference is not None:
+            figure.add_hline(y=reference, line_dash="dot", line_color=colour,
+                             annotation_text=f"test slice {metric} {reference:.3f}")
+    figure.update_layout(title="Champion on new verdicts, per day (95% interval)", yaxis_range=[0, 1.05], height=360,
+                         margin={"t": 50, "b": 10}, legend={"orientation": "h", "y": 1.1})
+    figure.update_xaxes(tickformat="%Y-%m-%d", dtick=DAY_MS)
+    return figure

@@ -1,0 +1,96 @@
+"""The drift report as the dashboard reads it, and the one Overview line about it.
+
+:func:`current_report` reads ``drift_report.json`` through
+:func:`trainer.monitoring.report.read_report`, cached per file identity
+(modification time and size), so pages never compute drift and re-read the
+file only after the trainer service replaced it. :func:`summary` boils the
+report down to one sentence and, when drift reaches a level or the live
+recall falls below what the champion is held to, a warning (plain Python,
+tested directly); :func:`render_overview_line` draws both on the Overview.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import streamlit as st
+
+from dashboard.state import ago
+from trainer.contract.layout import ModelsLayout
+from trainer.monitoring.report import read_report
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _read(path: str, identity: tuple[int, int]) -> dict[str, Any] | None:
+    return read_report(ModelsLayout.of(path))
+
+
+def current_report(layout: ModelsLayout) -> dict[str, Any] | None:
+    """The report in ``layout``'s models folder; None when there is none."""
+    try:
+        stat = layout.drift_report.stat()
+    except OSError:
+        return None
+    return _read(str(layout.root), (stat.st_mtime_ns, stat.st_size))
+
+
+def num(value: Any, digits: int = 3) -> str:
+    """A number for display, "unknown" when the report does not hold it."""
+    return "unknown" if value is None else f"{value:.{digits}f}"
+
+
+def share(value: Any) -> str:
+    return "unknown" if value is None else f"{value:.1%}"
+
+
+def summary(report: dict[str, Any] | None, now: datetime | None = None) -> tuple[str, str | None]:
+    """(one line about drift and live performance, a warning or None)."""
+    if report is None:
+        return ("Drift and live performance: unknown — no drift report yet (the trainer service writes one once a "
+                "champion exists; `cla drift` computes one now)."), None
+    try:
+        when = datetime.fromisoformat(str(report.get("computed_at")))
+    except ValueError:
+        when = None
+    age = f"report {ago(when, now or datetime.now(timezone.utc))}" if when else "report time unknown"
+    if report.get("error"):
+        return f"Drift and live performance: unknown — {report['error']} ({age}).", None
+    features = report.get("features") or []
+    top = features[0] if features else None
+    flagged = [r for r in features if r.get("level") in ("moderate", "major")]
+    if not report.get("enough_data"):
+        drift_text = (f"too few recent alerts to judge ({(report.get('window') or {}).get('recent_rows')}, "
+                      f"need {(report.get('thresholds') or {}).get('min_rows')})")
+    elif flagged:
+        drift_text = ", ".join(f"{r['level']} on {r['feature']} (PSI {num(r['psi'], 2)})" for r in flagged[:3])
+    else:
+        drift_text = f"none (largest PSI {num(top.get('psi'), 2)} on {top['feature']})" if top else "no features"
+    live = report.get("live")
+    overall = (live or {}).get("overall") or {}
+    reference = (live or {}).get("recall_reference")
+    if live and overall.get("recall") is not None:
+        low, high = overall.get("recall_interval") or [None, None]
+        live_text = (f"live recall {num(overall['recall'])} [{num(low)}, {num(high)}] on {overall['verdicts']} new "
+                     f"verdicts (held to {num(reference)})")
+    else:
+        live_text = "live recall unknown (no true positive among new verdicts yet)"
+    line = f"Drift: {drift_text} · {live_text} · {age}, champion {report.get('champion_id')}."
+    warnings = []
+    for level in ("major", "moderate"):
+        names = [r["feature"] for r in flagged if r["level"] == level]
+        if names:
+            more = " and more" if len(names) > 3 else ""
+            warnings.append(f"{level.capitalize()} drift on {', '.join(names[:3])}{more}")
+    below = (report.get("signals") or {}).get("performance")
+    if below:
+        warnings.append(below["message"])
+    return line, (". ".join(warnings) + ". See the Drift page.") if warnings else None
+
+
+def render_overview_line(layout: ModelsLayout) -> None:
+    """The Overview's drift line, and its warning when drift or live recall crosses its threshold."""
+    line, warning = summary(current_report(layout))
+    st.caption(line)
+    if warning:
+        st.warning(warning, icon=":material/warning:")

@@ -1,0 +1,135 @@
+"""Drift page: have the alerts moved since the champion was trained, and how is it doing on new verdicts?
+
+Lays out the drift report the trainer service writes (``drift_report.json``,
+read by :func:`dashboard.drift_summary.current_report`; nothing is computed
+here): the features ranked by drift, the training and recent distributions of
+a chosen feature side by side, the champion's score distribution, the
+true-positive share per day, and the champion's live precision and recall per
+day against its test-slice figures (:mod:`dashboard.drift_charts`). A
+``run_every`` fragment reruns the page when the watcher counts a new report.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import context, drift_charts
+from dashboard.drift_summary import current_report, num, share, summary
+from dashboard.markdown import literal
+
+config = context.get_config()
+report = current_report(config.layout)
+watcher = context.get_watcher()
+shown_generation = watcher.generation_of("drift", "champion") if watcher.check() else None
+
+st.title("Drift")
+st.caption("The alerts since the champion was trained against its training window, and the champion scored on "
+           "every verdict that arrived since. Levels come from the population stability index (PSI "
+           f"{config.drift.psi_moderate:g}: moderate, {config.drift.psi_major:g}: major); the KS or chi-squared test "
+           "only keeps a handful of alerts from raising a level. See docs/DRIFT.md.")
+
+
+def no_report() -> None:
+    if report is None:
+        st.info("No drift report yet. The trainer service writes one as soon as there is a champion, then every "
+                f"{config.drift.interval_minutes:g} min when feedback arrived; `cla drift` computes one now.")
+    else:
+        st.warning(f"Drift and live performance unknown: {report['error']}")
+
+
+def header() -> None:
+    line, warning = summary(report)
+    if warning:
+        st.warning(warning, icon=":material/warning:")
+    st.markdown(line)
+    window = report.get("window") or {}
+    st.caption(f"Champion {report.get('champion_id')} · report computed "
+               f"{str(report.get('computed_at', 'unknown')).replace('T', ' ')[:19]} UTC from {report.get('source')}")
+    left, middle, right = st.columns(3)
+    left.metric("Recent alerts", f"{window.get('recent_rows', 0):,}", help=f"fired after {window.get('recent_after')}")
+    middle.metric("New verdicts", f"{window.get('recent_labelled', 0):,}", help="recent alerts with a verdict")
+    right.metric("Training window", f"{window.get('reference_rows', 0):,}",
+                 help=f"verdicts from {window.get('training_start')} to {window.get('training_end')}")
+
+
+def features() -> None:
+    st.subheader("Features ranked by drift")
+    ranking = drift_charts.ranking_frame(report)
+    st.dataframe(ranking.style.format({"PSI": "{:.3f}", "statistic": "{:.3f}", "p-value": "{:.1e}",
+                                       "importance share": "{:.1%}"}, na_rep="unknown"),
+                 hide_index=True, width="stretch", key="drift_ranking")
+    if ranking.empty:
+        return
+    names = ranking["feature"].tolist()
+    picked = st.selectbox("Feature", names, index=0, key="drift_feature",
+                          help="Training window and recent alerts, side by side.")
+    row = next(r for r in report["features"] if r["feature"] == picked)
+    frame = drift_charts.distribution_frame(row)
+    st.plotly_chart(drift_charts.distribution_figure(frame, f"{picked}: training window vs recent alerts"),
+                    width="stretch", key="drift_distribution")
+    if row.get("unseen_categories"):
+        st.caption("Never seen in training: " + ", ".join(literal(c) for c in row["unseen_categories"]))
+
+
+def scores() -> None:
+    st.subheader("Champion score distribution")
+    score = report.get("score")
+    if not score:
+        st.info(f"Unknown: {report.get('score_error') or 'no recent alert or no test slice to compare'}.")
+        return
+    st.caption(f"Scores on recent alerts against scores on its test slice: PSI {num(score.get('psi'))}, "
+               f"KS {num(score.get('statistic'))}, level {score['level']}.")
+    st.plotly_chart(drift_charts.distribution_figure(drift_charts.distribution_frame(score), "Champion score"),
+                    width="stretch", key="drift_scores")
+
+
+def prevalence() -> None:
+    st.subheader("True-positive share")
+    block = report.get("prevalence") or {}
+    training, recent = block.get("training") or {}, block.get("recent") or {}
+    if not recent.get("verdicts"):
+        st.info("Unknown: no verdict has arrived since the champion was trained.")
+        return
+    st.caption(f"Training window {share(training.get('share'))} of {training.get('verdicts')} verdicts; recent "
+               f"{share(recent['share'])} [{share(recent['low'])}, {share(recent['high'])}] of {recent['verdicts']}"
+               + (" — changed beyond its interval." if block.get("flagged") else "."))
+    st.plotly_chart(drift_charts.prevalence_figure(drift_charts.prevalence_frame(report), training.get("share")),
+                    width="stretch", key="drift_prevalence")
+
+
+def live() -> None:
+    st.subheader("Live performance")
+    block = report.get("live")
+    if not block:
+        st.info("Unknown: no verdict has arrived since the champion was trained, or it cannot be scored.")
+        return
+    test = block.get("test_slice") or {}
+    if block.get("sampled_from"):
+        st.caption(f"A uniform sample of the {block['sampled_from']:,} new verdicts was scored "
+                   "(drift.max_score_rows); the last N are the newest exactly.")
+    st.dataframe(drift_charts.live_table(report).style.format(precision=3, na_rep="unknown"), hide_index=True,
+                 width="stretch", key="drift_live_table")
+    st.plotly_chart(drift_charts.live_figure(drift_charts.live_frame(report), test), width="stretch",
+                    key="drift_live")
+
+
+if report is None or report.get("error"):
+    no_report()
+else:
+    header()
+    features()
+    scores()
+    prevalence()
+    live()
+
+
+@st.fragment(run_every=config.dashboard.refresh_seconds)
+def watch_report() -> None:
+    """Rerun the page once the trainer service wrote a new report (or the champion changed)."""
+    now = watcher.generation_of("drift", "champion") if watcher.check() else None
+    if shown_generation is None or now != shown_generation:
+        if current_report(config.layout) != report:
+            st.rerun()
+
+
+watch_report()

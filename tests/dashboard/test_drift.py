@@ -1,0 +1,92 @@
+"""The Drift page and the Overview's drift line under AppTest, from a real report file (or none, or a failed one)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+
+import pytest
+from pagetext import no_exception, page_text, table_with
+
+from dashboard.drift_summary import summary
+from trainer.config import load_config
+from trainer.contract.layout import ModelsLayout
+from trainer.monitoring.report import build_report, write_report
+
+PAGE = "views/drift.py"
+
+
+@pytest.fixture(scope="module")
+def shifted_report(tmp_path_factory) -> dict:
+    """The report of a champion trained on 3,000 demo verdicts after 1,000 alerts whose src_reputation moved."""
+    from trainer.feedback import demo, store
+    from trainer.service.cycle import run_cycle
+
+    folder = tmp_path_factory.mktemp("drift-page")
+    (folder / "cla.toml").write_text(
+        f'models_dir = "{folder / "models"}"\n[source]\npath = "{folder / "feedback.db"}"\n'
+        '[training]\npreset = "legacy"\npermutation_repeats = 1\nmin_test_positives = 1\n', encoding="utf-8")
+    store.insert_frame(folder / "feedback.db", demo.generate_history(rows=3000, seed=11))
+    config = load_config(folder / "cla.toml")
+    assert run_cycle(config, trigger="manual", actor="tester").outcome == "finished"
+    demo.feed(folder / "feedback.db", rate=1e9, count=1000, seed=2, shift="reputation", sleep=lambda s: None)
+    report = build_report(config)
+    assert not report.get("error")
+    shutil.rmtree(folder)
+    return json.loads(json.dumps(report, default=str))
+
+
+def test_without_a_report_the_page_and_overview_say_unknown(dash_env, build):
+    app = build.run_app(PAGE)
+    no_exception(app)
+    assert "No drift report yet" in page_text(app)
+    overview = build.run_app()
+    assert "Drift and live performance: unknown — no drift report yet" in page_text(overview)
+
+
+def test_a_report_that_could_not_be_computed_shows_its_reason(dash_env, build):
+    write_report(ModelsLayout.of(dash_env.models_dir), build_report(load_config()))
+    app = build.run_app(PAGE)
+    no_exception(app)
+    assert "Drift and live performance unknown: no champion in" in page_text(app)
+
+
+def test_the_shifted_feature_leads_the_ranking_and_the_warnings(dash_env, build, shifted_report):
+    write_report(ModelsLayout.of(dash_env.models_dir), shifted_report)
+    app = build.run_app(PAGE)
+    no_exception(app)
+    ranking = table_with(app, "PSI")
+    assert ranking.iloc[0]["feature"] == "src_reputation" and ranking.iloc[0]["level"] == "major"
+    assert app.selectbox(key="drift_feature").value == "src_reputation"
+    text = page_text(app)
+    assert "Major drift on src_reputation" in text
+    assert f"Champion {shifted_report['champion_id']}" in text
+    live = table_with(app, "recall 95%")
+    assert list(live["over"]) == ["all new verdicts", "last 500", "test slice (at training)"]
+    assert live.iloc[0]["verdicts"] == 1000
+    app.selectbox(key="drift_feature").set_value("rule_name").run()
+    no_exception(app)
+    overview = build.run_app()
+    assert "Drift: major on src_reputation (PSI" in page_text(overview)
+    assert any("Major drift on src_reputation" in w.value for w in overview.warning)
+
+
+def test_too_few_alerts_is_said_and_not_flagged(shifted_report):
+    report = copy.deepcopy(shifted_report)
+    report["enough_data"] = False
+    report["signals"]["performance"] = None
+    for row in report["features"]:
+        row["level"] = "none"
+    line, warning = summary(report)
+    assert "too few recent alerts to judge (1001, need 300)" in line and warning is None
+
+
+def test_live_recall_below_its_reference_is_a_warning(shifted_report):
+    report = copy.deepcopy(shifted_report)
+    for row in report["features"]:
+        row["level"] = "none"
+    report["signals"]["performance"] = {"message": "live recall 0.700 (95% interval up to 0.780) is below 0.950"}
+    line, warning = summary(report)
+    assert warning == "live recall 0.700 (95% interval up to 0.780) is below 0.950. See the Drift page."
+    assert "Drift: none (largest PSI" in line
