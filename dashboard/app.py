@@ -51,6 +51,7 @@ PAGES = [
     st.Page("views/model_detail.py", title="Model detail", icon=":material/search_insights:", url_path="model"),
     st.Page("views/models.py", title="Models", icon=":material/table_rows:", url_path="models"),
     st.Page("views/activity.py", title="Activity", icon=":material/history:", url_path="activity"),
+    st.Page("views/review.py", title="Review", icon=":material/fact_check:", url_path="review"),
     st.Page(overview_by_name, title="Overview", url_path="overview", visibility="hidden"),
 ]
 

@@ -99,3 +99,25 @@ def remove_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
         except OSError:
             pass
     return removed
+
+
+def append_json_line(path: str | os.PathLike, obj: Any) -> None:
+    """Append ``obj`` as one JSON line under an exclusive ``fcntl`` lock, in one write.
+
+    Concurrent writers never interleave; a last line left without its newline
+    (a writer killed mid-write) is closed first, so only the torn line is
+    lost. Raises OSError when the file cannot be written.
+    """
+    import fcntl
+
+    line = (json.dumps(obj, default=str) + "\n").encode("utf-8")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line
+        os.write(fd, line)
+    finally:
+        os.close(fd)

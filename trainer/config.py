@@ -3,7 +3,8 @@
 Declares the option groups (:class:`SourceConfig`, :class:`SchemaConfig`,
 :class:`TrainingConfig`, :class:`PromotionConfig`, :class:`RetentionConfig`,
 :class:`ServiceConfig`, :class:`DashboardConfig`, and the layers' own
-`trainer.monitoring.settings.DriftConfig` and `trainer.notify.settings.NotifyConfig`) and :class:`Config`, which holds them.
+`trainer.monitoring.settings.DriftConfig`, `trainer.notify.settings.NotifyConfig` and
+`trainer.review.settings.ReviewConfig`) and :class:`Config`, which holds them.
 :func:`load_config` resolves the file (``--config``, then ``CLA_CONFIG``, then
 ``./cla.toml`` if present, else the built-in defaults), then applies
 ``CLA_MODELS_DIR``, ``CLA_MODEL_KEY``, ``CLA_NOTIFY_SECRET`` and any
@@ -31,6 +32,7 @@ from trainer.contract.layout import ModelsLayout
 from trainer.learning import families
 from trainer.monitoring.settings import DriftConfig
 from trainer.notify.settings import NotifyConfig
+from trainer.review.settings import ReviewConfig
 from trainer.options import ConfigError, allowed_values, coerce, opt
 
 DEFAULT_CONFIG_NAME = "cla.toml"
@@ -55,6 +57,9 @@ class SourceConfig:
     credentials_file: str = opt("", "BigQuery: service-account JSON file; empty uses Application Default Credentials.")
     window_days: int = opt(90, "Only feedback from the last N days is read (0: no window).", min=0)
     max_negatives: int = opt(200_000, "BigQuery: at most this many negatives are sampled (all positives are kept); 0 disables sampling.", min=0)
+    verdicts_path: str = opt("", "Files: the CSV file review verdicts are appended to, read with the other files "
+                             "(empty: verdicts.csv beside the first matching file).")
+    bq_verdicts_table: str = opt("", "BigQuery: `dataset.table` review verdicts are appended to (empty: bq_table).")
 
 
 @dataclass
@@ -181,6 +186,7 @@ class Config:
     service: ServiceConfig = field(default_factory=ServiceConfig)
     drift: DriftConfig = field(default_factory=DriftConfig)
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     config_file: str = opt("", "The file this configuration was read from (empty: built-in defaults).")
 

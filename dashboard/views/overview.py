@@ -31,7 +31,7 @@ from dashboard.formatting import absolute, ago, fmt, model_time, parse_iso
 from dashboard.snapshot import full_metrics, snapshot
 from dashboard.tables import decision_of, warning_codes
 from trainer.contract import states
-from trainer.feedback import store
+from dashboard.review_panel import ReviewFacts, review_facts
 from trainer.feedback.sources import open_source
 
 FEEDBACK_TTL_SECONDS = 10
@@ -49,24 +49,23 @@ config = context.get_config()
 def feedback_counts(source_key: str, since_iso: str | None) -> dict[str, Any]:
     """Labelled rows, positives and rows new since ``since_iso`` of the configured source.
 
-    A SQLite store that does not exist gives ``{"missing": sentence}``, not zeros.
+    A source with nothing to read yet (``unavailable()``, e.g. a store not
+    created) gives ``{"missing": sentence}``, not zeros.
     ``source_key`` (the source options as JSON) keys the cache; failures are
     returned as ``{"error": ...}`` and cached too, so a broken source is not
     asked again on every refresh.
     """
     settings = context.get_config()
-    if settings.source.kind == "sqlite" and not settings.source_path.exists():
-        return {"error": None, "missing": (f"the feedback store {settings.source_path} does not exist: nothing to "
-                                           "train on; run `cla demo seed` for a demo store, or set source.path")}
     try:
         source = open_source(settings)
+        missing = source.unavailable()
+        if missing:
+            return {"error": None, "missing": missing}
         labelled = source.count_labelled()
         new = source.count_labelled(parse_iso(since_iso)) if since_iso else labelled
-        positives, positives_note = None, f"the {settings.source.kind} source has no cheap count of positives"
-        if settings.source.kind == "sqlite":
-            positives = (store.stats(settings.source_path, settings.source.table)["positives"]
-                         if settings.source_path.is_file() else 0)
-            positives_note = "true positives in the whole store"
+        positives = source.count_positives()
+        positives_note = (f"true positives in {source.describe()}" if positives is not None
+                          else f"the {source.kind} source has no cheap count of positives")
         return {"labelled": labelled, "new": new, "positives": positives, "positives_note": positives_note,
                 "source": source.describe(), "error": None}
     except Exception as exc:  # noqa: BLE001 - any source failure is shown as "unknown" with its message
@@ -185,6 +184,15 @@ def source_mismatch(facts: RegistryFacts, configured: str) -> str:
     return ""
 
 
+def draw_review_tiles(review: ReviewFacts) -> None:
+    """Verdicts given today and the audit estimate of production recall (dashboard.review_panel)."""
+    left, right, _ = st.columns(3)
+    with left:
+        tile("Verdicts today", review.verdicts_today, review.verdicts_caption)
+    with right:
+        tile("Production recall (audit)", review.recall_value, review.recall_caption)
+
+
 def model_warnings(record: dict | None, role: str) -> list[tuple[str, str]]:
     """(severity, sentence) for one model's stored warnings; codes only when its file cannot be re-read."""
     if not record:
@@ -255,7 +263,11 @@ def live_overview() -> None:
     BANNER_BOXES[banner.level](f"**LEARNING MODE: {banner.state}** — {banner.reason}")
     # the buttons and the last result right under the banner: above the fold at 1280 x 800
     controls.render(status, decision=last_decision(status, facts))
+    review = review_facts(config, facts.champion)
+    if review.below_target:
+        st.warning(review.below_target, icon=":material/troubleshoot:")
     draw_tiles(status, facts, feedback)
+    draw_review_tiles(review)
     render_overview_line(config.layout)
     draw_warnings(status, facts, feedback)
 

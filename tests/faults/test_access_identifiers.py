@@ -13,7 +13,7 @@ from trainer.contract.layout import METRICS_RE, MODEL_RE, STAMP_RE
 from trainer.folder.registry import ModelNotFound, Registry
 from trainer.folder.scoring import ModelLoadError, load_model
 from trainer.feedback.sources import SourceError
-from trainer.feedback.sources.bigquery import TableRef, column
+from trainer.feedback.sources.bigquery_sql import TableRef, column
 from trainer.feedback.store import StoreError, quote
 
 

@@ -115,9 +115,9 @@ def test_one_class_is_not_a_quality_error(tmp_path):
 
 def test_empty_store_names_the_store_and_what_to_do(tmp_path):
     frame = feedback().iloc[:0]
-    frame.attrs["source"] = "the feedback store data/feedback.db:feedback"
     with pytest.raises(DataError, match=r"data/feedback.db.*has no rows.*cla demo seed"):
-        run(frame, tmp_path)
+        prepare(frame, SchemaConfig(), quarantine_dir=tmp_path, stamp="s",
+                source="the feedback store data/feedback.db:feedback")
 
 
 def test_missing_label_column_lists_the_columns(tmp_path):

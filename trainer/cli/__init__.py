@@ -22,7 +22,8 @@ from trainer.contract import exit_codes
 from trainer.config import Config, ConfigError, load_config, load_models_dir_only
 
 #: command-group modules, in the order ``cla --help`` lists them
-GROUPS = ("train", "models", "score", "drift", "service", "feedback", "demo", "dashboard", "notify", "config_cmd")
+GROUPS = ("train", "models", "score", "drift", "service", "feedback", "demo", "dashboard", "notify", "config_cmd",
+          "review")
 
 class CLIError(Exception):
     """An expected failure: printed as ``cla: <message>`` with exit code ``code``."""

@@ -48,6 +48,9 @@ def register(sub, common) -> None:
     feed.add_argument("--shift", choices=SHIFTS, default=None,
                       help="change the alerts so the Drift page has something to show: a new alert source "
                            "(new-source), a re-scaled src_reputation (reputation), a rise in attacks (attacks)")
+    feed.add_argument("--pending-share", type=float, default=0.0, metavar="SHARE",
+                      help="share of the alerts that arrive pending triage, without a verdict, for the review "
+                           "queue (0 to 1, default 0); their truth is kept in the demo's own table")
     feed.set_defaults(handler=handle_feed)
 
 
@@ -59,7 +62,7 @@ def _store_path(config) -> Path:
 
 
 def handle_seed(args, config) -> int:
-    from trainer.feedback import demo
+    from trainer.feedback import demo, demo_analyst
     from trainer.feedback import store
 
     if args.rows < 1 or args.days < 1:
@@ -77,8 +80,8 @@ def handle_seed(args, config) -> int:
         if args.force:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-        frame = demo.generate_history(rows=args.rows, days=args.days, seed=args.seed)
-        written = store.insert_frame(path, frame, table)
+        frame = demo.generate_history(rows=args.rows, days=args.days, seed=args.seed, keep_truth=True)
+        written = demo_analyst.insert_with_truth(path, frame, table)
     except (store.StoreError, sqlite3.Error, OSError) as exc:
         raise CLIError(f"cannot seed {path}: {exc}") from None
     labelled = frame[store.LABEL_COLUMN].notna()
@@ -94,6 +97,8 @@ def handle_feed(args, config) -> int:
 
     if args.rate <= 0:
         raise CLIError(f"--rate must be above 0 rows a second (got {args.rate})", 2)
+    if not 0.0 <= args.pending_share <= 1.0:
+        raise CLIError(f"--pending-share must be between 0 and 1 (got {args.pending_share})", 2)
     if args.count is not None and args.count < 1:
         raise CLIError(f"--count must be at least 1 (got {args.count})", 2)
     path = _store_path(config)
@@ -103,7 +108,8 @@ def handle_feed(args, config) -> int:
 
     def report(batch: int, total: int) -> None:
         """One progress line: rewritten in place on a terminal, else a line every PROGRESS_SECONDS."""
-        line = f"{total:,} verdicts written to {path} at {args.rate:g} a second"
+        what = "alerts" if args.pending_share else "verdicts"
+        line = f"{total:,} {what} written to {path} at {args.rate:g} a second"
         if live:
             print(f"\r{line} (Ctrl-C stops)", end="", flush=True)
         elif time.monotonic() - last[0] >= PROGRESS_SECONDS:
@@ -112,7 +118,8 @@ def handle_feed(args, config) -> int:
 
     try:
         written = demo.feed(path, rate=args.rate, table=config.source.table, duration=args.duration,
-                            count=args.count, seed=args.seed, shift=args.shift, on_batch=report)
+                            count=args.count, seed=args.seed, shift=args.shift, pending_share=args.pending_share,
+                            on_batch=report)
     except KeyboardInterrupt:
         print("\nstopped" if live else "stopped", flush=True)
         return exit_codes.OK
@@ -120,5 +127,7 @@ def handle_feed(args, config) -> int:
         raise CLIError(f"cannot feed {path}: {exc}") from None
     if live:
         print()
-    print(f"done: {written} verdicts written to {path}")
+    what = "alerts" if args.pending_share else "verdicts"
+    print(f"done: {written} {what} written to {path}"
+          + (f", about {args.pending_share:.0%} of them pending triage" if args.pending_share else ""))
     return exit_codes.OK

@@ -5,9 +5,10 @@ and a metrics file (:data:`METRICS_PREFIX` + stamp + :data:`METRICS_SUFFIX`),
 where the stamp is UTC ``YYYYMMDD_HHMMSS`` and the metrics file is the pair's
 commit marker. Beside the pairs live the champion pointer
 (:data:`CHAMPION_NAME`), the event log (:data:`EVENTS_NAME`), the drift report
-(:data:`DRIFT_REPORT_NAME`), the quarantine folder and the trainer's runtime
-folder (the status file, the locks, the registry index, the trainer log, the
-retrain requests and the stop request).
+(:data:`DRIFT_REPORT_NAME`), the quarantine folder, the review queue's folder
+(:data:`REVIEW_NAME`: verdict ledger, outbox, audit population, summary) and the
+trainer's runtime folder (the status file, the locks, the registry index, the
+trainer log, the retrain requests and the stop request).
 This module is the single place those names are spelled; every other module
 asks :class:`ModelsLayout` or the helpers here.
 """
@@ -23,7 +24,8 @@ from pathlib import Path
 __all__ = [
     "MODEL_PREFIX", "METRICS_PREFIX", "MODEL_SUFFIX", "METRICS_SUFFIX", "STAMP_FORMAT", "STAMP_RE", "MODEL_RE",
     "METRICS_RE", "RESERVED_PREFIX", "CHAMPION_NAME", "EVENTS_NAME", "DRIFT_REPORT_NAME", "QUARANTINE_NAME",
-    "RUNTIME_NAME", "STATUS_NAME", "LOG_NAME", "STOP_REQUEST_NAME", "REQUEST_SUFFIX", "ModelsLayout", "model_file_name",
+    "RUNTIME_NAME", "STATUS_NAME", "LOG_NAME", "STOP_REQUEST_NAME", "REVIEW_NAME", "REVIEW_LEDGER_NAME",
+    "REVIEW_OUTBOX_NAME", "AUDIT_POPULATION_NAME", "REVIEW_SUMMARY_NAME", "REQUEST_SUFFIX", "ModelsLayout", "model_file_name",
     "metrics_file_name", "metrics_stamp", "model_stamp", "stamp_of", "stamp_time",
 ]
 
@@ -43,6 +45,11 @@ STATUS_NAME = "status.json"
 #: the trainer log's name; rotated copies add ``.1``, ``.2``, ...
 LOG_NAME = "trainer.log"
 STOP_REQUEST_NAME = "stop_request.json"
+REVIEW_NAME = "review"
+REVIEW_LEDGER_NAME = "verdicts.jsonl"
+REVIEW_OUTBOX_NAME = "outbox.jsonl"
+AUDIT_POPULATION_NAME = "audit_population.json"
+REVIEW_SUMMARY_NAME = "summary.json"
 #: a retrain request in ``runtime/requests/`` is ``<id>.json``
 REQUEST_SUFFIX = ".json"
 STAMP_FORMAT = "%Y%m%d_%H%M%S"
@@ -166,6 +173,27 @@ class ModelsLayout:
     @property
     def index(self) -> Path:
         return self.runtime / "index.json"
+
+    @property
+    def review_dir(self) -> Path:
+        """The review queue's records (trainer.review): verdict ledger, outbox, audit population, summary."""
+        return self.root / REVIEW_NAME
+
+    @property
+    def review_ledger(self) -> Path:
+        return self.review_dir / REVIEW_LEDGER_NAME
+
+    @property
+    def review_outbox(self) -> Path:
+        return self.review_dir / REVIEW_OUTBOX_NAME
+
+    @property
+    def review_population(self) -> Path:
+        return self.review_dir / AUDIT_POPULATION_NAME
+
+    @property
+    def review_summary(self) -> Path:
+        return self.review_dir / REVIEW_SUMMARY_NAME
 
     def ensure(self) -> None:
         """Create the folder tree (raises OSError when it cannot)."""

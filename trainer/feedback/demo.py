@@ -34,6 +34,7 @@ DUPLICATE_SHARE = 0.004
 CAMPAIGN_START = 2 / 3      # share of the history after which the campaign runs
 TUNING_DATE = 1 / 2         # share of the history after which the noisy rule is tuned
 UNOBSERVED_NOISE_SD = 1.1   # what no attribute explains: keeps PR-AUC well below 1
+TRUTH_COLUMN = "_truth"     # the analyst's verdict for every generated row; never written to the feedback table
 
 
 @dataclass(frozen=True)
@@ -274,15 +275,18 @@ def _frame(columns: dict, order: np.ndarray | None = None) -> pd.DataFrame:
     return frame
 
 
-def generate_history(rows: int = 66_000, days: int = 90, seed: int = 7, end: datetime | None = None) -> pd.DataFrame:
+def generate_history(rows: int = 66_000, days: int = 90, seed: int = 7, end: datetime | None = None,
+                     keep_truth: bool = False) -> pd.DataFrame:
     """A synthetic triage history of ``rows`` alerts over the ``days`` before ``end`` (default: now).
 
     Deterministic for a given (rows, days, seed, end). Returns one row per
     verdict with the columns of the embedded store (``COLUMN_ORDER``), oldest
     alert first; the newest few hours hold some alerts not yet labelled
     (label NA). Columns stay numpy arrays until one frame is built, so 1M
-    rows take a few seconds and well under 1 GB. Raises ValueError for
-    rows < 1 or days < 1.
+    rows take a few seconds and well under 1 GB. With ``keep_truth`` a
+    ``TRUTH_COLUMN`` holds the verdict an analyst would give every row, the
+    pending ones too (:mod:`trainer.feedback.demo_analyst` keeps it apart from
+    the store). Raises ValueError for rows < 1 or days < 1.
     """
     if rows < 1 or days < 1:
         raise ValueError(f"rows and days must be at least 1 (got rows={rows}, days={days})")
@@ -340,7 +344,10 @@ def generate_history(rows: int = 66_000, days: int = 90, seed: int = 7, end: dat
     columns["timestamp"] = fired[source_row]
     columns["triaged_at"] = triaged
     order = np.lexsort((source_row, columns["timestamp"]))
-    return _frame(columns, order)
+    frame = _frame(columns, order)
+    if keep_truth:
+        frame[TRUTH_COLUMN] = label[source_row][order].astype("int64")
+    return frame
 
 
 @functools.cache
@@ -370,17 +377,25 @@ def generate_live(count: int, *, rng: np.random.Generator, now: datetime | None 
 
 def feed(path: str | Path, *, rate: float, table: str = "feedback", duration: float | None = None,
          count: int | None = None, seed: int | None = None, shift: str | None = None,
+         pending_share: float = 0.0,
          on_batch: Callable[[int, int], None] | None = None,
          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> int:
-    """Insert live verdicts into the store at ``rate`` rows a second until ``duration`` or ``count``.
+    """Insert live alerts into the store at ``rate`` rows a second until ``duration`` or ``count``.
 
-    With neither, runs until interrupted. Returns the number of rows written;
-    ``on_batch(written_now, total)`` is called after each commit. ``shift``
-    names a change of the alerts (:mod:`trainer.feedback.shifts`). Raises
-    ValueError for a non-positive rate or an unknown shift.
+    A ``pending_share`` of them arrive without a verdict (pending triage); their
+    truth goes to the demo's truth table (:mod:`trainer.feedback.demo_analyst`).
+    With neither limit, runs until interrupted. Returns the number of rows
+    written; ``on_batch(written_now, total)`` is called after each commit.
+    ``shift`` names a change of the alerts (:mod:`trainer.feedback.shifts`).
+    Raises ValueError for a non-positive rate, an unknown shift or a share
+    outside 0..1.
     """
+    from trainer.feedback import demo_analyst
+
     if rate <= 0:
         raise ValueError(f"rate must be above 0 rows a second (got {rate})")
+    if not 0.0 <= pending_share <= 1.0:
+        raise ValueError(f"the pending share must be between 0 and 1 (got {pending_share})")
     rng = np.random.default_rng(seed)
     store.create(path, table)
     started = clock()
@@ -397,7 +412,8 @@ def feed(path: str | Path, *, rate: float, table: str = "feedback", duration: fl
         batch = due - written
         if batch > 0:
             rows = generate_live(batch, rng=rng)
-            store.insert_frame(path, apply_shift(rows, shift, rng) if shift else rows, table)
+            rows = apply_shift(rows, shift, rng) if shift else rows
+            demo_analyst.insert_with_truth(path, demo_analyst.make_pending(rows, pending_share, rng), table)
             written += batch
             if on_batch:
                 on_batch(batch, written)

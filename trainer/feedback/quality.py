@@ -21,6 +21,7 @@ import pandas as pd
 
 from trainer.atomic import write_with
 from trainer.config import SchemaConfig
+from trainer.feedback.sources import DEFAULT_EMPTY_HINT
 
 POSITIVE_TOKENS = frozenset({"true", "tp", "1", "1.0", "yes", "true_positive", "true positive"})
 NEGATIVE_TOKENS = frozenset({"false", "fp", "0", "0.0", "no", "false_positive", "false positive"})
@@ -130,7 +131,8 @@ def _write_quarantine(rows: pd.DataFrame, quarantine_dir: Path, stamp: str) -> P
 
 
 def prepare(frame: pd.DataFrame, schema: SchemaConfig, *, quarantine_dir: Path | None, stamp: str,
-            now: pd.Timestamp | None = None) -> QualityResult:
+            now: pd.Timestamp | None = None, source: str = "the feedback source",
+            empty_hint: str = DEFAULT_EMPTY_HINT) -> QualityResult:
     """Clean loaded feedback for training.
 
     Returns a :class:`QualityResult` whose frame holds only valid, labelled,
@@ -142,12 +144,12 @@ def prepare(frame: pd.DataFrame, schema: SchemaConfig, *, quarantine_dir: Path |
     row left; raises ``atomic.WriteError`` when the quarantine file cannot be
     written. One class only is not an error here: the cycle decides. A time
     more than ``schema.max_future_minutes`` after ``now`` (default: the
-    current time) is quarantined: such a row would pose as the newest feedback.
+    current time) is quarantined: such a row would pose as the newest feedback. ``source`` and
+    ``empty_hint`` (a :class:`trainer.feedback.sources.LoadedFeedback`'s description and hint) name
+    the source in the messages.
     """
-    source = frame.attrs.get("source", "the feedback source")
     if frame.empty:
-        hint = frame.attrs.get("empty_hint", "run `cla demo seed` or `cla feedback import FILE`")
-        raise DataError(f"{source} has no rows: {hint}")
+        raise DataError(f"{source} has no rows: {empty_hint}")
     label = schema.label
     if label not in frame.columns:
         raise DataError(f"label column {label!r} not found in {source}; columns are: "

@@ -236,14 +236,26 @@ def read(path: str | Path, table: str = "feedback", *, time_since: datetime | No
     columns with NULLs as ``Int64``, timestamps as the stored text (quality.prepare parses them). Raises
     StoreError when the file or table does not exist.
     """
+    def where(types: dict[str, str]) -> tuple[str, list]:
+        return _where(time_since if TIME_COLUMN in types else None, inserted_since, labelled=False)
+
+    return select(path, table, where, "ORDER BY rowid", columns=columns)
+
+
+def select(path: str | Path, table: str, where, tail: str = "", columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows ``where(types) -> (" WHERE ...", params)`` picks, then ``tail`` (ORDER BY, LIMIT), typed as :func:`read`.
+
+    ``where`` gets the table's column types, so it can leave out a clause on a
+    column the table lacks; ``columns`` limits the stored columns selected. Raises StoreError when the file or table does not exist.
+    """
     with connect(path) as conn:
         types = table_columns(conn, table)
         if not types:
             raise StoreError(f"the feedback store {path} has no table {table!r}: run `cla demo seed` "
                              f"or `cla feedback import FILE`, or set source.table in the config")
         names = [name for name in types if name != INSERTED_AT and (columns is None or name in columns)]
-        where, params = _where(time_since if TIME_COLUMN in types else None, inserted_since, labelled=False)
-        cursor = conn.execute(f"SELECT {', '.join(map(quote, names))} FROM {quote(table)}{where} ORDER BY rowid", params)
+        clause, params = where(types)
+        cursor = conn.execute(f"SELECT {', '.join(map(quote, names))} FROM {quote(table)}{clause} {tail}", params)
         # Fetched a slice at a time and made compact at once: 1M rows of Python tuples would cost ~1.5 GB.
         parts = []
         while rows := cursor.fetchmany(READ_CHUNK):

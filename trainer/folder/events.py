@@ -2,7 +2,7 @@
 
 Trainer, registry and service append with :func:`append_event`; the dashboard
 and ``cla`` read with :func:`read_events`. Appends take an exclusive
-``fcntl`` lock and write one line in one call, so concurrent writers never
+``fcntl`` lock and write one line in one call (:func:`trainer.atomic.append_json_line`), so concurrent writers never
 interleave; a last line left without its newline (a writer killed mid-write,
 a disk that filled) is closed first, so the next event starts on its own line
 and only the torn one is lost. A line that does not parse (a crash mid-write on a foreign
@@ -13,13 +13,12 @@ The event kinds are declared in :mod:`trainer.contract.events`.
 
 from __future__ import annotations
 
-import fcntl
 import getpass
 import json
 import os
-from pathlib import Path
 from typing import Any
 
+from trainer.atomic import append_json_line
 from trainer.contract.events import KINDS
 from trainer.timestamps import now_iso, parse_iso
 
@@ -45,17 +44,7 @@ def append_event(path: str | os.PathLike, kind: str, *, actor: str | None = None
     }
     if details:
         event["details"] = details
-    line = (json.dumps(event, default=str) + "\n").encode("utf-8")
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            line = b"\n" + line
-        os.write(fd, line)
-    finally:
-        os.close(fd)
+    append_json_line(path, event)
     return event
 
 

@@ -87,7 +87,7 @@ def split_windows(config: Config, champion: dict[str, Any], columns: list[str]) 
         raise WindowError(str(exc)) from exc
     time_column = window.get("time_column") or schema.time_column
     if time_column not in frame.columns:
-        raise WindowError(f"the time column {time_column!r} is not in {frame.attrs.get('source', 'the feedback')}; "
+        raise WindowError(f"the time column {time_column!r} is not in {loaded.description}; "
                           "set schema.time_column")
     keep = np.ones(len(frame), dtype=bool)
     if schema.id_column and schema.id_column in frame.columns:

@@ -172,7 +172,8 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
     stage(states.STAGE_FILTERING)
     t0 = time.perf_counter()
     run_stamp = stamp_of(datetime.now(timezone.utc))
-    prepared = prepare(loaded.frame, config.schema, quarantine_dir=layout.quarantine_dir, stamp=run_stamp)
+    prepared = prepare(loaded.frame, config.schema, quarantine_dir=layout.quarantine_dir, stamp=run_stamp,
+                       source=loaded.description, empty_hint=loaded.empty_hint)
     timings["quality_s"] = time.perf_counter() - t0
     label = prepared.frame[config.schema.label]
     positives = int((label == 1).sum())

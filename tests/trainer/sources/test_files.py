@@ -84,6 +84,23 @@ def test_fingerprint_changes_when_a_file_changes(config, workdir):
     assert source.latest_change() != before
 
 
+def test_verdicts_written_at_once_by_two_analysts_are_all_kept(config, workdir):
+    from concurrent.futures import ThreadPoolExecutor
+
+    pd.DataFrame({"alert_id": ["x"], "is_true_positive": [None]}).to_csv(workdir / "alerts.csv", index=False)
+    source = open_source(files_config(config, "alerts.csv"))
+
+    def give(analyst):
+        for i in range(15):
+            source.write_verdicts(pd.DataFrame({"alert_id": [f"{analyst}-{i}"], "is_true_positive": [1],
+                                                "analyst": [analyst]}))
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(give, ["ana", "ben"]))
+    written = pd.read_csv(workdir / "verdicts.csv")
+    assert sorted(written["alert_id"]) == sorted(f"{a}-{i}" for a in ("ana", "ben") for i in range(15))
+
+
 @pytest.mark.parametrize("suffix", ["csv", "parquet"])
 def test_named_columns_are_the_only_ones_read_and_the_window_still_applies(config, workdir, history, suffix):
     path = workdir / f"export.{suffix}"

@@ -57,7 +57,8 @@ def test_empty_store_fails_quality_naming_the_store(config, layout):
     store.create(config.source_path)
     loaded = open_source(config).load()
     with pytest.raises(DataError, match=r"feedback store data/feedback.db:feedback has no rows.*cla demo seed"):
-        prepare(loaded.frame, config.schema, quarantine_dir=layout.quarantine_dir, stamp="s")
+        prepare(loaded.frame, config.schema, quarantine_dir=layout.quarantine_dir, stamp="s",
+                source=loaded.description, empty_hint=loaded.empty_hint)
 
 
 def test_rows_outside_the_window_say_so(config):
@@ -65,7 +66,8 @@ def test_rows_outside_the_window_say_so(config):
     store.insert_frame(config.source_path, old)
     loaded = open_source(config).load()
     with pytest.raises(DataError, match=r"older than source.window_days = 90"):
-        prepare(loaded.frame, config.schema, quarantine_dir=None, stamp="s")
+        prepare(loaded.frame, config.schema, quarantine_dir=None, stamp="s", source=loaded.description,
+                empty_hint=loaded.empty_hint)
 
 
 def test_seeded_store_prepares_for_training(config, seeded, layout):

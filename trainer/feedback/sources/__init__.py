@@ -1,19 +1,26 @@
-"""Feedback sources: where the verdicts come from, behind one small interface.
+"""Feedback sources: where the verdicts come from, and where the review queue writes them back.
 
-:class:`FeedbackSource` is what :mod:`trainer.service.cycle` and :mod:`trainer.service.triggers`
-use; :func:`open_source` builds the one the config names: the embedded SQLite
-store (:mod:`.sqlite`, the default), CSV/Parquet files (:mod:`.files`) or
-BigQuery through pandas-gbq (:mod:`.bigquery`). A source only loads; cleaning
-is :mod:`trainer.feedback.quality`'s job. Every expected failure is a
+:class:`FeedbackSource` is what :mod:`trainer.service.cycle`,
+:mod:`trainer.service.triggers`, :mod:`trainer.review` and the dashboard use;
+they never import a concrete source. :data:`KINDS` declares each source once
+(its module, its config keys, one sentence about it) and :func:`open_source`
+builds the one ``config.source.kind`` names: the embedded SQLite store
+(:mod:`.sqlite`, the default), CSV/Parquet files (:mod:`.files`) or BigQuery
+through pandas-gbq (:mod:`.bigquery`). Adding a source is one module and one
+line in :data:`KINDS`; no dashboard file changes.
+
+Every source declares :class:`Capabilities` (can it read alerts pending a
+verdict, write verdicts, retract one), a description and a hint for when it is
+empty. A load returns :class:`LoadedFeedback`, which carries the description
+and the hint with the frame, so :func:`trainer.feedback.quality.prepare` can
+name the source in its messages. A source only loads and writes; cleaning is
+:mod:`trainer.feedback.quality`'s job. Every expected failure is a
 :class:`SourceError` whose message says what to do.
-
-The loaded frame carries ``attrs["source"]`` (the description) and
-``attrs["empty_hint"]`` (what to do when it is empty), which
-:func:`trainer.feedback.quality.prepare` uses in its messages.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -22,25 +29,75 @@ import pandas as pd
 
 from trainer.config import Config
 
+#: the columns a verdict written back fills, beside the label (the embedded store's names)
+ANALYST_COLUMN = "analyst"
+TRIAGED_AT_COLUMN = "triaged_at"
+COMMENT_COLUMN = "analyst_comments"
+DEFAULT_EMPTY_HINT = "run `cla demo seed` or `cla feedback import FILE`"
+
 
 class SourceError(RuntimeError):
-    """The source cannot be read; the message names it and says what to do."""
+    """The source cannot be read or written; the message names it and says what to do."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a source can do beyond loading labelled feedback."""
+
+    pending_alerts: bool = False   # read alerts that have no verdict yet (label null)
+    verdicts: bool = False         # append a verdict row (analyst, triage time) for an alert
+    retract: bool = False          # remove a verdict row it wrote (the review page's undo)
 
 
 @dataclass
 class LoadedFeedback:
-    """What a source returned, and the share of negatives it kept (1.0: no sampling)."""
+    """What a source returned: the rows, where they came from, what to do when empty, the negatives kept."""
 
     frame: pd.DataFrame
-    negative_sample_rate: float = 1.0
+    description: str = "the feedback source"
+    empty_hint: str = DEFAULT_EMPTY_HINT
+    negative_sample_rate: float = 1.0   # 1.0: no sampling
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    """One declared source: where its class lives, which ``[source]`` keys it reads, what it is."""
+
+    name: str
+    target: str                  # "module:Class"
+    config_keys: tuple[str, ...]
+    summary: str
+
+    def load_class(self):
+        module, _, cls = self.target.partition(":")
+        return getattr(importlib.import_module(module), cls)
+
+
+KINDS: dict[str, SourceKind] = {kind.name: kind for kind in (
+    SourceKind("sqlite", "trainer.feedback.sources.sqlite:SQLiteSource", ("path", "table", "window_days"),
+               "the embedded SQLite store"),
+    SourceKind("files", "trainer.feedback.sources.files:FilesSource", ("path", "window_days", "verdicts_path"),
+               "CSV or Parquet files (a path or a glob)"),
+    SourceKind("bigquery", "trainer.feedback.sources.bigquery:BigQuerySource",
+               ("project", "bq_table", "query", "location", "credentials_file", "window_days", "max_negatives",
+                "bq_verdicts_table"),
+               "a BigQuery table or query, through pandas-gbq"),
+)}
 
 
 @runtime_checkable
 class FeedbackSource(Protocol):
     kind: str
+    capabilities: Capabilities
 
     def describe(self) -> str:
         """Where the feedback comes from, for people: ``data/feedback.db:feedback``."""
+
+    def empty_hint(self) -> str:
+        """What to do when the source holds no rows."""
+
+    def unavailable(self) -> str | None:
+        """A sentence when there is nothing to read yet (a store not created); None otherwise. Cheap."""
 
     def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
         """The feedback in the configured window (and, with ``since``, only newer feedback).
@@ -52,30 +109,38 @@ class FeedbackSource(Protocol):
     def count_labelled(self, since: datetime | None = None) -> int:
         """Labelled rows (newer than ``since``), counted cheaply for the service's triggers."""
 
+    def count_positives(self) -> int | None:
+        """True positives in the source, when a cheap count exists; None otherwise."""
+
     def latest_change(self) -> str:
         """A cheap fingerprint that changes when feedback is added."""
 
+    def load_pending(self, limit: int) -> LoadedFeedback:
+        """Alerts in the window without any verdict (newest first, at most ``limit``)."""
 
-def label_for(frame: pd.DataFrame, description: str, empty_hint: str) -> pd.DataFrame:
-    """``frame`` with the attrs quality.prepare uses in its messages."""
-    frame.attrs["source"] = description
-    frame.attrs["empty_hint"] = empty_hint
-    return frame
+    def find_alerts(self, alert_ids: list[str]) -> pd.DataFrame:
+        """The newest stored row of each of ``alert_ids`` (absent ids are absent)."""
+
+    def write_verdicts(self, rows: pd.DataFrame) -> int:
+        """Append verdict rows (label, analyst, triage time set); returns how many were written."""
+
+    def retract_verdict(self, alert_id: str, triaged_at: str) -> bool:
+        """Remove the verdict row of ``alert_id`` stamped ``triaged_at``; False when it is not there."""
 
 
 def open_source(config: Config) -> FeedbackSource:
     """The source ``config.source.kind`` names. Raises SourceError for a misconfigured one."""
-    kind = config.source.kind
-    if kind == "sqlite":
-        from trainer.feedback.sources.sqlite import SQLiteSource
-        return SQLiteSource.from_config(config)
-    if kind == "files":
-        from trainer.feedback.sources.files import FilesSource
-        return FilesSource.from_config(config)
-    if kind == "bigquery":
-        from trainer.feedback.sources.bigquery import BigQuerySource
-        return BigQuerySource.from_config(config)
-    raise SourceError(f"source.kind {kind!r} is not known; choose sqlite, files or bigquery")
+    kind = KINDS.get(config.source.kind)
+    if kind is None:
+        raise SourceError(f"source.kind {config.source.kind!r} is not known; choose {', '.join(KINDS)}")
+    return kind.load_class().from_config(config)
 
 
-__all__ = ["FeedbackSource", "LoadedFeedback", "SourceError", "open_source", "label_for"]
+def unsupported(source: FeedbackSource, what: str) -> SourceError:
+    """The error for a capability ``source`` does not declare."""
+    return SourceError(f"{source.describe()} cannot {what} (source.kind = {source.kind!r}); use the embedded store "
+                       "or a files source for the review queue")
+
+
+__all__ = ["ANALYST_COLUMN", "COMMENT_COLUMN", "Capabilities", "FeedbackSource", "KINDS", "LoadedFeedback",
+           "SourceError", "SourceKind", "TRIAGED_AT_COLUMN", "open_source", "unsupported"]

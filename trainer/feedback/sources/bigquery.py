@@ -32,137 +32,15 @@ from typing import Any
 import pandas as pd
 
 from trainer.config import Config, SchemaConfig
-from trainer.feedback.quality import POSITIVE_TOKENS, is_standard_positive
-from trainer.feedback.sources import LoadedFeedback, SourceError, label_for
+from trainer.feedback.sources import TRIAGED_AT_COLUMN, Capabilities, LoadedFeedback, SourceError
+from trainer.feedback.sources.bigquery_sql import (QueryPlan, TableRef, build_change_sql, build_columns_sql,
+                                                   build_count_sql, build_find_sql, build_load_sql,
+                                                   build_new_count_sql,
+                                                   build_pending_sql, positive_values, scalar, string_array,
+                                                   timestamp_text)
 
 SCOPES = ("https://www.googleapis.com/auth/bigquery",)
-SAMPLE_BUCKETS = 1_000_000
-TRIAGED_AT = "triaged_at"
-_PROJECT = r"[a-z][a-z0-9\-]{4,28}[a-z0-9]"
-_DATASET = r"[A-Za-z0-9_]{1,1024}"
-_TABLE = r"[A-Za-z0-9_\-]{1,1024}"
-TABLE_RE = re.compile(rf"(?:(?P<project>{_PROJECT})\.)?(?P<dataset>{_DATASET})\.(?P<table>{_TABLE})")
-COLUMN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,299}")
 
-
-def column(name: str) -> str:
-    """A back-quoted column name; raises SourceError unless it is a plain BigQuery column name."""
-    if not COLUMN_RE.fullmatch(name or ""):
-        raise SourceError(f"{name!r} is not a valid BigQuery column name (letters, digits, underscores): "
-                          "fix the schema section of the config")
-    return f"`{name}`"
-
-
-@dataclass(frozen=True)
-class TableRef:
-    project: str
-    dataset: str
-    table: str
-
-    @classmethod
-    def parse(cls, text: str, default_project: str) -> "TableRef":
-        """``dataset.table`` or ``project.dataset.table``; raises SourceError for anything else."""
-        match = TABLE_RE.fullmatch(text or "")
-        if not match:
-            raise SourceError(f"source.bq_table {text!r} is not `dataset.table` or `project.dataset.table` "
-                              "(letters, digits, underscores; project ids lower-case)")
-        project = match["project"] or default_project
-        if project and not re.fullmatch(_PROJECT, project):
-            raise SourceError(f"source.project {project!r} is not a Google Cloud project id (6 to 30 lower-case "
-                              "letters, digits and hyphens, starting with a letter): fix source.project")
-        if not project:
-            raise SourceError(f"no valid Google Cloud project for {text!r}: set source.project "
-                              "(e.g. my-soc-project) or write the table as project.dataset.table")
-        return cls(project, match["dataset"], match["table"])
-
-    @property
-    def quoted(self) -> str:
-        return f"`{self.project}.{self.dataset}.{self.table}`"
-
-    @property
-    def columns_view(self) -> str:
-        return f"`{self.project}.{self.dataset}`.INFORMATION_SCHEMA.COLUMNS"
-
-
-# --- parameters (REST API shape, as pandas-gbq passes them to QueryJobConfig) ---------------------
-
-def scalar(name: str, kind: str, value: Any) -> dict:
-    return {"name": name, "parameterType": {"type": kind}, "parameterValue": {"value": str(value)}}
-
-
-def string_array(name: str, values: list[str]) -> dict:
-    return {"name": name, "parameterType": {"type": "ARRAY", "arrayType": {"type": "STRING"}},
-            "parameterValue": {"arrayValues": [{"value": v} for v in values]}}
-
-
-def timestamp_text(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def positive_values(schema: SchemaConfig) -> list[str]:
-    """Lower-case text forms that mean 'true positive' once the label is CAST to STRING."""
-    if is_standard_positive(schema.positive_value):
-        return sorted(POSITIVE_TOKENS)
-    return [str(schema.positive_value).strip().lower()]
-
-
-# --- SQL (structure from the config, values only as @parameters) ----------------------------------
-
-@dataclass(frozen=True)
-class QueryPlan:
-    """What the SQL needs to know: where from, which columns, and which roles they play."""
-
-    source_sql: str                    # a back-quoted table, or "(custom query)"
-    select: tuple[str, ...] | None     # columns to select; None: every column of a custom query
-    label: str
-    id_column: str = ""
-    time_column: str = ""
-    order_column: str = ""             # latest verdict first: triaged_at when present, else time
-    windowed: bool = False             # adds `time >= @since`
-
-
-def _is_positive(plan: QueryPlan) -> str:
-    return f"LOWER(TRIM(CAST({column(plan.label)} AS STRING))) IN UNNEST(@positive_values)"
-
-
-def _filtered(plan: QueryPlan) -> str:
-    """FROM + WHERE shared by every query: labelled rows inside the window."""
-    where = [f"{column(plan.label)} IS NOT NULL"]
-    if plan.windowed and plan.time_column:
-        where.append(f"{column(plan.time_column)} >= @since")
-    return f"FROM {plan.source_sql} WHERE " + " AND ".join(where)
-
-
-def build_count_sql(plan: QueryPlan, *, negatives_only: bool = False) -> str:
-    """One cheap COUNT of labelled rows in the window (only negatives with ``negatives_only``)."""
-    sql = f"SELECT COUNT(*) AS n {_filtered(plan)}"
-    return sql + f" AND NOT ({_is_positive(plan)})" if negatives_only else sql
-
-
-def build_load_sql(plan: QueryPlan) -> str:
-    """The training query: needed columns, window, latest verdict per alert, all positives + sampled negatives."""
-    columns = "*" if plan.select is None else ", ".join(column(c) for c in plan.select)
-    inner = f"SELECT {columns} {_filtered(plan)}"
-    if plan.id_column:
-        order = f" ORDER BY {column(plan.order_column)} DESC" if plan.order_column else ""
-        inner += f" QUALIFY ROW_NUMBER() OVER (PARTITION BY {column(plan.id_column)}{order}) = 1"
-    if plan.id_column:
-        # MOD before ABS: ABS of the smallest INT64 fingerprint would overflow.
-        sample = (f"ABS(MOD(FARM_FINGERPRINT(CAST({column(plan.id_column)} AS STRING)), {SAMPLE_BUCKETS})) "
-                  f"< @negative_rate * {SAMPLE_BUCKETS}")
-    else:
-        sample = "RAND() < @negative_rate"
-    return f"WITH latest AS ({inner}) SELECT * FROM latest WHERE {_is_positive(plan)} OR {sample}"
-
-
-def build_columns_sql(ref: TableRef) -> str:
-    return (f"SELECT column_name FROM {ref.columns_view} WHERE table_name = @table_name "
-            f"ORDER BY ordinal_position")
-
-
-def build_change_sql(plan: QueryPlan) -> str:
-    newest = f"CAST(MAX({column(plan.time_column)}) AS STRING)" if plan.time_column else "''"
-    return f"SELECT COUNT(*) AS n, {newest} AS newest FROM {plan.source_sql}"
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -227,7 +105,11 @@ class BigQuerySource:
     credentials_file: str = ""
     window_days: int = 90
     max_negatives: int = 200_000
+    verdicts_table: str = ""
     kind: str = "bigquery"
+    capabilities = Capabilities(pending_alerts=True, verdicts=True, retract=False)
+    #: a google.cloud.bigquery.Client to use instead of building one from the credentials
+    client: Any = field(default=None, repr=False)
     _credentials: Any = field(default=None, repr=False)
     _plan: QueryPlan | None = field(default=None, repr=False)
 
@@ -236,11 +118,21 @@ class BigQuerySource:
         s = config.source
         return cls(project=s.project, schema=config.schema, bq_table=s.bq_table, query=s.query.strip(),
                    location=s.location, credentials_file=s.credentials_file, window_days=s.window_days,
-                   max_negatives=s.max_negatives)
+                   max_negatives=s.max_negatives, verdicts_table=s.bq_verdicts_table)
 
     def describe(self) -> str:
         what = "a custom query" if self.query else self.bq_table
         return f"BigQuery {what}" + (f" (project {self.project})" if self.project else "")
+
+    def empty_hint(self) -> str:
+        return (f"no labelled rows in {self.describe()} within source.window_days = {self.window_days}: "
+                "check the table, or widen the window")
+
+    def unavailable(self) -> str | None:
+        return None  # only a query can tell; load() and count_labelled() say what went wrong
+
+    def count_positives(self) -> int | None:
+        return None  # one more billed query per refresh; the labelled count is enough for the page
 
     # credentials and the pandas-gbq boundary
 
@@ -273,17 +165,24 @@ class BigQuerySource:
         self._credentials = creds
         return creds
 
-    def _run(self, sql: str, parameters: list[dict]) -> pd.DataFrame:
-        import pandas_gbq
-
+    def _connection(self) -> dict:
+        """What pandas-gbq needs to reach BigQuery: the injected client, else the credentials and project."""
+        if self.client is not None:
+            self.project = self.project or self.client.project
+            return {"bigquery_client": self.client, "project_id": self.project}
         credentials = self.credentials()
         if not self.project:
             raise SourceError("source.project is empty and the credentials name no project: set source.project")
+        return {"credentials": credentials, "project_id": self.project}
+
+    def _run(self, sql: str, parameters: list[dict]) -> pd.DataFrame:
+        import pandas_gbq
+
+        connection = self._connection()
         configuration = {"query": {"useLegacySql": False, "parameterMode": "NAMED", "queryParameters": parameters}}
         try:
-            return pandas_gbq.read_gbq(sql, project_id=self.project, location=self.location or None,
-                                       credentials=credentials, configuration=configuration,
-                                       dialect="standard", progress_bar_type=None)
+            return pandas_gbq.read_gbq(sql, location=self.location or None, configuration=configuration,
+                                       dialect="standard", progress_bar_type=None, **connection)
         except SourceError:
             raise
         except Exception as exc:  # noqa: BLE001 - every Google/pandas-gbq failure becomes a SourceError
@@ -318,7 +217,7 @@ class BigQuerySource:
                                   f"{', '.join(existing)}; set schema.label in the config")
             id_column = schema.id_column if schema.id_column in existing else ""
             time_column = schema.time_column if schema.time_column in existing else ""
-            order_column = TRIAGED_AT if TRIAGED_AT in existing else time_column
+            order_column = TRIAGED_AT_COLUMN if TRIAGED_AT_COLUMN in existing else time_column
             if schema.features:
                 missing = [f for f in schema.features if f not in existing]
                 if missing:
@@ -366,12 +265,60 @@ class BigQuerySource:
             plan = dataclasses.replace(plan, select=tuple(c for c in plan.select if c in columns or c in roles))
         params.append(scalar("negative_rate", "FLOAT64", repr(float(rate))))
         frame = self._run(build_load_sql(plan), params)
-        hint = (f"no labelled rows in {self.describe()} within source.window_days = {self.window_days}: "
-                "check the table, or widen the window")
-        return LoadedFeedback(label_for(frame, self.describe(), hint), negative_sample_rate=rate)
+        return LoadedFeedback(frame, self.describe(), self.empty_hint(), negative_sample_rate=rate)
+
+    def _id_plan(self, what: str) -> QueryPlan:
+        plan = self.plan()
+        if not plan.id_column:
+            raise SourceError(f"{self.describe()} has no id column {self.schema.id_column!r}: the review queue needs "
+                              f"one to {what} (set schema.id_column)")
+        return plan
+
+    def load_pending(self, limit: int) -> LoadedFeedback:
+        """The newest ``limit`` alerts in the window with no labelled row: one query. Raises SourceError."""
+        self._id_plan("find pending alerts")
+        plan, params = self._windowed(None)
+        params = [p for p in params if p["name"] != "positive_values"]
+        params.append(scalar("limit", "INT64", int(limit)))
+        frame = self._run(build_pending_sql(plan), params)
+        return LoadedFeedback(frame, self.describe(), f"no alert in {self.describe()} is waiting for a verdict")
+
+    def find_alerts(self, alert_ids: list[str]) -> pd.DataFrame:
+        plan = self._id_plan("find alerts")
+        return self._run(build_find_sql(plan), [string_array("alert_ids", [str(i) for i in alert_ids])])
+
+    def write_verdicts(self, rows: pd.DataFrame) -> int:
+        """Append ``rows`` to the verdicts table (default: the feedback table) with pandas-gbq's load job."""
+        import pandas_gbq
+
+        if self.query and not self.verdicts_table:
+            raise SourceError("source.query is set, so there is no table to append verdicts to: set "
+                              "source.bq_verdicts_table (dataset.table)")
+        ref = TableRef.parse(self.verdicts_table or self.bq_table, self.project or getattr(self.client, "project", ""))
+        connection = self._connection()
+        try:
+            pandas_gbq.to_gbq(rows, f"{ref.dataset}.{ref.table}", location=self.location or None,
+                              if_exists="append", progress_bar=False, rfc9110_delimiter=True,
+                              **{**connection, "project_id": ref.project})
+        except SourceError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every Google/pandas-gbq failure becomes a SourceError
+            raise explain_error(exc, where=f"{ref.dataset}.{ref.table}", project=ref.project) from exc
+        return len(rows)
+
+    def retract_verdict(self, alert_id: str, triaged_at: str) -> bool:
+        raise SourceError(f"{self.describe()} is append-only for CLA: a verdict cannot be taken back; give the "
+                          "other verdict instead (the latest verdict per alert is the one that counts)")
 
     def count_labelled(self, since: datetime | None = None) -> int:
-        """Labelled rows in the window fired since ``since``: one COUNT query."""
+        """Labelled rows in the window fired (or, with a ``triaged_at`` column, triaged) since ``since``: one COUNT."""
+        plan = self.plan()
+        if since is not None and plan.time_column and plan.order_column == TRIAGED_AT_COLUMN:
+            window = self._window_start(None)
+            params = [scalar("since", "TIMESTAMP", timestamp_text(since))]
+            if window is not None:
+                params.append(scalar("window_start", "TIMESTAMP", timestamp_text(window)))
+            return int(self._run(build_new_count_sql(plan, windowed=window is not None), params)["n"].iloc[0])
         plan, params = self._windowed(since)
         return int(self._run(build_count_sql(plan), params)["n"].iloc[0])
 

@@ -5,24 +5,33 @@ read in name order and stacked. Only the label column has to exist: when the
 configured id or time column is absent, quality skips de-duplication and the
 trainer falls back to a stratified split. ``source.window_days`` counts back
 from the newest alert time *in the files* (an export from last year still
-trains), and ``since`` keeps alerts fired at or after it, since files carry no
-arrival time.
+trains), and ``since`` keeps alerts fired or triaged (``triaged_at``) at or
+after it, since files carry no arrival time.
+
+Verdicts given in the review queue are appended to one CSV file
+(``source.verdicts_path``, default ``verdicts.csv`` beside the first matching
+file), read with the other files whether or not the glob matches it. An
+alert is pending while none of its rows carries a label.
 """
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import hashlib
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
+from trainer.atomic import WriteError, write_with
 from trainer.config import Config, SchemaConfig
-from trainer.feedback.quality import parse_times
-from trainer.feedback.sources import LoadedFeedback, SourceError, label_for
+from trainer.feedback.quality import blank, parse_times
+from trainer.feedback.sources import Capabilities, LoadedFeedback, SourceError, TRIAGED_AT_COLUMN
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -70,29 +79,50 @@ class FilesSource:
     pattern: str
     schema: SchemaConfig
     window_days: int = 0
+    verdicts_path: str = ""
     kind: str = "files"
+    capabilities = Capabilities(pending_alerts=True, verdicts=True, retract=True)
 
     @classmethod
     def from_config(cls, config: Config) -> "FilesSource":
         if not config.source.path:
             raise SourceError("source.path is empty: give a CSV/Parquet file or a glob such as exports/*.csv")
-        return cls(config.source.path, config.schema, config.source.window_days)
+        return cls(config.source.path, config.schema, config.source.window_days, config.source.verdicts_path)
 
     def describe(self) -> str:
         return f"feedback files {self.pattern}"
 
+    def empty_hint(self) -> str:
+        return f"the files matching {self.pattern!r} hold no rows; export some feedback first"
+
+    def unavailable(self) -> str | None:
+        return None  # a missing file is an error, said by load()
+
+    def verdicts_file(self) -> Path:
+        """Where review verdicts are appended."""
+        if self.verdicts_path:
+            return Path(self.verdicts_path)
+        first = self.pattern if not glob.has_magic(self.pattern) else (self._matches() or [Path(self.pattern)])[0]
+        return Path(first).parent / "verdicts.csv"
+
+    def _matches(self) -> list[Path]:
+        return sorted(Path(p) for p in glob.glob(self.pattern, recursive=True) if Path(p).is_file())
+
     def paths(self) -> list[Path]:
-        """The matching files, in name order. Raises SourceError when nothing matches."""
+        """The matching files in name order, then the verdicts file. Raises SourceError when nothing matches."""
         if glob.has_magic(self.pattern):
-            found = sorted(Path(p) for p in glob.glob(self.pattern, recursive=True) if Path(p).is_file())
+            found = self._matches()
             if not found:
                 raise SourceError(f"no file matches source.path {self.pattern!r} "
                                   f"(looked from {Path.cwd()}): check the pattern")
-            return found
-        path = Path(self.pattern)
-        if not path.exists():
-            raise SourceError(f"feedback file {path} does not exist: check source.path")
-        return [path]
+        else:
+            found = [Path(self.pattern)]
+            if not found[0].exists():
+                raise SourceError(f"feedback file {found[0]} does not exist: check source.path")
+        verdicts = self.verdicts_file()
+        if verdicts.is_file() and verdicts.resolve() not in {p.resolve() for p in found}:
+            found.append(verdicts)
+        return found
 
     def _read(self, columns: list[str] | None = None) -> pd.DataFrame:
         frames = [read_table(path, columns) for path in self.paths()]
@@ -108,7 +138,11 @@ class FilesSource:
         if self.window_days and times.notna().any():
             keep &= times.isna() | (times >= times.max() - pd.Timedelta(days=self.window_days))
         if since is not None:
-            keep &= times.isna() | (times >= pd.Timestamp(since))
+            # A verdict given later on an older alert is new feedback too: its triage time counts.
+            recent = times >= pd.Timestamp(since)
+            if TRIAGED_AT_COLUMN in frame.columns:
+                recent |= parse_times(frame[TRIAGED_AT_COLUMN]) >= pd.Timestamp(since)
+            keep &= times.isna() | recent
         # Rows whose time does not parse are kept, so quality quarantines them with a reason.
         return frame[keep]
 
@@ -117,12 +151,96 @@ class FilesSource:
         if columns is not None and self.schema.time_column:
             columns = list(dict.fromkeys([*columns, self.schema.time_column]))  # the window needs it
         frame = self._time_filter(self._read(columns), since)
-        hint = f"the files matching {self.pattern!r} hold no rows; export some feedback first"
-        return LoadedFeedback(label_for(frame.reset_index(drop=True), self.describe(), hint))
+        return LoadedFeedback(frame.reset_index(drop=True), self.describe(), self.empty_hint())
+
+    def _latest_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """One row per alert id: its last in file order (the verdicts file comes last)."""
+        column = self.schema.id_column
+        if not column or column not in frame.columns:
+            raise SourceError(f"the files matching {self.pattern!r} have no id column {column!r}: the review "
+                              "queue needs one (set schema.id_column)")
+        return frame.drop_duplicates(column, keep="last")
+
+    def load_pending(self, limit: int) -> LoadedFeedback:
+        """The newest ``limit`` alerts in the window none of whose rows carries a label."""
+        frame = self._time_filter(self._read(), None)
+        if frame.empty:
+            return LoadedFeedback(frame, self.describe(), self.empty_hint())
+        label, column = self.schema.label, self.schema.id_column
+        unlabelled = blank(frame[label]) if label in frame.columns else pd.Series(True, index=frame.index)
+        latest = self._latest_rows(frame)
+        labelled_ids = set(frame.loc[~unlabelled, column].astype("str"))
+        waiting = latest[unlabelled.loc[latest.index] & ~latest[column].astype("str").isin(labelled_ids)]
+        time_column = self.schema.time_column
+        if time_column and time_column in waiting.columns:
+            order = parse_times(waiting[time_column]).sort_values(ascending=False, kind="stable").index
+            waiting = waiting.loc[order]
+        return LoadedFeedback(waiting.head(limit).reset_index(drop=True), self.describe(),
+                              f"no alert in {self.pattern!r} is waiting for a verdict (rows with an empty "
+                              f"{label!r})")
+
+    def find_alerts(self, alert_ids: list[str]) -> pd.DataFrame:
+        frame = self._read()
+        if frame.empty:
+            return frame
+        latest = self._latest_rows(frame)
+        return latest[latest[self.schema.id_column].astype("str").isin({str(i) for i in alert_ids})]
+
+    def _verdict_rows(self) -> pd.DataFrame:
+        path = self.verdicts_file()
+        return read_table(path) if path.is_file() else pd.DataFrame()
+
+    def _write_verdict_rows(self, rows: pd.DataFrame) -> None:
+        path = self.verdicts_file()
+        try:
+            write_with(path, lambda tmp: rows.to_csv(tmp, index=False))
+        except WriteError as exc:
+            raise SourceError(f"cannot write the verdicts file {path}: {exc}") from None
+
+    @contextmanager
+    def _verdicts_locked(self) -> Iterator[None]:
+        """Hold an exclusive lock beside the verdicts file while it is read, changed and replaced.
+
+        Two analysts writing at once would otherwise each rewrite the file
+        from what they read, and one verdict would be lost.
+        """
+        path = self.verdicts_file()
+        lock = path.with_name(f".{path.name}.lock")  # hidden: a glob such as exports/* never matches it
+        try:
+            handle = open(lock, "a")
+        except OSError as exc:
+            raise SourceError(f"cannot write the verdicts file {path}: cannot lock it ({exc.strerror or exc})") from None
+        with handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            yield
+
+    def write_verdicts(self, rows: pd.DataFrame) -> int:
+        """Append ``rows`` to the verdicts file (rewritten whole, atomically, under a lock). Raises SourceError."""
+        with self._verdicts_locked():
+            existing = self._verdict_rows()
+            combined = pd.concat([existing, rows], ignore_index=True) if not existing.empty else rows
+            self._write_verdict_rows(combined)
+        return len(rows)
+
+    def retract_verdict(self, alert_id: str, triaged_at: str) -> bool:
+        with self._verdicts_locked():
+            existing = self._verdict_rows()
+            if existing.empty or TRIAGED_AT_COLUMN not in existing.columns:
+                return False
+            wanted = parse_times(pd.Series([triaged_at])).iloc[0]
+            match = (existing[self.schema.id_column].astype("str") == str(alert_id)) \
+                & (parse_times(existing[TRIAGED_AT_COLUMN]) == wanted)
+            if not match.any():
+                return False
+            self._write_verdict_rows(existing[~match])
+        return True
+
+    def count_positives(self) -> int | None:
+        return None  # would read every file; the labelled count is what the triggers need
 
     def count_labelled(self, since: datetime | None = None) -> int:
         """Rows with a label, reading only the label and time columns."""
-        wanted = [self.schema.label] + ([self.schema.time_column] if self.schema.time_column else [])
+        wanted = [self.schema.label, TRIAGED_AT_COLUMN] + ([self.schema.time_column] if self.schema.time_column else [])
         frame = self._time_filter(self._read(wanted), since)
         if self.schema.label not in frame.columns:
             return 0

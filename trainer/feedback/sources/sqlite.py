@@ -3,7 +3,9 @@
 Reads through :mod:`trainer.feedback.store`, applying ``source.window_days`` on the
 time column in SQL (the column is indexed). ``since`` means *arrived since*:
 the store records when each row was inserted, so verdicts imported late
-with old alert times still count as new feedback for the trigger.
+with old alert times, and verdicts given in the review queue, count as new
+feedback for the trigger. Pending alerts and verdict rows go through
+:mod:`trainer.feedback.pending`.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from trainer.feedback import store
-from trainer.config import Config
-from trainer.feedback.sources import LoadedFeedback, SourceError, label_for
+import pandas as pd
 
-EMPTY_HINT = "run `cla demo seed` or `cla feedback import FILE`"
+from trainer.config import Config
+from trainer.feedback import pending, store
+from trainer.feedback.sources import DEFAULT_EMPTY_HINT, Capabilities, LoadedFeedback, SourceError
 
 
 @dataclass
@@ -25,6 +27,7 @@ class SQLiteSource:
     table: str = "feedback"
     window_days: int = 90
     kind: str = "sqlite"
+    capabilities = Capabilities(pending_alerts=True, verdicts=True, retract=True)
 
     @classmethod
     def from_config(cls, config: Config) -> "SQLiteSource":
@@ -32,6 +35,15 @@ class SQLiteSource:
 
     def describe(self) -> str:
         return f"the feedback store {self._shown_path()}:{self.table}"
+
+    def empty_hint(self) -> str:
+        return DEFAULT_EMPTY_HINT
+
+    def unavailable(self) -> str | None:
+        if self.path.exists():
+            return None
+        return (f"the feedback store {self.path} does not exist: nothing to train on; run `cla demo seed` for a "
+                "demo store, or set source.path")
 
     def _shown_path(self) -> str:
         try:
@@ -44,27 +56,63 @@ class SQLiteSource:
             return None
         return datetime.now(timezone.utc) - timedelta(days=self.window_days)
 
-    def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
-        """Rows fired inside the window (and arrived since ``since``; only ``columns`` when given). Raises SourceError."""
-        try:
-            frame = store.read(self.path, self.table, time_since=self._window_start(), inserted_since=since,
-                               columns=columns)
-        except store.StoreError as exc:
-            raise SourceError(str(exc)) from exc
-        hint = EMPTY_HINT
+    def _loaded(self, frame: pd.DataFrame) -> LoadedFeedback:
+        hint = self.empty_hint()
         if frame.empty and self.window_days:
             total = store.count(self.path, self.table)
             if total:
                 newest = store.stats(self.path, self.table)["newest"]
                 hint = (f"its {total} rows are all older than source.window_days = {self.window_days} "
                         f"(newest alert {newest}); raise the window, set it to 0, or add recent feedback")
-        return LoadedFeedback(label_for(frame, self.describe(), hint))
+        return LoadedFeedback(frame, self.describe(), hint)
+
+    def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
+        """Rows fired inside the window (and arrived since ``since``; only ``columns`` when given). Raises SourceError."""
+        try:
+            frame = store.read(self.path, self.table, time_since=self._window_start(), inserted_since=since,
+                               columns=columns)
+            return self._loaded(frame)
+        except store.StoreError as exc:
+            raise SourceError(str(exc)) from exc
+
+    def load_pending(self, limit: int) -> LoadedFeedback:
+        """The newest ``limit`` alerts in the window that no row labels yet. Raises SourceError."""
+        try:
+            frame = pending.read_pending(self.path, self.table, time_since=self._window_start(), limit=limit)
+        except store.StoreError as exc:
+            raise SourceError(str(exc)) from exc
+        return LoadedFeedback(frame, self.describe(), "no alert is waiting for a verdict; "
+                              "`cla demo feed --pending-share 0.5` adds some to the demo store")
+
+    def find_alerts(self, alert_ids: list[str]) -> pd.DataFrame:
+        try:
+            return pending.find_latest(self.path, alert_ids, self.table)
+        except store.StoreError as exc:
+            raise SourceError(str(exc)) from exc
+
+    def write_verdicts(self, rows: pd.DataFrame) -> int:
+        try:
+            return store.insert_frame(self.path, rows, self.table)
+        except store.StoreError as exc:
+            raise SourceError(str(exc)) from exc
+
+    def retract_verdict(self, alert_id: str, triaged_at: str) -> bool:
+        try:
+            return pending.delete_verdict(self.path, alert_id, triaged_at, self.table)
+        except store.StoreError as exc:
+            raise SourceError(str(exc)) from exc
 
     def count_labelled(self, since: datetime | None = None) -> int:
         """Labelled rows in the window that arrived since ``since``: one COUNT query."""
         try:
             return store.count(self.path, self.table, labelled=True, time_since=self._window_start(),
                                inserted_since=since)
+        except store.StoreError as exc:
+            raise SourceError(str(exc)) from exc
+
+    def count_positives(self) -> int | None:
+        try:
+            return pending.count_positives(self.path, self.table)
         except store.StoreError as exc:
             raise SourceError(str(exc)) from exc
 

@@ -1,0 +1,92 @@
+"""An analyst works the review queue in Chromium: 20 verdicts by keyboard and mouse, then Retrain now.
+
+Against the real server and trainer: a first champion is trained with Retrain
+now, alerts pending triage arrive (``cla demo feed --pending-share 1``), the
+analyst opens Review and gives 20 verdicts (keys F and T, and the buttons),
+the Overview's "Verdicts today" reads 20, and Retrain now trains a second
+model on them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+VERDICTS = 20
+CLA = [sys.executable, "-m", "trainer"]
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def tile_value(page: Page, label: str):
+    return page.locator("[data-testid='stMetric']").filter(has_text=label).locator("[data-testid='stMetricValue']")
+
+
+def models_trained(page: Page, count: int, timeout: float = 150_000) -> None:
+    done = tile_value(page, "Models trained").filter(has_text=re.compile(rf"^{count}$"))
+    failed = page.get_by_text("Last training failed")
+    expect(done.or_(failed)).to_be_visible(timeout=timeout)
+    if failed.is_visible():
+        pytest.fail(f"the training failed: {failed.inner_text()}")
+
+
+def current_alert(page: Page) -> str:
+    """The alert on screen, once the page has finished its run (a key pressed mid-run may be dropped)."""
+    heading = page.locator("[data-testid='stMain'] h3").filter(has_text=re.compile(r"^Alert "))
+    expect(heading).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Up next")).to_be_visible(timeout=30_000)
+    expect(page.locator("[data-testid='stStatusWidget']")).to_be_hidden(timeout=30_000)
+    return heading.inner_text().removeprefix("Alert ").strip()
+
+
+def test_twenty_verdicts_then_retrain(dashboard_server, browser_page, artifacts):
+    page = browser_page
+    page.goto(dashboard_server.url)
+    expect(page.locator("[data-testid='stApp']")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Retrain now").click()
+    models_trained(page, 1)
+
+    fed = subprocess.run([*CLA, "demo", "feed", "--count", "60", "--rate", "100000", "--pending-share", "1",
+                          "--seed", "3", "--config", str(dashboard_server.config_file)],
+                         capture_output=True, text=True, timeout=120, cwd=dashboard_server.config_file.parent)
+    assert fed.returncode == 0, fed.stderr
+
+    page.get_by_role("link", name="Review").first.click()
+    expect(page.get_by_text("Alerts the champion is least sure about")).to_be_visible(timeout=30_000)
+    # A key pressed before the page holds the keyboard focus goes nowhere: click the title first, as a person would.
+    page.locator("[data-testid='stMain'] h1").first.click()
+    given = []
+    for number in range(VERDICTS):
+        alert = current_alert(page)
+        if number % 4 == 3:
+            page.get_by_role("button", name="True positive").click()
+        else:
+            page.locator("[data-testid='stMain']").press("F" if number % 2 else "T")
+        expect(page.get_by_text(re.compile(rf"positive recorded for {re.escape(alert)} "))).to_be_visible(
+            timeout=30_000)
+        # the next alert replaces it (the notice is drawn above the alert, so wait for the heading itself)
+        expect(page.locator("[data-testid='stMain'] h3").filter(has_text=alert)).to_have_count(0, timeout=30_000)
+        given.append(alert)
+    assert len(set(given)) == VERDICTS, "an alert was shown twice"
+    current_alert(page)  # the page at rest, for the picture
+    page.mouse.move(5, 990)
+    page.screenshot(path=str(artifacts / "review.png"), full_page=True)
+    if os.environ.get("CLA_UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(artifacts / "review.png", DOCS_SCREENSHOTS / "review.png")
+
+    page.get_by_role("link", name="Overview").first.click()
+    expect(tile_value(page, "Verdicts today")).to_have_text(str(VERDICTS), timeout=30_000)
+    retrain = page.get_by_role("button", name="Retrain now")
+    expect(retrain).to_be_enabled(timeout=30_000)
+    retrain.click()
+    models_trained(page, 2)
+    ledger = (dashboard_server.models_dir / "review" / "verdicts.jsonl").read_text()
+    assert ledger.count('"action": "verdict"') == VERDICTS

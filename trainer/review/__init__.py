@@ -1,0 +1,34 @@
+"""The review queue: pending alerts in front of analysts, and their verdicts back to the source.
+
+:mod:`.policies` orders the queue (uncertain, risk, audit), :mod:`.queue`
+scores pending alerts with the champion, :mod:`.verdicts` writes verdicts
+back (with an outbox for those the source cannot take yet), :mod:`.ledger`
+keeps the records in the models folder, :mod:`.audit` estimates recall in
+production from the audit queue and :mod:`.settings` declares the
+``[review]`` options. ``cla review`` and the dashboard's Review page use this
+face only. Its names load on first use, so ``trainer.config`` can import
+:mod:`.settings` without the rest (which imports the configuration).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: public name -> the module that defines it
+_HOMES = {
+    "Ledger": "ledger", "read_summary": "ledger", "recall_estimate": "ledger", "refresh_summary": "ledger",
+    "POLICIES": "policies",
+    "Queue": "queue", "QueueItem": "queue", "ReviewError": "queue", "next_alerts": "queue",
+    "LABELS": "verdicts", "VerdictResult": "verdicts", "give": "verdicts", "retry": "verdicts", "skip": "verdicts",
+    "undo_last": "verdicts",
+    "ReviewConfig": "settings",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'trainer.review' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"trainer.review.{_HOMES[name]}"), name)
