@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from dashboard.charts import fmt
+from dashboard.formatting import fmt
 from trainer.config import Config
 from trainer.review import read_summary
 

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context
-from dashboard.charts import fmt
+from dashboard.formatting import fmt
 from dashboard.markdown import literal
 from trainer import review
 
