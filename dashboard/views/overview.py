@@ -64,7 +64,7 @@ def feedback_counts(source_key: str, since_iso: str | None) -> dict[str, Any]:
         labelled = source.count_labelled()
         new = source.count_labelled(parse_iso(since_iso)) if since_iso else labelled
         positives = source.count_positives()
-        positives_note = (f"true positives in {source.describe()}" if positives is not None
+        positives_note = ("true positives in the whole store" if positives is not None
                           else f"the {source.kind} source has no cheap count of positives")
         return {"labelled": labelled, "new": new, "positives": positives, "positives_note": positives_note,
                 "source": source.describe(), "error": None}

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from serving import free_port, serve
+from helpers.serving import free_port, serve
 
 from trainer.contract.layout import ModelsLayout
 from trainer.service.locking import who_holds

@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 from playwright.sync_api import expect
-from serving import free_port, serve
+from helpers.serving import free_port, serve
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ as an error, and recorded in the event log with who tried.
 from __future__ import annotations
 
 import pytest
-from pagetext import no_exception, page_text
+from helpers.pagetext import no_exception, page_text
 
 from dashboard.access import USER_KEY
 from trainer.service import control

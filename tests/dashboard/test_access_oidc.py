@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-from pagetext import no_exception, page_text
+from helpers.pagetext import no_exception, page_text
 
 from dashboard import access
 from trainer.folder.registry import Registry

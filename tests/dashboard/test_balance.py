@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pagetext import no_exception, page_text, table_with
+from helpers.pagetext import no_exception, page_text, table_with
 
 PAGE = "views/balance.py"
 

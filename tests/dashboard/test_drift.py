@@ -7,7 +7,7 @@ import json
 import shutil
 
 import pytest
-from pagetext import no_exception, page_text, table_with
+from helpers.pagetext import no_exception, page_text, table_with
 
 from dashboard.drift_summary import summary
 from trainer.config import load_config

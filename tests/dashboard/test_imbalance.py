@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 import pytest
-from pagetext import no_exception
+from helpers.pagetext import no_exception
 
 from dashboard import balance_charts
 from dashboard.imbalance import advice, fit_label, recipe_line, setting_help, window_share

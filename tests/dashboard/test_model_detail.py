@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from pagetext import no_exception, page_text, table_with
+from helpers.pagetext import no_exception, page_text, table_with
 from streamlit.testing.v1 import AppTest
 
 PAGE = "views/model_detail.py"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from pagetext import no_exception, page_text, table_with
+from helpers.pagetext import no_exception, page_text, table_with
 
 from trainer.folder.registry import Registry
 

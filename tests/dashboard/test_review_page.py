@@ -6,8 +6,8 @@ import json
 
 import pytest
 import streamlit as st
-from pagetext import no_exception, page_text
-from reviewfolder import review_folder, review_template  # noqa: F401 - review_template is a fixture
+from helpers.pagetext import no_exception, page_text
+from helpers.reviewfolder import review_folder, review_template  # noqa: F401 - review_template is a fixture
 
 from dashboard.access import USER_KEY
 

@@ -6,8 +6,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from pagetext import page_text, run_until
-from waiting import wait_until
+from helpers.pagetext import page_text, run_until
+from helpers.waiting import wait_until
 
 from dashboard import context, snapshot
 from trainer.folder.registry import Registry

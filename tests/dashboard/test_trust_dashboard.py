@@ -13,7 +13,7 @@ import os
 
 import joblib
 import pytest
-from pagetext import no_exception, page_text, run_until, table_with
+from helpers.pagetext import no_exception, page_text, run_until, table_with
 
 from trainer.folder.pairs import metrics_text
 

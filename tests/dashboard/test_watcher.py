@@ -12,7 +12,7 @@ from dashboard.watcher import ModelsWatcher, classify
 from trainer.atomic import write_json
 from trainer.folder.events import append_event
 from trainer.contract.layout import ModelsLayout
-from waiting import wait_until
+from helpers.waiting import wait_until
 
 ROOT = Path("/models")
 

@@ -15,7 +15,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from serving import free_port, serve
+from helpers.serving import free_port, serve
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -13,7 +13,7 @@ import psutil
 
 from trainer.contract.layout import ModelsLayout
 from trainer.service.locking import who_holds
-from waiting import wait_until
+from helpers.waiting import wait_until
 
 CLA = [sys.executable, "-m", "trainer"]
 

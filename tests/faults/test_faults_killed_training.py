@@ -24,8 +24,8 @@ from trainer.service.cycle import HALT_ENV
 from trainer.folder.events import read_events
 from trainer.contract.layout import ModelsLayout
 from trainer.folder.registry import Registry
-from servicefolder import lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
-from waiting import wait_until
+from helpers.servicefolder import lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
+from helpers.waiting import wait_until
 
 CLA = [sys.executable, "-m", "trainer"]
 

@@ -10,7 +10,7 @@ import pytest
 
 from trainer.contract.layout import ModelsLayout
 from trainer.service.locking import FileLock, LockBusy, who_holds
-from waiting import wait_until
+from helpers.waiting import wait_until
 
 CLA = [sys.executable, "-m", "trainer"]
 

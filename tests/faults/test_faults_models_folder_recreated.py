@@ -19,7 +19,7 @@ from browser.conftest import CLA, browser_page, dashboard_server  # noqa: F401 -
 from dashboard.watcher import ModelsWatcher
 from trainer.atomic import write_json
 from trainer.contract.layout import ModelsLayout
-from waiting import wait_until
+from helpers.waiting import wait_until
 
 
 def test_the_watcher_is_lost_with_its_folder_and_watches_the_new_one_within_3_s(tmp_path):

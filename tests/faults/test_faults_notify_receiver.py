@@ -12,9 +12,9 @@ import shutil
 from trainer.contract.layout import ModelsLayout
 from trainer.folder.events import read_events
 from trainer.service.status import read_status
-from servicefolder import seeded_store, service, train  # noqa: F401 - fixtures
-from waiting import wait_until
-from webhooks import SECRET, Receiver, closed_port_url, notify_folder
+from helpers.servicefolder import seeded_store, service, train  # noqa: F401 - fixtures
+from helpers.waiting import wait_until
+from helpers.webhooks import SECRET, Receiver, closed_port_url, notify_folder
 
 
 def events_of(layout, kind: str) -> list[dict]:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from frames import feedback_frame, tiny_table
+from helpers.frames import feedback_frame, tiny_table
 from trainer.config import Config
 from trainer.learning.api import evaluate, fit, train_and_evaluate
 from trainer.learning.splitting import split_newest

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 
-from serving import free_port, serve
+from helpers.serving import free_port, serve
 
 CLA = [sys.executable, "-m", "trainer"]
 

@@ -7,7 +7,7 @@ from sklearn.ensemble import ExtraTreesClassifier
 
 from sklearn.metrics import average_precision_score
 
-from frames import feedback_frame, tiny_table
+from helpers.frames import feedback_frame, tiny_table
 from trainer.config import Config, ConfigError, SchemaConfig, describe_options, set_option
 from trainer.learning import families, pipelines
 from trainer.learning.api import fit

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from frames import feedback_frame
+from helpers.frames import feedback_frame
 from trainer.config import SchemaConfig
 from trainer.learning.features import CategoryCodes, FeatureFrame, build_preprocessor, infer_features
 

@@ -12,8 +12,8 @@ from trainer.contract.layout import ModelsLayout
 from trainer.folder.events import read_events
 from trainer.notify.sender import Sender
 from trainer.notify.webhook import Notice
-from waiting import wait_until
-from webhooks import Receiver, closed_port_url
+from helpers.waiting import wait_until
+from helpers.webhooks import Receiver, closed_port_url
 
 SECRET = "s3cret-for-tests"
 

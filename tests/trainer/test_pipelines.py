@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sklearn.ensemble import RandomForestClassifier
 
-from frames import feedback_frame
+from helpers.frames import feedback_frame
 from trainer.config import SchemaConfig
 from trainer.learning import families, pipelines
 from trainer.learning.features import infer_features

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from frames import feedback_frame
+from helpers.frames import feedback_frame
 
 from trainer.learning.api import evaluate, fit
 from trainer.learning.metrics_report import TrainingResult

@@ -9,7 +9,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from frames import feedback_frame
+from helpers.frames import feedback_frame
 
 from trainer import load_champion
 from trainer.cli import main

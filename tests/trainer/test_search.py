@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from frames import feedback_frame
+from helpers.frames import feedback_frame
 from trainer.config import SchemaConfig
 from trainer.learning import search
 from trainer.learning.features import infer_features

@@ -21,7 +21,7 @@ from trainer.contract import exit_codes
 from trainer.service.runner import TrainerService
 from trainer.service.startup import recover, setup_logging
 from trainer.service.status import read_status
-from waiting import wait_until
+from helpers.waiting import wait_until
 
 
 

@@ -18,8 +18,8 @@ from trainer.service.runner import TrainerService
 from trainer.service.status import read_status
 from trainer.timestamps import now_utc, parse_iso
 from trainer.service.triggers import monitoring_signals
-from servicefolder import lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
-from waiting import wait_until
+from helpers.servicefolder import lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
+from helpers.waiting import wait_until
 
 DRIFT = {"training.permutation_repeats": 1, "drift.interval_minutes": 0.5, "drift.min_rows": 300}
 

@@ -1,6 +1,6 @@
 """The real trainer service, real trainings and a real webhook receiver: one signed notification per change of state.
 
-The service runs in a thread on a seeded store (tests/servicefolder.py); a
+The service runs in a thread on a seeded store (tests/helpers/servicefolder.py); a
 training fails because the store file is not a database, a degraded model
 comes from a store whose features carry no signal, and the champion is
 tampered with by flipping a byte of its model file.
@@ -19,9 +19,9 @@ from trainer.atomic import write_json
 from trainer.contract.layout import ModelsLayout
 from trainer.folder.events import read_events
 from trainer.service.status import read_status
-from servicefolder import seeded_store, service, train  # noqa: F401 - fixtures
-from waiting import wait_until
-from webhooks import SECRET, Receiver, notify_folder
+from helpers.servicefolder import seeded_store, service, train  # noqa: F401 - fixtures
+from helpers.waiting import wait_until
+from helpers.webhooks import SECRET, Receiver, notify_folder
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from trainer.atomic import write_json
 from trainer.service.locking import FileLock
 from trainer.service.status import StatusWriter, read_status, write_stopped
 from trainer.timestamps import parse_iso
-from waiting import wait_until
+from helpers.waiting import wait_until
 
 SERVE = """
 import sys, time

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from frames import feedback_frame, tiny_table
+from helpers.frames import feedback_frame, tiny_table
 from trainer.learning import pipelines
 from trainer.learning import validation
 from trainer.learning.features import infer_features

@@ -15,7 +15,7 @@ import pandas as pd
 import pandas_gbq.exceptions
 import pytest
 import sqlglot
-from bigqueryfake import FakeBigQueryHTTP
+from helpers.bigqueryfake import FakeBigQueryHTTP
 from google.cloud import bigquery
 
 from trainer.feedback.sources import SourceError, open_source

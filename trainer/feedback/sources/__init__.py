@@ -110,7 +110,7 @@ class FeedbackSource(Protocol):
         """Labelled rows (newer than ``since``), counted cheaply for the service's triggers."""
 
     def count_positives(self) -> int | None:
-        """True positives in the source, when a cheap count exists; None otherwise."""
+        """True positives in the whole source (no time window), when a cheap count exists; None otherwise."""
 
     def latest_change(self) -> str:
         """A cheap fingerprint that changes when feedback is added."""

@@ -16,7 +16,7 @@ import pytest
 from trainer.atomic import write_json
 from trainer.folder.events import read_events
 from trainer.service.status import read_status
-from waiting import wait_until
+from helpers.waiting import wait_until
 
 CONFIG = """
 [training]

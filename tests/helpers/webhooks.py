@@ -16,7 +16,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from trainer.contract.notifications import EVENT_HEADER, SIGNATURE_HEADER
-from waiting import wait_until
+from helpers.waiting import wait_until
 
 ANSWER = b'{"ok": true, "receiver": "test hook"}'
 SECRET = "hook-secret"
@@ -100,8 +100,8 @@ def closed_port_url() -> str:
 
 
 def notify_folder(workdir, seeded_store, url: str, **notify):
-    """A service folder (tests/servicefolder.py) whose config sends notifications to ``url``, signed with SECRET."""
-    from servicefolder import lay_out
+    """A service folder (tests/helpers/servicefolder.py) whose config sends notifications to ``url``, signed with SECRET."""
+    from helpers.servicefolder import lay_out
     from trainer.config import load_config
 
     lay_out(workdir, seeded_store)
