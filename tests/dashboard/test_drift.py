@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import copy
 import json
 import shutil
@@ -13,6 +15,10 @@ from dashboard.drift_summary import summary
 from trainer.config import load_config
 from trainer.contract.layout import ModelsLayout
 from trainer.monitoring.report import build_report, write_report
+
+#: the history ends an hour before the fed alerts fire (within the last 15 minutes), so all of them are
+#: recent whatever the hour: the last minutes of a busy hour's history would otherwise overlap them
+HISTORY_END = datetime.now(timezone.utc) - timedelta(hours=1)
 
 PAGE = "views/drift.py"
 
@@ -27,7 +33,7 @@ def shifted_report(tmp_path_factory) -> dict:
     (folder / "cla.toml").write_text(
         f'models_dir = "{folder / "models"}"\n[source]\npath = "{folder / "feedback.db"}"\n'
         '[training]\npreset = "legacy"\npermutation_repeats = 1\nmin_test_positives = 1\n', encoding="utf-8")
-    store.insert_frame(folder / "feedback.db", demo.generate_history(rows=3000, seed=11))
+    store.insert_frame(folder / "feedback.db", demo.generate_history(rows=3000, seed=11, end=HISTORY_END))
     config = load_config(folder / "cla.toml")
     assert run_cycle(config, trigger="manual", actor="tester").outcome == "finished"
     demo.feed(folder / "feedback.db", rate=1e9, count=1000, seed=2, shift="reputation", sleep=lambda s: None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 import json
 import shutil
 
@@ -13,6 +14,10 @@ from trainer.contract.layout import ModelsLayout
 from trainer.feedback import demo
 from trainer.monitoring.report import current_report, read_report
 from trainer.service.cycle import run_cycle
+
+#: the history ends an hour before the fed alerts fire (within the last 15 minutes), so all of them are
+#: recent whatever the hour: the last minutes of a busy hour's history would otherwise overlap them
+HISTORY_END = datetime.now(timezone.utc) - timedelta(hours=1)
 
 CONFIG = """
 [training]
@@ -32,7 +37,7 @@ def trained(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("drift")
     (folder / "data").mkdir()
-    store.insert_frame(folder / "data" / "feedback.db", generate_history(rows=3000, seed=11))
+    store.insert_frame(folder / "data" / "feedback.db", generate_history(rows=3000, seed=11, end=HISTORY_END))
     (folder / "cla.toml").write_text(f'models_dir = "{folder / "models"}"\n'
                                      f'[source]\npath = "{folder / "data" / "feedback.db"}"\n' + CONFIG)
     outcome = run_cycle(load_config(folder / "cla.toml"), trigger="manual", actor="tester")

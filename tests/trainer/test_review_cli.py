@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pandas as pd
 import pytest
@@ -50,7 +50,8 @@ def test_next_lists_alerts_as_objects_in_the_policy_order(config, capsys, policy
 def test_a_verdict_is_a_new_row_with_analyst_and_time_and_leaves_every_queue(config, capsys):
     first = next_json(capsys, "risk", "--limit", "1")[0]
     before = store.count(config.source_path, labelled=True)
-    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    now = datetime.now(timezone.utc)
+    since = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the store keeps milliseconds
     assert main(["review", "verdict", first["alert_id"], "tp", "--comment", "C2 confirmed", "--actor", "carmen"]) == 0
     assert "true positive recorded" in capsys.readouterr().out
     with sqlite3.connect(config.source_path) as conn:
