@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import record
 from bench.bench_registry import build_folder, synthetic_metrics
 from trainer.atomic import write_bytes, write_with
 from trainer.contract.layout import ModelsLayout, stamp_of
@@ -176,8 +177,7 @@ def main() -> None:
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     print(json.dumps(result, indent=2))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    record(RESULTS, result)
 
 
 if __name__ == "__main__":

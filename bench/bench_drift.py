@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
+from bench import record
 from pathlib import Path
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_DRIFT_SIZES", "10000,100000,1000000").split(","))
@@ -213,8 +214,7 @@ def main() -> None:
     if "detection" in PARTS:
         results["delay"], results["stable"] = detection()
     results["load_average_after"] = os.getloadavg()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    record(RESULTS, results)
     print(f"results written to {RESULTS}")
 
 

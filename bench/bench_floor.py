@@ -36,6 +36,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench import record
 from bench.bench_dashboard import CHROMIUM_ARGS, VIEWPORT, free_port, serve, wait_healthy
 from bench.bench_registry import build_folder
 from trainer.cli.dashboard import PACKAGE, streamlit_options
@@ -132,8 +133,7 @@ def main() -> None:
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     print(json.dumps(result, indent=2))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    record(RESULTS, result)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ import numpy as np
 
 from trainer.contract.layout import ModelsLayout, stamp_of
 from trainer.folder.pairs import metrics_text
+from bench import record
 from trainer.folder.registry import Registry
 
 PAIRS = 10_000
@@ -145,5 +146,4 @@ def main() -> None:
     result["load_average_1m"] = round(os.getloadavg()[0], 2)
     result["cpus"] = os.cpu_count()
     print(json.dumps(result, indent=2))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    record(RESULTS, result)

@@ -37,6 +37,7 @@ from trainer.service import control
 from trainer.feedback import store
 from trainer.config import load_config
 from trainer.feedback.demo import generate_history
+from bench import record
 from trainer.folder.events import read_events
 
 SIZES = (5_000, 66_000)
@@ -106,8 +107,7 @@ def main() -> None:
                     m = entry[path]
                     print(f"{rows:>7} {path:>13} {m['latency_s']:>10.3f} {m['training_s']:>11.3f} "
                           f"{m['overhead_s']:>11.3f} {m['pickup_s']:>9.3f}", flush=True)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    record(RESULTS, report)
     print(f"written to {RESULTS}")
 
 

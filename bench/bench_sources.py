@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timezone
+from bench import record
 from pathlib import Path
 
 ROWS = 1_000_000
@@ -189,8 +190,7 @@ def main(rows: int = ROWS, bq_rows: int = BQ_ROWS, train: bool = True) -> dict:
             print(kind, results[kind], flush=True)
     results["bigquery_sampled"] = run_child("bigquery", str(bq_rows), str(BQ_CHUNK), str(MAX_NEGATIVES), str(int(train)))
     print("bigquery_sampled", results["bigquery_sampled"], flush=True)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    record(RESULTS, results)
     print(f"written to {RESULTS}")
     return results
 
