@@ -30,11 +30,15 @@ COLUMNS = ["mark", "model", "trained (UTC)", "useful", "PR-AUC", "F1", "precisio
 
 
 def records(summaries: Iterable[Any]) -> list[dict]:
-    """Each summary as a plain dict (summaries may be dicts or dataclasses)."""
+    """Each summary as a plain dict (summaries may be dicts or dataclasses).
+
+    A shallow copy: ``dataclasses.asdict`` deep-copies every field, which took
+    most of a second for 10,000 summaries on each registry change.
+    """
     out = []
     for summary in summaries:
         if dataclasses.is_dataclass(summary):
-            out.append(dataclasses.asdict(summary))
+            out.append({f.name: getattr(summary, f.name) for f in dataclasses.fields(summary)})
         else:
             out.append(dict(summary))
     return out

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 
 __all__ = ["make_warning", "is_useful", "label_warnings", "prediction_warnings", "leakage_warnings",
            "single_feature_auc", "SEVERITY", "MIN_WORKLOAD_SAVED", "LEAKAGE_MAX_ROWS"]
@@ -126,6 +125,8 @@ def single_feature_auc(train: pd.Series, y_train, scored: pd.Series, y_scored) -
         rates = pd.Series(y_fit, index=train.index).groupby(keys.to_numpy()).mean()
         eval_keys = scored.astype(str).where(scored.notna(), "<missing>")
         values = eval_keys.map(rates).fillna(float(y_fit.mean())).to_numpy(float)
+    from sklearn.metrics import roc_auc_score  # here, not at the top: the dashboard reads SEVERITY without scikit-learn
+
     auc = roc_auc_score(y_eval, values)
     return float(max(auc, 1.0 - auc))
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score
 
 from trainer.monitoring.prevalence import utc_days, utc_instants, wilson_interval
 
@@ -31,6 +30,8 @@ def _f1(tp: float, fp: float, fn: float) -> float | None:
 
 
 def _pr_auc(y: np.ndarray, scores: np.ndarray) -> float | None:
+    from sklearn.metrics import average_precision_score  # here: the dashboard imports this module, not scikit-learn
+
     return float(average_precision_score(y, scores)) if 0 < y.sum() < len(y) else None
 
 

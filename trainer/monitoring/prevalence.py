@@ -14,11 +14,11 @@ there are at least ``drift.min_rows`` recent verdicts.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 #: confidence of every interval in the report
 CONFIDENCE = 0.95
@@ -30,7 +30,7 @@ def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE)
     """The Wilson score interval of ``successes / trials``; (None, None) when there are no trials."""
     if trials <= 0:
         return None, None
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
     share = successes / trials
     denominator = 1 + z * z / trials
     centre = (share + z * z / (2 * trials)) / denominator
@@ -72,6 +72,8 @@ def prevalence(reference_labels: pd.Series, recent_labels: pd.Series, recent_tim
     recent = share_with_interval(int(cur.sum()), len(cur))
     flagged, p_value = False, None
     if training["share"] is not None and recent["share"] is not None:
+        from scipy import stats  # here: the dashboard's Wilson intervals need no scipy import
+
         p_value = float(stats.binomtest(recent["positives"], recent["verdicts"], training["share"]).pvalue)
         moved = abs(recent["share"] - training["share"]) >= RELATIVE_CHANGE * max(training["share"], 1e-9)
         flagged = bool(moved and p_value < alpha and recent["verdicts"] >= min_rows)

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from scipy.stats import binomtest
-
 
 @dataclass(frozen=True)
 class RecallEstimate:
@@ -44,6 +42,8 @@ class RecallEstimate:
 
 
 def _interval(k: int, n: int, level: float) -> tuple[float, float]:
+    from scipy.stats import binomtest  # here: the Overview reads the stored estimate without scipy's import
+
     ci = binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
     return float(ci.low), float(ci.high)
 
