@@ -73,7 +73,7 @@ def show_balance(current: Snapshot) -> None:
     counts = balance_charts.class_counts_frame(metrics)
     if counts["count"].notna().any():
         st.plotly_chart(balance_charts.class_counts_figure(counts), width="stretch", key="balance_counts_chart")
-        st.dataframe(balance_charts.class_counts_table(counts), width="stretch", key="balance_counts_table")
+        st.table(balance_charts.class_counts_table(counts))
         st.caption(balance_charts.fit_caption(metrics))
     else:
         st.info(f"Class counts unknown: the metrics file of {model_id} records no class or confusion counts.")
@@ -114,7 +114,7 @@ def show_balance(current: Snapshot) -> None:
         current.models, severe_imbalance_share=warn_share, min_test_positives=config.training.min_test_positives))
     if not tally.empty:
         st.subheader("Warnings across all models")
-        st.dataframe(tally, hide_index=True, width="stretch", key="balance_tally")
+        st.table(tally.set_index("warning"))
 
 
 shown = snapshot()

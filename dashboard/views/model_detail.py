@@ -1,11 +1,13 @@
 """Model detail page (url ``model``, ``?model=<id>``): everything one metrics file says about one model.
 
-The picker defaults to the ``?model=`` query parameter, then the champion,
-then the newest model, and writes the choice back to the URL so the view can
-be shared. The sections (confusion matrix, PR curve with the operating point,
-reliability, threshold trade-off, feature importance, data quality, the
-promotion decision against the champion) are built by :mod:`dashboard.charts`
-from ``Registry.get`` (:mod:`dashboard.snapshot`). A section the file does not
+The model shown is the ``?model=`` query parameter, else the champion, else
+the newest model, written back to the URL so the view can be shared; a picker
+in an expander (run once opened) changes it. Below the scores, each section
+is a tab run only while open (confusion matrix and PR curve with the
+operating point; threshold trade-off and reliability; feature importance and
+data quality), and the promotion decision against the champion follows. All
+are built by :mod:`dashboard.charts` and :mod:`dashboard.detail_charts` from
+``Registry.get`` (:mod:`dashboard.snapshot`). A section the file does not
 record says so; a legacy file is flagged as having no PR-AUC. The model
 file's signature is checked (``Registry.verify``: hashed, never unpickled,
 cached by size and mtime) and a failure is shown above everything else.
@@ -25,7 +27,10 @@ from dashboard.tables import model_label
 
 config = context.get_config()
 PICK_KEY = "detail_model"
+PICKER_OPEN_KEY = "detail_picker"
 PICKER_MODELS = 200
+SECTION_KEY = "detail_section"
+SECTIONS = ["Test set", "Threshold and calibration", "Features and data quality"]
 
 st.title("Model detail")
 
@@ -35,29 +40,103 @@ def absent(what: str, metrics: dict) -> None:
     st.info(f"unknown: this metrics file records no {what}.")
 
 
+def follow_pick() -> None:
+    """The picker's choice goes to the address, which says which model the page shows."""
+    st.query_params["model"] = st.session_state[PICK_KEY]
+
+
 def pick_model(current) -> str | None:
-    """The model to show: the picker's choice, initialised from ``?model=``, the champion or the newest."""
+    """The model to show: ``?model=``, else the champion, else the newest; the address is written back.
+
+    The picker sits in an expander run only once opened: most visits arrive by a
+    link naming the model, and a closed picker costs a new tab nothing, where a
+    drawn select box cost it about a tenth of its load time.
+    """
     by_id = current.derive("models_by_id", lambda: {str(row["model_id"]): row for row in current.models})
     if not by_id:
         return None
     newest = current.derive("newest_ids", lambda: sorted(by_id, reverse=True)[:PICKER_MODELS])
     wanted = st.query_params.get("model")
-    # the newest few, plus the champion and the model asked for: ten thousand options would each be sent to the browser
-    options = list(dict.fromkeys([*newest, *(m for m in (current.champion_id, wanted,
-                                                          st.session_state.get(PICK_KEY)) if m in by_id)]))
-    if st.session_state.get(PICK_KEY) not in by_id:
-        if wanted and wanted not in by_id:
-            st.warning(f"Model {literal(wanted)} (from the address) is not in the models folder; showing another one.")
-        for candidate in (wanted, current.champion_id, options[0]):
-            if candidate in by_id:
-                st.session_state[PICK_KEY] = candidate
-                break
-    chosen = st.selectbox("Model", options, key=PICK_KEY, format_func=lambda m: model_label(by_id[m]),
-                          help=f"The newest {PICKER_MODELS} models and the champion; any other model opens from "
-                               "its link on the Overview or with ?model=<id> in the address.")
-    if st.query_params.get("model") != chosen:
+    if wanted and wanted not in by_id:
+        st.warning(f"Model {literal(wanted)} (from the address) is not in the models folder; showing another one.")
+    chosen = next(m for m in (wanted, current.champion_id, newest[0]) if m in by_id)
+    if wanted != chosen:
         st.query_params["model"] = chosen
+    picker = st.expander("Pick another model", key=PICKER_OPEN_KEY, on_change="rerun")
+    if picker.open:
+        # the newest few, plus the champion and the model shown: ten thousand options would each be sent to the browser
+        options = list(dict.fromkeys([*newest, *(m for m in (current.champion_id, chosen) if m in by_id)]))
+        st.session_state[PICK_KEY] = chosen
+        picker.selectbox("Model", options, key=PICK_KEY, format_func=lambda m: model_label(by_id[m]), on_change=follow_pick,
+                         help=f"The newest {PICKER_MODELS} models and the champion; any other model opens from "
+                              "its link on the Overview or the Models page, or with ?model=<id> in the address.")
     return chosen
+
+
+def test_set_section(metrics: dict) -> None:
+    """Confusion matrix and precision-recall curve, both on the model's test set."""
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Confusion matrix (test set)")
+        confusion = detail_charts.confusion_frame(metrics)
+        if confusion.isna().all().all():
+            absent("confusion counts", metrics)
+        else:
+            st.plotly_chart(detail_charts.confusion_figure(confusion), width="stretch", key="detail_confusion")
+            st.caption("Colour: the share of each actual class that lands in the cell (each row sums to 100%). "
+                       "Outlined: the attacks the model let through as benign.")
+            st.table(confusion.map(lambda v: formatting.fmt(v, 0)))
+    with right:
+        st.subheader("Precision-recall curve")
+        if detail_charts.curve_frame(metrics, "pr", ["precision", "recall", "threshold"]).empty:
+            absent("PR curve", metrics)
+        else:
+            st.plotly_chart(detail_charts.pr_figure(metrics), width="stretch", key="detail_pr")
+        point = detail_charts.operating_point(metrics)
+        st.caption(f"Operating point: precision {formatting.fmt(point['precision'])}, recall {formatting.fmt(point['recall'])} "
+                   f"at threshold {formatting.fmt(point['threshold'])}; PR-AUC {formatting.fmt(metrics.get('pr_auc'))}.")
+
+
+def threshold_section(metrics: dict) -> None:
+    """What each threshold would trade, and whether the scores are calibrated."""
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Threshold trade-off")
+        tradeoff = detail_charts.curve_frame(metrics, "threshold_tradeoff", ["threshold", "precision", "recall", "alerts_skipped"])
+        if tradeoff.empty:
+            absent("threshold trade-off", metrics)
+        else:
+            st.plotly_chart(detail_charts.tradeoff_figure(metrics), width="stretch", key="detail_tradeoff")
+            st.caption("Alerts skipped: the share of test alerts scored below the threshold, which an analyst "
+                       "would not need to look at first.")
+    with right:
+        st.subheader("Reliability")
+        if detail_charts.curve_frame(metrics, "reliability", ["mean_predicted", "fraction_positive", "count"]).empty:
+            absent("reliability curve", metrics)
+        else:
+            st.plotly_chart(detail_charts.reliability_figure(metrics), width="stretch", key="detail_reliability")
+
+
+def features_section(metrics: dict) -> None:
+    """Which features the model leans on, and what happened to the rows it was trained on."""
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Feature importance")
+        importance = detail_charts.importance_frame(metrics)
+        if importance.empty:
+            absent("feature importance", metrics)
+        else:
+            st.plotly_chart(detail_charts.importance_figure(importance), width="stretch", key="detail_importance")
+    with right:
+        st.subheader("Data quality")
+        quality = metrics.get("data_quality") if isinstance(metrics.get("data_quality"), dict) else {}
+        if not quality:
+            absent("data-quality counts", metrics)
+        else:
+            st.table(detail_charts.data_quality_frame(metrics).set_index("step"))
+            quarantine = quality.get("quarantine_file")
+            if quarantine:
+                st.caption(f"Quarantined rows, with the reason for each: `{config.layout.root / quarantine}`")
 
 
 def show_model(model_id: str, champion_id: str | None) -> None:
@@ -101,62 +180,18 @@ def show_model(model_id: str, champion_id: str | None) -> None:
         if finding["severity"] == "blocking":
             st.error(f"{finding['code'].replace('_', ' ')}: {finding['message']}")
 
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Confusion matrix (test set)")
-        confusion = detail_charts.confusion_frame(metrics)
-        if confusion.isna().all().all():
-            absent("confusion counts", metrics)
-        else:
-            st.plotly_chart(detail_charts.confusion_figure(confusion), width="stretch", key="detail_confusion")
-            st.caption("Colour: the share of each actual class that lands in the cell (each row sums to 100%). "
-                       "Outlined: the attacks the model let through as benign.")
-            st.dataframe(confusion.map(lambda v: formatting.fmt(v, 0)), width="stretch")
-    with right:
-        st.subheader("Precision-recall curve")
-        if detail_charts.curve_frame(metrics, "pr", ["precision", "recall", "threshold"]).empty:
-            absent("PR curve", metrics)
-        else:
-            st.plotly_chart(detail_charts.pr_figure(metrics), width="stretch", key="detail_pr")
-        point = detail_charts.operating_point(metrics)
-        st.caption(f"Operating point: precision {formatting.fmt(point['precision'])}, recall {formatting.fmt(point['recall'])} "
-                   f"at threshold {formatting.fmt(point['threshold'])}; PR-AUC {formatting.fmt(metrics.get('pr_auc'))}.")
-
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Reliability")
-        if detail_charts.curve_frame(metrics, "reliability", ["mean_predicted", "fraction_positive", "count"]).empty:
-            absent("reliability curve", metrics)
-        else:
-            st.plotly_chart(detail_charts.reliability_figure(metrics), width="stretch", key="detail_reliability")
-    with right:
-        st.subheader("Threshold trade-off")
-        tradeoff = detail_charts.curve_frame(metrics, "threshold_tradeoff", ["threshold", "precision", "recall", "alerts_skipped"])
-        if tradeoff.empty:
-            absent("threshold trade-off", metrics)
-        else:
-            st.plotly_chart(detail_charts.tradeoff_figure(metrics), width="stretch", key="detail_tradeoff")
-            st.caption("Alerts skipped: the share of test alerts scored below the threshold, which an analyst "
-                       "would not need to look at first.")
-
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Feature importance")
-        importance = detail_charts.importance_frame(metrics)
-        if importance.empty:
-            absent("feature importance", metrics)
-        else:
-            st.plotly_chart(detail_charts.importance_figure(importance), width="stretch", key="detail_importance")
-    with right:
-        st.subheader("Data quality")
-        quality = metrics.get("data_quality") if isinstance(metrics.get("data_quality"), dict) else {}
-        if not quality:
-            absent("data-quality counts", metrics)
-        else:
-            st.dataframe(detail_charts.data_quality_frame(metrics), hide_index=True, width="stretch")
-            quarantine = quality.get("quarantine_file")
-            if quarantine:
-                st.caption(f"Quarantined rows, with the reason for each: `{config.layout.root / quarantine}`")
+    # One section at a time, each run only when its tab is open: a new tab draws two charts, not five
+    # (each chart and table would otherwise cost every visit to the page its drawing time).
+    test_set, trade_off, features = st.tabs(SECTIONS, key=SECTION_KEY, on_change="rerun")
+    if test_set.open:
+        with test_set:
+            test_set_section(metrics)
+    if trade_off.open:
+        with trade_off:
+            threshold_section(metrics)
+    if features.open:
+        with features:
+            features_section(metrics)
 
     st.subheader("Promotion decision")
     promotion = metrics.get("promotion") if isinstance(metrics.get("promotion"), dict) else {}
@@ -170,7 +205,7 @@ def show_model(model_id: str, champion_id: str | None) -> None:
                 + " with both models scored on this model's test set.")
     comparison = detail_charts.promotion_comparison_frame(metrics)
     if not comparison.empty:
-        st.dataframe(comparison, hide_index=True, width="content")
+        st.table(comparison.set_index("metric"))
     for reason in promotion.get("reasons") or []:
         st.markdown(f"- {reason}")
 

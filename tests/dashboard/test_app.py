@@ -49,7 +49,7 @@ def test_context_follows_the_environment_and_shares_one_watcher_per_folder(dash_
 def test_cla_dashboard_command_passes_port_address_and_folder(dash_env):
     config = load_config(dash_env.config_file)
     argv, env = command(config, port=8610, address="0.0.0.0")
-    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("dashboard/app.py")
+    assert argv[1:4] == ["-m", "dashboard.serve", "run"] and argv[4].endswith("dashboard/app.py")
     options = dict(zip(argv[5::2], argv[6::2]))
     assert options["--server.port"] == "8610" and options["--server.address"] == "0.0.0.0"
     assert options["--browser.gatherUsageStats"] == "false" and options["--server.headless"] == "true"

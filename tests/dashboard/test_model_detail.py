@@ -38,7 +38,11 @@ def test_detail_tables_show_the_files_numbers(scenario, build):
     app = build.run_app(PAGE)
     confusion = table_with(app, "predicted true positive")
     assert confusion.loc["actual true positive", "predicted true positive"] == "46"
-    quality = table_with(app, "step").set_index("step")["rows"]
+    with pytest.raises(KeyError):
+        table_with(app, "step")  # the data-quality section runs once its tab is opened
+    app.session_state["detail_section"] = "Features and data quality"
+    app.run()
+    quality = table_with(app, "step")["rows"]
     assert quality["rows read"] == "4,100" and quality["quarantined: invalid label"] == "20"
 
 
@@ -55,6 +59,10 @@ def test_address_picks_the_model_and_the_picker_writes_it_back(scenario, build):
     app = open_with_address(build, build.stamp(1))
     no_exception(app)
     assert f"**{build.stamp(1)}**: trained 2026-11-20 09:00:00 UTC; not the champion" in page_text(app)
+    assert not app.selectbox, "the picker is run once its expander is opened"
+    app.session_state["detail_picker"] = True
+    app.run()
+    assert app.selectbox(key="detail_model").value == build.stamp(1)
     app.selectbox(key="detail_model").set_value(build.stamp(2)).run()
     assert f"**{build.stamp(2)}**" in page_text(app)
     assert app.query_params["model"] == build.stamp(2)
@@ -74,3 +82,20 @@ def test_unknown_model_in_the_address_falls_back_to_the_champion(scenario, build
     text = page_text(app)
     assert "Model `20990101_000000` (from the address) is not in the models folder" in text
     assert f"**{build.stamp(3)}**" in text
+
+
+@pytest.mark.parametrize("scenario", ["legacy"], indirect=True)
+def test_each_section_runs_when_its_tab_is_opened(scenario, build):
+    """A new tab draws the test-set section only; each other section appears once its tab is picked."""
+    app = build.run_app(PAGE)
+    sections = {"Test set": "records no PR curve", "Threshold and calibration": "records no threshold trade-off",
+                "Features and data quality": "records no feature importance"}
+    text = page_text(app)
+    assert [phrase in text for phrase in sections.values()] == [True, False, False]
+    for tab, phrase in sections.items():
+        app.session_state["detail_section"] = tab
+        app.run()
+        no_exception(app)
+        text = page_text(app)
+        assert [p in text for p in sections.values()] == [p == phrase for p in sections.values()], tab
+    assert "records no promotion decision" in text, "the promotion decision stays below every tab"

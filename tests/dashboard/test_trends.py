@@ -27,7 +27,7 @@ def test_trends_in_every_state(scenario, expected, build):
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
 def test_range_and_smoothing_controls(scenario, build):
     app = build.run_app(PAGE)
-    app.radio(key="trends_range").set_value("Last N models").run()
+    app.segmented_control(key="trends_range").set_value("Last N models").run()
     app.number_input(key="trends_last_n").set_value(2).run()
     assert "2 of 4 models, trained 2026-11-20 10:00 to 2026-11-20 11:00 UTC" in page_text(app)
     app.toggle(key="trends_smooth").set_value(True).run()
@@ -39,7 +39,7 @@ def test_range_and_smoothing_controls(scenario, build):
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
 def test_no_score_picked_says_so(scenario, build):
     app = build.run_app(PAGE)
-    app.multiselect(key="trends_metrics").set_value([]).run()
+    app.pills(key="trends_metrics").set_value([]).run()
     assert "Pick at least one score" in page_text(app)
 
 
@@ -49,3 +49,14 @@ def test_a_new_pair_shows_without_reloading(scenario, build):
     assert "No model yet" in page_text(app)
     build.write_pair(scenario.models_dir, build.healthy_metrics(build.stamp(0)))
     assert run_until(app, "1 of 1 models")
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_the_data_table_is_built_once_opened(scenario, build):
+    app = build.run_app(PAGE)
+    assert not app.dataframe, "a closed expander's table is not sent to a new tab"
+    app.session_state["trends_table"] = True
+    app.run()
+    no_exception(app)
+    table = app.dataframe[0].value
+    assert list(table["model_id"])[:2] == ["20261120_110000", "20261120_100000"]  # newest first

@@ -24,10 +24,14 @@ def no_exception(app) -> None:
 
 
 def table_with(app, column: str):
-    """The data of the first ``st.dataframe`` on the page that has ``column`` (KeyError when none has)."""
-    for frame in app.dataframe:
-        if column in frame.value.columns:
-            return frame.value
+    """The data of the first ``st.dataframe`` or ``st.table`` on the page that has ``column`` (KeyError when none has).
+
+    A static table's first column is its index (``st.table`` has no hidden index): it counts as a column.
+    """
+    for element in [*app.dataframe, *app.table]:
+        frame = element.value
+        if column in frame.columns or column == frame.index.name:
+            return frame
     raise KeyError(f"no table on the page has a column {column!r}")
 
 

@@ -1,12 +1,14 @@
 """``cla dashboard``: serve the Streamlit dashboard (``dashboard/app.py``) on port 8503.
 
-The command replaces itself with ``python -m streamlit run dashboard/app.py``
-(so stopping it stops the server, and nothing is left behind), passing the
-options of ``dashboard/streamlit_config.toml`` explicitly with ``--port`` /
-``--address`` on top (the file ships inside the package, so an installed wheel
-has it; the checkout's ``.streamlit/config.toml`` is a link to it, for a bare
-``streamlit run``), and naming the models folder and the configuration file
-in the server's environment (``CLA_MODELS_DIR``, ``CLA_CONFIG``), which
+The command replaces itself with ``python -m dashboard.serve run
+dashboard/app.py``: Streamlit's ``streamlit run``, with the models folder read
+while the server starts (:mod:`dashboard.serve`). Stopping it stops the server,
+and nothing is left behind. It passes the options of
+``dashboard/streamlit_config.toml`` explicitly with ``--port`` / ``--address``
+on top (the file ships inside the package, so an installed wheel has it; the
+checkout's ``.streamlit/config.toml`` is a link to it, for a bare ``streamlit
+run``), and names the models folder and the configuration file in the
+server's environment (``CLA_MODELS_DIR``, ``CLA_CONFIG``), which
 ``dashboard.context`` reads. The working directory is kept, so relative paths
 in the configuration mean what they mean to ``cla train``;
 ``.streamlit/secrets.toml`` (logins) is read from there.
@@ -76,7 +78,7 @@ def command(config: Config, *, port: int | None = None, address: str | None = No
     options = streamlit_options()
     options.update({"server.port": str(port), "server.address": address, "server.headless": "true",
                     "browser.gatherUsageStats": "false"})
-    argv = [sys.executable, "-m", "streamlit", "run", str(APP)]
+    argv = [sys.executable, "-m", "dashboard.serve", "run", str(APP)]
     for key, value in options.items():
         argv += [f"--{key}", value]
     env = dict(os.environ, CLA_MODELS_DIR=str(config.layout.root))

@@ -1,0 +1,45 @@
+"""The dashboard server's process: Streamlit's own ``streamlit run``, with the models folder read while it starts.
+
+``cla dashboard`` runs ``python -m dashboard.serve run dashboard/app.py
+--server.port ...``: the arguments are Streamlit's. Before handing them to
+Streamlit's command line, :func:`main` starts one background thread that
+imports what the pages import (pandas, Plotly, the trainer's modules) and
+lists the models folder into the registry the pages share
+(:func:`dashboard.context.get_registry`). A browser tab opened right after
+the start then finds the folder read, or being read, instead of paying for it
+after its own connection: with 10,000 pairs on a folder never indexed that
+was most of the first page's wait. A warm-up that fails changes nothing: the
+first page reads the folder itself and shows what went wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+log = logging.getLogger(__name__)
+
+
+def warm_up() -> None:
+    """Import the pages' modules and list the configured models folder once (errors are logged, never raised)."""
+    try:
+        import plotly.graph_objects  # noqa: F401 - imported for the pages, which would otherwise wait for it
+
+        from dashboard import balance_charts, charts, controls, detail_charts, tables  # noqa: F401
+        from dashboard import context
+
+        context.get_registry().list_models()
+    except Exception as exc:  # noqa: BLE001 - the pages read the folder again and report any problem themselves
+        log.warning("dashboard warm-up skipped: %s", exc)
+
+
+def main() -> None:
+    threading.Thread(target=warm_up, name="cla-warm-up", daemon=True).start()
+    from streamlit.web.cli import main as streamlit_main
+
+    streamlit_main(prog_name="streamlit")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
