@@ -67,11 +67,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(models_dir: Path, workdir: Path) -> tuple[subprocess.Popen, str]:
+def serve(models_dir: Path, workdir: Path, refresh_seconds: float | None = 1.0) -> tuple[subprocess.Popen, str]:
+    """``cla dashboard`` on ``models_dir``, refreshing every ``refresh_seconds`` (None: the product's default)."""
     port = free_port()
     config = workdir / "cla.toml"
-    config.write_text(f'models_dir = "{models_dir}"\n[source]\npath = "{workdir / "feedback.db"}"\n'
-                      '[dashboard]\nrefresh_seconds = 1.0\n', encoding="utf-8")
+    refresh = f"[dashboard]\nrefresh_seconds = {refresh_seconds}\n" if refresh_seconds is not None else ""
+    config.write_text(f'models_dir = "{models_dir}"\n[source]\npath = "{workdir / "feedback.db"}"\n' + refresh,
+                      encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if not key.startswith("CLA_")}
     with open(workdir / "dashboard.log", "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "trainer", "dashboard", "--port", str(port),

@@ -3,12 +3,13 @@
 ``cla dashboard`` runs ``python -m dashboard.serve run dashboard/app.py
 --server.port ...``: the arguments are Streamlit's. Before handing them to
 Streamlit's command line, :func:`main` starts one background thread that
-imports what the pages import (pandas, Plotly, the trainer's modules) and
-lists the models folder into the registry the pages share
-(:func:`dashboard.context.get_registry`). A browser tab opened right after
-the start then finds the folder read, or being read, instead of paying for it
-after its own connection: with 10,000 pairs on a folder never indexed that
-was most of the first page's wait. A warm-up that fails changes nothing: the
+imports what the pages import (pandas, Plotly, the trainer's modules),
+lists the models folder into the snapshot every page shares
+(:func:`dashboard.snapshot.snapshot`) and builds the frames a first visit to
+Trends and Models would otherwise build (:data:`dashboard.snapshot.WARM_FRAMES`).
+A browser tab opened right after the start then finds the folder read, or
+being read, instead of paying for it after its own connection: with 10,000
+pairs on a folder never indexed that was most of the first page's wait. A warm-up that fails changes nothing: the
 first page reads the folder itself and shows what went wrong.
 """
 
@@ -22,14 +23,18 @@ log = logging.getLogger(__name__)
 
 
 def warm_up() -> None:
-    """Import the pages' modules and list the configured models folder once (errors are logged, never raised)."""
+    """Import the pages' modules, read the folder into the shared snapshot, build its costly frames (never raises)."""
     try:
         import plotly.graph_objects  # noqa: F401 - imported for the pages, which would otherwise wait for it
 
-        from dashboard import balance_charts, charts, controls, detail_charts, tables  # noqa: F401
-        from dashboard import context
+        from dashboard import balance_charts, controls, detail_charts  # noqa: F401
+        from dashboard.snapshot import WARM_FRAMES, snapshot
 
-        context.get_registry().list_models()
+        current = snapshot()
+        if current.problems and not current.rows:
+            log.warning("dashboard warm-up: %s", "; ".join(current.problems))
+        for build in WARM_FRAMES:
+            build(current)
     except Exception as exc:  # noqa: BLE001 - the pages read the folder again and report any problem themselves
         log.warning("dashboard warm-up skipped: %s", exc)
 

@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from dashboard import context
+from dashboard import charts, context, tables
 from dashboard.tables import is_model, problem_frame, records
 
 METRICS_KEY = "_full_metrics"
@@ -142,6 +142,21 @@ def snapshot() -> Snapshot:
             return Snapshot(generation=None, problems=[f"the models folder {generation[0]} cannot be read: {exc}"])
         shared.current = current
         return current
+
+
+def trend_frame(current: Snapshot):
+    """Every model's scores over time (:func:`dashboard.charts.trend_frame`), built once per snapshot: Trends."""
+    return current.derive("trend_frame", lambda: charts.trend_frame(current.models))
+
+
+def models_frame(current: Snapshot):
+    """The registry table (:func:`dashboard.tables.models_frame`), built once per snapshot: the Models page."""
+    return current.derive("models_frame", lambda: tables.models_frame(current.models, current.events))
+
+
+#: what :mod:`dashboard.serve` builds while the server starts: with 10,000 models these two frames were most
+#: of a first visit to Trends and Models
+WARM_FRAMES = (trend_frame, models_frame)
 
 
 def full_metrics(model_id: str) -> dict:

@@ -24,7 +24,8 @@ from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_
 
 config = context.get_config()
 THRESHOLD_SETTING = "training.severe_imbalance_share"
-CHART_MODELS = 500  # the newest models the headline chart draws: more points only slow the page
+TALLY_KEY = "balance_tally_open"
+CHART_MODELS = 200  # the newest models the headline chart draws: more points only slow the page
 warn_share = config.training.severe_imbalance_share
 
 st.title("Class balance")
@@ -110,11 +111,15 @@ def show_balance(current: Snapshot) -> None:
             text += f" _({finding['source']})_"
         {"blocking": st.error, "warning": st.warning}.get(finding["severity"], st.info)(text)
 
-    tally = current.derive("warning_tally", lambda: warning_tally(
-        current.models, severe_imbalance_share=warn_share, min_test_positives=config.training.min_test_positives))
-    if not tally.empty:
-        st.subheader("Warnings across all models")
-        st.table(tally.set_index("warning"))
+    # counted over every model only once asked for: the count costs a new tab its time, not just its drawing
+    across = st.expander(f"Warnings across all {len(current.models):,} models", key=TALLY_KEY, on_change="rerun")
+    if across.open:
+        tally = current.derive("warning_tally", lambda: warning_tally(
+            current.models, severe_imbalance_share=warn_share, min_test_positives=config.training.min_test_positives))
+        if tally.empty:
+            across.success("No model carries a warning.")
+        else:
+            across.table(tally.set_index("warning"))
 
 
 shown = snapshot()

@@ -17,7 +17,7 @@ import streamlit as st
 
 from dashboard import context, tables
 from dashboard.markdown import literal
-from dashboard.snapshot import Snapshot, rerun_on_change, snapshot
+from dashboard.snapshot import Snapshot, models_frame, rerun_on_change, snapshot
 
 config = context.get_config()
 RESULT_KEY = "models_action_result"
@@ -44,7 +44,7 @@ def styled(page):
 
 def show_table(current: Snapshot) -> list[dict]:
     """Filters, sort, pagination and the table; returns the models the filters keep (as records)."""
-    frame = current.derive("models_frame", lambda: tables.models_frame(current.models, current.events))
+    frame = models_frame(current)
     text_col, useful_col, date_col = st.columns([3, 1, 2])
     text = text_col.text_input("Filter", key="models_text", placeholder="model id, warning code, promotion decision")
     useful_only = useful_col.checkbox("Useful only", key="models_useful")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, context, formatting
-from dashboard.snapshot import Snapshot, problem_notice, rerun_on_change, snapshot
+from dashboard.snapshot import Snapshot, problem_notice, rerun_on_change, snapshot, trend_frame
 
 config = context.get_config()
 shown = snapshot()  # the registry as this run shows it; rerun_on_change compares the folder with it
@@ -25,7 +25,7 @@ st.caption("Scores of each model on its own test set (the newest feedback at tha
 RANGES = ["All models", "Last N models", "Date range"]
 MANY_MODELS = 500
 labels = {label: key for key, label in charts.METRIC_LABELS.items()}
-left, middle, right = st.columns([3, 2, 2])
+left, middle, right = st.columns([4, 4, 2])
 # Pills and a segmented control rather than a multiselect and radio buttons: the same choices in view at once,
 # and a lighter first draw (the multiselect's scripts cost the page about a fifth of its load time).
 with left:
@@ -38,7 +38,7 @@ with middle:
         "Range", RANGES, required=True, key="trends_range",
         default="Last N models" if len(shown.models) > MANY_MODELS else "All models",
         help=f"With more than {MANY_MODELS} models the newest 200 are shown first.")
-    bounds = shown.derive("trend_frame", lambda: charts.trend_frame(shown.models))["created_at"]
+    bounds = trend_frame(shown)["created_at"]
     last_n = start = end = None
     if range_kind == "Last N models":
         last_n = int(st.number_input("N", min_value=1, value=200, step=50, key="trends_last_n"))
@@ -56,7 +56,7 @@ with right:
 
 def show_trends(current: Snapshot) -> None:
     """The chart and its data, redrawn from the current snapshot."""
-    frame = current.derive("trend_frame", lambda: charts.trend_frame(current.models))
+    frame = trend_frame(current)
     problem_notice(current)
     if frame.empty:
         st.info("No model yet: nothing to draw. Start the trainer or press Retrain now on the Overview page.")

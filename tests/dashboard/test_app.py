@@ -62,3 +62,30 @@ def test_cla_dashboard_defaults_to_localhost_8503(workdir):
     options = dict(zip(argv[5::2], argv[6::2]))
     assert (options["--server.port"], options["--server.address"]) == ("8503", "127.0.0.1")
     assert "CLA_CONFIG" not in env and env["CLA_MODELS_DIR"] == str(workdir / "models")
+
+
+def test_warm_up_lists_the_folder_as_the_server_starts_so_the_first_page_reads_no_file(dash_env, build, monkeypatch):
+    """``dashboard.serve``'s warm-up fills the registry the pages share: the first page opens no metrics file."""
+    from dashboard import serve
+    from trainer.folder import listing
+
+    for i in range(3):
+        build.write_pair(dash_env.models_dir, build.healthy_metrics(build.stamp(i)))
+    serve.warm_up()
+    reads = []
+    original = listing.read_fields
+    monkeypatch.setattr(listing, "read_fields", lambda *args: reads.append(args) or original(*args))
+    app = build.run_app()
+    assert not app.exception
+    assert {m.label: m.value for m in app.metric}["Models trained"] == "3"
+    assert reads == [], "the pairs were read at the start, not by the first page"
+
+
+def test_a_failed_warm_up_leaves_the_first_page_to_say_what_is_wrong(dash_env, build, caplog):
+    dash_env.config_file.write_text("this is = = not toml", encoding="utf-8")
+    from dashboard import serve
+
+    serve.warm_up()
+    assert "dashboard warm-up skipped" in caplog.text and "not valid TOML" in caplog.text
+    app = build.run_app()
+    assert len(app.error) == 1 and "is not valid TOML" in app.error[0].value

@@ -39,6 +39,8 @@ def test_an_old_degenerate_model_is_explained_from_its_confusion_counts(scenario
     text = page_text(app)
     assert "accuracy 1.00 but F1 0.00: the model calls every alert benign" in text
     assert "Imbalance ratio (test set): one class only" in text
+    app.session_state["balance_tally_open"] = True  # the tally runs once its expander is opened
+    app.run()
     tally = table_with(app, "what it means")["models"]
     assert tally["no PR-AUC (legacy)"] == 4 and tally["majority accuracy"] == 1
 
@@ -51,6 +53,8 @@ def test_class_counts_table_of_the_latest_training(scenario, build):
     assert table.loc["final fit (class weights, rows as they are)", "benign (false positive)"] == "2,900"
     assert table.loc["training window", "true positive"] == "300"  # the file's training_samples: no validation rows
     assert table.loc["test set", "true-positive share"] == "6.0%"
+    app.session_state["balance_tally_open"] = True  # the tally runs once its expander is opened
+    app.run()
     tally = table_with(app, "what it means")["models"]
     assert tally["predicts one class"] == 5
 
