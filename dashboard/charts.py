@@ -41,7 +41,9 @@ CLASS_NAMES = {"0": "benign (false positive)", "1": "true positive"}
 CLASS_COLORS = {"benign (false positive)": "#56B4E9", "true positive": "#E69F00"}
 PROMOTION_KINDS = ("promoted", "first_champion", "rolled_back")
 MAX_PROMOTION_LINES = 60
-MAX_MARKED_POINTS = 300
+#: a marker per model up to this many models in view; past it the markers overlap into a band and slow the page
+MAX_MARKED_POINTS = 100
+
 
 def positive_rate_of(record: dict) -> float:
     """The test-slice positive rate: stored, else from the confusion counts, else NaN."""

@@ -89,3 +89,28 @@ def test_a_failed_warm_up_leaves_the_first_page_to_say_what_is_wrong(dash_env, b
     assert "dashboard warm-up skipped" in caplog.text and "not valid TOML" in caplog.text
     app = build.run_app()
     assert len(app.error) == 1 and "is not valid TOML" in app.error[0].value
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_no_page_but_review_imports_scikit_learn_or_scipy(scenario, build):
+    """Every import is paid by the first page after a start: these two cost it over a second.
+
+    The Review page scores alerts with the champion, so it loads the model's libraries; no other page needs them.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"app = AppTest.from_file({str(build.APP)!r}, default_timeout=60)\n"
+        "app.run()\n"
+        f"for page in {PAGES[1:] + ['views/drift.py']!r}:\n"
+        "    app.switch_page(page).run()\n"
+        "    assert not app.exception, (page, app.exception)\n"
+        "print(sorted({name.split('.')[0] for name in sys.modules} & {'sklearn', 'scipy'}))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                          cwd=Path(build.APP).parents[1])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -117,6 +117,17 @@ def test_trends_figure_draws_baseline_only_with_pr_auc_and_marks_promotions():
     assert math.isnan(line.y[0]) and not math.isnan(line.y[-1])
 
 
+def test_a_marker_per_model_while_few_models_are_in_view_lines_past_that():
+    """A few models each get a marker; a hundred and more would overlap into a band, so they are lines."""
+    def scores(count: int) -> str:
+        rows = [healthy(f"202611{20 + i // 24:02d}_{i % 24:02d}0000") for i in range(count)]
+        return charts.trends_figure(charts.trend_frame(rows), ["f1_score"]).data[0].mode
+
+    assert scores(12) == "lines+markers"
+    assert scores(charts.MAX_MARKED_POINTS) == "lines+markers"
+    assert scores(charts.MAX_MARKED_POINTS + 1) == "lines"
+
+
 def test_the_newest_model_promoted_just_after_it_was_written_gets_its_star():
     rows = [healthy("20261120_000000"), healthy("20261121_000000")]
     events = [{"ts": "2026-11-21T00:00:00.006+00:00", "event": "promoted", "model_id": "20261121_000000",
