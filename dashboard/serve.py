@@ -2,14 +2,15 @@
 
 ``cla dashboard`` runs ``python -m dashboard.serve run dashboard/app.py
 --server.port ...``: the arguments are Streamlit's. Before handing them to
-Streamlit's command line, :func:`main` starts one background thread that
-imports what the pages import (pandas, Plotly, the trainer's modules),
-lists the models folder into the snapshot every page shares
-(:func:`dashboard.snapshot.snapshot`) and builds the frames a first visit to
-Trends and Models would otherwise build (:data:`dashboard.snapshot.WARM_FRAMES`).
-A browser tab opened right after the start then finds the folder read, or
-being read, instead of paying for it after its own connection: with 10,000
-pairs on a folder never indexed that was most of the first page's wait. A warm-up that fails changes nothing: the
+Streamlit's command line, :func:`main` imports what the pages import (pandas,
+Plotly, the trainer's modules; :func:`import_pages`) and starts one
+background thread (:func:`warm_up`) that reads the models folder into the
+snapshot every page shares (:func:`dashboard.snapshot.snapshot`) and builds
+the frames a first visit to Trends and Models would otherwise build
+(:data:`dashboard.snapshot.WARM_FRAMES`). A browser tab opened right after the
+start then finds the folder read, or being read, instead of paying for it
+after its own connection: with 10,000 pairs on a folder never indexed that
+was most of the first page's wait. A warm-up that fails changes nothing: the
 first page reads the folder itself and shows what went wrong.
 """
 
@@ -22,12 +23,22 @@ import threading
 log = logging.getLogger(__name__)
 
 
-def warm_up() -> None:
-    """Import the pages' modules, read the folder into the shared snapshot, build its costly frames (never raises)."""
-    try:
-        import plotly.graph_objects  # noqa: F401 - imported for the pages, which would otherwise wait for it
+def import_pages() -> None:
+    """Import what the pages import, in the calling thread, before the server takes requests.
 
-        from dashboard import balance_charts, controls, detail_charts  # noqa: F401
+    Not in the background: Plotly looks pandas up in ``sys.modules``, and a
+    page script running while another thread is still importing pandas
+    would find it half-initialised.
+    """
+    import pandas  # noqa: F401
+    import plotly.graph_objects  # noqa: F401
+
+    from dashboard import balance_charts, controls, detail_charts, snapshot  # noqa: F401
+
+
+def warm_up() -> None:
+    """Read the folder into the shared snapshot and build its costly frames (errors are logged, never raised)."""
+    try:
         from dashboard.snapshot import WARM_FRAMES, snapshot
 
         current = snapshot()
@@ -40,6 +51,7 @@ def warm_up() -> None:
 
 
 def main() -> None:
+    import_pages()
     threading.Thread(target=warm_up, name="cla-warm-up", daemon=True).start()
     from streamlit.web.cli import main as streamlit_main
 
