@@ -25,21 +25,22 @@ st.caption("Scores of each model on its own test set (the newest feedback at tha
 RANGES = ["All models", "Last N models", "Date range"]
 MANY_MODELS = 500
 labels = {label: key for key, label in charts.METRIC_LABELS.items()}
-left, middle, right = st.columns([4, 4, 2])
 # Pills and a segmented control rather than a multiselect and radio buttons: the same choices in view at once,
-# and a lighter first draw (the multiselect's scripts cost the page about a fifth of its load time).
-with left:
-    picked_scores = st.pills(
-        "Scores", list(labels), selection_mode="multi", key="trends_metrics",
-        default=[charts.METRIC_LABELS[k] for k in charts.default_trend_metrics(shown.models)],
-        help="ROC-AUC and accuracy on demand. Accuracy alone misleads when true positives are rare.")
+# and a lighter first draw (the multiselect's scripts cost the page about a fifth of its load time). The pills
+# have a row to themselves: pills do not wrap, and a narrow column cut the last ones off.
+picked_scores = st.pills(
+    "Scores", list(labels), selection_mode="multi", key="trends_metrics",
+    default=[charts.METRIC_LABELS[k] for k in charts.default_trend_metrics(shown.models)],
+    help="ROC-AUC and accuracy on demand. Accuracy alone misleads when true positives are rare.")
+middle, limit, right = st.columns([3, 2, 2])
 with middle:
     range_kind = st.segmented_control(
         "Range", RANGES, required=True, key="trends_range",
         default="Last N models" if len(shown.models) > MANY_MODELS else "All models",
         help=f"With more than {MANY_MODELS} models the newest 200 are shown first.")
-    bounds = trend_frame(shown)["created_at"]
-    last_n = start = end = None
+bounds = trend_frame(shown)["created_at"]
+last_n = start = end = None
+with limit:
     if range_kind == "Last N models":
         last_n = int(st.number_input("N", min_value=1, value=200, step=50, key="trends_last_n"))
     elif range_kind == "Date range" and len(bounds):
