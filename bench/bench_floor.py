@@ -13,14 +13,15 @@ settings (never indexed: no ``runtime/index.json`` before the start, which
 from ``goto`` in a new browser context (a fresh profile: nothing cached) to
 every chart and table the page draws on arrival being visible (:data:`DRAWN`):
 
-* ``first_s``: the first tab on each page, in page order, right after the
-  server start (the Overview pays for indexing the folder);
+* ``first_s``: the first tab on each page, in page order, right after a
+  server start on the folder with its index removed (the Overview comes
+  first), the median over :data:`STARTS` starts of both servers;
 * ``median_s``: the median of :data:`REPEATS` later tabs, pages interleaved
   round-robin with the floor so machine load hits all of them alike;
 * ``ratio``: ``median_s`` over the floor's median.
 
 Run: ``python -m bench floor`` (results in ``bench/results/floor.json``);
-``CLA_BENCH_PAIRS`` and ``CLA_BENCH_REPEATS`` shrink it while developing.
+``CLA_BENCH_PAIRS``, ``CLA_BENCH_REPEATS`` and ``CLA_BENCH_STARTS`` shrink it while developing.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from trainer.folder.events import append_event
 
 PAIRS = int(os.environ.get("CLA_BENCH_PAIRS", "10000"))
 REPEATS = int(os.environ.get("CLA_BENCH_REPEATS", "7"))
+#: server starts, each on the folder with its index removed: "first" is the median of their first tabs
+STARTS = int(os.environ.get("CLA_BENCH_STARTS", "3"))
 TARGET_RATIO = 1.1
 RESULTS = Path(__file__).parent / "results" / "floor.json"
 FLOOR = PACKAGE / "floor.py"
@@ -77,6 +80,11 @@ def serve_floor(workdir: Path) -> tuple[subprocess.Popen, str]:
     return proc, url
 
 
+def stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
 def load(browser, url: str, page_name: str) -> float:
     """Seconds from ``goto`` in a fresh browser profile to ``page_name``'s content being drawn."""
     path, selectors = DRAWN[page_name]
@@ -106,14 +114,22 @@ def main() -> None:
             append_event(layout.events, "training_finished", actor="bench", trigger="force", model_id=newest,
                          message=f"model {newest}: synthetic", duration_s=1.0)
         print(f"built {PAIRS} pairs in {time.perf_counter() - started:.1f} s", flush=True)
-        floor_proc, floor_url = serve_floor(workdir)
-        servers.append(floor_proc)
-        dash_proc, dash_url = serve(layout.root, workdir, refresh_seconds=None)
-        servers.append(dash_proc)
-        urls = {name: floor_url if name == "floor" else dash_url for name in DRAWN}
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            first = {name: round(load(browser, urls[name], name), 3) for name in DRAWN}
+            starts: dict[str, list[float]] = {name: [] for name in DRAWN}
+            for _ in range(STARTS):
+                # both servers started afresh, the folder never indexed: each page's first tab after a start
+                for proc in servers:
+                    stop(proc)
+                servers.clear()
+                layout.index.unlink(missing_ok=True)
+                floor_proc, floor_url = serve_floor(workdir)
+                servers.append(floor_proc)
+                dash_proc, dash_url = serve(layout.root, workdir, refresh_seconds=None)
+                servers.append(dash_proc)
+                urls = {name: floor_url if name == "floor" else dash_url for name in DRAWN}
+                for name in DRAWN:
+                    starts[name].append(load(browser, urls[name], name))
             runs: dict[str, list[float]] = {name: [] for name in DRAWN}
             for _ in range(REPEATS):
                 for name in DRAWN:
@@ -121,9 +137,9 @@ def main() -> None:
             browser.close()
     finally:
         for proc in servers:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
+            stop(proc)
         shutil.rmtree(workdir, ignore_errors=True)
+    first = {name: round(statistics.median(values), 3) for name, values in starts.items()}
     medians = {name: round(statistics.median(values), 3) for name, values in runs.items()}
     floor = medians["floor"]
     result = {
@@ -131,6 +147,7 @@ def main() -> None:
         "ratio": {name: round(value / floor, 2) for name, value in medians.items()},
         "first_ratio": {name: round(value / floor, 2) for name, value in first.items()},
         "runs_s": {name: [round(v, 3) for v in values] for name, values in runs.items()},
+        "starts": STARTS, "first_runs_s": {name: [round(v, 3) for v in values] for name, values in starts.items()},
         "target_ratio": TARGET_RATIO, "load_average": [round(v, 2) for v in os.getloadavg()],
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
