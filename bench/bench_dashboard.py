@@ -67,12 +67,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(models_dir: Path, workdir: Path, refresh_seconds: float | None = 1.0) -> tuple[subprocess.Popen, str]:
-    """``cla dashboard`` on ``models_dir``, refreshing every ``refresh_seconds`` (None: the product's default)."""
+def serve(models_dir: Path, workdir: Path, refresh_seconds: float | None = 1.0,
+          key_file: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """``cla dashboard`` on ``models_dir``, refreshing every ``refresh_seconds`` (None: the product's default).
+
+    ``key_file`` is the model key the dashboard checks signatures with (None: the configured default).
+    """
     port = free_port()
     config = workdir / "cla.toml"
+    key = f'model_key_file = "{key_file}"\n' if key_file is not None else ""
     refresh = f"[dashboard]\nrefresh_seconds = {refresh_seconds}\n" if refresh_seconds is not None else ""
-    config.write_text(f'models_dir = "{models_dir}"\n[source]\npath = "{workdir / "feedback.db"}"\n' + refresh,
+    config.write_text(f'models_dir = "{models_dir}"\n{key}[source]\npath = "{workdir / "feedback.db"}"\n' + refresh,
                       encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if not key.startswith("CLA_")}
     with open(workdir / "dashboard.log", "wb") as log:
