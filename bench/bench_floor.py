@@ -42,8 +42,9 @@ import numpy as np
 
 from bench import record
 from bench.bench_dashboard import CHROMIUM_ARGS, VIEWPORT, free_port, serve, wait_healthy
-from bench.bench_registry import build_folder, stamp_of, synthetic_metrics
+from bench.bench_registry import build_folder, synthetic_metrics
 from trainer.cli.dashboard import PACKAGE, streamlit_options
+from trainer.contract.layout import metrics_stamp, stamp_of, stamp_time
 from trainer.folder.events import append_event
 from trainer.folder.pairs import write_pair
 
@@ -115,8 +116,8 @@ def main() -> None:
         key_file = workdir / "model.key"
         # the champion is a real signed pair (the synthetic ones are stubs that fail their check), so the pages
         # draw a healthy folder, not a tampered-champion warning the floor does not have
-        trained = datetime.strptime(sorted(layout.root.glob("model_metrics_*.json"))[-1].stem[-15:],
-                                    "%Y%m%d_%H%M%S").replace(tzinfo=timezone.utc) + timedelta(minutes=6)
+        synthetic = max(filter(None, (metrics_stamp(path.name) for path in layout.root.iterdir())))
+        trained = stamp_time(synthetic) + timedelta(minutes=6)
         newest = write_pair(layout, {"bench": "a stand-in model"}, synthetic_metrics("", np.random.default_rng(7)),
                             stamp=stamp_of(trained), key_file=key_file, trained_at=trained).model_id
         layout.champion.write_text(json.dumps({"model_id": newest, "previous": [], "pinned": []}))
