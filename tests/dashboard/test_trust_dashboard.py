@@ -14,6 +14,7 @@ import os
 import joblib
 import pytest
 from helpers.pagetext import no_exception, page_text, run_until, table_with
+from helpers.tampering import flip_one_byte
 
 from trainer.folder.pairs import metrics_text
 
@@ -23,14 +24,6 @@ OVERVIEW, MODELS, DETAIL = "views/overview.py", "views/models.py", "views/model_
 @pytest.fixture(autouse=True)
 def no_unpickling(monkeypatch):
     monkeypatch.setattr(joblib, "load", lambda *a, **k: pytest.fail("the dashboard unpickled a model"))
-
-
-def flip_one_byte(path) -> None:
-    with open(path, "r+b") as fh:
-        fh.seek(3)
-        byte = fh.read(1)
-        fh.seek(3)
-        fh.write(bytes([byte[0] ^ 0xFF]))
 
 
 def truncate_like_the_issue(layout, model_id: str) -> None:

@@ -18,14 +18,7 @@ from trainer.folder import signing
 from trainer.cli import main
 from trainer.folder.pairs import write_pair
 from trainer.folder.registry import Registry
-
-
-def flip_one_byte(path) -> None:
-    with open(path, "r+b") as fh:
-        fh.seek(len(fh.read()) // 2)
-        byte = fh.read(1)
-        fh.seek(-1, 1)
-        fh.write(bytes([byte[0] ^ 0xFF]))
+from helpers.tampering import flip_one_byte
 
 
 @pytest.fixture

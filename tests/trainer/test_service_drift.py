@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,11 +13,10 @@ from trainer.feedback import demo
 from trainer.folder.events import append_event, read_events
 from trainer.monitoring.report import read_report
 from trainer.service.cycle import run_cycle
-from trainer.service.runner import TrainerService
 from trainer.service.status import read_status
 from trainer.timestamps import now_utc, parse_iso
 from trainer.service.triggers import monitoring_signals
-from helpers.servicefolder import lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
+from helpers.servicefolder import lay_out, seeded_store, service  # noqa: F401 - seeded_store, service: fixtures
 from helpers.waiting import wait_until
 
 DRIFT = {"training.permutation_repeats": 1, "drift.interval_minutes": 0.5, "drift.min_rows": 300}
@@ -33,25 +31,6 @@ def shifted(workdir, seeded_store):
     assert outcome.outcome == "finished", outcome.message
     demo.feed(config.source_path, rate=1e9, count=1000, seed=3, shift="reputation", sleep=lambda s: None)
     return config
-
-
-@pytest.fixture
-def service():
-    """Run a real service (real cycles) in a thread; stop it and check it ended at teardown."""
-    started = []
-
-    def launch(config) -> TrainerService:
-        runner = TrainerService(config, actor="tester")
-        thread = threading.Thread(target=runner.run, daemon=True)
-        thread.start()
-        started.append((runner, thread))
-        return runner
-
-    yield launch
-    for runner, thread in started:
-        runner.request_stop()
-        thread.join(30)
-        assert not thread.is_alive()
 
 
 def events_of(layout, kind: str) -> list[dict]:

@@ -22,6 +22,7 @@ from trainer.service.status import read_status
 from helpers.servicefolder import seeded_store, service, train  # noqa: F401 - fixtures
 from helpers.waiting import wait_until
 from helpers.webhooks import SECRET, Receiver, notify_folder
+from helpers.tampering import flip_one_byte
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +40,6 @@ def useless_store(tmp_path_factory):
     store.insert_frame(path, frame)
     return path
 
-
-def flip_one_byte(path) -> None:
-    with open(path, "r+b") as fh:
-        fh.seek(len(fh.read()) // 2)
-        byte = fh.read(1)
-        fh.seek(-1, 1)
-        fh.write(bytes([byte[0] ^ 0xFF]))
 
 
 def test_one_signed_notification_per_change_of_state(workdir, seeded_store, useless_store, service):
