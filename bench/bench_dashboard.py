@@ -52,13 +52,33 @@ RESULTS = Path(__file__).parent / "results" / "dashboard.json"
 VIEWPORT = {"width": 1400, "height": 1000}
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-#: page url path -> the element whose appearance means "drawn"
+#: page url path -> what "drawn" means there: every (CSS selector, how many, texts one of which each must contain)
 PAGES = {
-    "": lambda page: page.locator("[data-testid='stMetricValue']").filter(has_text="10,000"),
-    "trends": lambda page: page.locator(".js-plotly-plot"),
-    "models": lambda page: page.locator("[data-testid='stDataFrame']"),
-    "activity": lambda page: page.locator("[data-testid='stDataFrame'], [data-testid='stAlert']"),
+    "": [("[data-testid='stMetricValue']", 1, ["10,000"]), ("[data-testid='stAlert']", 1, ["LEARNING MODE:"])],
+    "trends": [(".js-plotly-plot", 1, None)],
+    "models": [("[data-testid='stDataFrame']", 1, None)],
+    "activity": [("[data-testid='stDataFrame'], [data-testid='stAlert']", 1, None)],
 }
+#: true once every wanted element is in view: at least ``count`` visible matches of ``selector`` (a box of
+#: some size, not hidden), each holding one of ``texts`` when given (``innerText``: what is rendered)
+DRAWN_CHECK = """(wanted) => wanted.every(([selector, count, texts]) =>
+    [...document.querySelectorAll(selector)].filter((element) => {
+        const box = element.getBoundingClientRect();
+        return box.width > 0 && box.height > 0 && getComputedStyle(element).visibility !== "hidden"
+            && (!texts || texts.some((text) => element.innerText.includes(text)));
+    }).length >= count)"""
+
+
+def wait_drawn(page, wanted: list, timeout_ms: float = 90_000) -> float:
+    """Wait until ``wanted`` (see :data:`PAGES`) is drawn; the page's clock (ms since its navigation) at that frame.
+
+    Checked on every animation frame, in the page. Playwright's ``wait_for``
+    polls ever more slowly (every 500 ms after the first few tries), which
+    put up to half a second of its own into a load time.
+    """
+    handle = page.wait_for_function(f"(wanted) => ({DRAWN_CHECK})(wanted) ? performance.now() : null",
+                                    arg=wanted, polling="raf", timeout=timeout_ms)
+    return float(handle.json_value())
 
 
 def free_port() -> int:
@@ -104,15 +124,11 @@ def wait_healthy(proc: subprocess.Popen, url: str, log: Path, timeout: float = 6
 
 
 def load_time(new_tab, url: str, path: str) -> float:
-    """Seconds from opening ``new_tab()`` on ``path`` to its content being drawn."""
+    """Seconds from the navigation to ``path`` in ``new_tab()`` to its content being drawn (:func:`wait_drawn`)."""
     page = new_tab()
     try:
-        started = time.perf_counter()
         page.goto(f"{url}/{path}")
-        PAGES[path](page).first.wait_for(state="visible", timeout=60_000)
-        if path == "":
-            page.get_by_text("LEARNING MODE:").wait_for(state="visible", timeout=60_000)
-        return time.perf_counter() - started
+        return wait_drawn(page, PAGES[path]) / 1000
     finally:
         page.close()
 
@@ -124,6 +140,12 @@ def add_pair(layout: ModelsLayout, model_id: str, rng: np.random.Generator) -> N
     write_with(layout.metrics_path(model_id), lambda tmp: tmp.write_text(text))
 
 
+#: true once the Overview's "Models trained" tile shows the expected count
+MODELS_TRAINED = """(expected) => [...document.querySelectorAll("[data-testid='stMetric']")].some((tile) =>
+    tile.innerText.includes("Models trained")
+    && (tile.querySelector("[data-testid='stMetricValue']")?.innerText || "").includes(expected))"""
+
+
 def pair_to_page(browser, url: str, layout: ModelsLayout) -> list[float]:
     page = browser.new_page(viewport=VIEWPORT)
     rng = np.random.default_rng(2)
@@ -131,15 +153,13 @@ def pair_to_page(browser, url: str, layout: ModelsLayout) -> list[float]:
     latencies = []
     try:
         page.goto(url)
-        count = page.locator("[data-testid='stMetric']").filter(has_text="Models trained") \
-                    .locator("[data-testid='stMetricValue']")
-        count.filter(has_text="10,000").wait_for(timeout=60_000)
+        # checked on every animation frame (Playwright's wait_for would poll every 500 ms by then)
+        page.wait_for_function(MODELS_TRAINED, arg=f"{PAIRS:,}", polling="raf", timeout=60_000)
         for repeat in range(REPEATS):
-            expected = f"{PAIRS + repeat + 1:,}"
             time.sleep(1.5)  # land at a random point of the refresh cycle
             started = time.perf_counter()
             add_pair(layout, stamp_of(first + timedelta(minutes=repeat)), rng)
-            count.filter(has_text=expected).wait_for(timeout=30_000)
+            page.wait_for_function(MODELS_TRAINED, arg=f"{PAIRS + repeat + 1:,}", polling="raf", timeout=30_000)
             latencies.append(time.perf_counter() - started)
     finally:
         page.close()
