@@ -25,22 +25,21 @@ st.caption("Scores of each model on its own test set (the newest feedback at tha
 RANGES = ["All models", "Last N models", "Date range"]
 MANY_MODELS = 500
 labels = {label: key for key, label in charts.METRIC_LABELS.items()}
-# Pills and a segmented control rather than a multiselect and radio buttons: the same choices in view at once,
-# and a lighter first draw (the multiselect's scripts cost the page about a fifth of its load time). The pills
-# have a row to themselves: pills do not wrap, and a narrow column cut the last ones off.
-picked_scores = st.pills(
-    "Scores", list(labels), selection_mode="multi", key="trends_metrics",
-    default=[charts.METRIC_LABELS[k] for k in charts.default_trend_metrics(shown.models)],
-    help="ROC-AUC and accuracy on demand. Accuracy alone misleads when true positives are rare.")
-middle, limit, right = st.columns([3, 2, 2])
-with middle:
+# Every control sits in one popover: its widgets are drawn only once it is opened, so a new tab loads the
+# chart without the widgets' scripts (drawn above the chart, the scores, range and smoothing controls cost the
+# page about a tenth of its load time). What is in view is said under the chart.
+options = st.popover("Scores, range and smoothing", icon=":material/tune:")
+bounds = trend_frame(shown)["created_at"]
+last_n = start = end = None
+with options:
+    picked_scores = st.pills(
+        "Scores", list(labels), selection_mode="multi", key="trends_metrics",
+        default=[charts.METRIC_LABELS[k] for k in charts.default_trend_metrics(shown.models)],
+        help="ROC-AUC and accuracy on demand. Accuracy alone misleads when true positives are rare.")
     range_kind = st.segmented_control(
         "Range", RANGES, required=True, key="trends_range",
         default="Last N models" if len(shown.models) > MANY_MODELS else "All models",
         help=f"With more than {MANY_MODELS} models the newest 200 are shown first.")
-bounds = trend_frame(shown)["created_at"]
-last_n = start = end = None
-with limit:
     if range_kind == "Last N models":
         last_n = int(st.number_input("N", min_value=1, value=200, step=50, key="trends_last_n"))
     elif range_kind == "Date range" and len(bounds):
@@ -48,7 +47,6 @@ with limit:
                                key="trends_dates")
         if isinstance(picked, (tuple, list)) and len(picked) == 2:
             start, end = picked
-with right:
     smoothing = st.toggle("Smooth", key="trends_smooth", help="Rolling statistic over the last few models.")
     if smoothing:
         how = st.selectbox("Statistic", ["median", "mean"], key="trends_how")
