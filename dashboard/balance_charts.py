@@ -1,4 +1,4 @@
-"""The Class balance page's frames and figures: the positive rate over time and the class counts of one model.
+"""The Class balance page's frames and figure: the positive rate over time and the class counts of one model.
 
 Builders take model records or one full metrics dict and return a frame or a
 Plotly figure built from it (see :mod:`dashboard.charts`); no Streamlit here.
@@ -114,25 +114,22 @@ def _test_counts_from_confusion(metrics: dict) -> dict | None:
 
 
 def class_counts_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """A :func:`class_counts_frame` as text, one row per set: each class's count and the true-positive share."""
+    """A :func:`class_counts_frame` as text, one row per set: each class's count, the true-positive share and
+    the imbalance ratio (majority-class rows per minority-class row)."""
     wide = frame.pivot(index="set", columns="class", values="count").reindex(frame["set"].unique())
     share = wide[CLASS_NAMES["1"]] / wide.sum(axis=1, skipna=False)
     table = wide.map(lambda v: fmt(v, 0))
     table["true-positive share"] = [UNKNOWN if math.isnan(v) else f"{v:.1%}" for v in share]
+    table["imbalance ratio"] = [ratio_text(imbalance(frame, label)["ratio"]) for label in table.index]
     table.columns.name = None
     return table
 
 
-def class_counts_figure(frame: pd.DataFrame) -> go.Figure:
-    """Grouped bars: one group per set, one bar per class, the count written on each bar."""
-    figure = go.Figure()
-    for name in CLASS_NAMES.values():
-        part = frame[frame["class"] == name]
-        figure.add_trace(go.Bar(x=part["set"], y=part["count"], name=name, marker_color=CLASS_COLORS[name],
-                                text=[fmt(v, 0) for v in part["count"]], textposition="outside"))
-    figure.update_layout(barmode="group", height=340, margin={"t": 20, "b": 10, "l": 10, "r": 10},
-                         yaxis_title="rows", legend={"orientation": "h", "y": -0.15})
-    return figure
+def ratio_text(ratio: float) -> str:
+    """An imbalance ratio as "1 : 19.0" ("one class only" when the minority is absent, "unknown" when NaN)."""
+    if math.isnan(ratio):
+        return UNKNOWN
+    return "one class only" if math.isinf(ratio) else f"1 : {ratio:,.1f}"
 
 
 def imbalance(frame: pd.DataFrame, set_label: str) -> dict:

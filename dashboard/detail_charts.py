@@ -1,4 +1,4 @@
-"""Model detail's frames and figures: confusion matrix, curves, threshold trade-off, importance, data quality.
+"""Model detail's frames, tables and figures: confusion matrix, curves, threshold trade-off, importance, data quality.
 
 Each builder takes one full metrics dict (``Registry.get()``) and returns a
 frame or a Plotly figure built from it; a curve the file lacks is an empty
@@ -8,13 +8,17 @@ frame, a missing number stays NaN. No Streamlit here.
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from dashboard.charts import METRIC_COLORS, METRIC_LABELS, positive_rate_of
 from dashboard.formatting import fmt, number
+
+if TYPE_CHECKING:  # pandas imports its styler (and jinja2) only when a table is styled
+    from pandas.io.formats.style import Styler
 
 #: a chosen threshold below this is drawn on a log scale (on a linear one it hugs the axis)
 LOG_BELOW = 0.1
@@ -33,27 +37,36 @@ def confusion_shares(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.div(frame.sum(axis=1, skipna=False), axis=0)
 
 
-def confusion_figure(frame: pd.DataFrame) -> go.Figure:
-    """The matrix coloured by each row's share, every cell labelled with its count and share.
+#: the missed attacks' cell (actual true positive, predicted benign): outlined, the cell a SOC cares most about
+MISSED = ("actual true positive", "predicted benign")
+MISSED_COLOUR = "#D55E00"
+
+
+def confusion_table(frame: pd.DataFrame) -> Styler:
+    """The matrix as a table: each cell's count and its share of the row, coloured by that share.
 
     Colour by share, not count: the rare class's row would otherwise stay
     pale whatever happens to it. The missed attacks (actual true positives
-    predicted benign) are outlined in red: the cell a SOC cares most about.
+    predicted benign) are outlined and named. One table, not a heatmap beside
+    a table of the same counts: every number once, and no chart for a new tab
+    to draw.
     """
     shares = confusion_shares(frame)
-    text = [[f"{fmt(count, 0)}<br>{'unknown' if math.isnan(number(share)) else f'{share:.1%}'} of the row"
-             for count, share in zip(counts, row)] for counts, row in zip(frame.to_numpy(), shares.to_numpy())]
-    figure = go.Figure(go.Heatmap(z=shares.to_numpy(), x=list(frame.columns), y=list(frame.index), text=text,
-                                  texttemplate="%{text}", colorscale="Blues", zmin=0, zmax=1,
-                                  colorbar={"title": {"text": "share of<br>the actual<br>class"}, "tickformat": ".0%"},
-                                  hovertemplate="%{y}, %{x}: %{text}<extra></extra>"))
-    # row 1, column 0 of the reversed axis: actual true positive, predicted benign
-    figure.add_shape(type="rect", x0=-0.5, x1=0.5, y0=0.5, y1=1.5, line={"color": "#D55E00", "width": 4})
-    figure.add_annotation(x=0, y=1.5, yshift=-2, text="missed attacks", showarrow=False, yanchor="bottom",
-                          font={"color": "#D55E00"})
-    figure.update_yaxes(autorange="reversed")
-    figure.update_layout(height=320, margin={"t": 10, "b": 10, "l": 10, "r": 10})
-    return figure
+    text = frame.copy().astype(object)
+    styles = frame.copy().astype(object)
+    for row in frame.index:
+        for column in frame.columns:
+            count, share = number(frame.at[row, column]), number(shares.at[row, column])
+            known = not math.isnan(share)
+            label = f"{fmt(count, 0)} · {f'{share:.1%}' if known else 'unknown share'} of the row"
+            missed = (row, column) == MISSED
+            text.at[row, column] = f"{label} (missed attacks)" if missed else label
+            css = "text-align: center"
+            if known:
+                css += f"; background-color: {sample_colorscale('Blues', [share])[0]}; " \
+                       f"color: {'white' if share > 0.5 else 'black'}"
+            styles.at[row, column] = css + (f"; border: 3px solid {MISSED_COLOUR}; font-weight: bold" if missed else "")
+    return text.style.apply(lambda _: styles, axis=None)
 
 
 def curve_frame(metrics: dict, curve: str, columns: Iterable[str]) -> pd.DataFrame:

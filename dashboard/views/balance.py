@@ -25,6 +25,7 @@ from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_
 config = context.get_config()
 THRESHOLD_SETTING = "training.severe_imbalance_share"
 TALLY_KEY = "balance_tally_open"
+FINDINGS_KEY = "balance_findings_open"
 CHART_MODELS = 200  # the newest models the headline chart draws: more points only slow the page
 warn_share = config.training.severe_imbalance_share
 
@@ -34,10 +35,10 @@ st.caption(f"True positives are usually rare. Below {warn_share:.0%} of the {WIN
            "still scores high.", help=setting_help(THRESHOLD_SETTING))
 
 
-def ratio_text(ratio: float) -> str:
-    if math.isnan(ratio):
-        return "unknown"
-    return "one class only" if math.isinf(ratio) else f"1 : {ratio:,.1f}"
+def finding_text(finding: dict) -> str:
+    """One warning in plain words: its name, severity and meaning, and where it was derived when not stored."""
+    text = f"**{finding['code'].replace('_', ' ')}** ({finding['severity']}): {finding['message']}"
+    return text + (f" _({finding['source']})_" if finding["source"] != "stored" else "")
 
 
 def show_balance(current: Snapshot) -> None:
@@ -73,7 +74,6 @@ def show_balance(current: Snapshot) -> None:
         return
     counts = balance_charts.class_counts_frame(metrics)
     if counts["count"].notna().any():
-        st.plotly_chart(balance_charts.class_counts_figure(counts), width="stretch", key="balance_counts_chart")
         st.table(balance_charts.class_counts_table(counts))
         st.caption(balance_charts.fit_caption(metrics))
     else:
@@ -82,34 +82,40 @@ def show_balance(current: Snapshot) -> None:
     window = balance_charts.imbalance(counts, WINDOW)
     test = balance_charts.imbalance(counts, charts.CLASS_SETS["test"])
     measured, basis = (window, WINDOW) if not math.isnan(window["share"]) else (test, "test set")
-    cols = st.columns(3)
-    cols[0].metric(f"Imbalance ratio ({basis})", ratio_text(measured["ratio"]),
-                   help="Majority-class rows per minority-class row.")
-    cols[1].metric(f"Minority share ({basis})", "unknown" if math.isnan(measured["share"]) else f"{measured['share']:.1%}")
-    cols[2].metric("Warning threshold", f"{warn_share:.0%}", help=setting_help(THRESHOLD_SETTING))
+    # the share and ratio are the table's (one number per named set); this box says which set the warning reads
+    ratio = balance_charts.ratio_text(measured["ratio"])
+    ratio = ratio if math.isinf(measured["ratio"]) else f"imbalance ratio {ratio}"
     if math.isnan(measured["share"]):
         st.info("This file records no class counts, so the imbalance is unknown.")
     elif measured["share"] < warn_share:
         said = advice(metrics, warn_share)
         text = (f"**Severe imbalance**: the minority class ({measured['minority']}) is {measured['share']:.1%} of the "
-                f"{basis}, below the {warn_share:.0%} threshold.\n\n{said['did']}\n\n{said['useful']}\n\n"
-                f"{said['helps']}")
+                f"{basis} ({ratio}), below the {warn_share:.0%} threshold.\n\n{said['did']}\n\n"
+                f"{said['useful']}\n\n{said['helps']}")
         # amber only when the model is not (known to be) useful: a warning that fires on every healthy model is ignored
         (st.info if said["useful_flag"] else st.warning)(text)
     else:
-        st.success(f"The minority class ({measured['minority']}) is {measured['share']:.1%} of the {basis}, "
-                   f"at or above the {warn_share:.0%} threshold.")
+        st.success(f"The minority class ({measured['minority']}) is {measured['share']:.1%} of the {basis} "
+                   f"({ratio}), at or above the {warn_share:.0%} threshold.")
 
     st.subheader("What the warnings mean")
     explained = findings(metrics, severe_imbalance_share=warn_share,
                          min_test_positives=config.training.min_test_positives)
     if not explained:
         st.success(f"Model {model_id} carries no warning.")
-    for finding in explained:
-        text = f"**{finding['code'].replace('_', ' ')}** ({finding['severity']}): {finding['message']}"
-        if finding["source"] != "stored":
-            text += f" _({finding['source']})_"
-        {"blocking": st.error, "warning": st.warning}.get(finding["severity"], st.info)(text)
+    # a blocking warning is shown as it is; the others are named here and explained once their expander is
+    # opened: a new tab then draws one line, not a box per warning (each box cost it some of its load time)
+    blocking = [finding for finding in explained if finding["severity"] == "blocking"]
+    others = [finding for finding in explained if finding["severity"] != "blocking"]
+    for finding in blocking:
+        st.error(finding_text(finding))
+    if others:
+        named = ", ".join(finding["code"].replace("_", " ") for finding in others)
+        box = st.expander(f"{'Other warnings' if blocking else 'Warnings'} of {model_id}: {named} (open for what "
+                          f"each means)", key=FINDINGS_KEY, on_change="rerun")
+        if box.open:
+            for finding in others:
+                {"warning": box.warning}.get(finding["severity"], box.info)(finding_text(finding))
 
     # counted over every model only once asked for: the count costs a new tab its time, not just its drawing
     across = st.expander(f"Warnings across all {len(current.models):,} models", key=TALLY_KEY, on_change="rerun")

@@ -3,9 +3,9 @@
 The model shown is the ``?model=`` query parameter, else the champion, else
 the newest model, written back to the URL so the view can be shared; a picker
 in an expander (run once opened) changes it. Below the scores, each section
-is a tab run only while open (confusion matrix and PR curve with the
-operating point; threshold trade-off and reliability; feature importance and
-data quality), and the promotion decision against the champion follows. All
+is a tab run only while open (the confusion matrix as a table; the curves: PR
+curve with the operating point, threshold trade-off and reliability; feature
+importance and data quality), and the promotion decision against the champion follows. All
 are built by :mod:`dashboard.charts` and :mod:`dashboard.detail_charts` from
 ``Registry.get`` (:mod:`dashboard.snapshot`). A section the file does not
 record says so; a legacy file is flagged as having no PR-AUC. The model
@@ -30,7 +30,7 @@ PICK_KEY = "detail_model"
 PICKER_OPEN_KEY = "detail_picker"
 PICKER_MODELS = 200
 SECTION_KEY = "detail_section"
-SECTIONS = ["Test set", "Threshold and calibration", "Features and data quality"]
+SECTIONS = ["Test set", "Curves", "Features and data quality"]
 
 st.title("Model detail")
 
@@ -74,19 +74,23 @@ def pick_model(current) -> str | None:
 
 
 def test_set_section(metrics: dict) -> None:
-    """Confusion matrix and precision-recall curve, both on the model's test set."""
+    """The confusion matrix on the model's test set: what the model lets through, in rows and shares."""
+    st.subheader("Confusion matrix (test set)")
+    confusion = detail_charts.confusion_frame(metrics)
+    if confusion.isna().all().all():
+        absent("confusion counts", metrics)
+        return
+    table, guide = st.columns([3, 2])
+    table.table(detail_charts.confusion_table(confusion))
+    guide.caption("Each cell: test alerts and their share of the actual class (each row sums to 100%), coloured by "
+                  "that share. Outlined: the attacks the model let through as benign, the cell to watch. The "
+                  "curves behind these counts are in the Curves tab.")
+
+
+def curves_section(metrics: dict) -> None:
+    """Precision-recall curve with the operating point, what each threshold would trade, and calibration."""
     left, right = st.columns(2)
     with left:
-        st.subheader("Confusion matrix (test set)")
-        confusion = detail_charts.confusion_frame(metrics)
-        if confusion.isna().all().all():
-            absent("confusion counts", metrics)
-        else:
-            st.plotly_chart(detail_charts.confusion_figure(confusion), width="stretch", key="detail_confusion")
-            st.caption("Colour: the share of each actual class that lands in the cell (each row sums to 100%). "
-                       "Outlined: the attacks the model let through as benign.")
-            st.table(confusion.map(lambda v: formatting.fmt(v, 0)))
-    with right:
         st.subheader("Precision-recall curve")
         if detail_charts.curve_frame(metrics, "pr", ["precision", "recall", "threshold"]).empty:
             absent("PR curve", metrics)
@@ -95,12 +99,7 @@ def test_set_section(metrics: dict) -> None:
         point = detail_charts.operating_point(metrics)
         st.caption(f"Operating point: precision {formatting.fmt(point['precision'])}, recall {formatting.fmt(point['recall'])} "
                    f"at threshold {formatting.fmt(point['threshold'])}; PR-AUC {formatting.fmt(metrics.get('pr_auc'))}.")
-
-
-def threshold_section(metrics: dict) -> None:
-    """What each threshold would trade, and whether the scores are calibrated."""
-    left, right = st.columns(2)
-    with left:
+    with right:
         st.subheader("Threshold trade-off")
         tradeoff = detail_charts.curve_frame(metrics, "threshold_tradeoff", ["threshold", "precision", "recall", "alerts_skipped"])
         if tradeoff.empty:
@@ -109,7 +108,8 @@ def threshold_section(metrics: dict) -> None:
             st.plotly_chart(detail_charts.tradeoff_figure(metrics), width="stretch", key="detail_tradeoff")
             st.caption("Alerts skipped: the share of test alerts scored below the threshold, which an analyst "
                        "would not need to look at first.")
-    with right:
+    left, _ = st.columns(2)
+    with left:
         st.subheader("Reliability")
         if detail_charts.curve_frame(metrics, "reliability", ["mean_predicted", "fraction_positive", "count"]).empty:
             absent("reliability curve", metrics)
@@ -168,27 +168,27 @@ def show_model(model_id: str, champion_id: str | None) -> None:
     keys = ["pr_auc", "f1_score", "precision", "recall", "accuracy", "roc_auc"]
     for column, key in zip(st.columns(len(keys)), keys):
         column.metric(charts.METRIC_LABELS[key], formatting.fmt(metrics.get(key)))
-    st.caption(f"Threshold {formatting.fmt(metrics.get('threshold'))}; test rows {formatting.fmt(metrics.get('test_samples'), 0)}; "
-               f"training rows {formatting.fmt(metrics.get('training_samples'), 0)}; share of test alerts scored below "
-               f"the threshold (workload saved) {formatting.percent(metrics.get('workload_saved'))}.")
-    if origin := threshold_origin(metrics):
-        st.caption(origin)
-    if recipe := recipe_line(metrics):
-        st.caption(recipe)
+    # one caption, a line per fact: each element drawn costs a new tab some of its load time
+    lines = [f"Threshold {formatting.fmt(metrics.get('threshold'))}; test rows {formatting.fmt(metrics.get('test_samples'), 0)}; "
+             f"training rows {formatting.fmt(metrics.get('training_samples'), 0)}; share of test alerts scored below "
+             f"the threshold (workload saved) {formatting.percent(metrics.get('workload_saved'))}.",
+             threshold_origin(metrics), recipe_line(metrics)]
+    st.caption("  \n".join(line for line in lines if line))
     for finding in findings(metrics, severe_imbalance_share=config.training.severe_imbalance_share,
                             min_test_positives=config.training.min_test_positives):
         if finding["severity"] == "blocking":
             st.error(f"{finding['code'].replace('_', ' ')}: {finding['message']}")
 
-    # One section at a time, each run only when its tab is open: a new tab draws two charts, not five
-    # (each chart and table would otherwise cost every visit to the page its drawing time).
-    test_set, trade_off, features = st.tabs(SECTIONS, key=SECTION_KEY, on_change="rerun")
+    # One section at a time, each run only when its tab is open. A new tab shows the test set's counts and draws
+    # no chart: the charts' scripts and drawing were a tenth of its load time (above its floor); the curves are
+    # one click away.
+    test_set, curves, features = st.tabs(SECTIONS, key=SECTION_KEY, on_change="rerun")
     if test_set.open:
         with test_set:
             test_set_section(metrics)
-    if trade_off.open:
-        with trade_off:
-            threshold_section(metrics)
+    if curves.open:
+        with curves:
+            curves_section(metrics)
     if features.open:
         with features:
             features_section(metrics)
@@ -206,8 +206,8 @@ def show_model(model_id: str, champion_id: str | None) -> None:
     comparison = detail_charts.promotion_comparison_frame(metrics)
     if not comparison.empty:
         st.table(comparison.set_index("metric"))
-    for reason in promotion.get("reasons") or []:
-        st.markdown(f"- {reason}")
+    if reasons := promotion.get("reasons"):
+        st.markdown("\n".join(f"- {reason}" for reason in reasons))
 
 
 def show_detail(current: Snapshot) -> None:

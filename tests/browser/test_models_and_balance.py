@@ -5,7 +5,7 @@ second must beat it by 0.5 of PR-AUC and is rejected. On the Models page,
 promoting the rejected model warns first with the trainer's reason, and its
 row then reads "rejected → promoted by <user>"; rolling back returns to the
 first model and then has nowhere further back to go. On Class balance, the
-share the warning is about is one number for one named set, in the tile and
+share the warning is about is one number for one named set, in the table and
 in the sentence, the headline chart names that set, and no raw config key is
 written as prose.
 """
@@ -68,11 +68,15 @@ def test_the_imbalance_share_is_one_number_for_one_named_set(dashboard_server, b
     page = browser_page
     page.goto(f"{dashboard_server.url}/balance")
     main = page.locator("[data-testid='stMain']")
-    tile = main.locator("[data-testid='stMetric']").filter(has_text="Minority share (training window)")
-    expect(tile).to_be_visible(timeout=30_000)
-    share = tile.locator("[data-testid='stMetricValue']").inner_text()
-    assert re.fullmatch(r"\d+\.\d%", share), share
-    expect(main.get_by_text(re.compile(rf"is {re.escape(share)} of the training window"))).to_be_visible()
+    # the training window's row of the class-counts table: its share is the one the sentence gives
+    row = main.locator("[data-testid='stTable'] tr").filter(has_text="training window")
+    expect(row).to_be_visible(timeout=30_000)
+    cells_in_row = [text.strip() for text in row.locator("th, td").all_inner_texts()]
+    share = next(text for text in cells_in_row if re.fullmatch(r"\d+\.\d%", text))
+    ratio = next(text for text in cells_in_row if text.startswith("1 : "))
+    expect(main.get_by_text(re.compile(rf"is {re.escape(share)} of the training window \(imbalance ratio "
+                                       rf"{re.escape(ratio)}\)"))).to_be_visible()
     expect(main.locator(".legendtext").filter(has_text="training window (the warning's set)")).to_be_visible()
     assert "training.severe_imbalance_share" not in main.inner_text()
-    assert "after resampling)" not in " ".join(cells(page)), "the final fit is named by what happened to its rows"
+    table = main.locator("[data-testid='stTable']").inner_text()
+    assert "final fit" in table and "after resampling)" not in table, "the final fit is named by what happened to its rows"

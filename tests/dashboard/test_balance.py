@@ -10,15 +10,14 @@ PAGE = "views/balance.py"
 
 @pytest.mark.parametrize("scenario, expected", [
     ("empty", ["No model yet: class counts appear after the first training"]),
-    ("legacy", ["Class counts of the latest model, 20261120_100000", "Imbalance ratio (test set): 1 : 19.0",
-                "old CLA metrics file: no PR-AUC", "(computed from the confusion counts)"]),
+    ("legacy", ["Class counts of the latest model, 20261120_100000", "of the test set (imbalance ratio 1 : 19.0)"]),
     ("degenerate", ["accuracy 0.94 but F1 0.00: the model calls every alert benign",
                     "**predicts one class** (blocking)"]),
-    ("healthy", ["Imbalance ratio (training window): 1 : 9.7", "Minority share (training window): 9.4%",
+    ("healthy", ["is 9.4% of the training window (imbalance ratio 1 : 9.7)",
                  "at or above the 5% threshold", "Model 20261120_110000 carries no warning."]),
-    ("crashed", ["Imbalance ratio (training window): 1 : 9.7"]),
+    ("crashed", ["(imbalance ratio 1 : 9.7)"]),
     ("unreadable", ["Problem in the models folder: model_metrics_20261120_130000.json",
-                    "Imbalance ratio (training window): 1 : 9.7"]),
+                    "(imbalance ratio 1 : 9.7)"]),
 ], indirect=["scenario"])
 def test_balance_in_every_state(scenario, expected, build):
     app = build.run_app(PAGE)
@@ -26,6 +25,19 @@ def test_balance_in_every_state(scenario, expected, build):
     text = page_text(app)
     for phrase in expected:
         assert phrase in text
+
+
+@pytest.mark.parametrize("scenario", ["legacy"], indirect=True)
+def test_the_latest_models_warnings_are_named_and_explained_once_opened(scenario, build):
+    app = build.run_app(PAGE)
+    [label] = [e.label for e in app.expander if e.label.startswith("Warnings of")]
+    assert label == "Warnings of 20261120_100000: legacy metrics (open for what each means)"
+    assert "old CLA metrics file: no PR-AUC" not in page_text(app), "explained once the expander is opened"
+    app.session_state["balance_findings_open"] = True
+    app.run()
+    no_exception(app)
+    text = page_text(app)
+    assert "old CLA metrics file: no PR-AUC" in text and "(computed from the confusion counts)" in text
 
 
 @pytest.mark.parametrize("scenario", ["legacy"], indirect=True)
@@ -38,7 +50,7 @@ def test_an_old_degenerate_model_is_explained_from_its_confusion_counts(scenario
     no_exception(app)
     text = page_text(app)
     assert "accuracy 1.00 but F1 0.00: the model calls every alert benign" in text
-    assert "Imbalance ratio (test set): one class only" in text
+    assert "of the test set (one class only)" in text
     app.session_state["balance_tally_open"] = True  # the tally runs once its expander is opened
     app.run()
     tally = table_with(app, "what it means")["models"]

@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from plotly.colors import sample_colorscale
 
 from dashboard import balance_charts, charts, detail_charts, formatting, tables
 from dashboard.explanations import findings
@@ -147,11 +148,6 @@ def test_precision_and_recall_lines_have_their_own_colours_on_every_chart():
     tradeoff = {t.name: t.line.color for t in detail_charts.tradeoff_figure(rows[0]).data}
     assert tradeoff["precision"] == colours["Precision"] and tradeoff["recall"] == colours["Recall"]
     assert len(set(tradeoff.values())) == 3
-
-
-def test_class_count_bars_draw_the_two_classes_in_different_colours():
-    figure = balance_charts.class_counts_figure(balance_charts.class_counts_frame(healthy("20261120_000000")))
-    assert len({trace.marker.color for trace in figure.data}) == 2
 
 
 def test_class_counts_frame_lists_every_set_and_marks_unknown_ones():
@@ -321,13 +317,19 @@ def test_one_model_gets_a_day_wide_axis_its_baseline_and_the_star_on_its_point()
 def test_the_confusion_matrix_is_coloured_by_row_share_and_outlines_the_missed_attacks():
     frame = detail_charts.confusion_frame({"true_negatives": 900, "false_positives": 60, "false_negatives": 12,
                                            "true_positives": 28})
-    figure = detail_charts.confusion_figure(frame)
-    heat = figure.data[0]
-    assert [list(row) for row in heat.z] == [[pytest.approx(900 / 960), pytest.approx(60 / 960)],
-                                             [pytest.approx(0.3), pytest.approx(0.7)]]
-    assert heat.text[1][0] == "12<br>30.0% of the row" and heat.showscale is not False
-    [outline] = figure.layout.shapes
-    assert (outline.x0, outline.x1, outline.y0, outline.y1) == (-0.5, 0.5, 0.5, 1.5)  # actual attack, predicted benign
+    styled = detail_charts.confusion_table(frame)
+    text = styled.data
+    assert text.loc["actual true positive", "predicted benign"] == "12 · 30.0% of the row (missed attacks)"
+    assert text.loc["actual benign", "predicted benign"] == "900 · 93.8% of the row"
+    styled._compute()
+    css = {(r, c): dict(props) for (r, c), props in styled.ctx.items()}
+    colour = {cell: props["background-color"] for cell, props in css.items()}
+    # coloured by the row's share: the rare class's 70% hit cell is darker than the common class's 6% false alarms
+    assert colour[(1, 1)] != colour[(0, 1)] and colour[(0, 0)] != colour[(0, 1)]
+    assert colour[(1, 1)] == sample_colorscale("Blues", [0.7])[0]
+    assert "3px solid" in css[(1, 0)]["border"] and "border" not in css[(1, 1)]
+    unknown = detail_charts.confusion_table(detail_charts.confusion_frame({"true_negatives": 900}))
+    assert unknown.data.loc["actual benign", "predicted benign"] == "900 · unknown share of the row"
 
 
 def test_a_threshold_near_zero_gets_a_log_axis_and_one_in_the_middle_a_linear_one():
@@ -337,3 +339,14 @@ def test_a_threshold_near_zero_gets_a_log_axis_and_one_in_the_middle_a_linear_on
     assert low.layout.xaxis.type == "log" and low.layout.xaxis.range[0] <= -3
     middle = detail_charts.tradeoff_figure({"threshold": 0.4, "curves": {"threshold_tradeoff": curve}})
     assert middle.layout.xaxis.type != "log" and tuple(middle.layout.xaxis.range) == (0, 1)
+
+
+def test_the_class_counts_table_gives_each_named_set_its_share_and_imbalance_ratio():
+    frame = balance_charts.class_counts_frame(healthy("20261120_000000"))
+    table = balance_charts.class_counts_table(frame)
+    test = frame[frame["set"] == "test set"].set_index("class")["count"]
+    assert table.loc["test set", "imbalance ratio"] == f"1 : {test.max() / test.min():,.1f}"
+    assert table.loc["test set", "true-positive share"] == f"{test['true positive'] / test.sum():.1%}"
+    old = balance_charts.class_counts_table(balance_charts.class_counts_frame(legacy("20261120_000000")))
+    assert old.loc["training set", "imbalance ratio"] == "unknown"  # a legacy file has no training counts
+    assert old.loc["test set", "imbalance ratio"] == "one class only"  # and its test set holds no true positive

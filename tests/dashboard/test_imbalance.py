@@ -82,7 +82,7 @@ def test_the_page_warning_names_its_set_and_is_not_amber_for_a_useful_model(scen
     app = build.run_app(PAGE)
     no_exception(app)
     [box] = [box.value for box in app.info if "Severe imbalance" in box.value]
-    assert "is 4.0% of the training window, below the 5% threshold" in box
+    assert "is 4.0% of the training window (imbalance ratio 1 : 24.0), below the 5% threshold" in box
     assert "The trainer weighted the rare class up" in box and "What would help: more true-positive verdicts" in box
     assert not [w for w in app.warning if "Severe imbalance" in w.value]
     assert all("training.severe_imbalance_share" not in c.value for c in app.caption)

@@ -14,13 +14,13 @@ PAGE = "views/model_detail.py"
 @pytest.mark.parametrize("scenario, expected", [
     ("empty", ["No model yet: nothing to show"]),
     ("legacy", ["**20261120_100000**", "a legacy file from the old CLA: it records no PR-AUC", "PR-AUC: unknown",
-                "ROC-AUC: unknown", "unknown: this metrics file records no PR curve.\n",
+                "ROC-AUC: unknown",
                 "unknown: this metrics file records no promotion decision"]),
     ("degenerate", ["NOT useful", "predicts one class: the model predicts one class (benign) for every test alert",
                     "Recall: 0.000", "**rejected**", "blocking warnings: predicts_one_class"]),
     ("healthy", ["**20261120_110000**", "the current champion", "PR-AUC: 0.790", "**promoted**",
                  "Trained as random forest; against the class imbalance the trainer weighted the rare class up",
-                 "Operating point: precision 0.610, recall 0.950 at threshold 0.180", "(workload saved) 78.0%"]),
+                 "(workload saved) 78.0%"]),
     ("crashed", ["the current champion", "PR-AUC: 0.790"]),
     ("unreadable", ["Problem in the models folder: model_metrics_20261120_130000.json", "the current champion"]),
 ], indirect=["scenario"])
@@ -37,13 +37,16 @@ def test_model_detail_in_every_state(scenario, expected, build):
 def test_detail_tables_show_the_files_numbers(scenario, build):
     app = build.run_app(PAGE)
     confusion = table_with(app, "predicted true positive")
-    assert confusion.loc["actual true positive", "predicted true positive"] == "46"
+    assert confusion.loc["actual true positive", "predicted true positive"].startswith("46 · ")
     with pytest.raises(KeyError):
         table_with(app, "step")  # the data-quality section runs once its tab is opened
     app.session_state["detail_section"] = "Features and data quality"
     app.run()
     quality = table_with(app, "step")["rows"]
     assert quality["rows read"] == "4,100" and quality["quarantined: invalid label"] == "20"
+    app.session_state["detail_section"] = "Curves"
+    app.run()
+    assert "Operating point: precision 0.610, recall 0.950 at threshold 0.180" in page_text(app)
 
 
 def open_with_address(build, model_id: str) -> AppTest:
@@ -88,8 +91,8 @@ def test_unknown_model_in_the_address_falls_back_to_the_champion(scenario, build
 def test_each_section_runs_when_its_tab_is_opened(scenario, build):
     """A new tab draws the test-set section only; each other section appears once its tab is picked."""
     app = build.run_app(PAGE)
-    sections = {"Test set": "records no PR curve", "Threshold and calibration": "records no threshold trade-off",
-                "Features and data quality": "records no feature importance"}
+    sections = {"Test set": "Outlined: the attacks the model let through as benign",
+                "Curves": "records no PR curve", "Features and data quality": "records no feature importance"}
     text = page_text(app)
     assert [phrase in text for phrase in sections.values()] == [True, False, False]
     for tab, phrase in sections.items():
