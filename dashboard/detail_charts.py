@@ -52,19 +52,19 @@ def confusion_table(frame: pd.DataFrame) -> Styler:
     to draw.
     """
     shares = confusion_shares(frame)
+    known = [share for share in shares.to_numpy().ravel() if not math.isnan(share)]
+    colours = dict(zip(known, sample_colorscale("Blues", known))) if known else {}
     text = frame.copy().astype(object)
     styles = frame.copy().astype(object)
     for row in frame.index:
         for column in frame.columns:
             count, share = number(frame.at[row, column]), number(shares.at[row, column])
-            known = not math.isnan(share)
-            label = f"{fmt(count, 0)} · {f'{share:.1%}' if known else 'unknown share'} of the row"
+            label = f"{fmt(count, 0)} · {'unknown share' if math.isnan(share) else f'{share:.1%}'} of the row"
             missed = (row, column) == MISSED
             text.at[row, column] = f"{label} (missed attacks)" if missed else label
             css = "text-align: center"
-            if known:
-                css += f"; background-color: {sample_colorscale('Blues', [share])[0]}; " \
-                       f"color: {'white' if share > 0.5 else 'black'}"
+            if not math.isnan(share):
+                css += f"; background-color: {colours[share]}; color: {'white' if share > 0.5 else 'black'}"
             styles.at[row, column] = css + (f"; border: 3px solid {MISSED_COLOUR}; font-weight: bold" if missed else "")
     return text.style.apply(lambda _: styles, axis=None)
 

@@ -70,8 +70,9 @@ class Snapshot:
             return self.derived[name]
 
     def latest(self) -> dict | None:
+        """The newest readable model (highest id), found once per snapshot."""
         models = self.models
-        return max(models, key=lambda r: str(r.get("model_id"))) if models else None
+        return self.derive("latest", lambda: max(models, key=lambda r: str(r.get("model_id")))) if models else None
 
 
 def list_models(registry) -> list:

@@ -52,7 +52,9 @@ def show_balance(current: Snapshot) -> None:
 
     st.subheader(f"Share of true positives in each model's {WINDOW}")
     rates = current.derive("balance_frame", lambda: balance_charts.balance_frame(current.models[-CHART_MODELS:]))
-    st.plotly_chart(balance_charts.balance_figure(rates, warn_share), width="stretch", key="balance_rate_chart")
+    # built once per snapshot for every session (st.plotly_chart copies a figure, never changes it)
+    figure = current.derive(f"balance_figure_{warn_share}", lambda: balance_charts.balance_figure(rates, warn_share))
+    st.plotly_chart(figure, width="stretch", key="balance_rate_chart")
     known = rates["window_share"].dropna()
     below = int((known < warn_share).sum())
     counted = (f"{below} of {len(known)} models are below it" if len(known) else

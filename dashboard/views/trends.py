@@ -70,9 +70,15 @@ def show_trends(current: Snapshot) -> None:
     metrics = [labels[label] for label in picked_scores]
     drawn = charts.smooth(selected, [*metrics, "positive_rate"], window=window, how=how) if smoothing else selected
     promotions = current.derive("promotions", lambda: charts.promotion_frame(current.models, current.events))
-    figure = charts.trends_figure(drawn, metrics, promotions)
-    figure.update_layout(uirevision="trends")
-    st.plotly_chart(figure, width="stretch", key="trends_chart")
+
+    def build():
+        figure = charts.trends_figure(drawn, metrics, promotions)
+        figure.update_layout(uirevision="trends")
+        return figure
+
+    # built once per snapshot and view for every session (st.plotly_chart copies a figure, never changes it)
+    view = (tuple(metrics), last_n, start, end, (how, window) if smoothing else None)
+    st.plotly_chart(current.derive(f"trends_figure_{view}", build), width="stretch", key="trends_chart")
 
     legacy = int(selected["legacy"].sum())
     first, last = selected["created_at"].iloc[0], selected["created_at"].iloc[-1]

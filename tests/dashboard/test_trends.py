@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from helpers.pagetext import no_exception, page_text, run_until
 
@@ -60,3 +62,25 @@ def test_the_data_table_is_built_once_opened(scenario, build):
     no_exception(app)
     table = app.dataframe[0].value
     assert list(table["model_id"])[:2] == ["20261120_110000", "20261120_100000"]  # newest first
+
+
+def drawn_traces(app) -> dict[str, int]:
+    """The chart as the browser receives it: each named trace and its number of points."""
+    [chart] = app.get("plotly_chart")
+    spec = json.loads(chart.proto.spec)
+    return {trace.get("name"): len(trace.get("x") or []) for trace in spec["data"]}
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_the_chart_follows_every_control_though_figures_are_shared(scenario, build):
+    """Figures are built once per snapshot and view for every session: a changed control must still redraw."""
+    app = build.run_app(PAGE)
+    assert drawn_traces(app)["Precision"] == 4
+    app.pills(key="trends_metrics").set_value(["ROC-AUC"]).run()
+    traces = drawn_traces(app)
+    assert "ROC-AUC" in traces and "Precision" not in traces
+    app.segmented_control(key="trends_range").set_value("Last N models").run()
+    app.number_input(key="trends_last_n").set_value(2).run()
+    assert drawn_traces(app)["ROC-AUC"] == 2
+    other = build.run_app(PAGE)  # a second session with the defaults gets the default chart, not the first's view
+    assert drawn_traces(other)["Precision"] == 4
