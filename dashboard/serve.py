@@ -7,7 +7,9 @@ Plotly, the trainer's modules; :func:`import_pages`) and starts one
 background thread (:func:`warm_up`) that reads the models folder into the
 snapshot every page shares (:func:`dashboard.snapshot.snapshot`) and builds
 the frames a first visit to Trends and Models would otherwise build
-(:data:`dashboard.snapshot.WARM_FRAMES`). A browser tab opened right after the
+(:data:`dashboard.snapshot.WARM_FRAMES`), then draws a throwaway chart and
+styled table so that Plotly's and pandas' first-use costs are paid
+(:func:`first_draws`). A browser tab opened right after the
 start then finds the folder read, or being read, instead of paying for it
 after its own connection: with 10,000 pairs on a folder never indexed that
 was most of the first page's wait. A warm-up that fails changes nothing: the
@@ -31,7 +33,9 @@ def import_pages() -> None:
     would find it half-initialised.
     """
     import pandas  # noqa: F401
+    import pandas.io.formats.style  # noqa: F401 - the styled tables' (and jinja2's) first use cost a page 0.1 s
     import plotly.graph_objects  # noqa: F401
+    import plotly.io  # noqa: F401
 
     from dashboard import balance_charts, controls, detail_charts, snapshot  # noqa: F401
 
@@ -46,8 +50,28 @@ def warm_up() -> None:
             log.warning("dashboard warm-up: %s", "; ".join(current.problems))
         for build in WARM_FRAMES:
             build(current)
+        first_draws(current)
     except Exception as exc:  # noqa: BLE001 - the pages read the folder again and report any problem themselves
         log.warning("dashboard warm-up skipped: %s", exc)
+
+
+def first_draws(current) -> None:
+    """Draw one small chart and one styled table, thrown away: what a process does only the first time.
+
+    Plotly builds its property validators and pandas its table templates on
+    first use; a first visit to Trends or Model detail paid for that (about
+    60 and 130 ms of its script run).
+    """
+    import plotly.io
+
+    from dashboard import charts, detail_charts
+    from dashboard.snapshot import trend_frame
+
+    newest = trend_frame(current).tail(2)
+    plotly.io.to_json(charts.trends_figure(newest, charts.default_trend_metrics(current.models[-2:])), validate=False)
+    sample = detail_charts.confusion_frame({"true_negatives": 9, "false_positives": 1, "false_negatives": 1,
+                                            "true_positives": 9})
+    detail_charts.confusion_table(sample).to_html()
 
 
 def main() -> None:

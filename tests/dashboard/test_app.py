@@ -64,14 +64,18 @@ def test_cla_dashboard_defaults_to_localhost_8503(workdir):
     assert "CLA_CONFIG" not in env and env["CLA_MODELS_DIR"] == str(workdir / "models")
 
 
-def test_warm_up_lists_the_folder_as_the_server_starts_so_the_first_page_reads_no_file(dash_env, build, monkeypatch):
+def test_warm_up_lists_the_folder_as_the_server_starts_so_the_first_page_reads_no_file(dash_env, build, monkeypatch,
+                                                                                      caplog):
     """``dashboard.serve``'s warm-up fills the registry the pages share: the first page opens no metrics file."""
     from dashboard import serve
     from trainer.folder import listing
 
+    serve.warm_up()  # an empty folder: nothing to read, and its throwaway chart and table still draw
+    assert "warm-up skipped" not in caplog.text
     for i in range(3):
         build.write_pair(dash_env.models_dir, build.healthy_metrics(build.stamp(i)))
     serve.warm_up()
+    assert "warm-up skipped" not in caplog.text, "the folder was read and the first draws done without an error"
     reads = []
     original = listing.read_fields
     monkeypatch.setattr(listing, "read_fields", lambda *args: reads.append(args) or original(*args))
