@@ -64,6 +64,16 @@ def default_trend_metrics(records: Iterable[dict]) -> tuple[str, ...]:
     return (*DEFAULT_TREND_METRICS, "accuracy") if legacy else DEFAULT_TREND_METRICS
 
 
+#: with more models than this, Trends opens on the newest :data:`DEFAULT_LAST_N` instead of all of them
+MANY_MODELS = 500
+DEFAULT_LAST_N = 200
+
+
+def default_last_n(records: list[dict]) -> int | None:
+    """How many of the newest models Trends draws first: :data:`DEFAULT_LAST_N` past :data:`MANY_MODELS`, else all."""
+    return DEFAULT_LAST_N if len(records) > MANY_MODELS else None
+
+
 def trend_frame(records: Iterable[dict]) -> pd.DataFrame:
     """One row per model, oldest first: time, every trend metric, the baseline and the training-set size.
 

@@ -155,9 +155,36 @@ def models_frame(current: Snapshot):
     return current.derive("models_frame", lambda: tables.models_frame(current.models, current.events))
 
 
+def trends_figure(current: Snapshot, metrics: tuple[str, ...], *, last_n: int | None = None, start=None, end=None,
+                  smoothing: tuple[str, int] | None = None):
+    """Trends' chart for one view (scores, range, ``(statistic, window)`` smoothing), built once per snapshot.
+
+    Shared by every session (``st.plotly_chart`` copies a figure, never
+    changes it); :mod:`dashboard.serve` builds the default view while the
+    server starts.
+    """
+    def build():
+        drawn = charts.select_range(trend_frame(current), last_n=last_n, start=start, end=end)
+        if smoothing:
+            how, window = smoothing
+            drawn = charts.smooth(drawn, [*metrics, "positive_rate"], window=window, how=how)
+        promotions = current.derive("promotions", lambda: charts.promotion_frame(current.models, current.events))
+        figure = charts.trends_figure(drawn, metrics, promotions)
+        figure.update_layout(uirevision="trends")
+        return figure
+
+    return current.derive(f"trends_figure_{(tuple(metrics), last_n, start, end, smoothing)}", build)
+
+
+def default_trends_figure(current: Snapshot):
+    """The chart a new tab on Trends opens with: the default scores over the default range."""
+    return trends_figure(current, charts.default_trend_metrics(current.models),
+                         last_n=charts.default_last_n(current.models))
+
+
 #: what :mod:`dashboard.serve` builds while the server starts: with 10,000 models these two frames were most
 #: of a first visit to Trends and Models
-WARM_FRAMES = (trend_frame, models_frame)
+WARM_FRAMES = (trend_frame, models_frame, default_trends_figure)
 
 
 def full_metrics(model_id: str) -> dict:

@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, context, formatting
-from dashboard.snapshot import Snapshot, problem_notice, rerun_on_change, snapshot, trend_frame
+from dashboard import charts, context, formatting, snapshot
+from dashboard.snapshot import Snapshot, problem_notice, rerun_on_change, trend_frame
 
 config = context.get_config()
-shown = snapshot()  # the registry as this run shows it; rerun_on_change compares the folder with it
+shown = snapshot.snapshot()  # the registry as this run shows it; rerun_on_change compares the folder with it
 
 st.title("Trends")
 st.caption("Scores of each model on its own test set (the newest feedback at that training). "
            "A PR-AUC on the dotted line is no better than ranking alerts at random.")
 
 RANGES = ["All models", "Last N models", "Date range"]
-MANY_MODELS = 500
 labels = {label: key for key, label in charts.METRIC_LABELS.items()}
 # Every control sits in one popover: its widgets are drawn only once it is opened, so a new tab loads the
 # chart without the widgets' scripts (drawn above the chart, the scores, range and smoothing controls cost the
@@ -38,10 +37,10 @@ with options:
         help="ROC-AUC and accuracy on demand. Accuracy alone misleads when true positives are rare.")
     range_kind = st.segmented_control(
         "Range", RANGES, required=True, key="trends_range",
-        default="Last N models" if len(shown.models) > MANY_MODELS else "All models",
-        help=f"With more than {MANY_MODELS} models the newest 200 are shown first.")
+        default="Last N models" if charts.default_last_n(shown.models) else "All models",
+        help=f"With more than {charts.MANY_MODELS} models the newest {charts.DEFAULT_LAST_N} are shown first.")
     if range_kind == "Last N models":
-        last_n = int(st.number_input("N", min_value=1, value=200, step=50, key="trends_last_n"))
+        last_n = int(st.number_input("N", min_value=1, value=charts.DEFAULT_LAST_N, step=50, key="trends_last_n"))
     elif range_kind == "Date range" and len(bounds):
         picked = st.date_input("Trained between (UTC)", value=(bounds.min().date(), bounds.max().date()),
                                key="trends_dates")
@@ -68,17 +67,9 @@ def show_trends(current: Snapshot) -> None:
         st.info("No model was trained in the selected range.")
         return
     metrics = [labels[label] for label in picked_scores]
-    drawn = charts.smooth(selected, [*metrics, "positive_rate"], window=window, how=how) if smoothing else selected
-    promotions = current.derive("promotions", lambda: charts.promotion_frame(current.models, current.events))
-
-    def build():
-        figure = charts.trends_figure(drawn, metrics, promotions)
-        figure.update_layout(uirevision="trends")
-        return figure
-
-    # built once per snapshot and view for every session (st.plotly_chart copies a figure, never changes it)
-    view = (tuple(metrics), last_n, start, end, (how, window) if smoothing else None)
-    st.plotly_chart(current.derive(f"trends_figure_{view}", build), width="stretch", key="trends_chart")
+    figure = snapshot.trends_figure(current, tuple(metrics), last_n=last_n, start=start, end=end,
+                                    smoothing=(how, window) if smoothing else None)
+    st.plotly_chart(figure, width="stretch", key="trends_chart")
 
     legacy = int(selected["legacy"].sum())
     first, last = selected["created_at"].iloc[0], selected["created_at"].iloc[-1]
@@ -95,6 +86,7 @@ def show_trends(current: Snapshot) -> None:
     # drawn only once opened: a closed expander's table would still load the table scripts into every new tab
     table = st.expander("Data behind the chart (newest 200 models)", key="trends_table", on_change="rerun")
     if table.open:
+        drawn = charts.smooth(selected, [*metrics, "positive_rate"], window=window, how=how) if smoothing else selected
         table.dataframe(drawn.tail(200).iloc[::-1].style.format(precision=3, na_rep="unknown"), hide_index=True,
                         width="stretch", placeholder="unknown")
 

@@ -118,3 +118,20 @@ def test_no_page_but_review_imports_scikit_learn_or_scipy(scenario, build):
                           cwd=Path(build.APP).parents[1])
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_warm_up_builds_the_chart_a_first_trends_visit_draws(dash_env, build):
+    """The default Trends chart is built while the server starts; the first visit draws that one, builds none."""
+    from dashboard import serve
+    from dashboard.snapshot import snapshot
+
+    for i in range(3):
+        build.write_pair(dash_env.models_dir, build.healthy_metrics(build.stamp(i)))
+    serve.warm_up()
+    current = snapshot()
+    built = [name for name in current.derived if name.startswith("trends_figure")]
+    assert len(built) == 1
+    app = build.run_app("views/trends.py")
+    assert not app.exception and app.get("plotly_chart")
+    assert snapshot() is current, "the page read the snapshot the warm-up filled"
+    assert [name for name in current.derived if name.startswith("trends_figure")] == built
