@@ -17,6 +17,10 @@ from dashboard.formatting import UNKNOWN, fmt, number
 from dashboard.imbalance import WINDOW, WINDOW_NOTE, fit_label, share_of, window_share
 
 
+#: the newest models Class balance's headline chart draws: more points only slow the page
+CHART_MODELS = 200
+
+
 def balance_frame(records: Iterable[dict]) -> pd.DataFrame:
     """Per model, oldest first: ``created_at``, ``model_id``, ``window_share``, ``positive_rate``, ``legacy``.
 

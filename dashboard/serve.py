@@ -6,8 +6,8 @@ Streamlit's command line, :func:`main` imports what the pages import (pandas,
 Plotly, the trainer's modules; :func:`import_pages`) and starts one
 background thread (:func:`warm_up`) that reads the models folder into the
 snapshot every page shares (:func:`dashboard.snapshot.snapshot`) and builds
-the frames a first visit to Trends and Models would otherwise build
-(:data:`dashboard.snapshot.WARM_FRAMES`), then draws a throwaway chart and
+the frames and charts a first visit to Trends, Class balance and Models
+would otherwise build (:data:`dashboard.snapshot.WARM_BUILDS`), then draws a throwaway chart and
 styled table so that Plotly's and pandas' first-use costs are paid
 (:func:`first_draws`). A browser tab opened right after the
 start then finds the folder read, or being read, instead of paying for it
@@ -41,14 +41,14 @@ def import_pages() -> None:
 
 
 def warm_up() -> None:
-    """Read the folder into the shared snapshot and build its costly frames (errors are logged, never raised)."""
+    """Read the folder into the shared snapshot and build its costly frames and charts (errors are logged, never raised)."""
     try:
-        from dashboard.snapshot import WARM_FRAMES, snapshot
+        from dashboard.snapshot import WARM_BUILDS, snapshot
 
         current = snapshot()
         if current.problems and not current.rows:
             log.warning("dashboard warm-up: %s", "; ".join(current.problems))
-        for build in WARM_FRAMES:
+        for build in WARM_BUILDS:
             build(current)
         first_draws(current)
     except Exception as exc:  # noqa: BLE001 - the pages read the folder again and report any problem themselves

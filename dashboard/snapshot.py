@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from dashboard import charts, context, tables
+from dashboard import balance_charts, charts, context, tables
 from dashboard.tables import is_model, problem_frame, records
 
 METRICS_KEY = "_full_metrics"
@@ -182,9 +182,26 @@ def default_trends_figure(current: Snapshot):
                          last_n=charts.default_last_n(current.models))
 
 
-#: what :mod:`dashboard.serve` builds while the server starts: with 10,000 models these two frames were most
-#: of a first visit to Trends and Models
-WARM_FRAMES = (trend_frame, models_frame, default_trends_figure)
+def balance_frame(current: Snapshot):
+    """Class balance's shares of the newest :data:`dashboard.balance_charts.CHART_MODELS` models, once per snapshot."""
+    newest = current.models[-balance_charts.CHART_MODELS:]
+    return current.derive("balance_frame", lambda: balance_charts.balance_frame(newest))
+
+
+def balance_figure(current: Snapshot, warn_share: float | None = None):
+    """Class balance's headline chart against the warning threshold (the configured one by default), once per snapshot.
+
+    Shared by every session; :mod:`dashboard.serve` builds it while the server starts.
+    """
+    if warn_share is None:
+        warn_share = context.get_config().training.severe_imbalance_share
+    rates = balance_frame(current)
+    return current.derive(f"balance_figure_{warn_share}", lambda: balance_charts.balance_figure(rates, warn_share))
+
+
+#: what :mod:`dashboard.serve` builds while the server starts: with 10,000 models the two frames were most of a
+#: first visit to Trends and Models; the two charts are the ones a first visit to Trends and Class balance draws
+WARM_BUILDS = (trend_frame, models_frame, default_trends_figure, balance_figure)
 
 
 def full_metrics(model_id: str) -> dict:

@@ -20,13 +20,13 @@ import streamlit as st
 from dashboard import balance_charts, charts, context
 from dashboard.explanations import findings, warning_tally
 from dashboard.imbalance import WINDOW, WINDOW_NOTE, advice, setting_help
-from dashboard.snapshot import Snapshot, full_metrics, problem_notice, rerun_on_change, snapshot
+from dashboard.snapshot import (Snapshot, balance_figure, balance_frame, full_metrics, problem_notice, rerun_on_change,
+                                snapshot)
 
 config = context.get_config()
 THRESHOLD_SETTING = "training.severe_imbalance_share"
 TALLY_KEY = "balance_tally_open"
 FINDINGS_KEY = "balance_findings_open"
-CHART_MODELS = 200  # the newest models the headline chart draws: more points only slow the page
 warn_share = config.training.severe_imbalance_share
 
 st.title("Class balance")
@@ -51,10 +51,8 @@ def show_balance(current: Snapshot) -> None:
         return
 
     st.subheader(f"Share of true positives in each model's {WINDOW}")
-    rates = current.derive("balance_frame", lambda: balance_charts.balance_frame(current.models[-CHART_MODELS:]))
-    # built once per snapshot for every session (st.plotly_chart copies a figure, never changes it)
-    figure = current.derive(f"balance_figure_{warn_share}", lambda: balance_charts.balance_figure(rates, warn_share))
-    st.plotly_chart(figure, width="stretch", key="balance_rate_chart")
+    rates = balance_frame(current)
+    st.plotly_chart(balance_figure(current, warn_share), width="stretch", key="balance_rate_chart")
     known = rates["window_share"].dropna()
     below = int((known < warn_share).sum())
     counted = (f"{below} of {len(known)} models are below it" if len(known) else
@@ -63,8 +61,8 @@ def show_balance(current: Snapshot) -> None:
                f"{warn_share:.0%} threshold (dashed); {counted}"
                + (f", the latest at {known.iloc[-1]:.1%}" if len(known) else "")
                + (f"; {len(rates) - len(known)} older files do not record it" if len(known) < len(rates) else "")
-               + (f"; the newest {CHART_MODELS} of {len(current.models):,} models are drawn"
-                  if len(current.models) > CHART_MODELS else "")
+               + (f"; the newest {balance_charts.CHART_MODELS} of {len(current.models):,} models are drawn"
+                  if len(current.models) > balance_charts.CHART_MODELS else "")
                + ". Dotted: the test set (the newest feedback), which the warning does not check.")
 
     model_id = str(latest["model_id"])

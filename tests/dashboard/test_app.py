@@ -120,8 +120,8 @@ def test_no_page_but_review_imports_scikit_learn_or_scipy(scenario, build):
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_the_warm_up_builds_the_chart_a_first_trends_visit_draws(dash_env, build):
-    """The default Trends chart is built while the server starts; the first visit draws that one, builds none."""
+def test_the_warm_up_builds_the_charts_first_visits_to_trends_and_class_balance_draw(dash_env, build):
+    """Their default charts are built while the server starts; the first visits draw those, and build none."""
     from dashboard import serve
     from dashboard.snapshot import snapshot
 
@@ -129,9 +129,10 @@ def test_the_warm_up_builds_the_chart_a_first_trends_visit_draws(dash_env, build
         build.write_pair(dash_env.models_dir, build.healthy_metrics(build.stamp(i)))
     serve.warm_up()
     current = snapshot()
-    built = [name for name in current.derived if name.startswith("trends_figure")]
-    assert len(built) == 1
-    app = build.run_app("views/trends.py")
-    assert not app.exception and app.get("plotly_chart")
-    assert snapshot() is current, "the page read the snapshot the warm-up filled"
-    assert [name for name in current.derived if name.startswith("trends_figure")] == built
+    charts = [name for name in current.derived if "_figure" in name]
+    assert sorted(name.split("_figure")[0] for name in charts) == ["balance", "trends"]
+    for page in ("views/trends.py", "views/balance.py"):
+        app = build.run_app(page)
+        assert not app.exception and app.get("plotly_chart"), page
+    assert snapshot() is current, "the pages read the snapshot the warm-up filled"
+    assert [name for name in current.derived if "_figure" in name] == charts, "and drew its charts, building none"
