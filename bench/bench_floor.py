@@ -51,7 +51,7 @@ from trainer.folder.events import append_event
 from trainer.folder.pairs import write_pair
 
 PAIRS = int(os.environ.get("CLA_BENCH_PAIRS", "10000"))
-REPEATS = int(os.environ.get("CLA_BENCH_REPEATS", "7"))
+REPEATS = int(os.environ.get("CLA_BENCH_REPEATS", "9"))
 #: server starts, each on the folder with its index removed: "first" is the median of their first tabs
 STARTS = int(os.environ.get("CLA_BENCH_STARTS", "3"))
 TARGET_RATIO = 1.1
