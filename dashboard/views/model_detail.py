@@ -87,34 +87,38 @@ def test_set_section(metrics: dict) -> None:
                   "curves behind these counts are in the Curves tab.")
 
 
+def curve_chart(metrics: dict, title: str, curve: str, columns: list[str], what: str, figure, key: str) -> bool:
+    """One stored curve under its subheader, drawn by ``figure(metrics)``, or "unknown" when the file lacks it.
+
+    True when the chart was drawn.
+    """
+    st.subheader(title)
+    if detail_charts.curve_frame(metrics, curve, columns).empty:
+        absent(what, metrics)
+        return False
+    st.plotly_chart(figure(metrics), width="stretch", key=key)
+    return True
+
+
 def curves_section(metrics: dict) -> None:
     """Precision-recall curve with the operating point, what each threshold would trade, and calibration."""
     left, right = st.columns(2)
     with left:
-        st.subheader("Precision-recall curve")
-        if detail_charts.curve_frame(metrics, "pr", ["precision", "recall", "threshold"]).empty:
-            absent("PR curve", metrics)
-        else:
-            st.plotly_chart(detail_charts.pr_figure(metrics), width="stretch", key="detail_pr")
+        curve_chart(metrics, "Precision-recall curve", "pr", ["precision", "recall", "threshold"], "PR curve",
+                    detail_charts.pr_figure, "detail_pr")
         point = detail_charts.operating_point(metrics)
         st.caption(f"Operating point: precision {formatting.fmt(point['precision'])}, recall {formatting.fmt(point['recall'])} "
                    f"at threshold {formatting.fmt(point['threshold'])}; PR-AUC {formatting.fmt(metrics.get('pr_auc'))}.")
     with right:
-        st.subheader("Threshold trade-off")
-        tradeoff = detail_charts.curve_frame(metrics, "threshold_tradeoff", ["threshold", "precision", "recall", "alerts_skipped"])
-        if tradeoff.empty:
-            absent("threshold trade-off", metrics)
-        else:
-            st.plotly_chart(detail_charts.tradeoff_figure(metrics), width="stretch", key="detail_tradeoff")
+        if curve_chart(metrics, "Threshold trade-off", "threshold_tradeoff",
+                       ["threshold", "precision", "recall", "alerts_skipped"], "threshold trade-off",
+                       detail_charts.tradeoff_figure, "detail_tradeoff"):
             st.caption("Alerts skipped: the share of test alerts scored below the threshold, which an analyst "
                        "would not need to look at first.")
     left, _ = st.columns(2)
     with left:
-        st.subheader("Reliability")
-        if detail_charts.curve_frame(metrics, "reliability", ["mean_predicted", "fraction_positive", "count"]).empty:
-            absent("reliability curve", metrics)
-        else:
-            st.plotly_chart(detail_charts.reliability_figure(metrics), width="stretch", key="detail_reliability")
+        curve_chart(metrics, "Reliability", "reliability", ["mean_predicted", "fraction_positive", "count"],
+                    "reliability curve", detail_charts.reliability_figure, "detail_reliability")
 
 
 def features_section(metrics: dict) -> None:
