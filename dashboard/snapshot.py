@@ -155,6 +155,16 @@ def models_frame(current: Snapshot):
     return current.derive("models_frame", lambda: tables.models_frame(current.models, current.events))
 
 
+def trend_view(current: Snapshot, metrics: tuple[str, ...], *, last_n: int | None = None, start=None, end=None,
+               smoothing: tuple[str, int] | None = None):
+    """The models of one Trends view, smoothed by ``(statistic, window)`` when asked: what its chart and table show."""
+    drawn = charts.select_range(trend_frame(current), last_n=last_n, start=start, end=end)
+    if smoothing:
+        how, window = smoothing
+        drawn = charts.smooth(drawn, [*metrics, "positive_rate"], window=window, how=how)
+    return drawn
+
+
 def trends_figure(current: Snapshot, metrics: tuple[str, ...], *, last_n: int | None = None, start=None, end=None,
                   smoothing: tuple[str, int] | None = None):
     """Trends' chart for one view (scores, range, ``(statistic, window)`` smoothing), built once per snapshot.
@@ -164,10 +174,7 @@ def trends_figure(current: Snapshot, metrics: tuple[str, ...], *, last_n: int | 
     server starts.
     """
     def build():
-        drawn = charts.select_range(trend_frame(current), last_n=last_n, start=start, end=end)
-        if smoothing:
-            how, window = smoothing
-            drawn = charts.smooth(drawn, [*metrics, "positive_rate"], window=window, how=how)
+        drawn = trend_view(current, metrics, last_n=last_n, start=start, end=end, smoothing=smoothing)
         promotions = current.derive("promotions", lambda: charts.promotion_frame(current.models, current.events))
         figure = charts.trends_figure(drawn, metrics, promotions)
         figure.update_layout(uirevision="trends")

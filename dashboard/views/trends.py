@@ -66,10 +66,9 @@ def show_trends(current: Snapshot) -> None:
     if selected.empty:
         st.info("No model was trained in the selected range.")
         return
-    metrics = [labels[label] for label in picked_scores]
-    figure = snapshot.trends_figure(current, tuple(metrics), last_n=last_n, start=start, end=end,
-                                    smoothing=(how, window) if smoothing else None)
-    st.plotly_chart(figure, width="stretch", key="trends_chart")
+    metrics = tuple(labels[label] for label in picked_scores)
+    view = {"last_n": last_n, "start": start, "end": end, "smoothing": (how, window) if smoothing else None}
+    st.plotly_chart(snapshot.trends_figure(current, metrics, **view), width="stretch", key="trends_chart")
 
     legacy = int(selected["legacy"].sum())
     first, last = selected["created_at"].iloc[0], selected["created_at"].iloc[-1]
@@ -86,7 +85,7 @@ def show_trends(current: Snapshot) -> None:
     # drawn only once opened: a closed expander's table would still load the table scripts into every new tab
     table = st.expander("Data behind the chart (newest 200 models)", key="trends_table", on_change="rerun")
     if table.open:
-        drawn = charts.smooth(selected, [*metrics, "positive_rate"], window=window, how=how) if smoothing else selected
+        drawn = snapshot.trend_view(current, metrics, **view)
         table.dataframe(drawn.tail(200).iloc[::-1].style.format(precision=3, na_rep="unknown"), hide_index=True,
                         width="stretch", placeholder="unknown")
 
