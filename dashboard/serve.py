@@ -7,9 +7,9 @@ Plotly, the trainer's modules; :func:`import_pages`) and starts one
 background thread (:func:`warm_up`) that reads the models folder into the
 snapshot every page shares (:func:`dashboard.snapshot.snapshot`) and builds
 the frames and charts a first visit to Trends, Class balance and Models
-would otherwise build (:data:`dashboard.snapshot.WARM_BUILDS`), then draws a throwaway chart and
-styled table so that Plotly's and pandas' first-use costs are paid
-(:func:`first_draws`). A browser tab opened right after the
+would otherwise build (:data:`dashboard.snapshot.WARM_BUILDS`), then serialises that chart and
+draws a throwaway styled table so that Plotly's and pandas' first-use costs
+are paid (:func:`first_draws`). A browser tab opened right after the
 start then finds the folder read, or being read, instead of paying for it
 after its own connection: with 10,000 pairs on a folder never indexed that
 was most of the first page's wait. A warm-up that fails changes nothing: the
@@ -56,19 +56,19 @@ def warm_up() -> None:
 
 
 def first_draws(current) -> None:
-    """Draw one small chart and one styled table, thrown away: what a process does only the first time.
+    """Serialise the prebuilt Trends chart and draw one styled table, thrown away: what a process does only once.
 
-    Plotly builds its property validators and pandas its table templates on
-    first use; a first visit to Trends or Model detail paid for that (about
-    60 and 130 ms of its script run).
+    Plotly's JSON encoder and pandas' table templates are set up on first use;
+    a first visit to Trends or Model detail paid for that (about 60 and 130
+    ms of its script run). The chart is the one :data:`WARM_BUILDS` built,
+    so Plotly's validators are ready too and nothing is built twice.
     """
     import plotly.io
 
-    from dashboard import charts, detail_charts
-    from dashboard.snapshot import trend_frame
+    from dashboard import detail_charts
+    from dashboard.snapshot import default_trends_figure
 
-    newest = trend_frame(current).tail(2)
-    plotly.io.to_json(charts.trends_figure(newest, charts.default_trend_metrics(current.models[-2:])), validate=False)
+    plotly.io.to_json(default_trends_figure(current), validate=False)
     sample = detail_charts.confusion_frame({"true_negatives": 9, "false_positives": 1, "false_negatives": 1,
                                             "true_positives": 9})
     detail_charts.confusion_table(sample).to_html()
