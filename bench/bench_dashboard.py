@@ -123,6 +123,12 @@ def wait_healthy(proc: subprocess.Popen, url: str, log: Path, timeout: float = 6
     raise RuntimeError(f"the server did not start; see {log}")
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server started by :func:`serve` (its whole process group) and wait for it."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
 def load_time(new_tab, url: str, path: str) -> float:
     """Seconds from the navigation to ``path`` in ``new_tab()`` to its content being drawn (:func:`wait_drawn`)."""
     page = new_tab()
@@ -192,8 +198,7 @@ def main() -> None:
             browser.close()
     finally:
         if proc is not None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
+            stop(proc)
         shutil.rmtree(workdir, ignore_errors=True)
     result = {
         "pairs": PAIRS, "repeats": REPEATS, "first_load_s": first, "load_s": warm,

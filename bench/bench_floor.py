@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -43,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import record
-from bench.bench_dashboard import CHROMIUM_ARGS, VIEWPORT, free_port, serve, wait_drawn, wait_healthy
+from bench.bench_dashboard import CHROMIUM_ARGS, VIEWPORT, free_port, serve, stop, wait_drawn, wait_healthy
 from bench.bench_registry import build_folder, synthetic_metrics
 from trainer.cli.dashboard import PACKAGE, streamlit_options
 from trainer.contract.layout import metrics_stamp, stamp_of, stamp_time
@@ -86,11 +85,6 @@ def serve_floor(workdir: Path) -> tuple[subprocess.Popen, str]:
     url = f"http://127.0.0.1:{port}"
     wait_healthy(proc, url, workdir / "floor.log")
     return proc, url
-
-
-def stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=20)
 
 
 def load(browser, url: str, page_name: str) -> float:
