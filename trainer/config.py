@@ -77,6 +77,9 @@ class SchemaConfig:
                              "verdict", "resolution"],
                             "Columns known only after triage. They never become features.")
     features: list = opt([], "Explicit feature columns. Empty: every other column, typed automatically.")
+    categorical: list = opt([], "Columns that are categories whatever their type (detector, rule or tenant ids "
+                            "stored as integers). Integer columns named like ids (ending in 'id') are categories "
+                            "already.")
     confidence_column: str = opt("confidence", "Column with the analyst's confidence in the verdict (optional).")
     min_confidence: float = opt(0.0, "Drop verdicts whose confidence is below this (0: keep all).", min=0.0, max=1.0)
 
@@ -99,7 +102,8 @@ class TrainingConfig:
                            choices=("none", "sigmoid", "isotonic"))
     holdout_fraction: float = opt(0.2, "Share of the newest feedback held out as the test slice.", min=0.05, max=0.5)
     validation_fraction: float = opt(0.1, "Share of the training window (its newest part) that chooses the candidate and "
-                                     "the threshold on large data; the saved model is fitted on the older rows.",
+                                     "the threshold on large data; the saved model is fitted on the older rows (on the whole "
+                                     "window when time orders it and it holds at most 20,000 rows).",
                                      min=0.05, max=0.5)
     min_validation_positives: int = opt(100, "Cross-validate (candidates and threshold on out-of-fold scores, final "
                                         "model on the whole window) when a validation slice would hold fewer "

@@ -48,7 +48,7 @@ def test_time_folds_never_validate_on_rows_older_than_their_training_rows():
     times[rng.choice(600, 20, replace=False)] = pd.NaT
     y = (rng.random(600) < 0.2).astype(int)
     splits = validation.time_folds(times, y)
-    assert len(splits) == validation.MAX_FOLDS
+    assert len(splits) == validation.TIME_FOLDS
     for train, validate in splits:
         assert not set(train) & set(validate)
         assert times.iloc[validate].notna().all()  # rows without a time count as the oldest

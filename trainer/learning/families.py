@@ -22,10 +22,16 @@ import importlib
 from dataclasses import dataclass, field
 
 __all__ = ["Family", "Strategy", "Recipe", "FAMILIES", "STRATEGIES", "RECIPES", "SEARCH_PRESETS", "SMALL_ROWS",
+           "MAX_CATEGORIES",
            "family", "strategy", "recipe", "model_choices", "imbalance_choices", "preset_choices",
            "default_candidates", "load", "markdown"]
 
 SMALL_ROWS = 2000
+"""Below this many fitted rows a family gets its ``small`` parameters (less data to regularise on)."""
+
+MAX_CATEGORIES = 30
+"""A categorical column with at most this many values is coded (`trainer.learning.features.CategoryCodes`);
+past it, a family's :attr:`Family.many_values` says how it is encoded."""
 """Below this many fitted rows a family gets its ``small`` parameters (less data to regularise on)."""
 
 SEARCH_PRESETS = ("auto", "custom")
@@ -53,7 +59,12 @@ class Family:
     fit_max_rows: int
     """The final model is fitted on at most this many rows (negatives sampled)."""
     encoding: str = "ordinal"
-    """``"onehot"`` or ``"ordinal"``; an interpolating resampler (SMOTE) forces one-hot."""
+    """``"onehot"`` or ``"ordinal"`` for categorical columns with few values; an interpolating resampler (SMOTE)
+    forces one-hot."""
+    many_values: str = "target"
+    """Categorical columns with more values than ``features.MAX_CATEGORIES``: ``"target"`` keeps every value
+    (cross-fitted target rate and share of rows, `trainer.learning.features.TargetEncoding`); ``"codes"`` cuts
+    them to the most frequent values like the others."""
     scaled: bool = False
     """Numeric columns are standardised (linear models)."""
     native_categorical: bool = False
@@ -104,6 +115,8 @@ class Recipe:
     params: dict = field(default_factory=dict)
     """The classifier's parameters, in place of the family's ``small``/``large`` ones."""
     threshold: float = 0.5
+    many_values: str = "target"
+    """As :attr:`Family.many_values`, for this recipe."""
 
 
 # Declared cheapest first: a fixed ``training.imbalance`` tries every family in this order.
@@ -163,8 +176,10 @@ STRATEGIES: dict[str, Strategy] = {s.name: s for s in (
 )}
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
-    Recipe("legacy", "the old CLA recipe (random forest, 100 trees, depth 10, balanced weights, threshold 0.5)",
-           "random_forest", "class_weight", params={"n_estimators": 100, "max_depth": 10}, threshold=0.5),
+    Recipe("legacy", "the old CLA recipe (random forest, 100 trees, depth 10, balanced weights, threshold 0.5, "
+           f"categories cut to the {MAX_CATEGORIES} most frequent values)",
+           "random_forest", "class_weight", params={"n_estimators": 100, "max_depth": 10}, threshold=0.5,
+           many_values="codes"),
 )}
 
 
@@ -228,7 +243,8 @@ def markdown() -> str:
     for f in FAMILIES.values():
         tried = [f"{s} (cross-validated)" for name, s in small if name == f.name]
         tried += [f"{s} (one slice)" for name, s in large if name == f.name]
-        encoding = f.encoding + (", scaled" if f.scaled else "")
+        encoding = f.encoding + (", scaled" if f.scaled else "") + \
+            (f", target-encoded past {MAX_CATEGORIES} values" if f.many_values == "target" else "")
         lines.append(f"| `{f.name}` | {f.summary} | {encoding} | {_params(f.small)} | {_params(f.large)} | "
                      f"{', '.join(tried) or 'no'} |")
     lines += ["", "| `training.imbalance` | what |", "|---|---|"]

@@ -17,23 +17,24 @@ family (`trainer.learning.pipelines` assembles the pipeline).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import itertools
+from dataclasses import MISSING, asdict, dataclass, field, fields
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
 
 from trainer.config import SchemaConfig
+from trainer.learning.families import MAX_CATEGORIES
 
-__all__ = ["FeatureSpec", "FeatureFrame", "CategoryCodes", "infer_features", "post_triage_columns",
-           "require_columns", "build_preprocessor", "MAX_CATEGORIES", "MIN_CATEGORY_SHARE", "TIME_PARTS"]
-
-MAX_CATEGORIES = 30
-"""A categorical column keeps at most this many categories; rarer ones share one 'infrequent' bucket."""
+__all__ = ["FeatureSpec", "FeatureFrame", "CategoryCodes", "TargetEncoding", "infer_features", "post_triage_columns",
+           "require_columns", "build_preprocessor", "coded_columns", "MAX_CATEGORIES", "MIN_CATEGORY_SHARE",
+           "TIME_PARTS", "MANY_VALUES"]
 
 MIN_CATEGORY_SHARE = 0.002
 """A category seen in fewer than this share of training rows (and at least 2 rows) is 'infrequent'."""
@@ -47,7 +48,10 @@ class FeatureSpec:
 
     ``numeric``, ``boolean`` and ``categorical`` name input columns;
     ``time_column`` (or empty) becomes ``time_derived`` columns. ``excluded``
-    maps every other column to the reason it is not a feature.
+    maps every other column to the reason it is not a feature. ``many_values``
+    names the categorical columns with more values than :data:`MAX_CATEGORIES`,
+    which every family target-encodes (:class:`TargetEncoding`) instead of
+    cutting them; ``typed`` says why each feature column got its type.
     """
 
     numeric: list[str] = field(default_factory=list)
@@ -56,6 +60,19 @@ class FeatureSpec:
     time_column: str = ""
     excluded_post_triage: list[str] = field(default_factory=list)
     excluded_other: dict[str, str] = field(default_factory=dict)
+    many_values: list[str] = field(default_factory=list)
+    typed: dict[str, str] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict) -> None:
+        # Models pickled before a field existed unpickle with its default.
+        defaults = {f.name: f.default_factory() if f.default_factory is not MISSING else f.default
+                    for f in fields(self)}
+        self.__dict__.update({**defaults, **state})
+
+    @property
+    def few_values(self) -> list[str]:
+        """Categorical columns coded by :class:`CategoryCodes` (at most :data:`MAX_CATEGORIES` values)."""
+        return [c for c in self.categorical if c not in self.many_values]
 
     @property
     def time_derived(self) -> list[str]:
@@ -78,6 +95,8 @@ class FeatureSpec:
             "categorical": list(self.categorical),
             "boolean": list(self.boolean),
             "time_derived": self.time_derived,
+            "many_values": list(self.many_values),
+            "typed": dict(self.typed),
             "excluded_post_triage": list(self.excluded_post_triage),
             "excluded_other": sorted(self.excluded_other),
             "excluded_reasons": dict(self.excluded_other),
@@ -104,23 +123,82 @@ def post_triage_columns(schema: SchemaConfig) -> set[str]:
     return columns
 
 
+ROW_UNIQUE_SHARE = 0.95
+"""A column with distinct values on at least this share of its rows names rows, not behaviour..."""
+
+MIN_ROWS_FOR_IDENTIFIERS = 50
+"""...once there are this many rows to tell."""
+
+GROWS_WITH_TIME = 0.95
+"""An integer column whose rank correlation with the time column reaches this is a sequence number."""
+
+
+def _named_like_id(column) -> bool:
+    name = str(column).lower()
+    return name.endswith("id") or name.endswith("_key") or name.endswith("uuid")
+
+
+def _integer_valued(series: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+        return False
+    if pd.api.types.is_integer_dtype(series):
+        return True
+    values = series.dropna().to_numpy(dtype=float)
+    return bool(len(values)) and bool(np.all(np.isfinite(values))) and bool(np.all(values == np.round(values)))
+
+
+def _identifies_rows(series: pd.Series, times: pd.Series | None) -> str:
+    """Why ``series`` names rows, incidents or moments rather than behaviour, or ``""`` when it does not.
+
+    Text or integers unique on nearly every row are identifiers; so are integers
+    that only grow with time (incident and alert numbers: a model would learn
+    the date from them). Real-valued measurements are never called identifiers.
+    """
+    present = series.dropna()
+    rows = len(present)
+    if rows <= MIN_ROWS_FOR_IDENTIFIERS:
+        return ""
+    text = not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_datetime64_any_dtype(series)
+    integers = _integer_valued(series)
+    if not text and not integers:
+        return ""
+    distinct = present.nunique()
+    if distinct >= ROW_UNIQUE_SHARE * rows:
+        return f"identifies rows: {distinct:,} distinct values in {rows:,} rows"
+    if integers and times is not None and distinct > MAX_CATEGORIES:
+        both = pd.DataFrame({"v": series, "t": times}).dropna()
+        if len(both) > MIN_ROWS_FOR_IDENTIFIERS and both["t"].nunique() > 1 and both["v"].nunique() > 1:
+            rho = both["v"].rank().corr(both["t"].rank())
+            if rho >= GROWS_WITH_TIME:
+                return f"grows with time (rank correlation {rho:.2f} with the time column): a sequence number"
+    return ""
+
+
 def infer_features(frame: pd.DataFrame, schema: SchemaConfig) -> FeatureSpec:
     """Decide and type the feature columns of ``frame``.
 
-    Returns a :class:`FeatureSpec`. Raises ``ValueError`` when a column named in
-    ``schema.features`` is missing, or when no feature column is left.
+    Columns named in ``schema.categorical`` are categories whatever their type;
+    so are integer columns named like ids (``detectorid``, ``org_id``) and
+    text. A column that identifies rows or incidents (:func:`_identifies_rows`)
+    is never a feature, even when ``schema.features`` names it; the reason is
+    recorded. Returns a :class:`FeatureSpec`. Raises ``ValueError`` when a
+    column named in ``schema.features`` or ``schema.categorical`` is missing,
+    or when no feature column is left.
     """
     post_triage = post_triage_columns(schema)
     spec = FeatureSpec()
-    if schema.features:
-        missing = [c for c in schema.features if c not in frame.columns]
+    for key, named in (("features", schema.features), ("categorical", schema.categorical)):
+        missing = [c for c in named if c not in frame.columns]
         if missing:
-            raise ValueError(f"feature column(s) {', '.join(missing)} named in schema.features are not in the data; "
+            raise ValueError(f"column(s) {', '.join(map(str, missing))} named in schema.{key} are not in the data; "
                              f"available columns: {', '.join(map(str, frame.columns))}")
+    if schema.features:
         candidates = list(dict.fromkeys(schema.features))
     else:
         candidates = [c for c in frame.columns if c != schema.label]
     time_column = schema.time_column if schema.time_column in frame.columns else ""
+    times = frame[time_column] if time_column and pd.api.types.is_datetime64_any_dtype(frame[time_column]) else None
+    declared = set(schema.categorical)
 
     kept: list[str] = []
     for column in candidates:
@@ -141,16 +219,32 @@ def infer_features(frame: pd.DataFrame, schema: SchemaConfig) -> FeatureSpec:
     kept = _drop_uninformative(frame, kept, spec.excluded_other)
     for column in kept:
         series = frame[column]
-        if _is_bool(series):
+        identifier = _identifies_rows(series, times)
+        if identifier:
+            spec.excluded_other[column] = identifier
+        elif column in declared:
+            spec.categorical.append(column)
+            spec.typed[column] = "category: named in schema.categorical"
+        elif _is_bool(series):
             spec.boolean.append(column)
+            spec.typed[column] = "boolean: two values, true and false"
         elif pd.api.types.is_datetime64_any_dtype(series):
             spec.excluded_other[column] = "date/time column other than the schema's time column"
+        elif pd.api.types.is_numeric_dtype(series) and _integer_valued(series) and _named_like_id(column):
+            spec.categorical.append(column)
+            spec.typed[column] = "category: integers in a column named like an id"
         elif pd.api.types.is_numeric_dtype(series):
             spec.numeric.append(column)
-        elif series.nunique(dropna=True) == series.notna().sum() and len(series) > 50:
-            spec.excluded_other[column] = "text unique on every row (an identifier or free text)"
+            spec.typed[column] = ("number: integer values"
+                                  if _integer_valued(series) else "number")
         else:
             spec.categorical.append(column)
+            spec.typed[column] = "category: text"
+    for column in spec.categorical:
+        distinct = frame[column].nunique(dropna=True)
+        if distinct > MAX_CATEGORIES:
+            spec.many_values.append(column)
+            spec.typed[column] += f"; {distinct:,} values, target-encoded"
     if not spec.input_columns:
         raise ValueError("no feature columns left after excluding the label, id, post-triage, constant and "
                          f"duplicate columns (excluded: {', '.join(spec.excluded_post_triage + list(spec.excluded_other))}); "
@@ -219,8 +313,21 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
             out[f"{spec.time_column}_hour"] = stamps.dt.hour.astype("float64").to_numpy()
             out[f"{spec.time_column}_weekday"] = stamps.dt.day_of_week.astype("float64").to_numpy()
         for column in spec.categorical:
-            out[column] = X[column].astype("str").array  # pandas text; missing stays missing
+            out[column] = _as_category(X[column])
         return pd.DataFrame(out, index=X.index, columns=spec.model_columns)
+
+
+def _as_category(series: pd.Series):
+    """Text for a categorical column; missing stays missing. Whole numbers read as floats (a column of ids
+    with blanks) are written as integers, so ``11.0`` and ``11`` name one category."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        values = pd.to_numeric(series, errors="coerce")
+        text = values.astype("str")
+        whole = values.notna() & (values == values.round())
+        text[whole] = values[whole].astype("int64").astype("str")
+        text[values.isna()] = np.nan
+        return text.array
+    return series.astype("str").array  # pandas text; missing stays missing
 
 
 def _bool_to_float(series: pd.Series) -> np.ndarray:
@@ -270,14 +377,120 @@ class CategoryCodes(TransformerMixin, BaseEstimator):
         return np.asarray(self.feature_names_in_, dtype=object)
 
 
-def build_preprocessor(spec: FeatureSpec, *, encoding: str, scale: bool) -> ColumnTransformer:
+MISSING_VALUE = "\x00missing"
+"""What a missing categorical value is called inside :class:`TargetEncoding` (missing is a value of its own)."""
+
+
+class TargetEncoding(TransformerMixin, BaseEstimator):
+    """Categorical columns of any size as numbers: each value's true-positive rate and its share of rows.
+
+    scikit-learn's ``TargetEncoder`` keeps every category, however many there
+    are, and in ``fit_transform`` (which a pipeline's ``fit`` calls) encodes
+    each training row with a model fitted on the other folds, so no row sees
+    its own label. A value never seen in training gets the overall rate and a
+    share of 0; missing is a value of its own. The share says what the rate
+    cannot: a rare value's rate is mostly the prior, while its rarity often
+    separates a one-off real alert from a noisy rule.
+
+    Which detector fired matters differently in each tenant: the
+    ``max_crossed`` columns whose cross-fitted rate separates the classes best
+    (ROC-AUC furthest from 0.5) are also crossed pairwise (``a×b``), and each
+    cross is encoded like a column. With ``max_crossed`` below 2 nothing is
+    crossed. Values are coded as integers first (pandas hashing), so the
+    encoder works on numbers however long the text. Output: the rates of the
+    columns and crosses, then their shares.
+    """
+
+    def __init__(self, max_crossed: int = 4, random_state: int = 0):
+        self.max_crossed = max_crossed
+        self.random_state = random_state
+
+    def _encoder(self) -> TargetEncoder:
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=self.random_state)
+        return TargetEncoder(target_type="binary", cv=folds)
+
+    def _codes(self, frame: pd.DataFrame) -> np.ndarray:
+        """Each value's index among the fitted values (-1: never seen), columns then crosses."""
+        codes = np.empty((len(frame), len(self.values_) + len(self.crossed_)), dtype=np.int64)
+        for i, (column, values) in enumerate(zip(frame.columns, self.values_)):
+            codes[:, i] = values.get_indexer(frame[column].astype(object).fillna(MISSING_VALUE))
+        for k, (a, b) in enumerate(self.crossed_):
+            width = len(self.values_[b]) + 1
+            pair = codes[:, a] * width + codes[:, b]
+            pair[(codes[:, a] < 0) | (codes[:, b] < 0)] = -1
+            codes[:, len(self.values_) + k] = pair
+        return codes
+
+    def _shares(self, codes: np.ndarray) -> np.ndarray:
+        out = np.zeros(codes.shape, dtype=float)
+        for i, shares in enumerate(self.shares_):
+            out[:, i] = shares.reindex(codes[:, i], fill_value=0.0).to_numpy()
+        return out
+
+    def fit(self, X, y):
+        self.fit_transform(X, y)
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        frame = pd.DataFrame(X)
+        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        self.values_ = [pd.Index(frame[c].astype(object).fillna(MISSING_VALUE).unique()) for c in frame.columns]
+        self.crossed_: list[tuple[int, int]] = []
+        codes = self._codes(frame)
+        single = self._encoder()
+        rates = single.fit_transform(codes, y)
+        self.encoders_ = [single]
+        if self.max_crossed >= 2 and codes.shape[1] >= 2:
+            labels = np.asarray(y).astype(int)
+            strength = [abs(_auc(labels, rates[:, i]) - 0.5) for i in range(codes.shape[1])]
+            best = sorted(np.argsort(strength, kind="stable")[::-1][: self.max_crossed].tolist())
+            self.crossed_ = list(itertools.combinations(best, 2))
+            if self.crossed_:
+                codes = self._codes(frame)
+                crossed = self._encoder()
+                rates = np.hstack([rates, crossed.fit_transform(codes[:, len(self.values_):], y)])
+                self.encoders_.append(crossed)
+        self.shares_ = [pd.Series(codes[:, i]).value_counts(normalize=True) for i in range(codes.shape[1])]
+        return np.hstack([rates, self._shares(codes)])
+
+    def transform(self, X):
+        codes = self._codes(pd.DataFrame(X))
+        singles = len(self.values_)
+        rates = [self.encoders_[0].transform(codes[:, :singles])]
+        if len(self.encoders_) > 1:
+            rates.append(self.encoders_[1].transform(codes[:, singles:]))
+        return np.hstack(rates + [self._shares(codes)])
+
+    def get_feature_names_out(self, input_features=None):
+        names = [str(c) for c in self.feature_names_in_]
+        names += [f"{names[a]}×{names[b]}" for a, b in self.crossed_]
+        return np.asarray([f"{n}_rate" for n in names] + [f"{n}_share" for n in names], dtype=object)
+
+
+def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """ROC-AUC of ``scores`` for 0/1 ``labels`` (0.5 when a class is missing), by ranks."""
+    positives = int(labels.sum())
+    negatives = len(labels) - positives
+    if not positives or not negatives:
+        return 0.5
+    ranks = pd.Series(scores).rank().to_numpy()
+    return float((ranks[labels == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def build_preprocessor(spec: FeatureSpec, *, encoding: str, scale: bool, random_state: int = 0,
+                       many_values: str = "target") -> ColumnTransformer:
     """Encode the output of :class:`FeatureFrame` for a model.
 
-    ``encoding`` is ``"ordinal"`` (:class:`CategoryCodes`) or ``"onehot"``
+    Categorical columns with at most :data:`MAX_CATEGORIES` values are coded
+    by ``encoding``: ``"ordinal"`` (:class:`CategoryCodes`) or ``"onehot"``
     (those codes one-hot encoded, dense: missing, infrequent and unseen
-    categories each get their own column). Numeric and boolean columns are
-    median-imputed and, when ``scale``, standardised. The output columns are
-    numeric ones first, then categorical ones.
+    categories each get their own column). Columns with more values
+    (``spec.many_values``) keep every value through :class:`TargetEncoding`,
+    whatever the encoding, unless ``many_values="codes"`` cuts them too (the
+    legacy recipe). Numeric and boolean columns are median-imputed and,
+    when ``scale``, standardised (target encodings too). The output columns are
+    numeric ones first, then the coded categorical ones (:func:`coded_columns`
+    gives their positions), then the target encodings.
     """
     numeric = spec.numeric + spec.boolean + spec.time_derived
     numeric_steps = [SimpleImputer(strategy="median", keep_empty_features=True)]
@@ -290,9 +503,32 @@ def build_preprocessor(spec: FeatureSpec, *, encoding: str, scale: bool) -> Colu
         categorical_encoder = CategoryCodes()
     else:
         raise ValueError(f"encoding {encoding!r} is not known; use 'onehot' or 'ordinal'")
+    if many_values not in MANY_VALUES:
+        raise ValueError(f"many_values {many_values!r} is not known; use {' or '.join(map(repr, MANY_VALUES))}")
+    coded, targeted = _split_categorical(spec, many_values)
     transformers = []
     if numeric:
         transformers.append(("numeric", make_pipeline(*numeric_steps), numeric))
-    if spec.categorical:
-        transformers.append(("categorical", categorical_encoder, spec.categorical))
+    if coded:
+        transformers.append(("categorical", categorical_encoder, coded))
+    if targeted:
+        target = TargetEncoding(random_state=random_state)
+        transformers.append(("many_values", make_pipeline(target, StandardScaler()) if scale else target,
+                             targeted))
     return ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=False)
+
+
+MANY_VALUES = ("target", "codes")
+
+
+def _split_categorical(spec: FeatureSpec, many_values: str) -> tuple[list[str], list[str]]:
+    """(columns coded by :class:`CategoryCodes`, columns target-encoded) for a ``many_values`` choice."""
+    if many_values == "codes":
+        return list(spec.categorical), []
+    return spec.few_values, list(spec.many_values)
+
+
+def coded_columns(spec: FeatureSpec, many_values: str = "target") -> list[int]:
+    """Positions, in the output of :func:`build_preprocessor` with ``"ordinal"`` codes, of the coded categories."""
+    first = len(spec.numeric) + len(spec.boolean) + len(spec.time_derived)
+    return list(range(first, first + len(_split_categorical(spec, many_values)[0])))

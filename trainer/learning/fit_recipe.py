@@ -6,7 +6,8 @@ for a training window:
 - a fixed recipe (`trainer.learning.families.RECIPES`, e.g. ``legacy``): one
   pipeline on the whole window at the recipe's threshold, nothing validated;
 - large data (:func:`_fit_holdout`): candidates ranked and threshold chosen on
-  the newest slice of the window, the saved model fitted on the older rows;
+  the newest slice of the window, the saved model fitted on the older rows
+  (on the whole window when it is ordered by time and small enough to fit twice);
 - small data (:func:`_fit_cross_validated`): candidates ranked by out-of-fold
   PR-AUC (soft-voting blends of the best included), threshold on the pooled
   out-of-fold scores, the saved model fitted on the whole window.
@@ -116,9 +117,11 @@ def _fit_holdout(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig,
                  training: TrainingConfig) -> FittedWindow:
     """Large data: rank candidates and choose the threshold on the newest slice of the window.
 
-    The saved model is the one fitted on the older rows (with an optional
-    calibrator fitted on the slice), so its threshold was chosen on scores of
-    rows it never saw.
+    The threshold is chosen on scores of the validation rows by the model
+    fitted on the older rows (with an optional calibrator fitted on the
+    slice). That model is saved, except on a time-ordered window of at most
+    ``search.SEARCH_MAX_ROWS`` rows without calibration, where the winner is
+    refitted on the whole window so it knows the newest tenants and detectors.
     """
     label, rs = schema.label, training.random_state
     notes: list[str] = []
@@ -153,9 +156,18 @@ def _fit_holdout(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig,
     choice = thresholds.choose_threshold(y_val, val_scores, training.objective, training.target,
                                          min_bound_positives=training.min_validation_positives)
     val_pr_auc = float(average_precision_score(y_val, val_scores)) if validation_has_both else None
+    fitted_on = "train"
+    if split == "time" and calibration == "none" and len(window) <= search.SEARCH_MAX_ROWS:
+        # Feedback ordered by time: the validation slice is the newest, the rows most like tomorrow's
+        # alerts (tenants and detectors come and go). The saved model learns them too; its threshold
+        # still comes from scores of a model that had not seen them. On larger windows the newest
+        # slice is a small share and a second fit of the largest size would double the cycle's cost.
+        pipeline, fit_rows, rate, counts = _fit_pipeline(spec, selection, window, window[label].astype(int), rs,
+                                                         recipe=None, negative_rate=rate)
+        estimator, fitted_on = pipeline, "window"
     notes += _sampling_note(fit_rows, rate)
     meta = _metadata(schema, training, selection, objective=training.objective, target=training.target,
-                     calibration=calibration, train_rows=len(train), validation_rows=len(held), fitted_on="train")
+                     calibration=calibration, train_rows=len(train), validation_rows=len(held), fitted_on=fitted_on)
     model = TriageModel(estimator, choice.threshold, spec, label, meta)
     info = {"rows": int(len(held)), "positives": int(y_val.sum()), "split": split}
     return FittedWindow(model, train, held, split, selection, choice, val_pr_auc, fit_rows, rate, counts,

@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from trainer.learning import families
 from trainer.learning.families import Family, Recipe
-from trainer.learning.features import FeatureFrame, FeatureSpec, build_preprocessor
+from trainer.learning.features import FeatureFrame, FeatureSpec, build_preprocessor, coded_columns
 
 __all__ = ["worker_count", "thread_limit", "effective_strategy", "build_classifier", "build_pipeline",
            "build_ensemble", "describe_params", "resampled_counts"]
@@ -95,11 +95,12 @@ def build_pipeline(spec: FeatureSpec, family: str, strategy: str, *, minority: i
     encoding = "onehot" if declared.encoding == "onehot" or families.strategy(strategy).onehot else "ordinal"
     classifier = build_classifier(declared, strategy, small=rows < families.SMALL_ROWS, random_state=random_state,
                                   params=None if recipe is None else recipe.params)
-    if declared.native_categorical and encoding == "ordinal" and spec.categorical:
-        n_numeric = len(spec.model_columns) - len(spec.categorical)
-        classifier.set_params(categorical_features=[False] * n_numeric + [True] * len(spec.categorical))
+    many_values = declared.many_values if recipe is None else recipe.many_values
+    if declared.native_categorical and encoding == "ordinal":
+        classifier.set_params(categorical_features=coded_columns(spec, many_values) or None)
     steps = [("features", FeatureFrame(spec)),
-             ("encode", build_preprocessor(spec, encoding=encoding, scale=declared.scaled))]
+             ("encode", build_preprocessor(spec, encoding=encoding, scale=declared.scaled, random_state=random_state,
+                                           many_values=many_values))]
     sampler = None if declared.balances_itself else _sampler(strategy, minority, random_state)
     if sampler is not None:
         steps.append(("resample", sampler))

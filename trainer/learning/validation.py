@@ -30,7 +30,7 @@ from sklearn.model_selection import StratifiedKFold
 from trainer.learning.families import Recipe
 
 __all__ = ["ValidationPlan", "Folds", "plan", "folds", "out_of_fold", "time_folds", "repeats_for", "has_time",
-           "orders_rows", "CROSS_VALIDATION", "HOLDOUT", "NONE", "MAX_FOLDS", "POOL_POSITIVES", "MAX_REPEATS",
+           "orders_rows", "CROSS_VALIDATION", "HOLDOUT", "NONE", "MAX_FOLDS", "TIME_FOLDS", "POOL_POSITIVES", "MAX_REPEATS",
            "OLDEST_SHARE", "MIN_DISTINCT_TIMES", "MAX_ROWS"]
 
 CROSS_VALIDATION = "cross_validation"
@@ -38,6 +38,10 @@ HOLDOUT = "holdout"
 NONE = "none"
 
 MAX_FOLDS = 5
+
+TIME_FOLDS = 3
+"""Forward-chaining folds over the newest half of a window: each fold model trains on every older row, so
+five folds would cost 3.5 window fits per candidate; three cost 2 and still validate the same rows."""
 
 POOL_POSITIVES = 100
 """Stratified folds are repeated (new shuffles) until about this many out-of-fold scores of the rarer class
@@ -134,7 +138,7 @@ class Folds:
         return values[:, self.rows].ravel()
 
 
-def time_folds(times: pd.Series, y: np.ndarray, n_splits: int = MAX_FOLDS,
+def time_folds(times: pd.Series, y: np.ndarray, n_splits: int = TIME_FOLDS,
                oldest_share: float = OLDEST_SHARE) -> list[tuple[np.ndarray, np.ndarray]]:
     """Forward-chaining folds: each validates one block of rows on every row older than it.
 
