@@ -147,26 +147,29 @@ def _integer_valued(series: pd.Series) -> bool:
     return bool(len(values)) and bool(np.all(np.isfinite(values))) and bool(np.all(values == np.round(values)))
 
 
-def _identifies_rows(series: pd.Series, times: pd.Series | None) -> str:
+TIME_CHECK_ROWS = 100_000
+"""Whether an integer column grows with time is judged on at most this many evenly spaced rows."""
+
+
+def _identifies_rows(series: pd.Series, times: pd.Series | None, distinct: int) -> str:
     """Why ``series`` names rows, incidents or moments rather than behaviour, or ``""`` when it does not.
 
     Text or integers unique on nearly every row are identifiers; so are integers
     that only grow with time (incident and alert numbers: a model would learn
     the date from them). Real-valued measurements are never called identifiers.
     """
-    present = series.dropna()
-    rows = len(present)
+    rows = int(series.notna().sum())
     if rows <= MIN_ROWS_FOR_IDENTIFIERS:
         return ""
     text = not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_datetime64_any_dtype(series)
     integers = _integer_valued(series)
     if not text and not integers:
         return ""
-    distinct = present.nunique()
     if distinct >= ROW_UNIQUE_SHARE * rows:
         return f"identifies rows: {distinct:,} distinct values in {rows:,} rows"
     if integers and times is not None and distinct > MAX_CATEGORIES:
-        both = pd.DataFrame({"v": series, "t": times}).dropna()
+        step = max(1, len(series) // TIME_CHECK_ROWS)
+        both = pd.DataFrame({"v": series.iloc[::step], "t": times.iloc[::step]}).dropna()
         if len(both) > MIN_ROWS_FOR_IDENTIFIERS and both["t"].nunique() > 1 and both["v"].nunique() > 1:
             rho = both["v"].rank().corr(both["t"].rank())
             if rho >= GROWS_WITH_TIME:
@@ -216,10 +219,11 @@ def infer_features(frame: pd.DataFrame, schema: SchemaConfig) -> FeatureSpec:
         if column in post_triage and column not in spec.excluded_post_triage:
             spec.excluded_post_triage.append(column)
 
-    kept = _drop_uninformative(frame, kept, spec.excluded_other)
+    distinct = {column: int(frame[column].nunique(dropna=True)) for column in kept}
+    kept = _drop_uninformative(frame, kept, spec.excluded_other, distinct)
     for column in kept:
         series = frame[column]
-        identifier = _identifies_rows(series, times)
+        identifier = _identifies_rows(series, times, distinct[column])
         if identifier:
             spec.excluded_other[column] = identifier
         elif column in declared:
@@ -241,10 +245,9 @@ def infer_features(frame: pd.DataFrame, schema: SchemaConfig) -> FeatureSpec:
             spec.categorical.append(column)
             spec.typed[column] = "category: text"
     for column in spec.categorical:
-        distinct = frame[column].nunique(dropna=True)
-        if distinct > MAX_CATEGORIES:
+        if distinct[column] > MAX_CATEGORIES:
             spec.many_values.append(column)
-            spec.typed[column] += f"; {distinct:,} values, target-encoded"
+            spec.typed[column] += f"; {distinct[column]:,} values, target-encoded"
     if not spec.input_columns:
         raise ValueError("no feature columns left after excluding the label, id, post-triage, constant and "
                          f"duplicate columns (excluded: {', '.join(spec.excluded_post_triage + list(spec.excluded_other))}); "
@@ -252,12 +255,15 @@ def infer_features(frame: pd.DataFrame, schema: SchemaConfig) -> FeatureSpec:
     return spec
 
 
-def _drop_uninformative(frame: pd.DataFrame, columns: list[str], excluded: dict[str, str]) -> list[str]:
-    """Columns minus constant ones and exact duplicates of an earlier column (recorded in ``excluded``)."""
+def _drop_uninformative(frame: pd.DataFrame, columns: list[str], excluded: dict[str, str],
+                        distinct: dict[str, int]) -> list[str]:
+    """Columns minus constant ones and exact duplicates of an earlier column (recorded in ``excluded``).
+
+    ``distinct`` holds each column's count of distinct non-missing values."""
     kept: list[str] = []
     for column in columns:
         series = frame[column]
-        if series.nunique(dropna=False) <= 1:
+        if distinct[column] + int(series.isna().any()) <= 1:
             excluded[column] = "constant"
             continue
         twin = next((k for k in kept if frame[k].dtype == series.dtype and frame[k].equals(series)), None)
