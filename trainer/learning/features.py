@@ -327,12 +327,13 @@ def _as_category(series: pd.Series):
     """Text for a categorical column; missing stays missing. Whole numbers read as floats (a column of ids
     with blanks) are written as integers, so ``11.0`` and ``11`` name one category."""
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        values = pd.to_numeric(series, errors="coerce")
-        text = values.astype("str")
-        whole = values.notna() & (values == values.round())
-        text[whole] = values[whole].astype("int64").astype("str")
-        text[values.isna()] = np.nan
-        return text.array
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        text = np.full(len(values), np.nan, dtype=object)
+        present = ~np.isnan(values)
+        whole = present & (values == np.round(values))
+        text[whole] = values[whole].astype(np.int64).astype(str)
+        text[present & ~whole] = values[present & ~whole].astype(str)
+        return pd.array(text, dtype="str")
     return series.astype("str").array  # pandas text; missing stays missing
 
 
@@ -416,21 +417,24 @@ class TargetEncoding(TransformerMixin, BaseEstimator):
         return TargetEncoder(target_type="binary", cv=folds)
 
     def _codes(self, frame: pd.DataFrame) -> np.ndarray:
-        """Each value's index among the fitted values (-1: never seen), columns then crosses."""
-        codes = np.empty((len(frame), len(self.values_) + len(self.crossed_)), dtype=np.int64)
+        """Each value's position among the fitted values (-1: never seen), columns then crosses."""
+        singles = len(self.values_)
+        codes = np.empty((len(frame), singles + len(self.crossed_)), dtype=np.int64)
         for i, (column, values) in enumerate(zip(frame.columns, self.values_)):
-            codes[:, i] = values.get_indexer(frame[column].astype(object).fillna(MISSING_VALUE))
+            codes[:, i] = values.get_indexer(frame[column])  # missing is a value: NaN finds NaN
         for k, (a, b) in enumerate(self.crossed_):
-            width = len(self.values_[b]) + 1
-            pair = codes[:, a] * width + codes[:, b]
+            pair = codes[:, a] * (len(self.values_[b]) + 1) + codes[:, b]
             pair[(codes[:, a] < 0) | (codes[:, b] < 0)] = -1
-            codes[:, len(self.values_) + k] = pair
+            codes[:, singles + k] = self.pairs_[k].get_indexer(pair) if self.pairs_ else pair
         return codes
 
-    def _shares(self, codes: np.ndarray) -> np.ndarray:
-        out = np.zeros(codes.shape, dtype=float)
-        for i, shares in enumerate(self.shares_):
-            out[:, i] = shares.reindex(codes[:, i], fill_value=0.0).to_numpy()
+    def _encode(self, codes: np.ndarray) -> np.ndarray:
+        """Rates then shares of already coded values: a fitted lookup per column, -1 reading the prior (rate)
+        or 0 (share), which each table keeps in its last slot."""
+        out = np.empty((len(codes), 2 * codes.shape[1]), dtype=float)
+        for i in range(codes.shape[1]):
+            out[:, i] = self.rates_[i][codes[:, i]]
+            out[:, codes.shape[1] + i] = self.shares_[i][codes[:, i]]
         return out
 
     def fit(self, X, y):
@@ -439,33 +443,40 @@ class TargetEncoding(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X, y=None, **fit_params):
         frame = pd.DataFrame(X)
+        labels = np.asarray(y).astype(int)
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
-        self.values_ = [pd.Index(frame[c].astype(object).fillna(MISSING_VALUE).unique()) for c in frame.columns]
+        self.values_ = [pd.Index(frame[c].unique()) for c in frame.columns]
         self.crossed_: list[tuple[int, int]] = []
+        self.pairs_: list[pd.Index] = []
         codes = self._codes(frame)
         single = self._encoder()
-        rates = single.fit_transform(codes, y)
-        self.encoders_ = [single]
+        rates = single.fit_transform(codes, labels)
+        fitted = [(single, i) for i in range(codes.shape[1])]
         if self.max_crossed >= 2 and codes.shape[1] >= 2:
-            labels = np.asarray(y).astype(int)
             strength = [abs(_auc(labels, rates[:, i]) - 0.5) for i in range(codes.shape[1])]
             best = sorted(np.argsort(strength, kind="stable")[::-1][: self.max_crossed].tolist())
             self.crossed_ = list(itertools.combinations(best, 2))
-            if self.crossed_:
-                codes = self._codes(frame)
-                crossed = self._encoder()
-                rates = np.hstack([rates, crossed.fit_transform(codes[:, len(self.values_):], y)])
-                self.encoders_.append(crossed)
-        self.shares_ = [pd.Series(codes[:, i]).value_counts(normalize=True) for i in range(codes.shape[1])]
-        return np.hstack([rates, self._shares(codes)])
+        if self.crossed_:
+            raw = self._codes(frame)[:, len(self.values_):]
+            self.pairs_ = [pd.Index(np.unique(raw[:, k])) for k in range(raw.shape[1])]
+            codes = self._codes(frame)
+            crossed = self._encoder()
+            rates = np.hstack([rates, crossed.fit_transform(codes[:, len(self.values_):], labels)])
+            fitted += [(crossed, k) for k in range(len(self.crossed_))]
+        # fit_transform returned cross-fitted rates (what a pipeline's fit needs); for transform, each
+        # encoder also kept the rates fitted on every row. Both become lookup tables whose last slot,
+        # read by the code -1 of a value never seen, holds the prior (rates) or 0 (shares).
+        self.rates_, self.shares_ = [], []
+        for i, (encoder, j) in enumerate(fitted):
+            size = int(codes[:, i].max()) + 1
+            rate = np.full(size + 1, float(encoder.target_mean_))
+            rate[np.asarray(encoder.categories_[j], dtype=np.int64)] = encoder.encodings_[j]
+            self.rates_.append(rate)
+            self.shares_.append(np.append(np.bincount(codes[:, i], minlength=size) / len(codes), 0.0))
+        return np.hstack([rates, self._encode(codes)[:, codes.shape[1]:]])
 
     def transform(self, X):
-        codes = self._codes(pd.DataFrame(X))
-        singles = len(self.values_)
-        rates = [self.encoders_[0].transform(codes[:, :singles])]
-        if len(self.encoders_) > 1:
-            rates.append(self.encoders_[1].transform(codes[:, singles:]))
-        return np.hstack(rates + [self._shares(codes)])
+        return self._encode(self._codes(pd.DataFrame(X)))
 
     def get_feature_names_out(self, input_features=None):
         names = [str(c) for c in self.feature_names_in_]
