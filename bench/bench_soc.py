@@ -284,16 +284,19 @@ def markdown(report: dict) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_soc", description=__doc__.split("\n\n")[0])
-    parser.add_argument("streams", nargs="*", default=["guide", "demo"], choices=["guide", "demo"])
+    parser.add_argument("streams", nargs="*", help="guide, demo (default: both)")
     parser.add_argument("--file", type=Path, default=GUIDE, help="a GUIDE file with the development file's columns")
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
     args = parser.parse_args([] if argv is None else argv)
+    bad = [s for s in args.streams if s not in ("guide", "demo")]
+    if bad:
+        parser.error(f"unknown stream {', '.join(bad)}; choose guide or demo")
     contenders = tuple(c for c in args.contenders.split(",") if c)
     unknown = [c for c in contenders if c not in CONTENDERS]
     if unknown:
         parser.error(f"unknown contender {', '.join(unknown)}; choose from {', '.join(CONTENDERS)}")
     started = time.perf_counter()
-    streams = [guide(args.file) if name == "guide" else demo() for name in args.streams]
+    streams = [guide(args.file) if name == "guide" else demo() for name in args.streams or ["guide", "demo"]]
     report = {"machine": machine(), "file": str(args.file), "streams": [replay(s, contenders) for s in streams]}
     report["seconds"] = round(time.perf_counter() - started, 1)
     record(RESULTS / "soc.json", report)

@@ -1,4 +1,5 @@
-"""Model detail's frames, tables and figures: confusion matrix, curves, threshold trade-off, importance, data quality.
+"""Model detail's frames, tables and figures: confusion matrix, curves, threshold trade-off, importance, columns,
+data quality.
 
 Each builder takes one full metrics dict (``Registry.get()``) and returns a
 frame or a Plotly figure built from it; a curve the file lacks is an empty
@@ -165,6 +166,31 @@ def importance_figure(frame: pd.DataFrame) -> go.Figure:
     figure.update_xaxes(title_text="drop in PR-AUC when the feature is shuffled")
     figure.update_layout(height=max(240, 26 * len(frame) + 60), margin={"t": 10, "b": 10, "l": 10, "r": 10})
     return figure
+
+
+def feature_columns_frame(metrics: dict) -> pd.DataFrame:
+    """Every input column and what the model did with it: ``column``, ``used``, ``why`` (text).
+
+    Features first (with the reason for their type: a category named in the
+    schema, an id stored as integers, target-encoded past the value cap), then
+    the columns left out with their reason (written after triage, identifies
+    rows, grows with time, constant). Empty when the file records no
+    ``features`` block; older files that record no type reasons say ``unknown``.
+    """
+    block = metrics.get("features") if isinstance(metrics.get("features"), dict) else {}
+    typed = block.get("typed") if isinstance(block.get("typed"), dict) else {}
+    reasons = block.get("excluded_reasons") if isinstance(block.get("excluded_reasons"), dict) else {}
+    rows = []
+    for kind in ("numeric", "boolean", "categorical"):
+        for column in block.get(kind) or []:
+            rows.append({"column": str(column), "used": "yes", "why": str(typed.get(column, f"{kind} (reason unknown)"))})
+    for column in block.get("time_derived") or []:
+        rows.append({"column": str(column), "used": "yes", "why": "derived from the time column"})
+    for column in block.get("excluded_post_triage") or []:
+        rows.append({"column": str(column), "used": "no", "why": "written after triage (schema.post_triage)"})
+    for column in block.get("excluded_other") or []:
+        rows.append({"column": str(column), "used": "no", "why": str(reasons.get(column, "unknown"))})
+    return pd.DataFrame(rows, columns=["column", "used", "why"])
 
 
 def data_quality_frame(metrics: dict) -> pd.DataFrame:

@@ -131,6 +131,13 @@ def features_section(metrics: dict) -> None:
             absent("feature importance", metrics)
         else:
             st.plotly_chart(detail_charts.importance_figure(importance), width="stretch", key="detail_importance")
+        st.subheader("Columns")
+        columns = detail_charts.feature_columns_frame(metrics)
+        if columns.empty:
+            absent("list of feature columns", metrics)
+        else:
+            st.caption("What the model learned from, and why every other column was left out.")
+            st.dataframe(columns, hide_index=True, width="stretch")
     with right:
         st.subheader("Data quality")
         quality = metrics.get("data_quality") if isinstance(metrics.get("data_quality"), dict) else {}

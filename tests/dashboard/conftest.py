@@ -96,6 +96,15 @@ def healthy_metrics(model_id: str, *, pr_auc: float = 0.81, f1_score: float = 0.
                                    "count": [700, 60, 40]},
                    "threshold_tradeoff": {"threshold": [0.1, 0.18, 0.5], "precision": [0.4, 0.61, 0.8],
                                           "recall": [0.98, 0.95, 0.6], "alerts_skipped": [0.6, 0.78, 0.93]}},
+        "features": {"numeric": ["src_reputation"], "boolean": [], "categorical": ["rule_name", "detector_id"],
+                     "time_derived": ["timestamp_hour", "timestamp_weekday"], "many_values": ["detector_id"],
+                     "typed": {"src_reputation": "number", "rule_name": "category: text",
+                               "detector_id": "category: integers in a column named like an id; 412 values, "
+                                              "target-encoded"},
+                     "excluded_post_triage": ["analyst_comments"], "excluded_other": ["alert_id", "incident_no"],
+                     "excluded_reasons": {"alert_id": "id column",
+                                          "incident_no": "grows with time (rank correlation 0.99 with the time "
+                                                         "column): a sequence number"}},
         "data_quality": {"rows_read": 4100, "unlabelled": 50, "duplicates_removed": 30, "quarantined": 20,
                          "quarantine_reasons": {"invalid label": 20}, "below_min_confidence": 0, "rows_used": 4000},
         "trigger": "manual", "actor": "tester",

@@ -44,6 +44,11 @@ def test_detail_tables_show_the_files_numbers(scenario, build):
     app.run()
     quality = table_with(app, "step")["rows"]
     assert quality["rows read"] == "4,100" and quality["quarantined: invalid label"] == "20"
+    columns = table_with(app, "why").set_index("column")
+    assert columns.loc["detector_id", "used"] == "yes"
+    assert "target-encoded" in columns.loc["detector_id", "why"]
+    assert columns.loc["incident_no", "used"] == "no" and columns.loc["incident_no", "why"].startswith("grows with time")
+    assert columns.loc["analyst_comments", "why"] == "written after triage (schema.post_triage)"
     app.session_state["detail_section"] = "Curves"
     app.run()
     assert "Operating point: precision 0.610, recall 0.950 at threshold 0.180" in page_text(app)
