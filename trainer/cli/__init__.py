@@ -23,7 +23,7 @@ from trainer.config import Config, ConfigError, load_config, load_models_dir_onl
 
 #: command-group modules, in the order ``cla --help`` lists them
 GROUPS = ("train", "models", "score", "drift", "service", "feedback", "demo", "dashboard", "notify", "config_cmd",
-          "review")
+          "review", "backtest")
 
 class CLIError(Exception):
     """An expected failure: printed as ``cla: <message>`` with exit code ``code``."""

@@ -125,8 +125,12 @@ def _scores(config: Config, champion_id: str, windows) -> tuple[Any, dict[str, A
     return model, row.to_dict(), recent, scores, None
 
 
-def build_report(config: Config) -> dict[str, Any]:
-    """The report for the current champion (see the module docstring); never raises for an expected problem."""
+def build_report(config: Config, *, source=None, now: datetime | None = None) -> dict[str, Any]:
+    """The report for the current champion (see the module docstring); never raises for an expected problem.
+
+    ``source`` and ``now`` replace the configured source and the clock (a
+    backtest replays the report as it would have been computed at each step).
+    """
     started = time.perf_counter()
     try:
         champion_id, champion = _champion(config)
@@ -136,7 +140,7 @@ def build_report(config: Config) -> dict[str, Any]:
     inputs = [c for key in ("numeric", "boolean", "categorical") for c in features.get(key) or []]
     time_column = (champion.get("data_window") or {}).get("time_column") or config.schema.time_column
     try:
-        windows = split_windows(config, champion, inputs + [time_column])
+        windows = split_windows(config, champion, inputs + [time_column], source=source)
     except WindowError as exc:
         return _empty(config, str(exc), champion_id)
     loaded_s = time.perf_counter() - started
@@ -184,7 +188,7 @@ def build_report(config: Config) -> dict[str, Any]:
         "score_level": (score_row or {}).get("level"),
         "prevalence_flagged": bool(report["prevalence"]["flagged"]),
     }
-    report["computed_at"] = _now().isoformat(timespec="milliseconds")
+    report["computed_at"] = (now or _now()).isoformat(timespec="milliseconds")
     report["signals"] = signals(report, config.drift)
     report["timings"] = {"load_s": round(loaded_s, 3), "features_s": round(features_s, 3),
                          "scoring_s": round(scoring_s, 3), "total_s": round(time.perf_counter() - started, 3)}

@@ -60,11 +60,12 @@ def _bound(window: dict[str, Any], key: str) -> pd.Timestamp:
     return moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
 
 
-def split_windows(config: Config, champion: dict[str, Any], columns: list[str]) -> Windows:
+def split_windows(config: Config, champion: dict[str, Any], columns: list[str], *, source=None) -> Windows:
     """Read the source and cut it into the three samples (see the module docstring); raises :class:`WindowError`.
 
     Only ``columns`` (the champion's input columns) are kept beside the label
-    and time, so the copies stay small.
+    and time, so the copies stay small. ``source`` replaces the configured
+    one (a backtest's rows known at one moment).
     """
     from trainer.feedback.sources import SourceError, open_source
 
@@ -77,7 +78,7 @@ def split_windows(config: Config, champion: dict[str, Any], columns: list[str]) 
     test_start, end = _bound(window, "test_start"), _bound(window, "end")
     schema = config.schema
     try:
-        source = open_source(config)
+        source = source if source is not None else open_source(config)
         wanted = [*columns, schema.label, schema.id_column, schema.time_column]
         loaded = source.load(columns=[c for c in wanted if c])
         frame = loaded.frame

@@ -89,10 +89,11 @@ def _noop(stage: str) -> None:
 
 
 def run_cycle(config: Config, *, trigger: str = "manual", actor: str | None = None,
-              status_cb: StatusCallback | None = None) -> CycleOutcome:
+              status_cb: StatusCallback | None = None, source=None) -> CycleOutcome:
     """Run one training cycle and record it; see the module docstring for the steps.
 
-    Returns a :class:`CycleOutcome`. Expected failures (unreadable source,
+    ``source`` replaces the configured feedback source (a backtest's replay of
+    the rows known at one moment, `trainer.backtest`). Returns a :class:`CycleOutcome`. Expected failures (unreadable source,
     bad data, unwritable folder) come back as ``outcome="failed"`` with a
     one-line message; the full traceback of an unexpected one goes to the
     ``cla.cycle`` logger.
@@ -123,7 +124,8 @@ def run_cycle(config: Config, *, trigger: str = "manual", actor: str | None = No
         log.error("cannot record what an earlier, killed training left unfinished: %s", exc)
     record("training_started", f"training started ({trigger})")
     try:
-        outcome = _train(config, layout, trigger=trigger, actor=actor, stage=stage, timings=timings, started=started)
+        outcome = _train(config, layout, trigger=trigger, actor=actor, stage=stage, timings=timings, started=started,
+                         source=source)
     except CycleSkipped as exc:
         message = str(exc)
         record("training_skipped", message)
@@ -154,7 +156,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | None, stage: StatusCallback,
-           timings: dict[str, float], started: float) -> CycleOutcome:
+           timings: dict[str, float], started: float, source=None) -> CycleOutcome:
     from trainer.folder import pairs
     from trainer.folder import promotion
     from trainer.folder import retention
@@ -165,7 +167,7 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
 
     stage(states.STAGE_LOADING)
     t0 = time.perf_counter()
-    source = open_source(config)
+    source = source if source is not None else open_source(config)
     loaded = source.load()
     timings["load_s"] = time.perf_counter() - t0
 

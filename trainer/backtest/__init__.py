@@ -1,0 +1,31 @@
+"""Backtest: replay a labelled history through CLA's real cycle and see what it would have done.
+
+:mod:`.steps` is the replay's clock (step boundaries, which labels are known when),
+:mod:`.history` the table replayed and the feedback source the cycle sees at each
+step, :mod:`.contenders` the static model, the old recipe and River's online
+learner, and :mod:`.replay` the loop and its report. ``cla backtest``,
+``bench/bench_backtest.py`` and the dashboard's Backtest page use this face only;
+its names load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: public name -> the module that defines it
+_HOMES = {
+    "BacktestOptions": "replay", "run_backtest": "replay", "step_metrics": "replay", "summarise": "replay",
+    "REPORT_VERSION": "replay",
+    "History": "history", "ReplaySource": "history", "BacktestError": "history",
+    "CONTENDERS": "contenders",
+    "Step": "steps", "parse_every": "steps", "plan_steps": "steps", "known_at": "steps", "WARMUP_SHARE": "steps",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'trainer.backtest' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"trainer.backtest.{_HOMES[name]}"), name)
