@@ -52,6 +52,9 @@ PAGES = [
     st.Page("views/models.py", title="Models", icon=":material/table_rows:", url_path="models"),
     st.Page("views/activity.py", title="Activity", icon=":material/history:", url_path="activity"),
     st.Page("views/review.py", title="Review", icon=":material/fact_check:", url_path="review"),
+    # listed only for a folder `cla backtest` wrote; reachable by its address anywhere (it then says so)
+    st.Page("views/backtest.py", title="Backtest", icon=":material/history_toggle_off:", url_path="backtest",
+            visibility="visible" if config.layout.backtest_report.exists() else "hidden"),
     st.Page(overview_by_name, title="Overview", url_path="overview", visibility="hidden"),
 ]
 

@@ -110,7 +110,7 @@ def test_no_page_but_review_imports_scikit_learn_or_scipy(scenario, build):
         "from streamlit.testing.v1 import AppTest\n"
         f"app = AppTest.from_file({str(build.APP)!r}, default_timeout=60)\n"
         "app.run()\n"
-        f"for page in {PAGES[1:] + ['views/drift.py']!r}:\n"
+        f"for page in {PAGES[1:] + ['views/drift.py', 'views/backtest.py']!r}:\n"
         "    app.switch_page(page).run()\n"
         "    assert not app.exception, (page, app.exception)\n"
         "print(sorted({name.split('.')[0] for name in sys.modules} & {'sklearn', 'scipy'}))\n")

@@ -3,6 +3,7 @@
 ``feedback_frame`` builds a cleaned feedback table (label 0/1, UTC timestamps)
 whose label depends on a rule, a reputation score and a flag, plus the
 post-triage columns the old CLA leaked (comment length follows the label).
+``replay_history`` builds the raw, time-stamped alerts a backtest replays.
 """
 
 from __future__ import annotations
@@ -61,3 +62,28 @@ def tiny_table(seed: int = 3) -> pd.DataFrame:
     frame["sensor"] = "edge-01"
     frame["reputation_copy"] = frame["src_reputation"]
     return frame
+
+
+REPLAY_START = pd.Timestamp("2026-10-01", tz="UTC")
+
+
+def replay_history(days: int = 6, per_day: int = 160, seed: int = 0) -> pd.DataFrame:
+    """Raw alerts over ``days`` days from :data:`REPLAY_START` (a backtest's input) whose verdict mostly
+    depends on which of 40 detectors fired (8 are real)."""
+    rng = np.random.default_rng(seed)
+    rows = days * per_day
+    detector = rng.integers(0, 40, rows)
+    verdict = np.where(detector < 8, rng.random(rows) < 0.85, rng.random(rows) < 0.04)
+    times = REPLAY_START + pd.to_timedelta(np.sort(rng.uniform(0, days * 86400, rows)), unit="s")
+    return pd.DataFrame({"alert_id": [f"A{i}" for i in range(rows)], "timestamp": times,
+                         "detector_id": detector, "severity": rng.integers(1, 5, rows),
+                         "is_true_positive": verdict})
+
+
+def cheap_training(config):
+    """``config`` with one cheap model and no permutation importance, so a replay or a cycle takes seconds."""
+    config.training.preset = "custom"
+    config.training.model = "hist_gradient_boosting"
+    config.training.imbalance = "none"
+    config.training.permutation_repeats = 0
+    return config

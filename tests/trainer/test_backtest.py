@@ -9,37 +9,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.frames import REPLAY_START, cheap_training, replay_history
 from trainer.backtest import (BacktestError, BacktestOptions, History, known_at, parse_every, plan_steps,
                               run_backtest)
 from trainer.cli import main
-from trainer.config import load_config
 
 DAY = pd.Timedelta(days=1)
-START = pd.Timestamp("2026-10-01", tz="UTC")
-
-
-def history_frame(days: int = 6, per_day: int = 160, seed: int = 0) -> pd.DataFrame:
-    """Alerts over ``days`` days whose verdict mostly depends on which of 40 detectors fired (8 are real)."""
-    rng = np.random.default_rng(seed)
-    rows = days * per_day
-    detector = rng.integers(0, 40, rows)
-    bad = detector < 8
-    verdict = np.where(bad, rng.random(rows) < 0.85, rng.random(rows) < 0.04)
-    times = START + pd.to_timedelta(np.sort(rng.uniform(0, days * 86400, rows)), unit="s")
-    return pd.DataFrame({"alert_id": [f"A{i}" for i in range(rows)], "timestamp": times,
-                         "detector_id": detector, "severity": rng.integers(1, 5, rows),
-                         "is_true_positive": verdict})
+START = REPLAY_START
+history_frame = replay_history
 
 
 @pytest.fixture
 def cheap(config):
     """The default configuration with a cheap model and no importance, so a replay takes seconds."""
-    config.training.preset = "custom"
-    config.training.model = "hist_gradient_boosting"
-    config.training.imbalance = "none"
-    config.training.permutation_repeats = 0
-    config.models_dir = "replay"
-    return config
+    return cheap_training(config)
 
 
 def test_step_lengths_parse_and_bad_ones_say_what_is_allowed():

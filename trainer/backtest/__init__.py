@@ -3,7 +3,8 @@
 :mod:`.steps` is the replay's clock (step boundaries, which labels are known when),
 :mod:`.history` the table replayed and the feedback source the cycle sees at each
 step, :mod:`.contenders` the static model, the old recipe and River's online
-learner, and :mod:`.replay` the loop and its report. ``cla backtest``,
+learner, :mod:`.replay` the loop, and :mod:`.report` the report file (read
+without the training code). ``cla backtest``,
 ``bench/bench_backtest.py`` and the dashboard's Backtest page use this face only;
 its names load on first use.
 """
@@ -17,7 +18,8 @@ from typing import Any
 _HOMES = {
     "BacktestOptions": "replay", "run_backtest": "replay", "step_metrics": "replay", "summarise": "replay",
     "REPORT_VERSION": "replay",
-    "History": "history", "ReplaySource": "history", "BacktestError": "history",
+    "BacktestError": "report", "read_report": "report", "REPORT_MAX_BYTES": "report",
+    "History": "history", "ReplaySource": "history",
     "CONTENDERS": "contenders",
     "Step": "steps", "parse_every": "steps", "plan_steps": "steps", "known_at": "steps", "WARMUP_SHARE": "steps",
 }

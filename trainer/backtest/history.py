@@ -19,16 +19,13 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from trainer.backtest.report import BacktestError
 from trainer.backtest.steps import known_at
 from trainer.config import Config
 from trainer.feedback.quality import map_labels, parse_times
 from trainer.feedback.sources import Capabilities, LoadedFeedback
 
-__all__ = ["History", "ReplaySource", "BacktestError"]
-
-
-class BacktestError(ValueError):
-    """The history cannot be replayed; the message names the column or option and what to do."""
+__all__ = ["History", "ReplaySource"]
 
 
 @dataclass

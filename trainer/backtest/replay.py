@@ -38,7 +38,8 @@ from sklearn.metrics import average_precision_score
 
 from trainer.atomic import write_json
 from trainer.backtest.contenders import CONTENDERS, OldRecipe, Online, Static
-from trainer.backtest.history import BacktestError, History, ReplaySource
+from trainer.backtest.history import History, ReplaySource
+from trainer.backtest.report import BacktestError
 from trainer.backtest.steps import Step, plan_steps
 from trainer.config import Config
 from trainer.folder.events import append_event

@@ -1,0 +1,60 @@
+"""The Backtest page under AppTest: a folder without a backtest, a real replay's report, and a broken one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from helpers.frames import cheap_training, replay_history
+from helpers.pagetext import no_exception, page_text, table_with
+
+from dashboard import backtest_charts
+from trainer.backtest import BacktestOptions, History, run_backtest
+from trainer.config import load_config
+
+PAGE = "views/backtest.py"
+
+
+@pytest.fixture
+def replayed(dash_env) -> dict:
+    """A real four-contender replay of a small history written into the dashboard's models folder."""
+    config = cheap_training(load_config())
+    history = History.of(replay_history(days=5), config, "alerts.csv")
+    return run_backtest(history, config, BacktestOptions(every=timedelta(days=1)))
+
+
+def test_a_folder_without_a_backtest_says_how_to_make_one(dash_env, build):
+    app = build.run_app(PAGE)
+    no_exception(app)
+    assert "No backtest in" in page_text(app) and "cla backtest FILE --out DIR" in page_text(app)
+
+
+def test_the_page_shows_every_contender_and_cla_trainings(replayed, build):
+    app = build.run_app(PAGE)
+    no_exception(app)
+    text = page_text(app)
+    summary = table_with(app, "true positives missed").set_index("contender")
+    for name in ("cla", "static", "old_recipe", "online"):
+        label = backtest_charts.label_of(name)
+        assert label in summary.index
+        assert summary.loc[label, "true positives missed"] == str(replayed["contenders"][name]["missed"])
+        assert f"{label}: missed {replayed['contenders'][name]['missed']} true positives" in text
+    assert f"CLA trained {replayed['contenders']['cla']['trainings']} times" in text
+    assert len(app.get("plotly_chart")) == 3
+
+
+def test_the_step_frame_adds_up_what_each_contender_missed_and_skipped(replayed):
+    steps = backtest_charts.step_frame(replayed)
+    for name, block in replayed["contenders"].items():
+        rows = steps[steps["contender"] == name]
+        assert rows["missed_total"].iloc[-1] == block["missed"]
+        assert rows["skipped_share"].iloc[-1] == pytest.approx(block["skipped"], abs=1e-4)
+    trainings = backtest_charts.training_frame(replayed)
+    assert len(trainings) == replayed["contenders"]["cla"]["trainings"] and trainings["trigger"].iloc[0] == "force"
+
+
+def test_a_broken_report_is_an_error_naming_the_file(dash_env, build):
+    dash_env.layout.backtest_report.write_text('{"contenders": ', encoding="utf-8")
+    app = build.run_app(PAGE)
+    no_exception(app)
+    assert len(app.error) == 1 and "backtest.json is not JSON" in app.error[0].value

@@ -1,0 +1,51 @@
+"""The backtest report file: its error type, and reading it without trusting it.
+
+Kept apart from the replay so the dashboard's Backtest page reads a report
+without importing pandas' and scikit-learn's training code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+__all__ = ["BacktestError", "read_report", "REPORT_MAX_BYTES"]
+
+REPORT_MAX_BYTES = 64 * 1024 * 1024
+"""A backtest report larger than this is not read (a year of hourly steps is a few megabytes)."""
+
+
+class BacktestError(ValueError):
+    """The history, an option or a report cannot be used; the message names it and what to do."""
+
+
+def read_report(path) -> dict:
+    """The backtest report at ``path`` (``ModelsLayout.backtest_report``), as ``cla backtest`` wrote it.
+
+    Only a regular file is opened (never a FIFO or a device), without blocking.
+    Raises ``FileNotFoundError`` when there is none, and :class:`BacktestError`
+    naming the file when it is too large, not JSON, or not a report.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise BacktestError(f"{path} cannot be opened ({exc.strerror or exc}); it must be a regular file "
+                            "that `cla backtest` wrote") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > REPORT_MAX_BYTES:
+            raise BacktestError(f"{path} is not a regular file of at most {REPORT_MAX_BYTES} bytes; "
+                                "run `cla backtest` into an empty folder again")
+        data = handle.read()
+    try:
+        report = json.loads(data)
+    except ValueError as exc:
+        raise BacktestError(f"{path} is not JSON ({exc}); run `cla backtest` into an empty folder again") from None
+    if not isinstance(report, dict) or not isinstance(report.get("contenders"), dict) \
+            or not isinstance(report.get("per_step"), list):
+        raise BacktestError(f"{path} is not a backtest report (no contenders or steps)")
+    return report
