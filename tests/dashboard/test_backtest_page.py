@@ -58,3 +58,12 @@ def test_a_broken_report_is_an_error_naming_the_file(dash_env, build):
     app = build.run_app(PAGE)
     no_exception(app)
     assert len(app.error) == 1 and "backtest.json is not JSON" in app.error[0].value
+
+
+def test_a_fifo_named_like_the_report_is_an_error_not_a_hung_page(dash_env, build):
+    import os
+
+    os.mkfifo(dash_env.layout.backtest_report)
+    app = build.run_app(PAGE)
+    no_exception(app)
+    assert len(app.error) == 1 and "not a regular file" in app.error[0].value
