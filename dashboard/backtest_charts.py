@@ -76,14 +76,15 @@ def training_frame(report: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["start", "trigger", "outcome", "promotion", "pr_auc"])
 
 
-def headline(report: dict) -> str:
-    """One sentence per contender: what it let through and what it saved, pooled over the replay."""
-    parts = []
+def headline(report: dict) -> list[str]:
+    """One line per contender: what it let through and what it saved, pooled over the replay (fixed labels and
+    numbers only, so the lines are safe as Markdown)."""
+    lines = []
     for name, block in report.get("contenders", {}).items():
         block = block if isinstance(block, dict) else {}
-        parts.append(f"{label_of(name)}: missed {fmt(block.get('missed'), 0)} true positives, "
-                     f"skipped {percent(block.get('skipped'))} of alerts")
-    return "; ".join(parts)
+        lines.append(f"{label_of(name) if name in CONTENDER_LABELS else 'another contender'}: missed "
+                     f"{fmt(block.get('missed'), 0)} true positives, skipped {percent(block.get('skipped'))} of alerts")
+    return lines
 
 
 def _line_figure(frame: pd.DataFrame, column: str, title: str, *, percent_axis: bool = False) -> go.Figure:

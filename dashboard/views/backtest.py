@@ -30,11 +30,14 @@ except (BacktestError, OSError) as exc:
     st.stop()
 
 contenders = report.get("contenders", {})
+delay = str(report.get("verdict_delay"))
 st.caption(f"{report.get('steps')} steps of {literal(str(report.get('every')))} over "
-           f"{literal(str(report.get('source')))}; verdicts known {literal(str(report.get('verdict_delay')))} after "
-           f"their alert; recall target {report.get('recall_target')}. At each step every contender scored the "
-           "step's alerts before any of their verdicts was known.")
-st.markdown(literal(backtest_charts.headline(report)) + ".")
+           f"{literal(str(report.get('source')))}; "
+           + ("verdicts known as soon as the alert fired" if delay == "none" else f"verdicts known {literal(delay)} "
+              "after their alert")
+           + f"; recall target {report.get('recall_target')}. At each step every contender scored the step's "
+             "alerts before any of their verdicts was known.")
+st.markdown("\n".join(f"- {line}" for line in backtest_charts.headline(report)))
 st.dataframe(backtest_charts.summary_frame(report), hide_index=True, width="stretch")
 cla = contenders.get("cla", {})
 st.caption(f"CLA trained {cla.get('trainings', 'unknown')} times ({cla.get('failed_trainings', 0)} failed) and "

@@ -21,7 +21,7 @@ _HOMES = {
     "BacktestError": "report", "read_report": "report", "REPORT_MAX_BYTES": "report",
     "History": "history", "ReplaySource": "history",
     "CONTENDERS": "contenders",
-    "Step": "steps", "parse_every": "steps", "plan_steps": "steps", "known_at": "steps", "WARMUP_SHARE": "steps",
+    "Step": "steps", "parse_every": "steps", "describe_length": "steps", "plan_steps": "steps", "known_at": "steps", "WARMUP_SHARE": "steps",
 }
 
 __all__ = sorted(_HOMES)

@@ -40,7 +40,7 @@ from trainer.atomic import write_json
 from trainer.backtest.contenders import CONTENDERS, OldRecipe, Online, Static
 from trainer.backtest.history import History, ReplaySource
 from trainer.backtest.report import BacktestError
-from trainer.backtest.steps import Step, plan_steps
+from trainer.backtest.steps import Step, describe_length, plan_steps
 from trainer.config import Config
 from trainer.folder.events import append_event
 from trainer.learning.evaluation import workload_saved_at_recall
@@ -191,7 +191,7 @@ def run_backtest(history: History, config: Config, options: BacktestOptions, *,
             progress(row)
     report = summarise(per_step, options, target)
     report.update({"source": history.description, "rows": int(len(history.frame)),
-                   "every": str(options.every), "verdict_delay": str(options.verdict_delay),
+                   "every": describe_length(options.every), "verdict_delay": describe_length(options.verdict_delay),
                    "random_state": config.training.random_state, "seconds": round(time.perf_counter() - started, 3)})
     write_json(config.layout.backtest_report, report)
     return report

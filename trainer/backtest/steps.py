@@ -17,7 +17,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-__all__ = ["Step", "parse_every", "plan_steps", "known_at", "WARMUP_SHARE"]
+__all__ = ["Step", "parse_every", "describe_length", "plan_steps", "known_at", "WARMUP_SHARE"]
 
 WARMUP_SHARE = 0.25
 """Without ``--start``, scoring starts at the first step boundary by which a quarter of the alerts had fired."""
@@ -37,6 +37,18 @@ def parse_every(text: str, *, allow_zero: bool = False) -> timedelta:
                          "a unit: 30m, 12h, 1d, 7d, 2w or 1y")
     amount, unit = float(match.group(1)), match.group(2)
     return timedelta(days=365 * amount) if unit == "y" else timedelta(**{_UNITS[unit]: amount})
+
+
+def describe_length(length: timedelta) -> str:
+    """A length as a person writes it: ``1 day``, ``7 days``, ``12 hours``, ``30 minutes``, ``none``."""
+    seconds = int(length.total_seconds())
+    if seconds <= 0:
+        return "none"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
 
 
 @dataclass(frozen=True)
