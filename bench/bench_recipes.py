@@ -23,7 +23,8 @@ the cycle would cost on an idle one) and its peak resident memory
 load average is recorded beside the numbers: the box is shared.
 
 Run: ``python -m bench recipes`` (all), or
-``python -m bench.bench_recipes compare`` / ``scale [ROWS ...]``.
+``python -m bench.bench_recipes compare`` / ``scale [ROWS ...]`` / ``fit [ROWS]`` (``train_and_evaluate``
+alone on a fixed frame, twice: to compare two checkouts of the code on the same data).
 Results: stdout and ``bench/results/recipes.json`` + ``recipes.md``.
 """
 
@@ -237,10 +238,34 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fit_only(rows: int = COMPARE_ROWS, repeats: int = 2) -> list[float]:
+    """Seconds of ``train_and_evaluate`` on one fixed demo frame (end 2026-11-30), ``repeats`` times in this
+    process: the learning code's cost alone, for comparing two trees of the code on the same data."""
+    from trainer.config import Config
+    from trainer.feedback.demo import generate_history
+    from trainer.feedback.quality import prepare
+    from trainer.learning.api import train_and_evaluate
+
+    config = Config()
+    end = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    frame = prepare(generate_history(rows=rows, seed=7, end=end), config.schema, quarantine_dir=None,
+                    stamp="bench").frame
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        train_and_evaluate(frame, config)
+        seconds.append(round(time.perf_counter() - started, 2))
+    print(json.dumps({"rows": rows, "train_and_evaluate_s": seconds}), flush=True)
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = argv or []
     if argv[:1] == ["cycle-child"]:
         cycle_child(argv[1])
+        return
+    if argv[:1] == ["fit"]:
+        fit_only(int(argv[1]) if len(argv) > 1 else COMPARE_ROWS)
         return
     report: dict = {"machine": machine(), "command": "python -m bench.bench_recipes " + " ".join(argv)}
     if not argv or argv[0] == "compare":
