@@ -38,21 +38,18 @@ def _labelled(known: pd.DataFrame, label: str) -> pd.DataFrame:
     return known[known[label].notna()]
 
 
-class Static:
-    """CLA's first champion, kept for every later step (set by the replay once a champion exists)."""
+class _TriageModelContender:
+    """A contender that scores with a CLA triage model once it has one, at that model's threshold."""
 
-    name = "static"
+    name = ""
 
     def __init__(self):
         self.model = None
+        self.error = ""
 
     @property
     def threshold(self) -> float | None:
         return None if self.model is None else float(self.model.threshold)
-
-    def adopt(self, model) -> None:
-        if self.model is None:
-            self.model = model
 
     def score(self, rows: pd.DataFrame) -> np.ndarray | None:
         if self.model is None:
@@ -61,19 +58,24 @@ class Static:
             return self.model.predict_proba(rows)[:, 1]
 
 
-class OldRecipe:
+class Static(_TriageModelContender):
+    """CLA's first champion, kept for every later step (set by the replay once a champion exists)."""
+
+    name = "static"
+
+    def adopt(self, model) -> None:
+        if self.model is None:
+            self.model = model
+
+
+class OldRecipe(_TriageModelContender):
     """The legacy recipe refitted on every known labelled row at each step (through CLA's own fit path)."""
 
     name = "old_recipe"
 
     def __init__(self, config: Config):
+        super().__init__()
         self.config = dataclasses.replace(config, training=dataclasses.replace(config.training, preset="legacy"))
-        self.model = None
-        self.error = ""
-
-    @property
-    def threshold(self) -> float | None:
-        return None if self.model is None else float(self.model.threshold)
 
     def update(self, known: pd.DataFrame) -> None:
         schema = self.config.schema
@@ -85,12 +87,6 @@ class OldRecipe:
             self.error = ""
         except ValueError as exc:  # one class only, no feature left: keep the last model, say why
             self.error = str(exc)
-
-    def score(self, rows: pd.DataFrame) -> np.ndarray | None:
-        if self.model is None:
-            return None
-        with thread_limit():
-            return self.model.predict_proba(rows)[:, 1]
 
 
 class Online:
