@@ -28,7 +28,7 @@ from trainer.learning.features import FeatureFrame, FeatureSpec, infer_features
 from trainer.learning.fit_recipe import fit_window
 from trainer.learning.pipelines import thread_limit
 
-__all__ = ["OldRecipe", "Online", "Static", "CONTENDERS"]
+__all__ = ["OldRecipe", "Online", "Static", "CONTENDERS", "triage_scores"]
 
 CONTENDERS = ("cla", "static", "old_recipe", "online")
 """Every contender's name, CLA's own policy first."""
@@ -36,6 +36,14 @@ CONTENDERS = ("cla", "static", "old_recipe", "online")
 
 def _labelled(known: pd.DataFrame, label: str) -> pd.DataFrame:
     return known[known[label].notna()]
+
+
+def triage_scores(model, rows: pd.DataFrame) -> np.ndarray | None:
+    """``model``'s probability that each of ``rows`` is a true positive; ``None`` while there is no model."""
+    if model is None:
+        return None
+    with thread_limit():
+        return model.predict_proba(rows)[:, 1]
 
 
 class _TriageModelContender:
@@ -52,10 +60,7 @@ class _TriageModelContender:
         return None if self.model is None else float(self.model.threshold)
 
     def score(self, rows: pd.DataFrame) -> np.ndarray | None:
-        if self.model is None:
-            return None
-        with thread_limit():
-            return self.model.predict_proba(rows)[:, 1]
+        return triage_scores(self.model, rows)
 
 
 class Static(_TriageModelContender):

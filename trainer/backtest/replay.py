@@ -26,7 +26,6 @@ the replay. Deterministic for a given ``training.random_state``.
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,18 +36,15 @@ import pandas as pd
 from sklearn.metrics import average_precision_score
 
 from trainer.atomic import write_json
-from trainer.backtest.contenders import CONTENDERS, OldRecipe, Online, Static
+from trainer.backtest.contenders import CONTENDERS, OldRecipe, Online, Static, triage_scores
 from trainer.backtest.history import History, ReplaySource
 from trainer.backtest.report import BacktestError
 from trainer.backtest.steps import Step, describe_length, plan_steps
 from trainer.config import Config
 from trainer.folder.events import append_event
 from trainer.learning.evaluation import workload_saved_at_recall
-from trainer.learning.pipelines import thread_limit
 
 __all__ = ["BacktestOptions", "run_backtest", "step_metrics", "summarise", "REPORT_VERSION"]
-
-log = logging.getLogger("cla.backtest")
 
 REPORT_VERSION = 1
 ACTOR = "backtest"
@@ -213,7 +209,7 @@ def _replay_step(step: Step, history: History, config: Config, options: Backtest
     t0 = time.perf_counter()
     policy = cla.step(source, moment)
     static.adopt(cla.model)
-    scores = None if cla.model is None else _score(cla.model, rows)
+    scores = triage_scores(cla.model, rows)
     out["cla"] = {**step_metrics(labels, scores, None if cla.model is None else cla.model.threshold, target),
                   **policy, "champion": cla.champion_id, "seconds": round(time.perf_counter() - t0, 3)}
     if "static" in options.contenders:
@@ -228,18 +224,11 @@ def _replay_step(step: Step, history: History, config: Config, options: Backtest
             contender.update(known, position)
         else:
             contender.update(known)
-        block = step_metrics(labels, contender.score(rows) if len(rows) else None, contender.threshold, target)
+        block = step_metrics(labels, contender.score(rows), contender.threshold, target)
         if contender.error:
             block["error"] = contender.error
         out[contender.name] = {**block, "seconds": round(time.perf_counter() - t0, 3)}
     return out
-
-
-def _score(model, rows: pd.DataFrame) -> np.ndarray | None:
-    if rows.empty:
-        return np.empty(0)
-    with thread_limit():
-        return model.predict_proba(rows)[:, 1]
 
 
 def _mean(values) -> float | None:

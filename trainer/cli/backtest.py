@@ -1,7 +1,7 @@
 """``cla backtest [FILE]``: replay a labelled history through CLA's cycle and report what it would have done.
 
-The history is FILE (CSV or Parquet) or, without one, the configured feedback
-source. The schema options (``--set schema.label=...``) say which columns are the
+The history is FILE (CSV or Parquet, read as the files source reads feedback) or,
+without one, the configured feedback source. The schema options (``--set schema.label=...``) say which columns are the
 verdict and the time. The replay writes a models folder (``--out``, which must
 not hold models yet) with the pairs, events and champion history it made, and
 ``backtest.json``; ``cla dashboard --models-dir OUT`` shows it. Exit codes:
@@ -39,16 +39,14 @@ def register(sub, common) -> None:
 
 
 def _read(path: str):
-    import pandas as pd
+    """The history file, read as the files source reads feedback (`trainer.feedback.sources.files.read_table`)."""
+    from trainer.feedback.sources import SourceError
+    from trainer.feedback.sources.files import read_table
 
-    file = Path(path)
-    if not file.is_file():
-        raise CLIError(f"{path}: no such file; give a CSV or Parquet export of labelled alerts", exit_codes.USAGE)
     try:
-        return pd.read_parquet(file) if file.suffix.lower() in (".parquet", ".pq") else pd.read_csv(file)
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise CLIError(f"{path} cannot be read as {'Parquet' if file.suffix.lower() in ('.parquet', '.pq') else 'CSV'}: "
-                       f"{exc}", exit_codes.USAGE) from None
+        return read_table(Path(path))
+    except SourceError as exc:
+        raise CLIError(f"{exc}; give a CSV or Parquet export of labelled alerts", exit_codes.USAGE) from None
 
 
 def handle(args, config) -> int:

@@ -32,7 +32,6 @@ SMALL_ROWS = 2000
 MAX_CATEGORIES = 30
 """A categorical column with at most this many values is coded (`trainer.learning.features.CategoryCodes`);
 past it, a family's :attr:`Family.many_values` says how it is encoded."""
-"""Below this many fitted rows a family gets its ``small`` parameters (less data to regularise on)."""
 
 SEARCH_PRESETS = ("auto", "custom")
 """Presets that search the candidates; every other preset is a declared :class:`Recipe`."""

@@ -25,6 +25,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
@@ -151,18 +152,19 @@ TIME_CHECK_ROWS = 100_000
 """Whether an integer column grows with time is judged on at most this many evenly spaced rows."""
 
 
-def _identifies_rows(series: pd.Series, times: pd.Series | None, distinct: int) -> str:
+def _identifies_rows(series: pd.Series, times: pd.Series | None, distinct: int, integers: bool) -> str:
     """Why ``series`` names rows, incidents or moments rather than behaviour, or ``""`` when it does not.
 
     Text or integers unique on nearly every row are identifiers; so are integers
     that only grow with time (incident and alert numbers: a model would learn
     the date from them). Real-valued measurements are never called identifiers.
+    ``distinct`` counts the column's values and ``integers`` says whether they
+    are whole numbers (:func:`_integer_valued`), both computed once by the caller.
     """
     rows = int(series.notna().sum())
     if rows <= MIN_ROWS_FOR_IDENTIFIERS:
         return ""
     text = not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_datetime64_any_dtype(series)
-    integers = _integer_valued(series)
     if not text and not integers:
         return ""
     if distinct >= ROW_UNIQUE_SHARE * rows:
@@ -223,7 +225,8 @@ def infer_features(frame: pd.DataFrame, schema: SchemaConfig) -> FeatureSpec:
     kept = _drop_uninformative(frame, kept, spec.excluded_other, distinct)
     for column in kept:
         series = frame[column]
-        identifier = _identifies_rows(series, times, distinct[column])
+        integers = _integer_valued(series)
+        identifier = _identifies_rows(series, times, distinct[column], integers)
         if identifier:
             spec.excluded_other[column] = identifier
         elif column in declared:
@@ -234,13 +237,12 @@ def infer_features(frame: pd.DataFrame, schema: SchemaConfig) -> FeatureSpec:
             spec.typed[column] = "boolean: two values, true and false"
         elif pd.api.types.is_datetime64_any_dtype(series):
             spec.excluded_other[column] = "date/time column other than the schema's time column"
-        elif pd.api.types.is_numeric_dtype(series) and _integer_valued(series) and _named_like_id(column):
+        elif integers and _named_like_id(column):
             spec.categorical.append(column)
             spec.typed[column] = "category: integers in a column named like an id"
         elif pd.api.types.is_numeric_dtype(series):
             spec.numeric.append(column)
-            spec.typed[column] = ("number: integer values"
-                                  if _integer_valued(series) else "number")
+            spec.typed[column] = "number: integer values" if integers else "number"
         else:
             spec.categorical.append(column)
             spec.typed[column] = "category: text"
@@ -384,10 +386,6 @@ class CategoryCodes(TransformerMixin, BaseEstimator):
         return np.asarray(self.feature_names_in_, dtype=object)
 
 
-MISSING_VALUE = "\x00missing"
-"""What a missing categorical value is called inside :class:`TargetEncoding` (missing is a value of its own)."""
-
-
 class TargetEncoding(TransformerMixin, BaseEstimator):
     """Categorical columns of any size as numbers: each value's true-positive rate and its share of rows.
 
@@ -418,15 +416,20 @@ class TargetEncoding(TransformerMixin, BaseEstimator):
 
     def _codes(self, frame: pd.DataFrame) -> np.ndarray:
         """Each value's position among the fitted values (-1: never seen), columns then crosses."""
-        singles = len(self.values_)
-        codes = np.empty((len(frame), singles + len(self.crossed_)), dtype=np.int64)
+        singles = np.empty((len(frame), len(self.values_)), dtype=np.int64)
         for i, (column, values) in enumerate(zip(frame.columns, self.values_)):
-            codes[:, i] = values.get_indexer(frame[column])  # missing is a value: NaN finds NaN
-        for k, (a, b) in enumerate(self.crossed_):
-            pair = codes[:, a] * (len(self.values_[b]) + 1) + codes[:, b]
-            pair[(codes[:, a] < 0) | (codes[:, b] < 0)] = -1
-            codes[:, singles + k] = self.pairs_[k].get_indexer(pair) if self.pairs_ else pair
-        return codes
+            singles[:, i] = values.get_indexer(frame[column])  # missing is a value: NaN finds NaN
+        crosses = [pairs.get_indexer(raw) for pairs, raw in zip(self.pairs_, self._pair_codes(singles))]
+        return np.column_stack([singles, *crosses]) if crosses else singles
+
+    def _pair_codes(self, singles: np.ndarray) -> list[np.ndarray]:
+        """One number per (a, b) value pair of each crossed pair of columns; -1 when either value is unseen."""
+        out = []
+        for a, b in self.crossed_:
+            pair = singles[:, a] * (len(self.values_[b]) + 1) + singles[:, b]
+            pair[(singles[:, a] < 0) | (singles[:, b] < 0)] = -1
+            out.append(pair)
+        return out
 
     def _encode(self, codes: np.ndarray) -> np.ndarray:
         """Rates then shares of already coded values: a fitted lookup per column, -1 reading the prior (rate)
@@ -452,16 +455,17 @@ class TargetEncoding(TransformerMixin, BaseEstimator):
         single = self._encoder()
         rates = single.fit_transform(codes, labels)
         fitted = [(single, i) for i in range(codes.shape[1])]
-        if self.max_crossed >= 2 and codes.shape[1] >= 2:
-            strength = [abs(_auc(labels, rates[:, i]) - 0.5) for i in range(codes.shape[1])]
+        if self.max_crossed >= 2 and codes.shape[1] >= 2 and len(np.unique(labels)) == 2:
+            strength = [abs(roc_auc_score(labels, rates[:, i]) - 0.5) for i in range(codes.shape[1])]
             best = sorted(np.argsort(strength, kind="stable")[::-1][: self.max_crossed].tolist())
             self.crossed_ = list(itertools.combinations(best, 2))
         if self.crossed_:
-            raw = self._codes(frame)[:, len(self.values_):]
-            self.pairs_ = [pd.Index(np.unique(raw[:, k])) for k in range(raw.shape[1])]
-            codes = self._codes(frame)
+            raw = self._pair_codes(codes)
+            self.pairs_ = [pd.Index(np.unique(pair)) for pair in raw]
+            crossed_codes = np.column_stack([pairs.get_indexer(pair) for pairs, pair in zip(self.pairs_, raw)])
+            codes = np.hstack([codes, crossed_codes])
             crossed = self._encoder()
-            rates = np.hstack([rates, crossed.fit_transform(codes[:, len(self.values_):], labels)])
+            rates = np.hstack([rates, crossed.fit_transform(crossed_codes, labels)])
             fitted += [(crossed, k) for k in range(len(self.crossed_))]
         # fit_transform returned cross-fitted rates (what a pipeline's fit needs); for transform, each
         # encoder also kept the rates fitted on every row. Both become lookup tables whose last slot,
@@ -482,16 +486,6 @@ class TargetEncoding(TransformerMixin, BaseEstimator):
         names = [str(c) for c in self.feature_names_in_]
         names += [f"{names[a]}×{names[b]}" for a, b in self.crossed_]
         return np.asarray([f"{n}_rate" for n in names] + [f"{n}_share" for n in names], dtype=object)
-
-
-def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """ROC-AUC of ``scores`` for 0/1 ``labels`` (0.5 when a class is missing), by ranks."""
-    positives = int(labels.sum())
-    negatives = len(labels) - positives
-    if not positives or not negatives:
-        return 0.5
-    ranks = pd.Series(scores).rank().to_numpy()
-    return float((ranks[labels == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
 def build_preprocessor(spec: FeatureSpec, *, encoding: str, scale: bool, random_state: int = 0,
