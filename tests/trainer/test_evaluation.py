@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import average_precision_score
 import pytest
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import make_pipeline
@@ -57,6 +58,32 @@ def test_permutation_importance_names_original_columns_and_ranks_the_signal_firs
     ranked = permutation_importances(model, frame, y, ["rule_name", "noise"], repeats=2, top=5, random_state=0)
     assert [r["feature"] for r in ranked] == ["rule_name", "noise"]
     assert ranked[0]["importance"] > 0.2
+
+
+def test_permutation_importance_scores_shuffled_copies_in_batches_without_changing_them(monkeypatch):
+    """One column per prediction call or all columns in one call: the same numbers, and those of scikit-learn's
+    permutation_importance within the noise of the shuffles."""
+    from sklearn.inspection import permutation_importance
+
+    from trainer.learning import evaluation
+
+    rng = np.random.default_rng(2)
+    n = 1200
+    frame = pd.DataFrame({"rule_name": rng.choice(["a", "b", "c"], n), "score": rng.normal(size=n),
+                          "noise": rng.normal(size=n)})
+    y = ((frame["rule_name"] == "a") & (frame["score"] > -0.5)).to_numpy() & (rng.random(n) < 0.9)
+    model = make_pipeline(make_column_transformer((OneHotEncoder(), ["rule_name"]), remainder="passthrough"),
+                          RandomForestClassifier(n_estimators=20, random_state=0)).fit(frame, y)
+    columns = ["rule_name", "score", "noise"]
+    batched = permutation_importances(model, frame, y, columns, repeats=20, top=5, random_state=3)
+    monkeypatch.setattr(evaluation, "IMPORTANCE_BATCH_ROWS", 1)
+    one_by_one = permutation_importances(model, frame, y, columns, repeats=20, top=5, random_state=3)
+    assert batched == one_by_one
+    reference = permutation_importance(model, frame, y, n_repeats=20, random_state=3,
+                                       scoring=lambda m, X, y_: average_precision_score(y_, m.predict_proba(X)[:, 1]))
+    ours = {r["feature"]: r["importance"] for r in batched}
+    for i, column in enumerate(columns):
+        assert abs(ours[column] - reference.importances_mean[i]) < 0.03, column
 
 
 def test_sampled_negatives_reweighted_equal_the_full_population():
