@@ -100,7 +100,11 @@ class TrainingConfig:
     target: float = opt(0.95, "Target for objective=recall or precision.", min=0.0, max=1.0)
     calibration: str = opt("none", "Probability calibration, fitted on the validation slice (large data) or on the out-of-fold scores (small data).",
                            choices=("none", "sigmoid", "isotonic"))
-    holdout_fraction: float = opt(0.2, "Share of the newest feedback held out as the test slice.", min=0.05, max=0.5)
+    holdout_fraction: float = opt(0.2, "Share of the newest feedback held out as the test slice (its largest size when "
+                                  "time orders the feedback, see holdout_positives).", min=0.05, max=0.5)
+    holdout_positives: int = opt(100, "When time orders the feedback, the test slice is the newest rows up to the one that "
+                                 "makes this many true positives (never more than holdout_fraction): the saved model "
+                                 "learns every older verdict. 0: always holdout_fraction.", min=0)
     validation_fraction: float = opt(0.1, "Share of the training window (its newest part) that chooses the candidate and "
                                      "the threshold on large data; the saved model is fitted on the older rows (on the whole "
                                      "window when time orders it and it holds at most 20,000 rows).",

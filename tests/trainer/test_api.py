@@ -97,9 +97,36 @@ def test_threshold_ignores_the_test_labels(history, trained):
     tampered = history.copy()
     newest = tampered.index[-400:]
     tampered.loc[newest, "is_true_positive"] = 1 - tampered.loc[newest, "is_true_positive"]
-    other = train_and_evaluate(tampered, _config())
+    # The flipped slice holds far more positives; the slice of 400 stays when it is not cut at the 100th.
+    other = train_and_evaluate(tampered, _config(holdout_positives=0))
     assert other.model.threshold == trained.model.threshold
     assert other.metrics["recall"] != trained.metrics["recall"]
+
+
+def test_a_test_slice_cut_at_its_positives_keeps_every_older_verdict_for_training():
+    """On time-ordered feedback rich in positives, the test slice is the newest rows up to the 100th positive:
+    the saved model learns every verdict older than that, and which of the test rows are positive (same count,
+    same oldest row) never changes the model or its threshold."""
+    frame = feedback_frame(3000, seed=4, positive_rate=0.4)
+    ordered = frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    positions = np.flatnonzero(ordered["is_true_positive"].to_numpy()[::-1] == 1)
+    expected = int(positions[99]) + 1
+    assert expected < 0.2 * len(frame)
+    config = _config(preset="custom", model="logistic_regression", permutation_repeats=0)
+    result = train_and_evaluate(ordered, config)
+    assert len(result.test_frame) == expected and result.metrics["test_samples"] == expected
+    assert int(result.test_frame["is_true_positive"].sum()) == 100
+    assert result.metrics["training_samples"] == len(frame) - expected
+    assert result.test_frame["timestamp"].min() >= ordered["timestamp"].iloc[:-expected].max()
+
+    shuffled = ordered.copy()
+    inside = shuffled.index[-expected + 1:]  # the oldest test row, the 100th positive, stays where it is
+    shuffled.loc[inside, "is_true_positive"] = np.random.default_rng(0).permutation(
+        shuffled.loc[inside, "is_true_positive"].to_numpy())
+    other = train_and_evaluate(shuffled, config)
+    assert len(other.test_frame) == expected
+    assert other.model.threshold == result.model.threshold
+    assert other.metrics["pr_auc"] != result.metrics["pr_auc"]
 
 
 @pytest.mark.parametrize("calibration", ["none", "sigmoid"])

@@ -163,9 +163,9 @@ def train_and_evaluate(frame: pd.DataFrame, config: Config, *, negative_sample_r
             frame = frame.sample(training.max_rows, random_state=training.random_state)
 
     window, test, split = split_newest(frame, label, schema.time_column, training.holdout_fraction,
-                                       training.random_state)
+                                       training.random_state, positives=training.holdout_positives)
     if window[label].nunique() < 2:
-        raise ValueError(f"the training window (the older {1 - training.holdout_fraction:.0%} of the feedback) has "
+        raise ValueError(f"the training window (the feedback older than the {len(test)} test rows) has "
                          f"only one class in '{label}': need both true and false positives before the holdout")
     spec = infer_features(window, schema)
     with thread_limit():
