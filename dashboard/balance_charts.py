@@ -96,7 +96,10 @@ def fit_caption(metrics: dict) -> str:
     """What the "final fit" row counts, from the model block's ``fitted_on`` (unknown for older files)."""
     model = metrics.get("model") if isinstance(metrics.get("model"), dict) else {}
     fitted_on = model.get("fitted_on")
-    if fitted_on == "window":
+    if fitted_on == "all":
+        where = ("every labelled row, the test slice included (after passing the gates, the recipe measured on the "
+                 "test slice was refitted on all rows, keeping its threshold)")
+    elif fitted_on == "window":
         where = ("every row of the training window (too few positives for one validation slice: the candidate and "
                  "the threshold were chosen on out-of-fold scores, rows each fold's model never saw)")
     elif fitted_on == "train+validation":

@@ -168,6 +168,7 @@ def test_class_counts_frame_lists_every_set_and_marks_unknown_ones():
 @pytest.mark.parametrize("model_block, says", [
     ({"fitted_on": "train+validation"}, "the training set plus the validation slice"),
     ({"fitted_on": "window"}, "every row of the training window"),
+    ({"fitted_on": "all"}, "every labelled row, the test slice included"),
     ({"fitted_on": "train"}, "the rows the saved model was fitted on, the training set,"),
     (None, "rows this file does not name"),
 ])

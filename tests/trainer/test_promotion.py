@@ -177,3 +177,30 @@ def test_with_auto_promote_off_a_passing_challenger_is_held(layout, lenient):
     assert apply(decision, registry, model_id, actor="trainer") == "held"
     assert registry.champion()["model_id"] == champion_id
     assert registry.events()[-1]["event"] == "held" and registry.events()[-1]["model_id"] == model_id
+
+
+@pytest.mark.parametrize("fitted_on, decision", [("all", "promoted"), ("window", "rejected")])
+def test_a_champion_that_learned_its_test_slice_is_compared_only_on_rows_it_never_saw(layout, lenient, fitted_on,
+                                                                                       decision):
+    """A champion refitted on every row after its gates knows the older half of this test slice by heart: judged
+    there, it would beat any challenger. Compared on the rows newer than the newest it learned, it loses to a
+    better challenger; a champion that never learned its test slice is compared on the whole slice as before."""
+    test = slice_frame(rows=400, positives=80, seed=3)
+    test["timestamp"] = pd.date_range("2026-11-01", periods=len(test), freq="h", tz="UTC")
+    learned_until = test["timestamp"].iloc[199]
+    older = np.arange(len(test)) < 200
+    test["memorised"] = np.where(older, test[LABEL].astype(float), test["noise"])
+    model = ColumnModel("memorised")
+    model.metadata = {"fitted_on": fitted_on}
+    model_id = write_pair(layout, model, {"pr_auc": 0.5, "data_window": {
+        "split": "time", "end": learned_until.isoformat(), "train_end": learned_until.isoformat()}}).model_id
+    Registry(layout.root).promote(model_id, actor="test")
+
+    block = judge_challenger(result(ColumnModel("blurred"), test), Registry(layout.root), lenient)
+    assert block["decision"] == decision
+    if fitted_on == "all":
+        assert block["compared_rows"] == 200
+        assert block["champion"]["pr_auc"] < block["challenger"]["pr_auc"]
+        assert any(r.startswith("note: compared on the 200 test rows newer than") for r in block["reasons"])
+    else:
+        assert "compared_rows" not in block and block["champion"]["pr_auc"] > block["challenger"]["pr_auc"]

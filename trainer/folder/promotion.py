@@ -14,6 +14,12 @@ and checks the gates of ``config.promotion`` (modelled on MLflow's
 * ``metric`` change versus the champion >= ``min_absolute_change`` and, when
   enabled (above -1), relative change >= ``min_relative_change``.
 
+A champion that learned its own test slice after its gates (``fitted_on``
+``"all"``, `trainer.learning.metrics_report.TrainingResult.refit_on_all`) is
+compared with the challenger only on the test rows newer than the newest row it
+learned, when they hold enough positives; otherwise the note says its scores
+are optimistic.
+
 The first model without a blocking warning becomes champion. A champion that
 fails verification or cannot score the slice (a feature it needs is gone) is
 replaced by any challenger without a blocking warning, and the reason says so.
@@ -27,6 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from trainer.config import Config
 from trainer.learning.evaluation import score_metrics
@@ -158,7 +165,15 @@ def judge_challenger(challenger, registry: Registry, config: Config) -> dict[str
 
     try:
         champion_model = load_model(registry.root, champion_id, key_file=registry.key_file)
-        block["champion"] = _scores(champion_model, test, y)
+        unseen, note = _rows_unseen_by(champion_model, registry, champion_id, test, y, config)
+        if unseen is not None:
+            block["challenger"] = _scores(challenger.model, test[unseen], y[unseen])
+            block["compared_rows"] = int(unseen.sum())
+            block["champion"] = _scores(champion_model, test[unseen], y[unseen])
+        else:
+            block["champion"] = _scores(champion_model, test, y)
+        if note:
+            block["comparison_note"] = note
     except (ModelLoadError, ValueError, KeyError) as exc:
         problem = " ".join(str(exc).split())
         block["decision"] = "promoted" if useful else "rejected"
@@ -166,12 +181,50 @@ def judge_challenger(challenger, registry: Registry, config: Config) -> dict[str
                             + ("; the challenger replaces it" if useful else "; " + gates[0]["message"])]
         return _held(block, rules.auto_promote)
 
-    _relax_recall_gate(gates, challenger_scores, block["champion"], config)
-    gates += _comparison_gates(challenger_scores, block["champion"], config)
+    _relax_recall_gate(gates, block["challenger"], block["champion"], config)
+    gates += _comparison_gates(block["challenger"], block["champion"], config)
     passed = all(g["passed"] for g in gates)
     block["decision"] = "promoted" if passed else "rejected"
     block["reasons"] = [("passed: " if g["passed"] else "failed: ") + g["message"] for g in gates]
+    if block.get("comparison_note"):
+        block["reasons"].append("note: " + block["comparison_note"])
     return _held(block, rules.auto_promote)
+
+
+def _rows_unseen_by(champion, registry: Registry, champion_id: str, test, y: np.ndarray,
+                    config: Config) -> tuple[np.ndarray | None, str]:
+    """Which test rows a champion that learned its own test slice (``fitted_on`` ``"all"``) has never seen.
+
+    Returns (mask, note): the mask of rows newer than the newest row it
+    learned when they hold at least ``promotion.min_test_positives``
+    positives and both classes, so both models are compared on rows neither
+    learned; else None and a note that says the champion's scores are
+    optimistic. (None, "") for a champion that never learned its test slice.
+    """
+    if champion.metadata.get("fitted_on") != "all":
+        return None, ""
+    try:
+        window = registry.get(champion_id).get("data_window") or {}
+    except RegistryError:
+        window = {}
+    column = config.schema.time_column
+    learned = pd.to_datetime(window.get("end"), utc=True, errors="coerce") if window.get("end") else pd.NaT
+    if pd.isna(learned) or not column or column not in test.columns:
+        return None, (f"the champion {champion_id} learned every row up to its training and its file does not say "
+                      "when that was: it may have learned some of these test rows, so its scores may be optimistic")
+    times = pd.to_datetime(test[column], utc=True, errors="coerce")
+    unseen = (times > learned).to_numpy()
+    positives = int(y[unseen].sum())
+    seen = int((~unseen).sum())
+    if seen == 0:
+        return None, ""
+    if positives >= config.promotion.min_test_positives and positives < int(unseen.sum()):
+        return unseen, (f"compared on the {int(unseen.sum())} test rows newer than {learned.isoformat()}, the newest "
+                        f"row the champion learned; it learned the other {seen}")
+    return None, (f"the champion learned {seen} of the {len(unseen)} test rows (up to {learned.isoformat()}); the "
+                  f"{int(unseen.sum())} newer rows hold {positives} positives (at least "
+                  f"{config.promotion.min_test_positives} needed to compare on them alone), so both are compared on "
+                  "the whole slice and the champion's scores are optimistic")
 
 
 def _held(block: dict[str, Any], auto_promote: bool) -> dict[str, Any]:

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from sklearn.base import clone
 
 from trainer.config import Config
-from trainer.learning import diagnostics, evaluation, validation
+from trainer.learning import diagnostics, evaluation, search, validation
 from trainer.learning.features import FeatureFrame, FeatureSpec
 from trainer.learning.fit_recipe import fit_window
+from trainer.learning.pipelines import resampled_counts, thread_limit
 from trainer.learning.triage_model import TriageModel, class_counts
 
 __all__ = ["TrainingResult", "fit_and_report", "recall_target"]
@@ -25,11 +27,54 @@ __all__ = ["TrainingResult", "fit_and_report", "recall_target"]
 
 @dataclass
 class TrainingResult:
-    """What :func:`train_and_evaluate` returns to the cycle."""
+    """What :func:`train_and_evaluate` returns to the cycle.
+
+    ``refit_frame`` is every labelled row (test slice included) when the
+    model may learn them all once it has been judged (:meth:`refit_on_all`),
+    else None.
+    """
 
     model: TriageModel
     metrics: dict
     test_frame: pd.DataFrame
+    refit_frame: pd.DataFrame | None = None
+
+    def refit_on_all(self) -> bool:
+        """Refit the measured recipe on every row, the test slice included, with the same threshold.
+
+        A model judged on the newest feedback never learns it; on feedback
+        ordered by time that slice holds the tenants, detectors and shifts
+        tomorrow's alerts are most like. The cycle calls this once the
+        gates let the model in, so the model that serves has learned every
+        verdict. Only for a time-ordered feedback of at most
+        ``search.SEARCH_MAX_ROWS`` rows without calibration (as
+        `trainer.learning.fit_recipe` refits a window): there one more fit is cheap, and a
+        threshold chosen on a slice of a few thousand rows carries over to a model
+        fitted on a few hundred more. Returns False when it does not apply. The
+        metrics keep what was measured; ``model.fitted_on`` becomes ``"all"``.
+        """
+        if self.refit_frame is None:
+            return False
+        frame, measured = self.refit_frame, self.model
+        # The drift report compares new alerts' scores with the test slice's; a model that learned the slice
+        # scores it too sharply, so the measured model's scores on it are kept as the reference.
+        reference = measured.predict_proba(self.test_frame)[:, 1] if len(self.test_frame) else []
+        self.metrics["score_reference"] = {"rows": int(len(reference)),
+                                           "scores": [round(float(v), 5) for v in reference]}
+        y = frame[measured.label].astype(int)
+        with thread_limit():
+            estimator = clone(measured.estimator).fit(frame, y)
+        metadata = {**measured.metadata, "fitted_on": "all", "refit_rows": int(len(frame))}
+        self.model = TriageModel(estimator, measured.threshold, measured.feature_spec, measured.label, metadata)
+        block = self.metrics.setdefault("model", {})
+        block.update({"fitted_on": "all", "fit_rows": int(len(frame)), "fit_negative_rate": 1.0})
+        block.setdefault("notes", []).append(
+            f"after the gates, the recipe was refitted on all {len(frame)} labelled rows, the {len(self.test_frame)} "
+            "test rows included, with the threshold chosen before; the test metrics are those of the model "
+            "fitted before the test slice")
+        counts = resampled_counts(estimator, y) if hasattr(estimator, "named_steps") else class_counts(y)
+        self.metrics.setdefault("class_counts", {})["train_resampled"] = counts
+        return True
 
 
 def recall_target(metadata: dict) -> float | None:
@@ -129,4 +174,6 @@ def fit_and_report(frame: pd.DataFrame, window: pd.DataFrame, test: pd.DataFrame
         "rows": {"train": int(len(fitted.train)), "validation": int(len(fitted.validation)), "test": int(len(test))},
         "timings": {"fit_s": round(fit_s, 3), "evaluate_s": round(evaluate_s, 3)},
     })
-    return TrainingResult(model=model, metrics=metrics, test_frame=test)
+    refit = split == "time" and len(frame) <= search.SEARCH_MAX_ROWS and meta["calibration"] == "none" \
+        and meta.get("objective") != "fixed" and weights is None
+    return TrainingResult(model=model, metrics=metrics, test_frame=test, refit_frame=frame if refit else None)

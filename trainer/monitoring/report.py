@@ -27,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from trainer.atomic import write_json
 from trainer.config import Config
@@ -95,9 +96,24 @@ def feature_rows(windows, champion: dict[str, Any], config: Config) -> list[dict
     return rows
 
 
-def _scores(config: Config, champion_id: str, windows) -> tuple[Any, dict[str, Any] | None, Any, np.ndarray | None,
-                                                                   str | None]:
+def stored_reference(champion: dict[str, Any]) -> np.ndarray | None:
+    """The test-slice scores a refitted champion's metrics file keeps (``score_reference.scores``), else None."""
+    block = champion.get("score_reference")
+    values = block.get("scores") if isinstance(block, dict) else None
+    if not isinstance(values, list) or not values:
+        return None
+    scores = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    return scores[np.isfinite(scores)] if np.isfinite(scores).any() else None
+
+
+def _scores(config: Config, champion_id: str, windows, champion: dict[str, Any]
+            ) -> tuple[Any, dict[str, Any] | None, Any, np.ndarray | None, str | None]:
     """(model, score drift row, the recent rows scored, their scores, error); the model is signature-checked first.
+
+    A champion refitted on its own test slice (``model.fitted_on`` ``"all"``)
+    would score those rows as rows it learned, more sharply than new alerts:
+    its metrics file's ``score_reference`` (the scores of the model measured
+    on the slice) is the reference then.
 
     At most ``drift.max_score_rows`` recent alerts (and as many test-slice
     rows) are scored: a uniform sample of them beyond that, so a million new
@@ -116,7 +132,10 @@ def _scores(config: Config, champion_id: str, windows) -> tuple[Any, dict[str, A
         scores = model.predict_proba(recent)[:, 1] if len(recent) else np.empty(0)
         if len(test) == 0 or len(recent) == 0:
             return model, None, recent, scores, None
-        row = drift.score_drift(model.predict_proba(test)[:, 1], scores, bins=config.drift.bins)
+        reference = stored_reference(champion)
+        if reference is None:
+            reference = model.predict_proba(test)[:, 1]
+        row = drift.score_drift(reference, scores, bins=config.drift.bins)
     except ValueError as exc:
         return model, None, None, None, f"the champion cannot score the feedback: {exc}"
     if len(recent) >= config.drift.min_rows:
@@ -162,7 +181,7 @@ def build_report(config: Config, *, source=None, now: datetime | None = None) ->
     report["features"] = feature_rows(windows, champion, config)
     features_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    model, score_row, scored, scores, score_error = _scores(config, champion_id, windows)
+    model, score_row, scored, scores, score_error = _scores(config, champion_id, windows, champion)
     report["score"], report["score_error"] = score_row, score_error
     labels, times = (windows.recent[column].iloc[windows.labelled] for column in (LABEL, TIME))
     report["prevalence"] = prevalence(windows.reference[LABEL], labels, times,

@@ -6,7 +6,8 @@
 2. clean it (``trainer.feedback.quality``): dedupe, quarantine, confidence filter;
 3. skip, with the reason recorded, when there is nothing to learn from;
 4. train and evaluate on the newest-feedback holdout (``trainer.learning.api``);
-5. score the champion on the same holdout and decide promotion (``trainer.folder.promotion``);
+5. score the champion on the same holdout and decide promotion (``trainer.folder.promotion``); a model
+   that may serve learns the test slice too, where that applies (``TrainingResult.refit_on_all``);
 6. write the model/metrics pair atomically (``trainer.folder.pairs``);
 7. move the champion pointer, prune old pairs, and log every step to the event log.
 
@@ -206,6 +207,10 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
     registry = Registry(layout.root, key_file=config.model_key_path)
     decision = promotion.judge_challenger(result, registry, config)
     metrics["promotion"] = decision
+    if decision["decision"] in (*promotion.PROMOTING, "held"):
+        t0 = time.perf_counter()
+        if result.refit_on_all():
+            timings["refit_s"] = time.perf_counter() - t0
 
     stage(states.STAGE_WRITING)
     t0 = time.perf_counter()
