@@ -10,6 +10,7 @@ raises :class:`ConfigError` naming the key and what is allowed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import field
 from typing import Any, Callable
 
@@ -58,6 +59,8 @@ def coerce(key: str, value: Any, default: Any, meta: dict) -> Any:
             out = float(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{key}: expected a number, got {value!r}") from None
+        if not math.isfinite(out):  # NaN passes every range check (each comparison is False)
+            raise ConfigError(f"{key}: expected a finite number, got {value!r}; set a number such as {default!r}")
     elif isinstance(default, str):
         if not isinstance(value, str):
             raise ConfigError(f"{key}: expected a string, got {value!r}")

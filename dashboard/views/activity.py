@@ -20,6 +20,7 @@ import streamlit as st
 from dashboard import context
 from dashboard.snapshot import snapshot
 from trainer.contract.events import KINDS
+from trainer.reading import LOG_MAX_BYTES, open_regular
 
 TAIL_BYTES = 64_000
 COLUMNS = ["time (UTC)", "event", "actor", "model", "message", "trigger", "duration (s)"]
@@ -64,7 +65,7 @@ def filter_events(frame: pd.DataFrame, kinds: list[str], actor: str, text: str) 
 
 def log_tail(path: Path, lines: int) -> str:
     """The last ``lines`` lines of ``path`` (read from its last :data:`TAIL_BYTES`); raises OSError."""
-    with open(path, "rb") as fh:
+    with open_regular(path, LOG_MAX_BYTES) as fh:
         fh.seek(0, os.SEEK_END)
         size = fh.tell()
         fh.seek(max(0, size - TAIL_BYTES))

@@ -105,11 +105,12 @@ def test_an_open_overview_notices_a_metrics_file_truncated_in_place(scenario, bu
 
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
-def test_a_champion_written_before_signing_is_shown_with_its_numbers_but_not_as_healthy(scenario, build):
+def test_a_champion_in_the_old_clas_format_is_shown_with_its_numbers_but_not_as_healthy(scenario, build):
     champion = build.stamp(3)
     path = scenario.layout.metrics_path(champion)
     metrics = json.loads(path.read_text())
-    del metrics["model_hmac"], metrics["model_key_id"]  # what a pre-signing CLA wrote: SHA-256 only
+    for key in ("model_hmac", "model_key_id", "model_sha256", "schema_version"):  # what the old CLA wrote
+        del metrics[key]
     path.write_text(json.dumps(metrics))
     app = build.run_app(OVERVIEW)
     no_exception(app)
@@ -117,6 +118,20 @@ def test_a_champion_written_before_signing_is_shown_with_its_numbers_but_not_as_
     assert said.startswith("**LEARNING MODE: DEGRADED**") and f"the champion {champion} is unsigned" in said
     assert next(m.value for m in app.metric if m.label == "Champion") == "PR-AUC 0.790"
     assert "unsigned: not loaded without --allow-unsigned" in page_text(app)
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_a_champion_whose_signature_was_removed_is_tampered_not_old(scenario, build):
+    champion = build.stamp(3)
+    path = scenario.layout.metrics_path(champion)
+    metrics = json.loads(path.read_text())
+    del metrics["model_hmac"], metrics["model_key_id"]
+    path.write_text(json.dumps(metrics))
+    app = build.run_app(OVERVIEW)
+    no_exception(app)
+    said = banner(app)
+    assert said.startswith("**LEARNING MODE: DEGRADED**") and f"the champion {champion} is tampered" in said
+    assert f"the champion {champion} is unsigned" not in said and "has no signature although" in said
 
 
 def test_a_stopped_trainer_with_a_tampered_champion_is_degraded_and_says_both():

@@ -27,6 +27,8 @@ def test_file_then_env_then_argument(workdir, monkeypatch):
     ('[training]\nobjective = "accuracy"\n', "training.objective"),
     ('[service]\nmin_new_rows = "many"\n', "service.min_new_rows"),
     ('[trainng]\nobjective = "f1"\n', "trainng"),
+    ('[training]\ntarget = nan\n', "training.target"),  # TOML's nan: every range check passes it
+    ('[drift]\npsi_major = inf\n', "drift.psi_major"),
 ])
 def test_bad_value_names_its_key(workdir, toml, key):
     (workdir / "bad.toml").write_text(toml)

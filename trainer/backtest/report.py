@@ -7,12 +7,12 @@ without importing pandas' and scikit-learn's training code.
 from __future__ import annotations
 
 import json
-import os
-import stat
+
+from trainer.reading import JSON_MAX_BYTES, UnsafeFile, read_regular
 
 __all__ = ["BacktestError", "read_report", "REPORT_MAX_BYTES"]
 
-REPORT_MAX_BYTES = 64 * 1024 * 1024
+REPORT_MAX_BYTES = JSON_MAX_BYTES
 """A backtest report larger than this is not read (a year of hourly steps is a few megabytes)."""
 
 
@@ -27,20 +27,15 @@ def read_report(path) -> dict:
     Raises ``FileNotFoundError`` when there is none, and :class:`BacktestError`
     naming the file when it is too large, not JSON, or not a report.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(path, flags)
+        data = read_regular(path, REPORT_MAX_BYTES)
+    except UnsafeFile as exc:
+        raise BacktestError(f"{exc}; run `cla backtest` into an empty folder again") from None
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise BacktestError(f"{path} cannot be opened ({exc.strerror or exc}); it must be a regular file "
                             "that `cla backtest` wrote") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > REPORT_MAX_BYTES:
-            raise BacktestError(f"{path} is not a regular file of at most {REPORT_MAX_BYTES} bytes; "
-                                "run `cla backtest` into an empty folder again")
-        data = handle.read()
     try:
         report = json.loads(data)
     except ValueError as exc:

@@ -20,6 +20,7 @@ from typing import Any
 
 from trainer.atomic import write_json
 from trainer.contract.layout import REQUEST_SUFFIX, ModelsLayout
+from trainer.reading import JSON_MAX_BYTES, read_regular
 
 __all__ = ["is_request_name", "pending_requests", "read_request", "new_request_id", "write_request",
            "write_stop_request", "read_stop_request"]
@@ -42,7 +43,7 @@ def pending_requests(layout: ModelsLayout) -> list[Path]:
 def read_request(path: Path) -> dict[str, Any]:
     """A request's content (``id``, ``actor``, ``requested_at``); an unreadable one still counts as a request."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_regular(path, JSON_MAX_BYTES))
     except (OSError, ValueError):
         data = {}
     if not isinstance(data, dict):
@@ -71,7 +72,7 @@ def write_stop_request(layout: ModelsLayout, actor: str) -> None:
 def read_stop_request(layout: ModelsLayout) -> dict[str, Any] | None:
     """The stop request's content, or None when there is none (or it cannot be read)."""
     try:
-        data = json.loads(layout.stop_request.read_text(encoding="utf-8"))
+        data = json.loads(read_regular(layout.stop_request, JSON_MAX_BYTES))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None

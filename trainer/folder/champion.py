@@ -26,6 +26,7 @@ from trainer.contract.layout import ModelsLayout
 from trainer.folder.summary import RegistryError
 from trainer.service.locking import FileLock
 from trainer.timestamps import now_iso
+from trainer.reading import JSON_MAX_BYTES, read_regular
 
 __all__ = ["PREVIOUS_KEPT", "ChampionPointer", "empty_pointer", "shift_champion"]
 
@@ -104,7 +105,7 @@ class ChampionPointer:
         if cached_signature == signature:
             return pointer, problem
         try:
-            pointer = json.loads(path.read_bytes())
+            pointer = json.loads(read_regular(path, JSON_MAX_BYTES))
             problem = None
             if not isinstance(pointer, dict):
                 pointer, problem = None, f"{path.name} is not a JSON object: no champion is known"

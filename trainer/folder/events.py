@@ -21,6 +21,7 @@ from typing import Any
 from trainer.atomic import append_json_line
 from trainer.contract.events import KINDS
 from trainer.timestamps import now_iso, parse_iso
+from trainer.reading import LOG_MAX_BYTES, open_regular
 
 
 def local_user() -> str:
@@ -57,7 +58,7 @@ def read_events(path: str | os.PathLike, *, limit: int | None = None) -> tuple[l
     """
     problems: list[str] = []
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path, LOG_MAX_BYTES) as fh:
             lines = _tail_lines(fh, limit) if limit is not None else fh.read().splitlines()
     except FileNotFoundError:
         return [], []

@@ -23,6 +23,7 @@ from trainer import atomic
 from trainer.contract.layout import (METRICS_PREFIX, METRICS_RE, MODEL_PREFIX, MODEL_RE, ModelsLayout, metrics_stamp,
                                      stamp_time)
 from trainer.folder.summary import INDEXED_FIELDS, INTERRUPTED, ModelSummary, read_fields, row_values
+from trainer.reading import JSON_MAX_BYTES, kind_of, read_regular
 
 __all__ = ["Listing", "INDEX_VERSION"]
 
@@ -58,6 +59,7 @@ class Listing:
         self._index_saved = 0.0
         self._snapshot: tuple | None = None
         self._saved_settled: tuple | None = None
+        self._special_models: dict[str, str] = {}
 
     def invalidate(self) -> None:
         """Make the next :meth:`refresh` rebuild the listing (the pointer changed)."""
@@ -67,6 +69,7 @@ class Listing:
         """(metrics file name -> (mtime_ns, size), stamps of model files) from one scandir."""
         metrics: dict[str, tuple[int, int]] = {}
         models = set()
+        special: dict[str, str] = {}
         try:
             with os.scandir(self.root) as entries:
                 for entry in entries:
@@ -80,10 +83,16 @@ class Listing:
                             metrics[name] = (st.st_mtime_ns, st.st_size)
                     elif name.startswith(MODEL_PREFIX):
                         match = MODEL_RE.match(name)
-                        if match:
+                        if match and entry.is_file(follow_symlinks=False):
                             models.add(match.group(1))
+                        elif match:  # a FIFO, device or link where a model belongs: never opened, named
+                            try:
+                                special[match.group(1)] = kind_of(entry.stat(follow_symlinks=False).st_mode)
+                            except FileNotFoundError:
+                                continue
         except FileNotFoundError:
             pass
+        self._special_models = special
         return metrics, frozenset(models)
 
     def _folder_signature(self) -> tuple[int, int] | None:
@@ -97,7 +106,7 @@ class Listing:
         """The index's entries; also sets ``self._snapshot`` to the folder state they describe, if recorded."""
         self._snapshot = None
         try:
-            data = json.loads(self.layout.index.read_bytes())
+            data = json.loads(read_regular(self.layout.index, JSON_MAX_BYTES))
             if data.get("version") != INDEX_VERSION or data.get("fields") != list(INDEXED_FIELDS):
                 return {}
             width = len(INDEXED_FIELDS)
@@ -206,7 +215,10 @@ class Listing:
                     row.promotion = INTERRUPTED
                 if row.status == "ok" and not key[3]:
                     row.status = "unreadable"
-                    row.error = (f"{self.layout.model_path(stamp).name} is missing: the numbers remain, "
+                    kind = self._special_models.get(stamp)
+                    row.error = (f"{self.layout.model_path(stamp).name} is {kind}, not a regular file: the model "
+                                 "cannot be read; remove it" if kind else
+                                 f"{self.layout.model_path(stamp).name} is missing: the numbers remain, "
                                  "the model is gone")
             self._rows[name] = (*key, row)
             if row.status != "ok":

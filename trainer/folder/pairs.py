@@ -34,6 +34,7 @@ from trainer import atomic
 from trainer.folder import signing
 from trainer.contract.layout import ModelsLayout, stamp_time
 from trainer.contract.metrics import SCHEMA_VERSION, SUMMARY_KEYS
+from trainer.reading import JSON_MAX_BYTES, read_regular
 
 
 #: joblib compression: a random forest shrinks about 3x for about 0.1 s more per write (docs/REGISTRY.md)
@@ -108,8 +109,7 @@ def read_summary(path: str | os.PathLike) -> Any:
     match) the whole file is parsed and returned. Raises ValueError when the
     file does not parse (truncated or damaged) and OSError when it cannot be read.
     """
-    with open(path, "rb") as fh:
-        data = fh.read()
+    data = read_regular(path, JSON_MAX_BYTES)
     end = data.find(b"\n")
     head = _head(data[:end]) if end >= 0 else None
     if head is not None and head["body_crc32"] == zlib.crc32(memoryview(data)[end + 1:]):

@@ -40,6 +40,7 @@ from trainer.folder.events import append_event, read_events
 from trainer.folder.legacy import with_legacy_fields
 from trainer.folder.listing import Listing
 from trainer.folder.summary import INTERRUPTED, INTERRUPTED_REASON, ModelNotFound, ModelSummary, RegistryError
+from trainer.reading import JSON_MAX_BYTES, read_regular
 
 __all__ = ["Registry", "RegistryError", "ModelNotFound", "ModelSummary", "INTERRUPTED", "INTERRUPTED_REASON"]
 
@@ -133,7 +134,7 @@ class Registry:
             raise ModelNotFound(f"{model_id!r} is not a model id (expected YYYYMMDD_HHMMSS, see `cla models list`)")
         path = self.layout.metrics_path(model_id)
         try:
-            metrics = json.loads(path.read_bytes())
+            metrics = json.loads(read_regular(path, JSON_MAX_BYTES))
         except FileNotFoundError:
             model_file = self.layout.model_path(model_id)
             if model_file.exists():

@@ -30,6 +30,7 @@ import pandas as pd
 
 from trainer.folder import signing
 from trainer.contract.layout import STAMP_RE, ModelsLayout
+from trainer.reading import JSON_MAX_BYTES, MODEL_MAX_BYTES, read_regular
 
 log = logging.getLogger("cla.scoring")
 
@@ -88,7 +89,7 @@ def read_metrics(models_dir: str | os.PathLike, model_id: str) -> dict[str, Any]
     root = Path(os.path.realpath(layout.root))
     path = _inside(root, layout.metrics_path(model_id))
     try:
-        metrics = json.loads(path.read_bytes())
+        metrics = json.loads(read_regular(path, JSON_MAX_BYTES))
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"cannot read {path}: {exc}; the pair cannot be trusted, pick another model") from exc
     if not isinstance(metrics, dict):
@@ -117,7 +118,7 @@ def load_model(models_dir: str | os.PathLike, model_id: str, *, allow_unsigned: 
                              "refusing to load a model from anywhere but its own pair")
     path = _inside(root, layout.model_path(model_id))
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MODEL_MAX_BYTES)
     except OSError as exc:
         raise ModelLoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
     verdict = signing.verify(model_id, metrics, data, key_file=key_file, models_dir=root)
@@ -144,7 +145,7 @@ def champion_id(models_dir: str | os.PathLike) -> str:
     """The champion's model id from the champion pointer; raises :class:`ModelLoadError` when there is none."""
     layout = ModelsLayout.of(models_dir)
     try:
-        pointer = json.loads(layout.champion.read_bytes())
+        pointer = json.loads(read_regular(layout.champion, JSON_MAX_BYTES))
     except FileNotFoundError:
         raise ModelLoadError(f"no champion in {layout.root} ({layout.champion.name} does not exist): train one with "
                              "`cla train` or promote one with `cla models promote ID`") from None

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.contract.layout import model_file_name
+from trainer.reading import MODEL_MAX_BYTES, open_regular
 
 log = logging.getLogger("cla.signing")
 
@@ -69,7 +70,7 @@ class ModelKey:
     def sign_file(self, model_id: str, path: str | os.PathLike, chunk: int = 1 << 20) -> str:
         """Hex HMAC of the model file at ``path``."""
         mac = self.mac(model_id)
-        with open(path, "rb") as fh:
+        with open_regular(path, MODEL_MAX_BYTES) as fh:
             while block := fh.read(chunk):
                 mac.update(block)
         return mac.hexdigest()
@@ -215,7 +216,14 @@ def verify(model_id: str, metrics: dict[str, Any], data: bytes | str | os.PathLi
         if recorded_sha and _sha256(data) != recorded_sha:
             return Verdict(TAMPERED, f"{name} does not match the SHA-256 recorded in its metrics file: it was altered "
                                      "or corrupted and is never loaded; roll back with `cla models rollback` or retrain")
-        origin = "written by the old CLA" if not recorded_sha else "written before CLA signed its models"
+        if "schema_version" in metrics or recorded_sha:
+            # The format CLA has signed since it began to sign: only a hand that removed the signature (or
+            # wrote the file itself) leaves one out. Calling it "old" would let --allow-unsigned run it.
+            return Verdict(TAMPERED, f"{name} has no signature although its metrics file is in the format CLA "
+                                     "signs: the signature was removed or the pair was written by hand. It is never "
+                                     "loaded, even with --allow-unsigned; roll back with `cla models rollback` or "
+                                     "retrain with `cla train`")
+        origin = "written by the old CLA"
         return Verdict(UNSIGNED, f"{name} is unsigned ({origin}): nothing proves CLA wrote it, anyone who could write "
                                  f"{where} could have, so it is shown but not loaded; retrain with `cla train` for a "
                                  "signed model, or load it anyway with `cla score --allow-unsigned` "

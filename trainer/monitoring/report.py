@@ -37,6 +37,7 @@ from trainer.monitoring.live import live_performance
 from trainer.monitoring.prevalence import prevalence, utc_instants
 from trainer.monitoring.signals import importance_shares, signals
 from trainer.monitoring.windows import LABEL, TIME, WindowError, split_windows
+from trainer.reading import JSON_MAX_BYTES, read_regular
 
 log = logging.getLogger("cla.monitoring")
 
@@ -228,7 +229,7 @@ def read_report(layout: ModelsLayout) -> dict[str, Any] | None:
     """
     path = layout.drift_report
     try:
-        report = json.loads(path.read_bytes())
+        report = json.loads(read_regular(path, JSON_MAX_BYTES))
         if not isinstance(report, dict):
             raise ValueError("not a JSON object")
     except FileNotFoundError:

@@ -27,11 +27,12 @@ from trainer.config import Config
 from trainer.contract.layout import ModelsLayout
 from trainer.review.audit import estimate
 from trainer.timestamps import now_iso
+from trainer.reading import JSON_MAX_BYTES, LOG_MAX_BYTES, read_regular
 
 
 def _read_lines(path: Path) -> list[dict[str, Any]]:
     try:
-        raw = path.read_bytes().splitlines()
+        raw = read_regular(path, LOG_MAX_BYTES).splitlines()
     except FileNotFoundError:
         return []
     out = []
@@ -104,7 +105,7 @@ class Ledger:
 
     def population(self) -> dict[str, Any] | None:
         try:
-            value = json.loads(self.layout.review_population.read_bytes())
+            value = json.loads(read_regular(self.layout.review_population, JSON_MAX_BYTES))
         except (OSError, ValueError):
             return None
         return value if isinstance(value, dict) else None
@@ -142,7 +143,7 @@ def refresh_summary(ledger: Ledger, config: Config) -> dict[str, Any]:
 def read_summary(layout: ModelsLayout) -> dict[str, Any] | None:
     """The summary file, or None when no verdict was ever given here (or it cannot be read)."""
     try:
-        value = json.loads(layout.review_summary.read_bytes())
+        value = json.loads(read_regular(layout.review_summary, JSON_MAX_BYTES))
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None

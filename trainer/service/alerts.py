@@ -34,6 +34,7 @@ from trainer.contract.layout import ModelsLayout
 from trainer.folder.health import champion_problem, degraded_reason
 from trainer.notify.sender import Sender
 from trainer.notify.webhook import Notice
+from trainer.reading import JSON_MAX_BYTES, read_regular
 
 log = logging.getLogger("cla.alerts")
 
@@ -142,7 +143,7 @@ class Alerts:
 
     def _load(self) -> dict[str, str]:
         try:
-            data = json.loads(self.layout.alerts.read_text(encoding="utf-8"))
+            data = json.loads(read_regular(self.layout.alerts, JSON_MAX_BYTES))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:

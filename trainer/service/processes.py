@@ -17,13 +17,14 @@ import psutil
 
 from trainer.contract.layout import ModelsLayout
 from trainer.service.locking import who_holds
+from trainer.reading import LOG_MAX_BYTES, read_regular
 
 __all__ = ["log_tail", "spawn_detached", "read_report", "signal_group", "exited", "wait_ended"]
 
 
 def log_tail(layout: ModelsLayout, lines: int = 15) -> str:
     try:
-        text = layout.log.read_text(encoding="utf-8", errors="replace")
+        text = read_regular(layout.log, LOG_MAX_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return "(no trainer log)"
     return "\n".join(text.splitlines()[-lines:]) or "(the trainer log is empty)"

@@ -23,6 +23,7 @@ from trainer.contract import states
 from trainer.contract.layout import ModelsLayout
 from trainer.service.locking import who_holds
 from trainer.timestamps import iso, now_utc, parse_iso
+from trainer.reading import JSON_MAX_BYTES, read_regular
 
 STATES, LIVE_STATES, STAGES = states.STATES, states.LIVE_STATES, states.STAGES
 
@@ -87,7 +88,7 @@ class StatusWriter:
 def load_status_file(layout: ModelsLayout) -> dict[str, Any] | None:
     """The status file as written, or None when it is missing or unreadable."""
     try:
-        data = json.loads(layout.status.read_text(encoding="utf-8"))
+        data = json.loads(read_regular(layout.status, JSON_MAX_BYTES))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None

@@ -27,7 +27,10 @@ from typing import Any
 from trainer.config import Config, ServiceConfig
 from trainer.folder.events import read_events
 from trainer.contract.layout import METRICS_RE, ModelsLayout, stamp_time
-from trainer.timestamps import parse_iso
+from trainer.timestamps import now_utc, parse_iso
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""A pair stamped later than now by more than this is not evidence of a training (a clock set wrong, or a forgery)."""
 
 log = logging.getLogger(__name__)
 
@@ -120,34 +123,56 @@ def should_train(service: ServiceConfig, facts: TriggerFacts) -> Decision:
     return Decision(False, None, f"{message}; {later}", next_check)
 
 
-def last_training_time(layout: ModelsLayout) -> datetime | None:
+def last_training_time(layout: ModelsLayout, *, key_file=None, now: datetime | None = None) -> datetime | None:
     """When the last training that ran to a decision *read its data*, from the models folder on disk.
 
     The newest ``training_finished`` / ``training_skipped`` event gives its
     start (its time minus its duration), so feedback that arrived while it
     trained still counts as new. A newer pair without such an event (written
-    by an older CLA, or by hand) counts by its stamp. None when there is
-    neither. Failed trainings do not count: they did not use the data.
+    by an older CLA, or by hand) counts by its stamp, but only a pair whose
+    signature verifies (its metrics file parses, its model file is the one
+    signed with ``key_file``) and whose stamp is not after ``now``: an empty
+    or forged file named like a pair from 2099 must not switch learning off.
+    None when there is neither. Failed trainings do not count: they did not
+    use the data.
     """
-    newest_pair: datetime | None = None
+    events, _ = read_events(layout.events)
+    ended_at: datetime | None = None
+    for event in reversed(events):
+        if event.get("event") in TRAINING_DONE_EVENTS and parse_iso(event.get("ts")) is not None:
+            ended_at = parse_iso(event.get("ts"))
+            started_at = ended_at - timedelta(seconds=float(event.get("duration_s") or 0))
+            break
+    newest_pair = _newest_trusted_pair(layout, after=ended_at, now=now or now_utc(), key_file=key_file)
+    if newest_pair is not None:
+        return newest_pair
+    return started_at if ended_at is not None else None
+
+
+def _newest_trusted_pair(layout: ModelsLayout, *, after: datetime | None, now: datetime,
+                         key_file) -> datetime | None:
+    """The stamp of the newest pair after ``after`` and not after ``now`` whose signature verifies, else None."""
+    from trainer.folder.registry import Registry, RegistryError
+
     try:
         names = [p.name for p in layout.root.iterdir()]
     except OSError:
-        names = []
-    stamps = sorted(m.group(1) for m in map(METRICS_RE.fullmatch, names) if m)
-    if stamps:
-        newest_pair = stamp_time(stamps[-1])
-    events, _ = read_events(layout.events)
-    for event in reversed(events):
-        if event.get("event") not in TRAINING_DONE_EVENTS:
+        return None
+    stamps = sorted((m.group(1) for m in map(METRICS_RE.fullmatch, names) if m), reverse=True)
+    registry = None
+    for stamp in stamps:
+        when = stamp_time(stamp)
+        if when > now + CLOCK_SKEW:
             continue
-        ended = parse_iso(event.get("ts"))
-        if ended is None:
+        if after is not None and when <= after:
+            return None
+        registry = registry or Registry(layout.root, key_file=key_file)
+        try:
+            if registry.verify(stamp).trusted:
+                return when
+        except (OSError, ValueError, RegistryError):  # a pair that cannot be checked is no evidence of a training
             continue
-        if newest_pair is not None and newest_pair > ended:
-            return newest_pair
-        return ended - timedelta(seconds=float(event.get("duration_s") or 0))
-    return newest_pair
+    return None
 
 
 def override_share(config: Config, source, since: datetime | None) -> float | None:
@@ -226,7 +251,7 @@ def monitoring_signals(config: Config, layout: ModelsLayout, *, now: datetime,
 def gather(config: Config, layout: ModelsLayout, *, now: datetime, force: bool = False,
            backoff_until: datetime | None = None) -> TriggerFacts:
     """Collect the facts for :func:`should_train`; a source that cannot be read becomes ``source_error``."""
-    last = last_training_time(layout)
+    last = last_training_time(layout, key_file=config.model_key_path, now=now)
     if force:
         return TriggerFacts(now=now, last_training=last, force=True)
     new_rows = share = error = None

@@ -63,9 +63,9 @@ def test_window_counts_back_from_the_newest_alert_in_the_files(config, workdir):
 @pytest.mark.parametrize("name, content, message", [
     ("missing.csv", None, r"missing.csv does not exist"),
     ("nothing-*.csv", None, r"no file matches source.path 'nothing-\*.csv'"),
-    ("notes.txt", b"hello", r"neither CSV nor Parquet"),
-    ("broken.parquet", b"PAR1 this is not parquet", r"broken.parquet cannot be read as PARQUET"),
-    ("bad.csv", b"\xff\xfe\x00garbage\x00\n\xff", r"bad.csv cannot be read as CSV"),
+    ("notes.txt", b"hello", r"source.path: .*notes.txt is neither CSV nor Parquet"),
+    ("broken.parquet", b"PAR1 this is not parquet", r"broken.parquet \(source.path\) cannot be read as PARQUET"),
+    ("bad.csv", b"\xff\xfe\x00garbage\x00\n\xff", r"bad.csv \(source.path\) cannot be read as CSV"),
 ])
 def test_unreadable_files_name_the_file(config, workdir, name, content, message):
     if content is not None:

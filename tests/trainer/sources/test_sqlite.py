@@ -92,3 +92,9 @@ def test_named_columns_are_the_only_ones_selected(config, seeded):
     frame = open_source(config).load(columns=["timestamp", "rule_name", "is_true_positive", "nope"]).frame
     assert list(frame.columns) == ["timestamp", "rule_name", "is_true_positive"]
     assert len(frame) == len(open_source(config).load().frame)
+
+
+def test_a_table_name_that_is_not_a_plain_name_is_refused_naming_source_table(config):
+    config.source.table = "feedback; DROP TABLE feedback"
+    with pytest.raises(SourceError, match=r"source\.table: 'feedback; DROP TABLE feedback' is not a valid table"):
+        open_source(config)

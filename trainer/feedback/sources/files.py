@@ -44,7 +44,7 @@ def file_kind(path: Path) -> str:
         return "csv"
     if name.endswith(PARQUET_SUFFIXES):
         return "parquet"
-    raise SourceError(f"{path} is neither CSV nor Parquet: name the file .csv or .parquet")
+    raise SourceError(f"source.path: {path} is neither CSV nor Parquet: name the file .csv or .parquet")
 
 
 def read_table(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
@@ -66,12 +66,13 @@ def read_table(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     except FileNotFoundError:
         raise SourceError(f"feedback file {path} does not exist: check source.path") from None
     except PermissionError:
-        raise SourceError(f"feedback file {path} cannot be read (permission denied)") from None
+        raise SourceError(f"feedback file {path} cannot be read (permission denied): check source.path and the "
+                          "file's permissions") from None
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         reason = " ".join(str(exc).split())[:300]
-        raise SourceError(f"feedback file {path} cannot be read as {kind.upper()}: {reason}") from None
+        raise SourceError(f"feedback file {path} (source.path) cannot be read as {kind.upper()}: {reason}") from None
 
 
 @dataclass

@@ -31,6 +31,11 @@ class SQLiteSource:
 
     @classmethod
     def from_config(cls, config: Config) -> "SQLiteSource":
+        """The configured store; raises SourceError naming ``source.table`` when it is not a plain name."""
+        try:
+            store.quote(config.source.table)
+        except store.StoreError as exc:
+            raise SourceError(f"source.table: {exc}") from None
         return cls(config.source_path, config.source.table, config.source.window_days)
 
     def describe(self) -> str:

@@ -1,0 +1,86 @@
+"""Reading the files CLA shares as hostile input: regular files only, never blocking, never too large.
+
+Anyone who can write the models folder can put a FIFO, a device, a symlink
+to ``/dev/zero`` or a sparse file of many gigabytes where a metrics file, a
+model or the event log is expected. A plain ``open`` then blocks for ever
+(a FIFO without a writer) or reads until memory runs out. :func:`open_regular`
+opens without following a symlink in the last path component and without
+blocking, checks on the open descriptor that it is a regular file within the
+size cap, and only then hands it over; :func:`read_regular` reads it whole.
+Anything else raises :class:`UnsafeFile` (an ``OSError``, so every caller
+that already reports an unreadable file reports this one too, by name).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from contextlib import contextmanager
+from typing import BinaryIO, Iterator
+
+__all__ = ["UnsafeFile", "open_regular", "read_regular", "kind_of", "JSON_MAX_BYTES", "MODEL_MAX_BYTES",
+           "LOG_MAX_BYTES"]
+
+JSON_MAX_BYTES = 64 << 20
+"""A metrics file, pointer, status or report: far below this (a metrics file with curves is ~100 kB)."""
+
+MODEL_MAX_BYTES = 1 << 30
+"""A pickled model: a 1M-row forest is a few hundred MB."""
+
+LOG_MAX_BYTES = 1 << 30
+"""The event log, read from its end when only the newest events are wanted."""
+
+
+class UnsafeFile(OSError):
+    """A path that is not a regular file within its size cap; the message names it and what it is."""
+
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()
+
+
+def kind_of(mode: int) -> str:
+    """What a file mode describes, in words (``"a FIFO"``, ``"a directory"``, ...)."""
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a directory"), (stat.S_ISLNK, "a symbolic link")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+@contextmanager
+def open_regular(path: str | os.PathLike, max_bytes: int) -> Iterator[BinaryIO]:
+    """The open file at ``path`` when it is a regular file of at most ``max_bytes``; else :class:`UnsafeFile`.
+
+    ``FileNotFoundError`` and permission errors pass through as they are.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeFile(errno.ELOOP, f"{path} is a symbolic link; CLA reads only regular files there "
+                                          "(remove the link, or copy the file it points to in its place)") from None
+        raise
+    handle = os.fdopen(fd, "rb")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFile(errno.EINVAL, f"{path} is {kind_of(info.st_mode)}, not a regular file: it was skipped; "
+                                           "remove it from the folder")
+        if info.st_size > max_bytes:
+            raise UnsafeFile(errno.EFBIG, f"{path} holds {info.st_size:,} bytes, more than the {max_bytes:,} such a "
+                                          "file may hold: it was skipped; remove it from the folder")
+        yield handle
+    finally:
+        handle.close()
+
+
+def read_regular(path: str | os.PathLike, max_bytes: int) -> bytes:
+    """The bytes of ``path`` when it is a regular file of at most ``max_bytes`` (see :func:`open_regular`)."""
+    with open_regular(path, max_bytes) as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:  # it grew between the check and the read
+        raise UnsafeFile(errno.EFBIG, f"{path} grew past {max_bytes:,} bytes while it was read: it was skipped")
+    return data
