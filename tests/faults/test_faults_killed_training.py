@@ -127,7 +127,10 @@ def test_a_cla_train_killed_after_writing_a_promoted_pair_is_reconciled_by_the_n
         killed.send_signal(signal.SIGKILL)
         killed.wait()
     (model_id,) = {p.name[len("model_metrics_"):-5] for p in layout.root.glob("model_metrics_*.json")} - {champion}
-    assert Registry(layout.root).summary(model_id).promotion == "promoted"       # what it would say forever
+    # The pointer never named it: listed "not applied" at once, not "promoted" until the next training
+    assert Registry(layout.root).summary(model_id).promotion == "not applied"
+    listed = cla("models", "list", cwd=workdir).stdout
+    assert "not applied" in next(line for line in listed.splitlines() if line.startswith(model_id))
 
     status = cla("trainer", "status", cwd=workdir)
     assert "last result: abandoned" in status.stdout and f"(pid {killed.pid}) was killed" in status.stdout

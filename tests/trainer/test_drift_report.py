@@ -174,3 +174,19 @@ def test_the_service_recomputes_after_the_interval_only_when_feedback_arrived(fo
     assert reporter.due()                                   # old, and feedback arrived
     write_report(layout, {**report, "champion_id": "20200101_000000"})
     assert reporter.due()                                   # about another champion
+
+
+def test_alerts_dated_in_the_future_are_not_recent_alerts(folder):
+    """Issue 26, item 8: training quarantines rows dated past the read plus schema.max_future_minutes; the drift
+    report used to count them among its recent alerts. 400 such rows now leave the recent window as it was and
+    are counted apart."""
+    from trainer.feedback import store
+    from trainer.feedback.demo import generate_history
+
+    future = generate_history(rows=400, days=5, seed=8, end=datetime.now(timezone.utc) + timedelta(days=30))
+    future["alert_id"] = "FUTURE-" + future["alert_id"].astype(str)
+    before, _ = current_report(load_config(), force=True)
+    store.insert_frame("data/feedback.db", future)
+    report, _ = current_report(load_config(), force=True)
+    assert report["window"]["recent_rows"] == before["window"]["recent_rows"] < 300 and not report["enough_data"]
+    assert report["window"]["future_rows"] == future["alert_id"].nunique() > 300  # a revision counts once

@@ -24,8 +24,9 @@ from trainer.contract.layout import (METRICS_PREFIX, METRICS_RE, MODEL_PREFIX, M
                                      stamp_time)
 from trainer.folder.summary import INDEXED_FIELDS, INTERRUPTED, ModelSummary, read_fields, row_values
 from trainer.reading import JSON_MAX_BYTES, kind_of, read_regular
+from trainer.timestamps import parse_iso
 
-__all__ = ["Listing", "INDEX_VERSION"]
+__all__ = ["Listing", "INDEX_VERSION", "NOT_APPLIED"]
 
 log = logging.getLogger("cla.registry")
 
@@ -213,6 +214,11 @@ class Listing:
                 row.warnings = tuple(row.warnings or ())
                 if key[4]:
                     row.promotion = INTERRUPTED
+                elif row.promotion in ("promoted", "first_champion") and not key[1] \
+                        and not _pointer_moved_after(pointer, stamp):
+                    # The pointer has not moved since this pair was written, so it never named it: a training
+                    # between writing and promoting, or one killed there (reconcile marks it interrupted).
+                    row.promotion = NOT_APPLIED
                 if row.status == "ok" and not key[3]:
                     row.status = "unreadable"
                     kind = self._special_models.get(stamp)
@@ -238,3 +244,13 @@ class Listing:
         rows.sort(key=lambda row: row.model_id, reverse=True)
         self.champion_at = next((i for i, row in enumerate(rows) if row.is_champion and row.status == "ok"), None)
         return rows, problems
+
+
+NOT_APPLIED = "not applied"
+"""The promotion a pair's metrics file records but the champion pointer has not carried out (yet)."""
+
+
+def _pointer_moved_after(pointer: dict | None, stamp: str) -> bool:
+    """True when the champion pointer was last moved after pair ``stamp`` was written."""
+    moved = parse_iso((pointer or {}).get("promoted_at"))
+    return moved is not None and moved >= stamp_time(stamp)

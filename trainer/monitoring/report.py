@@ -160,7 +160,7 @@ def build_report(config: Config, *, source=None, now: datetime | None = None) ->
     inputs = [c for key in ("numeric", "boolean", "categorical") for c in features.get(key) or []]
     time_column = (champion.get("data_window") or {}).get("time_column") or config.schema.time_column
     try:
-        windows = split_windows(config, champion, inputs + [time_column], source=source)
+        windows = split_windows(config, champion, inputs + [time_column], source=source, now=now)
     except WindowError as exc:
         return _empty(config, str(exc), champion_id)
     loaded_s = time.perf_counter() - started
@@ -174,7 +174,7 @@ def build_report(config: Config, *, source=None, now: datetime | None = None) ->
                    "test_start": (champion.get("data_window") or {}).get("test_start"),
                    "recent_after": windows.recent_after.isoformat(), "reference_rows": int(len(windows.reference)),
                    "test_rows": int(len(windows.test)), "recent_rows": int(len(windows.recent)),
-                   "recent_labelled": int(len(windows.labelled)),
+                   "recent_labelled": int(len(windows.labelled)), "future_rows": windows.future_rows,
                    "negative_sample_rate": windows.negative_sample_rate},
         "enough_data": len(windows.recent) >= config.drift.min_rows,
     })

@@ -13,6 +13,7 @@ fired after ``end``, labelled or not. A champion trained without a time split
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any
 
@@ -41,6 +42,9 @@ class Windows:
     source: str
     fingerprint: str | None
     negative_sample_rate: float = 1.0
+    future_rows: int = 0
+    """Rows dated later than the read plus ``schema.max_future_minutes``: training quarantines them, so they
+    are not recent alerts either."""
 
     @cached_property
     def labelled(self) -> np.ndarray:
@@ -60,7 +64,8 @@ def _bound(window: dict[str, Any], key: str) -> pd.Timestamp:
     return moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
 
 
-def split_windows(config: Config, champion: dict[str, Any], columns: list[str], *, source=None) -> Windows:
+def split_windows(config: Config, champion: dict[str, Any], columns: list[str], *, source=None,
+                  now: datetime | None = None) -> Windows:
     """Read the source and cut it into the three samples (see the module docstring); raises :class:`WindowError`.
 
     Only ``columns`` (the champion's input columns) are kept beside the label
@@ -103,5 +108,11 @@ def split_windows(config: Config, champion: dict[str, Any], columns: list[str], 
     labelled = keep & frame[LABEL].notna().to_numpy()
     reference = frame[labelled & ((times >= start) & (times <= train_end)).to_numpy()]
     test = frame[labelled & ((times >= test_start) & (times <= end)).to_numpy()]
-    recent = frame[keep & (times > end).to_numpy()]
-    return Windows(reference, test, recent, end, description, fingerprint, loaded.negative_sample_rate)
+    # what `trainer.feedback.quality` quarantines as dated in the future is not a recent alert either
+    moment = pd.Timestamp(now if now is not None else datetime.now(timezone.utc))
+    moment = moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
+    limit = moment + pd.Timedelta(minutes=schema.max_future_minutes)
+    future = (times > limit).to_numpy()
+    recent = frame[keep & (times > end).to_numpy() & ~future]
+    return Windows(reference, test, recent, end, description, fingerprint, loaded.negative_sample_rate,
+                   int((keep & future).sum()))

@@ -25,6 +25,7 @@ import logging
 from typing import Any
 
 from trainer.folder.events import append_event, read_events
+from trainer.folder.listing import NOT_APPLIED
 from trainer.contract.layout import ModelsLayout
 from trainer.service.status import LIVE_STATES, load_status_file
 from trainer.timestamps import parse_iso
@@ -113,7 +114,7 @@ def reconcile(layout: ModelsLayout) -> list[dict[str, Any]]:
         until = starts[position + 1].get("ts") if position + 1 < len(starts) else None
         message, stage = _cause(start, status)
         written = _written_during(rows, start, until)
-        interrupted = [row.model_id for row in written if row.promotion in PROMOTING and row.model_id not in carried]
+        interrupted = [row.model_id for row in written if row.promotion in (*PROMOTING, NOT_APPLIED) and row.model_id not in carried]
         if written:
             message += f"; it had written model {', '.join(row.model_id for row in written)}"
         if interrupted:
