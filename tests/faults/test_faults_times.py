@@ -72,3 +72,19 @@ def test_the_future_tolerance_is_the_configured_one(tmp_path, minutes):
     schema.max_future_minutes = minutes
     result = prepare(frame, schema, quarantine_dir=None, stamp="t", now=NOW)
     assert len(result.frame) == (99 if minutes < 90 else 100)
+
+
+def test_one_timestamp_on_every_row_cannot_make_the_first_champion(layout):
+    """Issue 26, item 8: the warning alone let such a model become the first champion, trusted on a random slice."""
+    from trainer.folder.promotion import judge_challenger
+    from trainer.folder.registry import Registry
+
+    frame = feedback_frame(1000, seed=2)
+    frame["timestamp"] = NOW
+    result = train_and_evaluate(frame, _config())
+    block = judge_challenger(result, Registry(layout.root), _config())
+    assert block["decision"] == "rejected"
+    assert "cannot tell the newest feedback" in block["reasons"][0] and "schema.time_column" in block["reasons"][0]
+
+    ordered = train_and_evaluate(feedback_frame(1000, seed=2), _config())
+    assert judge_challenger(ordered, Registry(layout.root), _config())["decision"] == "first_champion"

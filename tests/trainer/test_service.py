@@ -229,3 +229,27 @@ def test_the_trainer_log_rotates(layout, workdir):
     assert logs == ["trainer.log", "trainer.log.1", "trainer.log.2"]
     assert all(p.stat().st_size <= 10_000 for p in layout.runtime.glob("trainer.log*"))
     assert "line 399" in layout.log.read_text()
+
+
+@pytest.mark.parametrize("feedback_added, cycles", [(False, 1), (True, 2)])
+def test_a_retrain_request_on_unchanged_feedback_is_answered_without_training(running, feedback_added, cycles):
+    """Issue 26, item 9: requests spread over time (not during a cycle) each trained again on the same rows."""
+    from trainer.feedback import store
+    from trainer.feedback.demo import generate_history
+
+    store.insert_frame("missing.db", generate_history(rows=50, seed=2))
+    cycle = StandInCycle()
+    service = running(cycle)
+    request(service.layout, "r1", "ann")
+    assert wait_until(lambda: (read_status(service.layout).get("last_result") or {}).get("requests") == ["r1"])
+    if feedback_added:
+        store.insert_frame("missing.db", generate_history(rows=20, seed=3))
+    request(service.layout, "r2", "bob")
+    assert wait_until(lambda: (read_status(service.layout).get("last_result") or {}).get("requests") == ["r2"])
+    assert len(cycle.calls) == cycles
+    last = read_status(service.layout)["last_result"]
+    if feedback_added:
+        assert last["outcome"] == "finished"
+    else:
+        assert last["outcome"] == "skipped" and last["message"].startswith("nothing changed since the last training")
+        assert events_of(service.layout, "training_skipped")[-1]["details"]["requests"] == ["r2"]

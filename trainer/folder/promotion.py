@@ -157,10 +157,16 @@ def judge_challenger(challenger, registry: Registry, config: Config) -> dict[str
     useful = gates[0]["passed"]
 
     if champion_id is None:
-        block["decision"] = "first_champion" if useful else "rejected"
-        block["reasons"] = ["no champion yet: the first model without a blocking warning becomes champion" if useful
-                            else "no champion yet, but this model cannot be the first: " + gates[0]["message"]]
-        block["reasons"] += [("passed: " if g["passed"] else "note: ") + g["message"] for g in gates[1:]]
+        unordered = _unordered_time(challenger, config)
+        if unordered:
+            gates.append(_gate("time_ordered", False, unordered))
+        first = useful and not unordered
+        block["decision"] = "first_champion" if first else "rejected"
+        block["reasons"] = ["no champion yet: the first model without a blocking warning becomes champion" if first
+                            else "no champion yet, but this model cannot be the first: "
+                            + (gates[0]["message"] if not useful else unordered)]
+        block["reasons"] += [("passed: " if g["passed"] else "note: ") + g["message"] for g in gates[1:]
+                             if g["name"] != "time_ordered"]
         return _held(block, rules.auto_promote)
 
     try:
@@ -225,6 +231,23 @@ def _rows_unseen_by(champion, registry: Registry, champion_id: str, test, y: np.
                   f"{int(unseen.sum())} newer rows hold {positives} positives (at least "
                   f"{config.promotion.min_test_positives} needed to compare on them alone), so both are compared on "
                   "the whole slice and the champion's scores are optimistic")
+
+
+def _unordered_time(challenger, config: Config) -> str:
+    """Why a first champion cannot be chosen on this feedback's times, or "".
+
+    A time column configured but holding too few distinct times (a batch
+    export stamped at once) gives a stratified test slice, not the newest
+    alerts: the numbers a first champion would be trusted on could be
+    optimistic, and nothing newer would check them yet.
+    """
+    warnings = challenger.metrics.get("warnings") or []
+    if not any(isinstance(w, dict) and w.get("code") == "time_unordered" for w in warnings):
+        return ""
+    column = config.schema.time_column
+    return (f"the time column '{column}' cannot tell the newest feedback (one batch stamp, or too few distinct "
+            "times), so this model was tested on a random slice, not the newest alerts: set schema.time_column to "
+            "when each alert fired, or set it to \"\" to accept a random test slice knowingly, then train again")
 
 
 def _held(block: dict[str, Any], auto_promote: bool) -> dict[str, Any]:

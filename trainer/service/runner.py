@@ -72,6 +72,7 @@ class TrainerService:
         self._cycle = cycle
         self.status = StatusWriter(self.layout)
         self.stop_requested = threading.Event()
+        self._trained_on: str | None = None  # the data fingerprint the last cycle that did not fail read
         self.wake = threading.Event()
         self.failures = 0
         self.backoff_until: datetime | None = None
@@ -174,12 +175,16 @@ class TrainerService:
                 path.unlink(missing_ok=True)
             actor = ", ".join(dict.fromkeys(str(r.get("actor") or "unknown") for r in consumed)) or SERVICE_ACTOR
             request_ids = [str(r["id"]) for r in consumed]
+            fingerprint = self._data_fingerprint()
+            if decision.trigger == "force" and fingerprint is not None and fingerprint == self._trained_on:
+                self._answer_unchanged(actor, request_ids)
+                return True
             self._event("trigger", actor=actor, trigger=decision.trigger, message=decision.message,
                         requests=request_ids, **({"evidence": decision.evidence} if decision.evidence else {}))
             log.info("training (%s, asked by %s): %s", decision.trigger, actor, decision.message)
-            fingerprint = self._data_fingerprint()
             outcome = self._run_cycle(decision.trigger or "schedule", actor, request_ids)
             if outcome != "failed":
+                self._trained_on = fingerprint
                 self._serve_late_requests(fingerprint)
         finally:
             training_lock.release()
@@ -194,6 +199,23 @@ class TrainerService:
         except Exception as exc:  # noqa: BLE001 - without a fingerprint, late requests simply get their own cycle
             log.info("no data fingerprint: %s", exc)
             return None
+
+    def _answer_unchanged(self, actor: str, request_ids: list[str]) -> None:
+        """Answer retrain requests without training: the feedback is as the last training of this service read it.
+
+        Fifty presses of "Retrain now" over a minute gave five trainings on the same rows; each answer now
+        says that nothing changed. A restarted service trains on the first request.
+        """
+        previous = self.status.data.get("last_result") or {}
+        message = (f"nothing changed since the last training (finished {previous.get('finished_at') or 'earlier'}): "
+                   "the feedback source reports no new or changed verdicts, so the request was answered without "
+                   "training; add verdicts, or restart the trainer after changing its configuration")
+        self._event("training_skipped", actor=actor, trigger="force", message=message, requests=request_ids)
+        self.status.update(last_result={"outcome": "skipped", "model_id": previous.get("model_id"), "message": message,
+                                        "finished_at": now_iso(), "trigger": "force", "actor": actor,
+                                        "duration_s": 0.0, "requests": request_ids},
+                           message=f"retrain request answered: {message}")
+        log.info("retrain request(s) %s answered without training: nothing changed", ", ".join(request_ids))
 
     def _serve_late_requests(self, fingerprint: str | None) -> None:
         """Requests that arrived during a cycle, while no feedback was added, are answered by that cycle.
