@@ -12,6 +12,7 @@ What the report does not hold stays missing (NaN, "unknown").
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pandas as pd
@@ -24,8 +25,17 @@ DAY_MS = 86_400_000
 
 
 def ranking_frame(report: dict[str, Any]) -> pd.DataFrame:
-    """One row per feature, in the report's order (most drifted first)."""
-    rows = [{"feature": r.get("feature"), "level": r.get("level"), "PSI": r.get("psi"), "test": r.get("test"),
+    """One row per feature, in the report's order (most drifted first).
+
+    On fewer recent alerts than the report's floor (``enough_data`` false) no
+    level is claimed: the level reads "unreliable" with the sample and the floor.
+    """
+    level = None
+    if not report.get("enough_data"):
+        recent = (report.get("window") or {}).get("recent_rows")
+        floor = (report.get("thresholds") or {}).get("min_rows")
+        level = f"unreliable: {recent if recent is not None else 'unknown'} of {floor or 'unknown'} recent alerts"
+    rows = [{"feature": r.get("feature"), "level": level or r.get("level"), "PSI": r.get("psi"), "test": r.get("test"),
              "statistic": r.get("statistic"), "p-value": r.get("p_value"),
              "importance share": r.get("importance_share"),
              "new categories": ", ".join(r.get("unseen_categories") or []),
@@ -143,4 +153,62 @@ def live_figure(frame: pd.DataFrame, test_slice: dict[str, Any]) -> go.Figure:
     figure.update_layout(title="Champion on new verdicts, per day (95% interval)", yaxis_range=[0, 1.05], height=360,
                          margin={"t": 50, "b": 10}, legend={"orientation": "h", "y": 1.1})
     figure.update_xaxes(tickformat="%Y-%m-%d", dtick=DAY_MS)
+    return figure
+
+
+HISTORY_FEATURES = 6
+"""At most this many features are drawn over time: those that drifted most."""
+
+
+def history_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per report and feature: ``computed_at``, ``feature``, ``psi``, ``level``, ``reliable``.
+
+    ``reliable`` is False for a report computed on fewer recent alerts than
+    its floor: its PSI is drawn, but no level is claimed from it."""
+    rows = []
+    for entry in entries:
+        at = pd.to_datetime(entry.get("computed_at"), utc=True, errors="coerce")
+        if pd.isna(at):
+            continue
+        for feature, (psi, level) in (entry.get("features") or {}).items():
+            rows.append({"computed_at": at, "feature": feature, "psi": psi, "level": level,
+                         "reliable": bool(entry.get("enough_data")), "recent_rows": entry.get("recent_rows"),
+                         "min_rows": entry.get("min_rows"), "champion_id": entry.get("champion_id")})
+    frame = pd.DataFrame(rows, columns=["computed_at", "feature", "psi", "level", "reliable", "recent_rows",
+                                        "min_rows", "champion_id"])
+    if frame.empty:
+        return frame
+    top = frame[frame["reliable"]].groupby("feature")["psi"].max().sort_values(ascending=False)
+    keep = list(top.index[:HISTORY_FEATURES]) or list(frame.groupby("feature")["psi"].max()
+                                                      .sort_values(ascending=False).index[:HISTORY_FEATURES])
+    return frame[frame["feature"].isin(keep)].reset_index(drop=True)
+
+
+def history_figure(frame: pd.DataFrame, retrains: list[dict[str, Any]], *, moderate: float,
+                   major: float) -> go.Figure:
+    """PSI per feature over time (hollow markers: below the sample floor), the level lines, and a dashed
+    vertical line at each training the drift signal started."""
+    figure = go.Figure()
+    for feature, part in frame.groupby("feature", sort=False):
+        text = [f"{lvl if ok else 'unreliable: ' + str(n) + ' of ' + str(m) + ' alerts'}; champion {c}"
+                for lvl, ok, n, m, c in zip(part["level"], part["reliable"], part["recent_rows"], part["min_rows"],
+                                            part["champion_id"])]
+        # a feature is a column name from the data: escaped, so markup in it is never live in the chart
+        figure.add_scatter(x=part["computed_at"].tolist(), y=part["psi"].tolist(), mode="lines+markers",
+                           name=html.escape(str(feature)),
+                           text=text, hovertemplate="%{x}<br>PSI %{y:.3f}<br>%{text}<extra>%{fullData.name}</extra>",
+                           marker={"symbol": ["circle" if ok else "circle-open" for ok in part["reliable"]]})
+    figure.add_hline(y=moderate, line_dash="dot", line_color="#E69F00", annotation_text="moderate",
+                     annotation_position="top left")
+    figure.add_hline(y=major, line_dash="dash", line_color="#D55E00", annotation_text="major",
+                     annotation_position="top left")
+    for retrain in retrains:
+        at = pd.to_datetime(retrain.get("at"), utc=True, errors="coerce")
+        if not pd.isna(at):
+            figure.add_vline(x=at, line_dash="dash", line_color="#0072B2")
+    if retrains:
+        figure.add_scatter(x=[None], y=[None], mode="lines", line={"dash": "dash", "color": "#0072B2"},
+                           name="retrained on drift")
+    figure.update_layout(height=340, margin={"t": 20, "b": 10, "l": 10, "r": 10}, yaxis_title="PSI",
+                         legend={"orientation": "h", "y": -0.2})
     return figure

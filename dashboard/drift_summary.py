@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboard.formatting import ago
 from trainer.contract.layout import ModelsLayout
+from trainer.monitoring import history
 from trainer.monitoring.report import read_report
 
 
@@ -33,6 +34,40 @@ def current_report(layout: ModelsLayout) -> dict[str, Any] | None:
     except OSError:
         return None
     return _read(str(layout.root), (stat.st_mtime_ns, stat.st_size))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _read_history(path: str, identity: tuple[int, int]) -> list[dict[str, Any]]:
+    return history.read(ModelsLayout.of(path))
+
+
+def drift_history(layout: ModelsLayout) -> list[dict[str, Any]]:
+    """Every drift report's line in ``layout``'s history, oldest first; empty when there is none."""
+    try:
+        stat = layout.drift_history.stat()
+    except OSError:
+        return []
+    return _read_history(str(layout.root), (stat.st_mtime_ns, stat.st_size))
+
+
+def drift_retrains(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each training the drift signal started: when, why (the trigger's evidence) and what came of it.
+
+    From the event log: a ``trigger`` event with trigger ``drift`` and the
+    first training ending after it (finished, skipped or failed)."""
+    out = []
+    for i, event in enumerate(events):
+        if event.get("event") != "trigger" or event.get("trigger") != "drift":
+            continue
+        ended = next((e for e in events[i + 1:] if e.get("event") in
+                      ("training_finished", "training_skipped", "training_failed", "training_abandoned")), None)
+        evidence = (event.get("details") or {}).get("evidence") or {}
+        out.append({"at": event.get("ts"), "message": event.get("message") or evidence.get("message") or "",
+                    "champion_id": evidence.get("champion_id"),
+                    "features": [f.get("feature") for f in evidence.get("features") or [] if isinstance(f, dict)],
+                    "outcome": (ended or {}).get("event", "").removeprefix("training_") or "running",
+                    "model_id": (ended or {}).get("model_id"), "result": (ended or {}).get("message")})
+    return out
 
 
 def num(value: Any, digits: int = 3) -> str:

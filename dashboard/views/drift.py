@@ -14,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import context, drift_charts
-from dashboard.drift_summary import current_report, num, share, summary
+from dashboard.drift_summary import current_report, drift_history, drift_retrains, num, share, summary
 from dashboard.markdown import literal
 
 config = context.get_config()
@@ -50,6 +50,26 @@ def header() -> None:
     middle.metric("New verdicts", f"{window.get('recent_labelled', 0):,}", help="recent alerts with a verdict")
     right.metric("Training window", f"{window.get('reference_rows', 0):,}",
                  help=f"verdicts from {window.get('training_start')} to {window.get('training_end')}")
+
+
+def over_time() -> None:
+    """The drift of each feature at every report the trainer wrote, and each retrain the drift started."""
+    st.subheader("Drift over time")
+    frame = drift_charts.history_frame(drift_history(config.layout))
+    retrains = drift_retrains(context.get_registry().events(limit=2000))
+    if retrains:
+        last = retrains[-1]
+        st.markdown(f"**Last retrain on drift**: {str(last['at']).replace('T', ' ')[:19]} UTC, "
+                    f"{literal(last['message'])} → training {last['outcome']}"
+                    + (f", model `{last['model_id']}`" if last.get("model_id") else "") + ".")
+    if frame.empty:
+        st.info("No history yet: each drift report the trainer writes adds a point here.")
+        return
+    st.caption("PSI of the most drifted features at each report. A hollow marker is a report on fewer recent "
+               f"alerts than drift.min_rows ({config.drift.min_rows:,}): its PSI is shown, no level is claimed "
+               "from it. Dashed blue lines: trainings the drift signal started.")
+    st.plotly_chart(drift_charts.history_figure(frame, retrains, moderate=config.drift.psi_moderate,
+                                                major=config.drift.psi_major), width="stretch", key="drift_history")
 
 
 def features() -> None:
@@ -115,8 +135,10 @@ def live() -> None:
 
 if report is None or report.get("error"):
     no_report()
+    over_time()
 else:
     header()
+    over_time()
     features()
     scores()
     prevalence()

@@ -98,3 +98,53 @@ def test_live_recall_below_its_reference_is_a_warning(shifted_report):
     line, warning = summary(report)
     assert warning == "live recall 0.700 (95% interval up to 0.780) is below 0.950. See the Drift page."
     assert "Drift: none (largest PSI" in line
+
+
+def test_below_the_floor_no_level_is_claimed_in_the_ranking(dash_env, build, shifted_report):
+    """Issue 25, item 6: a PSI from 32 alerts was labelled "none" under a header saying what major is."""
+    report = copy.deepcopy(shifted_report)
+    report["enough_data"] = False
+    report["window"]["recent_rows"] = 32
+    write_report(ModelsLayout.of(dash_env.models_dir), report)
+    app = build.run_app(PAGE)
+    no_exception(app)
+    ranking = table_with(app, "PSI")
+    assert set(ranking["level"]) == {"unreliable: 32 of 300 recent alerts"}
+
+
+def test_the_drift_that_retrained_the_model_stays_on_the_page_after_the_retrain(dash_env, build, shifted_report):
+    """Issue 25, item 1: once the drift-triggered retrain promoted a new champion, the report is about that
+    champion (too few recent alerts, no level); the page still shows the major drift over time and the retrain
+    it caused, from the history and the event log."""
+    from trainer.folder.events import append_event
+    from trainer.monitoring import history
+
+    layout = ModelsLayout.of(dash_env.models_dir)
+    layout.root.mkdir(parents=True, exist_ok=True)
+    before = copy.deepcopy(shifted_report)
+    history.append(layout, before)
+    evidence = {"champion_id": before["champion_id"], "features": [{"feature": "src_reputation", "psi": 3.88}],
+                "message": "major drift on src_reputation (PSI 3.88)"}
+    append_event(layout.events, "trigger", actor="trainer", trigger="drift",
+                 message="major drift on src_reputation (PSI 3.88) since champion was trained", evidence=evidence)
+    append_event(layout.events, "training_finished", actor="trainer", trigger="drift", message="model promoted",
+                 model_id="20991231_000000")
+    after = copy.deepcopy(shifted_report)
+    after["computed_at"] = (datetime.now(timezone.utc) + timedelta(minutes=5)).isoformat()
+    after["enough_data"] = False
+    after["window"]["recent_rows"] = 1
+    for row in after["features"]:
+        row["level"] = "none"
+    history.append(layout, after)
+    write_report(layout, after)
+
+    app = build.run_app(PAGE)
+    no_exception(app)
+    text = page_text(app)
+    assert "Last retrain on drift" in text and "major drift on src_reputation (PSI 3.88)" in text
+    assert "training finished, model `20991231_000000`" in text
+    chart = next(c for c in app.get("plotly_chart") if "drift_history" in str(c.proto.id))
+    figure = json.loads(chart.proto.spec)
+    lines = {trace.get("name"): trace for trace in figure["data"]}
+    assert lines["src_reputation"]["y"][0] >= 0.25 and "retrained on drift" in lines
+    assert lines["src_reputation"]["marker"]["symbol"] == ["circle", "circle-open"]

@@ -67,6 +67,11 @@ def test_a_demo_shift_puts_its_feature_at_the_top_as_major_drift(folder, shift, 
     assert top["feature"] == feature and top["level"] == "major"
     assert report["summary"]["level"] == "major" and feature in report["summary"]["major"]
     assert read_report(ModelsLayout.of("models")) == json.loads(json.dumps(report, default=str))
+    # every report written also leaves its line in the history the Drift page draws over time
+    from trainer.monitoring import history
+
+    (entry,) = history.read(ModelsLayout.of("models"))
+    assert entry["computed_at"] == report["computed_at"] and entry["features"][feature] == [top["psi"], "major"]
 
 
 def test_a_new_source_is_named_among_the_categories_never_seen(folder):

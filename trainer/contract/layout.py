@@ -23,7 +23,7 @@ from pathlib import Path
 
 __all__ = [
     "MODEL_PREFIX", "METRICS_PREFIX", "MODEL_SUFFIX", "METRICS_SUFFIX", "STAMP_FORMAT", "STAMP_RE", "MODEL_RE",
-    "METRICS_RE", "RESERVED_PREFIX", "CHAMPION_NAME", "EVENTS_NAME", "DRIFT_REPORT_NAME", "BACKTEST_REPORT_NAME", "QUARANTINE_NAME",
+    "METRICS_RE", "RESERVED_PREFIX", "CHAMPION_NAME", "EVENTS_NAME", "DRIFT_REPORT_NAME", "DRIFT_HISTORY_NAME", "BACKTEST_REPORT_NAME", "QUARANTINE_NAME",
     "RUNTIME_NAME", "STATUS_NAME", "LOG_NAME", "STOP_REQUEST_NAME", "REVIEW_NAME", "REVIEW_LEDGER_NAME",
     "REVIEW_OUTBOX_NAME", "AUDIT_POPULATION_NAME", "REVIEW_SUMMARY_NAME", "REQUEST_SUFFIX", "ModelsLayout", "model_file_name",
     "metrics_file_name", "metrics_stamp", "model_stamp", "stamp_of", "stamp_time",
@@ -41,6 +41,7 @@ EVENTS_NAME = "events.jsonl"
 DRIFT_REPORT_NAME = "drift_report.json"
 #: what a backtest replayed and what each contender would have done (``trainer.backtest``)
 BACKTEST_REPORT_NAME = "backtest.json"
+DRIFT_HISTORY_NAME = "drift_history.jsonl"
 QUARANTINE_NAME = "quarantine"
 RUNTIME_NAME = "runtime"
 STATUS_NAME = "status.json"
@@ -123,6 +124,11 @@ class ModelsLayout:
     def drift_report(self) -> Path:
         """The drift and live-performance report (``trainer.monitoring.report``), replaced atomically."""
         return self.root / DRIFT_REPORT_NAME
+
+    @property
+    def drift_history(self) -> Path:
+        """One line per drift report written, oldest first (``trainer.monitoring.history``)."""
+        return self.root / DRIFT_HISTORY_NAME
 
     @property
     def backtest_report(self) -> Path:

@@ -35,6 +35,7 @@ from trainer.contract.layout import ModelsLayout
 from trainer.monitoring import drift
 from trainer.monitoring.live import live_performance
 from trainer.monitoring.prevalence import prevalence, utc_instants
+from trainer.monitoring import history
 from trainer.monitoring.signals import importance_shares, signals
 from trainer.monitoring.windows import LABEL, TIME, WindowError, split_windows
 from trainer.reading import JSON_MAX_BYTES, read_regular
@@ -283,6 +284,10 @@ def refresh(config: Config) -> dict[str, Any]:
         write_report(layout, report)
         log.info("drift report for champion %s written: %s", report.get("champion_id"),
                  report.get("error") or report["summary"])
+        try:
+            history.append(layout, report)
+        except OSError as exc:  # the report itself is written; the page's history misses one point
+            log.error("cannot add the drift report to %s: %s", layout.drift_history, exc)
     return report
 
 
