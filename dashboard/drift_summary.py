@@ -123,9 +123,39 @@ def summary(report: dict[str, Any] | None, now: datetime | None = None) -> tuple
     return line, (". ".join(warnings) + ". See the Drift page.") if warnings else None
 
 
-def render_overview_line(layout: ModelsLayout) -> None:
-    """The Overview's drift line, and its warning when drift or live recall crosses its threshold."""
-    line, warning = summary(current_report(layout))
+def staleness(report: dict[str, Any] | None, champion_id: str | None, fingerprint: str | None) -> str | None:
+    """Why ``report`` no longer describes now, or None: another champion since, or feedback arrived since.
+
+    ``champion_id`` is the champion the models folder names now (None: none);
+    ``fingerprint`` the source's ``latest_change()`` now (None: unknown, not judged)."""
+    if report is None or report.get("unreadable"):
+        return None
+    computed = str(report.get("computed_at") or "an unknown time").replace("T", " ")[:19]
+    about = report.get("champion_id")
+    if about != champion_id and champion_id is not None:
+        before = f"champion {about}" if about else "no champion"
+        return (f"this report (computed {computed} UTC) is about {before}; the champion is now {champion_id}. "
+                "The trainer service computes a new one at its next check")
+    if fingerprint is not None and report.get("data_fingerprint") not in (None, fingerprint) \
+            and not report.get("error"):
+        return (f"feedback arrived since this report was computed ({computed} UTC): its recent alerts and verdicts "
+                "are not the newest. The trainer service computes a new one every drift.interval_minutes while it "
+                "runs")
+    return None
+
+
+def render_overview_line(layout: ModelsLayout, champion_id: str | None) -> None:
+    """The Overview's drift line, and its warning when drift or live recall crosses its threshold.
+
+    A report about another champion than the one in service is not shown as
+    the champion's drift: the line says whose it is (issue 25: "no champion"
+    beside a Champion tile naming one)."""
+    report = current_report(layout)
+    stale = staleness(report, champion_id, None)
+    if stale:
+        st.caption(f"Drift and live performance of champion {champion_id}: not known yet — {stale}.")
+        return
+    line, warning = summary(report)
     st.caption(line)
     if warning:
         st.warning(warning, icon=":material/warning:")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import context, drift_charts
-from dashboard.drift_summary import current_report, drift_history, drift_retrains, num, share, summary
+from dashboard.drift_summary import current_report, drift_history, drift_retrains, num, share, staleness, summary
 from dashboard.markdown import literal
 
 config = context.get_config()
@@ -27,6 +27,51 @@ st.caption("The alerts since the champion was trained against its training windo
            "every verdict that arrived since. Levels come from the population stability index (PSI "
            f"{config.drift.psi_moderate:g}: moderate, {config.drift.psi_major:g}: major); the KS or chi-squared test "
            "only keeps a handful of alerts from raising a level. See docs/DRIFT.md.")
+
+
+SOURCE_KEY = repr(sorted(vars(config.source).items()))
+
+
+@st.cache_data(ttl=30, show_spinner=False, max_entries=4)
+def source_fingerprint(source_key: str) -> str | None:
+    """The feedback source's ``latest_change()`` (one cheap query), at most every 30 s per source."""
+    from trainer.monitoring.report import data_fingerprint
+
+    return data_fingerprint(config)
+
+
+def compute_fresh() -> None:
+    """Button callback: what `cla drift --refresh` does, checked where it runs."""
+    allowed, reason = context.authorize("compute the drift report")
+    if not allowed:
+        st.session_state["drift_refresh_result"] = ("error", f"Computing the drift report refused: {reason}")
+        return
+    from trainer.monitoring.report import refresh
+
+    try:
+        fresh = refresh(config)
+    except OSError as exc:
+        st.session_state["drift_refresh_result"] = ("error", f"The drift report could not be written: {exc}")
+        return
+    source_fingerprint.clear()
+    st.session_state["drift_refresh_result"] = (
+        "success", f"Fresh report computed at {str(fresh.get('computed_at'))[:19].replace('T', ' ')} UTC.")
+
+
+def stale_notice() -> None:
+    """Say when the report is older than the champion or the feedback, and offer a fresh one."""
+    champion = context.get_registry().champion()
+    stale = staleness(report, (champion or {}).get("model_id"), source_fingerprint(SOURCE_KEY))
+    outcome = st.session_state.pop("drift_refresh_result", None)
+    if outcome:
+        (st.success if outcome[0] == "success" else st.error)(outcome[1])
+    if not stale:
+        return
+    st.warning(f"Stale: {stale}.", icon=":material/history:")
+    allowed, reason = context.can_control()
+    st.button("Compute a fresh report now", key="drift_refresh", on_click=compute_fresh, disabled=not allowed,
+              help=reason if not allowed else "Reads the feedback and scores the recent alerts, as `cla drift "
+                                              "--refresh` does; a few seconds on a large store.")
 
 
 def no_report() -> None:
@@ -135,8 +180,10 @@ def live() -> None:
 
 if report is None or report.get("error"):
     no_report()
+    stale_notice()
     over_time()
 else:
+    stale_notice()
     header()
     over_time()
     features()
@@ -145,13 +192,19 @@ else:
     live()
 
 
+shown_fingerprint = source_fingerprint(SOURCE_KEY)
+
+
 @st.fragment(run_every=config.dashboard.refresh_seconds)
 def watch_report() -> None:
-    """Rerun the page once the trainer service wrote a new report (or the champion changed)."""
+    """Rerun the page once the trainer service wrote a new report (or the champion changed), or once feedback
+    arrived since it was drawn (asked of the source at most every 30 s), so "stale" shows without a reload."""
     now = watcher.generation_of("drift", "champion") if watcher.check() else None
     if shown_generation is None or now != shown_generation:
         if current_report(config.layout) != report:
             st.rerun()
+    if source_fingerprint(SOURCE_KEY) != shown_fingerprint:
+        st.rerun()
 
 
 watch_report()

@@ -268,7 +268,7 @@ def live_overview() -> None:
         st.warning(review.below_target, icon=":material/troubleshoot:")
     draw_tiles(status, facts, feedback)
     draw_review_tiles(review)
-    render_overview_line(config.layout)
+    render_overview_line(config.layout, (facts.champion or {}).get("model_id"))
     draw_warnings(status, facts, feedback)
 
 

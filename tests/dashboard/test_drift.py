@@ -148,3 +148,55 @@ def test_the_drift_that_retrained_the_model_stays_on_the_page_after_the_retrain(
     lines = {trace.get("name"): trace for trace in figure["data"]}
     assert lines["src_reputation"]["y"][0] >= 0.25 and "retrained on drift" in lines
     assert lines["src_reputation"]["marker"]["symbol"] == ["circle", "circle-open"]
+
+
+def test_a_report_older_than_the_feedback_says_so_and_a_click_computes_a_fresh_one(dash_env, build):
+    """Issue 25, item 2: with the trainer stopped, alerts fed after the report left the page at "Recent alerts 0"
+    with no word that it was old."""
+    from trainer.feedback import demo, store
+    from trainer.service.cycle import run_cycle
+
+    (dash_env.root / "data").mkdir()
+    store.insert_frame(dash_env.root / "data" / "feedback.db",
+                       demo.generate_history(rows=3000, seed=11, end=HISTORY_END))
+    config = load_config()
+    config.training.preset, config.training.permutation_repeats = "legacy", 1
+    assert run_cycle(config, trigger="manual", actor="tester").outcome == "finished"
+    from trainer.monitoring.report import refresh
+
+    first = refresh(config)
+    assert not first.get("error")
+    app = build.run_app(PAGE)
+    no_exception(app)
+    assert not any("Stale" in w.value for w in app.warning)
+
+    demo.feed(dash_env.root / "data" / "feedback.db", rate=1e9, count=450, seed=2, shift="new-source",
+              sleep=lambda s: None)
+    import streamlit as st
+
+    st.cache_data.clear()  # the page asks the source for its fingerprint at most every 30 s
+    app = build.run_app(PAGE)
+    no_exception(app)
+    assert any("Stale: feedback arrived since this report was computed" in w.value for w in app.warning)
+    app.button(key="drift_refresh").click().run()
+    no_exception(app)
+    assert any("Fresh report computed" in s.value for s in app.success)
+    assert not any("Stale" in w.value for w in app.warning)
+    recent = next(m.value for m in app.metric if m.label == "Recent alerts")
+    assert int(recent.replace(",", "")) >= 450
+
+
+def test_the_overview_never_gives_another_champions_drift_as_this_ones(dash_env, build, shifted_report):
+    """Issue 25, item 3: "no champion (champion.json does not exist)" beside a Champion tile naming one."""
+    layout = ModelsLayout.of(dash_env.models_dir)
+    write_report(layout, build_report(load_config()))  # computed before any champion: an error report
+    champion = build.stamp(1)
+    build.write_pair(dash_env.models_dir, build.healthy_metrics(champion), model_id=champion)
+    from trainer.folder.registry import Registry
+
+    Registry(dash_env.models_dir).promote(champion, actor="test")
+    overview = build.run_app()
+    no_exception(overview)
+    text = page_text(overview)
+    assert f"Drift and live performance of champion {champion}: not known yet" in text
+    assert "is about no champion" in text and "champion.json does not exist" not in text
