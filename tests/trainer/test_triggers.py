@@ -60,9 +60,20 @@ def test_no_pairs_and_no_events_means_never_trained(layout):
     assert last_training_time(layout) is None
 
 
+def signed_pair(layout, stamp: str) -> None:
+    from trainer.contract.layout import stamp_time
+    from trainer.folder.pairs import write_pair
+
+    assert write_pair(layout, {"weights": [1]}, {"pr_auc": 0.5}, stamp=stamp,
+                      trained_at=stamp_time(stamp)).model_id == stamp
+
+
 def test_the_last_finishing_event_gives_the_time_its_training_read_the_data(layout):
     for stamp in ("20261120_080000", "20261122_093000"):
-        layout.metrics_path(stamp).write_text("{}")
+        signed_pair(layout, stamp)
+    assert last_training_time(layout) == datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
+    # an unsigned file named like a newer pair is no evidence of a training (issue 26, item 2)
+    layout.metrics_path("20261123_000000").write_text("{}")
     assert last_training_time(layout) == datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
     append_event(layout.events, "training_failed", actor="t", message="disk full")
     assert last_training_time(layout) == datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
@@ -71,7 +82,7 @@ def test_the_last_finishing_event_gives_the_time_its_training_read_the_data(layo
 
 
 def test_a_restart_with_no_new_data_does_not_retrain(layout):
-    layout.metrics_path("20261123_113000").write_text("{}")
+    signed_pair(layout, "20261123_113000")
     restarted = should_train(ServiceConfig(), TriggerFacts(now=NOW, last_training=last_training_time(layout), new_rows=0))
     assert not restarted.train
     assert "since 11:30:00 UTC" in restarted.message
