@@ -94,8 +94,9 @@ def _line_figure(frame: pd.DataFrame, column: str, title: str, *, percent_axis: 
                                     line={"color": CONTENDER_COLORS.get(name)}, marker={"size": 5}))
     figure.update_yaxes(title_text=title, tickformat=".0%" if percent_axis else None, rangemode="tozero")
     figure.update_xaxes(title_text="step (scored alerts fired from this time on)")
-    figure.update_layout(height=320, margin={"t": 10, "b": 10, "l": 10, "r": 10},
-                         legend={"orientation": "h", "y": -0.3})
+    # the legend above the plot: below it, on a half-width column it wraps to four rows over the axis title
+    figure.update_layout(height=360, margin={"t": 10, "b": 10, "l": 10, "r": 10},
+                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     return figure
 
 
