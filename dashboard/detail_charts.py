@@ -8,6 +8,7 @@ frame, a missing number stays NaN. No Streamlit here.
 
 from __future__ import annotations
 
+import html
 import math
 from typing import TYPE_CHECKING, Iterable
 
@@ -161,7 +162,8 @@ def importance_frame(metrics: dict) -> pd.DataFrame:
 
 def importance_figure(frame: pd.DataFrame) -> go.Figure:
     ordered = frame.iloc[::-1]
-    figure = go.Figure(go.Bar(x=ordered["importance"], y=ordered["feature"], orientation="h",
+    # feature names are the data's column names: escaped, never live markup in the chart
+    figure = go.Figure(go.Bar(x=ordered["importance"], y=[html.escape(f) for f in ordered["feature"]], orientation="h",
                               error_x={"type": "data", "array": ordered["std"]}, marker_color="steelblue"))
     figure.update_xaxes(title_text="drop in PR-AUC when the feature is shuffled")
     figure.update_layout(height=max(240, 26 * len(frame) + 60), margin={"t": 10, "b": 10, "l": 10, "r": 10})

@@ -55,8 +55,10 @@ def distribution_frame(row: dict[str, Any] | None) -> pd.DataFrame:
 
 def distribution_figure(frame: pd.DataFrame, title: str) -> go.Figure:
     figure = go.Figure()
-    figure.add_bar(x=frame["bin"], y=frame["training"], name="training window", marker_color=TRAINING_COLOUR)
-    figure.add_bar(x=frame["bin"], y=frame["recent"], name="recent alerts", marker_color=RECENT_COLOUR)
+    # bins of a categorical feature are values from the feedback: escaped, never live markup in the chart
+    bins = [html.escape(str(b)) for b in frame["bin"]]
+    figure.add_bar(x=bins, y=frame["training"], name="training window", marker_color=TRAINING_COLOUR)
+    figure.add_bar(x=bins, y=frame["recent"], name="recent alerts", marker_color=RECENT_COLOUR)
     figure.update_layout(barmode="group", title=title, yaxis_title="share of alerts", yaxis_tickformat=".0%",
                          height=360, margin={"t": 50, "b": 10}, legend={"orientation": "h", "y": 1.1})
     return figure

@@ -144,7 +144,8 @@ def features_section(metrics: dict) -> None:
         if not quality:
             absent("data-quality counts", metrics)
         else:
-            st.table(detail_charts.data_quality_frame(metrics).set_index("step"))
+            # a dataframe, not st.table: quarantine reasons name the data's columns, and st.table renders Markdown
+            st.dataframe(detail_charts.data_quality_frame(metrics), hide_index=True, key="detail_data_quality")
             quarantine = quality.get("quarantine_file")
             if quarantine:
                 st.caption(f"Quarantined rows, with the reason for each: `{config.layout.root / quarantine}`")
