@@ -49,6 +49,11 @@ def test_metrics_show_the_service_and_change_after_a_training(workdir, seeded_st
     names = {name for name, _ in before}
     assert not names & {"cla_champion_pr_auc", "cla_last_training_end_timestamp_seconds", "cla_feedback_rows"}
     assert value(before, "cla_training_duration_seconds_count") == 0
+    # Issue 26, item 12: every trigger x outcome series exists at 0 before the first training, so increase()
+    # over a window holding that training sees it; and no `_created` series doubles them.
+    assert value(before, "cla_trainings_total", trigger="force", outcome="failed") == 0
+    assert value(before, "cla_trainings_total", trigger="drift", outcome="finished") == 0
+    assert not [name for name, _ in before if name.endswith("_created")]
 
     train(layout, "first", "training_finished")
     after = scrape(address)
@@ -64,6 +69,7 @@ def test_metrics_show_the_service_and_change_after_a_training(workdir, seeded_st
     assert value(after, "cla_champion_recall") == pytest.approx(summary.recall)
     assert value(after, "cla_champion_threshold") == pytest.approx(summary.threshold)
     assert value(after, "cla_champion_useful") == 1
+    assert value(after, "cla_champion_trusted") == 1
     metrics = Registry(layout.root).get(summary.model_id)
     assert value(after, "cla_feedback_rows") == metrics["rows"]["used"] > 2900    # 3,000 seeded, a few quarantined
     positives = sum(counts["1"] for part, counts in metrics["class_counts"].items() if part != "train_resampled")
@@ -82,3 +88,25 @@ def test_a_taken_metrics_port_stops_the_start_with_the_option_named(workdir, see
     assert code != 0
     err = capsys.readouterr().err
     assert f"service.metrics_address 127.0.0.1:{port}: cannot listen there" in err
+
+
+def test_a_tampered_champion_is_exported_untrusted_and_not_useful(workdir, seeded_store, service):
+    """Issue 26, item 11: a champion whose model file fails its signature check was exported as a healthy
+    champion (useful 1, its PR-AUC and recall)."""
+    lay_out(workdir, seeded_store)
+    address = f"127.0.0.1:{free_port()}"
+    config = load_config(overrides={"service.metrics_address": address})
+    layout = ModelsLayout.of(config.models_dir)
+    service(config)
+    train(layout, "first", "training_finished")
+    champion = Registry(layout.root).champion()["model_id"]
+    with open(layout.model_path(champion), "r+b") as handle:
+        first = handle.read(1)
+        handle.seek(0)
+        handle.write(bytes([first[0] ^ 1]))
+    samples = scrape(address)
+    assert value(samples, "cla_champion_info", model_id=champion) == 1
+    assert value(samples, "cla_champion_trusted") == 0
+    assert value(samples, "cla_champion_useful") == 0
+    names = {name for name, _ in samples}
+    assert not names & {"cla_champion_pr_auc", "cla_champion_recall", "cla_champion_threshold"}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -30,6 +30,7 @@ from trainer.contract.layout import ModelsLayout
 from trainer.contract import states
 from trainer.contract.events import TRAINING_OUTCOMES
 from trainer.service.status import load_status_file
+from trainer.service.triggers import TRAINING_TRIGGERS
 from trainer.timestamps import parse_iso
 
 log = logging.getLogger("cla.metrics")
@@ -131,15 +132,24 @@ class FolderCollector(Collector):
                                      labels=["model_id"])
             info.add_metric([champion.model_id], 1)
             yield info
+            try:
+                trusted = self.registry.verify(champion.model_id).trusted
+            except Exception as exc:  # noqa: BLE001 - a champion that cannot be checked is not trusted
+                log.info("metrics: cannot verify %s: %s", champion.model_id, exc)
+                trusted = False
+            yield GaugeMetricFamily("cla_champion_trusted", "1 when the champion's model file passes its signature "
+                                    "check, 0 when it does not (it is never loaded then).", value=1 if trusted else 0)
+            # An untrusted champion's numbers describe a file nobody can vouch for, and it cannot score: its
+            # PR-AUC, recall and threshold are left out and it is not useful.
             for key, name, text in (("pr_auc", "cla_champion_pr_auc", "The champion's PR-AUC on its test slice."),
                                     ("recall", "cla_champion_recall", "The champion's recall at its threshold."),
                                     ("threshold", "cla_champion_threshold", "The champion's decision threshold.")):
-                value = _number(getattr(champion, key))
+                value = _number(getattr(champion, key)) if trusted else None
                 if value is not None:
                     yield GaugeMetricFamily(name, text, value=value)
-            if champion.useful is not None:
+            if champion.useful is not None or not trusted:
                 yield GaugeMetricFamily("cla_champion_useful", "1 when the champion is useful, 0 when it is not.",
-                                        value=1 if champion.useful else 0)
+                                        value=1 if champion.useful and trusted else 0)
         if readable:
             yield from self._feedback_of(max(readable, key=lambda s: s.model_id).model_id)
 
@@ -173,9 +183,16 @@ class ServiceMetrics:
 
     def __init__(self, config: Config, layout: ModelsLayout):
         self.config = config
+        # The `_created` series would double every counter and histogram for no alert to use.
+        disable_created_metrics()
         self.registry = CollectorRegistry()
         self.trainings = Counter("cla_trainings", "Trainings run by this service, by trigger and outcome.",
                                  ["trigger", "outcome"], registry=self.registry)
+        # Every trigger x outcome series exists from the start at 0, so increase() over a window holding the first
+        # training after a start sees it (a series born at its first increment shows no increase).
+        for trigger in TRAINING_TRIGGERS:
+            for outcome in OUTCOMES:
+                self.trainings.labels(trigger, outcome)
         self.duration = Histogram("cla_training_duration_seconds", "How long each training took.",
                                   buckets=DURATION_BUCKETS, registry=self.registry)
         self.registry.register(FolderCollector(config, layout))

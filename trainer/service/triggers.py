@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 TRAINING_DONE_EVENTS = ("training_finished", "training_skipped")
 #: triggers raised by the drift report (``trainer.monitoring``); each starts at most one training per cooldown
 MONITORING_TRIGGERS = ("drift", "performance")
+#: every trigger a training can have (``schedule``: a cycle the runner started without a decision naming one)
+TRAINING_TRIGGERS = ("force", "new_data", "max_age", "override_rate", *MONITORING_TRIGGERS, "schedule")
 #: fewest new verdicts over which an override share is trusted
 MIN_OVERRIDE_SAMPLE = 20
 
