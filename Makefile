@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-all bench browser clean
+.PHONY: install run test test-all bench browser promtool clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3'"; exit 1; }
@@ -27,12 +27,16 @@ run: install
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
 
-## test: the default suite (slow tests deselected), browser tests included
-test: install browser
+## promtool: Prometheus's promtool (Debian's prometheus package) for the alert-rule tests
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
+
+## test: the default suite (slow tests deselected), browser and promtool tests included
+test: install browser promtool
 	$(BIN)/python -m pytest
 
 ## test-all: also the slow tests
-test-all: install browser
+test-all: install browser promtool
 	$(BIN)/python -m pytest -m ''
 
 ## bench: every benchmark; results go to bench/results/ and are summarised in docs/BENCHMARKS.md and docs/QUALITY.md by hand

@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from trainer.cli import main
 from trainer.config import load_config
-from trainer.contract.layout import ModelsLayout
+from trainer.contract.layout import ModelsLayout, stamp_time
 from trainer.folder.registry import Registry
 from helpers.servicefolder import lay_out, seeded_store, service, train  # noqa: F401 - fixtures
 
@@ -64,7 +64,11 @@ def test_metrics_show_the_service_and_change_after_a_training(workdir, seeded_st
     assert value(after, "cla_training_duration_seconds_count") == 1
     assert value(after, "cla_last_training_outcome", outcome="finished") == 1
     assert value(after, "cla_last_training_end_timestamp_seconds") > 0
-    assert value(after, "cla_champion_info", model_id=summary.model_id) == 1
+    # the champion by its training time, not its id as a label (a new series at every promotion)
+    assert value(after, "cla_champion_trained_timestamp_seconds") == stamp_time(summary.model_id).timestamp()
+    assert not [name for name, labels in after if name.startswith("cla_champion") and labels]
+    assert value(after, "cla_trainer_heartbeat_timestamp_seconds") > 0
+    assert value(after, "cla_trainer_next_check_timestamp_seconds") > value(after, "cla_last_training_end_timestamp_seconds") - 1
     assert value(after, "cla_champion_pr_auc") == pytest.approx(summary.pr_auc)
     assert value(after, "cla_champion_recall") == pytest.approx(summary.recall)
     assert value(after, "cla_champion_threshold") == pytest.approx(summary.threshold)
@@ -105,7 +109,7 @@ def test_a_tampered_champion_is_exported_untrusted_and_not_useful(workdir, seede
         handle.seek(0)
         handle.write(bytes([first[0] ^ 1]))
     samples = scrape(address)
-    assert value(samples, "cla_champion_info", model_id=champion) == 1
+    assert value(samples, "cla_champion_trained_timestamp_seconds") == stamp_time(champion).timestamp()
     assert value(samples, "cla_champion_trusted") == 0
     assert value(samples, "cla_champion_useful") == 0
     names = {name for name, _ in samples}

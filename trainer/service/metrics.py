@@ -26,9 +26,10 @@ from prometheus_client.registry import Collector
 
 from trainer.addresses import is_loopback, split_host_port
 from trainer.config import Config
-from trainer.contract.layout import ModelsLayout
+from trainer.contract.layout import ModelsLayout, stamp_time
 from trainer.contract import states
 from trainer.contract.events import TRAINING_OUTCOMES
+from trainer.service.reconcile import latest_result
 from trainer.service.status import load_status_file
 from trainer.service.triggers import TRAINING_TRIGGERS
 from trainer.timestamps import parse_iso
@@ -103,7 +104,24 @@ class FolderCollector(Collector):
         for name in states.STATES:
             state.add_metric([name], 1 if status.get("state") == name else 0)
         yield state
-        last = status.get("last_result") if isinstance(status.get("last_result"), dict) else {}
+        heartbeat = parse_iso(status.get("heartbeat"))
+        if heartbeat is not None:
+            yield GaugeMetricFamily("cla_trainer_heartbeat_timestamp_seconds", "When the service last wrote its status "
+                                    "file (Unix time; a thread of its own writes it).", value=heartbeat.timestamp())
+        next_check = parse_iso(status.get("next_check"))
+        if next_check is not None:
+            yield GaugeMetricFamily("cla_trainer_next_check_timestamp_seconds", "When the idle service's loop will "
+                                    "look for new feedback next (Unix time); past by minutes means the loop is stuck.",
+                                    value=next_check.timestamp())
+        current = status.get("current") if isinstance(status.get("current"), dict) else {}
+        started = parse_iso(current.get("started_at")) if status.get("state") == states.TRAINING else None
+        if started is not None:
+            yield GaugeMetricFamily("cla_training_started_timestamp_seconds", "When the training running now "
+                                    "started (Unix time); absent while none runs.", value=started.timestamp())
+        # the same last result as `cla trainer status`: the status file's, unless the event log holds a later
+        # ending (a stand-alone `cla train`, or a training killed before it could write its result)
+        last = latest_result(self.layout, status.get("last_result"),
+                             training_running=status.get("state") == states.TRAINING) or {}
         ended = parse_iso(last.get("finished_at"))
         if ended is not None:
             yield GaugeMetricFamily("cla_last_training_end_timestamp_seconds",
@@ -128,10 +146,10 @@ class FolderCollector(Collector):
         yield GaugeMetricFamily("cla_models", "Readable model pairs in the models folder.", value=len(readable))
         champion = next((s for s in summaries if s.is_champion and s.status == "ok"), None)
         if champion is not None:
-            info = GaugeMetricFamily("cla_champion_info", "The champion model: 1, labelled with its id.",
-                                     labels=["model_id"])
-            info.add_metric([champion.model_id], 1)
-            yield info
+            # Its stamp as a value, not its id as a label: a label would start a new series at every promotion.
+            yield GaugeMetricFamily("cla_champion_trained_timestamp_seconds", "When the champion was trained (Unix "
+                                    "time of its model id); `cla models show` names it.",
+                                    value=stamp_time(champion.model_id).timestamp())
             try:
                 trusted = self.registry.verify(champion.model_id).trusted
             except Exception as exc:  # noqa: BLE001 - a champion that cannot be checked is not trusted
