@@ -32,7 +32,10 @@ action, as a password user's name is; :func:`oidc_problem` says when
 
 from __future__ import annotations
 
+import logging
 import math
+import os
+import stat
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -45,6 +48,8 @@ from trainer.addresses import is_loopback
 from trainer.config import Config
 from trainer.folder.events import append_event, local_user
 from trainer.passwords import PasswordHashError, parse_hash, verify_password
+
+log = logging.getLogger("cla.dashboard")
 
 USER_KEY = "_cla_user"
 SESSION_KEY = "_cla_login_session"
@@ -120,24 +125,55 @@ def password_matches(entered: str, secrets: Any) -> bool:
         return False
 
 
-def attempt_login(name: str, password: str, secrets: Any, throttle: LoginThrottle, session: str) -> str | None:
+def attempt_login(name: str, password: str, secrets: Any, throttle: LoginThrottle, session: str, *,
+                  client: str | None = None, events=None) -> str | None:
     """Check one password login: None when it succeeds, else the sentence to show.
 
-    While the session or the name must still wait after earlier failures, the
-    password is not even checked; each failure doubles both waits.
+    Failures are counted per browser session, per name, per client address
+    and for the whole server: a guesser who opens a fresh session and types a
+    new name for every try still waits, because the address and the server
+    count every failure. While any of them must wait, the password is not
+    even checked; each failure doubles the waits. Every failure and every
+    refusal is appended to the event log (``login_failed``) when ``events`` is
+    given, with the name typed and the client address.
     """
     name = name.strip()
     if not name:
         return "Give your name: it is recorded with every action you take."
-    keys = (("session", session), ("user", name.casefold()))
+    keys = (("session", session), ("user", name.casefold()), ("client", client or "unknown"), ("server", "all"))
     wait = throttle.wait(*keys)
     if wait > 0:
+        _record_failure(events, name, client, f"refused without checking: the next try waits {math.ceil(wait)} s")
         return f"Too many failed logins: try again in {math.ceil(wait)} s."
     if password_matches(password, secrets):
-        throttle.succeeded(*keys)
+        throttle.succeeded(("session", session), ("user", name.casefold()))
         return None
     wait = throttle.failed(*keys)
+    _record_failure(events, name, client, f"wrong password; the next try waits {math.ceil(wait)} s")
     return f"Wrong password. The next try waits {math.ceil(wait)} s."
+
+
+def _record_failure(events, name: str, client: str | None, what: str) -> None:
+    if events is None:
+        return
+    try:
+        append_event(events, "login_failed", actor="anonymous", trigger="dashboard",
+                     message=f"failed login as {name!r} from {client or 'an unknown address'}: {what}",
+                     name=name, client=client)
+    except OSError as exc:
+        log.warning("cannot record a failed login in %s: %s", events, exc)
+
+
+def secrets_exposure(path: str | os.PathLike = ".streamlit/secrets.toml") -> str:
+    """A warning when the secrets file holding the password hash can be read by other users ("" otherwise)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""
+    if mode & 0o077:
+        return (f"{path} can be read by other users of this machine (mode {stat.filemode(mode)}): it holds the "
+                f"password hash. Run `chmod 600 {path}`.")
+    return ""
 
 
 def decide(*, address: str, require_login: bool, mode: str | None, user: str | None) -> tuple[bool, str]:
@@ -255,6 +291,9 @@ def login_panel(config: Config) -> None:
         if problem:
             st.error(f"The password login is not usable: {problem}")
             return
+        exposed = secrets_exposure()
+        if exposed:
+            st.warning(exposed, icon=":material/lock_open:")
         session = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex)
         with st.expander("Log in to use the controls", icon=":material/lock:"):
             with st.form("login", clear_on_submit=True):
@@ -262,7 +301,8 @@ def login_panel(config: Config) -> None:
                                      help="Recorded with every action you take.")
                 password = st.text_input("Password", type="password", key="login_password")
                 if st.form_submit_button("Log in"):
-                    error = attempt_login(name, password, st.secrets, login_throttle(), session)
+                    error = attempt_login(name, password, st.secrets, login_throttle(), session,
+                                          client=_client_address(), events=config.layout.events)
                     if error is None:
                         st.session_state[USER_KEY] = name.strip()
                         st.rerun()

@@ -17,7 +17,7 @@ import hmac
 import os
 
 SCHEME = "scrypt"
-N, R, P = 2 ** 14, 8, 1  # ~16 MiB and a few tens of milliseconds per check
+N, R, P = 2 ** 17, 8, 1  # ~128 MiB and a few hundred milliseconds per check (current guidance; 2**14 before)
 SALT_BYTES = 16
 KEY_BYTES = 32
 MAX_N, MAX_R, MAX_P = 2 ** 20, 32, 16  # bounds on what a secrets file may ask a login to compute

@@ -64,13 +64,46 @@ def test_a_wrong_password_locks_the_session_and_the_name_before_the_password_is_
         "another tab guessing the same name waits too"
     assert attempt_login("bob", "correct horse", SECRETS, throttle, "tab-1").startswith("Too many failed"), \
         "the same tab trying another name waits too"
-    assert attempt_login("bob", "correct horse", SECRETS, throttle, "tab-3") is None
+    assert attempt_login("bob", "correct horse", SECRETS, throttle, "tab-3").startswith("Too many failed"), \
+        "a fresh tab with a fresh name waits too: the server counts every failure"
     clock.now += 1
+    assert attempt_login("bob", "correct horse", SECRETS, throttle, "tab-3") is None
     assert attempt_login("alice", "guess again", SECRETS, throttle, "tab-1") == \
         "Wrong password. The next try waits 2 s."
     clock.now += 2
     assert attempt_login("alice", "correct horse", SECRETS, throttle, "tab-1") is None
     assert throttle.wait(("user", "alice"), ("session", "tab-1")) == 0.0
+
+
+def test_thirty_guesses_each_from_a_fresh_session_with_a_new_name_are_throttled_and_logged(layout):
+    """Issue 26, item 5: throttling keyed on the session and the typed name let 30 guesses through, each from a
+    new websocket session under a new name, and no failed login was recorded."""
+    from trainer.folder.events import read_events
+
+    clock = Clock()
+    throttle = LoginThrottle(clock=clock)
+    answers = [attempt_login(f"guest{i}", f"guess {i}", SECRETS, throttle, f"tab-{i}", client="203.0.113.9",
+                             events=layout.events) for i in range(30)]
+    assert answers[0] == "Wrong password. The next try waits 1 s."
+    assert all(a.startswith("Too many failed logins") for a in answers[1:])
+    clock.now += 1.5  # once the one-second wait has passed, the right password works from that address too
+    assert attempt_login("guest99", "correct horse", SECRETS, throttle, "tab-99", client="203.0.113.9",
+                         events=layout.events) is None
+    failed = [e for e in read_events(layout.events)[0] if e["event"] == "login_failed"]
+    assert len(failed) == 30 and all(e["details"]["client"] == "203.0.113.9" for e in failed)
+    assert failed[0]["details"]["name"] == "guest0" and "wrong password" in failed[0]["message"]
+    assert "refused without checking" in failed[1]["message"]
+
+
+def test_a_secrets_file_others_can_read_is_warned_about(tmp_path):
+    from dashboard.access import secrets_exposure
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\npassword_hash = "x"\n')
+    secrets.chmod(0o644)
+    assert "can be read by other users" in secrets_exposure(secrets) and "chmod 600" in secrets_exposure(secrets)
+    secrets.chmod(0o600)
+    assert secrets_exposure(secrets) == ""
 
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)

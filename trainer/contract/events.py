@@ -29,5 +29,6 @@ NOTIFICATION_OUTCOMES = ("notification_sent", "notification_failed")
 KINDS = frozenset({
     "service_started", "service_stopped", "retrain_requested", "trigger", "training_started", *TRAINING_OUTCOMES,
     *PROMOTION_DECISIONS, "promotion_interrupted", "rolled_back", "pinned", "unpinned", "pruned", "action_refused",
+    "login_failed",
     *NOTIFICATION_OUTCOMES,
 })
