@@ -92,14 +92,32 @@ def auth_mode(secrets: Any) -> str | None:
     section = _auth_section(secrets)
     if "client_id" in section or any(isinstance(v, Mapping) and "client_id" in v for v in section.values()):
         return "oidc"
-    if any(section.get(key) for key in ("password_hash", *LEGACY_PASSWORD_KEYS)):
+    if any(section.get(key) for key in ("password_hash", *LEGACY_PASSWORD_KEYS)) or _users(secrets):
         return "password"
     return None
+
+
+def _users(secrets: Any) -> dict[str, str]:
+    """``[auth.users]``: each configured user's name and password hash (empty when there is none)."""
+    users = _auth_section(secrets).get("users")
+    return {str(name): str(stored) for name, stored in users.items()} if isinstance(users, Mapping) else {}
+
+
+def login_identity(name: str, secrets: Any) -> str:
+    """Who a successful login is, as the audit trail records it: the configured ``[auth.users]`` name it
+    matched (its case as configured), or, with only the shared ``password_hash``, the name typed."""
+    typed = name.strip()
+    return next((user for user in _users(secrets) if user.casefold() == typed.casefold()), typed)
 
 
 def password_problem(secrets: Any) -> str:
     """What is wrong with the configured password and what to do ("" when it is usable or absent)."""
     section = _auth_section(secrets)
+    for user, hashed in _users(secrets).items():
+        try:
+            parse_hash(hashed)
+        except PasswordHashError as exc:
+            return f"[auth.users] {user}: {exc} (in .streamlit/secrets.toml)."
     stored = section.get("password_hash")
     if not stored:
         if any(section.get(key) for key in LEGACY_PASSWORD_KEYS):
@@ -114,9 +132,14 @@ def password_problem(secrets: Any) -> str:
     return ""
 
 
-def password_matches(entered: str, secrets: Any) -> bool:
-    """Whether ``entered`` matches ``[auth] password_hash``; False when none is usable."""
-    stored = _auth_section(secrets).get("password_hash")
+def password_matches(entered: str, secrets: Any, name: str = "") -> bool:
+    """Whether ``entered`` is the password: the hash of the ``[auth.users]`` entry named ``name`` when users
+    are configured (an unknown name never matches), else ``[auth] password_hash``; False when none is usable."""
+    users = _users(secrets)
+    if users:
+        stored = next((h for user, h in users.items() if user.casefold() == name.strip().casefold()), None)
+    else:
+        stored = _auth_section(secrets).get("password_hash")
     if not stored:
         return False
     try:
@@ -145,12 +168,13 @@ def attempt_login(name: str, password: str, secrets: Any, throttle: LoginThrottl
     if wait > 0:
         _record_failure(events, name, client, f"refused without checking: the next try waits {math.ceil(wait)} s")
         return f"Too many failed logins: try again in {math.ceil(wait)} s."
-    if password_matches(password, secrets):
+    if password_matches(password, secrets, name):
         throttle.succeeded(("session", session), ("user", name.casefold()))
         return None
     wait = throttle.failed(*keys)
-    _record_failure(events, name, client, f"wrong password; the next try waits {math.ceil(wait)} s")
-    return f"Wrong password. The next try waits {math.ceil(wait)} s."
+    _record_failure(events, name, client, f"wrong name or password; the next try waits {math.ceil(wait)} s")
+    what = "Wrong name or password" if _users(secrets) else "Wrong password"
+    return f"{what}. The next try waits {math.ceil(wait)} s."
 
 
 def _record_failure(events, name: str, client: str | None, what: str) -> None:
@@ -304,6 +328,6 @@ def login_panel(config: Config) -> None:
                     error = attempt_login(name, password, st.secrets, login_throttle(), session,
                                           client=_client_address(), events=config.layout.events)
                     if error is None:
-                        st.session_state[USER_KEY] = name.strip()
+                        st.session_state[USER_KEY] = login_identity(name, st.secrets)
                         st.rerun()
                     st.error(error)

@@ -91,7 +91,7 @@ def test_thirty_guesses_each_from_a_fresh_session_with_a_new_name_are_throttled_
                          events=layout.events) is None
     failed = [e for e in read_events(layout.events)[0] if e["event"] == "login_failed"]
     assert len(failed) == 30 and all(e["details"]["client"] == "203.0.113.9" for e in failed)
-    assert failed[0]["details"]["name"] == "guest0" and "wrong password" in failed[0]["message"]
+    assert failed[0]["details"]["name"] == "guest0" and "wrong name or password" in failed[0]["message"]
     assert "refused without checking" in failed[1]["message"]
 
 
@@ -166,3 +166,20 @@ def test_a_plain_or_unsalted_password_is_refused_with_what_to_do(dash_env, build
 def test_the_secrets_file_is_kept_out_of_git():
     ignored = subprocess.run(["git", "check-ignore", "-q", ".streamlit/secrets.toml"], cwd=REPO)
     assert ignored.returncode == 0, ".streamlit/secrets.toml must be in .gitignore"
+
+
+def test_configured_users_log_in_with_their_own_password_and_are_recorded_by_their_configured_name():
+    """Issue 26, item 5: with one shared password the actor in the audit trail was whatever name was typed.
+    With [auth.users], the name must be a configured user's and the password that user's."""
+    from dashboard.access import auth_mode, login_identity
+
+    secrets = {"auth": {"users": {"Alice": hash_password("alice's own"), "bob": hash_password("bob's own")}}}
+    assert auth_mode(secrets) == "password" and password_problem(secrets) == ""
+    throttle = LoginThrottle(clock=Clock())
+    assert attempt_login("alice", "alice's own", secrets, throttle, "tab-1") is None
+    assert login_identity("  alice ", secrets) == "Alice"
+    refused = attempt_login("mallory", "alice's own", secrets, LoginThrottle(clock=Clock()), "tab-2")
+    assert refused == "Wrong name or password. The next try waits 1 s."
+    assert attempt_login("bob", "alice's own", secrets, LoginThrottle(clock=Clock()), "tab-3").startswith("Wrong name")
+    broken = {"auth": {"users": {"carol": "scrypt$not-a-hash"}}}
+    assert password_problem(broken).startswith("[auth.users] carol:")

@@ -27,3 +27,15 @@ def test_hash_password_refuses_an_empty_password(workdir):
                           timeout=60)
     assert done.returncode == 2 and done.stdout == ""
     assert "cla: the password is empty" in done.stderr
+
+
+def test_hash_password_for_a_user_prints_the_line_for_auth_users(workdir):
+    done = subprocess.run([*CLA, "dashboard", "hash-password", "--user", "alice"], input="alice's own\n",
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    users = tomllib.loads(f"[auth.users]\n{done.stdout}")["auth"]["users"]
+    assert list(users) == ["alice"] and verify_password("alice's own", users["alice"])
+    assert "under [auth.users] in .streamlit/secrets.toml" in done.stderr
+    bad = subprocess.run([*CLA, "dashboard", "hash-password", "--user", 'a"] = 1'], input="x\n",
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stdout == "" and "as a TOML key" in bad.stderr

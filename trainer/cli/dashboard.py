@@ -23,6 +23,7 @@ from __future__ import annotations
 import errno
 import getpass
 import os
+import re
 import socket
 import sys
 import tomllib
@@ -53,6 +54,9 @@ def register(sub, common) -> None:
         "hash-password", help="print the password_hash line for .streamlit/secrets.toml",
         description="Read a password (asked twice on a terminal, else one line of standard input) and print "
                     "the [auth] password_hash line, a salted scrypt hash, for .streamlit/secrets.toml.")
+    hashing.add_argument("--user", metavar="NAME",
+                         help="print a `NAME = \"...\"` line for [auth.users] instead: each user logs in with "
+                              "their own password and is recorded by that name")
     hashing.set_defaults(handler=handle_hash_password)
 
 
@@ -103,9 +107,14 @@ def read_password() -> str:
 
 
 def handle_hash_password(args, config: Config) -> int:
-    line = f'password_hash = "{hash_password(read_password())}"'
-    print(line)
-    print("cla: put this line under [auth] in .streamlit/secrets.toml, in the folder you run `cla dashboard` "
+    user = (getattr(args, "user", None) or "").strip()
+    if user and not re.fullmatch(r"[A-Za-z0-9_.@-]{1,64}", user):
+        print(f"cla: --user {user!r}: use letters, digits and . _ @ - (at most 64), as a TOML key", file=sys.stderr)
+        return exit_codes.USAGE
+    hashed = hash_password(read_password())
+    print(f'"{user}" = "{hashed}"' if user else f'password_hash = "{hashed}"')
+    where = "[auth.users]" if user else "[auth]"
+    print(f"cla: put this line under {where} in .streamlit/secrets.toml, in the folder you run `cla dashboard` "
           "from (keep that file out of version control)", file=sys.stderr)
     return exit_codes.OK
 
