@@ -83,3 +83,31 @@ def test_markup_in_feedback_values_and_column_names_is_never_live(dashboard_serv
     expect(main.locator("[data-testid='stPlotlyChart']").first.get_by_text("Session expired").first).to_be_attached(
         timeout=30_000)
     no_live_markup(page)
+
+
+PAGES = ("", "trends", "drift", "balance", "models", "activity", "review")
+
+
+def test_no_page_turns_markup_from_the_data_into_a_live_element(dashboard_server, browser_page):
+    """The same values pending review (the Review page shows their attributes) and in the event log (a failed
+    login's typed name): every page is walked and none holds a live link to the attacker or an img onerror."""
+    from dashboard.access import attempt_login
+    from dashboard.throttle import LoginThrottle
+
+    cla(dashboard_server, "train")
+    config = load_config(dashboard_server.config_file)
+    alerts = generate_history(rows=300, seed=10, days=1)
+    alerts["alert_id"] = "MARKUP-" + alerts["alert_id"].astype(str)
+    alerts["rule_name"] = [(LINK, IMAGE, MARKDOWN)[i % 3] for i in range(len(alerts))]
+    alerts["is_true_positive"] = None
+    store.insert_frame(config.source_path, alerts)
+    cla(dashboard_server, "drift", "--refresh")
+    attempt_login(LINK, "guess", {"auth": {"password_hash": "scrypt$2$1$1$AAAA$AAAA"}}, LoginThrottle(),
+                  "tab", client="203.0.113.9", events=config.layout.events)
+    page = browser_page
+    main = page.locator("[data-testid='stMain']")
+    for name in PAGES:
+        page.goto(f"{dashboard_server.url}/{name}")
+        expect(main.locator("h1").first).to_be_visible(timeout=60_000)
+        page.wait_for_timeout(1500)  # charts and tables drawn after the first paint
+        no_live_markup(page)
