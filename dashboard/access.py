@@ -47,6 +47,7 @@ from dashboard.throttle import LoginThrottle
 from trainer.addresses import is_loopback
 from trainer.config import Config
 from trainer.folder.events import append_event, local_user
+from trainer.passwords import N as PASSWORD_COST
 from trainer.passwords import PasswordHashError, parse_hash, verify_password
 
 log = logging.getLogger("cla.dashboard")
@@ -188,6 +189,28 @@ def _record_failure(events, name: str, client: str | None, what: str) -> None:
         log.warning("cannot record a failed login in %s: %s", events, exc)
 
 
+def weak_hashes(secrets: Any) -> str:
+    """A notice when a stored hash was made at a lower scrypt cost than today's ("" otherwise).
+
+    Such a hash still verifies; the dashboard cannot rewrite the secrets file
+    itself, so the notice names the command that makes a stronger one."""
+    stored = {"password_hash": _auth_section(secrets).get("password_hash"),
+              **{f"[auth.users] {user}": hashed for user, hashed in _users(secrets).items()}}
+    weak = []
+    for where, hashed in stored.items():
+        try:
+            n = parse_hash(str(hashed))[0] if hashed else None
+        except PasswordHashError:
+            continue
+        if n is not None and n < PASSWORD_COST:
+            weak.append(f"{where} (N={n})")
+    if not weak:
+        return ""
+    return (f"{', '.join(weak)} in .streamlit/secrets.toml uses a lower scrypt cost than the current N={PASSWORD_COST}: "
+            "it still works, but a leaked file is cheaper to guess. Make a new one with `cla dashboard "
+            "hash-password` (`--user NAME` for a user) and replace it.")
+
+
 def secrets_exposure(path: str | os.PathLike = ".streamlit/secrets.toml") -> str:
     """A warning when the secrets file holding the password hash can be read by other users ("" otherwise)."""
     try:
@@ -315,9 +338,9 @@ def login_panel(config: Config) -> None:
         if problem:
             st.error(f"The password login is not usable: {problem}")
             return
-        exposed = secrets_exposure()
-        if exposed:
-            st.warning(exposed, icon=":material/lock_open:")
+        for notice in (secrets_exposure(), weak_hashes(st.secrets)):
+            if notice:
+                st.warning(notice, icon=":material/lock_open:")
         session = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex)
         with st.expander("Log in to use the controls", icon=":material/lock:"):
             with st.form("login", clear_on_submit=True):

@@ -183,3 +183,15 @@ def test_configured_users_log_in_with_their_own_password_and_are_recorded_by_the
     assert attempt_login("bob", "alice's own", secrets, LoginThrottle(clock=Clock()), "tab-3").startswith("Wrong name")
     broken = {"auth": {"users": {"carol": "scrypt$not-a-hash"}}}
     assert password_problem(broken).startswith("[auth.users] carol:")
+
+
+def test_a_hash_made_at_the_old_scrypt_cost_still_works_and_is_named_for_renewal():
+    from dashboard.access import weak_hashes
+    from trainer import passwords
+
+    old = "$".join(["scrypt", "16384", "8", "1", passwords._b64(b"0123456789abcdef"),
+                    passwords._b64(passwords._derive("correct horse", b"0123456789abcdef", 16384, 8, 1, 32))])
+    secrets = {"auth": {"password_hash": old}}
+    assert attempt_login("alice", "correct horse", secrets, LoginThrottle(clock=Clock()), "tab-1") is None
+    assert "password_hash (N=16384)" in weak_hashes(secrets) and "cla dashboard hash-password" in weak_hashes(secrets)
+    assert weak_hashes(SECRETS) == ""
