@@ -94,3 +94,18 @@ def test_an_empty_pair_stamped_in_the_future_is_not_a_training(layout, workdir):
     last = last_training_time(layout)
     assert last is not None and last <= datetime.now(timezone.utc)
     assert stamp_of(last) == real
+
+
+def test_cla_train_beside_the_special_files_trains_and_keeps_its_lock_free(layout, workdir, hostile):
+    """The FIFO once hung `cla train` while it held the training lock."""
+    seeded = subprocess.run([sys.executable, "-m", "trainer", "demo", "seed", "--rows", "2000"], cwd=workdir,
+                            capture_output=True, text=True, timeout=120,
+                            env={k: v for k, v in os.environ.items() if not k.startswith("CLA_")})
+    assert seeded.returncode == 0, seeded.stderr
+    done = subprocess.run([sys.executable, "-m", "trainer", "train"], cwd=workdir, capture_output=True, text=True,
+                          timeout=180, env={k: v for k, v in os.environ.items() if not k.startswith("CLA_")})
+    assert done.returncode == 0, done.stderr
+    assert "model " in done.stdout
+    from trainer.service.locking import who_holds
+
+    assert who_holds(layout.training_lock) is None

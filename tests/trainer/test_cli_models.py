@@ -116,3 +116,16 @@ def test_prune_that_cannot_delete_names_the_file_and_what_to_do(workdir, capsys,
     assert main(["models", "prune"]) == 1
     err = capsys.readouterr().err
     assert f"cannot delete {stale}" in err and "permission denied" in err and "[Errno" not in err
+
+
+def test_promoting_a_model_marked_not_useful_says_so(three, capsys, layout):
+    """Issue 26, item 15: `cla models promote` accepted a model marked not useful without a word."""
+    useless = write_pair(layout, {"n": 9}, {"pr_auc": 0.1, "recall": 0.0, "useful": False,
+                                            "warnings": [{"code": "predicts_one_class", "severity": "blocking",
+                                                          "message": "the model predicts one class"}]},
+                         stamp="20261123_121000").model_id
+    code, out, err = run(capsys, "models", "promote", useless)
+    assert code == 0 and f"{useless} is now the champion" in out
+    assert f"warning: model {useless} is marked not useful (predicts_one_class)" in err and "rollback" in err
+    code, _, err = run(capsys, "models", "promote", three[2])
+    assert code == 0 and "not useful" not in err

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 
 from trainer.cli import CLIError
 from trainer.contract.metrics import DETAIL_KEYS
@@ -144,9 +145,15 @@ def handle_show(args, config) -> int:
 
 @refusal_as_cli_error
 def handle_promote(args, config) -> int:
-    pointer = _registry(config).promote(args.model_id, actor=local_user(), reason=args.reason)
+    registry = _registry(config)
+    pointer = registry.promote(args.model_id, actor=local_user(), reason=args.reason)
     previous = (pointer.get("previous") or [None])[0]
     print(f"model {args.model_id} is now the champion" + (f" (previous: {previous})" if previous else ""))
+    summary = registry.summary(args.model_id)
+    if summary.useful is False:
+        blocking = ", ".join(str(w) for w in summary.warnings or ()) or "see `cla models show`"
+        print(f"cla: warning: model {args.model_id} is marked not useful ({blocking}): the dashboard will say "
+              "DEGRADED; roll back with `cla models rollback` unless this is what you meant", file=sys.stderr)
     return exit_codes.OK
 
 
