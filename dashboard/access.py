@@ -106,9 +106,13 @@ def _users(secrets: Any) -> dict[str, str]:
 
 def login_identity(name: str, secrets: Any) -> str:
     """Who a successful login is, as the audit trail records it: the configured ``[auth.users]`` name it
-    matched (its case as configured), or, with only the shared ``password_hash``, the name typed."""
+    matched (its case as configured); with only the shared ``password_hash``, the name typed marked
+    ``(shared password)``, since anyone with that password could have typed any name."""
     typed = name.strip()
-    return next((user for user in _users(secrets) if user.casefold() == typed.casefold()), typed)
+    users = _users(secrets)
+    if not users:
+        return f"{typed} (shared password)"
+    return next((user for user in users if user.casefold() == typed.casefold()), typed)
 
 
 def password_problem(secrets: Any) -> str:

@@ -178,6 +178,7 @@ def test_configured_users_log_in_with_their_own_password_and_are_recorded_by_the
     throttle = LoginThrottle(clock=Clock())
     assert attempt_login("alice", "alice's own", secrets, throttle, "tab-1") is None
     assert login_identity("  alice ", secrets) == "Alice"
+    assert login_identity("alice", SECRETS) == "alice (shared password)", "a typed name is not an identity"
     refused = attempt_login("mallory", "alice's own", secrets, LoginThrottle(clock=Clock()), "tab-2")
     assert refused == "Wrong name or password. The next try waits 1 s."
     assert attempt_login("bob", "alice's own", secrets, LoginThrottle(clock=Clock()), "tab-3").startswith("Wrong name")
