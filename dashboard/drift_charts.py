@@ -43,7 +43,9 @@ def ranking_frame(report: dict[str, Any]) -> pd.DataFrame:
             for r in report.get("features") or []]
     columns = ["feature", "level", "PSI", "test", "statistic", "p-value", "importance share", "new categories",
                "recent alerts", "training rows"]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["test"] = frame["test"].astype(object).where(frame["test"].notna(), "unknown")  # never the word "None"
+    return frame
 
 
 def distribution_frame(row: dict[str, Any] | None) -> pd.DataFrame:
@@ -53,11 +55,13 @@ def distribution_frame(row: dict[str, Any] | None) -> pd.DataFrame:
                          "recent": shown.get("recent") or []})
 
 
-def distribution_figure(frame: pd.DataFrame, title: str) -> go.Figure:
+def distribution_figure(frame: pd.DataFrame, title: str, *, reference: str = "training window") -> go.Figure:
+    """The reference sample's and the recent alerts' share per bin; ``reference`` names the first (the champion's
+    scores are compared with its test slice, a feature with the training window)."""
     figure = go.Figure()
     # bins of a categorical feature are values from the feedback: escaped, never live markup in the chart
     bins = [html.escape(str(b)) for b in frame["bin"]]
-    figure.add_bar(x=bins, y=frame["training"], name="training window", marker_color=TRAINING_COLOUR)
+    figure.add_bar(x=bins, y=frame["training"], name=reference, marker_color=TRAINING_COLOUR)
     figure.add_bar(x=bins, y=frame["recent"], name="recent alerts", marker_color=RECENT_COLOUR)
     figure.update_layout(barmode="group", title=title, yaxis_title="share of alerts", yaxis_tickformat=".0%",
                          height=360, margin={"t": 50, "b": 10}, legend={"orientation": "h", "y": 1.1})

@@ -144,7 +144,8 @@ def scores() -> None:
         return
     st.caption(f"Scores on recent alerts against scores on its test slice: PSI {num(score.get('psi'))}, "
                f"KS {num(score.get('statistic'))}, level {score['level']}.")
-    st.plotly_chart(drift_charts.distribution_figure(drift_charts.distribution_frame(score), "Champion score"),
+    st.plotly_chart(drift_charts.distribution_figure(drift_charts.distribution_frame(score), "Champion score",
+                                                     reference="test slice (at training)"),
                     width="stretch", key="drift_scores")
 
 

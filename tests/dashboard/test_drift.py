@@ -200,3 +200,18 @@ def test_the_overview_never_gives_another_champions_drift_as_this_ones(dash_env,
     text = page_text(overview)
     assert f"Drift and live performance of champion {champion}: not known yet" in text
     assert "is about no champion" in text and "champion.json does not exist" not in text
+
+
+def test_the_score_chart_names_its_reference_the_test_slice_and_no_cell_reads_none(dash_env, build, shifted_report):
+    """Issue 25, item 6: the score chart's caption said "test slice" while its legend said "training window"; a
+    feature without a test showed the literal word None."""
+    report = copy.deepcopy(shifted_report)
+    report["features"][-1]["test"] = None
+    write_report(ModelsLayout.of(dash_env.models_dir), report)
+    app = build.run_app(PAGE)
+    no_exception(app)
+    chart = next(c for c in app.get("plotly_chart") if "drift_scores" in str(c.proto.id))
+    names = [trace.get("name") for trace in json.loads(chart.proto.spec)["data"]]
+    assert names == ["test slice (at training)", "recent alerts"]
+    ranking = table_with(app, "PSI")
+    assert ranking.iloc[-1]["test"] == "unknown" and "None" not in ranking.astype(str).to_numpy()
