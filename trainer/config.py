@@ -163,7 +163,7 @@ class ServiceConfig:
     log_max_bytes: int = opt(5_000_000, "Trainer log rotation size.", min=10_000)
     log_backups: int = opt(3, "Rotated trainer logs kept.", min=0)
     metrics_address: str = opt("", "host:port where the service serves Prometheus metrics at /metrics, e.g. "
-                               "127.0.0.1:8504. Empty: no metrics. The page has no login: keep it on localhost "
+                               "127.0.0.1:8505. Empty: no metrics. The page has no login: keep it on localhost "
                                "or behind a firewall.")
 
 
