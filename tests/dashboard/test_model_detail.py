@@ -42,7 +42,7 @@ def test_detail_tables_show_the_files_numbers(scenario, build):
         table_with(app, "step")  # the data-quality section runs once its tab is opened
     app.session_state["detail_section"] = "Features and data quality"
     app.run()
-    quality = table_with(app, "step")["rows"]
+    quality = table_with(app, "step").set_index("step")["rows"]
     assert quality["rows read"] == "4,100" and quality["quarantined: invalid label"] == "20"
     columns = table_with(app, "why").set_index("column")
     assert columns.loc["detector_id", "used"] == "yes"

@@ -174,7 +174,7 @@ def test_password_login_unlocks_controls_and_names_the_actor(scenario, build, lo
     assert not app.button(key="control_retrain").disabled
     app.button(key="control_retrain").click().run()
     asked = [e for e in build.json_lines(scenario.layout.events) if e["event"] == "retrain_requested"]
-    assert [e["actor"] for e in asked] == ["alice"]
+    assert [e["actor"] for e in asked] == ["alice (shared password)"]  # a typed name, marked as such
 
 
 RUNNING = {"state": "idle", "running": True, "service_pid": 42}
