@@ -106,13 +106,16 @@ def append_json_line(path: str | os.PathLike, obj: Any) -> None:
 
     Concurrent writers never interleave; a last line left without its newline
     (a writer killed mid-write) is closed first, so only the torn line is
-    lost. Raises OSError when the file cannot be written.
+    lost. Raises OSError when the file cannot be written, and
+    ``trainer.reading.UnsafeFile`` when it is a FIFO, a device or a link.
     """
     import fcntl
 
+    from trainer.reading import open_fd
+
     line = (json.dumps(obj, default=str) + "\n").encode("utf-8")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = open_fd(path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         size = os.fstat(fd).st_size

@@ -19,7 +19,7 @@ import stat
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator
 
-__all__ = ["UnsafeFile", "open_regular", "read_regular", "kind_of", "JSON_MAX_BYTES", "MODEL_MAX_BYTES",
+__all__ = ["UnsafeFile", "open_fd", "open_regular", "read_regular", "kind_of", "JSON_MAX_BYTES", "MODEL_MAX_BYTES",
            "LOG_MAX_BYTES"]
 
 JSON_MAX_BYTES = 64 << 20
@@ -49,28 +49,39 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
+def open_fd(path: str | os.PathLike, flags: int, mode: int = 0o644) -> int:
+    """A descriptor on ``path`` opened with ``flags`` plus no-follow, non-blocking and close-on-exec, once it is
+    known to be a regular file; else :class:`UnsafeFile` (the descriptor closed). For writers too: an append
+    to a FIFO or through a link must fail as a read does."""
+    flags |= getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeFile(errno.ELOOP, f"{path} is a symbolic link; CLA uses only regular files there "
+                                          "(remove the link, or copy the file it points to in its place)") from None
+        if exc.errno == errno.ENXIO:  # a FIFO without a reader, opened for writing without blocking
+            raise UnsafeFile(errno.ENXIO, f"{path} is a FIFO, not a regular file: remove it from the folder") from None
+        raise
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise UnsafeFile(errno.EINVAL, f"{path} is {kind_of(info.st_mode)}, not a regular file: it was skipped; "
+                                       "remove it from the folder")
+    return fd
+
+
 @contextmanager
 def open_regular(path: str | os.PathLike, max_bytes: int) -> Iterator[BinaryIO]:
     """The open file at ``path`` when it is a regular file of at most ``max_bytes``; else :class:`UnsafeFile`.
 
     ``FileNotFoundError`` and permission errors pass through as they are.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    handle = os.fdopen(open_fd(path, os.O_RDONLY), "rb")
     try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise UnsafeFile(errno.ELOOP, f"{path} is a symbolic link; CLA reads only regular files there "
-                                          "(remove the link, or copy the file it points to in its place)") from None
-        raise
-    handle = os.fdopen(fd, "rb")
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UnsafeFile(errno.EINVAL, f"{path} is {kind_of(info.st_mode)}, not a regular file: it was skipped; "
-                                           "remove it from the folder")
-        if info.st_size > max_bytes:
-            raise UnsafeFile(errno.EFBIG, f"{path} holds {info.st_size:,} bytes, more than the {max_bytes:,} such a "
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_bytes:
+            raise UnsafeFile(errno.EFBIG, f"{path} holds {size:,} bytes, more than the {max_bytes:,} such a "
                                           "file may hold: it was skipped; remove it from the folder")
         yield handle
     finally:

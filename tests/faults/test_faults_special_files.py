@@ -109,3 +109,17 @@ def test_cla_train_beside_the_special_files_trains_and_keeps_its_lock_free(layou
     from trainer.service.locking import who_holds
 
     assert who_holds(layout.training_lock) is None
+
+
+@pytest.mark.parametrize("make", ["fifo", "link to /dev/null"])
+def test_an_event_log_that_is_not_a_regular_file_is_refused_not_written_into(layout, make):
+    """The writers share the readers' opening: an event appended to a FIFO or through a link fails, naming it,
+    instead of filling a pipe or vanishing into a device."""
+    from trainer.folder.events import append_event
+
+    if make == "fifo":
+        os.mkfifo(layout.events)
+    else:
+        os.symlink("/dev/null", layout.events)
+    with pytest.raises(UnsafeFile, match="events.jsonl is a"):
+        append_event(layout.events, "pruned", actor="test", message="x")

@@ -12,16 +12,14 @@ atomically). A line that does not parse is skipped.
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import os
-import stat
 from typing import Any
 
-from trainer.atomic import write_bytes
+from trainer.atomic import append_json_line, write_bytes
 from trainer.contract.layout import ModelsLayout
-from trainer.reading import UnsafeFile, kind_of, read_regular
+from trainer.reading import read_regular
 
 __all__ = ["append", "read", "entry", "HISTORY_MAX_BYTES"]
 
@@ -47,32 +45,21 @@ def entry(report: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def append(layout: ModelsLayout, report: dict[str, Any]) -> None:
-    """Add ``report``'s line to the history (raises OSError when the folder cannot be written)."""
+    """Add ``report``'s line to the history (raises OSError when the folder cannot be written, and
+    ``UnsafeFile`` when the history is a FIFO, a device or a link)."""
     line = entry(report)
     if line is None:
         return
-    data = (json.dumps(line, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
     path = layout.drift_history
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    needed = len(json.dumps(line, default=str).encode("utf-8")) + 1  # as `append_json_line` writes it
     try:
-        fd = os.open(path, flags, 0o644)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise UnsafeFile(errno.ELOOP, f"{path} is a symbolic link, not a regular file; remove it") from None
-        if exc.errno == errno.ENXIO:  # a FIFO without a reader: opened for writing without blocking
-            raise UnsafeFile(errno.ENXIO, f"{path} is a FIFO, not a regular file; remove it") from None
-        raise
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UnsafeFile(errno.EINVAL, f"{path} is {kind_of(info.st_mode)}, not a regular file; remove it")
-        if info.st_size + len(data) <= HISTORY_MAX_BYTES:
-            os.write(fd, data)
-            return
-    finally:
-        os.close(fd)
-    lines = read_regular(path, 2 * HISTORY_MAX_BYTES).splitlines(keepends=True)
-    write_bytes(path, b"".join(lines[len(lines) // 2:]) + data)
+        size = os.lstat(path).st_size
+    except FileNotFoundError:
+        size = 0
+    if size + needed > HISTORY_MAX_BYTES:
+        lines = read_regular(path, 2 * HISTORY_MAX_BYTES).splitlines(keepends=True)
+        write_bytes(path, b"".join(lines[len(lines) // 2:]))
+    append_json_line(path, line)
 
 
 def read(layout: ModelsLayout, *, limit: int | None = None) -> list[dict[str, Any]]:

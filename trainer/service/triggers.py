@@ -140,15 +140,14 @@ def last_training_time(layout: ModelsLayout, *, key_file=None, now: datetime | N
     """
     events, _ = read_events(layout.events)
     ended_at: datetime | None = None
+    ended_at = started_at = None
     for event in reversed(events):
-        if event.get("event") in TRAINING_DONE_EVENTS and parse_iso(event.get("ts")) is not None:
-            ended_at = parse_iso(event.get("ts"))
+        ended_at = parse_iso(event.get("ts")) if event.get("event") in TRAINING_DONE_EVENTS else None
+        if ended_at is not None:
             started_at = ended_at - timedelta(seconds=float(event.get("duration_s") or 0))
             break
     newest_pair = _newest_trusted_pair(layout, after=ended_at, now=now or now_utc(), key_file=key_file)
-    if newest_pair is not None:
-        return newest_pair
-    return started_at if ended_at is not None else None
+    return newest_pair if newest_pair is not None else started_at
 
 
 def _newest_trusted_pair(layout: ModelsLayout, *, after: datetime | None, now: datetime,
