@@ -17,6 +17,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard.formatting import ago
+from trainer.contract.events import TRAINING_OUTCOMES
 from trainer.contract.layout import ModelsLayout
 from trainer.monitoring import history
 from trainer.monitoring.report import read_report
@@ -59,8 +60,7 @@ def drift_retrains(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for i, event in enumerate(events):
         if event.get("event") != "trigger" or event.get("trigger") != "drift":
             continue
-        ended = next((e for e in events[i + 1:] if e.get("event") in
-                      ("training_finished", "training_skipped", "training_failed", "training_abandoned")), None)
+        ended = next((e for e in events[i + 1:] if e.get("event") in TRAINING_OUTCOMES), None)
         evidence = (event.get("details") or {}).get("evidence") or {}
         out.append({"at": event.get("ts"), "message": event.get("message") or evidence.get("message") or "",
                     "champion_id": evidence.get("champion_id"),
