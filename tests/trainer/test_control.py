@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -50,6 +51,10 @@ def pairs(layout: ModelsLayout) -> tuple[list[str], list[str]]:
     models = sorted(p.name[len("trained_model_"):-4] for p in layout.root.glob("trained_model_*.pkl"))
     metrics = sorted(p.name[len("model_metrics_"):-5] for p in layout.root.glob("model_metrics_*.json"))
     return models, metrics
+
+
+#: how every line of the trainer log starts: its time, level, logger and pid
+STAMPED = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ \S+ \[\d+\] ")
 
 
 def kinds(layout: ModelsLayout, kind: str) -> list[dict]:
@@ -217,6 +222,10 @@ def test_retrain_with_the_service_off_runs_one_training_process(cfg):
     assert pairs(layout)[1] == [result.outcome["model_id"]]
     assert not psutil.pid_exists(result.pid)
     assert control.status(cfg)["state"] == "stopped"
+    # issue 25 item 12: the one-off training's printed outcome went into the trainer log without a time
+    lines = [line for line in layout.log.read_text().splitlines() if line.strip()]
+    assert any(f"finished: model {result.outcome['model_id']}" in line for line in lines)
+    assert lines and all(STAMPED.match(line) for line in lines), lines
 
 
 def test_the_last_result_is_the_newest_training_however_it_was_started(cfg):

@@ -231,6 +231,41 @@ def test_the_trainer_log_rotates(layout, workdir):
     assert "line 399" in layout.log.read_text()
 
 
+def test_every_line_of_the_trainer_log_carries_its_time(layout, workdir):
+    """Issue 25 item 12: a traceback and what a detached process printed had no time in the log."""
+    import logging
+    import re
+    import subprocess
+    import sys
+
+    config = load_config()
+    layout.ensure()
+    script = ("import logging, sys, warnings\n"
+              "from trainer.config import load_config\n"
+              "from trainer.contract.layout import ModelsLayout\n"
+              "from trainer.service.startup import setup_logging\n"
+              "layout = ModelsLayout.of(sys.argv[1])\n"
+              "setup_logging(load_config(), layout)\n"
+              "print('outcome line one')\n"
+              "print('a line', end='')\n"
+              "print(' finished later')\n"
+              "warnings.warn('a library warning')\n"
+              "try:\n    1 / 0\nexcept ZeroDivisionError:\n    logging.getLogger('cla.service').exception('it failed')\n"
+              "sys.stderr.write('cla: the last words, no newline')\n")
+    with open(layout.log, "ab") as log_file:
+        subprocess.run([sys.executable, "-c", script, str(layout.root)], stdout=log_file, stderr=subprocess.STDOUT,
+                       check=True, timeout=60)
+    lines = layout.log.read_text().splitlines()
+    stamped = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ \S+ \[\d+\] ")
+    assert all(stamped.match(line) for line in lines), lines
+    text = "\n".join(lines)
+    for said in ("INFO cla.stdout", "outcome line one", "a line finished later", "a library warning",
+                 "ZeroDivisionError", "WARNING cla.stderr", "cla: the last words, no newline"):
+        assert said in text
+    assert sum("Traceback" in line for line in lines) == 1
+    logging.captureWarnings(False)
+
+
 @pytest.mark.parametrize("feedback_added, cycles", [(False, 1), (True, 2)])
 def test_a_retrain_request_on_unchanged_feedback_is_answered_without_training(running, feedback_added, cycles):
     """Issue 26, item 9: requests spread over time (not during a cycle) each trained again on the same rows."""
