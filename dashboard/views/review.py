@@ -111,7 +111,7 @@ def draw_alert(item: review.QueueItem, allowed: bool, reason: str) -> None:
 
 
 st.title("Review")
-policy = st.segmented_control("Queue", list(review.POLICIES), default="uncertain", required=True,
+policy = st.segmented_control("Queue", list(review.POLICIES), default=review.DEFAULT_POLICY, required=True,
                               format_func=str.capitalize, key="review_policy")
 st.caption(review.POLICIES[policy])
 allowed, reason = context.can_control()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -115,3 +116,59 @@ def test_the_audit_queue_says_how_far_the_estimate_is(config, capsys):
     capsys.readouterr()
     assert main(["review", "next", "--policy", "audit", "--limit", "1"]) == 0
     assert "audit: 1 of 30 audit verdicts needed" in capsys.readouterr().out
+
+
+def test_next_without_a_policy_lists_the_review_pages_default_queue(config, capsys):
+    """Issue 25 item 14: `cla review next` failed without --policy while the page opens on uncertain."""
+    from trainer.review import DEFAULT_POLICY
+
+    assert main(["review", "next", "--limit", "3"]) == 0
+    plain = capsys.readouterr().out
+    assert main(["review", "next", "--policy", "uncertain", "--limit", "3"]) == 0
+    assert plain == capsys.readouterr().out
+    assert DEFAULT_POLICY == "uncertain" and plain.startswith("uncertain: ")
+    page = (Path(__file__).resolve().parents[2] / "dashboard" / "views" / "review.py").read_text()
+    assert "default=review.DEFAULT_POLICY" in page, "the Review page opens on the same constant"
+
+
+def test_next_shows_each_alerts_attributes_score_threshold_and_what_the_champion_says(config, capsys):
+    alerts = next_json(capsys, "risk", "--limit", "2")
+    assert main(["review", "next", "--policy", "risk", "--limit", "2"]) == 0
+    out = capsys.readouterr().out
+    for alert in alerts:
+        says = "flag" if alert["score"] >= alert["threshold"] else "skip"
+        assert alert["champion_says"] == says
+        block = out.split(alert["alert_id"] + "\t", 1)[1].split("\nALR-", 1)[0]
+        assert f": the champion says {says}" in block.splitlines()[0]
+        assert "src_reputation" in alert["attributes"] and "user_is_privileged" in alert["attributes"]
+        for name, value in alert["attributes"].items():
+            shown = {True: "True", False: "False", None: "None"}.get(value, value) if isinstance(value, (bool, type(None))) else value
+            assert f"{name}={shown}" in block, (name, block)
+
+
+def test_score_and_threshold_get_the_decimals_that_tell_them_apart():
+    from trainer.cli.review import distinct
+
+    assert distinct(0.01634, 0.01612) == ("0.0163", "0.0161")
+    assert distinct(0.5, 0.25) == ("0.500", "0.250")
+    assert distinct(0.1, 0.1) == ("0.100", "0.100")
+
+
+def test_verdicts_undo_and_skip_are_events_with_their_actor(config, capsys):
+    """Issue 25 item 12: review actions were missing from the event log the Activity page shows."""
+    from trainer import review
+    from trainer.folder.events import read_events
+
+    first, second = (a["alert_id"] for a in next_json(capsys, "risk", "--limit", "2"))
+    assert main(["review", "verdict", first, "tp", "--actor", "carmen", "--policy", "risk"]) == 0
+    assert main(["review", "undo", "--actor", "carmen"]) == 0
+    review.skip(config, second, actor="dmitri", policy="uncertain")
+    events, problems = read_events(config.layout.events)
+    assert problems == []
+    mine = [(e["event"], e["actor"], e["details"]["alert_id"]) for e in events
+            if e["event"] in ("verdict_given", "verdict_undone", "alert_skipped")]
+    assert mine == [("verdict_given", "carmen", first), ("verdict_undone", "carmen", first),
+                    ("alert_skipped", "dmitri", second)]
+    given = next(e for e in events if e["event"] == "verdict_given")
+    assert given["message"].startswith(f"true positive on alert {first} from the risk queue; champion score ")
+    assert given["model_id"] and given["details"]["label"] == "tp"

@@ -1,8 +1,11 @@
 """``cla review next|verdict|undo|retry``: the review queue for scripted use.
 
-``next`` lists the next pending alerts of a policy (uncertain, risk, audit)
-with the champion's score, as text or ``--json`` objects carrying
-``alert_id``, ``score`` and ``policy``. ``verdict ALERT_ID tp|fp`` writes a
+``next`` lists the next pending alerts of a policy (uncertain, risk, audit;
+:data:`~trainer.review.policies.DEFAULT_POLICY`, the Review page's, without
+``--policy``) with the champion's score against its threshold, what the
+champion says (flag or skip) and the alert's attributes, as text or
+``--json`` objects carrying ``alert_id``, ``score``, ``threshold``,
+``champion_says``, ``attributes`` and ``policy``. ``verdict ALERT_ID tp|fp`` writes a
 verdict back to the feedback source with the actor and time; an unknown
 alert or a bad label exits 2 and writes nothing, and a source that cannot
 take the verdict keeps it in the outbox and exits 1 saying why. ``retry``
@@ -16,7 +19,7 @@ import sys
 
 from trainer.cli import CLIError
 from trainer.contract import exit_codes
-from trainer.review.policies import POLICIES
+from trainer.review.policies import DEFAULT_POLICY, POLICIES
 
 
 def register(sub, common) -> None:
@@ -28,11 +31,13 @@ def register(sub, common) -> None:
     nxt = commands.add_parser("next", parents=[common], help="the next alerts of a queue",
                               description="List the next pending alerts of a queue, scored by the champion. "
                                           + " ".join(f"{name}: {text}" for name, text in POLICIES.items()))
-    nxt.add_argument("--policy", required=True, choices=tuple(POLICIES), help="which queue")
+    nxt.add_argument("--policy", default=DEFAULT_POLICY, choices=tuple(POLICIES),
+                     help=f"which queue (default {DEFAULT_POLICY}, as on the Review page)")
     nxt.add_argument("--limit", type=int, default=10, help="how many alerts (default 10)")
     nxt.add_argument("--actor", default=None, help="the analyst: alerts they already saw are left out "
                                                    "(default: the OS user)")
-    nxt.add_argument("--json", action="store_true", help="print a JSON list of {alert_id, score, policy, ...}")
+    nxt.add_argument("--json", action="store_true",
+                     help="print a JSON list of {alert_id, score, threshold, champion_says, attributes, policy, ...}")
     nxt.set_defaults(handler=handle_next)
 
     verdict = commands.add_parser("verdict", parents=[common], help="give a verdict on one alert",
@@ -81,12 +86,39 @@ def handle_next(args, config) -> int:
     print(f"champion {queue.model_id}, threshold {queue.threshold:.3f}; {queue.waiting} of {queue.pending} pending "
           "alerts not seen yet")
     for item in queue.items:
-        print(f"{item.alert_id}\tscore {item.score:.3f}")
+        print(alert_text(item))
     if not queue.items:
         print("nothing to review")
     if args.policy == "audit":
         print(_audit_line(review.recall_estimate(review.Ledger.of(config), config), config))
     return exit_codes.OK
+
+
+#: how wide the attribute lines under each alert grow before the next one starts
+ATTRIBUTES_WIDTH = 100
+
+
+def distinct(score: float, threshold: float) -> tuple[str, str]:
+    """Score and threshold with the fewest decimals (3 to 6) that keep two different numbers apart."""
+    for decimals in range(3, 7):
+        shown = f"{score:.{decimals}f}", f"{threshold:.{decimals}f}"
+        if shown[0] != shown[1] or score == threshold:
+            return shown
+    return shown
+
+
+def alert_text(item) -> str:
+    """One alert for a person: id, score against the threshold, what the champion says, then its attributes."""
+    score, threshold = distinct(item.score, item.threshold)
+    says = "flag" if item.flagged else "skip"
+    head = f"{item.alert_id}\tscore {score} {'>=' if item.flagged else '<'} threshold {threshold}: the champion says {says}"
+    lines: list[str] = []
+    for pair in (f"{name}={value}" for name, value in item.attributes.items()):
+        if lines and len(lines[-1]) + 2 + len(pair) <= ATTRIBUTES_WIDTH:
+            lines[-1] += f"  {pair}"
+        else:
+            lines.append(f"    {pair}")     # an attribute is never split across lines
+    return "\n".join([head, *lines])
 
 
 def _audit_line(estimate, config) -> str:

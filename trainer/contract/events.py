@@ -9,7 +9,9 @@ automatic promotion off), ``promotion_interrupted`` (a model passed the gate
 but its training was killed before the champion pointer moved),
 ``rolled_back``, ``pinned``, ``unpinned``, ``pruned``, ``action_refused``
 (a dashboard action its session may not take; the actor is who tried,
-``anonymous`` when nobody is logged in), and the two ends of a webhook
+``anonymous`` when nobody is logged in), the review queue's actions
+(:data:`REVIEW_ACTIONS`: ``verdict_given``, ``verdict_undone``,
+``alert_skipped``; the actor is the analyst), and the two ends of a webhook
 delivery (:data:`NOTIFICATION_OUTCOMES`: ``notification_sent``,
 ``notification_failed``; see `trainer.notify.sender`).
 :func:`trainer.folder.events.append_event` refuses any other kind.
@@ -17,7 +19,7 @@ delivery (:data:`NOTIFICATION_OUTCOMES`: ``notification_sent``,
 
 from __future__ import annotations
 
-__all__ = ["KINDS", "TRAINING_OUTCOMES", "PROMOTION_DECISIONS", "NOTIFICATION_OUTCOMES"]
+__all__ = ["KINDS", "TRAINING_OUTCOMES", "PROMOTION_DECISIONS", "NOTIFICATION_OUTCOMES", "REVIEW_ACTIONS"]
 
 #: how a training ended; exactly one of these closes every ``training_started``
 TRAINING_OUTCOMES = ("training_finished", "training_skipped", "training_failed", "training_abandoned")
@@ -25,10 +27,12 @@ TRAINING_OUTCOMES = ("training_finished", "training_skipped", "training_failed",
 PROMOTION_DECISIONS = ("promoted", "rejected", "held")
 #: how one webhook delivery ended (``details.notification`` names what was sent)
 NOTIFICATION_OUTCOMES = ("notification_sent", "notification_failed")
+#: what an analyst did in the review queue (the Review page or ``cla review``); ``details.alert_id`` names the alert
+REVIEW_ACTIONS = ("verdict_given", "verdict_undone", "alert_skipped")
 
 KINDS = frozenset({
     "service_started", "service_stopped", "retrain_requested", "trigger", "training_started", *TRAINING_OUTCOMES,
     *PROMOTION_DECISIONS, "promotion_interrupted", "rolled_back", "pinned", "unpinned", "pruned", "action_refused",
     "login_failed",
-    *NOTIFICATION_OUTCOMES,
+    *NOTIFICATION_OUTCOMES, *REVIEW_ACTIONS,
 })

@@ -18,7 +18,7 @@ from typing import Any
 #: public name -> the module that defines it
 _HOMES = {
     "Ledger": "ledger", "read_summary": "ledger", "recall_estimate": "ledger", "refresh_summary": "ledger",
-    "POLICIES": "policies",
+    "POLICIES": "policies", "DEFAULT_POLICY": "policies",
     "Queue": "queue", "QueueItem": "queue", "ReviewError": "queue", "next_alerts": "queue",
     "LABELS": "verdicts", "VerdictResult": "verdicts", "give": "verdicts", "retry": "verdicts", "skip": "verdicts",
     "undo_last": "verdicts",

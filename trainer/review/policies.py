@@ -22,6 +22,9 @@ POLICIES: dict[str, str] = {
              "would skip: their verdicts estimate how many real attacks it misses, and so its recall in production.",
 }
 
+#: the queue the Review page opens on and ``cla review next`` lists without ``--policy``
+DEFAULT_POLICY = "uncertain"
+
 
 def check(policy: str) -> str:
     """``policy`` when it names a queue; ValueError naming the queues otherwise."""

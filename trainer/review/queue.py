@@ -43,9 +43,29 @@ class QueueItem:
     attributes: dict[str, Any] = field(default_factory=dict)
     reasons: list[tuple[str, float]] = field(default_factory=list)
 
+    @property
+    def flagged(self) -> bool:
+        """What the champion says: flag (at or above its threshold) or skip."""
+        return self.score >= self.threshold
+
     def to_json(self) -> dict[str, Any]:
         return {"alert_id": self.alert_id, "score": round(self.score, 6), "policy": self.policy,
-                "threshold": round(self.threshold, 6), "model_id": self.model_id}
+                "threshold": round(self.threshold, 6), "model_id": self.model_id,
+                "champion_says": "flag" if self.flagged else "skip",
+                "attributes": {name: _plain(value) for name, value in self.attributes.items()}}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready attribute value: missing is null, numbers and booleans stay, the rest (times) is text."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    return str(value)
 
 
 @dataclass

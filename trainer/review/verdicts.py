@@ -10,11 +10,15 @@ reason and the result says so; every later :func:`give` and every queue
 drawn (:func:`retry`) tries the outbox again. Each verdict is recorded in the
 ledger (:mod:`trainer.review.ledger`) with the champion's score, so the audit
 estimate and the Overview's count follow. :func:`undo_last` takes back the
-analyst's last verdict; :func:`skip` hides an alert from one analyst.
+analyst's last verdict; :func:`skip` hides an alert from one analyst. Each of
+the three is also an event in the models folder's event log
+(``verdict_given``, ``verdict_undone``, ``alert_skipped``, with the analyst as
+the actor), so the Activity page lists it beside trainings and promotions.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +26,7 @@ import pandas as pd
 
 from trainer.config import Config
 from trainer.feedback.quality import is_standard_positive
+from trainer.folder.events import append_event
 from trainer.feedback.sources import (ANALYST_COLUMN, COMMENT_COLUMN, TRIAGED_AT_COLUMN, FeedbackSource,
                                       SourceError, open_source, unsupported)
 from trainer.review.ledger import Ledger, refresh_summary
@@ -29,8 +34,23 @@ from trainer.review.queue import ReviewError, champion, score
 from trainer.timestamps import now_iso
 
 LABELS = {"tp": "true positive", "fp": "false positive"}
+log = logging.getLogger("cla.review")
 #: columns of the alert's row that describe the earlier triage, cleared in a new verdict row
 CLEARED = ("confidence", "processed")
+
+
+def _record(config: Config, kind: str, actor: str, message: str, alert_id: str, model_id: str | None = None,
+            **details: Any) -> None:
+    """Append a review action to the event log; a log that cannot take it is logged, the action stands."""
+    try:
+        append_event(config.layout.events, kind, actor=actor, trigger="review", message=message, model_id=model_id,
+                     alert_id=alert_id, **details)
+    except OSError as exc:
+        log.warning("cannot append %s to %s: %s", kind, config.layout.events, exc)
+
+
+def _queue_words(policy: str | None) -> str:
+    return f" from the {policy} queue" if policy else ""
 
 
 @dataclass
@@ -159,12 +179,20 @@ def give(config: Config, alert_id: str, label: str, *, actor: str, comment: str 
     entry = ledger.append({"action": "verdict", **verdict, "written": written, "score": entry_score,
                            "threshold": threshold, "model_id": model_id})
     refresh_summary(ledger, config)
+    scored = (f"; champion score {entry_score:.4f}, threshold {threshold:.4f}"
+              if entry_score is not None and threshold is not None else "")
+    where = "" if written else "; kept in the outbox: the source cannot take it now"
+    _record(config, "verdict_given", actor, f"{LABELS[label]} on alert {alert_id}{_queue_words(policy)}{scored}{where}",
+            alert_id, model_id, label=label, policy=policy, score=entry_score, threshold=threshold, written=written,
+            comment=comment or None)
     return VerdictResult(written, message, entry, retried)
 
 
-def skip(config: Config, alert_id: str, *, actor: str) -> None:
+def skip(config: Config, alert_id: str, *, actor: str, policy: str | None = None) -> None:
     """Hide ``alert_id`` from ``actor``'s queues without a verdict."""
-    Ledger.of(config).append({"action": "skip", "alert_id": str(alert_id), "actor": actor})
+    Ledger.of(config).append({"action": "skip", "alert_id": str(alert_id), "actor": actor, "policy": policy})
+    _record(config, "alert_skipped", actor, f"alert {alert_id} skipped{_queue_words(policy)} without a verdict",
+            str(alert_id), policy=policy)
 
 
 def undo_last(config: Config, *, actor: str) -> dict[str, Any]:
@@ -191,4 +219,8 @@ def undo_last(config: Config, *, actor: str) -> dict[str, Any]:
             raise ReviewError(f"the verdict on {last['alert_id']} cannot be undone: {exc}") from None
     ledger.append({"action": "undo", "alert_id": last["alert_id"], "triaged_at": last["triaged_at"], "actor": actor})
     refresh_summary(ledger, config)
+    _record(config, "verdict_undone", actor,
+            f"{LABELS.get(last.get('label'), last.get('label'))} verdict on alert {last['alert_id']} taken back "
+            f"(given {last['triaged_at']})", str(last["alert_id"]), last.get("model_id"), label=last.get("label"),
+            triaged_at=last["triaged_at"])
     return last
