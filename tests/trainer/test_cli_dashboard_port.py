@@ -43,3 +43,19 @@ def test_a_port_held_by_another_program_is_named_with_its_pid(tmp_path):
         taken = dashboard(port, tmp_path / "models", tmp_path)
     assert taken.returncode == 1
     assert f"port {port} is already used by another program (pid {os.getpid()}); pick another port" in taken.stderr
+
+
+def test_a_port_left_in_time_wait_by_a_stopped_server_is_free():
+    """Restarting a dashboard right after stopping it was refused ("already used by another program") for a minute."""
+    from trainer.cli.dashboard import port_holder
+
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            served, _ = listener.accept()
+            served.close()          # the server closes first: its side of the connection waits in TIME_WAIT
+            client.recv(1)
+    assert port_holder("127.0.0.1", port) is None
