@@ -9,6 +9,15 @@ each behind a confirmation checkbox, and are disabled with the reason when
 (``context.authorize``), and a refusal is shown and recorded. The page reruns when the watcher saw a
 change (:func:`dashboard.snapshot.rerun_on_change`), so a new model shows
 without reloading.
+
+The table's default columns fit from 1024 px up (:data:`MAIN_COLUMNS`, fixed
+widths); the others are behind "More columns". Clicking a model id opens its
+Model detail in the same tab (``st.switch_page`` with ``?model=``: a
+``LinkColumn`` always opens a new tab); clicking any other cell shows that
+model's row in full under the table, with a link to Model detail. The models
+picked for promoting and pinning are kept by model id
+(:func:`stable_choice`), so a model trained meanwhile, or a changed label
+("(champion)"), never swaps the pick under the user.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import context, tables
+from dashboard.formatting import fmt
 from dashboard.markdown import literal
 from dashboard.snapshot import Snapshot, models_frame, rerun_on_change, snapshot
 
@@ -26,8 +36,16 @@ ACTION_OPTIONS = 200
 ROW_PX = 35
 SORTABLE = ["trained (UTC)", "model", *tables.NUMERIC_COLUMNS, "useful", "promotion"]
 #: what fits from 1024 px up (a model id is its UTC training time); the rest behind "More columns"
-MAIN_COLUMNS = ["mark", "model", "useful", "PR-AUC", "F1", "precision", "recall", "accuracy", "warnings", "promotion"]
-MORE_COLUMNS = ["trained (UTC)", "ROC-AUC", "threshold", "training rows", "test rows"]
+MAIN_COLUMNS = ["mark", "model", "useful", "PR-AUC", "precision", "recall", "promotion"]
+MORE_COLUMNS = ["F1", "accuracy", "warnings", "trained (UTC)", "ROC-AUC", "threshold", "training rows", "test rows"]
+#: the model ids of the table's rows as drawn, so a click on a cell names its model
+ROW_IDS_KEY = "_models_row_ids"
+#: a model id whose cell was clicked: the next run opens its Model detail
+OPEN_KEY = "_models_open"
+#: the model id of the last row clicked (any other cell): shown in full under the table
+PICKED_KEY = "_models_picked"
+MODEL_DETAIL = "views/model_detail.py"
+LINK_COLOUR = "#4d9bf0"
 
 st.title("Models")
 st.caption("Every model pair in the models folder. ★ marks the champion (the model used for scoring), "
@@ -39,7 +57,8 @@ def styled(page):
     formats = {column: "{:.3f}" for column in tables.NUMERIC_COLUMNS}
     formats.update({"training rows": "{:,.0f}", "test rows": "{:,.0f}",
                     "trained (UTC)": lambda t: f"{t:%Y-%m-%d %H:%M}"})
-    return page.style.format(formats, na_rep="unknown")
+    # model ids drawn in the link colour: a click on one opens its Model detail (see cell_clicked)
+    return page.style.format(formats, na_rep="unknown").map(lambda _: f"color: {LINK_COLOUR}", subset=["model"])
 
 
 def show_table(current: Snapshot) -> list[dict]:
@@ -66,19 +85,57 @@ def show_table(current: Snapshot) -> list[dict]:
     page_rows = tables.page_of(ordered, page=page, page_size=page_size)
     more = st.toggle("More columns", key="models_more",
                      help=f"Also {', '.join(MORE_COLUMNS)}; the table then scrolls sideways on narrow screens.")
+    st.session_state[ROW_IDS_KEY] = page_rows["model"].tolist()
     st.dataframe(styled(page_rows), hide_index=True, width="stretch", height=ROW_PX * (len(page_rows) + 1) + 3,
                  placeholder="unknown", column_order=[*MAIN_COLUMNS, *(MORE_COLUMNS if more else [])],
-                 key="models_table", column_config={
-                     "mark": st.column_config.TextColumn(width=95),
-                     "model": st.column_config.TextColumn(width=125),
+                 key="models_table", on_select=cell_clicked, selection_mode="single-cell", column_config={
+                     "mark": st.column_config.TextColumn(width=90),
+                     "model": st.column_config.TextColumn(width=120, help="click a model id to open its Model detail"),
                      "trained (UTC)": st.column_config.Column(width=118),
-                     "useful": st.column_config.TextColumn(width=55),
+                     "useful": st.column_config.TextColumn(width=50),
                      **{name: st.column_config.NumberColumn(width=62) for name in tables.NUMERIC_COLUMNS},
                      "warnings": st.column_config.TextColumn(width="medium"),
-                     "promotion": st.column_config.TextColumn(width="medium")})
-    st.caption(f"Page {page} of {pages}: {len(kept)} of {len(frame)} models match the filters.")
+                     "promotion": st.column_config.TextColumn(width=170, help="the trainer's decision, then what "
+                                                              "people did since; the whole text under the table "
+                                                              "when you click the row")})
+    st.caption(f"Page {page} of {pages}: {len(kept)} of {len(frame)} models match the filters. Click a model id to "
+               "open its Model detail, any other cell to read its row in full here.")
+    show_picked(frame)
     wanted = set(kept["model"])
     return [row for row in current.models if str(row["model_id"]) in wanted]
+
+
+def cell_clicked() -> None:
+    """Table callback: a click on a model id opens its Model detail; on another cell, shows that row in full."""
+    selection = (st.session_state.get("models_table") or {}).get("selection") or {}
+    ids = st.session_state.get(ROW_IDS_KEY) or []
+    for row, column in selection.get("cells") or []:
+        if 0 <= row < len(ids):
+            st.session_state[OPEN_KEY if column == "model" else PICKED_KEY] = ids[row]
+
+
+def open_clicked_model() -> None:
+    """Switch to the Model detail of the model id clicked in the last run, in this tab."""
+    model_id = st.session_state.pop(OPEN_KEY, None)
+    if model_id:
+        st.switch_page(MODEL_DETAIL, query_params={"model": model_id})
+
+
+def show_picked(frame) -> None:
+    """The row last clicked, every column in full, and the link to its Model detail."""
+    model_id = st.session_state.get(PICKED_KEY)
+    rows = frame[frame["model"] == model_id]
+    if not model_id or rows.empty:
+        return
+    row = rows.iloc[0]
+    numbers = " · ".join(f"{name} {fmt(row[name], 0 if name.endswith('rows') else 3)}"
+                         for name in tables.NUMERIC_COLUMNS)
+    with st.container(border=True, key="models_picked"):
+        st.markdown(f"**{literal(model_id)}** {literal(row['mark'])} — useful: {row['useful']}  \n"
+                    f"promotion: {literal(row['promotion'])}  \n"
+                    f"warnings: {literal(row['warnings']) or 'none'}  \n{numbers}")
+        st.page_link(MODEL_DETAIL, label=f"Open {model_id} in Model detail", icon=":material/search_insights:",
+                     query_params={"model": model_id})
 
 
 def show_problems(current: Snapshot) -> None:
@@ -106,6 +163,29 @@ def run_action(action: str, confirm_key: str, call) -> None:
         st.session_state[RESULT_KEY] = ("success", f"{action}: done, recorded as {literal(actor)}.")
 
 
+def stable_choice(label: str, options: list[str], key: str, default: str, format_func) -> str:
+    """A model picker whose pick is kept by model id in the session.
+
+    The select box alone keeps its pick by the label it shows and falls back
+    to its default index: a new model (the newest comes first) or a label that
+    changed ("… (champion)" after a promotion) swapped the pick silently. The
+    id picked, or first shown, is remembered under ``<key>_id`` and is the
+    default whenever the select box lost it; a model no longer listed falls
+    back to ``default``.
+    """
+    remembered = f"{key}_id"
+    chosen = st.session_state.get(remembered)
+    if chosen not in options:
+        chosen = default
+    st.session_state[remembered] = chosen
+
+    def remember() -> None:
+        st.session_state[remembered] = st.session_state[key]
+
+    return st.selectbox(label, options, key=key, index=options.index(chosen), format_func=format_func,
+                        on_change=remember)
+
+
 def show_actions(current: Snapshot, candidates: list[dict]) -> None:
     """Promote, roll back, pin/unpin, each with a confirmation; disabled with the reason when not allowed."""
     st.subheader("Actions")
@@ -128,9 +208,9 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
     with promote_col:
         st.markdown("**Promote**")
         challengers = [m for m in options if m != current.champion_id]
-        target = st.selectbox("Model to promote", options, key="models_promote_target",
-                              index=options.index(challengers[0]) if challengers else 0,
-                              format_func=lambda m: tables.model_label(by_id[m]))
+        target = stable_choice("Model to promote", options, "models_promote_target",
+                               challengers[0] if challengers else options[0],
+                               lambda m: tables.model_label(by_id[m]))
         why = st.text_input("Reason", value="manual promotion from the dashboard", key="models_promote_reason")
         already = target == current.champion_id
         if by_id[target].get("useful") is False:
@@ -139,10 +219,14 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
             why_not = tables.rejection_reason(target, current.events) or "its reasons are on Model detail"
             st.warning(f"The trainer did not promote {target}: {why_not}. Promoting it by hand overrides that "
                        "decision; the Models table will show both.")
+        is_champion = f"{target} is the champion already: pick another model to promote it instead."
+        if already:
+            st.caption(is_champion)
         confirmed = st.checkbox(f"Yes, make {target} the champion", key="models_promote_confirm",
-                                disabled=not allowed or already)
+                                disabled=not allowed or already,
+                                help=reason if not allowed else (is_champion if already else None))
         st.button("Promote", key="models_promote", disabled=not (allowed and confirmed) or already,
-                  help=reason if not allowed else ("already the champion" if already else None),
+                  help=reason if not allowed else (is_champion if already else None),
                   on_click=run_action, args=(f"promote {target}", "models_promote_confirm",
                                              lambda actor: registry.promote(target, actor=actor, reason=why)))
 
@@ -163,8 +247,8 @@ def show_actions(current: Snapshot, candidates: list[dict]) -> None:
 
     with pin_col:
         st.markdown("**Pin / unpin**")
-        pin_target = st.selectbox("Model", options, key="models_pin_target",
-                                  format_func=lambda m: tables.model_label(by_id[m]))
+        pin_target = stable_choice("Model", options, "models_pin_target", options[0],
+                                   lambda m: tables.model_label(by_id[m]))
         pinned = bool(by_id[pin_target].get("pinned"))
         verb = "Unpin" if pinned else "Pin"
         confirmed = st.checkbox(f"Yes, {verb.lower()} {pin_target}", key="models_pin_confirm", disabled=not allowed)
@@ -185,6 +269,7 @@ def show_models(current: Snapshot) -> None:
     show_actions(current, candidates)
 
 
+open_clicked_model()
 shown = snapshot()
 show_models(shown)
 rerun_on_change(shown)

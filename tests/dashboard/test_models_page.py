@@ -155,3 +155,67 @@ def test_read_only_disables_every_action_and_says_why(scenario, build):
     for key in ("models_promote", "models_rollback", "models_pin"):
         assert app.button(key=key).disabled
     assert app.checkbox(key="models_promote_confirm").disabled
+
+
+def run_until(app, phrase: str, tries: int = 40):
+    """Rerun ``app`` until ``phrase`` is on the page: the watcher sees a new file a moment after it is written."""
+    import time
+
+    for _ in range(tries):
+        if phrase in page_text(app):
+            return app
+        time.sleep(0.25)
+        app.run()
+    raise AssertionError(f"{phrase!r} never showed: {page_text(app)[:500]}")
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_the_pickers_keep_their_model_when_a_model_is_trained_or_promoted_meanwhile(scenario, build):
+    """Issue 25 item 13: the Pin selector's default silently switched to a model trained meanwhile.
+
+    The pick is what the user last saw there, by model id: it holds over a new model (listed first), a label
+    that changes ("(champion)") and a visit to another page and back (where a select box starts afresh).
+    """
+    app = build.run_app(PAGE)
+    shown_first = app.selectbox(key="models_pin_target").value
+    app.selectbox(key="models_promote_target").set_value(build.stamp(1)).run()
+    build.write_pair(scenario.models_dir, build.healthy_metrics(build.stamp(5)))
+    run_until(app, "5 of 5 models match")
+    assert build.stamp(5) in app.selectbox(key="models_pin_target").options[0]
+    assert app.selectbox(key="models_pin_target").value == shown_first, "the pick never moves to a new model"
+    assert app.selectbox(key="models_promote_target").value == build.stamp(1)
+    app.switch_page("views/activity.py").run()
+    build.write_pair(scenario.models_dir, build.healthy_metrics(build.stamp(6)))
+    app.switch_page(PAGE).run()
+    run_until(app, "6 of 6 models match")
+    assert app.selectbox(key="models_pin_target").value == shown_first, "nor after a visit to another page"
+    assert app.selectbox(key="models_promote_target").value == build.stamp(1)
+    app.selectbox(key="models_pin_target").set_value(build.stamp(2)).run()
+    Registry(scenario.models_dir).promote(build.stamp(2), actor="ann", reason="test")   # its label gains "(champion)"
+    run_until(app, f"Current champion: {build.stamp(2)}")
+    assert app.selectbox(key="models_pin_target").value == build.stamp(2)
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_after_a_promotion_the_form_says_why_it_is_disabled(scenario, build, monkeypatch):
+    """Issue 25 item 13: after a promote, the form kept a greyed checkbox without a reason."""
+    monkeypatch.setattr("dashboard.context.current_user", lambda: "carol")
+    app = build.run_app(PAGE)
+    app.selectbox(key="models_promote_target").set_value(build.stamp(1)).run()
+    app.checkbox(key="models_promote_confirm").check().run()
+    app.button(key="models_promote").click().run()
+    run_until(app, f"Current champion: {build.stamp(1)}")
+    assert app.selectbox(key="models_promote_target").value == build.stamp(1)
+    assert app.checkbox(key="models_promote_confirm").disabled
+    said = f"{build.stamp(1)} is the champion already: pick another model to promote it instead."
+    assert said in page_text(app)
+    assert app.checkbox(key="models_promote_confirm").help == said
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_the_default_columns_are_the_ones_that_fit_and_the_rest_are_one_toggle_away(scenario, build):
+    app = build.run_app(PAGE)
+    drawn = app.dataframe[0].proto.column_order
+    assert list(drawn) == ["mark", "model", "useful", "PR-AUC", "precision", "recall", "promotion"]
+    app.toggle(key="models_more").set_value(True).run()
+    assert {"F1", "accuracy", "warnings", "trained (UTC)"} <= set(app.dataframe[0].proto.column_order)
