@@ -44,7 +44,7 @@ def _record(config: Config, kind: str, actor: str, message: str, alert_id: str, 
     """Append a review action to the event log; a log that cannot take it is logged, the action stands."""
     try:
         append_event(config.layout.events, kind, actor=actor, trigger="review", message=message, model_id=model_id,
-                     alert_id=alert_id, **details)
+                     alert_id=alert_id, **{name: value for name, value in details.items() if value is not None})
     except OSError as exc:
         log.warning("cannot append %s to %s: %s", kind, config.layout.events, exc)
 
