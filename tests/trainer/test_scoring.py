@@ -160,3 +160,20 @@ def test_cla_score_names_an_output_it_cannot_write_and_what_to_do(layout, served
     err = capsys.readouterr().err
     assert "cannot write no-such-folder/scored.csv" in err and "-o" in err
     assert "[Errno" not in err
+
+
+def test_the_sample_alerts_file_in_the_docs_is_the_demo_generators_and_scores(layout, served, workdir, capsys):
+    """Issue 25 item 14: the README had no file to try `cla score` on."""
+    from pathlib import Path
+
+    from trainer.feedback.demo import ALERT_COLUMNS, sample_alerts
+
+    sample = Path(__file__).resolve().parents[2] / "docs" / "examples" / "alerts.csv"
+    assert sample.read_text(encoding="utf-8") == sample_alerts().to_csv(index=False), \
+        "regenerate it: sample_alerts().to_csv('docs/examples/alerts.csv', index=False)"
+    frame = pd.read_csv(sample)
+    assert list(frame.columns) == ALERT_COLUMNS and "is_true_positive" not in frame.columns
+    assert main(["score", str(sample), "-o", "scored.csv"]) == 0
+    scored = pd.read_csv(workdir / "scored.csv")
+    assert len(scored) == len(frame) == 25 and scored["tp_probability"].between(0, 1).all()
+    assert f"scored 25 alert(s) with model {served}" in capsys.readouterr().err

@@ -282,6 +282,22 @@ def generate_live(count: int, *, rng: np.random.Generator, now: datetime | None 
     return _frame(columns)
 
 
+#: the columns an alert has when it fires, before anyone triages it: what ``cla score`` reads
+ALERT_COLUMNS = COLUMN_ORDER[:COLUMN_ORDER.index("is_true_positive")]
+#: ``docs/examples/alerts.csv``: when its alerts fire (it is regenerated to the same bytes by :func:`sample_alerts`)
+SAMPLE_TIME = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def sample_alerts(count: int = 25, seed: int = 7) -> pd.DataFrame:
+    """``count`` untriaged demo alerts (:data:`ALERT_COLUMNS` only), the same for a given ``count`` and ``seed``.
+
+    ``docs/examples/alerts.csv``, the sample file for ``cla score``, is
+    ``sample_alerts().to_csv(index=False)``.
+    """
+    live = generate_live(count, rng=np.random.default_rng(seed), now=SAMPLE_TIME, prefix="SAMPLE")
+    return live[ALERT_COLUMNS].sort_values("timestamp", kind="stable").reset_index(drop=True)
+
+
 def feed(path: str | Path, *, rate: float, table: str = "feedback", duration: float | None = None,
          count: int | None = None, seed: int | None = None, shift: str | None = None,
          pending_share: float = 0.0,
