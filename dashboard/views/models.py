@@ -34,6 +34,12 @@ RESULT_KEY = "models_action_result"
 PAGE_SIZES = [10, 25, 50, 100, 200]
 ACTION_OPTIONS = 200
 ROW_PX = 35
+#: the promotion column is PROMOTION_PX wide at 1024 px: about PROMOTION_CHARS a line. A longer history
+#: ("rejected → promoted by alice (shared password)") makes the page's rows three lines tall, where
+#: Streamlit wraps a cell's text; one longer still ends with "…" there, and is whole once its row is clicked
+PROMOTION_PX = 170
+PROMOTION_CHARS = 27
+WRAPPED_ROW_PX = 66
 SORTABLE = ["trained (UTC)", "model", *tables.NUMERIC_COLUMNS, "useful", "promotion"]
 #: what fits from 1024 px up (a model id is its UTC training time); the rest behind "More columns"
 MAIN_COLUMNS = ["mark", "model", "useful", "PR-AUC", "precision", "recall", "promotion"]
@@ -86,7 +92,9 @@ def show_table(current: Snapshot) -> list[dict]:
     more = st.toggle("More columns", key="models_more",
                      help=f"Also {', '.join(MORE_COLUMNS)}; the table then scrolls sideways on narrow screens.")
     st.session_state[ROW_IDS_KEY] = page_rows["model"].tolist()
-    st.dataframe(styled(page_rows), hide_index=True, width="stretch", height=ROW_PX * (len(page_rows) + 1) + 3,
+    page_rows, row_px = promotion_rows(page_rows)
+    st.dataframe(styled(page_rows), hide_index=True, width="stretch", row_height=row_px,
+                 height=row_px * len(page_rows) + ROW_PX + 3,
                  placeholder="unknown", column_order=[*MAIN_COLUMNS, *(MORE_COLUMNS if more else [])],
                  key="models_table", on_select=cell_clicked, selection_mode="single-cell", column_config={
                      "mark": st.column_config.TextColumn(width=90),
@@ -95,7 +103,7 @@ def show_table(current: Snapshot) -> list[dict]:
                      "useful": st.column_config.TextColumn(width=50),
                      **{name: st.column_config.NumberColumn(width=62) for name in tables.NUMERIC_COLUMNS},
                      "warnings": st.column_config.TextColumn(width="medium"),
-                     "promotion": st.column_config.TextColumn(width=170, help="the trainer's decision, then what "
+                     "promotion": st.column_config.TextColumn(width=PROMOTION_PX, help="the trainer's decision, then what "
                                                               "people did since; the whole text under the table "
                                                               "when you click the row")})
     st.caption(f"Page {page} of {pages}: {len(kept)} of {len(frame)} models match the filters. Click a model id to "
@@ -103,6 +111,20 @@ def show_table(current: Snapshot) -> list[dict]:
     show_picked(frame)
     wanted = set(kept["model"])
     return [row for row in current.models if str(row["model_id"]) in wanted]
+
+
+def promotion_rows(rows):
+    """(the rows as drawn, their height in px): one line each while every promotion history fits its column,
+    else three lines (where Streamlit wraps), a history longer than that cut at a word with "…"."""
+    longest = int(rows["promotion"].str.len().max()) if len(rows) else 0
+    if longest <= PROMOTION_CHARS:
+        return rows, ROW_PX
+    room = 3 * PROMOTION_CHARS
+
+    def fit(text: str) -> str:
+        return text if len(text) <= room else text[:room - 1].rsplit(" ", 1)[0] + " …"
+
+    return rows.assign(promotion=rows["promotion"].map(fit)), WRAPPED_ROW_PX
 
 
 def cell_clicked() -> None:

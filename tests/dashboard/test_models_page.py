@@ -219,3 +219,15 @@ def test_the_default_columns_are_the_ones_that_fit_and_the_rest_are_one_toggle_a
     assert list(drawn) == ["mark", "model", "useful", "PR-AUC", "precision", "recall", "promotion"]
     app.toggle(key="models_more").set_value(True).run()
     assert {"F1", "accuracy", "warnings", "trained (UTC)"} <= set(app.dataframe[0].proto.column_order)
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_a_long_promotion_history_wraps_instead_of_being_cut(scenario, build):
+    """Issue 25 item 13: the promotion column was cut off."""
+    app = build.run_app(PAGE)
+    Registry(scenario.models_dir).promote(build.stamp(1), actor="alice (shared password)", reason="test")
+    run_until(app, f"Current champion: {build.stamp(1)}")
+    table = app.dataframe[0]
+    assert table.proto.row_height > 64, "Streamlit wraps a cell's text only in rows taller than 4 rem"
+    history = table.value.set_index("model").loc[build.stamp(1), "promotion"]
+    assert history.endswith("promoted by alice (shared password)") and "…" not in history
