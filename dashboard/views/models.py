@@ -108,7 +108,7 @@ def show_table(current: Snapshot) -> list[dict]:
                                                               "when you click the row")})
     st.caption(f"Page {page} of {pages}: {len(kept)} of {len(frame)} models match the filters. Click a model id to "
                "open its Model detail, any other cell to read its row in full here.")
-    show_picked(frame)
+    show_picked(frame, current.events)
     wanted = set(kept["model"])
     return [row for row in current.models if str(row["model_id"]) in wanted]
 
@@ -143,8 +143,8 @@ def open_clicked_model() -> None:
         st.switch_page(MODEL_DETAIL, query_params={"model": model_id})
 
 
-def show_picked(frame) -> None:
-    """The row last clicked, every column in full, and the link to its Model detail."""
+def show_picked(frame, events) -> None:
+    """The row last clicked, every column in full (with why the trainer rejected it), and the link to its Model detail."""
     model_id = st.session_state.get(PICKED_KEY)
     rows = frame[frame["model"] == model_id]
     if not model_id or rows.empty:
@@ -153,8 +153,10 @@ def show_picked(frame) -> None:
     numbers = " · ".join(f"{name} {fmt(row[name], 0 if name.endswith('rows') else 3)}"
                          for name in tables.NUMERIC_COLUMNS)
     with st.container(border=True, key="models_picked"):
+        why = tables.rejection_reason(model_id, events) if row["promotion"].startswith("rejected") else None
         st.markdown(f"**{literal(model_id)}** {literal(row['mark'])} — useful: {row['useful']}  \n"
-                    f"promotion: {literal(row['promotion'])}  \n"
+                    f"promotion: {literal(row['promotion'])}" + (f" (rejected: {literal(why)})" if why else "")
+                    + "  \n"
                     f"warnings: {literal(row['warnings']) or 'none'}  \n{numbers}")
         st.page_link(MODEL_DETAIL, label=f"Open {model_id} in Model detail", icon=":material/search_insights:",
                      query_params={"model": model_id})

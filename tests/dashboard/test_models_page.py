@@ -231,3 +231,20 @@ def test_a_long_promotion_history_wraps_instead_of_being_cut(scenario, build):
     assert table.proto.row_height > 64, "Streamlit wraps a cell's text only in rows taller than 4 rem"
     history = table.value.set_index("model").loc[build.stamp(1), "promotion"]
     assert history.endswith("promoted by alice (shared password)") and "…" not in history
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_a_clicked_row_is_shown_in_full_with_the_rejection_reason_and_a_link_to_model_detail(scenario, build):
+    kept_out = build.stamp(4)
+    reason = "PR-AUC 0.640 vs champion 0.790 on the same test slice: change -0.150 (at least +0.000 required)"
+    build.write_pair(scenario.models_dir, build.healthy_metrics(kept_out, pr_auc=0.64, decision="rejected"))
+    build.add_event(scenario.models_dir, "rejected", actor="trainer service", model_id=kept_out, message=reason)
+    app = build.run_app(PAGE)
+    app.session_state["_models_picked"] = kept_out      # what a click on a cell of its row stores (browser test)
+    app.run()
+    text = page_text(app)
+    assert f"promotion: `rejected` (rejected: `{reason}`)" in text
+    assert "PR-AUC 0.640" in text
+    link = app.get("page_link")[0].proto
+    assert (link.label, link.page) == (f"Open {kept_out} in Model detail", "model")
+    assert f"model={kept_out}" in str(link), "the link names the model in ?model="
