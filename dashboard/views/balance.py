@@ -37,7 +37,7 @@ st.caption(f"True positives are usually rare. Below {warn_share:.0%} of the {WIN
 
 def finding_text(finding: dict) -> str:
     """One warning in plain words: its name, severity and meaning, and where it was derived when not stored."""
-    text = f"**{finding['code'].replace('_', ' ')}** ({finding['severity']}): {finding['message']}"
+    text = f"**{finding['title']}** ({finding['severity']}): {finding['message']}"
     return text + (f" _({finding['source']})_" if finding["source"] != "stored" else "")
 
 
@@ -110,7 +110,7 @@ def show_balance(current: Snapshot) -> None:
     for finding in blocking:
         st.error(finding_text(finding))
     if others:
-        named = ", ".join(finding["code"].replace("_", " ") for finding in others)
+        named = ", ".join(f"{finding['title']} ({finding['severity']})" for finding in others)
         box = st.expander(f"{'Other warnings' if blocking else 'Warnings'} of {model_id}: {named} (open for what "
                           f"each means)", key=FINDINGS_KEY, on_change="rerun")
         if box.open:

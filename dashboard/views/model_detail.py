@@ -189,7 +189,7 @@ def show_model(model_id: str, champion_id: str | None) -> None:
     for finding in findings(metrics, severe_imbalance_share=config.training.severe_imbalance_share,
                             min_test_positives=config.training.min_test_positives):
         if finding["severity"] == "blocking":
-            st.error(f"{finding['code'].replace('_', ' ')}: {finding['message']}")
+            st.error(f"{finding['title']}: {finding['message']}")
 
     # One section at a time, each run only when its tab is open. A new tab shows the test set's counts and draws
     # no chart: the charts' scripts and drawing were a tenth of its load time (above its floor); the curves are

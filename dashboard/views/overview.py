@@ -31,12 +31,12 @@ from dashboard.formatting import absolute, ago, fmt, model_time, parse_iso
 from dashboard.snapshot import full_metrics, snapshot
 from dashboard.tables import decision_of, warning_codes
 from trainer.contract import states
+from trainer.learning import diagnostics
 from dashboard.review_panel import ReviewFacts, review_facts
 from trainer.feedback.sources import open_source
 
 FEEDBACK_TTL_SECONDS = 10
 LEGACY_CODE = "legacy_metrics"
-IMBALANCE_CODE = "severe_imbalance"  # said once, in the legacy line above the derived warnings
 #: Material icons are drawn by Streamlit's own font; emoji such as ⛔ show as empty boxes without an emoji font
 SEVERITY_ICONS = {"blocking": ":material/block:", "warning": ":material/warning:", "info": ":material/info:"}
 SEVERITY_ORDER = {"blocking": 0, "warning": 1, "info": 2}
@@ -210,14 +210,8 @@ def model_warnings(record: dict | None, role: str) -> list[tuple[str, str]]:
     for item in stored:
         if isinstance(item, dict) and item.get("code") == LEGACY_CODE:
             continue
-        if isinstance(item, dict):
-            severity = str(item.get("severity") or "warning")
-            if item.get("code") == IMBALANCE_CODE and record.get("useful") is True:
-                # rare attacks are the normal case: a useful model's imbalance is information, not an alarm
-                severity = "info"
-            out.append((severity, f"{role} {model_id}: {item.get('message') or item.get('code')}"))
-        else:
-            out.append(("warning", f"{role} {model_id}: {item}"))
+        warning = diagnostics.shown(item, useful=record.get("useful"))
+        out.append((warning["severity"], f"{role} {model_id}: {warning['message']}"))
     return out
 
 
@@ -242,7 +236,11 @@ def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
     if feedback.get("missing"):
         items.append(("warning", f"feedback source: {feedback['missing']}"))
     items.sort(key=lambda item: SEVERITY_ORDER.get(item[0], 1))  # stable: the most severe first
-    with st.expander(f"Warnings ({len(items)})", expanded=bool(items)):
+    alarms = sum(1 for severity, _ in items if severity != "info")
+    notes = len(items) - alarms
+    # information (a useful model's imbalance, a legacy file) is listed but does not open the panel or count as one
+    label = f"Warnings ({alarms})" + (f" · {notes} note{'s' if notes != 1 else ''}" if notes else "")
+    with st.expander(label, expanded=bool(alarms)):
         if not items:
             st.caption("No warning on the champion, the latest model, the folder or the feedback source.")
         for severity, sentence in items:
