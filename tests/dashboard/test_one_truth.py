@@ -51,3 +51,67 @@ def test_the_same_warning_on_a_model_that_is_not_useful_stays_a_warning(dash_env
     cell = table_with(models, "warnings")["warnings"].iloc[0]
     assert cell.startswith("predicts one class (blocking), majority accuracy (blocking)")
     assert "severe imbalance" in cell and "severe imbalance (info)" not in cell
+
+
+def metric(app, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def captions(app) -> str:
+    return "\n".join(c.value for c in app.caption)
+
+
+def test_new_rows_on_the_tile_are_the_trainers_own_count_from_the_same_moment(dash_env, build):
+    """Item 5: the tile counted from the newest model's stamp while the trainer counts from when the last training
+    read its data, so the two disagreed by whatever arrived while it trained."""
+    from trainer.config import load_config
+    from trainer.feedback import store
+    from trainer.feedback.demo import generate_history
+    from trainer.service.triggers import gather
+    from trainer.timestamps import now_utc
+
+    db = dash_env.root / "data" / "feedback.db"
+    store.insert_frame(db, generate_history(rows=300, days=5, seed=3))
+    # a training that read its data now, and 40 verdicts after it
+    build.write_pair(dash_env.models_dir, build.healthy_metrics(build.stamp(0)))
+    build.add_event(dash_env.models_dir, "training_finished", actor="service", trigger="new_data",
+                    model_id=build.stamp(0), duration_s=0.0)
+    store.insert_frame(db, generate_history(rows=40, days=1, seed=4))
+    config = load_config(dash_env.config_file)
+    trainer_count = gather(config, config.layout, now=now_utc()).new_rows
+    app = build.run_app()
+    assert f"· {trainer_count:,} new since the last training read its data (" in captions(app)
+    assert 0 < trainer_count <= 40
+
+
+def test_labelled_rows_and_rows_used_are_told_apart_from_the_metrics_file(dash_env, build, capsys):
+    """Item 5: "65,452 labelled" beside 65,190 rows used, with no word on the difference."""
+    from trainer.feedback import store
+    from trainer.feedback.demo import generate_history
+
+    store.insert_frame(dash_env.root / "data" / "feedback.db", generate_history(rows=300, days=5, seed=3))
+    model_id = build.stamp(0)
+    build.write_pair(dash_env.models_dir, build.healthy_metrics(model_id))
+    assert main(["--models-dir", str(dash_env.models_dir), "models", "show", model_id, "--json"]) == 0
+    quality = __import__("json").loads(capsys.readouterr().out)["data_quality"]
+    labelled_read = quality["rows_read"] - quality["unlabelled"]
+    app = build.run_app()
+    assert (f"the newest model trained on {quality['rows_used']:,} of the {labelled_read:,} labelled rows it read "
+            f"({quality['duplicates_removed']:,} older verdicts on a re-graded alert, "
+            f"{quality['quarantined']:,} quarantined left out)") in captions(app)
+
+
+def test_verdicts_today_counts_every_verdict_that_reached_the_source_today(dash_env, build):
+    """Item 5: the tile counted review-queue verdicts only (14) while 1,100 verdicts arrived that day."""
+    from datetime import datetime, timezone
+
+    from trainer.feedback import store
+    from trainer.feedback.demo import generate_history
+
+    db = dash_env.root / "data" / "feedback.db"
+    store.insert_frame(db, generate_history(rows=300, days=5, seed=3))
+    midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = store.count(db, labelled=True, inserted_since=midnight)
+    app = build.run_app()
+    assert today > 0 and metric(app, "Verdicts today") == f"{today:,}"
+    assert "0 of them through the review queue" in captions(app)

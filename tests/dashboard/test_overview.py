@@ -77,7 +77,7 @@ def test_feedback_tile_counts_labelled_positives_and_new_rows(dash_env, build):
     labelled = store.count(dash_env.root / "data" / "feedback.db", labelled=True)
     positives = store.stats(dash_env.root / "data" / "feedback.db")["positives"]
     assert metric(app, "Feedback available") == f"{labelled:,} labelled"
-    assert f"{positives:,} true positives in the whole store · {labelled:,} new since the last training" in captions(app)
+    assert f"{positives:,} true positives in the whole store · {labelled:,} new (no training has read any yet)" in captions(app)
     assert "in the last 90 days, the window the trainer reads · " in captions(app)
     assert "press Start, then Retrain now" in banner_text(app)
 
