@@ -31,6 +31,7 @@ from dashboard.formatting import absolute, ago, fmt, model_time, parse_iso
 from dashboard.snapshot import full_metrics, snapshot
 from dashboard.tables import decision_of, warning_codes
 from trainer.contract import states
+from trainer.folder.promotion import METRIC_NAMES, champion_slide
 from trainer.learning import diagnostics
 from dashboard.review_panel import ReviewFacts, review_facts
 from trainer.feedback.sources import open_source
@@ -263,6 +264,19 @@ def model_warnings(record: dict | None, role: str) -> list[tuple[str, str]]:
     return out
 
 
+def champion_slide_sentence(facts: RegistryFacts) -> str | None:
+    """`trainer.folder.promotion.champion_slide` over the champions in the order they served (pointer history)."""
+    if not facts.champion:
+        return None
+    current = snapshot()
+    metric = config.promotion.metric
+    values = {str(row.get("model_id")): row.get(metric) for row in current.models}
+    order = [*reversed(current.history), str(facts.champion.get("model_id"))]
+    lineage = [(model_id, values.get(model_id)) for model_id in order if model_id in values]
+    return champion_slide(lineage, bound=config.promotion.min_absolute_change,
+                          label=METRIC_NAMES.get(metric, metric))
+
+
 def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
     champion, latest = facts.champion, facts.latest
     items = model_warnings(champion, "champion")
@@ -273,6 +287,9 @@ def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
         name = str(row.get("file") or row.get("model_id"))
         items.append(("warning", why if name in why else f"{name} is {row.get('status')}: {why}"))
     items += [("warning", problem) for problem in facts.problems if problem not in broken]
+    slide = champion_slide_sentence(facts)
+    if slide:
+        items.append(("warning", slide))
     watcher = context.get_watcher()
     if watcher.error:
         items.append(("warning", f"live updates: {watcher.error}" + ("" if watcher.alive else

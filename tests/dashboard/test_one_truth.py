@@ -115,3 +115,38 @@ def test_verdicts_today_counts_every_verdict_that_reached_the_source_today(dash_
     app = build.run_app()
     assert today > 0 and metric(app, "Verdicts today") == f"{today:,}"
     assert "0 of them through the review queue" in captions(app)
+
+
+def test_a_champion_sliding_down_through_allowed_drops_is_a_warning(dash_env, build):
+    """Item 8: over five promotions the champion's PR-AUC fell 0.557 -> 0.543, each step within the allowed
+    -0.010, while the Overview stayed green with no note."""
+    values = [0.557, 0.553, 0.550, 0.547, 0.545, 0.543]
+    ids = [build.stamp(i) for i in range(len(values))]
+    for model_id, value in zip(ids, values):
+        build.write_pair(dash_env.models_dir, build.healthy_metrics(model_id, pr_auc=value))
+    build.write_champion(dash_env.models_dir, ids[-1], previous=list(reversed(ids[:-1])))
+    text = page_text(build.run_app())
+    assert (f"the champion's PR-AUC fell from 0.557 ({ids[0]}) to 0.543 ({ids[-1]}) over 5 promotions in a row, "
+            "each within the allowed drop of 0.010") in text
+
+
+def test_a_champion_that_recovered_is_not_called_sliding(dash_env, build):
+    values = [0.557, 0.553, 0.560, 0.555]
+    ids = [build.stamp(i) for i in range(len(values))]
+    for model_id, value in zip(ids, values):
+        build.write_pair(dash_env.models_dir, build.healthy_metrics(model_id, pr_auc=value))
+    build.write_champion(dash_env.models_dir, ids[-1], previous=list(reversed(ids[:-1])))
+    assert "fell from" not in page_text(build.run_app())
+
+
+@pytest.mark.parametrize("change, bound, words", [
+    (-0.013, -0.01, "0.013 lower (outside the rule: a drop of up to 0.010 is allowed"),
+    (0.0, -0.01, "the same (within the rule: a drop of up to 0.010 is allowed, so a model trained on newer data"),
+    (-0.0102, -0.01, "0.01020 lower (outside the rule"),
+    (-0.15, 0.0, "0.150 lower (outside the rule: no drop is allowed"),
+])
+def test_a_promotion_change_reads_as_words_against_its_rule(change, bound, words):
+    """Item 8: "change -0.013 (at least -0.010 required)" and "change +0.000" were hard to read."""
+    from trainer.folder.promotion import change_words
+
+    assert change_words(change, bound).startswith(words)
