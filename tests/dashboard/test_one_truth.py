@@ -150,3 +150,28 @@ def test_a_promotion_change_reads_as_words_against_its_rule(change, bound, words
     from trainer.folder.promotion import change_words
 
     assert change_words(change, bound).startswith(words)
+
+
+def test_model_detail_states_what_useful_means_and_how_much_a_useful_model_flags(dash_env, build):
+    """Item 9: a model flagging 73.5% of benign alerts was called "useful" with no criterion."""
+    model_id = build.stamp(0)
+    counts = {"true_positives": 48, "false_negatives": 2, "false_positives": 735, "true_negatives": 265}
+    build.write_pair(dash_env.models_dir, build.healthy_metrics(model_id, **counts))
+    app = build.run_app("views/model_detail.py")
+    text = page_text(app)
+    assert "useful (no blocking warning)" in text
+    assert "It flags 73.5% of the benign test alerts and 74.6% of all test alerts." in text
+
+
+def test_a_first_champions_comparison_shows_its_own_scores_not_a_column_of_unknown(dash_env, build):
+    """Item 9: a first champion's comparison table was six rows of "unknown" for the champion."""
+    model_id = build.stamp(0)
+    scores = {"pr_auc": 0.61, "roc_auc": 0.9, "recall": 0.95, "precision": 0.3, "f1_score": 0.46}
+    build.write_pair(dash_env.models_dir, build.healthy_metrics(model_id, promotion={
+        "decision": "first_champion", "reasons": ["no champion yet"], "metric": "pr_auc", "champion_id": None,
+        "challenger": scores, "champion": None}))
+    app = build.run_app("views/model_detail.py")
+    table = table_with(app, "this model")
+    assert "champion" not in table.columns and "unknown" not in table.to_string()
+    assert "There was no champion to score on this test set: this model's own scores are shown alone." in \
+        page_text(app)
