@@ -6,6 +6,8 @@ these are the per-item checks that fail on the old behaviour.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.helpers.pagetext import page_text, table_with
@@ -175,3 +177,44 @@ def test_a_first_champions_comparison_shows_its_own_scores_not_a_column_of_unkno
     assert "champion" not in table.columns and "unknown" not in table.to_string()
     assert "There was no champion to score on this test set: this model's own scores are shown alone." in \
         page_text(app)
+
+
+@pytest.fixture
+def three_trainings(dash_env, build):
+    """Three models, each from a training whose event says why it ran; the second became champion."""
+    ids = [build.stamp(i) for i in range(3)]
+    for model_id, trigger in zip(ids, ["new_data", "drift", "force"]):
+        build.write_pair(dash_env.models_dir, build.healthy_metrics(model_id, training_samples=53068))
+        build.add_event(dash_env.models_dir, "training_finished", actor="service", trigger=trigger, model_id=model_id)
+    build.add_event(dash_env.models_dir, "promoted", actor="alice", model_id=ids[1])
+    build.write_champion(dash_env.models_dir, ids[1])
+    return ids
+
+
+def test_trends_champion_lines_look_unlike_any_score_and_sit_on_their_stars(three_trainings):
+    """Item 10: recall and the champion-change lines were the same orange dash; stars at training time but
+    lines at promotion time."""
+    from dashboard import charts, snapshot
+
+    figure = snapshot.trends_figure(snapshot.snapshot(), charts.DEFAULT_TREND_METRICS)
+    by_name = {trace.name: trace for trace in figure.data}
+    lines, stars = by_name["champion changes"], next(t for t in figure.data if t.name == "new champion")
+    scores = [by_name[charts.METRIC_LABELS[m]] for m in charts.DEFAULT_TREND_METRICS]
+    assert all((lines.line.color, lines.line.dash) != (s.line.color, s.line.dash) for s in scores)
+    assert lines.line.color not in {s.line.color for s in scores}
+    assert [x for x in lines.x if x is not None][::2] == list(stars.x)
+    assert "ran for: drift" in by_name["PR-AUC"].hovertext[1]
+
+
+def test_trends_says_why_each_training_ran_and_counts_rows_as_whole_numbers(three_trainings, build):
+    """Item 10: nothing said why each training ran; the table showed row counts as 53068.000."""
+    app = build.run_app("views/trends.py")
+    assert "Why they ran (hover a point for each): " in page_text(app)
+    assert all(f"1 {why}" in page_text(app) for why in ("new verdicts", "drift", "asked for (Retrain now / cla train)"))
+    app.session_state["trends_table"] = True
+    app.run()
+    [table] = app.dataframe
+    assert table.value["ran for"].tolist() == ["asked for (Retrain now / cla train)", "drift", "new verdicts"]
+    config = json.loads(table.proto.columns)
+    assert config["training_samples"]["type_config"]["format"] == "%d"
+    assert "is_champion" not in table.value.columns and "legacy" not in table.value.columns
