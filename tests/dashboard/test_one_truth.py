@@ -218,3 +218,47 @@ def test_trends_says_why_each_training_ran_and_counts_rows_as_whole_numbers(thre
     config = json.loads(table.proto.columns)
     assert config["training_samples"]["type_config"]["format"] == "%d"
     assert "is_champion" not in table.value.columns and "legacy" not in table.value.columns
+
+
+def test_class_balance_describes_the_champion_and_names_a_newer_latest_model(dash_env, build):
+    """Item 11: the page described the latest model, not the champion in service."""
+    champion, latest = build.stamp(0), build.stamp(1)
+    build.write_pair(dash_env.models_dir, build.healthy_metrics(champion))
+    build.write_pair(dash_env.models_dir, build.healthy_metrics(latest, decision="rejected"))
+    build.write_champion(dash_env.models_dir, champion)
+    app = build.run_app("views/balance.py")
+    assert f"Class counts of the champion, {champion}" in [s.value for s in app.subheader]
+    assert f"The latest model, {latest}, is not the champion" in page_text(app)
+
+
+def test_a_model_rejected_for_low_recall_is_not_called_still_useful(dash_env, build):
+    """Item 11: a model the gate rejected for recall read "still useful despite the imbalance"."""
+    from dashboard.imbalance import advice
+
+    model = build.healthy_metrics(build.stamp(0), promotion={
+        "decision": "rejected", "reasons": ["passed: no blocking warning",
+                                            "failed: recall 0.910 at threshold 0.200 (target 0.950)"]})
+    said = advice(model, 0.05)["useful"]
+    assert "still useful" not in said
+    assert said.endswith("The trainer did not promote it: recall 0.910 at threshold 0.200 (target 0.950).")
+
+
+def test_class_balance_says_when_the_newest_feedback_holds_far_more_true_positives(dash_env, build):
+    """Item 11: the newest data held 8.8% true positives against 4% in the training window, unsaid."""
+    model_id = build.stamp(0)
+    counts = {"train": {"0": 2880, "1": 120}, "train_resampled": {"0": 2880, "1": 120},
+              "validation": {"0": 720, "1": 30}, "test": {"0": 730, "1": 70}}
+    from trainer.learning.diagnostics import label_warnings
+
+    stored = label_warnings([1] * 4 + [0] * 96, severe_imbalance_share=0.05)  # the trainer's own sentence
+    assert "Class balance page" in stored[0]["message"]
+    build.write_pair(dash_env.models_dir, build.healthy_metrics(model_id, class_counts=counts, warnings=stored))
+    build.write_champion(dash_env.models_dir, model_id)
+    app = build.run_app("views/balance.py")
+    [moved] = [w.value for w in app.warning if "newest feedback" in w.value]
+    assert moved.startswith("The newest feedback (the test set) holds 8.8% true positives, 2.2 times the 4.0% of "
+                            "the training window")
+    # and the stored warning's pointer to this very page is not repeated on it
+    app.session_state["balance_findings_open"] = True
+    app.run()
+    assert "only 4.0% of the training window" in page_text(app) and "Class balance page" not in page_text(app)
