@@ -262,3 +262,17 @@ def test_class_balance_says_when_the_newest_feedback_holds_far_more_true_positiv
     app.session_state["balance_findings_open"] = True
     app.run()
     assert "only 4.0% of the training window" in page_text(app) and "Class balance page" not in page_text(app)
+
+
+def test_a_distribution_from_fewer_alerts_than_the_floor_is_drawn_as_outlines_and_says_so():
+    """Item 6: charts drew 100% bars from one alert."""
+    import pandas as pd
+
+    from dashboard.drift_charts import distribution_figure
+
+    frame = pd.DataFrame({"bin": ["a", "b"], "training": [0.7, 0.3], "recent": [1.0, 0.0]})
+    thin = distribution_figure(frame, "x", recent_rows=1, floor=300).data[1]
+    assert thin.name == "recent alerts (1, below the floor of 300: unreliable)"
+    assert thin.marker.color == "rgba(0,0,0,0)"
+    full = distribution_figure(frame, "x", recent_rows=450, floor=300).data[1]
+    assert full.name == "recent alerts (450)" and full.marker.color != "rgba(0,0,0,0)"
