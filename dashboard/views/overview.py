@@ -34,7 +34,7 @@ from trainer.contract import states
 from trainer.folder.promotion import METRIC_NAMES, champion_slide
 from trainer.learning import diagnostics
 from dashboard.review_panel import ReviewFacts, review_facts
-from trainer.feedback.sources import open_source
+from trainer.feedback.counts import count_feedback, start_of_day
 from trainer.service.triggers import last_training_time, when
 
 FEEDBACK_TTL_SECONDS = 10
@@ -63,21 +63,10 @@ def feedback_counts(source_key: str, since_iso: str | None, today_iso: str) -> d
     returned as ``{"error": ...}`` and cached too, so a broken source is not
     asked again on every refresh.
     """
-    settings = context.get_config()
     try:
-        source = open_source(settings)
-        missing = source.unavailable()
-        if missing:
-            return {"error": None, "missing": missing}
-        labelled = source.count_labelled()
-        new = source.count_labelled(parse_iso(since_iso)) if since_iso else labelled
-        today = source.count_labelled(parse_iso(today_iso))
-        positives = source.count_positives()
-        positives_note = ("true positives in the whole store" if positives is not None
-                          else f"the {source.kind} source has no cheap count of positives")
-        return {"labelled": labelled, "new": new, "today": today, "positives": positives,
-                "positives_note": positives_note,
-                "source": source.describe(), "error": None}
+        counted = count_feedback(context.get_config(), since=parse_iso(since_iso) if since_iso else None,
+                                 today=parse_iso(today_iso))
+        return {"error": None, **counted}
     except Exception as exc:  # noqa: BLE001 - any source failure is shown as "unknown" with its message
         return {"error": f"{type(exc).__name__}: {exc}"}
 
@@ -318,9 +307,8 @@ def live_overview() -> None:
     status = controls.read_status()
     facts = read_facts()
     since = last_training_read()
-    midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     feedback = feedback_counts(json.dumps(asdict(config.source), sort_keys=True, default=str),
-                               since.isoformat() if since else None, midnight.isoformat())
+                               since.isoformat() if since else None, start_of_day().isoformat())
     store_empty = None if feedback.get("error") else bool(feedback.get("missing")) or feedback["labelled"] == 0
     banner = derive_banner(status, facts.champion, facts.newest, store_empty=store_empty,
                            champion_problem=facts.champion_problem, facts=facts)
