@@ -31,7 +31,7 @@ from dashboard.formatting import absolute, ago, fmt, model_time, parse_iso
 from dashboard.snapshot import full_metrics, snapshot
 from dashboard.tables import decision_of, warning_codes
 from trainer.contract import states
-from trainer.folder.promotion import METRIC_NAMES, champion_slide
+from trainer.folder.promotion_rules import METRIC_NAMES, champion_slide
 from trainer.learning import diagnostics
 from dashboard.review_panel import ReviewFacts, review_facts
 from trainer.feedback.counts import count_feedback, start_of_day
@@ -254,7 +254,7 @@ def model_warnings(record: dict | None, role: str) -> list[tuple[str, str]]:
 
 
 def champion_slide_sentence(facts: RegistryFacts) -> str | None:
-    """`trainer.folder.promotion.champion_slide` over the champions in the order they served (pointer history)."""
+    """`trainer.folder.promotion_rules.champion_slide` over the champions in the order they served (pointer history)."""
     if not facts.champion:
         return None
     current = snapshot()

@@ -149,7 +149,7 @@ def test_a_champion_that_recovered_is_not_called_sliding(dash_env, build):
 ])
 def test_a_promotion_change_reads_as_words_against_its_rule(change, bound, words):
     """Item 8: "change -0.013 (at least -0.010 required)" and "change +0.000" were hard to read."""
-    from trainer.folder.promotion import change_words
+    from trainer.folder.promotion_rules import change_words
 
     assert change_words(change, bound).startswith(words)
 
