@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +22,6 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.browser
 VERDICTS = 20
 CLA = [sys.executable, "-m", "trainer"]
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def tile_value(page: Page, label: str):
@@ -86,8 +84,6 @@ def test_twenty_verdicts_then_retrain(dashboard_server, browser_page, artifacts)
     current_alert(page)  # the page at rest, for the picture
     page.mouse.move(5, 990)
     page.screenshot(path=str(artifacts / "review.png"), full_page=True)
-    if os.environ.get("CLA_UPDATE_SCREENSHOTS") == "1":
-        shutil.copy(artifacts / "review.png", DOCS_SCREENSHOTS / "review.png")
 
     page.get_by_role("link", name="Overview").first.click()
     expect(page.get_by_text(f"{VERDICTS} of them through the review queue")).to_be_visible(timeout=30_000)
