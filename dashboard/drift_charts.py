@@ -24,18 +24,19 @@ LIVE_COLOURS = {"recall": "#2a9d8f", "precision": "#e76f51"}
 DAY_MS = 86_400_000
 
 
-def ranking_frame(report: dict[str, Any]) -> pd.DataFrame:
-    """One row per feature, in the report's order (most drifted first).
-
-    On fewer recent alerts than the report's floor (``enough_data`` false) no
-    level is claimed: the level reads "unreliable" with the sample and the floor.
-    """
-    level = None
+def level_text(report: dict[str, Any], level: Any) -> str:
+    """A drift level as the page shows it: on fewer recent alerts than the report's floor (``enough_data``
+    false) no level is claimed, and it reads "unreliable" with the sample and the floor."""
     if not report.get("enough_data"):
         recent = (report.get("window") or {}).get("recent_rows")
         floor = (report.get("thresholds") or {}).get("min_rows")
-        level = f"unreliable: {recent if recent is not None else 'unknown'} of {floor or 'unknown'} recent alerts"
-    rows = [{"feature": r.get("feature"), "level": level or r.get("level"), "PSI": r.get("psi"), "test": r.get("test"),
+        return f"unreliable: {recent if recent is not None else 'unknown'} of {floor or 'unknown'} recent alerts"
+    return str(level) if level is not None else "unknown"
+
+
+def ranking_frame(report: dict[str, Any]) -> pd.DataFrame:
+    """One row per feature, in the report's order (most drifted first), each level through :func:`level_text`."""
+    rows = [{"feature": r.get("feature"), "level": level_text(report, r.get("level")), "PSI": r.get("psi"), "test": r.get("test"),
              "statistic": r.get("statistic"), "p-value": r.get("p_value"),
              "importance share": r.get("importance_share"),
              "new categories": ", ".join(r.get("unseen_categories") or []),
@@ -45,6 +46,8 @@ def ranking_frame(report: dict[str, Any]) -> pd.DataFrame:
                "recent alerts", "training rows"]
     frame = pd.DataFrame(rows, columns=columns)
     frame["test"] = frame["test"].astype(object).where(frame["test"].notna(), "unknown")  # never the word "None"
+    for column in ("PSI", "statistic", "p-value", "importance share"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")  # None -> NaN, which reads "unknown"
     return frame
 
 
@@ -55,14 +58,26 @@ def distribution_frame(row: dict[str, Any] | None) -> pd.DataFrame:
                          "recent": shown.get("recent") or []})
 
 
-def distribution_figure(frame: pd.DataFrame, title: str, *, reference: str = "training window") -> go.Figure:
+def distribution_figure(frame: pd.DataFrame, title: str, *, reference: str = "training window",
+                        recent_rows: int | None = None, floor: int | None = None) -> go.Figure:
     """The reference sample's and the recent alerts' share per bin; ``reference`` names the first (the champion's
-    scores are compared with its test slice, a feature with the training window)."""
+    scores are compared with its test slice, a feature with the training window).
+
+    Recent alerts fewer than the report's ``floor`` (``min_rows``) are drawn as
+    outlines only and named with their count and the floor: one alert makes a
+    100% bar, which is not a distribution.
+    """
     figure = go.Figure()
     # bins of a categorical feature are values from the feedback: escaped, never live markup in the chart
     bins = [html.escape(str(b)) for b in frame["bin"]]
     figure.add_bar(x=bins, y=frame["training"], name=reference, marker_color=TRAINING_COLOUR)
-    figure.add_bar(x=bins, y=frame["recent"], name="recent alerts", marker_color=RECENT_COLOUR)
+    thin = recent_rows is not None and floor is not None and recent_rows < floor
+    counted = f" ({recent_rows:,})" if recent_rows is not None else ""
+    name = (f"recent alerts ({recent_rows:,}, below the floor of {floor:,}: unreliable)" if thin
+            else f"recent alerts{counted}")
+    marker = ({"color": "rgba(0,0,0,0)", "line": {"color": RECENT_COLOUR, "width": 1.5}} if thin
+              else {"color": RECENT_COLOUR})
+    figure.add_bar(x=bins, y=frame["recent"], name=name, marker=marker)
     figure.update_layout(barmode="group", title=title, yaxis_title="share of alerts", yaxis_tickformat=".0%",
                          height=360, margin={"t": 50, "b": 10}, legend={"orientation": "h", "y": 1.1})
     return figure
@@ -162,6 +177,8 @@ def live_figure(frame: pd.DataFrame, test_slice: dict[str, Any]) -> go.Figure:
     return figure
 
 
+#: where a PSI of 0 is drawn on the history's log axis
+PSI_FLOOR = 0.001
 HISTORY_FEATURES = 6
 """At most this many features are drawn over time: those that drifted most."""
 
@@ -196,13 +213,16 @@ def history_figure(frame: pd.DataFrame, retrains: list[dict[str, Any]], *, moder
     vertical line at each training the drift signal started."""
     figure = go.Figure()
     for feature, part in frame.groupby("feature", sort=False):
-        text = [f"{lvl if ok else 'unreliable: ' + str(n) + ' of ' + str(m) + ' alerts'}; champion {c}"
-                for lvl, ok, n, m, c in zip(part["level"], part["reliable"], part["recent_rows"], part["min_rows"],
-                                            part["champion_id"])]
+        text = [f"PSI {psi:.3f}; {lvl if ok else 'unreliable: ' + str(n) + ' of ' + str(m) + ' alerts'}; champion {c}"
+                if psi is not None and not pd.isna(psi) else f"PSI unknown; champion {c}"
+                for psi, lvl, ok, n, m, c in zip(part["psi"], part["level"], part["reliable"], part["recent_rows"],
+                                                 part["min_rows"], part["champion_id"])]
+        # a log axis: PSI runs from 0.01 to 10 and the level lines (0.1, 0.25) must stay apart; 0 sits at the floor
+        shown = pd.to_numeric(part["psi"], errors="coerce").clip(lower=PSI_FLOOR)
         # a feature is a column name from the data: escaped, so markup in it is never live in the chart
-        figure.add_scatter(x=part["computed_at"].tolist(), y=part["psi"].tolist(), mode="lines+markers",
+        figure.add_scatter(x=part["computed_at"].tolist(), y=shown.tolist(), mode="lines+markers",
                            name=html.escape(str(feature)),
-                           text=text, hovertemplate="%{x}<br>PSI %{y:.3f}<br>%{text}<extra>%{fullData.name}</extra>",
+                           text=text, hovertemplate="%{x}<br>%{text}<extra>%{fullData.name}</extra>",
                            marker={"symbol": ["circle" if ok else "circle-open" for ok in part["reliable"]]})
     figure.add_hline(y=moderate, line_dash="dot", line_color="#E69F00", annotation_text="moderate",
                      annotation_position="top left")
@@ -215,6 +235,7 @@ def history_figure(frame: pd.DataFrame, retrains: list[dict[str, Any]], *, moder
     if retrains:
         figure.add_scatter(x=[None], y=[None], mode="lines", line={"dash": "dash", "color": "#0072B2"},
                            name="retrained on drift")
-    figure.update_layout(height=340, margin={"t": 20, "b": 10, "l": 10, "r": 10}, yaxis_title="PSI",
+    figure.update_layout(height=340, margin={"t": 20, "b": 10, "l": 10, "r": 10}, yaxis_title="PSI (log scale)",
                          legend={"orientation": "h", "y": -0.2})
+    figure.update_yaxes(type="log")
     return figure

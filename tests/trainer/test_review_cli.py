@@ -146,12 +146,15 @@ def test_next_shows_each_alerts_attributes_score_threshold_and_what_the_champion
             assert f"{name}={shown}" in block, (name, block)
 
 
-def test_score_and_threshold_get_the_decimals_that_tell_them_apart():
-    from trainer.cli.review import distinct
+def test_score_and_threshold_get_the_decimals_the_review_page_gives_them():
+    from dashboard.formatting import digits_apart
+    from trainer.cli.review import alert_text
+    from trainer.review import QueueItem
 
-    assert distinct(0.01634, 0.01612) == ("0.0163", "0.0161")
-    assert distinct(0.5, 0.25) == ("0.500", "0.250")
-    assert distinct(0.1, 0.1) == ("0.100", "0.100")
+    item = QueueItem("ALR-1", 0.01552, "uncertain", 0.01567, "20261120_080000", {"severity": "low"})
+    assert digits_apart(item.score, item.threshold) == 4
+    assert alert_text(item).splitlines() == [
+        "ALR-1\tscore 0.0155 < threshold 0.0157: the champion says skip", "    severity=low"]
 
 
 def test_verdicts_undo_and_skip_are_events_with_their_actor(config, capsys):

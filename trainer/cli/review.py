@@ -98,18 +98,16 @@ def handle_next(args, config) -> int:
 ATTRIBUTES_WIDTH = 100
 
 
-def distinct(score: float, threshold: float) -> tuple[str, str]:
-    """Score and threshold with the fewest decimals (3 to 6) that keep two different numbers apart."""
-    for decimals in range(3, 7):
-        shown = f"{score:.{decimals}f}", f"{threshold:.{decimals}f}"
-        if shown[0] != shown[1] or score == threshold:
-            return shown
-    return shown
-
-
 def alert_text(item) -> str:
-    """One alert for a person: id, score against the threshold, what the champion says, then its attributes."""
-    score, threshold = distinct(item.score, item.threshold)
+    """One alert for a person: id, score against the threshold, what the champion says, then its attributes.
+
+    Score and threshold get the decimals that tell them apart, by the rule the Review page uses
+    (:func:`dashboard.formatting.digits_apart`, which imports no Streamlit).
+    """
+    from dashboard.formatting import digits_apart
+
+    digits = digits_apart(item.score, item.threshold)
+    score, threshold = f"{item.score:.{digits}f}", f"{item.threshold:.{digits}f}"
     says = "flag" if item.flagged else "skip"
     head = f"{item.alert_id}\tscore {score} {'>=' if item.flagged else '<'} threshold {threshold}: the champion says {says}"
     lines: list[str] = []

@@ -39,14 +39,13 @@ from trainer.config import Config
 from trainer.learning.evaluation import score_metrics
 from trainer.folder.events import append_event
 from trainer.folder.registry import Registry, RegistryError
+from trainer.folder.promotion_rules import METRIC_NAMES, change_words, champion_slide, digits_for  # noqa: F401
 from trainer.folder.scoring import ModelLoadError, load_model
 
 #: metrics computed for both models on the challenger's test slice
 COMPARED = ("pr_auc", "roc_auc", "recall", "precision", "f1_score")
 PROMOTING = ("promoted", "first_champion")
 
-METRIC_NAMES = {"pr_auc": "PR-AUC", "roc_auc": "ROC-AUC", "recall": "recall", "precision": "precision",
-                "f1_score": "F1"}
 
 
 def _scores(model, frame, y: np.ndarray) -> dict[str, Any]:
@@ -101,11 +100,10 @@ def _comparison_gates(challenger_scores: dict, champion_scores: dict, config: Co
                       f"{label} is undefined for the {'challenger' if new is None else 'champion'} on this test "
                       "slice (it holds one class)")]
     change = new - old
-    # a change that misses the bound by less than 0.0005 would read "-0.010 (at least -0.010 required)"
-    digits = 3 if f"{change:+.3f}" != f"{rules.min_absolute_change:+.3f}" else 5
     gates = [_gate("min_absolute_change", change >= rules.min_absolute_change,
-                   f"{label} {new:.{digits}f} vs champion {old:.{digits}f} on the same test slice: change "
-                   f"{change:+.{digits}f} (at least {rules.min_absolute_change:+.3f} required)")]
+                   f"{label} {new:.{digits_for(new, old, change, rules.min_absolute_change)}f} vs champion "
+                   f"{old:.{digits_for(new, old, change, rules.min_absolute_change)}f} on the same test slice: "
+                   + change_words(change, rules.min_absolute_change))]
     if rules.min_relative_change > -1:
         relative = change / old if old > 0 else float("inf")
         gates.append(_gate("min_relative_change", relative >= rules.min_relative_change,

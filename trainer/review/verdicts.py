@@ -179,7 +179,7 @@ def give(config: Config, alert_id: str, label: str, *, actor: str, comment: str 
     entry = ledger.append({"action": "verdict", **verdict, "written": written, "score": entry_score,
                            "threshold": threshold, "model_id": model_id})
     refresh_summary(ledger, config)
-    scored = (f"; champion score {entry_score:.4f}, threshold {threshold:.4f}"
+    scored = (f"; champion score {entry_score:.6g}, threshold {threshold:.6g}"
               if entry_score is not None and threshold is not None else "")
     where = "" if written else "; kept in the outbox: the source cannot take it now"
     _record(config, "verdict_given", actor, f"{LABELS[label]} on alert {alert_id}{_queue_words(policy)}{scored}{where}",
