@@ -50,7 +50,7 @@ def _act(action: str, item: dict[str, Any] | None = None) -> None:
             undone = review.undo_last(config, actor=actor)
             _notice("success", f"verdict on {literal(undone['alert_id'])} ({review.LABELS[undone['label']]}) undone")
         elif action == "skip":
-            review.skip(config, item["alert_id"], actor=actor)
+            review.skip(config, item["alert_id"], actor=actor, policy=item["policy"])
             _notice("info", f"{literal(item['alert_id'])} skipped; you will not see it again")
         else:
             comment = st.session_state.get(f"comment_{item['alert_id']}", "")
