@@ -4,7 +4,7 @@ Retrain now with the service stopped runs one training in its own process:
 its result is the one the Overview shows once it ended (not an older one),
 the "runs in its own process" notice goes away with it, and a model the
 trainer did not promote is said so in the same line, with the reason, in a
-box that is not green, and links to its Model detail.
+box that is not green, and the link under it opens its Model detail in the same tab.
 """
 
 from __future__ import annotations
@@ -53,10 +53,9 @@ def test_retrain_with_the_service_off_shows_its_own_result_and_why_it_was_not_pr
     expect(rejected.locator("[data-testid='stAlertContentWarning']")).to_have_count(1)
     expect(page.locator("[data-testid='stAlertContentSuccess']").filter(has_text="Last training")).to_have_count(0)
 
-    link = rejected.get_by_role("link")
-    model_id = link.inner_text()
-    assert re.fullmatch(r"\d{8}_\d{6}(_\d+)?", model_id), model_id
-    page.goto(f"{dashboard_server.url}/{link.get_attribute('href')}")
+    model_id = re.search(r"model (\d{8}_\d{6}(?:_\d+)?)", rejected.inner_text()).group(1)
+    # the link under the result box opens the model in this tab
+    page.get_by_role("link", name=f"Open model {model_id} in Model detail").click()
     main = page.locator("[data-testid='stMain']")
     expect(main.get_by_role("heading", name="Model detail")).to_be_visible(timeout=20_000)
     expect(main.get_by_text(model_id).first).to_be_visible(timeout=20_000)

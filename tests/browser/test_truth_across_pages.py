@@ -151,6 +151,7 @@ def events(server) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
 
 
+@pytest.mark.timeout(900)  # eight states, five pages each: 2 to 4 minutes on an idle machine, more on a loaded one
 def test_every_page_agrees_with_the_cli_through_a_folders_life(dashboard_server, browser_page):
     server, page = dashboard_server, browser_page
 
