@@ -22,6 +22,7 @@ import pandas as pd
 from trainer.atomic import write_with
 from trainer.config import SchemaConfig
 from trainer.feedback.sources import DEFAULT_EMPTY_HINT
+from trainer.errors import CLAError
 
 POSITIVE_TOKENS = frozenset({"true", "tp", "1", "1.0", "yes", "true_positive", "true positive"})
 NEGATIVE_TOKENS = frozenset({"false", "fp", "0", "0.0", "no", "false_positive", "false positive"})
@@ -30,7 +31,7 @@ TRIAGED_AT = "triaged_at"       # when present, orders duplicate verdicts
 _SHOWN_VALUE = 60
 
 
-class DataError(ValueError):
+class DataError(CLAError, ValueError):
     """The feedback cannot be trained on; the message names what is wrong and what to do."""
 
 

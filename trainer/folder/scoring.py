@@ -31,6 +31,7 @@ import pandas as pd
 from trainer.folder import signing
 from trainer.contract.layout import STAMP_RE, ModelsLayout
 from trainer.reading import JSON_MAX_BYTES, MODEL_MAX_BYTES, read_regular
+from trainer.errors import CLAError
 
 log = logging.getLogger("cla.scoring")
 
@@ -61,7 +62,7 @@ DECISION_COLUMN = "tp_decision"
 MODEL_ID_COLUMN = "model_id"
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(CLAError, RuntimeError):
     """A model cannot be loaded safely; the message names the file and what to do."""
 
 

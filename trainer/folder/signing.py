@@ -31,6 +31,7 @@ from typing import Any
 
 from trainer.contract.layout import model_file_name
 from trainer.reading import MODEL_MAX_BYTES, open_regular
+from trainer.errors import CLAError
 
 log = logging.getLogger("cla.signing")
 
@@ -47,7 +48,7 @@ MAC_DOMAIN = b"cla-model-v1\0"
 VERIFIED, UNSIGNED, TAMPERED, UNVERIFIABLE = "verified", "unsigned", "tampered", "unverifiable"
 
 
-class KeyUnavailable(RuntimeError):
+class KeyUnavailable(CLAError, RuntimeError):
     """The model key cannot be read or created; the message names the file and what to do."""
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from trainer.config import Config, ConfigError, SchemaConfig, TrainingConfig, set_option
+from trainer.config import Config, SchemaConfig, TrainingConfig, set_option
 from trainer.feedback.quality import parse_times
 from trainer.learning import diagnostics, evaluation, validation
 from trainer.learning.features import infer_features
@@ -38,14 +38,12 @@ def _configs(label: str, objective: str, target: float, options: dict) -> Config
         if name not in schema_fields and name not in training_fields:
             allowed = ", ".join(sorted((schema_fields | training_fields) - {"label", "objective", "target"}))
             raise TypeError(f"fit() got an unknown option {name!r}; allowed: {allowed}")
-    try:
-        for name, value in {"label": label, "objective": objective, "target": target, **options}.items():
-            if name == "positive_value":  # any value is allowed: it names the positive class
-                config.schema.positive_value = value
-                continue
-            set_option(config, f"{'schema' if name in schema_fields else 'training'}.{name}", value)
-    except ConfigError as exc:
-        raise ValueError(str(exc)) from None
+    # A bad value raises ConfigError (a ValueError) naming the option and what is allowed.
+    for name, value in {"label": label, "objective": objective, "target": target, **options}.items():
+        if name == "positive_value":  # any value is allowed: it names the positive class
+            config.schema.positive_value = value
+            continue
+        set_option(config, f"{'schema' if name in schema_fields else 'training'}.{name}", value)
     return config
 
 

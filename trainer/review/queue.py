@@ -24,12 +24,13 @@ from trainer.feedback.sources import SourceError, open_source, unsupported
 from trainer.folder.scoring import ModelLoadError, load_champion
 from trainer.review import policies
 from trainer.review.ledger import Ledger
+from trainer.errors import CLAError
 
 #: how many attributes :func:`reasons` reports
 TOP_REASONS = 3
 
 
-class ReviewError(RuntimeError):
+class ReviewError(CLAError, RuntimeError):
     """The queue cannot be built or a verdict cannot be taken; the message says what to do."""
 
 

@@ -40,12 +40,13 @@ from trainer.service import processes
 from trainer.service.locking import who_holds
 from trainer.service.reconcile import latest_result
 from trainer.service.status import read_status, write_stopped
+from trainer.errors import CLAError
 
 log = logging.getLogger("cla.control")
 
 
 
-class ControlError(RuntimeError):
+class ControlError(CLAError, RuntimeError):
     """A control action could not be done; the message says why and what to look at."""
 
 

@@ -40,6 +40,7 @@ from trainer.contract import states
 from trainer.contract.layout import ModelsLayout, stamp_of
 from trainer.contract.metrics import RESULT_KEYS
 from trainer.service.reconcile import reconcile
+from trainer.errors import CLAError
 
 log = logging.getLogger("cla.cycle")
 
@@ -71,7 +72,7 @@ class CycleOutcome:
                 "promotion": self.metrics.get("promotion", {}).get("decision")}
 
 
-class CycleSkipped(Exception):
+class CycleSkipped(CLAError):
     """Nothing to learn from; the message says why."""
 
 

@@ -29,6 +29,7 @@ from typing import Iterator
 
 from trainer.atomic import WriteError, describe_os_error
 from trainer.contract.layout import ModelsLayout
+from trainer.errors import CLAError
 
 #: how long a busy lock's record is re-read until it names a live owner (the owner writes it just after locking)
 HOLDER_WAIT_SECONDS = 1.0
@@ -42,7 +43,7 @@ class LockHolder:
     started_at: str | None = None
 
 
-class LockBusy(RuntimeError):
+class LockBusy(CLAError, RuntimeError):
     """The lock is held by another process; ``holder`` says which one, when known."""
 
     def __init__(self, path: Path, holder: LockHolder | None):

@@ -33,6 +33,7 @@ from trainer.service.reconcile import latest_result
 from trainer.service.status import load_status_file
 from trainer.service.triggers import TRAINING_TRIGGERS
 from trainer.timestamps import parse_iso
+from trainer.errors import CLAError
 
 log = logging.getLogger("cla.metrics")
 
@@ -42,7 +43,7 @@ OUTCOMES = tuple(kind.removeprefix("training_") for kind in TRAINING_OUTCOMES)
 DURATION_BUCKETS = (1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
 
 
-class MetricsUnavailable(OSError):
+class MetricsUnavailable(CLAError, OSError):
     """The metrics address cannot be listened on; the message names the option."""
 
 

@@ -46,13 +46,14 @@ from trainer.service.status import StatusWriter, load_status_file
 from trainer.service.telemetry import Telemetry
 from trainer.timestamps import iso, now_iso, now_utc
 from trainer.service.triggers import Decision, should_train, gather, when
+from trainer.errors import CLAError
 
 log = logging.getLogger("cla.service")
 
 SERVICE_ACTOR = "trainer service"
 
 
-class Abandoned(Exception):
+class Abandoned(CLAError):
     """The stop timeout ran out while a training was in progress."""
 
 
