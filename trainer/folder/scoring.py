@@ -131,7 +131,8 @@ def load_model(models_dir: str | os.PathLike, model_id: str, *, allow_unsigned: 
     _alias_moved_modules()
     try:
         model = joblib.load(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same thing to the user
+    except Exception as exc:  # noqa: BLE001 - unpickling runs the pickle's own code (imports,
+        # __setstate__), which can raise anything; every failure means the same thing to the user
         raise ModelLoadError(f"{path} cannot be unpickled ({type(exc).__name__}: {exc}); "
                              "it was probably written by incompatible package versions; retrain") from exc
     if not hasattr(model, "predict_proba") or not hasattr(model, "threshold"):

@@ -133,7 +133,8 @@ def run_cycle(config: Config, *, trigger: str = "manual", actor: str | None = No
         record("training_skipped", message)
         log.info("training skipped: %s", message)
         return CycleOutcome("skipped", message, duration_s=time.perf_counter() - started)
-    except Exception as exc:  # noqa: BLE001 - the cycle reports every failure instead of crashing the service
+    except Exception as exc:  # noqa: BLE001 - the cycle runs the source, pandas and scikit-learn on
+        # user data, which can raise anything; each failure is recorded as training_failed, never a crash
         message = _one_line(exc)
         log.error("training failed: %s\n%s", message, traceback.format_exc())
         record("training_failed", message, error_type=type(exc).__name__)

@@ -150,7 +150,7 @@ class FileLock:
                 os.pwrite(fd, (json.dumps(record) + "\n").encode("utf-8"), 0)
             except OSError as exc:
                 raise _write_error(self.path, exc) from exc
-        except BaseException:
+        except BaseException:  # close the descriptor whatever ended the call, then re-raise
             os.close(fd)
             raise
         self._fd = fd

@@ -153,7 +153,7 @@ class FolderCollector(Collector):
                                     value=stamp_time(champion.model_id).timestamp())
             try:
                 trusted = self.registry.verify(champion.model_id).trusted
-            except Exception as exc:  # noqa: BLE001 - a champion that cannot be checked is not trusted
+            except (CLAError, OSError) as exc:  # a champion that cannot be checked is not trusted
                 log.info("metrics: cannot verify %s: %s", champion.model_id, exc)
                 trusted = False
             yield GaugeMetricFamily("cla_champion_trusted", "1 when the champion's model file passes its signature "
@@ -177,7 +177,7 @@ class FolderCollector(Collector):
         if self._feedback is None or self._feedback[0] != model_id:
             try:
                 metrics = self.registry.get(model_id)
-            except Exception as exc:  # noqa: BLE001 - a file that vanished or broke costs these two gauges only
+            except (CLAError, OSError) as exc:  # a file that vanished or broke costs these two gauges only
                 log.info("metrics: cannot read %s: %s", model_id, exc)
                 return
             values: dict[str, float] = {}

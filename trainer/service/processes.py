@@ -47,7 +47,7 @@ def spawn_detached(command: list[str], layout: ModelsLayout, *, reap: bool = Tru
             proc = subprocess.Popen([*command, "--report-fd", str(child_end)], stdin=subprocess.DEVNULL,
                                     stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
                                     close_fds=True, pass_fds=(child_end,), cwd=os.getcwd())
-    except BaseException:
+    except BaseException:  # close the pipe whatever ended the call, then re-raise
         os.close(report)
         raise
     finally:

@@ -145,7 +145,8 @@ class TrainerService:
                     continue
             except Abandoned:
                 raise
-            except Exception as exc:  # noqa: BLE001 - a broken check must not end the service
+            except Exception as exc:  # noqa: BLE001 - the loop's guard: the check runs the source and the
+                # monitoring, which can raise anything; logged with its traceback and shown in the status
                 reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
                 log.exception("trigger check failed")
                 decision = Decision(False, None, f"trigger check failed: {reason}; see {self.layout.log}",
@@ -197,7 +198,8 @@ class TrainerService:
             from trainer.feedback.sources import open_source
 
             return str(open_source(self.config).latest_change())
-        except Exception as exc:  # noqa: BLE001 - without a fingerprint, late requests simply get their own cycle
+        except Exception as exc:  # noqa: BLE001 - any source kind can raise its client's own errors;
+            # without a fingerprint, late requests simply get their own cycle
             log.info("no data fingerprint: %s", exc)
             return None
 
@@ -257,7 +259,8 @@ class TrainerService:
             try:
                 result["outcome"] = self._cycle_function()(self.config, trigger=trigger, actor=actor,
                                                            status_cb=self._stage)
-            except BaseException as exc:  # noqa: BLE001 - reported below, the service must survive it
+            except BaseException as exc:  # noqa: BLE001 - the training thread hands everything (interrupts
+                # included) to the service thread, which reports it and survives it
                 result["error"] = exc
                 result["traceback"] = traceback.format_exc()
 

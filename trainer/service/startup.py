@@ -83,7 +83,8 @@ def warm_imports() -> None:
                  "trainer.folder.promotion", "trainer.folder.retention"):
         try:
             importlib.import_module(name)
-        except Exception as exc:  # noqa: BLE001 - a broken module shows up, with its traceback, in the cycle
+        except Exception as exc:  # noqa: BLE001 - importing runs the module's code, which can raise
+            # anything; the cycle imports it again and reports the error with its traceback
             log.warning("could not pre-import %s: %s", name, exc)
 
 

@@ -50,7 +50,8 @@ class Telemetry:
         """Tell the alerts what the folder looks like now; a failure costs a log line, never the loop."""
         try:
             self.alerts.check_folder()
-        except Exception:  # noqa: BLE001 - notifications must never stop the service
+        except Exception:  # noqa: BLE001 - the service's guard around notifications: anything, a bug
+            # included, is logged with its traceback and must not stop the service
             log.exception("checking the folder for notifications failed")
 
     def training_ended(self, trigger: str, outcome: str, message: str, duration_s: float) -> None:
@@ -58,7 +59,7 @@ class Telemetry:
             self.metrics.observe_training(trigger, outcome, duration_s)
         try:
             self.alerts.after_training(outcome, message)
-        except Exception:  # noqa: BLE001 - notifications must never fail a training
+        except Exception:  # noqa: BLE001 - as above: logged with its traceback, never a failed training
             log.exception("recording the training for notifications failed")
 
     def close(self) -> None:
