@@ -19,11 +19,12 @@ the dashboard reads what this package writes.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from trainer.errors import CLAError
-    from trainer.folder.scoring import ModelLoadError, load_champion
+    from trainer.folder.scoring import ModelLoadError
     from trainer.learning.api import evaluate, fit
     from trainer.learning.triage_model import TriageModel
 
@@ -34,12 +35,36 @@ _HOMES = {
     "fit": "trainer.learning.api",
     "evaluate": "trainer.learning.api",
     "TriageModel": "trainer.learning.triage_model",
-    "load_champion": "trainer.folder.scoring",
     "ModelLoadError": "trainer.folder.scoring",
     "CLAError": "trainer.errors",
 }
 
 __all__ = ["CLAError", "ModelLoadError", "TriageModel", "__version__", "evaluate", "fit", "load_champion"]
+
+
+def load_champion(models_dir: str | os.PathLike | None = None, *, allow_unsigned: bool = False,
+                  key_file: str | os.PathLike | None = None) -> TriageModel:
+    """The champion of ``models_dir``, signature-verified before it is unpickled.
+
+    What is not given comes from the configuration (``CLA_CONFIG``, then
+    ``./cla.toml``; ``CLA_MODELS_DIR``, ``CLA_MODEL_KEY``): the models folder
+    and the model key. The models-folder layer itself
+    (`trainer.folder.scoring.load_champion`) never reads a configuration.
+    Raises :class:`ModelLoadError` when there is no champion, it fails a
+    check, or the configuration cannot say where the key is.
+    """
+    from trainer.folder.scoring import ModelLoadError
+    from trainer.folder.scoring import load_champion as load
+
+    if models_dir is None or key_file is None:
+        from trainer.config import ConfigError, load_config
+
+        try:
+            config = load_config(models_dir=models_dir)
+        except ConfigError as exc:
+            raise ModelLoadError(f"cannot tell where the models and the model key are: {exc}") from exc
+        models_dir, key_file = config.models_dir, key_file or config.model_key_path
+    return load(models_dir, allow_unsigned=allow_unsigned, key_file=key_file)
 
 
 def __getattr__(name: str) -> Any:
@@ -49,4 +74,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOMES})
+    return sorted(__all__)

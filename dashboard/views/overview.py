@@ -32,7 +32,7 @@ from dashboard.snapshot import full_metrics, snapshot
 from dashboard.tables import decision_of, warning_codes
 from trainer.contract import states
 from dashboard.review_panel import ReviewFacts, review_facts
-from trainer.feedback.sources import open_source
+from trainer.feedback import open_source
 
 FEEDBACK_TTL_SECONDS = 10
 LEGACY_CODE = "legacy_metrics"

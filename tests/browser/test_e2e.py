@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import who_holds
+from trainer.locking import who_holds
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import who_holds
+from trainer.locking import who_holds
 from trainer.folder.registry import Registry
 
 CLA = [sys.executable, "-m", "trainer"]

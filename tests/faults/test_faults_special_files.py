@@ -106,7 +106,7 @@ def test_cla_train_beside_the_special_files_trains_and_keeps_its_lock_free(layou
                           timeout=180, env={k: v for k, v in os.environ.items() if not k.startswith("CLA_")})
     assert done.returncode == 0, done.stderr
     assert "model " in done.stdout
-    from trainer.service.locking import who_holds
+    from trainer.locking import who_holds
 
     assert who_holds(layout.training_lock) is None
 

@@ -16,7 +16,7 @@ from trainer.config import load_config
 from trainer.service.cycle import CycleOutcome
 from trainer.folder.events import append_event, read_events
 from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import LockBusy
+from trainer.locking import LockBusy
 from trainer.contract import exit_codes
 from trainer.service.runner import TrainerService
 from trainer.service.startup import recover, setup_logging

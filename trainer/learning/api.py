@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from trainer.config import Config, SchemaConfig, TrainingConfig, set_option
-from trainer.feedback.quality import parse_times
+from trainer.columns import parse_times
 from trainer.learning import diagnostics, evaluation, validation
 from trainer.learning.features import infer_features
 from trainer.learning.fit_recipe import fit_window
@@ -137,7 +137,7 @@ def evaluate(model: TriageModel, frame: pd.DataFrame, label: str = "is_true_posi
 def train_and_evaluate(frame: pd.DataFrame, config: Config, *, negative_sample_rate: float = 1.0) -> TrainingResult:
     """Train on the older feedback and evaluate on the newest, as `trainer.service.cycle` needs.
 
-    ``frame`` comes from ``quality.prepare`` (label 0/1, time parsed). Returns
+    ``frame`` comes from `trainer.feedback.quality.prepare` (label 0/1, time parsed). Returns
     a :class:`TrainingResult` whose metrics hold the training keys of the
     metrics file. ``negative_sample_rate`` below 1 says the source kept only
     that share of negatives (BigQuery sampling): test metrics are then

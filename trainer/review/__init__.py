@@ -12,8 +12,7 @@ face only. Its names load on first use, so ``trainer.config`` can import
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from trainer.faces import lazy_face
 
 #: public name -> the module that defines it
 _HOMES = {
@@ -25,10 +24,4 @@ _HOMES = {
     "ReviewConfig": "settings",
 }
 
-__all__ = sorted(_HOMES)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'trainer.review' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"trainer.review.{_HOMES[name]}"), name)
+__getattr__, __dir__, __all__ = lazy_face(__name__, _HOMES)

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from trainer.config import Config
-from trainer.feedback.quality import is_standard_positive
+from trainer.columns import is_standard_positive
 from trainer.feedback.sources import (ANALYST_COLUMN, COMMENT_COLUMN, TRIAGED_AT_COLUMN, FeedbackSource,
                                       SourceError, open_source, unsupported)
 from trainer.review.ledger import Ledger, refresh_summary

@@ -16,7 +16,7 @@ import time
 import psutil
 
 from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import who_holds
+from trainer.locking import who_holds
 from trainer.reading import LOG_MAX_BYTES, read_regular
 
 __all__ = ["log_tail", "spawn_detached", "read_report", "signal_group", "exited", "wait_ended"]

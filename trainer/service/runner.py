@@ -1,6 +1,6 @@
 """The trainer service (``cla trainer run``): one process per models folder that trains when told or when due.
 
-:class:`TrainerService` holds the service lock (:mod:`trainer.service.locking`) for
+:class:`TrainerService` holds the service lock (:mod:`trainer.locking`) for
 its whole life, so a second service for the same folder refuses to start. On
 start it recovers from a previous crash (temporaries, reserved stamps, a model
 file whose metrics never followed), then loops:
@@ -39,7 +39,7 @@ from trainer.config import Config
 from trainer.folder.events import append_event, appended_since
 from trainer.contract import exit_codes, states
 from trainer.contract.requests import pending_requests, read_request, read_stop_request
-from trainer.service.locking import FileLock, LockBusy, service_lock
+from trainer.locking import FileLock, LockBusy, service_lock
 from trainer.service.reporting import DriftReporter
 from trainer.service.startup import recover, setup_logging, warm_imports, watch_requests
 from trainer.service.status import StatusWriter, load_status_file
@@ -61,7 +61,7 @@ class TrainerService:
     """One service run: ``TrainerService(config).run()`` returns the process exit code.
 
     ``cycle`` is the training function (default :func:`trainer.service.cycle.run_cycle`);
-    raises :class:`~trainer.service.locking.LockBusy` from :meth:`run` when another
+    raises :class:`~trainer.locking.LockBusy` from :meth:`run` when another
     service holds this models folder.
     """
 
@@ -360,7 +360,7 @@ class TrainerService:
 def run_service(config: Config, *, actor: str | None = None) -> int:
     """``cla trainer run``: run the service in this process until SIGTERM/SIGINT; returns the exit code.
 
-    Raises :class:`~trainer.service.locking.LockBusy` when a service already runs for
+    Raises :class:`~trainer.locking.LockBusy` when a service already runs for
     this models folder. When a training had to be abandoned the process ends
     at once (``os._exit``) so the abandoned worker thread cannot write on.
     """

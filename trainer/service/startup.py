@@ -17,7 +17,7 @@ from trainer.atomic import remove_stale_temporaries
 from trainer.config import Config
 from trainer.contract.layout import RESERVED_PREFIX, ModelsLayout
 from trainer.contract.requests import is_request_name
-from trainer.service.locking import FileLock, LockBusy
+from trainer.locking import FileLock, LockBusy
 from trainer.service.reconcile import reconcile
 
 __all__ = ["setup_logging", "recover", "warm_imports", "watch_requests"]

@@ -12,6 +12,11 @@ Two locks per models folder, both spelled by :class:`~trainer.contract.layout.Mo
   for its whole life;
 * :func:`training_lock` (``runtime/training.lock``): held for one training,
   by the service around ``run_cycle`` and by a stand-alone ``cla train``.
+
+The champion pointer (`trainer.folder.champion`) takes a :class:`FileLock` of
+its own while it changes. The module sits with the other foundations (it needs
+only the contract's layout and the OS), below the models folder and the
+service that both use it.
 """
 
 from __future__ import annotations
