@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-all bench browser promtool clean
+.PHONY: install run lint test test-all bench browser promtool clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3'"; exit 1; }
@@ -30,6 +30,14 @@ browser:
 ## promtool: Prometheus's promtool (Debian's prometheus package) for the alert-rule tests
 promtool:
 	@command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
+
+## lint: ruff over the whole repo, ruff's format check and mypy where they are applied (pyproject.toml)
+FORMATTED := trainer/contract trainer/errors.py trainer/faces.py trainer/__init__.py trainer/learning/__init__.py \
+	trainer/learning/api.py
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check $(FORMATTED)
+	$(BIN)/mypy
 
 ## test: the default suite (slow tests deselected), browser and promtool tests included
 test: install browser promtool

@@ -42,8 +42,12 @@ _HOMES = {
 __all__ = ["CLAError", "ModelLoadError", "TriageModel", "__version__", "evaluate", "fit", "load_champion"]
 
 
-def load_champion(models_dir: str | os.PathLike | None = None, *, allow_unsigned: bool = False,
-                  key_file: str | os.PathLike | None = None) -> TriageModel:
+def load_champion(
+    models_dir: str | os.PathLike | None = None,
+    *,
+    allow_unsigned: bool = False,
+    key_file: str | os.PathLike | None = None,
+) -> TriageModel:
     """The champion of ``models_dir``, signature-verified before it is unpickled.
 
     What is not given comes from the configuration (``CLA_CONFIG``, then
@@ -64,7 +68,8 @@ def load_champion(models_dir: str | os.PathLike | None = None, *, allow_unsigned
         except ConfigError as exc:
             raise ModelLoadError(f"cannot tell where the models and the model key are: {exc}") from exc
         models_dir, key_file = config.models_dir, key_file or config.model_key_path
-    return load(models_dir, allow_unsigned=allow_unsigned, key_file=key_file)
+    model: TriageModel = load(models_dir, allow_unsigned=allow_unsigned, key_file=key_file)
+    return model
 
 
 def __getattr__(name: str) -> Any:

@@ -17,8 +17,9 @@ from typing import Any, Callable
 __all__ = ["lazy_face"]
 
 
-def lazy_face(package: str, homes: dict[str, str], modules: tuple[str, ...] = ()
-              ) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
+def lazy_face(
+    package: str, homes: dict[str, str], modules: tuple[str, ...] = ()
+) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
     """``(__getattr__, __dir__, __all__)`` for ``package`` with ``homes`` (public name -> module) and public ``modules``."""
     public = sorted({*homes, *modules})
 

@@ -24,7 +24,7 @@ from trainer.service.cycle import HALT_ENV
 from trainer.folder.events import read_events
 from trainer.contract.layout import ModelsLayout
 from trainer.folder.registry import Registry
-from helpers.servicefolder import lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
+from helpers.servicefolder import lay_out
 from helpers.waiting import wait_until
 
 CLA = [sys.executable, "-m", "trainer"]

@@ -26,9 +26,22 @@ PROMOTION_DECISIONS = ("promoted", "rejected", "held")
 #: how one webhook delivery ended (``details.notification`` names what was sent)
 NOTIFICATION_OUTCOMES = ("notification_sent", "notification_failed")
 
-KINDS = frozenset({
-    "service_started", "service_stopped", "retrain_requested", "trigger", "training_started", *TRAINING_OUTCOMES,
-    *PROMOTION_DECISIONS, "promotion_interrupted", "rolled_back", "pinned", "unpinned", "pruned", "action_refused",
-    "login_failed",
-    *NOTIFICATION_OUTCOMES,
-})
+KINDS = frozenset(
+    {
+        "service_started",
+        "service_stopped",
+        "retrain_requested",
+        "trigger",
+        "training_started",
+        *TRAINING_OUTCOMES,
+        *PROMOTION_DECISIONS,
+        "promotion_interrupted",
+        "rolled_back",
+        "pinned",
+        "unpinned",
+        "pruned",
+        "action_refused",
+        "login_failed",
+        *NOTIFICATION_OUTCOMES,
+    }
+)

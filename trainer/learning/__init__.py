@@ -30,10 +30,16 @@ from trainer.faces import lazy_face
 
 #: public name -> the module that defines it
 _HOMES = {
-    "fit": "api", "evaluate": "api", "train_and_evaluate": "api", "clean_for_fit": "api",
-    "TriageModel": "triage_model", "encode_label": "triage_model",
+    "fit": "api",
+    "evaluate": "api",
+    "train_and_evaluate": "api",
+    "clean_for_fit": "api",
+    "TriageModel": "triage_model",
+    "encode_label": "triage_model",
     "TrainingResult": "metrics_report",
-    "SEVERITY": "diagnostics", "prediction_warnings": "diagnostics", "is_useful": "diagnostics",
+    "SEVERITY": "diagnostics",
+    "prediction_warnings": "diagnostics",
+    "is_useful": "diagnostics",
 }
 
 __getattr__, __dir__, __all__ = lazy_face(__name__, _HOMES, modules=("families",))
