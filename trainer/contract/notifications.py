@@ -2,14 +2,14 @@
 
 A notification is sent by the trainer service when a condition it watches
 *starts* (once per state change, never once per check; see
-:mod:`trainer.service.alerts`). The names are part of the contract with the
+:mod:`trainer.service.ops_notices`). The names are part of the contract with the
 receiver: they appear as ``event`` in the payload and in the ``X-CLA-Event``
 header. ``[notify] events`` chooses among them; :data:`DEFAULT_EVENTS` are on
 when it is left unset.
 
 To add one (for example drift or live recall), add a :class:`Notification`
 to :data:`NOTIFICATIONS` and have the code that notices the condition report
-it to :meth:`trainer.service.alerts.Alerts.observe` under that name.
+it to :meth:`trainer.service.ops_notices.OpsNotices.observe` under that name.
 """
 
 from __future__ import annotations
