@@ -102,6 +102,9 @@ def test_cla_train_beside_the_special_files_trains_and_keeps_its_lock_free(layou
                             capture_output=True, text=True, timeout=120,
                             env={k: v for k, v in os.environ.items() if not k.startswith("CLA_")})
     assert seeded.returncode == 0, seeded.stderr
+    # one cheap candidate: the FIFO and the lock are the point, not which model wins
+    (workdir / "cla.toml").write_text('[training]\npreset = "custom"\nmodel = "logistic_regression"\n'
+                                      'imbalance = "class_weight"\npermutation_repeats = 0\n')
     done = subprocess.run([sys.executable, "-m", "trainer", "train"], cwd=workdir, capture_output=True, text=True,
                           timeout=180, env={k: v for k, v in os.environ.items() if not k.startswith("CLA_")})
     assert done.returncode == 0, done.stderr
