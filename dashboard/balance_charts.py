@@ -139,6 +139,14 @@ def ratio_text(ratio: float) -> str:
     return "one class only" if math.isinf(ratio) else f"1 : {ratio:,.1f}"
 
 
+def true_positive_share(frame: pd.DataFrame, set_label: str) -> float:
+    """The true-positive share of one set in a :func:`class_counts_frame` (NaN when its counts are unknown)."""
+    part = frame[frame["set"] == set_label].set_index("class")["count"]
+    if part.isna().any() or part.empty or part.sum() == 0 or CLASS_NAMES["1"] not in part.index:
+        return math.nan
+    return float(part[CLASS_NAMES["1"]] / part.sum())
+
+
 def imbalance(frame: pd.DataFrame, set_label: str) -> dict:
     """Minority share and majority-to-minority ratio of one set in a :func:`class_counts_frame`.
 

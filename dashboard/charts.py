@@ -166,7 +166,26 @@ def promotion_frame(records: Iterable[dict], events: Iterable[dict]) -> pd.DataF
     return frame.sort_values("time", kind="stable").reset_index(drop=True)
 
 
-def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.DataFrame | None = None) -> go.Figure:
+#: why a training ran, in words (the ``trigger`` of its ``training_finished`` event)
+TRIGGER_WORDS = {"new_data": "new verdicts", "force": "asked for (Retrain now / cla train)", "drift": "drift",
+                 "performance": "live recall fell", "max_age": "maximum age", "override_rate": "analysts overrode it",
+                 "schedule": "schedule", "manual": "asked for (Retrain now / cla train)"}
+#: champion changes: thin light vertical lines, unlike any score's colour and dash
+CHANGE_LINE = {"color": "rgba(240, 240, 240, 0.45)", "width": 1.5, "dash": "solid"}
+
+
+def training_triggers(events: Iterable[dict]) -> dict[str, str]:
+    """Why each model's training ran, ``{model_id: words}``, from the event log's finished trainings."""
+    out = {}
+    for event in events:
+        if event.get("event") in ("training_finished", "training_skipped") and event.get("model_id"):
+            trigger = str(event.get("trigger") or "unknown")
+            out[str(event["model_id"])] = TRIGGER_WORDS.get(trigger, trigger.replace("_", " "))
+    return out
+
+
+def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.DataFrame | None = None,
+                  triggers: dict[str, str] | None = None) -> go.Figure:
     """Metric lines over time with the PR-AUC baseline, promotion markers and the training-set size below.
 
     Legacy models (files without PR-AUC) are ticked just below the axis. Champion
@@ -178,6 +197,8 @@ def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.Da
                            subplot_titles=("Scores on each model's test set", "Training-set size (rows)"))
     x = frame["created_at"]
     hover = frame["model_id"] + frame["legacy"].map({True: " (legacy file: no PR-AUC)", False: ""})
+    if triggers is not None:
+        hover = hover + " · ran for: " + frame["model_id"].astype(str).map(lambda m: triggers.get(m, "unknown"))
     mode = "lines+markers" if len(frame) <= MAX_MARKED_POINTS else "lines"
     for metric in sorted(metrics, key=lambda m: -METRIC_STYLES[m][2]):
         dash, symbol, width = METRIC_STYLES[metric]
@@ -207,16 +228,16 @@ def trends_figure(frame: pd.DataFrame, metrics: Iterable[str], promotions: pd.Da
         # that is after the newest model's time, or the newest champion is never marked
         in_view = (promotions["time"] <= x.max()) | promotions["model_id"].isin(frame["model_id"].astype(str))
         shown = promotions[(promotions["time"] >= x.min()) & in_view] if len(x) else promotions
+        labels = shown["kind"].str.replace("_", " ") + ": " + shown["model_id"] + " by " + shown["actor"]
+        star_x, star_y = _on_points(shown, frame, metrics)
         if len(shown) <= MAX_PROMOTION_LINES:
+            # each line where its star is: at the model's training time when the model is in view
             line_x, line_y = [], []
-            for when in shown["time"]:
+            for when in star_x:
                 line_x += [when, when, None]
                 line_y += [0, 1.05, None]
             figure.add_trace(go.Scatter(x=line_x, y=line_y, mode="lines", name="champion changes",
-                                        line={"color": "gold", "width": 1, "dash": "dash"}, hoverinfo="skip"),
-                             row=1, col=1)
-        labels = shown["kind"].str.replace("_", " ") + ": " + shown["model_id"] + " by " + shown["actor"]
-        star_x, star_y = _on_points(shown, frame, metrics)
+                                        line=CHANGE_LINE, hoverinfo="skip"), row=1, col=1)
         figure.add_trace(go.Scatter(x=star_x, y=star_y, mode="markers", name="new champion",
                                     marker={"symbol": "star", "size": 12, "color": "gold"}, hovertext=labels,
                                     hovertemplate="%{hovertext}<extra></extra>", showlegend=False), row=1, col=1)

@@ -96,9 +96,14 @@ def progress_of(status: dict[str, Any], now: datetime | None = None) -> tuple[fl
     return 0.02, f"Training{started}{who}"
 
 
-def model_link(model_id: str) -> str:
-    """Markdown link to Model detail for ``model_id`` (relative, so it works under any base path)."""
-    return f"[{model_id}](model?model={model_id})"
+MODEL_DETAIL_PAGE = "views/model_detail.py"
+
+
+def model_link(model_id: str) -> None:
+    """A link to Model detail for ``model_id`` that opens in this tab (``st.page_link``; a Markdown link opens a new
+    tab, and a second dashboard tab was the Overview's most common surprise)."""
+    st.page_link(MODEL_DETAIL_PAGE, label=f"Open model {model_id} in Model detail", icon=":material/search_insights:",
+                 query_params={"model": model_id})
 
 
 def result_of(status: dict[str, Any], now: datetime | None = None,
@@ -109,7 +114,7 @@ def result_of(status: dict[str, Any], now: datetime | None = None,
     (``promoted``, ``first_champion``, ``rejected``, ``held``; None when
     unknown, then the trainer's message tells): only a promotion is a success,
     a model that was not promoted is a warning with the reason in the same
-    line. The model id links to its Model detail.
+    line. :func:`render` draws the link to the model's Model detail under it.
     """
     last = status.get("last_result")
     if not isinstance(last, dict) or not last.get("outcome"):
@@ -121,8 +126,6 @@ def result_of(status: dict[str, Any], now: datetime | None = None,
     model_id = str(last.get("model_id") or "")
     if model_id and model_id not in message:
         message = f"model {model_id}: {message}"
-    if model_id:
-        message = message.replace(f"model {model_id}", f"model {model_link(model_id)}", 1)
     took = f" in {last['duration_s']:.0f} s" if isinstance(last.get("duration_s"), (int, float)) else ""
     if outcome == "finished":
         rejected = decision == "rejected" or (decision is None and "not promoted:" in message)
@@ -198,3 +201,6 @@ def render(status: dict[str, Any], decision: str | None = None) -> None:
     result = result_of(status, decision=decision)
     if result:
         {"success": st.success, "error": st.error, "warning": st.warning}.get(result[0], st.info)(result[1])
+        last = status.get("last_result") if isinstance(status.get("last_result"), dict) else {}
+        if last.get("model_id"):
+            model_link(str(last["model_id"]))

@@ -24,18 +24,19 @@ LIVE_COLOURS = {"recall": "#2a9d8f", "precision": "#e76f51"}
 DAY_MS = 86_400_000
 
 
-def ranking_frame(report: dict[str, Any]) -> pd.DataFrame:
-    """One row per feature, in the report's order (most drifted first).
-
-    On fewer recent alerts than the report's floor (``enough_data`` false) no
-    level is claimed: the level reads "unreliable" with the sample and the floor.
-    """
-    level = None
+def level_text(report: dict[str, Any], level: Any) -> str:
+    """A drift level as the page shows it: on fewer recent alerts than the report's floor (``enough_data``
+    false) no level is claimed, and it reads "unreliable" with the sample and the floor."""
     if not report.get("enough_data"):
         recent = (report.get("window") or {}).get("recent_rows")
         floor = (report.get("thresholds") or {}).get("min_rows")
-        level = f"unreliable: {recent if recent is not None else 'unknown'} of {floor or 'unknown'} recent alerts"
-    rows = [{"feature": r.get("feature"), "level": level or r.get("level"), "PSI": r.get("psi"), "test": r.get("test"),
+        return f"unreliable: {recent if recent is not None else 'unknown'} of {floor or 'unknown'} recent alerts"
+    return str(level) if level is not None else "unknown"
+
+
+def ranking_frame(report: dict[str, Any]) -> pd.DataFrame:
+    """One row per feature, in the report's order (most drifted first), each level through :func:`level_text`."""
+    rows = [{"feature": r.get("feature"), "level": level_text(report, r.get("level")), "PSI": r.get("psi"), "test": r.get("test"),
              "statistic": r.get("statistic"), "p-value": r.get("p_value"),
              "importance share": r.get("importance_share"),
              "new categories": ", ".join(r.get("unseen_categories") or []),
@@ -55,14 +56,26 @@ def distribution_frame(row: dict[str, Any] | None) -> pd.DataFrame:
                          "recent": shown.get("recent") or []})
 
 
-def distribution_figure(frame: pd.DataFrame, title: str, *, reference: str = "training window") -> go.Figure:
+def distribution_figure(frame: pd.DataFrame, title: str, *, reference: str = "training window",
+                        recent_rows: int | None = None, floor: int | None = None) -> go.Figure:
     """The reference sample's and the recent alerts' share per bin; ``reference`` names the first (the champion's
-    scores are compared with its test slice, a feature with the training window)."""
+    scores are compared with its test slice, a feature with the training window).
+
+    Recent alerts fewer than the report's ``floor`` (``min_rows``) are drawn as
+    outlines only and named with their count and the floor: one alert makes a
+    100% bar, which is not a distribution.
+    """
     figure = go.Figure()
     # bins of a categorical feature are values from the feedback: escaped, never live markup in the chart
     bins = [html.escape(str(b)) for b in frame["bin"]]
     figure.add_bar(x=bins, y=frame["training"], name=reference, marker_color=TRAINING_COLOUR)
-    figure.add_bar(x=bins, y=frame["recent"], name="recent alerts", marker_color=RECENT_COLOUR)
+    thin = recent_rows is not None and floor is not None and recent_rows < floor
+    counted = f" ({recent_rows:,})" if recent_rows is not None else ""
+    name = (f"recent alerts ({recent_rows:,}, below the floor of {floor:,}: unreliable)" if thin
+            else f"recent alerts{counted}")
+    marker = ({"color": "rgba(0,0,0,0)", "line": {"color": RECENT_COLOUR, "width": 1.5}} if thin
+              else {"color": RECENT_COLOUR})
+    figure.add_bar(x=bins, y=frame["recent"], name=name, marker=marker)
     figure.update_layout(barmode="group", title=title, yaxis_title="share of alerts", yaxis_tickformat=".0%",
                          height=360, margin={"t": 50, "b": 10}, legend={"orientation": "h", "y": 1.1})
     return figure

@@ -16,7 +16,7 @@ import pandas as pd
 
 from dashboard.formatting import fmt, number
 from dashboard.tables import LEGACY_FLAG, warning_codes
-from trainer.learning import prediction_warnings
+from trainer.learning import prediction_warnings, shown, title
 
 LEGACY_SENTENCE = ("old CLA metrics file: no PR-AUC, threshold or class counts were recorded, so how well this model "
                    "ranks alerts is unknown; it is judged from its confusion counts only")
@@ -49,16 +49,15 @@ def findings(metrics: dict, *, severe_imbalance_share: float, min_test_positives
     else:
         out = []
         for item in metrics.get("warnings") or []:
-            if isinstance(item, str):
-                item = {"code": item}
-            if not isinstance(item, dict):
+            if not isinstance(item, (dict, str)):
                 continue
-            code = str(item.get("code") or "unknown")
-            out.append({"code": code, "severity": str(item.get("severity") or "unknown"),
-                        "message": str(item.get("message") or FALLBACK_SENTENCES.get(code, code.replace("_", " "))),
-                        "source": "stored"})
+            code = str((item.get("code") if isinstance(item, dict) else item) or "unknown")
+            if isinstance(item, dict) and not item.get("message") and code in FALLBACK_SENTENCES:
+                item = {**item, "message": FALLBACK_SENTENCES[code]}
+            out.append({**shown(item, useful=metrics.get("useful")), "source": "stored"})
     order = {"blocking": 0, "warning": 1, "info": 2}
-    return sorted(out, key=lambda f: order.get(f["severity"], 3))
+    return sorted(({**f, **shown(f, useful=metrics.get("useful")), "source": f["source"]} for f in out),
+                  key=lambda f: order.get(f["severity"], 3))
 
 
 def legacy_findings(metrics: dict, *, severe_imbalance_share: float, min_test_positives: int) -> list[dict]:
@@ -109,7 +108,7 @@ def warning_tally(rows: list[dict], *, severe_imbalance_share: float, min_test_p
         for code in codes:
             tally[code] = tally.get(code, 0) + 1
     meaning = {**FALLBACK_SENTENCES, "legacy_metrics": LEGACY_SENTENCE}
-    frame = pd.DataFrame([{"warning": LEGACY_FLAG if code == "legacy_metrics" else code.replace("_", " "),
+    frame = pd.DataFrame([{"warning": LEGACY_FLAG if code == "legacy_metrics" else title(code),
                            "models": count, "what it means": meaning.get(code, "")} for code, count in tally.items()],
                          columns=["warning", "models", "what it means"])
     return frame.sort_values(["models", "warning"], ascending=[False, True], kind="stable").reset_index(drop=True)

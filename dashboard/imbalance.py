@@ -106,9 +106,15 @@ def advice(metrics: dict, warn_share: float) -> dict:
     else:
         lift = pr_auc / baseline
         flag = lift >= USEFUL_LIFT and not blocked
-        verdict = "still useful despite the imbalance" if flag else "not useful yet"
-        useful = (f"The model is {verdict}: PR-AUC {fmt(pr_auc)} against {fmt(baseline)} for a random ranker on the "
+        verdict = ("ranks alerts well despite the imbalance" if flag else "is not useful: it carries a blocking "
+                   "warning" if blocked else "does not rank alerts much better than random yet")
+        useful = (f"The model {verdict}: PR-AUC {fmt(pr_auc)} against {fmt(baseline)} for a random ranker on the "
                   f"test set ({lift:.1f} times better), recall {fmt(metrics.get('recall'))} at its threshold.")
+        promotion = metrics.get("promotion") if isinstance(metrics.get("promotion"), dict) else {}
+        if promotion.get("decision") == "rejected":
+            failed = [r for r in promotion.get("reasons") or [] if str(r).startswith("failed: ")]
+            useful += (" The trainer did not promote it"
+                       + (f": {str(failed[0]).removeprefix('failed: ')}." if failed else "."))
     share = window_share(metrics)
     helps = ["more true-positive verdicts: every confirmed attack analysts label adds to the "
              f"{fmt(share['positives'], 0)} the window holds"]

@@ -1,4 +1,4 @@
-"""What the review queue adds to the Overview: verdicts given today and the audit estimate of recall.
+"""What the review queue says in words: the Overview's verdict and recall tiles, and an alert's pushes.
 
 :func:`review_facts` turns ``models/review/summary.json`` (written by
 :mod:`trainer.review.ledger` after every verdict; the page never computes it)
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from dashboard.formatting import fmt
+from dashboard.markdown import literal
 from trainer.config import Config
-from trainer.review import read_summary
+from trainer.review import QueueItem, read_summary
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,24 @@ def review_facts(config: Config, champion: dict | None, now: datetime | None = N
                      f"{fmt(estimate['high'], 2)}) is below the recall target {target:.2f}: the champion misses "
                      "more attacks among the alerts it lets analysts skip than its test slice showed.")
     return ReviewFacts(count, caption, value, text, below)
+
+
+def reasons_text(item: review.QueueItem, digits: int = 3) -> list[str]:
+    """One line per attribute that moved the score by at least what ``digits`` decimals show, largest first.
+
+    A push is the change in score when that attribute alone takes its most
+    common value among the pending alerts (`trainer.review.queue.reasons`); a
+    push that rounds to zero is left out rather than shown as "by 0.000".
+    """
+    lines = []
+    for column, push in item.reasons:
+        if round(abs(push), digits) == 0:
+            continue
+        direction = "up" if push > 0 else "down"
+        lines.append(f"{literal(column)} = {literal(item.attributes.get(column))} pushed the score "
+                     f"{direction} by {abs(push):.{digits}f}")
+    return lines
+
+
+PUSH_NOTE = ("Each push: how much lower or higher the score would be if this attribute alone took its most common "
+             "value among the pending alerts. Pushes are measured one at a time, so they do not add up to the score.")

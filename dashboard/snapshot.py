@@ -176,11 +176,16 @@ def trends_figure(current: Snapshot, metrics: tuple[str, ...], *, last_n: int | 
     def build():
         drawn = trend_view(current, metrics, last_n=last_n, start=start, end=end, smoothing=smoothing)
         promotions = current.derive("promotions", lambda: charts.promotion_frame(current.models, current.events))
-        figure = charts.trends_figure(drawn, metrics, promotions)
+        figure = charts.trends_figure(drawn, metrics, promotions, triggers=training_triggers(current))
         figure.update_layout(uirevision="trends")
         return figure
 
     return current.derive(f"trends_figure_{(tuple(metrics), last_n, start, end, smoothing)}", build)
+
+
+def training_triggers(current: Snapshot) -> dict[str, str]:
+    """Why each model's training ran (:func:`dashboard.charts.training_triggers`), once per snapshot."""
+    return current.derive("training_triggers", lambda: charts.training_triggers(current.events))
 
 
 def default_trends_figure(current: Snapshot):

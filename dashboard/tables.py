@@ -18,7 +18,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from dashboard.formatting import model_times, number
-from trainer.learning import SEVERITY
+from trainer.learning import SEVERITY_WORDS, shown
 
 LEGACY_FLAG = "no PR-AUC (legacy)"
 UNSIGNED_FLAG = "unsigned: not loaded without --allow-unsigned"
@@ -123,8 +123,11 @@ def models_frame(rows: Iterable[dict], events: Iterable[dict] = ()) -> pd.DataFr
         marks = (["★ champion"] if record.get("is_champion") else []) + (["⚑ pinned"] if record.get("pinned") else [])
         if record.get("integrity_reason"):
             marks.append(f"⚠ {record.get('integrity')}")
-        codes = sorted((c for c in warning_codes(record) if c != "legacy_metrics"),
-                       key=lambda c: SEVERITY.get(c) != "blocking")
+        order = {word: rank for rank, word in enumerate(SEVERITY_WORDS)}
+        shown_warnings = sorted((shown(c, useful=record.get("useful")) for c in warning_codes(record)
+                                 if c != "legacy_metrics"), key=lambda w: order[w["severity"]])
+        codes = [w["title"] if w["severity"] == "warning" else f"{w['title']} ({w['severity']})"
+                 for w in shown_warnings]
         if record.get("legacy"):
             codes.insert(0, LEGACY_FLAG)
         elif record.get("signed") is False:
@@ -160,13 +163,15 @@ def problem_frame(rows: Iterable[dict], problems: Iterable[str] = ()) -> pd.Data
 
 def filter_models(frame: pd.DataFrame, *, text: str = "", useful_only: bool = False, start: date | None = None,
                   end: date | None = None) -> pd.DataFrame:
-    """Rows matching every filter: ``text`` (case-insensitive, in id, marks, warnings or promotion),
-    ``useful_only``, and the inclusive UTC date range ``start``..``end``."""
+    """Rows matching every filter: ``text`` (case-insensitive, in id, marks, warnings or promotion; a warning's
+    code as the CLI's JSON spells it, ``predicts_one_class``, finds its words too), ``useful_only``, and the
+    inclusive UTC date range ``start``..``end``."""
     keep = pd.Series(True, index=frame.index)
     needle = text.strip().lower()
     if needle:
         haystack = (frame["model"] + " " + frame["mark"] + " " + frame["warnings"] + " " + frame["promotion"]).str.lower()
-        keep &= haystack.str.contains(needle, regex=False)
+        keep &= (haystack.str.contains(needle, regex=False)
+                 | haystack.str.contains(needle.replace("_", " "), regex=False))
     if useful_only:
         keep &= frame["useful"] == "yes"
     if start is not None:

@@ -14,6 +14,7 @@ a legacy file). The page reruns when the watcher saw a change
 from __future__ import annotations
 
 import math
+import re
 
 import streamlit as st
 
@@ -28,6 +29,8 @@ THRESHOLD_SETTING = "training.severe_imbalance_share"
 TALLY_KEY = "balance_tally_open"
 FINDINGS_KEY = "balance_findings_open"
 warn_share = config.training.severe_imbalance_share
+#: how far the newest feedback's true-positive share may be from the training window's before the page says so
+SHIFT_FACTOR = 1.5
 
 st.title("Class balance")
 st.caption(f"True positives are usually rare. Below {warn_share:.0%} of the {WINDOW} ({WINDOW_NOTE}) the trainer "
@@ -35,10 +38,36 @@ st.caption(f"True positives are usually rare. Below {warn_share:.0%} of the {WIN
            "still scores high.", help=setting_help(THRESHOLD_SETTING))
 
 
+def without_pointer_here(message: str) -> str:
+    """A stored sentence without its "see the Class balance page" tail: the reader is on that page."""
+    return re.sub(r"[;:,]?\s*(the Class balance page says[^.;]*|see [^.;]*Class balance page)", "", message)
+
+
 def finding_text(finding: dict) -> str:
     """One warning in plain words: its name, severity and meaning, and where it was derived when not stored."""
-    text = f"**{finding['code'].replace('_', ' ')}** ({finding['severity']}): {finding['message']}"
+    text = f"**{finding['title']}** ({finding['severity']}): {without_pointer_here(finding['message'])}"
     return text + (f" _({finding['source']})_" if finding["source"] != "stored" else "")
+
+
+def prevalence_shift(counts) -> str | None:
+    """A sentence when the newest feedback (the test set) holds a share of true positives far from the window's.
+
+    "Far" is a factor of :data:`SHIFT_FACTOR` either way: the threshold was
+    chosen on the window's mix, so a model meets a different base rate than
+    the one it learned.
+    """
+    window = balance_charts.true_positive_share(counts, WINDOW)
+    newest = balance_charts.true_positive_share(counts, charts.CLASS_SETS["test"])
+    if math.isnan(window) or math.isnan(newest) or window == 0 or newest == 0:
+        return None
+    factor = newest / window
+    if 1 / SHIFT_FACTOR < factor < SHIFT_FACTOR:
+        return None
+    direction = "more" if factor > 1 else "less"
+    return (f"The newest feedback (the test set) holds {newest:.1%} true positives, {max(factor, 1 / factor):.1f} "
+            f"times {'the' if factor > 1 else 'fewer than the'} {window:.1%} of the {WINDOW}: attacks are {direction} "
+            "frequent now than in what the model learned from, and its threshold was chosen on the older mix. "
+            "Watch recall and precision on the Drift page's live performance.")
 
 
 def show_balance(current: Snapshot) -> None:
@@ -65,8 +94,15 @@ def show_balance(current: Snapshot) -> None:
                   if len(current.models) > balance_charts.CHART_MODELS else "")
                + ". Dotted: the test set (the newest feedback), which the warning does not check.")
 
-    model_id = str(latest["model_id"])
-    st.subheader(f"Class counts of the latest model, {model_id}")
+    # the champion is the model in service: the page describes it, and names the latest when that is another one
+    described = next((row for row in current.models if str(row.get("model_id")) == str(current.champion_id)), None)
+    model_id = str((described or latest)["model_id"])
+    if described is not None:
+        st.subheader(f"Class counts of the champion, {model_id}")
+        if str(latest["model_id"]) != model_id:
+            st.caption(f"The latest model, {latest['model_id']}, is not the champion; Model detail shows its counts.")
+    else:
+        st.subheader(f"Class counts of the latest model, {model_id} (there is no champion)")
     try:
         metrics = full_metrics(model_id)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is shown, never fatal
@@ -97,6 +133,9 @@ def show_balance(current: Snapshot) -> None:
     else:
         st.success(f"The minority class ({measured['minority']}) is {measured['share']:.1%} of the {basis} "
                    f"({ratio}), at or above the {warn_share:.0%} threshold.")
+    moved = prevalence_shift(counts)
+    if moved:
+        st.warning(moved)
 
     st.subheader("What the warnings mean")
     explained = findings(metrics, severe_imbalance_share=warn_share,
@@ -110,7 +149,7 @@ def show_balance(current: Snapshot) -> None:
     for finding in blocking:
         st.error(finding_text(finding))
     if others:
-        named = ", ".join(finding["code"].replace("_", " ") for finding in others)
+        named = ", ".join(f"{finding['title']} ({finding['severity']})" for finding in others)
         box = st.expander(f"{'Other warnings' if blocking else 'Warnings'} of {model_id}: {named} (open for what "
                           f"each means)", key=FINDINGS_KEY, on_change="rerun")
         if box.open:

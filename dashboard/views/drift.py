@@ -130,7 +130,9 @@ def features() -> None:
                           help="Training window and recent alerts, side by side.")
     row = next(r for r in report["features"] if r["feature"] == picked)
     frame = drift_charts.distribution_frame(row)
-    st.plotly_chart(drift_charts.distribution_figure(frame, f"{picked}: training window vs recent alerts"),
+    floor = (report.get("thresholds") or {}).get("min_rows")
+    st.plotly_chart(drift_charts.distribution_figure(frame, f"{picked}: training window vs recent alerts",
+                                                     recent_rows=row.get("recent_rows"), floor=floor),
                     width="stretch", key="drift_distribution")
     if row.get("unseen_categories"):
         st.caption("Never seen in training: " + ", ".join(literal(c) for c in row["unseen_categories"]))
@@ -143,9 +145,11 @@ def scores() -> None:
         st.info(f"Unknown: {report.get('score_error') or 'no recent alert or no test slice to compare'}.")
         return
     st.caption(f"Scores on recent alerts against scores on its test slice: PSI {num(score.get('psi'))}, "
-               f"KS {num(score.get('statistic'))}, level {score['level']}.")
+               f"KS {num(score.get('statistic'))}, level {drift_charts.level_text(report, score.get('level'))}.")
     st.plotly_chart(drift_charts.distribution_figure(drift_charts.distribution_frame(score), "Champion score",
-                                                     reference="test slice (at training)"),
+                                                     reference="test slice (at training)",
+                                                     recent_rows=score.get("recent_rows"),
+                                                     floor=(report.get("thresholds") or {}).get("min_rows")),
                     width="stretch", key="drift_scores")
 
 

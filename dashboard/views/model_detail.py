@@ -151,6 +151,24 @@ def features_section(metrics: dict) -> None:
                 st.caption(f"Quarantined rows, with the reason for each: `{config.layout.root / quarantine}`")
 
 
+def flag_rates(metrics: dict) -> str:
+    """What "useful" does and does not promise, with the share of benign and of all test alerts the model flags.
+
+    "Useful" is the trainer's criterion (`trainer.learning.diagnostics.is_useful`): no blocking warning, so the
+    model finds some true positives and does not give every alert one verdict. A model that flags most benign
+    alerts passes it; the shares say how much work it leaves.
+    """
+    tp, fp, tn, fn = (formatting.number(metrics.get(key)) for key in
+                      ("true_positives", "false_positives", "true_negatives", "false_negatives"))
+    if any(pd.isna(v) for v in (tp, fp, tn, fn)) or tp + fp + tn + fn == 0:
+        return ""
+    benign = fp / (fp + tn) if fp + tn else float("nan")
+    flagged = (tp + fp) / (tp + fp + tn + fn)
+    return (f"It flags {formatting.percent(benign)} of the benign test alerts and {formatting.percent(flagged)} of "
+            "all test alerts. Useful means no blocking warning: it finds true positives and does not give every "
+            "alert one verdict; it does not mean it saves much work.")
+
+
 def show_model(model_id: str, champion_id: str | None) -> None:
     """Every section for one model."""
     try:
@@ -162,7 +180,8 @@ def show_model(model_id: str, champion_id: str | None) -> None:
     facts = [f"trained {trained:%Y-%m-%d %H:%M:%S} UTC" if not pd.isna(trained) else "training time unknown"]
     facts.append("the current champion" if model_id == champion_id else "not the champion")
     useful = metrics.get("useful")
-    facts.append("useful" if useful is True else "NOT useful" if useful is False else "usefulness unknown")
+    facts.append("useful (no blocking warning)" if useful is True else "NOT useful (a blocking warning, below)"
+                 if useful is False else "usefulness unknown")
     if is_legacy(metrics):
         facts.append("a legacy file from the old CLA: it records no PR-AUC, curves or class counts, so those "
                      "sections below read unknown")
@@ -184,12 +203,12 @@ def show_model(model_id: str, champion_id: str | None) -> None:
     lines = [f"Threshold {formatting.fmt(metrics.get('threshold'))}; test rows {formatting.fmt(metrics.get('test_samples'), 0)}; "
              f"training rows {formatting.fmt(metrics.get('training_samples'), 0)}; share of test alerts scored below "
              f"the threshold (workload saved) {formatting.percent(metrics.get('workload_saved'))}.",
-             threshold_origin(metrics), recipe_line(metrics)]
+             flag_rates(metrics), threshold_origin(metrics), recipe_line(metrics)]
     st.caption("  \n".join(line for line in lines if line))
     for finding in findings(metrics, severe_imbalance_share=config.training.severe_imbalance_share,
                             min_test_positives=config.training.min_test_positives):
         if finding["severity"] == "blocking":
-            st.error(f"{finding['code'].replace('_', ' ')}: {finding['message']}")
+            st.error(f"{finding['title']}: {finding['message']}")
 
     # One section at a time, each run only when its tab is open. A new tab shows the test set's counts and draws
     # no chart: the charts' scripts and drawing were a tenth of its load time (above its floor); the curves are
@@ -216,6 +235,11 @@ def show_model(model_id: str, champion_id: str | None) -> None:
                 + f", compared on {charts.METRIC_LABELS.get(promotion.get('metric'), promotion.get('metric') or 'unknown')}"
                 + " with both models scored on this model's test set.")
     comparison = detail_charts.promotion_comparison_frame(metrics)
+    if not isinstance(promotion.get("champion"), dict):
+        comparison = comparison.drop(columns="champion")
+        st.caption("There was no champion to score on this test set" + (
+            f" ({against} could not be scored: see the reasons below)." if against else
+            ": this model's own scores are shown alone."))
     if not comparison.empty:
         st.table(comparison.set_index("metric"))
     if reasons := promotion.get("reasons"):

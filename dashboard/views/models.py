@@ -46,7 +46,7 @@ def show_table(current: Snapshot) -> list[dict]:
     """Filters, sort, pagination and the table; returns the models the filters keep (as records)."""
     frame = models_frame(current)
     text_col, useful_col, date_col = st.columns([3, 1, 2])
-    text = text_col.text_input("Filter", key="models_text", placeholder="model id, warning code, promotion decision")
+    text = text_col.text_input("Filter", key="models_text", placeholder="model id, warning, promotion decision")
     useful_only = useful_col.checkbox("Useful only", key="models_useful")
     start = end = None
     if date_col.checkbox("Trained between", key="models_by_date") and len(frame):

@@ -31,12 +31,14 @@ from dashboard.formatting import absolute, ago, fmt, model_time, parse_iso
 from dashboard.snapshot import full_metrics, snapshot
 from dashboard.tables import decision_of, warning_codes
 from trainer.contract import states
+from trainer.folder import METRIC_NAMES, champion_slide
+from trainer.learning import shown
 from dashboard.review_panel import ReviewFacts, review_facts
-from trainer.feedback import open_source
+from trainer.feedback import count_feedback, open_source, start_of_day
+from trainer.service import last_training_time, when
 
 FEEDBACK_TTL_SECONDS = 10
 LEGACY_CODE = "legacy_metrics"
-IMBALANCE_CODE = "severe_imbalance"  # said once, in the legacy line above the derived warnings
 #: Material icons are drawn by Streamlit's own font; emoji such as ⛔ show as empty boxes without an emoji font
 SEVERITY_ICONS = {"blocking": ":material/block:", "warning": ":material/warning:", "info": ":material/info:"}
 SEVERITY_ORDER = {"blocking": 0, "warning": 1, "info": 2}
@@ -46,8 +48,14 @@ config = context.get_config()
 
 
 @st.cache_data(ttl=FEEDBACK_TTL_SECONDS, show_spinner=False)
-def feedback_counts(source_key: str, since_iso: str | None) -> dict[str, Any]:
-    """Labelled rows, positives and rows new since ``since_iso`` of the configured source.
+def feedback_counts(source_key: str, since_iso: str | None, today_iso: str) -> dict[str, Any]:
+    """Labelled rows, positives, rows new since ``since_iso`` and rows added since ``today_iso`` (UTC midnight).
+
+    ``since_iso`` is :func:`last_training_read`, the moment the trainer's own
+    new-row count starts from, and the count is the source's
+    ``count_labelled(since)``, the same call the trainer makes: the tile and
+    the trainer's status sentence differ only by what arrived between its
+    check and this refresh.
 
     A source with nothing to read yet (``unavailable()``, e.g. a store not
     created) gives ``{"missing": sentence}``, not zeros.
@@ -55,19 +63,10 @@ def feedback_counts(source_key: str, since_iso: str | None) -> dict[str, Any]:
     returned as ``{"error": ...}`` and cached too, so a broken source is not
     asked again on every refresh.
     """
-    settings = context.get_config()
     try:
-        source = open_source(settings)
-        missing = source.unavailable()
-        if missing:
-            return {"error": None, "missing": missing}
-        labelled = source.count_labelled()
-        new = source.count_labelled(parse_iso(since_iso)) if since_iso else labelled
-        positives = source.count_positives()
-        positives_note = ("true positives in the whole store" if positives is not None
-                          else f"the {source.kind} source has no cheap count of positives")
-        return {"labelled": labelled, "new": new, "positives": positives, "positives_note": positives_note,
-                "source": source.describe(), "error": None}
+        counted = count_feedback(context.get_config(), since=parse_iso(since_iso) if since_iso else None,
+                                 today=parse_iso(today_iso))
+        return {"error": None, **counted}
     except Exception as exc:  # noqa: BLE001 - any source failure is shown as "unknown" with its message
         return {"error": f"{type(exc).__name__}: {exc}"}
 
@@ -76,6 +75,14 @@ def read_facts() -> RegistryFacts:
     """The registry facts of the shared snapshot, derived once per watcher-counted change for every session."""
     current = snapshot()
     return current.derive("overview_facts", lambda: registry_facts(current.rows, current.problems))
+
+
+def last_training_read() -> datetime | None:
+    """When the last training read its data: `trainer.service.triggers.last_training_time`, the trainer's own
+    answer, once per snapshot (it reads the event log and checks signatures)."""
+    current = snapshot()
+    return current.derive("last_training_read", lambda: last_training_time(
+        config.layout, key_file=config.model_key_path))
 
 
 def latest_time(facts: RegistryFacts) -> datetime | None:
@@ -157,11 +164,37 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
             window = f"in the last {days} days, the window the trainer reads" if days else "no time window"
             why = (" The window moves with the clock, so old rows drop out without new data; `cla feedback stats` "
                    "counts the whole store." if days else "")
+            since = last_training_read()
+            since_text = (f"{feedback['new']:,} new since the last training read its data ({when(since)}), "
+                          "counted now" if since else f"{feedback['new']:,} new (no training has read any yet)")
             tile("Feedback available", f"{labelled:,} labelled",
                  f"{window} · " + (f"{positives:,} {feedback['positives_note']}" if positives is not None
                   else f"true positives unknown ({feedback['positives_note']})") + " · "
-                 f"{feedback['new']:,} new since the last training{source_mismatch(facts, feedback['source'])}",
+                 f"{since_text}{used_by_last_training(facts)}{source_mismatch(facts, feedback['source'])}",
                  help=f"{feedback['source']}; positives: {feedback['positives_note']}.{why}")
+
+
+def used_by_last_training(facts: RegistryFacts) -> str:
+    """A caption tail: how many of the rows it read the newest model was trained on, and where the rest went.
+
+    The tile counts labelled rows; the trainer keeps one verdict per alert (the
+    latest) and quarantines malformed rows, so the two numbers differ; the
+    metrics file's ``data_quality`` block says by how much.
+    """
+    if facts.latest is None:
+        return ""
+    try:
+        quality = full_metrics(str(facts.latest.get("model_id"))).get("data_quality")
+    except Exception:  # noqa: BLE001 - an unreadable file is reported in the warnings panel
+        return ""
+    if not isinstance(quality, dict) or quality.get("rows_used") is None:
+        return ""
+    read = int(quality.get("rows_read") or 0) - int(quality.get("unlabelled") or 0)
+    dropped = [f"{int(quality.get(key) or 0):,} {words}" for key, words in (
+        ("duplicates_removed", "older verdicts on a re-graded alert"), ("quarantined", "quarantined"),
+        ("below_min_confidence", "below the minimum confidence")) if int(quality.get(key) or 0)]
+    return (f" · the newest model trained on {int(quality['rows_used']):,} of the {read:,} labelled rows it read"
+            + (f" ({', '.join(dropped)} left out)" if dropped else ""))
 
 
 def source_mismatch(facts: RegistryFacts, configured: str) -> str:
@@ -184,11 +217,16 @@ def source_mismatch(facts: RegistryFacts, configured: str) -> str:
     return ""
 
 
-def draw_review_tiles(review: ReviewFacts) -> None:
-    """Verdicts given today and the audit estimate of production recall (dashboard.review_panel)."""
+def draw_review_tiles(review: ReviewFacts, feedback: dict) -> None:
+    """Verdicts that reached the source today and the audit estimate of production recall (dashboard.review_panel)."""
     left, right, _ = st.columns(3)
     with left:
-        tile("Verdicts today", review.verdicts_today, review.verdicts_caption)
+        today = feedback.get("today")
+        known = today is not None and not feedback.get("error") and not feedback.get("missing")
+        tile("Verdicts today", f"{today:,}" if known else "unknown",
+             ("labelled rows added to the feedback source since 00:00 UTC, from any path (analysts' tools, an import, "
+              "a demo feed) · " if known else "the feedback source cannot be counted · ")
+             + f"{review.verdicts_today} of them through the review queue · {review.verdicts_caption}")
     with right:
         tile("Production recall (audit)", review.recall_value, review.recall_caption)
 
@@ -210,15 +248,22 @@ def model_warnings(record: dict | None, role: str) -> list[tuple[str, str]]:
     for item in stored:
         if isinstance(item, dict) and item.get("code") == LEGACY_CODE:
             continue
-        if isinstance(item, dict):
-            severity = str(item.get("severity") or "warning")
-            if item.get("code") == IMBALANCE_CODE and record.get("useful") is True:
-                # rare attacks are the normal case: a useful model's imbalance is information, not an alarm
-                severity = "info"
-            out.append((severity, f"{role} {model_id}: {item.get('message') or item.get('code')}"))
-        else:
-            out.append(("warning", f"{role} {model_id}: {item}"))
+        warning = shown(item, useful=record.get("useful"))
+        out.append((warning["severity"], f"{role} {model_id}: {warning['message']}"))
     return out
+
+
+def champion_slide_sentence(facts: RegistryFacts) -> str | None:
+    """`trainer.folder.promotion.champion_slide` over the champions in the order they served (pointer history)."""
+    if not facts.champion:
+        return None
+    current = snapshot()
+    metric = config.promotion.metric
+    values = {str(row.get("model_id")): row.get(metric) for row in current.models}
+    order = [*reversed(current.history), str(facts.champion.get("model_id"))]
+    lineage = [(model_id, values.get(model_id)) for model_id in order if model_id in values]
+    return champion_slide(lineage, bound=config.promotion.min_absolute_change,
+                          label=METRIC_NAMES.get(metric, metric))
 
 
 def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
@@ -231,6 +276,9 @@ def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
         name = str(row.get("file") or row.get("model_id"))
         items.append(("warning", why if name in why else f"{name} is {row.get('status')}: {why}"))
     items += [("warning", problem) for problem in facts.problems if problem not in broken]
+    slide = champion_slide_sentence(facts)
+    if slide:
+        items.append(("warning", slide))
     watcher = context.get_watcher()
     if watcher.error:
         items.append(("warning", f"live updates: {watcher.error}" + ("" if watcher.alive else
@@ -242,7 +290,11 @@ def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
     if feedback.get("missing"):
         items.append(("warning", f"feedback source: {feedback['missing']}"))
     items.sort(key=lambda item: SEVERITY_ORDER.get(item[0], 1))  # stable: the most severe first
-    with st.expander(f"Warnings ({len(items)})", expanded=bool(items)):
+    alarms = sum(1 for severity, _ in items if severity != "info")
+    notes = len(items) - alarms
+    # information (a useful model's imbalance, a legacy file) is listed but does not open the panel or count as one
+    label = f"Warnings ({alarms})" + (f" · {notes} note{'s' if notes != 1 else ''}" if notes else "")
+    with st.expander(label, expanded=bool(alarms)):
         if not items:
             st.caption("No warning on the champion, the latest model, the folder or the feedback source.")
         for severity, sentence in items:
@@ -254,9 +306,9 @@ def live_overview() -> None:
     """Banner, tiles, controls and warnings, from the current status, registry facts and feedback counts."""
     status = controls.read_status()
     facts = read_facts()
-    last = latest_time(facts)
+    since = last_training_read()
     feedback = feedback_counts(json.dumps(asdict(config.source), sort_keys=True, default=str),
-                               last.isoformat() if last else None)
+                               since.isoformat() if since else None, start_of_day().isoformat())
     store_empty = None if feedback.get("error") else bool(feedback.get("missing")) or feedback["labelled"] == 0
     banner = derive_banner(status, facts.champion, facts.newest, store_empty=store_empty,
                            champion_problem=facts.champion_problem, facts=facts)
@@ -267,7 +319,7 @@ def live_overview() -> None:
     if review.below_target:
         st.warning(review.below_target, icon=":material/troubleshoot:")
     draw_tiles(status, facts, feedback)
-    draw_review_tiles(review)
+    draw_review_tiles(review, feedback)
     render_overview_line(config.layout, (facts.champion or {}).get("model_id"))
     draw_warnings(status, facts, feedback)
 

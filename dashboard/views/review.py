@@ -19,7 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context
-from dashboard.formatting import fmt
+from dashboard.formatting import digits_apart, fmt
+from dashboard.review_panel import PUSH_NOTE, reasons_text
 from dashboard.markdown import literal
 from trainer import review
 
@@ -70,34 +71,7 @@ def attributes_table(item: review.QueueItem) -> pd.DataFrame:
                          "value": [str(v) for v in item.attributes.values()]})
 
 
-def reasons_text(item: review.QueueItem) -> list[str]:
-    """One line per attribute that pushed the score, with its value and how far it moved the score."""
-    lines = []
-    for column, push in item.reasons:
-        direction = "up" if push > 0 else "down"
-        lines.append(f"{literal(column)} = {literal(item.attributes.get(column))} pushed the score "
-                     f"{direction} by {abs(push):.3f}")
-    return lines
-
-
-def draw_alert(item: review.QueueItem, allowed: bool, reason: str) -> None:
-    flagged = item.score >= item.threshold
-    st.subheader(f"Alert {literal(item.alert_id)}")
-    cols = st.columns(3)
-    cols[0].metric("Champion score", fmt(item.score, 3))
-    cols[1].metric("Threshold", fmt(item.threshold, 3))
-    cols[2].metric("Champion says", "flag" if flagged else "skip", help=f"model {item.model_id}")
-    left, right = st.columns([3, 2])
-    with left:
-        st.dataframe(attributes_table(item), hide_index=True, width="stretch")
-    with right:
-        st.markdown("**What pushed the score**")
-        lines = reasons_text(item)
-        if lines:
-            st.markdown("\n".join(f"- {line}" for line in lines))
-        else:
-            st.caption("no attribute moved the score")
-        st.text_input("Comment (optional)", key=f"comment_{item.alert_id}", disabled=not allowed)
+def verdict_buttons(item: review.QueueItem, allowed: bool, reason: str) -> None:
     payload = {"alert_id": item.alert_id, "policy": item.policy, "score": item.score,
                "threshold": item.threshold, "model_id": item.model_id}
     buttons = st.columns([1, 1, 1, 1, 2])
@@ -110,9 +84,41 @@ def draw_alert(item: review.QueueItem, allowed: bool, reason: str) -> None:
                       on_click=_act, args=("skip", payload), width="stretch")
 
 
+def draw_alert(item: review.QueueItem, allowed: bool, reason: str) -> None:
+    flagged = item.score >= item.threshold
+    digits = digits_apart(item.score, item.threshold)
+    st.subheader(f"Alert {literal(item.alert_id)}")
+    cols = st.columns(3)
+    cols[0].metric("Champion score", fmt(item.score, digits))
+    cols[1].metric("Threshold", fmt(item.threshold, digits))
+    cols[2].metric("Champion says", "flag" if flagged else "skip",
+                   help=f"model {item.model_id}: flag when the score is at or above the threshold")
+    # the verdict first: at 1024 x 768 the buttons sit above the fold, the evidence below them
+    st.text_input("Comment (optional)", key=f"comment_{item.alert_id}", disabled=not allowed)
+    verdict_buttons(item, allowed, reason)
+    left, right = st.columns([3, 2])
+    with left:
+        st.dataframe(attributes_table(item), hide_index=True, width="stretch",
+                     column_config={"attribute": st.column_config.TextColumn("attribute", width="medium"),
+                                    "value": st.column_config.TextColumn("value", width="medium")})
+    with right:
+        st.markdown("**What pushed the score**")
+        lines = reasons_text(item, digits)
+        if lines:
+            st.markdown("\n".join(f"- {line}" for line in lines))
+            st.caption(PUSH_NOTE)
+        else:
+            st.caption(f"no single attribute moved the score by {0.5 * 10 ** -digits:.{digits + 1}f} or more")
+
+
+def forget_notice() -> None:
+    """Another queue was chosen: the last action's notice belongs to the queue it was given in."""
+    st.session_state.pop(NOTICE_KEY, None)
+
+
 st.title("Review")
 policy = st.segmented_control("Queue", list(review.POLICIES), default="uncertain", required=True,
-                              format_func=str.capitalize, key="review_policy")
+                              format_func=str.capitalize, key="review_policy", on_change=forget_notice)
 st.caption(review.POLICIES[policy])
 allowed, reason = context.can_control()
 if not allowed:

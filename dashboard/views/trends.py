@@ -52,6 +52,22 @@ with options:
         window = st.slider("Window (models)", min_value=2, max_value=30, value=5, key="trends_window")
 
 
+def why_trained(current: Snapshot, selected) -> str:
+    """Why the models in view were trained, tallied ("Why they ran: 5 new verdicts, 1 drift")."""
+    triggers = snapshot.training_triggers(current)
+    reasons = selected["model_id"].astype(str).map(lambda m: triggers.get(m, "unknown (no training event in the log)"))
+    tally = reasons.value_counts()
+    return ("Why they ran (hover a point for each): " + ", ".join(f"{count} {reason}" for reason, count in
+                                                                 tally.items()) + ".")
+
+
+TABLE_FORMATS = {"training_samples": st.column_config.NumberColumn("training rows", format="%d"),
+                 "created_at": st.column_config.DatetimeColumn("trained (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+                 "model_id": st.column_config.TextColumn("model"),
+                 "positive_rate": st.column_config.NumberColumn("positive rate", format="%.3f"),
+                 "ran for": st.column_config.TextColumn("ran for")}
+
+
 def show_trends(current: Snapshot) -> None:
     """The chart and its data, redrawn from the current snapshot."""
     frame = trend_frame(current)
@@ -75,7 +91,8 @@ def show_trends(current: Snapshot) -> None:
     st.caption(f"{len(selected)} of {len(frame)} models, trained {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
                + (f"; smoothed: rolling {how} over {window} models" if smoothing else "")
                + (f"; {legacy} legacy model(s) (old CLA files, no PR-AUC), ticked below the axis" if legacy else "")
-               + ". Stars: a new champion.")
+               + ". Stars and thin light lines: a new champion, at its model's training time. "
+               + why_trained(current, selected))
     newest = selected.iloc[-1]
     st.markdown(f"**Latest model {newest['model_id']}**"
                 + (" (legacy file: no PR-AUC)" if newest["legacy"] else "") + ": "
@@ -85,9 +102,15 @@ def show_trends(current: Snapshot) -> None:
     # drawn only once opened: a closed expander's table would still load the table scripts into every new tab
     table = st.expander("Data behind the chart (newest 200 models)", key="trends_table", on_change="rerun")
     if table.open:
-        drawn = snapshot.trend_view(current, metrics, **view)
-        table.dataframe(drawn.tail(200).iloc[::-1].style.format(precision=3, na_rep="unknown"), hide_index=True,
-                        width="stretch", placeholder="unknown")
+        drawn = snapshot.trend_view(current, metrics, **view).tail(200).iloc[::-1]
+        triggers = snapshot.training_triggers(current)
+        drawn = drawn.assign(**{"ran for": drawn["model_id"].astype(str).map(lambda m: triggers.get(m, "unknown"))})
+        # the scores drawn, then what the reader needs beside them; flags and unseen scores stay out of the width
+        columns = ["model_id", "created_at", *metrics, "positive_rate", "training_samples", "ran for"]
+        formats = {**{m: st.column_config.NumberColumn(charts.METRIC_LABELS[m], format="%.3f") for m in metrics},
+                   **TABLE_FORMATS}
+        table.dataframe(drawn[columns], hide_index=True, width="stretch", placeholder="unknown",
+                        column_config=formats)
 
 
 show_trends(shown)

@@ -31,7 +31,7 @@ def test_balance_in_every_state(scenario, expected, build):
 def test_the_latest_models_warnings_are_named_and_explained_once_opened(scenario, build):
     app = build.run_app(PAGE)
     [label] = [e.label for e in app.expander if e.label.startswith("Warnings of")]
-    assert label == "Warnings of 20261120_100000: legacy metrics (open for what each means)"
+    assert label == "Warnings of 20261120_100000: legacy metrics (info) (open for what each means)"
     assert "old CLA metrics file: no PR-AUC" not in page_text(app), "explained once the expander is opened"
     app.session_state["balance_findings_open"] = True
     app.run()

@@ -250,8 +250,9 @@ def test_models_frame_marks_champion_pinned_and_legacy_and_skips_broken_files():
     assert list(frame["model"]) == ["20261121_000000", "20261120_000000"]
     assert frame.loc[0, "mark"] == "★ champion ⚑ pinned"
     assert frame.loc[1, "warnings"] == tables.LEGACY_FLAG
-    blocked = tables.models_frame([healthy("20261121_000000", warnings=["severe_imbalance", "predicts_one_class"])])
-    assert blocked.loc[0, "warnings"] == "predicts_one_class, severe_imbalance"
+    blocked = tables.models_frame([healthy("20261121_000000", warnings=["severe_imbalance", "predicts_one_class"],
+                                           useful=False)])
+    assert blocked.loc[0, "warnings"] == "predicts one class (blocking), severe imbalance"
     assert math.isnan(frame.loc[1, "PR-AUC"]) and frame.loc[1, "useful"] == "unknown"
     problems = tables.problem_frame(rows, ["champion.json is not valid JSON"])
     assert problems["status"].tolist() == ["incomplete", "problem"]

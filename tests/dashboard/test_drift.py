@@ -212,6 +212,6 @@ def test_the_score_chart_names_its_reference_the_test_slice_and_no_cell_reads_no
     no_exception(app)
     chart = next(c for c in app.get("plotly_chart") if "drift_scores" in str(c.proto.id))
     names = [trace.get("name") for trace in json.loads(chart.proto.spec)["data"]]
-    assert names == ["test slice (at training)", "recent alerts"]
+    assert names[0] == "test slice (at training)" and names[1].startswith("recent alerts (")
     ranking = table_with(app, "PSI")
     assert ranking.iloc[-1]["test"] == "unknown" and "None" not in ranking.astype(str).to_numpy()

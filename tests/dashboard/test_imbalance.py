@@ -46,7 +46,7 @@ def test_advice_says_what_the_trainer_did_whether_the_model_is_useful_and_what_h
     assert said["useful_flag"] is True and "PR-AUC 0.810 against 0.125 for a random ranker" in said["useful"]
     assert "more true-positive verdicts" in said["helps"] and "170 the window holds" in said["helps"]
     blocked = advice({**rare("20261120_000000", build), "useful": False}, 0.05)
-    assert blocked["useful_flag"] is False and "not useful yet" in blocked["useful"]
+    assert blocked["useful_flag"] is False and "is not useful: it carries a blocking warning" in blocked["useful"]
     assert advice({}, 0.05)["useful_flag"] is None
 
 
@@ -79,6 +79,7 @@ def test_the_headline_chart_draws_each_models_window_share_against_the_threshold
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
 def test_the_page_warning_names_its_set_and_is_not_amber_for_a_useful_model(scenario, build):
     build.write_pair(scenario.models_dir, rare(build.stamp(4), build))
+    build.write_champion(scenario.models_dir, build.stamp(4))
     app = build.run_app(PAGE)
     no_exception(app)
     [box] = [box.value for box in app.info if "Severe imbalance" in box.value]

@@ -52,7 +52,7 @@ def test_an_analyst_gives_a_verdict_and_overview_counts_it(review_env, build):
     assert f"Alert `{alert}`" not in [s.value for s in app.subheader], "the next alert is shown"
     app.switch_page(OVERVIEW)
     app.run()
-    assert "Verdicts today: 1" in page_text(app)
+    assert "1 of them through the review queue · 1 in total through the review queue" in page_text(app)
     app.switch_page(REVIEW)
     app.run()
     app.button(key="verdict_undo").click().run()
@@ -99,3 +99,33 @@ def test_an_alert_id_with_markdown_is_shown_as_typed(review_env, build):
     assert f"Alert `{trap}`" in [s.value for s in app.subheader]
     app.button(key="verdict_fp").click().run()
     assert any(f"recorded for `{trap}` by `" in s.value for s in app.success)
+
+
+def test_the_notice_of_a_verdict_goes_when_another_queue_is_chosen(review_env, build):
+    """Issue 25 item 7: "recorded" stayed on screen after switching queue, as if said of the new queue."""
+    app = build.run_app(REVIEW)
+    app.button(key="verdict_fp").click().run()
+    assert any("recorded for" in s.value for s in app.success)
+    app.segmented_control(key="review_policy").set_value("risk").run()
+    no_exception(app)
+    assert not any("recorded for" in s.value for s in app.success)
+
+
+def test_score_and_threshold_print_with_the_digits_that_tell_them_apart():
+    """Issue 25 item 7: 0.016 beside 0.016 while the verdict flipped between flag and skip."""
+    from dashboard.formatting import digits_apart, fmt
+
+    digits = digits_apart(0.01552, 0.01567)
+    assert (fmt(0.01552, digits), fmt(0.01567, digits)) == ("0.0155", "0.0157")
+    assert digits_apart(0.2, 0.7) == 3 and digits_apart(0.5, 0.5) == 3
+
+
+def test_pushes_that_round_to_nothing_are_not_listed():
+    """Issue 25 item 7: "pushed the score down by 0.000" lines."""
+    from dashboard.review_panel import reasons_text
+    from trainer.review import QueueItem
+
+    item = QueueItem("A-1", 0.4, "uncertain", 0.3, "m", attributes={"a": 1, "b": "x", "c": 2},
+                     reasons=[("a", 0.12), ("b", -0.0004), ("c", -0.002)])
+    assert reasons_text(item, 3) == ["`a` = `1` pushed the score up by 0.120",
+                                     "`c` = `2` pushed the score down by 0.002"]

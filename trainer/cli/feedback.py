@@ -106,8 +106,9 @@ def handle_stats(args, config) -> int:
         stats = store.stats(path, table)
     except store.StoreError as exc:
         raise CLIError(str(exc)) from None
+    trainer_view = _trainer_counts(config)
     if args.json:
-        print(json.dumps(stats, indent=2))
+        print(json.dumps({**stats, "trainer": trainer_view}, indent=2))
         return exit_codes.OK
     rate = f"{stats['positive_rate']:.1%}" if stats["positive_rate"] is not None else "n/a"
     print(f"store:      {stats['path']} (table {stats['table']!r})")
@@ -116,4 +117,18 @@ def handle_stats(args, config) -> int:
     print(f"positives:  {stats['positives']} ({rate} of labelled)")
     print(f"alerts:     {stats['oldest'] or '-'} .. {stats['newest'] or '-'}")
     print(f"last added: {stats['last_inserted_at'] or '-'}")
+    if "labelled" in trainer_view:
+        window = (f"in the last {trainer_view['window_days']:g} days" if trainer_view["window_days"]
+                  else "with no time window")
+        print(f"trainer:    {trainer_view['labelled']} labelled {window} (what it reads); {trainer_view['new']} new "
+              f"since the last training read its data; {trainer_view['today']} added since 00:00 UTC")
     return exit_codes.OK
+
+
+def _trainer_counts(config) -> dict:
+    """The counts the trainer and the Overview use (`trainer.feedback.counts`), from the same moment they count."""
+    from trainer.feedback.counts import count_feedback
+    from trainer.service.triggers import last_training_time
+
+    since = last_training_time(config.layout, key_file=config.model_key_path)
+    return count_feedback(config, since=since)

@@ -18,6 +18,7 @@ from trainer.cli import CLIError
 from trainer.contract.metrics import DETAIL_KEYS
 from trainer.folder.events import local_user
 from trainer.folder.registry import RegistryError
+from trainer.learning import diagnostics
 from trainer.contract import exit_codes
 
 LIST_COLUMNS = (("model", 15), ("status", 10), ("PR-AUC", 6), ("recall", 6), ("prec.", 6), ("thresh", 6),
@@ -133,8 +134,9 @@ def handle_show(args, config) -> int:
         if key in metrics:
             print(f"  {key:17} {_cell(metrics[key], 40).rstrip()}")
     for warning in metrics.get("warnings") or []:
-        if isinstance(warning, dict):
-            print(f"  warning [{warning.get('code')}, {warning.get('severity')}]: {warning.get('message')}")
+        if isinstance(warning, (dict, str)):
+            item = diagnostics.shown(warning, useful=metrics.get("useful"))
+            print(f"  {item['severity']:8} {item['title']}: {item['message']}")
     promotion = metrics.get("promotion")
     if isinstance(promotion, dict):
         print(f"  promotion: {promotion.get('decision')} (against {promotion.get('champion_id') or 'no champion'})")

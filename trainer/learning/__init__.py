@@ -9,8 +9,9 @@ from this package on first use: ``from trainer.learning import fit, TriageModel`
   holds, and ``encode_label``;
 - `trainer.learning.metrics_report`: ``TrainingResult``, the model with the
   metrics file's training keys;
-- `trainer.learning.diagnostics`: ``SEVERITY``, ``prediction_warnings`` and
-  ``is_useful``, the warnings a metrics file carries;
+- `trainer.learning.diagnostics`: ``SEVERITY``, ``SEVERITY_WORDS``,
+  ``prediction_warnings``, ``is_useful``, ``shown`` and ``title``: the
+  warnings a metrics file carries and how each reads;
 - `trainer.learning.families`: the model families, imbalance strategies and
   fixed recipes (``legacy``), declared once; the config's allowed values, the
   candidate lists and the docs table come from it.
@@ -38,8 +39,11 @@ _HOMES = {
     "encode_label": "triage_model",
     "TrainingResult": "metrics_report",
     "SEVERITY": "diagnostics",
+    "SEVERITY_WORDS": "diagnostics",
     "prediction_warnings": "diagnostics",
     "is_useful": "diagnostics",
+    "shown": "diagnostics",
+    "title": "diagnostics",
 }
 
 __getattr__, __dir__, __all__ = lazy_face(__name__, _HOMES, modules=("families",))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["make_warning", "is_useful", "label_warnings", "prediction_warnings", "leakage_warnings",
+__all__ = ["make_warning", "is_useful", "shown", "title", "SEVERITY_WORDS", "label_warnings", "prediction_warnings", "leakage_warnings",
            "single_feature_auc", "SEVERITY", "MIN_WORKLOAD_SAVED", "LEAKAGE_MAX_ROWS"]
 
 SEVERITY = {
@@ -31,6 +31,12 @@ SEVERITY = {
     "time_unordered": "warning",
 }
 
+#: the severities a person reads, most severe first; every page, the CLI and the tally use these words
+SEVERITY_WORDS = ("blocking", "warning", "info")
+#: a code whose warning is information, not an alarm, on a model that is otherwise useful: rare attacks are the
+#: normal case in a SOC, and a useful model has already shown it ranks them despite the imbalance
+INFO_WHEN_USEFUL = frozenset({"severe_imbalance"})
+
 #: below this share of test alerts scored under the threshold, a model saves analysts almost nothing
 MIN_WORKLOAD_SAVED = 0.05
 
@@ -45,6 +51,30 @@ def make_warning(code: str, message: str) -> dict:
 def is_useful(warnings: list[dict]) -> bool:
     """False when any warning is blocking."""
     return not any(w.get("severity") == "blocking" for w in warnings)
+
+
+def title(code: str) -> str:
+    """A warning code in words (``severe_imbalance`` -> ``severe imbalance``)."""
+    return str(code).replace("_", " ")
+
+
+def shown(warning: dict | str, *, useful: bool | None) -> dict:
+    """One stored warning as every reader shows it: ``{"code", "title", "severity", "message"}``.
+
+    The one place that decides a warning's displayed severity: the stored one
+    (or :data:`SEVERITY`'s for a bare code), except that a code in
+    :data:`INFO_WHEN_USEFUL` reads ``info`` on a model whose other warnings
+    leave it useful. An unknown severity reads ``warning``, never a new word.
+    """
+    item = warning if isinstance(warning, dict) else {"code": warning}
+    code = str(item.get("code") or "unknown")
+    severity = str(item.get("severity") or SEVERITY.get(code, "warning"))
+    if severity not in SEVERITY_WORDS:
+        severity = "warning"
+    if code in INFO_WHEN_USEFUL and useful is True:
+        severity = "info"
+    return {"code": code, "title": title(code), "severity": severity,
+            "message": str(item.get("message") or title(code))}
 
 
 def label_warnings(y_train, *, severe_imbalance_share: float) -> list[dict]:
