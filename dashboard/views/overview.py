@@ -34,7 +34,7 @@ from trainer.contract import states
 from trainer.folder import METRIC_NAMES, champion_slide
 from trainer.learning import shown
 from dashboard.review_panel import ReviewFacts, review_facts
-from trainer.feedback import count_feedback, open_source, start_of_day
+from trainer.feedback import count_feedback, start_of_day
 from trainer.service import last_training_time, when
 
 FEEDBACK_TTL_SECONDS = 10
