@@ -39,13 +39,16 @@ lint: install
 	$(BIN)/ruff format --check $(FORMATTED)
 	$(BIN)/mypy
 
-## test: the default suite (slow tests deselected), browser and promtool tests included
+## test: the default suite (slow tests deselected), browser and promtool tests included, on two workers
+## (pytest-xdist; a file's tests stay on one worker, so its module fixtures are built once; TEST_WORKERS=0: serial)
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 test: install browser promtool
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 ## test-all: also the slow tests
 test-all: install browser promtool
-	$(BIN)/python -m pytest -m ''
+	$(PYTEST) -m ''
 
 ## bench: every benchmark; results go to bench/results/ and are summarised in docs/BENCHMARKS.md and docs/QUALITY.md by hand
 bench: install
