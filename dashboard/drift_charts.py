@@ -46,6 +46,8 @@ def ranking_frame(report: dict[str, Any]) -> pd.DataFrame:
                "recent alerts", "training rows"]
     frame = pd.DataFrame(rows, columns=columns)
     frame["test"] = frame["test"].astype(object).where(frame["test"].notna(), "unknown")  # never the word "None"
+    for column in ("PSI", "statistic", "p-value", "importance share"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")  # None -> NaN, which reads "unknown"
     return frame
 
 
@@ -175,6 +177,8 @@ def live_figure(frame: pd.DataFrame, test_slice: dict[str, Any]) -> go.Figure:
     return figure
 
 
+#: where a PSI of 0 is drawn on the history's log axis
+PSI_FLOOR = 0.001
 HISTORY_FEATURES = 6
 """At most this many features are drawn over time: those that drifted most."""
 
@@ -209,13 +213,16 @@ def history_figure(frame: pd.DataFrame, retrains: list[dict[str, Any]], *, moder
     vertical line at each training the drift signal started."""
     figure = go.Figure()
     for feature, part in frame.groupby("feature", sort=False):
-        text = [f"{lvl if ok else 'unreliable: ' + str(n) + ' of ' + str(m) + ' alerts'}; champion {c}"
-                for lvl, ok, n, m, c in zip(part["level"], part["reliable"], part["recent_rows"], part["min_rows"],
-                                            part["champion_id"])]
+        text = [f"PSI {psi:.3f}; {lvl if ok else 'unreliable: ' + str(n) + ' of ' + str(m) + ' alerts'}; champion {c}"
+                if psi is not None and not pd.isna(psi) else f"PSI unknown; champion {c}"
+                for psi, lvl, ok, n, m, c in zip(part["psi"], part["level"], part["reliable"], part["recent_rows"],
+                                                 part["min_rows"], part["champion_id"])]
+        # a log axis: PSI runs from 0.01 to 10 and the level lines (0.1, 0.25) must stay apart; 0 sits at the floor
+        shown = pd.to_numeric(part["psi"], errors="coerce").clip(lower=PSI_FLOOR)
         # a feature is a column name from the data: escaped, so markup in it is never live in the chart
-        figure.add_scatter(x=part["computed_at"].tolist(), y=part["psi"].tolist(), mode="lines+markers",
+        figure.add_scatter(x=part["computed_at"].tolist(), y=shown.tolist(), mode="lines+markers",
                            name=html.escape(str(feature)),
-                           text=text, hovertemplate="%{x}<br>PSI %{y:.3f}<br>%{text}<extra>%{fullData.name}</extra>",
+                           text=text, hovertemplate="%{x}<br>%{text}<extra>%{fullData.name}</extra>",
                            marker={"symbol": ["circle" if ok else "circle-open" for ok in part["reliable"]]})
     figure.add_hline(y=moderate, line_dash="dot", line_color="#E69F00", annotation_text="moderate",
                      annotation_position="top left")
@@ -228,6 +235,7 @@ def history_figure(frame: pd.DataFrame, retrains: list[dict[str, Any]], *, moder
     if retrains:
         figure.add_scatter(x=[None], y=[None], mode="lines", line={"dash": "dash", "color": "#0072B2"},
                            name="retrained on drift")
-    figure.update_layout(height=340, margin={"t": 20, "b": 10, "l": 10, "r": 10}, yaxis_title="PSI",
+    figure.update_layout(height=340, margin={"t": 20, "b": 10, "l": 10, "r": 10}, yaxis_title="PSI (log scale)",
                          legend={"orientation": "h", "y": -0.2})
+    figure.update_yaxes(type="log")
     return figure

@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard.formatting import ago
 from trainer.contract.events import TRAINING_OUTCOMES
 from trainer.contract.layout import ModelsLayout
-from trainer.monitoring import history, read_report
+from trainer.monitoring import history, read_report, verdict
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -92,10 +92,11 @@ def summary(report: dict[str, Any] | None, now: datetime | None = None) -> tuple
         return f"Drift and live performance: unknown — {report['error']} ({age}).", None
     features = report.get("features") or []
     top = features[0] if features else None
-    flagged = [r for r in features if r.get("level") in ("moderate", "major")]
-    if not report.get("enough_data"):
-        drift_text = (f"too few recent alerts to judge ({(report.get('window') or {}).get('recent_rows')}, "
-                      f"need {(report.get('thresholds') or {}).get('min_rows')})")
+    said = verdict(report)
+    flagged = [r for r in features if r.get("feature") in said["flagged"]]
+    if said["level"] == "unreliable":
+        drift_text = (f"unreliable, too few recent alerts to judge ({said['recent_rows']}, "
+                      f"need {said['min_rows']})")
     elif flagged:
         drift_text = ", ".join(f"{r['level']} on {r['feature']} (PSI {num(r['psi'], 2)})" for r in flagged[:3])
     else:

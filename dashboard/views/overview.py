@@ -254,7 +254,7 @@ def model_warnings(record: dict | None, role: str) -> list[tuple[str, str]]:
 
 
 def champion_slide_sentence(facts: RegistryFacts) -> str | None:
-    """`trainer.folder.promotion.champion_slide` over the champions in the order they served (pointer history)."""
+    """`trainer.folder.promotion_rules.champion_slide` over the champions in the order they served (pointer history)."""
     if not facts.champion:
         return None
     current = snapshot()

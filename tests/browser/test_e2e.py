@@ -2,15 +2,13 @@
 
 Fresh store, no model: press Start, then Retrain now; the model count rises
 and the banner turns ACTIVE without the page being reloaded; every page is
-photographed (tests/artifacts/; ``CLA_UPDATE_SCREENSHOTS=1`` also refreshes
-docs/screenshots/); Stop leaves the trainer stopped.
+photographed into tests/artifacts/ (the README's pictures come from a `make run`
+folder instead: docs/screenshots/take.py); Stop leaves the trainer stopped.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -30,7 +28,6 @@ PAGES = [
     ("Activity", "activity", "Trainer log", None, "activity.png"),
     ("Overview", "overview", "Overview", None, "overview.png"),
 ]
-DOCS_SCREENSHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "screenshots")
 
 
 def tile_value(page: Page, label: str):
@@ -83,10 +80,6 @@ def test_start_retrain_until_active_then_stop(dashboard_server, browser_page, ar
             main.get_by_role("tab", name="Curves").click()
             expect(main.locator(CHART)).to_have_count(3, timeout=20_000)
             expect(page.locator("[data-testid='stException']")).to_have_count(0)
-    if os.environ.get("CLA_UPDATE_SCREENSHOTS") == "1":
-        os.makedirs(DOCS_SCREENSHOTS, exist_ok=True)
-        for *_, filename in PAGES:
-            shutil.copy(artifacts / filename, os.path.join(DOCS_SCREENSHOTS, filename))
 
     page.get_by_role("button", name="Stop").click()
     expect(tile_value(page, "Trainer")).to_have_text("stopped", timeout=45_000)

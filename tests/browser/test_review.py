@@ -11,12 +11,9 @@ trains a second model on them.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -25,7 +22,6 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.browser
 VERDICTS = 20
 CLA = [sys.executable, "-m", "trainer"]
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def tile_value(page: Page, label: str):
@@ -103,8 +99,6 @@ def test_verdicts_by_keyboard_and_mouse_reach_the_ledger_and_the_overview(dashbo
     current_alert(page)  # the page at rest, for the picture
     page.mouse.move(5, 990)
     page.screenshot(path=str(artifacts / "review.png"), full_page=True)
-    if os.environ.get("CLA_UPDATE_SCREENSHOTS") == "1":
-        shutil.copy(artifacts / "review.png", DOCS_SCREENSHOTS / "review.png")
     counted(page, dashboard_server, 4)
 
 

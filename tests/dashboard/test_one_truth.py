@@ -149,7 +149,7 @@ def test_a_champion_that_recovered_is_not_called_sliding(dash_env, build):
 ])
 def test_a_promotion_change_reads_as_words_against_its_rule(change, bound, words):
     """Item 8: "change -0.013 (at least -0.010 required)" and "change +0.000" were hard to read."""
-    from trainer.folder.promotion import change_words
+    from trainer.folder.promotion_rules import change_words
 
     assert change_words(change, bound).startswith(words)
 
@@ -276,3 +276,18 @@ def test_a_distribution_from_fewer_alerts_than_the_floor_is_drawn_as_outlines_an
     assert thin.marker.color == "rgba(0,0,0,0)"
     full = distribution_figure(frame, "x", recent_rows=450, floor=300).data[1]
     assert full.name == "recent alerts (450)" and full.marker.color != "rgba(0,0,0,0)"
+
+
+def test_the_drift_ranking_says_unknown_where_a_report_holds_no_number():
+    """Item 6: with no recent alert the ranking's PSI, statistic and p-value cells read "None"."""
+    from dashboard.drift_charts import ranking_frame
+
+    report = {"enough_data": False, "window": {"recent_rows": 0}, "thresholds": {"min_rows": 300},
+              "features": [{"feature": "src_reputation", "level": "none", "psi": None, "test": "ks",
+                            "statistic": None, "p_value": None, "importance_share": 0.4, "recent_rows": 0,
+                            "reference_rows": 900}]}
+    frame = ranking_frame(report)
+    html = frame.style.format({"PSI": "{:.3f}", "statistic": "{:.3f}", "p-value": "{:.1e}",
+                               "importance share": "{:.1%}"}, na_rep="unknown").to_html()
+    assert "None" not in html and html.count("unknown") >= 3
+    assert frame.loc[0, "level"] == "unreliable: 0 of 300 recent alerts"

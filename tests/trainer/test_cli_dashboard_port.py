@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 
+import pytest
 from helpers.serving import free_port, serve
 
 CLA = [sys.executable, "-m", "trainer"]
@@ -43,3 +44,27 @@ def test_a_port_held_by_another_program_is_named_with_its_pid(tmp_path):
         taken = dashboard(port, tmp_path / "models", tmp_path)
     assert taken.returncode == 1
     assert f"port {port} is already used by another program (pid {os.getpid()}); pick another port" in taken.stderr
+
+
+def test_a_port_whose_last_connection_lingers_in_time_wait_is_free():
+    """A dashboard stopped a moment ago leaves its port's connections in TIME_WAIT: restarting on that port
+    said "already used by another program" while nothing listened (seen restarting `cla dashboard`)."""
+    import socket
+
+    from trainer.cli.dashboard import port_holder
+
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()  # the server side closes first: its end of the connection waits in TIME_WAIT
+    client.close()
+    server.close()
+    plain = socket.socket()
+    with pytest.raises(OSError):
+        plain.bind(("127.0.0.1", port))  # without SO_REUSEADDR the port still looks taken
+    plain.close()
+    assert port_holder("127.0.0.1", port) is None

@@ -123,6 +123,9 @@ def port_holder(address: str, port: int) -> tuple[int | None, str | None] | None
     """None when ``address:port`` is free, else (pid or None, the models folder when it is a CLA dashboard)."""
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # as the server will bind: a port whose last connections linger in TIME_WAIT after a dashboard stopped
+        # is free to listen on, and must not read as "used by another program"
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((address, port))
             return None

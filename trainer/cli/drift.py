@@ -26,6 +26,9 @@ def register(sub, common) -> None:
                                         "window, and score it on the verdicts that arrived since (docs/DRIFT.md).")
     parser.add_argument("--json", action="store_true", help="one JSON object per feature, most drifted first")
     parser.add_argument("--refresh", action="store_true", help="compute a new report even when a fresh one exists")
+    parser.add_argument("--summary", action="store_true",
+                        help="only the verdict the dashboard shows: level (unknown, unreliable, none, moderate, "
+                             "major), the flagged features, the sample and its floor (one JSON object with --json)")
     parser.set_defaults(handler=handle_drift)
 
 
@@ -44,11 +47,20 @@ def _interval(values: list | None, pct: bool = False) -> str:
 
 
 def handle_drift(args, config) -> int:
-    from trainer.monitoring.report import current_report
+    from trainer.monitoring.report import current_report, verdict
 
     report, computed = current_report(config, force=args.refresh)
     if report.get("error"):
         raise CLIError(f"no drift report: {report['error']}")
+    if args.summary:
+        said = verdict(report)
+        if args.json:
+            print(json.dumps(said, indent=2))
+        else:
+            flagged = f" on {', '.join(said['flagged'])}" if said["flagged"] else ""
+            print(f"drift {said['level']}{flagged} · {said['recent_rows']} recent alerts (floor {said['min_rows']}) · "
+                  f"champion {said['champion_id']} · computed {said['computed_at']}")
+        return 0
     if args.json:
         rows = [{key: row.get(key) for key in JSON_KEYS} for row in report.get("features") or []]
         print(json.dumps(rows, indent=2))

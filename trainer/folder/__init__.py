@@ -24,7 +24,7 @@ _HOMES = {
     "champion_problem": "health", "degraded_reason": "health", "field_of": "health",
     "ChampionPointer": "champion",
     "write_pair": "pairs",
-    "METRIC_NAMES": "promotion", "champion_slide": "promotion",
+    "METRIC_NAMES": "promotion_rules", "champion_slide": "promotion_rules",
 }
 
 __getattr__, __dir__, __all__ = lazy_face(__name__, _HOMES)

@@ -12,7 +12,7 @@ from trainer.faces import lazy_face
 #: public name -> the module that defines it
 _HOMES = {
     "build_report": "report", "write_report": "report", "read_report": "report", "refresh": "report",
-    "current_report": "report", "data_fingerprint": "report",
+    "current_report": "report", "data_fingerprint": "report", "verdict": "report",
 }
 
 __getattr__, __dir__, __all__ = lazy_face(__name__, _HOMES, modules=("history",))

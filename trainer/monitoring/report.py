@@ -216,6 +216,34 @@ def build_report(config: Config, *, source=None, now: datetime | None = None) ->
     return report
 
 
+#: the drift verdict's words, in the order of alarm
+VERDICT_LEVELS = ("unknown", "unreliable", "none", "moderate", "major")
+
+
+def verdict(report: dict[str, Any] | None) -> dict[str, Any]:
+    """The one answer to "how much drift?" that the Overview, the Drift page and `cla drift --summary` give.
+
+    ``level``: ``unknown`` (no report, or one that failed), ``unreliable``
+    (fewer recent alerts than the floor: no level is claimed from them),
+    else the highest feature level (``none``, ``moderate``, ``major``); with
+    ``flagged`` (features at moderate or major, most drifted first),
+    ``recent_rows``, ``min_rows``, ``champion_id`` and ``computed_at``.
+    """
+    report = report or {}
+    window, thresholds = report.get("window") or {}, report.get("thresholds") or {}
+    features = report.get("features") or []
+    flagged = [r for r in features if r.get("level") in ("moderate", "major")]
+    if not report or report.get("error") or report.get("unreadable"):
+        level = "unknown"
+    elif not report.get("enough_data"):
+        level = "unreliable"
+    else:
+        level = max((r.get("level") for r in flagged), key=VERDICT_LEVELS.index, default="none")
+    return {"level": level, "flagged": [r.get("feature") for r in flagged] if level not in ("unknown", "unreliable")
+            else [], "recent_rows": window.get("recent_rows"), "min_rows": thresholds.get("min_rows"),
+            "champion_id": report.get("champion_id"), "computed_at": report.get("computed_at")}
+
+
 def write_report(layout: ModelsLayout, report: dict[str, Any]) -> None:
     """Replace the report file atomically (raises ``atomic.WriteError``)."""
     write_json(layout.drift_report, report)
