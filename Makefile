@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-all bench browser promtool clean
+.PHONY: install run lint test test-all bench browser promtool clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3'"; exit 1; }
@@ -31,13 +31,24 @@ browser:
 promtool:
 	@command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
 
-## test: the default suite (slow tests deselected), browser and promtool tests included
+## lint: ruff over the whole repo, ruff's format check and mypy where they are applied (pyproject.toml)
+FORMATTED := trainer/contract trainer/errors.py trainer/faces.py trainer/__init__.py trainer/learning/__init__.py \
+	trainer/learning/api.py
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check $(FORMATTED)
+	$(BIN)/mypy
+
+## test: the default suite (slow tests deselected), browser and promtool tests included, on two workers
+## (pytest-xdist; a file's tests stay on one worker, so its module fixtures are built once; TEST_WORKERS=0: serial)
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 test: install browser promtool
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 ## test-all: also the slow tests
 test-all: install browser promtool
-	$(BIN)/python -m pytest -m ''
+	$(PYTEST) -m ''
 
 ## bench: every benchmark; results go to bench/results/ and are summarised in docs/BENCHMARKS.md and docs/QUALITY.md by hand
 bench: install

@@ -46,7 +46,7 @@ from dashboard.markdown import literal
 from dashboard.throttle import LoginThrottle
 from trainer.addresses import is_loopback
 from trainer.config import Config
-from trainer.folder.events import append_event, local_user
+from trainer.folder import append_event, local_user
 from trainer.passwords import N as PASSWORD_COST
 from trainer.passwords import PasswordHashError, parse_hash, verify_password
 

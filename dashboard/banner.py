@@ -27,7 +27,7 @@ from dashboard.formatting import fmt
 from dashboard.tables import is_model, records, warning_codes
 from trainer.contract import states
 from trainer.contract.states import LIVE_STATES
-from trainer.folder.health import champion_problem, field_of as _field
+from trainer.folder import champion_problem, field_of as _field
 
 ACTIVE, DEGRADED, STOPPED, CRASHED, NO_MODEL = "ACTIVE", "DEGRADED", "STOPPED", "CRASHED", "NO MODEL YET"
 

@@ -23,8 +23,7 @@ import streamlit as st
 from dashboard import access
 from dashboard.watcher import ModelsWatcher
 from trainer.config import Config, load_config
-from trainer.folder.registry import Registry
-from trainer.folder.signing import UNSIGNED
+from trainer.folder import UNSIGNED, Registry
 
 
 @st.cache_resource(show_spinner=False)

@@ -19,8 +19,7 @@ import streamlit as st
 from dashboard.formatting import ago
 from trainer.contract.events import TRAINING_OUTCOMES
 from trainer.contract.layout import ModelsLayout
-from trainer.monitoring import history
-from trainer.monitoring.report import read_report, verdict
+from trainer.monitoring import history, read_report, verdict
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from dashboard.formatting import fmt, number
 from dashboard.tables import LEGACY_FLAG, warning_codes
-from trainer.learning.diagnostics import prediction_warnings, shown, title
+from trainer.learning import prediction_warnings, shown, title
 
 LEGACY_SENTENCE = ("old CLA metrics file: no PR-AUC, threshold or class counts were recorded, so how well this model "
                    "ranks alerts is unknown; it is judged from its confusion counts only")

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from trainer.contract.layout import STAMP_RE, stamp_time
+from trainer.review import digits_apart  # the CLI prints score and threshold with the same digits
 from trainer.timestamps import parse_iso
 
 __all__ = ["UNKNOWN", "absolute", "ago", "digits_apart", "fmt", "model_time", "model_times", "number", "parse_iso",
@@ -44,22 +45,6 @@ def fmt(value: Any, digits: int = 3) -> str:
     if float(out).is_integer() and digits == 0:
         return f"{int(out):,}"
     return f"{out:.{digits}f}"
-
-
-def digits_apart(first: Any, second: Any, *, least: int = 3, most: int = 8) -> int:
-    """The fewest decimals (at least ``least``, at most ``most``) at which two different numbers print differently.
-
-    A score of 0.01552 beside a threshold of 0.01567 both read 0.016 at three
-    decimals while one is flagged and the other not; at four they read 0.0155
-    and 0.0157, and the comparison the reader makes is the one the model made.
-    """
-    a, b = number(first), number(second)
-    if math.isnan(a) or math.isnan(b) or a == b:
-        return least
-    for digits in range(least, most + 1):
-        if f"{a:.{digits}f}" != f"{b:.{digits}f}":
-            return digits
-    return most
 
 
 def percent(value: Any) -> str:

@@ -67,7 +67,7 @@ def review_facts(config: Config, champion: dict | None, now: datetime | None = N
     return ReviewFacts(count, caption, value, text, below)
 
 
-def reasons_text(item: review.QueueItem, digits: int = 3) -> list[str]:
+def reasons_text(item: QueueItem, digits: int = 3) -> list[str]:
     """One line per attribute that moved the score by at least what ``digits`` decimals show, largest first.
 
     A push is the change in score when that attribute alone takes its most

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from dashboard.formatting import model_times, number
-from trainer.learning.diagnostics import SEVERITY_WORDS, shown
+from trainer.learning import SEVERITY_WORDS, shown
 
 LEGACY_FLAG = "no PR-AUC (legacy)"
 UNSIGNED_FLAG = "unsigned: not loaded without --allow-unsigned"

@@ -1,10 +1,17 @@
-"""Fixtures shared by every test: an isolated working directory and models folder, and a model key of their own."""
+"""Fixtures shared by every test: an isolated working directory and models folder, and a model key of their own.
+
+``pytest_plugins`` shares the fixtures of the helper modules with every test
+module (``seeded_store`` and ``service`` of `helpers.servicefolder`,
+``review_template`` of `helpers.reviewfolder`), so no test imports a fixture.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from trainer.config import load_config
+
+pytest_plugins = ["helpers.servicefolder", "helpers.reviewfolder"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -17,12 +17,14 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+from trainer.errors import CLAError
+
 TEMP_SUFFIX = ".partial"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
-class WriteError(OSError):
+class WriteError(CLAError, OSError):
     """A file could not be written; the message names the path and what to do."""
 
     def __str__(self) -> str:

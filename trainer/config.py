@@ -13,7 +13,12 @@ command-line overrides.
 Every option is declared once, with `trainer.options.opt`, as a dataclass
 field with its default, a ``help`` string and its allowed values; those of
 ``training.preset``, ``training.model`` and ``training.imbalance`` come from
-`trainer.learning.families`. A bad value raises :class:`ConfigError` naming the
+`trainer.learning.families`, ``source.kind`` from `trainer.feedback.sources.KINDS`,
+``training.objective`` from `trainer.learning.thresholds.OBJECTIVES` and
+``training.calibration`` from `trainer.learning.calibration.METHODS` (imported
+only when a value other than the default is checked). Every option group checks
+its values on construction, so a config built in code is checked as one read
+from a file. A bad value raises :class:`ConfigError` naming the
 key (``training.holdout_fraction``) and what is allowed. Relative paths are
 resolved against the working directory, never the home directory.
 """
@@ -33,7 +38,7 @@ from trainer.learning import families
 from trainer.monitoring.settings import DriftConfig
 from trainer.notify.settings import NotifyConfig
 from trainer.review.settings import ReviewConfig
-from trainer.options import ConfigError, allowed_values, coerce, opt
+from trainer.options import ConfigError, allowed_values, check_fields, coerce, opt, owned_by
 
 DEFAULT_CONFIG_NAME = "cla.toml"
 #: environment variable naming the model key file (overrides ``model_key_file``)
@@ -47,7 +52,7 @@ class SourceConfig:
     """Where feedback is read from."""
 
     kind: str = opt("sqlite", "Feedback source: the embedded SQLite store, files (CSV/Parquet) or BigQuery.",
-                    choices=("sqlite", "files", "bigquery"))
+                    choices=owned_by("trainer.feedback.sources", "KINDS"))
     path: str = opt("data/feedback.db", "SQLite file (kind=sqlite) or a file path / glob (kind=files).")
     table: str = opt("feedback", "Table name inside the SQLite store.")
     project: str = opt("", "BigQuery: Google Cloud project that runs the query.")
@@ -60,6 +65,9 @@ class SourceConfig:
     verdicts_path: str = opt("", "Files: the CSV file review verdicts are appended to, read with the other files "
                              "(empty: verdicts.csv beside the first matching file).")
     bq_verdicts_table: str = opt("", "BigQuery: `dataset.table` review verdicts are appended to (empty: bq_table).")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "source.")
 
 
 @dataclass
@@ -83,6 +91,9 @@ class SchemaConfig:
     confidence_column: str = opt("confidence", "Column with the analyst's confidence in the verdict (optional).")
     min_confidence: float = opt(0.0, "Drop verdicts whose confidence is below this (0: keep all).", min=0.0, max=1.0)
 
+    def __post_init__(self) -> None:
+        check_fields(self, "schema.")
+
 
 @dataclass
 class TrainingConfig:
@@ -96,10 +107,10 @@ class TrainingConfig:
     model: str = opt("auto", "Model family when preset=custom (auto tries them all).", choices=families.model_choices)
     imbalance: str = opt("auto", "Imbalance strategy.", choices=families.imbalance_choices)
     objective: str = opt("recall", "Threshold objective: maximise F1, or keep recall / precision at or above target.",
-                         choices=("f1", "recall", "precision"))
+                         choices=owned_by("trainer.learning.thresholds", "OBJECTIVES"))
     target: float = opt(0.95, "Target for objective=recall or precision.", min=0.0, max=1.0)
     calibration: str = opt("none", "Probability calibration, fitted on the validation slice (large data) or on the out-of-fold scores (small data).",
-                           choices=("none", "sigmoid", "isotonic"))
+                           choices=lambda: ("none", *owned_by("trainer.learning.calibration", "METHODS")()))
     holdout_fraction: float = opt(0.2, "Share of the newest feedback held out as the test slice (its largest size when "
                                   "time orders the feedback, see holdout_positives).", min=0.05, max=0.5)
     holdout_positives: int = opt(100, "When time orders the feedback, the test slice is the newest rows up to the one that "
@@ -122,6 +133,9 @@ class TrainingConfig:
     top_features: int = opt(15, "How many top features to store.", min=0)
     curve_points: int = opt(200, "At most this many points are stored per curve.", min=10)
 
+    def __post_init__(self) -> None:
+        check_fields(self, "training.")
+
 
 @dataclass
 class PromotionConfig:
@@ -135,6 +149,9 @@ class PromotionConfig:
     min_test_positives: int = opt(5, "Challenger's test slice must hold at least this many positives.", min=0)
     auto_promote: bool = opt(True, "Promote automatically after training when the gates pass.")
 
+    def __post_init__(self) -> None:
+        check_fields(self, "promotion.")
+
 
 @dataclass
 class RetentionConfig:
@@ -145,6 +162,9 @@ class RetentionConfig:
     keep_last: int = opt(200, "Keep at least the newest N pairs (0: no count rule).", min=0)
     keep_days: int = opt(1, "Keep every pair younger than D days (0: no age rule).", min=0)
     auto_prune: bool = opt(True, "Prune after each training.")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "retention.")
 
 
 @dataclass
@@ -166,6 +186,9 @@ class ServiceConfig:
                                "127.0.0.1:8505. Empty: no metrics. The page has no login: keep it on localhost "
                                "or behind a firewall.")
 
+    def __post_init__(self) -> None:
+        check_fields(self, "service.")
+
 
 @dataclass
 class DashboardConfig:
@@ -175,6 +198,9 @@ class DashboardConfig:
     port: int = opt(8503, "Dashboard port.", min=1, max=65535)
     refresh_seconds: float = opt(2.0, "How often live parts of the pages refresh.", min=0.5)
     require_login: bool = opt(False, "Require a login for control actions even on localhost.")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "dashboard.")
 
 
 @dataclass
@@ -197,6 +223,9 @@ class Config:
     review: ReviewConfig = field(default_factory=ReviewConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     config_file: str = opt("", "The file this configuration was read from (empty: built-in defaults).")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "")
 
     @property
     def layout(self) -> ModelsLayout:

@@ -2,22 +2,28 @@
 
 :func:`opt` declares an option as a dataclass field carrying its description
 and its allowed values (a tuple, or a function returning one when the values
-come from a registry such as `trainer.learning.families`); :func:`coerce`
-checks a value read from TOML, the environment or the command line and
-raises :class:`ConfigError` naming the key and what is allowed.
+come from the module that owns them, such as `trainer.learning.families`);
+:func:`coerce` checks a value read from TOML, the environment or the command
+line and raises :class:`ConfigError` naming the key and what is allowed;
+:func:`check_fields` runs it on every option of a group built in code (each
+group's ``__post_init__``), so ``TrainingConfig(target=7)`` is refused too.
 `trainer.config` declares every option with them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import math
 from dataclasses import field
 from typing import Any, Callable
 
-__all__ = ["ConfigError", "opt", "coerce", "allowed_values"]
+from trainer.errors import CLAError
+
+__all__ = ["ConfigError", "opt", "coerce", "allowed_values", "owned_by", "check_fields"]
 
 
-class ConfigError(ValueError):
+class ConfigError(CLAError, ValueError):
     """A configuration value is missing, of the wrong type or out of range."""
 
 
@@ -34,6 +40,32 @@ def allowed_values(meta) -> tuple | None:
     """The values an option allows (its declared tuple, or what its registry offers now); ``None``: any."""
     choices = meta.get("choices")
     return tuple(choices()) if callable(choices) else choices
+
+
+def owned_by(module: str, name: str) -> Callable[[], tuple]:
+    """Allowed values that ``module`` declares as ``name`` (a tuple or a dict's keys), imported when first asked for.
+
+    Lets an option's choices come from the module that owns them without
+    importing it (and its libraries) when the configuration is read.
+    """
+    return lambda: tuple(getattr(importlib.import_module(module), name))
+
+
+def check_fields(group: Any, prefix: str) -> None:
+    """Check every option of a group built in code, as :func:`coerce` checks one read from a file.
+
+    A value equal to its declared default is taken as it is (the defaults are
+    checked once, by the tests), so building the defaults imports no owner of
+    a choice list. Raises :class:`ConfigError` naming ``prefix`` + the option.
+    """
+    for f in dataclasses.fields(group):
+        value = getattr(group, f.name)
+        if dataclasses.is_dataclass(value) or f.type in ("Any", Any) or "help" not in f.metadata:
+            continue
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if value is default or (type(value) is type(default) and value == default):
+            continue
+        setattr(group, f.name, coerce(f"{prefix}{f.name}", value, default, dict(f.metadata)))
 
 
 def coerce(key: str, value: Any, default: Any, meta: dict) -> Any:

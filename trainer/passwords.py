@@ -16,6 +16,8 @@ import hashlib
 import hmac
 import os
 
+from trainer.errors import CLAError
+
 SCHEME = "scrypt"
 N, R, P = 2 ** 17, 8, 1  # ~128 MiB and a few hundred milliseconds per check (current guidance; 2**14 before)
 SALT_BYTES = 16
@@ -23,7 +25,7 @@ KEY_BYTES = 32
 MAX_N, MAX_R, MAX_P = 2 ** 20, 32, 16  # bounds on what a secrets file may ask a login to compute
 
 
-class PasswordHashError(ValueError):
+class PasswordHashError(CLAError, ValueError):
     """A stored hash is not one :func:`hash_password` made; the message says what to do."""
 
 

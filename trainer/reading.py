@@ -19,6 +19,8 @@ import stat
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator
 
+from trainer.errors import CLAError
+
 __all__ = ["UnsafeFile", "open_fd", "open_regular", "read_regular", "kind_of", "JSON_MAX_BYTES", "MODEL_MAX_BYTES",
            "LOG_MAX_BYTES"]
 
@@ -32,7 +34,7 @@ LOG_MAX_BYTES = 1 << 30
 """The event log, read from its end when only the newest events are wanted."""
 
 
-class UnsafeFile(OSError):
+class UnsafeFile(CLAError, OSError):
     """A path that is not a regular file within its size cap; the message names it and what it is."""
 
     def __str__(self) -> str:

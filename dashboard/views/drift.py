@@ -35,7 +35,7 @@ SOURCE_KEY = repr(sorted(vars(config.source).items()))
 @st.cache_data(ttl=30, show_spinner=False, max_entries=4)
 def source_fingerprint(source_key: str) -> str | None:
     """The feedback source's ``latest_change()`` (one cheap query), at most every 30 s per source."""
-    from trainer.monitoring.report import data_fingerprint
+    from trainer.monitoring import data_fingerprint
 
     return data_fingerprint(config)
 
@@ -46,7 +46,7 @@ def compute_fresh() -> None:
     if not allowed:
         st.session_state["drift_refresh_result"] = ("error", f"Computing the drift report refused: {reason}")
         return
-    from trainer.monitoring.report import refresh
+    from trainer.monitoring import refresh
 
     try:
         fresh = refresh(config)

@@ -31,11 +31,11 @@ from dashboard.formatting import absolute, ago, fmt, model_time, parse_iso
 from dashboard.snapshot import full_metrics, snapshot
 from dashboard.tables import decision_of, warning_codes
 from trainer.contract import states
-from trainer.folder.promotion_rules import METRIC_NAMES, champion_slide
-from trainer.learning import diagnostics
+from trainer.folder import METRIC_NAMES, champion_slide
+from trainer.learning import shown
 from dashboard.review_panel import ReviewFacts, review_facts
-from trainer.feedback.counts import count_feedback, start_of_day
-from trainer.service.triggers import last_training_time, when
+from trainer.feedback import count_feedback, start_of_day
+from trainer.service import last_training_time, when
 
 FEEDBACK_TTL_SECONDS = 10
 LEGACY_CODE = "legacy_metrics"
@@ -248,7 +248,7 @@ def model_warnings(record: dict | None, role: str) -> list[tuple[str, str]]:
     for item in stored:
         if isinstance(item, dict) and item.get("code") == LEGACY_CODE:
             continue
-        warning = diagnostics.shown(item, useful=record.get("useful"))
+        warning = shown(item, useful=record.get("useful"))
         out.append((warning["severity"], f"{role} {model_id}: {warning['message']}"))
     return out
 

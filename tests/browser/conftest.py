@@ -23,7 +23,7 @@ import pytest
 from helpers.serving import free_port, serve
 
 from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import who_holds
+from trainer.locking import who_holds
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"

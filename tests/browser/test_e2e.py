@@ -8,14 +8,13 @@ folder instead: docs/screenshots/take.py); Stop leaves the trainer stopped.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import who_holds
+from trainer.locking import who_holds
 
 pytestmark = pytest.mark.browser
 

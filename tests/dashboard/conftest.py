@@ -43,7 +43,7 @@ from trainer.contract.layout import ModelsLayout, stamp_of, stamp_time
 from trainer.folder import pairs
 from trainer.folder.champion import ChampionPointer, shift_champion
 from trainer.folder.events import append_event
-from trainer.service.locking import FileLock
+from trainer.locking import FileLock
 from trainer.service.status import StatusWriter
 from trainer.timestamps import iso, now_utc
 

@@ -15,7 +15,7 @@ from helpers.pagetext import no_exception, page_text
 from dashboard.access import USER_KEY
 from trainer.service import control
 from trainer.config import load_config
-from trainer.service.locking import who_holds
+from trainer.locking import who_holds
 from trainer.folder.registry import Registry
 
 OVERVIEW = "views/overview.py"

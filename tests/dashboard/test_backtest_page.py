@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from helpers.frames import cheap_training, replay_history
@@ -15,12 +17,21 @@ from trainer.config import load_config
 PAGE = "views/backtest.py"
 
 
-@pytest.fixture
-def replayed(dash_env) -> dict:
-    """A real four-contender replay of a small history written into the dashboard's models folder."""
-    config = cheap_training(load_config())
+@pytest.fixture(scope="module")
+def replay(tmp_path_factory) -> tuple[Path, dict]:
+    """A real four-contender replay of a small history, run once for this module: (its folder, its report)."""
+    folder = tmp_path_factory.mktemp("replay")
+    (folder / "cla.toml").write_text("", encoding="utf-8")
+    config = cheap_training(load_config(folder / "cla.toml", models_dir=folder / "models"))
     history = History.of(replay_history(days=5), config, "alerts.csv")
-    return run_backtest(history, config, BacktestOptions(every=timedelta(days=1)))
+    return folder / "models", run_backtest(history, config, BacktestOptions(every=timedelta(days=1)))
+
+
+@pytest.fixture
+def replayed(dash_env, replay) -> dict:
+    """The replay's folder copied into the dashboard's models folder; its report."""
+    shutil.copytree(replay[0], dash_env.models_dir, dirs_exist_ok=True)
+    return replay[1]
 
 
 def test_a_folder_without_a_backtest_says_how_to_make_one(dash_env, build):

@@ -7,7 +7,7 @@ import json
 import pytest
 import streamlit as st
 from helpers.pagetext import no_exception, page_text
-from helpers.reviewfolder import review_folder, review_template  # noqa: F401 - review_template is a fixture
+from helpers.reviewfolder import review_folder
 
 from dashboard.access import USER_KEY
 

@@ -12,7 +12,7 @@ import sys
 import psutil
 
 from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import who_holds
+from trainer.locking import who_holds
 from helpers.waiting import wait_until
 
 CLA = [sys.executable, "-m", "trainer"]

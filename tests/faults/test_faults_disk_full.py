@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import who_holds
+from trainer.locking import who_holds
 from trainer.folder.registry import Registry
 
 CLA = [sys.executable, "-m", "trainer"]
@@ -44,21 +44,37 @@ def fill(folder) -> None:
                 assert exc.errno == errno.ENOSPC, exc
 
 
+def lay_out(folder, seeded_store) -> None:
+    (folder / "data").mkdir()
+    shutil.copy(seeded_store, folder / "data" / "feedback.db")
+    (folder / "cla.toml").write_text(CONFIG)
+
+
+@pytest.fixture(scope="module")
+def trained_models(tmp_path_factory, seeded_store):
+    """A models folder that `cla train` wrote one pair (the champion) into, once for this module; read only."""
+    folder = tmp_path_factory.mktemp("trained")
+    lay_out(folder, seeded_store)
+    trained = cla("train", "--models-dir", str(folder / "models"), cwd=folder)
+    assert trained.returncode == 0, trained.stderr
+    # Its log lines (the session's first training creates the model key and says so) would stand in the way of
+    # the tests that read what a full disk kept out of the log.
+    ModelsLayout.of(folder / "models").log.unlink(missing_ok=True)
+    return folder / "models"
+
+
 @pytest.fixture
-def full_models(workdir, seeded_store):
-    """A models folder holding one trained pair, on a tmpfs with 0 bytes free; returns its layout."""
+def full_models(workdir, seeded_store, trained_models):
+    """That trained folder copied onto a tmpfs, then the tmpfs filled to 0 bytes free; returns its layout."""
     if os.geteuid() != 0:
         pytest.fail("a real full disk needs root to mount a tmpfs (see docs/RELIABILITY.md)")
-    (workdir / "data").mkdir()
-    shutil.copy(seeded_store, workdir / "data" / "feedback.db")
-    (workdir / "cla.toml").write_text(CONFIG)
+    lay_out(workdir, seeded_store)
     disk = workdir / "disk"
     disk.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], check=True)
     try:
         layout = ModelsLayout.of(disk / "models")
-        trained = cla("train", "--models-dir", str(layout.root), cwd=workdir)
-        assert trained.returncode == 0, trained.stderr
+        shutil.copytree(trained_models, layout.root)
         fill(disk)
         assert shutil.disk_usage(disk).free == 0
         yield layout

@@ -24,7 +24,7 @@ from trainer.service.cycle import HALT_ENV
 from trainer.folder.events import read_events
 from trainer.contract.layout import ModelsLayout
 from trainer.folder.registry import Registry
-from helpers.servicefolder import lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
+from helpers.servicefolder import lay_out
 from helpers.waiting import wait_until
 
 CLA = [sys.executable, "-m", "trainer"]
@@ -159,7 +159,7 @@ def test_a_new_service_is_starting_not_training_while_the_killed_ones_status_fil
     dead.wait()
     write_json(layout.status, {"state": "training", "stage": "writing", "pid": dead.pid,
                                "current": {"started_at": "2026-11-29T00:00:00+00:00"}})
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom trainer.service.locking import FileLock\n"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom trainer.locking import FileLock\n"
                                "FileLock(sys.argv[1]).acquire()\nprint('held', flush=True)\ntime.sleep(60)",
                                str(layout.service_lock)], stdout=subprocess.PIPE, text=True)
     try:

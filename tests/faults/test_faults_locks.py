@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import FileLock, LockBusy, who_holds
+from trainer.locking import FileLock, LockBusy, who_holds
 from helpers.waiting import wait_until
 
 CLA = [sys.executable, "-m", "trainer"]

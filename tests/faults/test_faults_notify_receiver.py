@@ -12,7 +12,7 @@ import shutil
 from trainer.contract.layout import ModelsLayout
 from trainer.folder.events import read_events
 from trainer.service.status import read_status
-from helpers.servicefolder import seeded_store, service, train  # noqa: F401 - fixtures
+from helpers.servicefolder import train
 from helpers.waiting import wait_until
 from helpers.webhooks import SECRET, Receiver, closed_port_url, notify_folder
 

@@ -11,7 +11,7 @@ import json
 import sqlite3
 
 import pytest
-from helpers.reviewfolder import review_folder, review_template  # noqa: F401 - review_template is a fixture
+from helpers.reviewfolder import review_folder
 
 from trainer.cli import main
 from trainer.feedback import store

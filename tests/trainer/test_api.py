@@ -12,6 +12,7 @@ from sklearn.base import clone
 
 from helpers.frames import feedback_frame, tiny_table
 from trainer.config import Config
+from trainer.learning import families
 from trainer.learning.api import evaluate, fit, train_and_evaluate
 from trainer.learning.splitting import split_newest
 from trainer.learning.triage_model import encode_label
@@ -20,6 +21,10 @@ from trainer.learning.thresholds import choose_threshold
 LEGACY_KEYS = ["precision", "recall", "f1_score", "accuracy", "true_positives", "false_positives",
                "true_negatives", "false_negatives", "training_samples", "test_samples"]
 POST_TRIAGE = ["analyst_comments", "processed", "confidence"]
+#: One cheap candidate, through the options a user has (training.preset = "custom" with one model and one
+#: strategy): what these tests check (splits, thresholds, keys, columns, labels) does not depend on which
+#: model wins the search, and the whole search costs 10 to 20 times as much. test_the_auto_preset_... runs it.
+CHEAP = {"preset": "custom", "model": "logistic_regression", "imbalance": "class_weight"}
 
 
 def _config(**training) -> Config:
@@ -27,7 +32,7 @@ def _config(**training) -> Config:
     config.training.permutation_repeats = 1
     config.training.min_test_positives = 5
     config.training.time_budget_seconds = 3600  # a busy machine must not change which candidates run
-    for key, value in training.items():
+    for key, value in {**CHEAP, **training}.items():
         setattr(config.training, key, value)
     return config
 
@@ -83,9 +88,23 @@ def test_post_triage_columns_never_reach_the_model(trained):
     assert trained.model.predict_proba(fresh).shape == (len(fresh), 2)
 
 
+def test_the_auto_preset_searches_every_default_candidate_and_keeps_the_best(history):
+    """What a user gets by default: on small data each default candidate is cross-validated, blends of the best
+    two and three are scored too, and the best of them all is the model."""
+    result = train_and_evaluate(history, _config(preset="auto", model="auto", imbalance="auto"))
+    model = result.metrics["model"]
+    tried = model["selection"]
+    assert [(c["family"], c["imbalance"]) for c in tried if c["family"] != "ensemble"] == \
+        list(families.default_candidates(small=True))
+    assert [c["family"] for c in tried].count("ensemble") == 2
+    assert all(c["validation_pr_auc"] is not None and not c.get("skipped") for c in tried)
+    best = max(tried, key=lambda c: c["validation_pr_auc"])
+    assert (model["family"], model["imbalance"]) == (best["family"], best["imbalance"])
+    assert result.metrics["useful"] is True
+
+
 def test_a_leaking_column_not_declared_post_triage_is_flagged(history):
-    config = _config(preset="custom", model="logistic_regression", imbalance="class_weight",
-                     permutation_repeats=0)
+    config = _config(permutation_repeats=0)
     config.schema.post_triage = []
     config.schema.confidence_column = ""
     result = train_and_evaluate(history.drop(columns=["confidence", "processed"]), config)
@@ -112,7 +131,7 @@ def test_a_test_slice_cut_at_its_positives_keeps_every_older_verdict_for_trainin
     positions = np.flatnonzero(ordered["is_true_positive"].to_numpy()[::-1] == 1)
     expected = int(positions[99]) + 1
     assert expected < 0.2 * len(frame)
-    config = _config(preset="custom", model="logistic_regression", permutation_repeats=0)
+    config = _config(imbalance="auto", permutation_repeats=0)
     result = train_and_evaluate(ordered, config)
     assert len(result.test_frame) == expected and result.metrics["test_samples"] == expected
     assert int(result.test_frame["is_true_positive"].sum()) == 100
@@ -132,8 +151,7 @@ def test_a_test_slice_cut_at_its_positives_keeps_every_older_verdict_for_trainin
 @pytest.mark.parametrize("calibration", ["none", "sigmoid"])
 def test_holdout_threshold_is_chosen_on_a_slice_the_saved_model_never_fitted(history, calibration):
     # min_validation_positives=0 forces the one-slice path of large data on this small frame.
-    config = _config(calibration=calibration, preset="custom", model="logistic_regression", permutation_repeats=0,
-                     min_validation_positives=0)
+    config = _config(calibration=calibration, imbalance="auto", permutation_repeats=0, min_validation_positives=0)
     result = train_and_evaluate(history, config)
     window = history[~history["alert_id"].isin(result.test_frame["alert_id"])]
     train, validation, _ = split_newest(window, "is_true_positive", "timestamp", config.training.validation_fraction, 42)
@@ -162,7 +180,7 @@ def test_legacy_preset_is_the_old_recipe_at_half(history):
 
 def test_stratified_split_without_a_time_column():
     frame = feedback_frame(1000, seed=2, with_time=False)
-    result = train_and_evaluate(frame, _config(preset="custom", model="logistic_regression", permutation_repeats=0))
+    result = train_and_evaluate(frame, _config(imbalance="auto", permutation_repeats=0))
     assert result.metrics["data_window"]["split"] == "stratified"
     test_rate = result.test_frame["is_true_positive"].mean()
     assert test_rate == pytest.approx(frame["is_true_positive"].mean(), abs=0.01)
@@ -170,7 +188,7 @@ def test_stratified_split_without_a_time_column():
 
 @pytest.fixture(scope="module")
 def tiny_model():
-    return fit(tiny_table(), label="outcome")
+    return fit(tiny_table(), label="outcome", **CHEAP)
 
 
 def test_fit_works_on_a_tiny_table_without_time_or_id(tiny_model):
@@ -235,13 +253,13 @@ def test_labels_in_common_spellings_are_understood(values, expected):
 
 @pytest.mark.parametrize("objective, target", [("f1", 0.95), ("precision", 0.5)])
 def test_other_objectives_choose_their_own_threshold(tiny_model, objective, target):
-    model = fit(tiny_table(), label="outcome", objective=objective, target=target, random_state=1)
+    model = fit(tiny_table(), label="outcome", objective=objective, target=target, random_state=1, **CHEAP)
     assert 0.0 < model.threshold < 1.0
     assert model.metadata["objective"] == objective
 
 
 def test_calibration_works_on_a_dozen_positives():
-    model = fit(tiny_table(), label="outcome", calibration="isotonic")
+    model = fit(tiny_table(), label="outcome", calibration="isotonic", **CHEAP)
     assert model.metadata["calibration"] == "isotonic"
     assert evaluate(model, tiny_table(seed=5), label="outcome")["pr_auc"] is not None
 
@@ -257,7 +275,7 @@ def test_sampled_negatives_are_reweighted_and_said_so(history, trained):
 
 def test_evaluate_reads_labels_with_the_positive_value_fit_was_given():
     table = tiny_table().assign(outcome=lambda f: f["outcome"].map({"tp": "malicious", "fp": "benign"}))
-    model = fit(table, label="outcome", positive_value="malicious")
+    model = fit(table, label="outcome", positive_value="malicious", **CHEAP)
     metrics = evaluate(model, table, label="outcome")
     assert metrics["true_positives"] + metrics["false_negatives"] == 12
     assert evaluate(model, table.assign(outcome=table["outcome"].eq("malicious")), label="outcome",

@@ -35,6 +35,8 @@ def use_file(workdir, frame: pd.DataFrame, name: str = "feedback.csv") -> list[s
     frame.to_csv(workdir / name, index=False)
     (workdir / "cla.toml").write_text(
         f'[source]\nkind = "files"\npath = "{name}"\n[training]\ntime_budget_seconds = 5\n'
+        # one cheap candidate: these tests check the command, the files and the messages, not which model wins
+        'preset = "custom"\nmodel = "logistic_regression"\nimbalance = "class_weight"\n'
         "min_test_positives = 1\n")
     return []
 

@@ -24,7 +24,7 @@ from trainer.config import load_config
 from trainer.folder.events import read_events
 from trainer.contract.layout import ModelsLayout
 from trainer.service.status import read_status
-from helpers.servicefolder import CONFIG, lay_out, seeded_store  # noqa: F401 - seeded_store is a fixture
+from helpers.servicefolder import CONFIG, lay_out
 from helpers.waiting import wait_until
 
 

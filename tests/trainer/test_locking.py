@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from trainer.service.locking import FileLock, LockBusy, service_lock, training_lock, who_holds
+from trainer.locking import FileLock, LockBusy, service_lock, training_lock, who_holds
 
 HOLD = """
 import sys, time
-from trainer.service.locking import FileLock
+from trainer.locking import FileLock
 FileLock(sys.argv[1]).acquire()
 print("held", flush=True)
 time.sleep(60)

@@ -145,17 +145,17 @@ def test_the_secret_and_the_webhook_path_never_reach_a_metrics_file(workdir, mon
 
 
 def test_a_condition_is_announced_when_it_starts_and_again_only_after_it_ended(workdir):
-    from trainer.service.alerts import Alerts
+    from trainer.service.ops_notices import OpsNotices
 
     with Receiver(secret=SECRET) as hook:
         config = notify_config(hook.url)
         layout = ModelsLayout.of(config.models_dir)
         layout.ensure()                                       # as the service does before anything else
         sender = Sender(config, layout)
-        alerts = Alerts(config, layout, sender)
+        alerts = OpsNotices(config, layout, sender)
         assert alerts.observe("learning_degraded", "degraded", "the newest model is not useful")
         assert not alerts.observe("learning_degraded", "degraded", "the newest model is not useful")
-        restarted = Alerts(config, layout, sender)          # a new service reads runtime/alerts.json
+        restarted = OpsNotices(config, layout, sender)          # a new service reads runtime/alerts.json
         assert not restarted.observe("learning_degraded", "degraded", "still not useful")
         assert not restarted.observe("learning_degraded", None)
         assert restarted.observe("learning_degraded", "degraded", "not useful again")
@@ -165,16 +165,16 @@ def test_a_condition_is_announced_when_it_starts_and_again_only_after_it_ended(w
 
 
 def test_a_condition_not_sent_for_want_of_a_webhook_is_announced_once_one_is_set(workdir):
-    from trainer.service.alerts import Alerts
+    from trainer.service.ops_notices import OpsNotices
 
     quiet = load_config()
     layout = ModelsLayout.of(quiet.models_dir)
     layout.ensure()
-    assert not Alerts(quiet, layout, Sender(quiet, layout)).observe("champion_untrusted", "m1", "tampered")
+    assert not OpsNotices(quiet, layout, Sender(quiet, layout)).observe("champion_untrusted", "m1", "tampered")
     with Receiver(secret=SECRET) as hook:
         config = notify_config(hook.url)
         sender = Sender(config, layout)
-        assert Alerts(config, layout, sender).observe("champion_untrusted", "m1", "tampered", "m1")
+        assert OpsNotices(config, layout, sender).observe("champion_untrusted", "m1", "tampered", "m1")
         [delivery] = hook.wait_for(1)
         sender.close()
     assert delivery["event"] == "champion_untrusted"
@@ -194,14 +194,14 @@ def drift_report(champion_id: str, *, drift: bool, performance: bool) -> dict:
 
 def test_drift_and_live_recall_are_announced_once_for_the_champion_the_report_is_about(workdir):
     from trainer.monitoring.report import write_report
-    from trainer.service.alerts import Alerts
+    from trainer.service.ops_notices import OpsNotices
 
     with Receiver(secret=SECRET) as hook:
         config = notify_config(hook.url)
         layout = ModelsLayout.of(config.models_dir)
         layout.ensure()
         sender = Sender(config, layout)
-        alerts = Alerts(config, layout, sender)
+        alerts = OpsNotices(config, layout, sender)
         write_report(layout, drift_report("20261129_050000", drift=True, performance=True))
         alerts.check_drift("20261129_050000")
         alerts.check_drift("20261129_050000")                     # the next check: nothing new to say

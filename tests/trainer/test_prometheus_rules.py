@@ -20,7 +20,7 @@ import pytest
 
 from trainer.config import load_config
 from trainer.contract.layout import ModelsLayout
-from helpers.servicefolder import lay_out, seeded_store, service, train  # noqa: F401 - fixtures
+from helpers.servicefolder import lay_out, train
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "prometheus"
 

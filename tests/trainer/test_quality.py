@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from trainer.config import SchemaConfig
-from trainer.feedback.quality import DataError, map_labels, prepare
+from trainer.columns import map_labels
+from trainer.feedback.quality import DataError, prepare
 
 
 def feedback(**columns):

@@ -12,6 +12,7 @@ from trainer.config import SourceConfig
 from trainer.feedback import demo, demo_analyst
 from trainer.feedback.sources import KINDS, Capabilities, FeedbackSource, open_source
 from trainer.review import audit, policies
+from trainer.options import allowed_values
 
 SCORES = np.array([0.9, 0.05, 0.31, 0.2, 0.6, 0.01, 0.28])
 IDS = pd.Series([f"A{i}" for i in range(len(SCORES))])
@@ -69,8 +70,8 @@ def test_the_audit_interval_covers_the_true_recall_at_its_stated_level():
 
 
 def test_every_source_kind_is_declared_once_and_matches_the_config_choices():
-    choices = next(f for f in dataclasses.fields(SourceConfig) if f.name == "kind").metadata["choices"]
-    assert tuple(KINDS) == tuple(choices)
+    choices = allowed_values(next(f for f in dataclasses.fields(SourceConfig) if f.name == "kind").metadata)
+    assert tuple(KINDS) == choices
     options = {f.name for f in dataclasses.fields(SourceConfig)}
     for kind in KINDS.values():
         assert set(kind.config_keys) <= options, kind.name

@@ -16,7 +16,7 @@ from trainer.config import load_config
 from trainer.service.cycle import CycleOutcome
 from trainer.folder.events import append_event, read_events
 from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import LockBusy
+from trainer.locking import LockBusy
 from trainer.contract import exit_codes
 from trainer.service.runner import TrainerService
 from trainer.service.startup import recover, setup_logging
@@ -238,7 +238,6 @@ def test_every_line_of_the_trainer_log_carries_its_time(layout, workdir):
     import subprocess
     import sys
 
-    config = load_config()
     layout.ensure()
     script = ("import logging, sys, warnings\n"
               "from trainer.config import load_config\n"

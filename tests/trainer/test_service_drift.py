@@ -16,7 +16,7 @@ from trainer.service.cycle import run_cycle
 from trainer.service.status import read_status
 from trainer.timestamps import now_utc, parse_iso
 from trainer.service.triggers import monitoring_signals
-from helpers.servicefolder import lay_out, seeded_store, service  # noqa: F401 - seeded_store, service: fixtures
+from helpers.servicefolder import lay_out
 from helpers.waiting import wait_until
 
 DRIFT = {"training.permutation_repeats": 1, "drift.interval_minutes": 0.5, "drift.min_rows": 300}

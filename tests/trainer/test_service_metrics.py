@@ -12,7 +12,7 @@ from trainer.cli import main
 from trainer.config import load_config
 from trainer.contract.layout import ModelsLayout, stamp_time
 from trainer.folder.registry import Registry
-from helpers.servicefolder import lay_out, seeded_store, service, train  # noqa: F401 - fixtures
+from helpers.servicefolder import lay_out, train
 
 
 def free_port() -> int:

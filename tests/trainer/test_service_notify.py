@@ -19,7 +19,7 @@ from trainer.atomic import write_json
 from trainer.contract.layout import ModelsLayout
 from trainer.folder.events import read_events
 from trainer.service.status import read_status
-from helpers.servicefolder import seeded_store, service, train  # noqa: F401 - fixtures
+from helpers.servicefolder import train
 from helpers.waiting import wait_until
 from helpers.webhooks import SECRET, Receiver, notify_folder
 from helpers.tampering import flip_one_byte

@@ -10,7 +10,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 from trainer.atomic import write_json
-from trainer.service.locking import FileLock
+from trainer.locking import FileLock
 from trainer.service.status import StatusWriter, read_status, write_stopped
 from trainer.timestamps import parse_iso
 from helpers.waiting import wait_until
@@ -18,7 +18,7 @@ from helpers.waiting import wait_until
 SERVE = """
 import sys, time
 from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import FileLock
+from trainer.locking import FileLock
 from trainer.service.status import StatusWriter
 layout = ModelsLayout.of(sys.argv[1])
 FileLock(layout.service_lock).acquire()

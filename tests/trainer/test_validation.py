@@ -83,7 +83,8 @@ def test_calibration_on_small_data_is_fitted_on_out_of_fold_scores(method):
     from trainer.learning.calibration import OutOfFoldCalibrated
 
     frame = tiny_table()
-    model = fit(frame, label="outcome", objective="f1", calibration=method)
+    model = fit(frame, label="outcome", objective="f1", calibration=method, preset="custom", model="logistic_regression",
+                imbalance="class_weight")
     assert isinstance(model.estimator, OutOfFoldCalibrated) and model.metadata["calibration"] == method
     scores = model.predict_proba(frame.drop(columns="outcome"))[:, 1]
     assert ((scores >= 0) & (scores <= 1)).all()

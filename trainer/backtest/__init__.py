@@ -11,8 +11,7 @@ its names load on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from trainer.faces import lazy_face
 
 #: public name -> the module that defines it
 _HOMES = {
@@ -24,10 +23,4 @@ _HOMES = {
     "Step": "steps", "parse_every": "steps", "describe_length": "steps", "plan_steps": "steps", "known_at": "steps", "WARMUP_SHARE": "steps",
 }
 
-__all__ = sorted(_HOMES)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'trainer.backtest' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"trainer.backtest.{_HOMES[name]}"), name)
+__getattr__, __dir__, __all__ = lazy_face(__name__, _HOMES)

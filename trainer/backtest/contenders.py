@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from trainer.config import Config
-from trainer.feedback.quality import map_labels
+from trainer.columns import map_labels
 from trainer.learning.api import clean_for_fit
 from trainer.learning.features import FeatureFrame, FeatureSpec, infer_features
 from trainer.learning.fit_recipe import fit_window

@@ -22,7 +22,7 @@ import pandas as pd
 from trainer.backtest.report import BacktestError
 from trainer.backtest.steps import known_at
 from trainer.config import Config
-from trainer.feedback.quality import map_labels, parse_times
+from trainer.columns import map_labels, parse_times
 from trainer.feedback.sources import Capabilities, LoadedFeedback
 
 __all__ = ["History", "ReplaySource"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from trainer.reading import JSON_MAX_BYTES, UnsafeFile, read_regular
+from trainer.errors import CLAError
 
 __all__ = ["BacktestError", "read_report", "REPORT_MAX_BYTES"]
 
@@ -16,7 +17,7 @@ REPORT_MAX_BYTES = JSON_MAX_BYTES
 """A backtest report larger than this is not read (a year of hourly steps is a few megabytes)."""
 
 
-class BacktestError(ValueError):
+class BacktestError(CLAError, ValueError):
     """The history, an option or a report cannot be used; the message names it and what to do."""
 
 

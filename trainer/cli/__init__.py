@@ -20,12 +20,13 @@ import sys
 from trainer.atomic import WriteError, describe_os_error
 from trainer.contract import exit_codes
 from trainer.config import Config, ConfigError, load_config, load_models_dir_only
+from trainer.errors import CLAError
 
 #: command-group modules, in the order ``cla --help`` lists them
 GROUPS = ("train", "models", "score", "drift", "service", "feedback", "demo", "dashboard", "notify", "config_cmd",
           "review", "backtest")
 
-class CLIError(Exception):
+class CLIError(CLAError):
     """An expected failure: printed as ``cla: <message>`` with exit code ``code``."""
 
     def __init__(self, message: str, code: int = exit_codes.ERROR):

@@ -102,9 +102,9 @@ def alert_text(item) -> str:
     """One alert for a person: id, score against the threshold, what the champion says, then its attributes.
 
     Score and threshold get the decimals that tell them apart, by the rule the Review page uses
-    (:func:`dashboard.formatting.digits_apart`, which imports no Streamlit).
+    (:func:`trainer.review.digits_apart`, which the Review page uses too).
     """
-    from dashboard.formatting import digits_apart
+    from trainer.review import digits_apart
 
     digits = digits_apart(item.score, item.threshold)
     score, threshold = f"{item.score:.{digits}f}", f"{item.threshold:.{digits}f}"

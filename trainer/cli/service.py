@@ -57,7 +57,7 @@ def _usage(parser) -> int:
 
 def handle_run(args, config) -> int:
     from trainer.atomic import WriteError, describe_os_error
-    from trainer.service.locking import LockBusy
+    from trainer.locking import LockBusy
     from trainer.service.metrics import MetricsUnavailable
     from trainer.service.runner import run_service
 

@@ -33,7 +33,7 @@ def register(sub, common) -> None:
 def handle(args, config) -> int:
     from trainer.atomic import describe_os_error
     from trainer.service.cycle import run_cycle
-    from trainer.service.locking import LockBusy, training_lock
+    from trainer.locking import LockBusy, training_lock
     from trainer.service.startup import setup_logging
 
     for item in args.overrides:

@@ -30,9 +30,23 @@ NOTIFICATION_OUTCOMES = ("notification_sent", "notification_failed")
 #: what an analyst did in the review queue (the Review page or ``cla review``); ``details.alert_id`` names the alert
 REVIEW_ACTIONS = ("verdict_given", "verdict_undone", "alert_skipped")
 
-KINDS = frozenset({
-    "service_started", "service_stopped", "retrain_requested", "trigger", "training_started", *TRAINING_OUTCOMES,
-    *PROMOTION_DECISIONS, "promotion_interrupted", "rolled_back", "pinned", "unpinned", "pruned", "action_refused",
-    "login_failed",
-    *NOTIFICATION_OUTCOMES, *REVIEW_ACTIONS,
-})
+KINDS = frozenset(
+    {
+        "service_started",
+        "service_stopped",
+        "retrain_requested",
+        "trigger",
+        "training_started",
+        *TRAINING_OUTCOMES,
+        *PROMOTION_DECISIONS,
+        "promotion_interrupted",
+        "rolled_back",
+        "pinned",
+        "unpinned",
+        "pruned",
+        "action_refused",
+        "login_failed",
+        *NOTIFICATION_OUTCOMES,
+        *REVIEW_ACTIONS,
+    }
+)

@@ -22,11 +22,38 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 __all__ = [
-    "MODEL_PREFIX", "METRICS_PREFIX", "MODEL_SUFFIX", "METRICS_SUFFIX", "STAMP_FORMAT", "STAMP_RE", "MODEL_RE",
-    "METRICS_RE", "RESERVED_PREFIX", "CHAMPION_NAME", "EVENTS_NAME", "DRIFT_REPORT_NAME", "DRIFT_HISTORY_NAME", "BACKTEST_REPORT_NAME", "QUARANTINE_NAME",
-    "RUNTIME_NAME", "STATUS_NAME", "LOG_NAME", "STOP_REQUEST_NAME", "REVIEW_NAME", "REVIEW_LEDGER_NAME",
-    "REVIEW_OUTBOX_NAME", "AUDIT_POPULATION_NAME", "REVIEW_SUMMARY_NAME", "REQUEST_SUFFIX", "ModelsLayout", "model_file_name",
-    "metrics_file_name", "metrics_stamp", "model_stamp", "stamp_of", "stamp_time",
+    "MODEL_PREFIX",
+    "METRICS_PREFIX",
+    "MODEL_SUFFIX",
+    "METRICS_SUFFIX",
+    "STAMP_FORMAT",
+    "STAMP_RE",
+    "MODEL_RE",
+    "METRICS_RE",
+    "RESERVED_PREFIX",
+    "CHAMPION_NAME",
+    "EVENTS_NAME",
+    "DRIFT_REPORT_NAME",
+    "DRIFT_HISTORY_NAME",
+    "BACKTEST_REPORT_NAME",
+    "QUARANTINE_NAME",
+    "RUNTIME_NAME",
+    "STATUS_NAME",
+    "LOG_NAME",
+    "STOP_REQUEST_NAME",
+    "REVIEW_NAME",
+    "REVIEW_LEDGER_NAME",
+    "REVIEW_OUTBOX_NAME",
+    "AUDIT_POPULATION_NAME",
+    "REVIEW_SUMMARY_NAME",
+    "REQUEST_SUFFIX",
+    "ModelsLayout",
+    "model_file_name",
+    "metrics_file_name",
+    "metrics_stamp",
+    "model_stamp",
+    "stamp_of",
+    "stamp_time",
 ]
 
 MODEL_PREFIX = "trained_model_"
@@ -76,14 +103,14 @@ def metrics_file_name(stamp: str) -> str:
 def metrics_stamp(name: str) -> str | None:
     """The stamp of a metrics file name (any text between prefix and suffix), None for another name."""
     if name.startswith(METRICS_PREFIX) and name.endswith(METRICS_SUFFIX):
-        return name[len(METRICS_PREFIX):-len(METRICS_SUFFIX)]
+        return name[len(METRICS_PREFIX) : -len(METRICS_SUFFIX)]
     return None
 
 
 def model_stamp(name: str) -> str | None:
     """The stamp of a model file name (any text between prefix and suffix), None for another name."""
     if name.startswith(MODEL_PREFIX) and name.endswith(MODEL_SUFFIX):
-        return name[len(MODEL_PREFIX):-len(MODEL_SUFFIX)]
+        return name[len(MODEL_PREFIX) : -len(MODEL_SUFFIX)]
     return None
 
 

@@ -9,8 +9,17 @@ and the :data:`CONFUSION_KEYS`. Every list of metric keys is one of these.
 from __future__ import annotations
 
 __all__ = [
-    "SCHEMA_VERSION", "QUALITY_KEYS", "HEADLINE_KEYS", "CONFUSION_KEYS", "SAMPLE_KEYS", "NUMBER_KEYS",
-    "SUMMARY_KEYS", "LEGACY_KEYS", "RESULT_KEYS", "DETAIL_KEYS", "LABELS",
+    "SCHEMA_VERSION",
+    "QUALITY_KEYS",
+    "HEADLINE_KEYS",
+    "CONFUSION_KEYS",
+    "SAMPLE_KEYS",
+    "NUMBER_KEYS",
+    "SUMMARY_KEYS",
+    "LEGACY_KEYS",
+    "RESULT_KEYS",
+    "DETAIL_KEYS",
+    "LABELS",
 ]
 
 #: version of the metrics file's first-line summary (version 2: the line carries ``body_crc32``)
@@ -31,12 +40,30 @@ LEGACY_KEYS = QUALITY_KEYS
 
 #: keys written on the metrics file's first line (when present), in this order
 SUMMARY_KEYS = (
-    "schema_version", "model_id", "model_file", "model_sha256", "model_hmac", "model_key_id", "created_at", "timestamp",
+    "schema_version",
+    "model_id",
+    "model_file",
+    "model_sha256",
+    "model_hmac",
+    "model_key_id",
+    "created_at",
+    "timestamp",
     *QUALITY_KEYS,
     *CONFUSION_KEYS,
     *SAMPLE_KEYS,
-    "balanced_accuracy", "mcc", "pr_auc", "roc_auc", "brier_score", "threshold", "workload_saved",
-    "positive_rate", "training_positive_rate", "useful", "warnings", "promotion_decision", "body_crc32",
+    "balanced_accuracy",
+    "mcc",
+    "pr_auc",
+    "roc_auc",
+    "brier_score",
+    "threshold",
+    "workload_saved",
+    "positive_rate",
+    "training_positive_rate",
+    "useful",
+    "warnings",
+    "promotion_decision",
+    "body_crc32",
 )
 
 #: the scores a finished cycle copies into the status file's ``last_result.metrics``

@@ -2,14 +2,14 @@
 
 A notification is sent by the trainer service when a condition it watches
 *starts* (once per state change, never once per check; see
-:mod:`trainer.service.alerts`). The names are part of the contract with the
+:mod:`trainer.service.ops_notices`). The names are part of the contract with the
 receiver: they appear as ``event`` in the payload and in the ``X-CLA-Event``
 header. ``[notify] events`` chooses among them; :data:`DEFAULT_EVENTS` are on
 when it is left unset.
 
 To add one (for example drift or live recall), add a :class:`Notification`
 to :data:`NOTIFICATIONS` and have the code that notices the condition report
-it to :meth:`trainer.service.alerts.Alerts.observe` under that name.
+it to :meth:`trainer.service.ops_notices.OpsNotices.observe` under that name.
 """
 
 from __future__ import annotations
@@ -28,16 +28,28 @@ class Notification:
 
 NOTIFICATIONS: tuple[Notification, ...] = (
     Notification("training_failed", "a training failed after the last one succeeded (one per run of failures)"),
-    Notification("trainer_crashed", "the trainer service found, when it started, that the previous one died "
-                                    "without stopping (killed, out of memory, host reboot)"),
-    Notification("learning_degraded", "the newest model or the champion is not useful (the dashboard's "
-                                      "banner says DEGRADED)"),
-    Notification("champion_untrusted", "the champion fails its signature check, is unsigned, or its files "
-                                       "cannot be read (tampered or unreadable)"),
-    Notification("major_drift", "the drift report finds a major drift on a feature that matters to the champion "
-                                "(the evidence of the `drift` trigger; docs/DRIFT.md)"),
-    Notification("live_recall_below_target", "the champion's recall on verdicts newer than it, interval and all, "
-                                             "is below the recall it is held to (the `performance` trigger)"),
+    Notification(
+        "trainer_crashed",
+        "the trainer service found, when it started, that the previous one died "
+        "without stopping (killed, out of memory, host reboot)",
+    ),
+    Notification(
+        "learning_degraded", "the newest model or the champion is not useful (the dashboard's banner says DEGRADED)"
+    ),
+    Notification(
+        "champion_untrusted",
+        "the champion fails its signature check, is unsigned, or its files cannot be read (tampered or unreadable)",
+    ),
+    Notification(
+        "major_drift",
+        "the drift report finds a major drift on a feature that matters to the champion "
+        "(the evidence of the `drift` trigger; docs/DRIFT.md)",
+    ),
+    Notification(
+        "live_recall_below_target",
+        "the champion's recall on verdicts newer than it, interval and all, "
+        "is below the recall it is held to (the `performance` trigger)",
+    ),
 )
 
 #: sent only by ``cla notify test``; never chosen in ``[notify] events``

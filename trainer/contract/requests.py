@@ -22,8 +22,15 @@ from trainer.atomic import write_json
 from trainer.contract.layout import REQUEST_SUFFIX, ModelsLayout
 from trainer.reading import JSON_MAX_BYTES, read_regular
 
-__all__ = ["is_request_name", "pending_requests", "read_request", "new_request_id", "write_request",
-           "write_stop_request", "read_stop_request"]
+__all__ = [
+    "is_request_name",
+    "pending_requests",
+    "read_request",
+    "new_request_id",
+    "write_request",
+    "write_stop_request",
+    "read_stop_request",
+]
 
 
 def is_request_name(name: str) -> bool:

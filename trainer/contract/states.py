@@ -7,9 +7,23 @@ The service writes them (:mod:`trainer.service.status`, :mod:`trainer.service.cy
 from __future__ import annotations
 
 __all__ = [
-    "STARTING", "IDLE", "TRAINING", "STOPPING", "STOPPED", "CRASHED", "STATES", "LIVE_STATES",
-    "STAGE_IDLE", "STAGE_LOADING", "STAGE_FILTERING", "STAGE_TRAINING", "STAGE_EVALUATING", "STAGE_PROMOTING",
-    "STAGE_WRITING", "STAGES", "CYCLE_STAGES",
+    "STARTING",
+    "IDLE",
+    "TRAINING",
+    "STOPPING",
+    "STOPPED",
+    "CRASHED",
+    "STATES",
+    "LIVE_STATES",
+    "STAGE_IDLE",
+    "STAGE_LOADING",
+    "STAGE_FILTERING",
+    "STAGE_TRAINING",
+    "STAGE_EVALUATING",
+    "STAGE_PROMOTING",
+    "STAGE_WRITING",
+    "STAGES",
+    "CYCLE_STAGES",
 ]
 
 STARTING, IDLE, TRAINING, STOPPING, STOPPED, CRASHED = "starting", "idle", "training", "stopping", "stopped", "crashed"

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from trainer.feedback import store
-from trainer.feedback.quality import map_labels, parse_times
+from trainer.columns import map_labels, parse_times
 from trainer.feedback.sources import SourceError
 from trainer.feedback.sources.files import file_kind, read_table
 

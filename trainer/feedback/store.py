@@ -28,6 +28,8 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from trainer.errors import CLAError
+
 #: column -> declared SQLite type; BOOLEAN and TIMESTAMP columns are converted on read and write
 COLUMNS: dict[str, str] = {
     "alert_id": "TEXT",
@@ -60,7 +62,7 @@ READ_CHUNK = 100_000
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
-class StoreError(RuntimeError):
+class StoreError(CLAError, RuntimeError):
     """The store file cannot be opened, or a table or column name is not allowed."""
 
 

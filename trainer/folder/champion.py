@@ -8,7 +8,7 @@ out (:mod:`trainer.service.reconcile`): readers show their decision as
 
 :class:`ChampionPointer` reads it (cached by the file's mtime, size and
 inode) and changes it: :meth:`ChampionPointer.change` applies a pure function
-to the pointer under a file lock (:mod:`trainer.service.locking`) and replaces
+to the pointer under a file lock (:mod:`trainer.locking`) and replaces
 the file atomically (:mod:`trainer.atomic`), so a manual promote and the
 trainer's automatic one never lose each other's change. Promotion and rollback
 both move the pointer with :func:`shift_champion`.
@@ -24,7 +24,7 @@ from typing import Any, Callable
 from trainer import atomic
 from trainer.contract.layout import ModelsLayout
 from trainer.folder.summary import RegistryError
-from trainer.service.locking import FileLock
+from trainer.locking import FileLock
 from trainer.timestamps import now_iso
 from trainer.reading import JSON_MAX_BYTES, read_regular
 

@@ -28,7 +28,7 @@ def local_user() -> str:
     """The OS user running this process, as the actor of CLI actions."""
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - getuser raises several types when no name is known
+    except (KeyError, OSError, ImportError):  # no password entry (KeyError; OSError from 3.13), no pwd module
         return f"uid:{os.getuid()}"
 
 

@@ -5,7 +5,7 @@ object or its dict) and says why the champion cannot serve (a failed
 signature check, an unsigned or unreadable file). :func:`degraded_reason`
 says why learning is degraded: the champion or the newest model is not useful.
 The dashboard's banner (`dashboard.state`) and the service's notifications
-(`trainer.service.alerts`) both ask these, so they agree.
+(`trainer.service.ops_notices`) both ask these, so they agree.
 """
 
 from __future__ import annotations

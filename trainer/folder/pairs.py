@@ -135,7 +135,7 @@ def write_pair(layout: ModelsLayout, model: Any, metrics: dict[str, Any], *, sta
     ``schema_version``, ``model_id``, ``model_file``, ``model_sha256``,
     ``model_hmac``, ``model_key_id`` and ``created_at``; ``metrics`` itself is
     not changed. ``created_at`` is ``trained_at`` (default: now), to the
-    millisecond. The model key is ``key_file`` (default: the configured one,
+    millisecond. The model key is ``key_file`` (default: ``CLA_MODEL_KEY`` or the default place,
     see `trainer.folder.signing`), created on first use.
 
     Raises :class:`atomic.WriteError` naming the path and the cause

@@ -57,7 +57,7 @@ class Registry:
     """Reader and champion-pointer writer for one models folder (see the module docstring)."""
 
     def __init__(self, models_dir: str | os.PathLike, *, key_file: str | os.PathLike | None = None):
-        """``key_file``: the model key that signatures are checked with (default: the configured one)."""
+        """``key_file``: the model key that signatures are checked with (default: ``signing.resolve_key_file``)."""
         self.layout = ModelsLayout.of(models_dir)
         self.root = self.layout.root
         self.key_file = Path(key_file) if key_file else None
@@ -101,11 +101,8 @@ class Registry:
         :class:`ModelNotFound` or :class:`RegistryError` as :meth:`get` does.
         """
         metrics_path, model_path = self.layout.metrics_path(model_id), self.layout.model_path(model_id)
-        try:
-            if self.key_file is None:
-                self.key_file = signing.resolve_key_file(None)  # once: a listing must not re-read the config
-        except signing.KeyUnavailable as exc:
-            return signing.Verdict(signing.UNVERIFIABLE, f"{model_path.name} cannot be checked: {exc}")
+        if self.key_file is None:
+            self.key_file = signing.resolve_key_file(None)  # once: the environment is read at the first check
         key_file = self.key_file
         signature = (_file_signature(metrics_path), _file_signature(model_path), signing.key_signature(key_file))
         with self._lock:

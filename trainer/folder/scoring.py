@@ -31,6 +31,7 @@ import pandas as pd
 from trainer.folder import signing
 from trainer.contract.layout import STAMP_RE, ModelsLayout
 from trainer.reading import JSON_MAX_BYTES, MODEL_MAX_BYTES, read_regular
+from trainer.errors import CLAError
 
 log = logging.getLogger("cla.scoring")
 
@@ -61,7 +62,7 @@ DECISION_COLUMN = "tp_decision"
 MODEL_ID_COLUMN = "model_id"
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(CLAError, RuntimeError):
     """A model cannot be loaded safely; the message names the file and what to do."""
 
 
@@ -101,7 +102,7 @@ def load_model(models_dir: str | os.PathLike, model_id: str, *, allow_unsigned: 
                key_file: str | os.PathLike | None = None):
     """The model of pair ``model_id`` in ``models_dir``, after the containment and signature checks.
 
-    ``key_file`` is the model key (default: the configured one, see
+    ``key_file`` is the model key (default: ``CLA_MODEL_KEY`` or the default place, see
     `trainer.folder.signing`). ``allow_unsigned`` lets a pair without a signature
     (the old CLA's) load, after its SHA-256 when it records one; a pair whose
     signature fails is never loaded. The returned model's
@@ -130,7 +131,8 @@ def load_model(models_dir: str | os.PathLike, model_id: str, *, allow_unsigned: 
     _alias_moved_modules()
     try:
         model = joblib.load(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same thing to the user
+    except Exception as exc:  # noqa: BLE001 - unpickling runs the pickle's own code (imports,
+        # __setstate__), which can raise anything; every failure means the same thing to the user
         raise ModelLoadError(f"{path} cannot be unpickled ({type(exc).__name__}: {exc}); "
                              "it was probably written by incompatible package versions; retrain") from exc
     if not hasattr(model, "predict_proba") or not hasattr(model, "threshold"):
@@ -158,18 +160,14 @@ def champion_id(models_dir: str | os.PathLike) -> str:
     return str(model_id)
 
 
-def load_champion(models_dir: str | os.PathLike | None = None, *, allow_unsigned: bool = False,
+def load_champion(models_dir: str | os.PathLike, *, allow_unsigned: bool = False,
                   key_file: str | os.PathLike | None = None):
-    """The champion model (``models_dir`` default: the configured models folder), signature-verified.
+    """The champion model of ``models_dir``, signature-verified.
 
-    ``allow_unsigned`` and ``key_file`` are as for :func:`load_model`.
+    ``allow_unsigned`` and ``key_file`` are as for :func:`load_model`
+    (``trainer.load_champion`` fills both from the configuration).
     Raises :class:`ModelLoadError` when there is no champion or it fails a check.
     """
-    if models_dir is None:
-        from trainer.config import load_config
-
-        config = load_config()
-        models_dir, key_file = config.models_dir, key_file or config.model_key_path
     return load_model(models_dir, champion_id(models_dir), allow_unsigned=allow_unsigned, key_file=key_file)
 
 

@@ -29,8 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainer.config import MODEL_KEY_ENV, default_model_key_path
 from trainer.contract.layout import model_file_name
 from trainer.reading import MODEL_MAX_BYTES, open_regular
+from trainer.errors import CLAError
 
 log = logging.getLogger("cla.signing")
 
@@ -47,7 +49,7 @@ MAC_DOMAIN = b"cla-model-v1\0"
 VERIFIED, UNSIGNED, TAMPERED, UNVERIFIABLE = "verified", "unsigned", "tampered", "unverifiable"
 
 
-class KeyUnavailable(RuntimeError):
+class KeyUnavailable(CLAError, RuntimeError):
     """The model key cannot be read or created; the message names the file and what to do."""
 
 
@@ -97,15 +99,16 @@ _keys_lock = threading.Lock()
 
 
 def resolve_key_file(key_file: str | os.PathLike | None) -> Path:
-    """``key_file``, or the configured one (``CLA_MODEL_KEY``, then ``model_key_file``, then the default)."""
+    """``key_file``, else ``CLA_MODEL_KEY``, else the default place; the config file is never read here.
+
+    Callers that hold a configuration pass its ``model_key_path`` (which
+    honours ``model_key_file``), so a registry or a check never depends on the
+    working directory's ``cla.toml``.
+    """
     if key_file:
         return Path(key_file)
-    from trainer.config import ConfigError, load_config
-
-    try:
-        return load_config().model_key_path
-    except ConfigError as exc:
-        raise KeyUnavailable(f"cannot tell where the model key is: {exc}") from exc
+    env = os.environ.get(MODEL_KEY_ENV)
+    return Path(env).expanduser().resolve() if env else default_model_key_path()
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -147,7 +150,7 @@ def _create(path: Path) -> None:
 
 def load_key(key_file: str | os.PathLike | None = None, *, models_dir: str | os.PathLike | None = None,
              create: bool = False) -> ModelKey:
-    """The model key at ``key_file`` (default: the configured one), cached by the file's mtime, size and inode.
+    """The model key at ``key_file`` (default: :func:`resolve_key_file`), cached by the file's mtime, size and inode.
 
     ``create`` makes a new key when there is none (the writer does; readers
     never do: a new key could not verify anything). Raises

@@ -18,6 +18,7 @@ from trainer.contract.layout import stamp_time
 from trainer.folder import signing
 from trainer.folder.legacy import is_legacy, legacy_warnings, number, usefulness
 from trainer.folder.pairs import read_summary
+from trainer.errors import CLAError
 
 __all__ = ["RegistryError", "ModelNotFound", "ModelSummary", "INDEXED_FIELDS", "INTERRUPTED", "INTERRUPTED_REASON",
            "read_fields", "row_values"]
@@ -28,7 +29,7 @@ INTERRUPTED_REASON = ("interrupted: the training was killed after writing this m
                       "champion pointer, so it never became champion; promote it by hand if it should be")
 
 
-class RegistryError(Exception):
+class RegistryError(CLAError):
     """A registry action cannot be done; the message says why and what to do."""
 
 

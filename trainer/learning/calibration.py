@@ -13,8 +13,6 @@ the final model's.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
 
 __all__ = ["OutOfFoldCalibrated", "METHODS"]
 
@@ -33,6 +31,10 @@ class OutOfFoldCalibrated:
         self.method = method
         scores = np.asarray(scores, dtype=float)
         y = np.asarray(y).astype(int)
+        # Imported here: the config reads METHODS from this module without loading scikit-learn.
+        from sklearn.isotonic import IsotonicRegression
+        from sklearn.linear_model import LogisticRegression
+
         if method == "isotonic":
             self.calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(scores, y)
         else:

@@ -28,7 +28,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from sklearn.metrics import precision_recall_curve
 
 __all__ = ["ThresholdChoice", "choose_threshold", "fixed_threshold", "recall_lower_bound", "OBJECTIVES",
            "FALLBACK_THRESHOLD", "RECALL_CONFIDENCE_Z"]
@@ -123,6 +122,9 @@ def choose_threshold(y_true, scores, objective: str = "recall", target: float = 
                                          f"threshold left at {FALLBACK_THRESHOLD}")
         _fill(choice, y, s, sample_weight)
         return choice
+    # Imported here: the config reads OBJECTIVES from this module without loading scikit-learn.
+    from sklearn.metrics import precision_recall_curve
+
     precision, recall, thresholds = precision_recall_curve(y, s, sample_weight=sample_weight)
     # precision/recall[i] belong to thresholds[i]; the last point (recall 0) has no threshold.
     precision, recall = precision[:-1], recall[:-1]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trainer.feedback.quality import map_labels
+from trainer.columns import map_labels
 from trainer.learning.features import FeatureSpec, require_columns
 from trainer.learning.pipelines import thread_limit
 
@@ -67,7 +67,7 @@ class TriageModel:
 
 
 def encode_label(values: pd.Series, name: str, positive_value: Any = True) -> pd.Series:
-    """The label as 0/1 ints, ``<NA>`` where missing (spellings as in ``quality.map_labels``).
+    """The label as 0/1 ints, ``<NA>`` where missing (spellings as in `trainer.columns.map_labels`).
 
     Raises ``ValueError`` naming values that are not a verdict.
     """

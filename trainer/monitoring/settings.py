@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trainer.options import opt
+from trainer.options import check_fields, opt
 
 
 @dataclass
@@ -33,3 +33,6 @@ class DriftConfig:
     min_importance_share: float = opt(0.05, "Share of the champion's importance that makes a feature matter.", min=0.0,
                                       max=1.0)
     cooldown_hours: float = opt(6.0, "No second drift or performance training within this many hours.", min=0.0)
+
+    def __post_init__(self) -> None:
+        check_fields(self, "drift.")

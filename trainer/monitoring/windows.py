@@ -22,12 +22,13 @@ import pandas as pd
 
 from trainer.config import Config
 from trainer.feedback.quality import map_labels, parse_times
+from trainer.errors import CLAError
 
 LABEL = "_label"
 TIME = "_time"
 
 
-class WindowError(RuntimeError):
+class WindowError(CLAError, RuntimeError):
     """The samples cannot be formed; the message says why and what to do."""
 
 

@@ -84,7 +84,8 @@ class Sender:
             for url in self.config.notify.webhook_url:
                 try:
                     self._deliver(url, notice, payload(self.config, notice))
-                except Exception:  # noqa: BLE001 - a bug in one delivery must not end the sender thread
+                except Exception:  # noqa: BLE001 - the thread's last guard: delivery failures are
+                    # recorded by _deliver; anything else is a bug, logged with its traceback, and must not end the thread
                     log.exception("delivering %s to %s failed unexpectedly", notice.event, redact_url(url))
 
     def _deliver(self, url: str, notice: Notice, body: bytes) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trainer.contract.notifications import DEFAULT_EVENTS, NAMES as NOTIFICATION_NAMES
-from trainer.options import opt
+from trainer.options import check_fields, opt
 
 
 @dataclass
@@ -29,3 +29,6 @@ class NotifyConfig:
     timeout_seconds: float = opt(5.0, "How long one delivery attempt waits for the receiver.", min=0.1)
     retries: int = opt(3, "Further attempts after a failed delivery.", min=0, max=20)
     backoff_seconds: float = opt(2.0, "Wait before the first retry; each further retry waits twice as long.", min=0.0)
+
+    def __post_init__(self) -> None:
+        check_fields(self, "notify.")

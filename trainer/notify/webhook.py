@@ -24,12 +24,13 @@ from trainer.addresses import redact_url
 from trainer.config import Config
 from trainer.contract.notifications import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER
 from trainer.timestamps import now_iso
+from trainer.errors import CLAError
 
 #: at most this much of a receiver's answer is kept (printed by ``cla notify test``, logged on failure)
 ANSWER_LIMIT = 2000
 
 
-class DeliveryError(Exception):
+class DeliveryError(CLAError):
     """A delivery attempt failed; the message says to whom and why."""
 
 

@@ -12,23 +12,16 @@ face only. Its names load on first use, so ``trainer.config`` can import
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from trainer.faces import lazy_face
 
 #: public name -> the module that defines it
 _HOMES = {
     "Ledger": "ledger", "read_summary": "ledger", "recall_estimate": "ledger", "refresh_summary": "ledger",
     "POLICIES": "policies", "DEFAULT_POLICY": "policies",
-    "Queue": "queue", "QueueItem": "queue", "ReviewError": "queue", "next_alerts": "queue",
+    "Queue": "queue", "QueueItem": "queue", "digits_apart": "queue", "ReviewError": "queue", "next_alerts": "queue",
     "LABELS": "verdicts", "VerdictResult": "verdicts", "give": "verdicts", "retry": "verdicts", "skip": "verdicts",
     "undo_last": "verdicts",
     "ReviewConfig": "settings",
 }
 
-__all__ = sorted(_HOMES)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'trainer.review' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"trainer.review.{_HOMES[name]}"), name)
+__getattr__, __dir__, __all__ = lazy_face(__name__, _HOMES)

@@ -13,6 +13,7 @@ common value among the pending alerts, and the change in score is its push.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,12 +25,13 @@ from trainer.feedback.sources import SourceError, open_source, unsupported
 from trainer.folder.scoring import ModelLoadError, load_champion
 from trainer.review import policies
 from trainer.review.ledger import Ledger
+from trainer.errors import CLAError
 
 #: how many attributes :func:`reasons` reports
 TOP_REASONS = 3
 
 
-class ReviewError(RuntimeError):
+class ReviewError(CLAError, RuntimeError):
     """The queue cannot be built or a verdict cannot be taken; the message says what to do."""
 
 
@@ -91,6 +93,25 @@ def score(model, frame: pd.DataFrame) -> np.ndarray:
         return model.predict_proba(frame)[:, 1]
     except ValueError as exc:
         raise ReviewError(f"the champion cannot score the pending alerts: {exc}") from None
+
+
+def digits_apart(first: Any, second: Any, *, least: int = 3, most: int = 8) -> int:
+    """The fewest decimals (at least ``least``, at most ``most``) at which two different numbers print differently.
+
+    A score of 0.01552 beside a threshold of 0.01567 both read 0.016 at three
+    decimals while one is flagged and the other not; at four they read 0.0155
+    and 0.0157, and the comparison the reader makes is the one the model made.
+    """
+    try:
+        a, b = float(first), float(second)
+    except (TypeError, ValueError):
+        return least
+    if not (math.isfinite(a) and math.isfinite(b)) or a == b:
+        return least
+    for digits in range(least, most + 1):
+        if f"{a:.{digits}f}" != f"{b:.{digits}f}":
+            return digits
+    return most
 
 
 def attribute_columns(model, frame: pd.DataFrame) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trainer.options import opt
+from trainer.options import check_fields, opt
 
 
 @dataclass
@@ -21,3 +21,6 @@ class ReviewConfig:
                                   min=1)
     interval: float = opt(0.9, "Coverage of the interval around the estimated production recall.",
                           min=0.5, max=0.999)
+
+    def __post_init__(self) -> None:
+        check_fields(self, "review.")

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from trainer.config import Config
-from trainer.feedback.quality import is_standard_positive
+from trainer.columns import is_standard_positive
 from trainer.folder.events import append_event
 from trainer.feedback.sources import (ANALYST_COLUMN, COMMENT_COLUMN, TRIAGED_AT_COLUMN, FeedbackSource,
                                       SourceError, open_source, unsupported)

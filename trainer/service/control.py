@@ -37,15 +37,16 @@ from trainer.contract.events import TRAINING_OUTCOMES
 from trainer.contract.layout import ModelsLayout
 from trainer.contract.requests import new_request_id, pending_requests, read_request, write_request, write_stop_request
 from trainer.service import processes
-from trainer.service.locking import who_holds
+from trainer.locking import who_holds
 from trainer.service.reconcile import latest_result
 from trainer.service.status import read_status, write_stopped
+from trainer.errors import CLAError
 
 log = logging.getLogger("cla.control")
 
 
 
-class ControlError(RuntimeError):
+class ControlError(CLAError, RuntimeError):
     """A control action could not be done; the message says why and what to look at."""
 
 

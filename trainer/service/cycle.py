@@ -40,6 +40,7 @@ from trainer.contract import states
 from trainer.contract.layout import ModelsLayout, stamp_of
 from trainer.contract.metrics import RESULT_KEYS
 from trainer.service.reconcile import reconcile
+from trainer.errors import CLAError
 
 log = logging.getLogger("cla.cycle")
 
@@ -71,7 +72,7 @@ class CycleOutcome:
                 "promotion": self.metrics.get("promotion", {}).get("decision")}
 
 
-class CycleSkipped(Exception):
+class CycleSkipped(CLAError):
     """Nothing to learn from; the message says why."""
 
 
@@ -132,7 +133,8 @@ def run_cycle(config: Config, *, trigger: str = "manual", actor: str | None = No
         record("training_skipped", message)
         log.info("training skipped: %s", message)
         return CycleOutcome("skipped", message, duration_s=time.perf_counter() - started)
-    except Exception as exc:  # noqa: BLE001 - the cycle reports every failure instead of crashing the service
+    except Exception as exc:  # noqa: BLE001 - the cycle runs the source, pandas and scikit-learn on
+        # user data, which can raise anything; each failure is recorded as training_failed, never a crash
         message = _one_line(exc)
         log.error("training failed: %s\n%s", message, traceback.format_exc())
         record("training_failed", message, error_type=type(exc).__name__)

@@ -33,6 +33,7 @@ from trainer.service.reconcile import latest_result
 from trainer.service.status import load_status_file
 from trainer.service.triggers import TRAINING_TRIGGERS
 from trainer.timestamps import parse_iso
+from trainer.errors import CLAError
 
 log = logging.getLogger("cla.metrics")
 
@@ -42,7 +43,7 @@ OUTCOMES = tuple(kind.removeprefix("training_") for kind in TRAINING_OUTCOMES)
 DURATION_BUCKETS = (1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
 
 
-class MetricsUnavailable(OSError):
+class MetricsUnavailable(CLAError, OSError):
     """The metrics address cannot be listened on; the message names the option."""
 
 
@@ -152,7 +153,7 @@ class FolderCollector(Collector):
                                     value=stamp_time(champion.model_id).timestamp())
             try:
                 trusted = self.registry.verify(champion.model_id).trusted
-            except Exception as exc:  # noqa: BLE001 - a champion that cannot be checked is not trusted
+            except (CLAError, OSError) as exc:  # a champion that cannot be checked is not trusted
                 log.info("metrics: cannot verify %s: %s", champion.model_id, exc)
                 trusted = False
             yield GaugeMetricFamily("cla_champion_trusted", "1 when the champion's model file passes its signature "
@@ -176,7 +177,7 @@ class FolderCollector(Collector):
         if self._feedback is None or self._feedback[0] != model_id:
             try:
                 metrics = self.registry.get(model_id)
-            except Exception as exc:  # noqa: BLE001 - a file that vanished or broke costs these two gauges only
+            except (CLAError, OSError) as exc:  # a file that vanished or broke costs these two gauges only
                 log.info("metrics: cannot read %s: %s", model_id, exc)
                 return
             values: dict[str, float] = {}

@@ -16,7 +16,7 @@ import time
 import psutil
 
 from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import who_holds
+from trainer.locking import who_holds
 from trainer.reading import LOG_MAX_BYTES, read_regular
 
 __all__ = ["log_tail", "spawn_detached", "read_report", "signal_group", "exited", "wait_ended"]
@@ -47,7 +47,7 @@ def spawn_detached(command: list[str], layout: ModelsLayout, *, reap: bool = Tru
             proc = subprocess.Popen([*command, "--report-fd", str(child_end)], stdin=subprocess.DEVNULL,
                                     stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
                                     close_fds=True, pass_fds=(child_end,), cwd=os.getcwd())
-    except BaseException:
+    except BaseException:  # close the pipe whatever ended the call, then re-raise
         os.close(report)
         raise
     finally:

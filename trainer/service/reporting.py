@@ -62,7 +62,8 @@ class DriftReporter:
         try:
             if not self.due():
                 return False
-        except Exception:  # noqa: BLE001 - a broken check must not end the service
+        except Exception:  # noqa: BLE001 - due() opens the feedback source (any kind, BigQuery's
+            # client included) on the service thread; whatever it raises is logged, never the end of the service
             log.exception("cannot tell whether the drift report is due")
             return False
         self._last_attempt = time.monotonic()
@@ -75,7 +76,8 @@ class DriftReporter:
 
         try:
             report = refresh(self.config)
-        except Exception:  # noqa: BLE001 - logged with its traceback; the next interval tries again
+        except Exception:  # noqa: BLE001 - the thread's last guard: the report runs the source,
+            # pandas, scipy and the champion's pickled pipeline; logged with its traceback, the next interval tries again
             log.exception("the drift report failed")
             return
         if report.get("error"):

@@ -1,6 +1,6 @@
 """The trainer service (``cla trainer run``): one process per models folder that trains when told or when due.
 
-:class:`TrainerService` holds the service lock (:mod:`trainer.service.locking`) for
+:class:`TrainerService` holds the service lock (:mod:`trainer.locking`) for
 its whole life, so a second service for the same folder refuses to start. On
 start it recovers from a previous crash (temporaries, reserved stamps, a model
 file whose metrics never followed), then loops:
@@ -39,20 +39,21 @@ from trainer.config import Config
 from trainer.folder.events import append_event, appended_since
 from trainer.contract import exit_codes, states
 from trainer.contract.requests import pending_requests, read_request, read_stop_request
-from trainer.service.locking import FileLock, LockBusy, service_lock
+from trainer.locking import FileLock, LockBusy, service_lock
 from trainer.service.reporting import DriftReporter
 from trainer.service.startup import recover, setup_logging, warm_imports, watch_requests
 from trainer.service.status import StatusWriter, load_status_file
 from trainer.service.telemetry import Telemetry
 from trainer.timestamps import iso, now_iso, now_utc
 from trainer.service.triggers import Decision, should_train, gather, when
+from trainer.errors import CLAError
 
 log = logging.getLogger("cla.service")
 
 SERVICE_ACTOR = "trainer service"
 
 
-class Abandoned(Exception):
+class Abandoned(CLAError):
     """The stop timeout ran out while a training was in progress."""
 
 
@@ -60,7 +61,7 @@ class TrainerService:
     """One service run: ``TrainerService(config).run()`` returns the process exit code.
 
     ``cycle`` is the training function (default :func:`trainer.service.cycle.run_cycle`);
-    raises :class:`~trainer.service.locking.LockBusy` from :meth:`run` when another
+    raises :class:`~trainer.locking.LockBusy` from :meth:`run` when another
     service holds this models folder.
     """
 
@@ -144,7 +145,8 @@ class TrainerService:
                     continue
             except Abandoned:
                 raise
-            except Exception as exc:  # noqa: BLE001 - a broken check must not end the service
+            except Exception as exc:  # noqa: BLE001 - the loop's guard: the check runs the source and the
+                # monitoring, which can raise anything; logged with its traceback and shown in the status
                 reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
                 log.exception("trigger check failed")
                 decision = Decision(False, None, f"trigger check failed: {reason}; see {self.layout.log}",
@@ -196,7 +198,8 @@ class TrainerService:
             from trainer.feedback.sources import open_source
 
             return str(open_source(self.config).latest_change())
-        except Exception as exc:  # noqa: BLE001 - without a fingerprint, late requests simply get their own cycle
+        except Exception as exc:  # noqa: BLE001 - any source kind can raise its client's own errors;
+            # without a fingerprint, late requests simply get their own cycle
             log.info("no data fingerprint: %s", exc)
             return None
 
@@ -256,7 +259,8 @@ class TrainerService:
             try:
                 result["outcome"] = self._cycle_function()(self.config, trigger=trigger, actor=actor,
                                                            status_cb=self._stage)
-            except BaseException as exc:  # noqa: BLE001 - reported below, the service must survive it
+            except BaseException as exc:  # noqa: BLE001 - the training thread hands everything (interrupts
+                # included) to the service thread, which reports it and survives it
                 result["error"] = exc
                 result["traceback"] = traceback.format_exc()
 
@@ -356,7 +360,7 @@ class TrainerService:
 def run_service(config: Config, *, actor: str | None = None) -> int:
     """``cla trainer run``: run the service in this process until SIGTERM/SIGINT; returns the exit code.
 
-    Raises :class:`~trainer.service.locking.LockBusy` when a service already runs for
+    Raises :class:`~trainer.locking.LockBusy` when a service already runs for
     this models folder. When a training had to be abandoned the process ends
     at once (``os._exit``) so the abandoned worker thread cannot write on.
     """

@@ -20,7 +20,7 @@ from trainer.atomic import remove_stale_temporaries
 from trainer.config import Config
 from trainer.contract.layout import RESERVED_PREFIX, ModelsLayout
 from trainer.contract.requests import is_request_name
-from trainer.service.locking import FileLock, LockBusy
+from trainer.locking import FileLock, LockBusy
 from trainer.service.reconcile import reconcile
 
 __all__ = ["setup_logging", "recover", "warm_imports", "watch_requests"]
@@ -173,7 +173,8 @@ def warm_imports() -> None:
                  "trainer.folder.promotion", "trainer.folder.retention"):
         try:
             importlib.import_module(name)
-        except Exception as exc:  # noqa: BLE001 - a broken module shows up, with its traceback, in the cycle
+        except Exception as exc:  # noqa: BLE001 - importing runs the module's code, which can raise
+            # anything; the cycle imports it again and reports the error with its traceback
             log.warning("could not pre-import %s: %s", name, exc)
 
 

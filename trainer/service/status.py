@@ -6,7 +6,7 @@ change of state or stage, and a heartbeat thread rewrites it every
 ``service.heartbeat_seconds``. Readers (``cla trainer status``, the
 dashboard, :mod:`trainer.service.control`) call :func:`read_status`, which never
 trusts the file alone: a file that says the service runs while nobody holds
-the service lock (:mod:`trainer.service.locking`) reads as ``crashed``, and a
+the service lock (:mod:`trainer.locking`) reads as ``crashed``, and a
 missing file reads as ``stopped``.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 from trainer.atomic import WriteError, write_json
 from trainer.contract import states
 from trainer.contract.layout import ModelsLayout
-from trainer.service.locking import who_holds
+from trainer.locking import who_holds
 from trainer.timestamps import iso, now_utc, parse_iso
 from trainer.reading import JSON_MAX_BYTES, read_regular
 

@@ -1,7 +1,7 @@
 """What the trainer service tells the outside world besides its status file: notifications and metrics.
 
 :class:`Telemetry` is the service's one handle on both: the notification
-:class:`~trainer.notify.sender.Sender` and :class:`~trainer.service.alerts.Alerts`,
+:class:`~trainer.notify.sender.Sender` and :class:`~trainer.service.ops_notices.OpsNotices`,
 and, when ``service.metrics_address`` is set, :class:`~trainer.service.metrics.ServiceMetrics`.
 The runner calls it at start, at every check, after every training and at
 shutdown; nothing it does can stop the service or fail a training, except a
@@ -18,7 +18,7 @@ from typing import Any
 from trainer.config import Config
 from trainer.contract.layout import ModelsLayout
 from trainer.notify.sender import Sender
-from trainer.service.alerts import Alerts
+from trainer.service.ops_notices import OpsNotices
 
 log = logging.getLogger("cla.service")
 
@@ -30,7 +30,7 @@ class Telemetry:
         self.config = config
         self.layout = layout
         self.sender = Sender(config, layout)
-        self.alerts = Alerts(config, layout, self.sender)
+        self.notices = OpsNotices(config, layout, self.sender)
         self.metrics = None
 
     def started(self, previous: dict[str, Any]) -> None:
@@ -44,21 +44,22 @@ class Telemetry:
 
             self.metrics = ServiceMetrics(self.config, self.layout)
             self.metrics.start()
-        self.alerts.after_start(previous, os.getpid())
+        self.notices.after_start(previous, os.getpid())
 
     def check_folder(self) -> None:
-        """Tell the alerts what the folder looks like now; a failure costs a log line, never the loop."""
+        """Tell the ops notices what the folder looks like now; a failure costs a log line, never the loop."""
         try:
-            self.alerts.check_folder()
-        except Exception:  # noqa: BLE001 - notifications must never stop the service
+            self.notices.check_folder()
+        except Exception:  # noqa: BLE001 - the service's guard around notifications: anything, a bug
+            # included, is logged with its traceback and must not stop the service
             log.exception("checking the folder for notifications failed")
 
     def training_ended(self, trigger: str, outcome: str, message: str, duration_s: float) -> None:
         if self.metrics is not None:
             self.metrics.observe_training(trigger, outcome, duration_s)
         try:
-            self.alerts.after_training(outcome, message)
-        except Exception:  # noqa: BLE001 - notifications must never fail a training
+            self.notices.after_training(outcome, message)
+        except Exception:  # noqa: BLE001 - as above: logged with its traceback, never a failed training
             log.exception("recording the training for notifications failed")
 
     def close(self) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 from trainer.config import Config, ServiceConfig
 from trainer.folder.events import read_events
+from trainer.errors import CLAError
 from trainer.contract.layout import METRICS_RE, ModelsLayout, stamp_time
 from trainer.timestamps import now_utc, parse_iso
 
@@ -188,7 +189,7 @@ def override_share(config: Config, source, since: datetime | None) -> float | No
 
     try:
         champion = load_champion(config.models_dir, key_file=config.model_key_path)
-    except Exception as exc:  # noqa: BLE001 - no usable champion simply means no override signal
+    except (CLAError, OSError) as exc:  # no usable champion (or key) simply means no override signal
         log.info("override rate not computed: %s", exc)
         return None
     try:
@@ -199,7 +200,8 @@ def override_share(config: Config, source, since: datetime | None) -> float | No
         if len(prepared) < MIN_OVERRIDE_SAMPLE:
             return None
         predicted = champion.predict(prepared)
-    except Exception as exc:  # noqa: BLE001 - too little or unusable new feedback: no override signal
+    except Exception as exc:  # noqa: BLE001 - the source and the champion's pickled pipeline can raise
+        # anything on new feedback (too little, unusable); there is then no override signal
         log.info("override rate not computed: %s", exc)
         return None
     return float((predicted != prepared[config.schema.label].to_numpy()).mean())
@@ -263,7 +265,8 @@ def gather(config: Config, layout: ModelsLayout, *, now: datetime, force: bool =
         new_rows = int(source.count_labelled(since=last))
         if config.service.override_rate > 0:
             share = override_share(config, source, last)
-    except Exception as exc:  # noqa: BLE001 - any source failure is reported in the status, never fatal
+    except Exception as exc:  # noqa: BLE001 - any source kind can raise its client's own errors;
+        # each is reported in the status, never fatal
         error = " ".join(str(exc).split()) or type(exc).__name__
         log.warning("trigger check could not read the feedback source: %s", error)
     signals = monitoring_signals(config, layout, now=now, last_training=last)

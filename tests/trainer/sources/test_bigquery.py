@@ -16,7 +16,6 @@ import pandas_gbq.exceptions
 import pytest
 import sqlglot
 from helpers.bigqueryfake import FakeBigQueryHTTP
-from google.cloud import bigquery
 
 from trainer.feedback.sources import SourceError, open_source
 from trainer.feedback.sources.bigquery import BigQuerySource, TableRef, explain_error

@@ -28,6 +28,7 @@ from typing import Protocol, runtime_checkable
 import pandas as pd
 
 from trainer.config import Config
+from trainer.errors import CLAError
 
 #: the columns a verdict written back fills, beside the label (the embedded store's names)
 ANALYST_COLUMN = "analyst"
@@ -36,7 +37,7 @@ COMMENT_COLUMN = "analyst_comments"
 DEFAULT_EMPTY_HINT = "run `cla demo seed` or `cla feedback import FILE`"
 
 
-class SourceError(RuntimeError):
+class SourceError(CLAError, RuntimeError):
     """The source cannot be read or written; the message names it and says what to do."""
 
 

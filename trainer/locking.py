@@ -12,6 +12,11 @@ Two locks per models folder, both spelled by :class:`~trainer.contract.layout.Mo
   for its whole life;
 * :func:`training_lock` (``runtime/training.lock``): held for one training,
   by the service around ``run_cycle`` and by a stand-alone ``cla train``.
+
+The champion pointer (`trainer.folder.champion`) takes a :class:`FileLock` of
+its own while it changes. The module sits with the other foundations (it needs
+only the contract's layout and the OS), below the models folder and the
+service that both use it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Iterator
 
 from trainer.atomic import WriteError, describe_os_error
 from trainer.contract.layout import ModelsLayout
+from trainer.errors import CLAError
 
 #: how long a busy lock's record is re-read until it names a live owner (the owner writes it just after locking)
 HOLDER_WAIT_SECONDS = 1.0
@@ -42,7 +48,7 @@ class LockHolder:
     started_at: str | None = None
 
 
-class LockBusy(RuntimeError):
+class LockBusy(CLAError, RuntimeError):
     """The lock is held by another process; ``holder`` says which one, when known."""
 
     def __init__(self, path: Path, holder: LockHolder | None):
@@ -149,7 +155,7 @@ class FileLock:
                 os.pwrite(fd, (json.dumps(record) + "\n").encode("utf-8"), 0)
             except OSError as exc:
                 raise _write_error(self.path, exc) from exc
-        except BaseException:
+        except BaseException:  # close the descriptor whatever ended the call, then re-raise
             os.close(fd)
             raise
         self._fd = fd

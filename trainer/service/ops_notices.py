@@ -1,20 +1,24 @@
-"""Turn what the trainer service sees into notifications, once per change of state, never once per check.
+"""Ops notifications: turn what the trainer service sees into webhook notifications, once per change of state.
 
-:class:`Alerts` keeps, for each notification name
+(Not the product's alerts, the ones analysts triage: these tell whoever runs CLA that training fails, the
+service crashed, the champion degraded or cannot be trusted.) One notification per change of state, never
+one per check.
+
+:class:`OpsNotices` keeps, for each notification name
 (`trainer.contract.notifications`), the key of its active state (None when
 it is not active) in ``runtime/alerts.json``, so a restarted service does not
-announce again what it already announced. :meth:`Alerts.observe` is the one
+announce again what it already announced. :meth:`OpsNotices.observe` is the one
 entry point: report a condition's current state under its name, and a
 notification is queued (`trainer.notify.sender.Sender`) only when the state
 starts or its key changes, and only when ``[notify] events`` chooses it.
 
 The service reports, through the helpers below:
 
-* :meth:`Alerts.after_training`: ``training_failed`` while trainings fail
+* :meth:`OpsNotices.after_training`: ``training_failed`` while trainings fail
   (a finished training clears it; a skipped one changes nothing);
-* :meth:`Alerts.after_start`: ``trainer_crashed`` when the previous service's
+* :meth:`OpsNotices.after_start`: ``trainer_crashed`` when the previous service's
   status file still says it was running: it died without stopping;
-* :meth:`Alerts.check_folder`: ``learning_degraded`` and ``champion_untrusted``
+* :meth:`OpsNotices.check_folder`: ``learning_degraded`` and ``champion_untrusted``
   from the registry listing (`trainer.folder.health`), after every check and
   every training, and ``major_drift`` and ``live_recall_below_target`` from
   the drift report's signals (`trainer.monitoring.signals`), for the champion
@@ -36,11 +40,11 @@ from trainer.notify.sender import Sender
 from trainer.notify.webhook import Notice
 from trainer.reading import JSON_MAX_BYTES, read_regular
 
-log = logging.getLogger("cla.alerts")
+log = logging.getLogger("cla.ops_notices")
 
 
 
-class Alerts:
+class OpsNotices:
     """The active conditions of one models folder and the notifications their changes send."""
 
     def __init__(self, config: Config, layout: ModelsLayout, sender: Sender):
