@@ -224,10 +224,11 @@ def history_figure(frame: pd.DataFrame, retrains: list[dict[str, Any]], *, moder
                            name=html.escape(str(feature)),
                            text=text, hovertemplate="%{x}<br>%{text}<extra>%{fullData.name}</extra>",
                            marker={"symbol": ["circle" if ok else "circle-open" for ok in part["reliable"]]})
-    figure.add_hline(y=moderate, line_dash="dot", line_color="#E69F00", annotation_text="moderate",
-                     annotation_position="top left")
-    figure.add_hline(y=major, line_dash="dash", line_color="#D55E00", annotation_text="major",
-                     annotation_position="top left")
+    # the level lines are named in the legend: on a log axis Plotly places a line's own label off the line
+    for value, name, dash, colour in ((moderate, "moderate", "dot", "#E69F00"), (major, "major", "dash", "#D55E00")):
+        figure.add_hline(y=value, line_dash=dash, line_color=colour)
+        figure.add_scatter(x=[None], y=[None], mode="lines", line={"dash": dash, "color": colour},
+                           name=f"{name} from PSI {value:g}")
     for retrain in retrains:
         at = pd.to_datetime(retrain.get("at"), utc=True, errors="coerce")
         if not pd.isna(at):

@@ -84,8 +84,8 @@ def no_report() -> None:
 
 def header() -> None:
     line, warning = summary(report)
-    if warning:
-        st.warning(warning, icon=":material/warning:")
+    if warning:  # the summary's pointer to this page is not repeated on it
+        st.warning(warning.removesuffix(" See the Drift page."), icon=":material/warning:")
     st.markdown(line)
     window = report.get("window") or {}
     st.caption(f"Champion {report.get('champion_id')} · report computed "

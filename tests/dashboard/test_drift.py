@@ -67,6 +67,7 @@ def test_the_shifted_feature_leads_the_ranking_and_the_warnings(dash_env, build,
     assert app.selectbox(key="drift_feature").value == "src_reputation"
     text = page_text(app)
     assert "Major drift on src_reputation" in text
+    assert "See the Drift page" not in text, "the page does not send its reader to itself"
     assert f"Champion {shifted_report['champion_id']}" in text
     live = table_with(app, "recall 95%")
     assert list(live["over"]) == ["all new verdicts", "last 500", "test slice (at training)"]

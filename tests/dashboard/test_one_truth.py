@@ -291,3 +291,20 @@ def test_the_drift_ranking_says_unknown_where_a_report_holds_no_number():
                                "importance share": "{:.1%}"}, na_rep="unknown").to_html()
     assert "None" not in html and html.count("unknown") >= 3
     assert frame.loc[0, "level"] == "unreliable: 0 of 300 recent alerts"
+
+
+def test_the_drift_history_names_its_level_lines_in_the_legend():
+    """On the history's log axis Plotly drew the lines' own labels off their lines ("major" beside PSI 2)."""
+    import pandas as pd
+
+    from dashboard.drift_charts import history_figure
+
+    frame = pd.DataFrame({"computed_at": pd.to_datetime(["2026-12-07T10:00Z", "2026-12-07T11:00Z"]),
+                          "feature": ["a", "a"], "psi": [0.0, 8.0], "level": ["none", "major"],
+                          "reliable": [True, True], "recent_rows": [400, 400], "min_rows": [300, 300],
+                          "champion_id": ["m", "m"]})
+    figure = history_figure(frame, [], moderate=0.1, major=0.25)
+    names = [trace.name for trace in figure.data]
+    assert "moderate from PSI 0.1" in names and "major from PSI 0.25" in names
+    assert figure.layout.yaxis.type == "log" and min(figure.data[0].y) > 0
+    assert not any(annotation.text in ("major", "moderate") for annotation in figure.layout.annotations)
