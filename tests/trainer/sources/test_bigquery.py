@@ -88,7 +88,7 @@ def test_load_sends_parameterised_sql_that_parses(fake, source):
 
     sql = load_call["sql"]
     assert "`soc-prod-123.soc_data.feedback`" in sql
-    assert "QUALIFY ROW_NUMBER() OVER (PARTITION BY `alert_id` ORDER BY `timestamp` DESC) = 1" in sql
+    assert "QUALIFY ROW_NUMBER() OVER (PARTITION BY `alert_id` ORDER BY `timestamp` DESC NULLS LAST) = 1" in sql
     assert "`timestamp` >= @since" in sql and "@negative_rate" in sql and "@positive_values" in sql
     # values travel as parameters, never inside the SQL text
     since = value_of(load_call["params"]["since"])

@@ -38,6 +38,7 @@ from trainer.feedback.sources.bigquery_sql import (QueryPlan, TableRef, build_ch
                                                    build_new_count_sql,
                                                    build_pending_sql, positive_values, scalar, string_array,
                                                    timestamp_text)
+from trainer.feedback.sources.sampling import negative_rate
 
 SCOPES = ("https://www.googleapis.com/auth/bigquery",)
 
@@ -253,12 +254,14 @@ class BigQuerySource:
             return 1.0
         plan, params = self._windowed(since)
         negatives = int(self._run(build_count_sql(plan, negatives_only=True), params)["n"].iloc[0])
-        return 1.0 if negatives <= self.max_negatives else self.max_negatives / negatives
+        return negative_rate(negatives, self.max_negatives)
 
-    def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
+    def load(self, since: datetime | None = None, columns: list[str] | None = None, *,
+             sample: bool = True) -> LoadedFeedback:
         """All positives and a bounded sample of negatives, latest verdict per alert (only ``columns`` and the
-        label, id and time columns when given). Raises SourceError."""
-        rate = self.negative_rate(since)
+        label, id and time columns when given; every labelled row's latest verdict with ``sample=False``).
+        Raises SourceError."""
+        rate = self.negative_rate(since) if sample else 1.0
         plan, params = self._windowed(since)
         if columns is not None and plan.select is not None:
             roles = {plan.label, plan.id_column, plan.time_column, plan.order_column}
