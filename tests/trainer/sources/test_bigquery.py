@@ -306,3 +306,13 @@ def test_verdicts_triaged_since_count_as_new_when_the_table_has_a_triage_time(fa
     assert "(`timestamp` >= @since OR `triaged_at` >= @since)" in call["sql"]
     assert "`timestamp` >= @window_start" in call["sql"]
     assert value_of(call["params"]["since"]) == "2026-11-20T00:00:00.000000Z"
+
+
+def test_a_dry_run_reports_the_bytes_each_training_query_would_scan(fake, source):
+    fake.dry_run_bytes = lambda sql: 1_000 if sql.startswith("SELECT COUNT(*)") else 250_000
+    cost = source.dry_run()
+    assert cost == {"count_bytes": 1_000, "training_bytes": 250_000, "total_bytes": 251_000}
+    sent = [run["sql"] for run in fake.dry_runs]
+    assert len(sent) == 2 and "FARM_FINGERPRINT" in sent[1], "the count and the training query, as load sends them"
+    assert all(run["params"]["positive_values"] for run in fake.dry_runs)
+    assert not any("COUNT" in q["sql"] or "FARM" in q["sql"] for q in fake.queries), "nothing was run for real"
