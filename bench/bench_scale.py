@@ -136,6 +136,23 @@ def child_cycle(config_path: Path) -> dict:
     return out
 
 
+def billed_bytes(duck, columns) -> int:
+    """What BigQuery would scan reading ``columns`` of the whole table, by its data-size rules: STRING 2 bytes +
+    its UTF-8 length, INT64, FLOAT64 and TIMESTAMP 8 bytes, BOOL 1 byte, NULL 0 (no partitioning)."""
+    types = dict(duck.execute("SELECT column_name, data_type FROM information_schema.columns "
+                              "WHERE table_name = 'feedback'").fetchall())
+    parts = []
+    for name in columns:
+        kind = types[name].upper()
+        if kind in ("VARCHAR", "TEXT"):
+            parts.append(f'SUM(CASE WHEN "{name}" IS NULL THEN 0 ELSE 2 + strlen("{name}") END)')
+        elif kind == "BOOLEAN":
+            parts.append(f'COUNT("{name}")')
+        else:
+            parts.append(f'8 * COUNT("{name}")')
+    return int(duck.execute(f"SELECT {' + '.join(parts)} FROM feedback").fetchone()[0])
+
+
 def child_warehouse(folder: Path) -> dict:
     from trainer.config import load_config
     from trainer.feedback.quality import prepare
@@ -152,6 +169,7 @@ def child_warehouse(folder: Path) -> dict:
     columns = tuple(r[0] for r in duck.execute("DESCRIBE feedback").fetchall())
     plan = QueryPlan("`feedback`", columns, "is_true_positive", "alert_id", "timestamp", "triaged_at", False)
     labels = string_array("positive_values", positive_values(config.schema))
+    scanned = billed_bytes(duck, columns), billed_bytes(duck, ("is_true_positive", "timestamp"))
     t0 = time.perf_counter()
     negatives = int(warehouse_sql.run(duck, build_count_sql(plan, negatives_only=True), [labels])["n"].iloc[0])
     rate = negative_rate(negatives, config.source.max_negatives)
@@ -163,6 +181,7 @@ def child_warehouse(folder: Path) -> dict:
     result = train_and_evaluate(prepared.frame, config, negative_sample_rate=rate)
     train_s = time.perf_counter() - t0
     return {"query_s": round(query_s, 1), "rows_to_pandas": len(frame), "negative_rate": round(rate, 5),
+            "bigquery_bytes_training_query": scanned[0], "bigquery_bytes_count_query": scanned[1],
             "prepare_train_s": round(train_s, 1), "total_s": round(query_s + train_s, 1),
             "peak_mb_after_query": peak_after_query, "peak_mb": peak_mb(), "pr_auc": result.metrics.get("pr_auc")}
 
