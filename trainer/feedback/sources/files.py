@@ -236,13 +236,14 @@ class FilesSource:
         parts = []
         for number, path in enumerate(paths):
             part = read_table(path, wanted)
-            part["_file"], part["_row"] = number, np.arange(len(part))
+            part["_file"], part["_row"] = np.int16(number), np.arange(len(part), dtype=np.int32)
             parts.append(part)
         keys = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         if schema.id_column not in keys.columns or schema.label not in keys.columns:
             return None  # no id to hash (or no label): the whole read, which quality checks
         keys = self._time_filter(keys, since)
         labelled = keys[~blank(keys[schema.label])].reset_index(drop=True)
+        del keys, parts
         positive = (map_labels(labelled[schema.label], schema.positive_value)[0] == 1).to_numpy()
         rate = negative_rate(int((~positive).sum()), self.max_negatives)
         if rate >= 1.0:
@@ -250,7 +251,7 @@ class FilesSource:
         times = parse_times(labelled[schema.time_column]) if schema.time_column in labelled.columns else None
         triaged = parse_times(labelled[TRIAGED_AT_COLUMN]) if TRIAGED_AT_COLUMN in labelled.columns else None
         chosen = labelled.iloc[choose_rows(labelled[schema.id_column], positive, rate, triaged=triaged, times=times)]
-        del keys, labelled
+        del labelled
         frames = [read_rows(path, np.sort(chosen.loc[chosen["_file"] == number, "_row"].to_numpy()), columns)
                   for number, path in enumerate(paths)]
         frames = [f for f in frames if not f.empty or len(f.columns)]
