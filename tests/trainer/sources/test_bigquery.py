@@ -316,3 +316,19 @@ def test_a_dry_run_reports_the_bytes_each_training_query_would_scan(fake, source
     assert len(sent) == 2 and "FARM_FINGERPRINT" in sent[1], "the count and the training query, as load sends them"
     assert all(run["params"]["positive_values"] for run in fake.dry_runs)
     assert not any("COUNT" in q["sql"] or "FARM" in q["sql"] for q in fake.queries), "nothing was run for real"
+
+
+def test_cla_feedback_cost_prints_the_dry_run_bytes(fake, workdir, monkeypatch, capsys):
+    from trainer.cli import main
+
+    (workdir / "cla.toml").write_text('[source]\nkind = "bigquery"\nproject = "soc-prod-123"\n')
+    opened = BigQuerySource.from_config
+    monkeypatch.setattr(BigQuerySource, "from_config",
+                        classmethod(lambda cls, config: _with_client(opened(config), fake)))
+    fake.dry_run_bytes = lambda sql: 3 * 2**30 if "FARM_FINGERPRINT" in sql else 2**30
+    assert main(["feedback", "cost"]) == 0
+    out = capsys.readouterr().out
+    assert "training query: 3,221,225,472 bytes" in out and "(4.00 GiB)" in out
+    (workdir / "cla.toml").write_text('[source]\nkind = "sqlite"\n')
+    assert main(["feedback", "cost"]) == 2
+    assert "source.kind is 'sqlite'" in capsys.readouterr().err
