@@ -256,3 +256,12 @@ def test_a_broken_file_in_the_sampled_read_names_the_file(config, history, workd
     (workdir / "exports/feedback.csv").write_bytes(b"alert_id,is_true_positive\n\"a1,1\n")
     with pytest.raises(SourceError, match="feedback.csv"):
         open_source(config).load()
+
+
+def test_ids_that_share_a_fingerprint_stay_separate_alerts():
+    ids = pd.Series(["a", "b", "a", "c"])
+    times = pd.Series(pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"], utc=True))
+    # every id given the same 64-bit fingerprint: only the exact text may merge rows
+    clash = (np.full(4, 7, dtype=np.uint64), np.zeros(4, dtype=bool))
+    assert sampling.latest_positions(ids, None, times, clash).tolist() == [1, 2, 3]
+    assert sampling.latest_positions(ids, None, times).tolist() == [1, 2, 3]

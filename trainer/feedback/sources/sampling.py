@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 SAMPLE_BUCKETS = 1_000_000
+HASH_CHUNK = 250_000
 _TWO_63 = 1 << 63
 _TWO_64 = 1 << 64
 
@@ -61,17 +62,35 @@ def bucket_of(text: str | None) -> int | None:
     return magnitude % SAMPLE_BUCKETS
 
 
-def sample_bucket(ids: Iterable) -> np.ndarray:
-    """:func:`bucket_of` for every id (as text), as int64; a missing id gets bucket SAMPLE_BUCKETS (never kept)."""
+def fingerprints(ids: Iterable) -> tuple[np.ndarray, np.ndarray]:
+    """FarmHash Fingerprint64 of every id as text (uint64), and which ids are missing (their hash is 0).
+
+    Hashed a slice at a time: ten million ids as Python strings at once would cost gigabytes.
+    """
     values = pd.Series(ids, dtype=object) if not isinstance(ids, pd.Series) else ids
+    hashes = np.zeros(len(values), dtype=np.uint64)
     missing = values.isna().to_numpy()
-    text = [v if isinstance(v, str) else ("" if gone else str(v)) for v, gone in zip(values.tolist(), missing)]
-    hashes = np.fromiter(map(farmhash.Fingerprint64, text), dtype=np.uint64, count=len(text))
+    for start in range(0, len(values), HASH_CHUNK):
+        part = values.iloc[start:start + HASH_CHUNK].tolist()
+        gone = missing[start:start + len(part)]
+        text = [v if isinstance(v, str) else ("" if g else str(v)) for v, g in zip(part, gone)]
+        hashes[start:start + len(part)] = np.fromiter(map(farmhash.Fingerprint64, text), dtype=np.uint64,
+                                                      count=len(text))
+    hashes[missing] = 0
+    return hashes, missing
+
+
+def _buckets(hashes: np.ndarray, missing: np.ndarray) -> np.ndarray:
     # |signed value| in unsigned arithmetic: two's complement of the values with the sign bit set
     magnitude = np.where(hashes >= np.uint64(_TWO_63), ~hashes + np.uint64(1), hashes)
     buckets = (magnitude % np.uint64(SAMPLE_BUCKETS)).astype(np.int64)
     buckets[missing] = SAMPLE_BUCKETS
     return buckets
+
+
+def sample_bucket(ids: Iterable) -> np.ndarray:
+    """:func:`bucket_of` for every id (as text), as int64; a missing id gets bucket SAMPLE_BUCKETS (never kept)."""
+    return _buckets(*fingerprints(ids))
 
 
 def negative_rate(negatives: int, max_negatives: int) -> float:
@@ -97,28 +116,38 @@ def _sortable(values: pd.Series | None) -> pd.Series | None:
     return values
 
 
-def latest_positions(ids: pd.Series, triaged: pd.Series | None, times: pd.Series | None) -> np.ndarray:
+def latest_positions(ids: pd.Series, triaged: pd.Series | None, times: pd.Series | None,
+                     hashes: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Positions (sorted) of the latest row of each id: ``triaged`` (missing first), then ``times``, then position.
 
-    Rows with a missing id are each their own alert. Only ids that occur more
-    than once are sorted (most alerts carry one verdict).
+    Rows with a missing id are each their own alert. Ids that occur more than
+    once are found by their 64-bit fingerprints (``hashes``, computed when not
+    given: sorting integers, not ten million strings), and only those rows are
+    grouped by their exact text and sorted, so two ids that share a fingerprint
+    stay two alerts.
     """
     ids = ids.reset_index(drop=True)
     triaged, times = _sortable(triaged), _sortable(times)
-    repeated = (ids.duplicated(keep=False) & ids.notna()).to_numpy()
+    values, missing = hashes if hashes is not None else fingerprints(ids)
+    order = np.argsort(values, kind="stable")
+    same = values[order][1:] == values[order][:-1]
+    repeated = np.zeros(len(values), dtype=bool)
+    repeated[order[1:][same]] = True
+    repeated[order[:-1][same]] = True
+    repeated &= ~missing
     single = np.flatnonzero(~repeated)
     if not repeated.any():
         return single
     rows = np.flatnonzero(repeated)
     keys = pd.DataFrame({"id": pd.factorize(ids.iloc[rows])[0], "pos": rows})
-    order = []
+    order_by = []
     if triaged is not None:
         keys["triaged"] = triaged.to_numpy()[rows]
-        order.append("triaged")
+        order_by.append("triaged")
     if times is not None:
         keys["time"] = times.to_numpy()[rows]
-        order.append("time")
-    keys = keys.sort_values(order + ["pos"], kind="stable", na_position="first")
+        order_by.append("time")
+    keys = keys.sort_values(order_by + ["pos"], kind="stable", na_position="first")
     latest = keys["pos"].to_numpy()[~keys.duplicated("id", keep="last").to_numpy()]
     return np.sort(np.concatenate([single, latest]))
 
@@ -131,14 +160,15 @@ def choose_rows(ids: pd.Series, positive: np.ndarray, rate: float, *, triaged: p
     ``times`` (comparable values, e.g. UTC datetimes) order one alert's
     verdicts. Returns sorted positions.
     """
-    rows = latest_positions(ids, triaged, times) if len(ids) else np.zeros(0, dtype=np.int64)
+    if not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    hashes, missing = fingerprints(ids)
+    rows = latest_positions(ids, triaged, times, (hashes, missing))
     if rate >= 1.0:
         return rows
-    keep = np.asarray(positive, dtype=bool)[rows]
-    negatives = np.flatnonzero(~keep)
-    keep[negatives] = sample_bucket(ids.iloc[rows[negatives]]) < cutoff(rate)
+    keep = np.asarray(positive, dtype=bool)[rows] | (_buckets(hashes[rows], missing[rows]) < cutoff(rate))
     return rows[keep]
 
 
-__all__ = ["SAMPLE_BUCKETS", "bucket_of", "choose_rows", "cutoff", "fingerprint", "latest_positions",
+__all__ = ["SAMPLE_BUCKETS", "bucket_of", "choose_rows", "cutoff", "fingerprint", "fingerprints", "latest_positions",
            "negative_rate", "sample_bucket"]
