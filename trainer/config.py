@@ -61,7 +61,7 @@ class SourceConfig:
     location: str = opt("", "BigQuery: dataset location, e.g. US or EU (empty: BigQuery's default).")
     credentials_file: str = opt("", "BigQuery: service-account JSON file; empty uses Application Default Credentials.")
     window_days: int = opt(90, "Only feedback from the last N days is read (0: no window).", min=0)
-    max_negatives: int = opt(200_000, "BigQuery: at most this many negatives are sampled (all positives are kept); 0 disables sampling.", min=0)
+    max_negatives: int = opt(200_000, "Training read, every source: above this many labelled negatives in the window, a deterministic hash sample of about this many is read (all positives are kept; metrics re-weighted); 0 disables sampling.", min=0)
     verdicts_path: str = opt("", "Files: the CSV file review verdicts are appended to, read with the other files "
                              "(empty: verdicts.csv beside the first matching file).")
     bq_verdicts_table: str = opt("", "BigQuery: `dataset.table` review verdicts are appended to (empty: bq_table).")

@@ -3,7 +3,7 @@
 :class:`FakeBigQueryHTTP` is the ``_http`` session of a real
 ``google.cloud.bigquery.Client`` (import as ``from bigqueryfake import ...``):
 every request the client library makes (``jobs.query`` for a query, a table
-lookup, a multipart upload for a load job, a job poll) reaches
+lookup, a multipart upload for a load job, a job poll, a dry-run job insert) reaches
 :meth:`FakeBigQueryHTTP.request`, which records it and answers in the REST
 shape. Queries are answered by ``answer(sql, parameters) -> DataFrame``; load
 jobs keep the uploaded Parquet rows in ``loaded``. ``error`` makes every call
@@ -60,6 +60,8 @@ class FakeBigQueryHTTP:
     queries: list[dict] = field(default_factory=list)
     loaded: list[pd.DataFrame] = field(default_factory=list)
     load_configs: list[dict] = field(default_factory=list)
+    dry_run_bytes: Callable[[str], int] = lambda sql: 0    # totalBytesProcessed a dry run of ``sql`` reports
+    dry_runs: list[dict] = field(default_factory=list)
     is_mtls: bool = False     # read by google-cloud-core when it builds URLs
 
     def client(self, project: str = "soc-prod-123") -> bigquery.Client:
@@ -83,6 +85,18 @@ class FakeBigQueryHTTP:
                                    "rows": rows, "totalRows": str(len(rows)),
                                    "jobReference": {"projectId": project, "jobId": f"q{len(self.queries)}",
                                                     "location": body.get("location")}})
+        if path.endswith("/jobs") and "/upload/" not in path and method == "POST":
+            job = json.loads(data)
+            query = job.get("configuration", {}).get("query", {})
+            if not job["configuration"].get("dryRun"):
+                raise AssertionError("fake BigQuery: only dry-run jobs are inserted through /jobs")
+            self.dry_runs.append({"sql": query["query"],
+                                  "params": {p["name"]: p for p in query.get("queryParameters", [])}})
+            job["status"] = {"state": "DONE"}
+            job["statistics"] = {"creationTime": "1765000000000",
+                                 "query": {"totalBytesProcessed": str(self.dry_run_bytes(query["query"])),
+                                           "statementType": "SELECT"}}
+            return self._response(job)
         if "/upload/" in path and method == "POST":
             return self._response(self._load(data, headers or {}))
         if "/tables/" in path and method == "GET":

@@ -44,3 +44,15 @@ def test_negative_sampling_keeps_every_positive(data):
     X_small, y_small, rate = search.sample_negatives(frame, y, 400, random_state=0)
     assert len(y_small) == 400 and int(y_small.sum()) == int(y.sum())
     assert rate == pytest.approx((400 - y.sum()) / (y == 0).sum())
+
+
+def test_a_source_sample_is_undone_when_candidates_are_ranked(data):
+    """Negatives the source left out count again: each validation negative weighs 1 / rate, so precision falls."""
+    frame, y, spec = data
+    train, val = frame.iloc[:900], frame.iloc[900:]
+    pairs = search.candidates("auto", "auto", "auto")[:2]
+    as_read = search.select(spec, pairs, train, y.iloc[:900], val, y.iloc[900:], budget_seconds=60, random_state=0)
+    undone = search.select(spec, pairs, train, y.iloc[:900], val, y.iloc[900:], budget_seconds=60, random_state=0,
+                           source_negative_rate=0.1)
+    for plain, weighted in zip(as_read.tried, undone.tried):
+        assert weighted.validation_pr_auc < plain.validation_pr_auc

@@ -104,7 +104,8 @@ class ReplaySource:
     def unavailable(self) -> str | None:
         return None
 
-    def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
+    def load(self, since: datetime | None = None, columns: list[str] | None = None, *,
+             sample: bool = True) -> LoadedFeedback:
         frame = self.rows if not columns else self.rows[[c for c in dict.fromkeys(columns) if c in self.rows]]
         return LoadedFeedback(frame.copy(), self.description, self.empty_hint())
 

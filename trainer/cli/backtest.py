@@ -82,7 +82,7 @@ def handle(args, config) -> int:
         from trainer.feedback.sources import open_source
 
         source = open_source(config)
-        frame, description = source.load().frame, source.describe()
+        frame, description = source.load(sample=False).frame, source.describe()
     key = config.model_key_path
     config.models_dir = str(out.root)
     config.model_key_file = str(key)

@@ -1,10 +1,13 @@
-"""``cla feedback import FILE`` and ``cla feedback stats``: verdicts into and facts about the embedded store.
+"""``cla feedback import FILE``, ``cla feedback stats`` and ``cla feedback cost``: verdicts into and facts about the
+feedback source.
 
 ``import`` validates each row (:mod:`trainer.feedback.importing`), reports every
 rejected row with its line number, skips rows whose alert id and verdict are
 already stored (and says how many), commits the rest in one transaction and
 exits 1 when anything was rejected. ``stats`` summarises the
 store (:func:`trainer.feedback.store.stats`). Both need ``source.kind = "sqlite"``.
+``cost`` asks BigQuery, with free dry runs, how many bytes one training read
+scans (:meth:`BigQuerySource.dry_run`); it needs ``source.kind = "bigquery"``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,13 @@ def register(sub, common) -> None:
                                 description="Summarise the embedded feedback store.")
     stats.add_argument("--json", action="store_true", help="print JSON")
     stats.set_defaults(handler=handle_stats)
+
+    cost = commands.add_parser("cost", parents=[common], help="bytes one training read scans in BigQuery (dry run)",
+                               description="Dry-run the training read's two BigQuery queries (the negatives count "
+                                           "and the training query) and print the bytes each would scan and bill. "
+                                           "Nothing is run for real. Needs source.kind = \"bigquery\".")
+    cost.add_argument("--json", action="store_true", help="print JSON")
+    cost.set_defaults(handler=handle_cost)
 
 
 def _store(config):
@@ -132,3 +142,24 @@ def _trainer_counts(config) -> dict:
 
     since = last_training_time(config.layout, key_file=config.model_key_path)
     return count_feedback(config, since=since)
+
+
+def handle_cost(args, config) -> int:
+    from trainer.feedback.sources import SourceError, open_source
+
+    if config.source.kind != "bigquery":
+        raise CLIError(f"`cla feedback cost` dry-runs BigQuery queries, but source.kind is {config.source.kind!r}; "
+                       "use a config with source.kind = \"bigquery\"", 2)
+    try:
+        source = open_source(config)
+        cost = source.dry_run()
+    except SourceError as exc:
+        raise CLIError(str(exc)) from None
+    if args.json:
+        print(json.dumps(cost, indent=2))
+        return exit_codes.OK
+    print(f"source:         {source.describe()}")
+    print(f"count query:    {cost['count_bytes']:,} bytes")
+    print(f"training query: {cost['training_bytes']:,} bytes")
+    print(f"per cycle:      {cost['total_bytes']:,} bytes ({cost['total_bytes'] / 2**30:.2f} GiB)")
+    return exit_codes.OK

@@ -59,8 +59,13 @@ class FittedWindow:
 
 
 def fit_window(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig,
-               training: TrainingConfig) -> FittedWindow:
+               training: TrainingConfig, *, source_negative_rate: float = 1.0) -> FittedWindow:
     """Choose the recipe and the threshold on rows the scoring model did not fit, then fit the final model.
+
+    ``source_negative_rate`` below 1 says the source kept only that share of
+    the negatives (`trainer.feedback.sources.sampling`): candidates are ranked
+    and the threshold chosen with each validation negative weighted by its
+    inverse, as on the whole feedback.
 
     The path comes from `trainer.learning.validation.plan`: a fixed recipe
     (``training.preset`` names one) has no validation; a window whose validation slice would hold few positives is
@@ -74,9 +79,9 @@ def fit_window(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig,
     if chosen.path == validation.NONE:
         fitted = _fit_fixed(window, spec, schema, training, families.recipe(training.preset))
     elif chosen.path == validation.CROSS_VALIDATION:
-        fitted = _fit_cross_validated(window, spec, schema, training)
+        fitted = _fit_cross_validated(window, spec, schema, training, source_negative_rate)
     else:
-        fitted = _fit_holdout(window, spec, schema, training)
+        fitted = _fit_holdout(window, spec, schema, training, source_negative_rate)
     fitted.validation_info.update({"path": chosen.path, "reason": chosen.reason})
     fitted.model.metadata["validation"] = dict(fitted.validation_info)
     return fitted
@@ -114,7 +119,7 @@ def _fit_fixed(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig, tr
 
 
 def _fit_holdout(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig,
-                 training: TrainingConfig) -> FittedWindow:
+                 training: TrainingConfig, source_negative_rate: float = 1.0) -> FittedWindow:
     """Large data: rank candidates and choose the threshold on the newest slice of the window.
 
     The threshold is chosen on scores of the validation rows by the model
@@ -134,7 +139,8 @@ def _fit_holdout(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig,
     y_train, y_val = train[label].astype(int), held[label].astype(int)
     pairs = search.candidates(training.preset, training.model, training.imbalance)
     selection = search.select(spec, pairs, train, y_train, held, y_val,
-                                budget_seconds=training.time_budget_seconds, random_state=rs)
+                                budget_seconds=training.time_budget_seconds, random_state=rs,
+                                source_negative_rate=source_negative_rate)
     rate = search.negative_rate_for(train[label], families.family(selection.family).fit_max_rows)
     pipeline, fit_rows, rate, counts = _fit_pipeline(spec, selection, train, y_train, rs, recipe=None,
                                                      negative_rate=rate)
@@ -153,9 +159,12 @@ def _fit_holdout(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig,
             notes.append("calibration skipped: the validation slice has only one class")
             calibration = "none"
     val_scores = estimator.predict_proba(held)[:, 1] if len(held) else np.empty(0)
+    val_weight = evaluation.negative_weights(y_val, source_negative_rate)
     choice = thresholds.choose_threshold(y_val, val_scores, training.objective, training.target,
+                                         sample_weight=val_weight,
                                          min_bound_positives=training.min_validation_positives)
-    val_pr_auc = float(average_precision_score(y_val, val_scores)) if validation_has_both else None
+    val_pr_auc = float(average_precision_score(y_val, val_scores, sample_weight=val_weight)) \
+        if validation_has_both else None
     fitted_on = "train"
     if split == "time" and calibration == "none" and len(window) <= search.SEARCH_MAX_ROWS:
         # Feedback ordered by time: the validation slice is the newest, the rows most like tomorrow's
@@ -175,7 +184,7 @@ def _fit_holdout(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig,
 
 
 def _fit_cross_validated(window: pd.DataFrame, spec: FeatureSpec, schema: SchemaConfig,
-                         training: TrainingConfig) -> FittedWindow:
+                         training: TrainingConfig, source_negative_rate: float = 1.0) -> FittedWindow:
     """Small data: rank candidates by out-of-fold PR-AUC, threshold on the pooled out-of-fold scores.
 
     The two and the three best candidates are also tried as soft-voting
@@ -188,7 +197,7 @@ def _fit_cross_validated(window: pd.DataFrame, spec: FeatureSpec, schema: Schema
     y_all = window[label].astype(int)
     X, y, rate = search.sample_negatives(window, y_all, validation.MAX_ROWS, rs)
     X, y = X.reset_index(drop=True), y.reset_index(drop=True)
-    weight = evaluation.negative_weights(y, rate)
+    weight = evaluation.negative_weights(y, rate * source_negative_rate)
     folds = validation.folds(X, y, time_column=schema.time_column, random_state=rs)
     if folds.note:
         notes.append(folds.note)

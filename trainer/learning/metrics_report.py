@@ -108,7 +108,7 @@ def fit_and_report(frame: pd.DataFrame, window: pd.DataFrame, test: pd.DataFrame
     """
     schema, training = config.schema, config.training
     label = schema.label
-    fitted = fit_window(window, spec, schema, training)
+    fitted = fit_window(window, spec, schema, training, source_negative_rate=negative_sample_rate)
     model = fitted.model
     fit_s = time.perf_counter() - started
 

@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score
 
 from trainer.learning import families
+from trainer.learning.evaluation import negative_weights
 from trainer.learning.features import FeatureSpec
 from trainer.learning.pipelines import build_pipeline, effective_strategy, thread_limit
 
@@ -147,8 +148,13 @@ def candidates(preset: str, model: str, imbalance: str, *, small: bool = False) 
 
 
 def select(spec: FeatureSpec, pairs: list[tuple[str, str]], X_train: pd.DataFrame, y_train: pd.Series,
-           X_val: pd.DataFrame, y_val: pd.Series, *, budget_seconds: float, random_state: int) -> Selection:
+           X_val: pd.DataFrame, y_val: pd.Series, *, budget_seconds: float, random_state: int,
+           source_negative_rate: float = 1.0) -> Selection:
     """Fit each pair on the training slice and rank by validation average precision.
+
+    ``source_negative_rate`` below 1 says the source sampled the negatives: the
+    validation rows are re-weighted (1 / rate per negative) so candidates are
+    ranked as on the whole feedback.
 
     With one pair, nothing is fitted. The first pair always runs; pairs not
     started before the budget runs out are recorded as skipped. A pair that fails is recorded with its error.
@@ -178,7 +184,8 @@ def select(spec: FeatureSpec, pairs: list[tuple[str, str]], X_train: pd.DataFram
                 pipeline.fit(X_search, y_search)
                 if validation_has_both:
                     scores = pipeline.predict_proba(X_val)[:, 1]
-                    candidate.validation_pr_auc = float(average_precision_score(y_val, scores))
+                    weight = negative_weights(y_val, source_negative_rate)
+                    candidate.validation_pr_auc = float(average_precision_score(y_val, scores, sample_weight=weight))
         except (ValueError, RuntimeError) as exc:
             candidate.error = f"{type(exc).__name__}: {exc}"
         candidate.seconds = time.perf_counter() - t0

@@ -86,7 +86,8 @@ def split_windows(config: Config, champion: dict[str, Any], columns: list[str], 
     try:
         source = source if source is not None else open_source(config)
         wanted = [*columns, schema.label, schema.id_column, schema.time_column]
-        loaded = source.load(columns=[c for c in wanted if c])
+        # every row of the window, not the training read's sample: the statistics are not re-weighted
+        loaded = source.load(columns=[c for c in wanted if c], sample=False)
         frame = loaded.frame
         fingerprint = str(source.latest_change())
         description = source.describe()

@@ -193,7 +193,7 @@ def override_share(config: Config, source, since: datetime | None) -> float | No
         log.info("override rate not computed: %s", exc)
         return None
     try:
-        frame = source.load(since=since).frame
+        frame = source.load(since=since, sample=False).frame  # every new verdict, not a sample
         if len(frame) < MIN_OVERRIDE_SAMPLE:
             return None
         prepared = prepare(frame, config.schema, quarantine_dir=None, stamp="override").frame

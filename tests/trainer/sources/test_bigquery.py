@@ -87,7 +87,7 @@ def test_load_sends_parameterised_sql_that_parses(fake, source):
 
     sql = load_call["sql"]
     assert "`soc-prod-123.soc_data.feedback`" in sql
-    assert "QUALIFY ROW_NUMBER() OVER (PARTITION BY `alert_id` ORDER BY `timestamp` DESC) = 1" in sql
+    assert "QUALIFY ROW_NUMBER() OVER (PARTITION BY `alert_id` ORDER BY `timestamp` DESC NULLS LAST) = 1" in sql
     assert "`timestamp` >= @since" in sql and "@negative_rate" in sql and "@positive_values" in sql
     # values travel as parameters, never inside the SQL text
     since = value_of(load_call["params"]["since"])
@@ -305,3 +305,29 @@ def test_verdicts_triaged_since_count_as_new_when_the_table_has_a_triage_time(fa
     assert "(`timestamp` >= @since OR `triaged_at` >= @since)" in call["sql"]
     assert "`timestamp` >= @window_start" in call["sql"]
     assert value_of(call["params"]["since"]) == "2026-11-20T00:00:00.000000Z"
+
+
+def test_a_dry_run_reports_the_bytes_each_training_query_would_scan(fake, source):
+    fake.dry_run_bytes = lambda sql: 1_000 if sql.startswith("SELECT COUNT(*)") else 250_000
+    cost = source.dry_run()
+    assert cost == {"count_bytes": 1_000, "training_bytes": 250_000, "total_bytes": 251_000}
+    sent = [run["sql"] for run in fake.dry_runs]
+    assert len(sent) == 2 and "FARM_FINGERPRINT" in sent[1], "the count and the training query, as load sends them"
+    assert all(run["params"]["positive_values"] for run in fake.dry_runs)
+    assert not any("COUNT" in q["sql"] or "FARM" in q["sql"] for q in fake.queries), "nothing was run for real"
+
+
+def test_cla_feedback_cost_prints_the_dry_run_bytes(fake, workdir, monkeypatch, capsys):
+    from trainer.cli import main
+
+    (workdir / "cla.toml").write_text('[source]\nkind = "bigquery"\nproject = "soc-prod-123"\n')
+    opened = BigQuerySource.from_config
+    monkeypatch.setattr(BigQuerySource, "from_config",
+                        classmethod(lambda cls, config: _with_client(opened(config), fake)))
+    fake.dry_run_bytes = lambda sql: 3 * 2**30 if "FARM_FINGERPRINT" in sql else 2**30
+    assert main(["feedback", "cost"]) == 0
+    out = capsys.readouterr().out
+    assert "training query: 3,221,225,472 bytes" in out and "(4.00 GiB)" in out
+    (workdir / "cla.toml").write_text('[source]\nkind = "sqlite"\n')
+    assert main(["feedback", "cost"]) == 2
+    assert "source.kind is 'sqlite'" in capsys.readouterr().err

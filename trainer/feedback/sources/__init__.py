@@ -57,7 +57,7 @@ class LoadedFeedback:
     frame: pd.DataFrame
     description: str = "the feedback source"
     empty_hint: str = DEFAULT_EMPTY_HINT
-    negative_sample_rate: float = 1.0   # 1.0: no sampling
+    negative_sample_rate: float = 1.0   # 1.0: no sampling; below 1: the share of negatives kept (sources.sampling)
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,11 @@ class SourceKind:
 
 
 KINDS: dict[str, SourceKind] = {kind.name: kind for kind in (
-    SourceKind("sqlite", "trainer.feedback.sources.sqlite:SQLiteSource", ("path", "table", "window_days"),
+    SourceKind("sqlite", "trainer.feedback.sources.sqlite:SQLiteSource", ("path", "table", "window_days",
+                                                                         "max_negatives"),
                "the embedded SQLite store"),
-    SourceKind("files", "trainer.feedback.sources.files:FilesSource", ("path", "window_days", "verdicts_path"),
+    SourceKind("files", "trainer.feedback.sources.files:FilesSource", ("path", "window_days", "verdicts_path",
+                                                                      "max_negatives"),
                "CSV or Parquet files (a path or a glob)"),
     SourceKind("bigquery", "trainer.feedback.sources.bigquery:BigQuerySource",
                ("project", "bq_table", "query", "location", "credentials_file", "window_days", "max_negatives",
@@ -100,11 +102,18 @@ class FeedbackSource(Protocol):
     def unavailable(self) -> str | None:
         """A sentence when there is nothing to read yet (a store not created); None otherwise. Cheap."""
 
-    def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
+    def load(self, since: datetime | None = None, columns: list[str] | None = None, *,
+             sample: bool = True) -> LoadedFeedback:
         """The feedback in the configured window (and, with ``since``, only newer feedback).
 
         With ``columns``, only those that exist are read (the drift report reads
         the champion's inputs, the label, time and id), pushed down to the source.
+        With ``sample`` (the training read), a source whose window holds more
+        than ``source.max_negatives`` labelled negatives answers the plan of
+        :mod:`.sampling` in its own engine: the latest verdict per alert, every
+        positive and a hash sample of the negatives, the rate returned as
+        ``negative_sample_rate``. ``sample=False`` reads every row of the window
+        (the drift report: its statistics are not re-weighted).
         """
 
     def count_labelled(self, since: datetime | None = None) -> int:

@@ -38,6 +38,7 @@ from trainer.feedback.sources.bigquery_sql import (QueryPlan, TableRef, build_ch
                                                    build_new_count_sql,
                                                    build_pending_sql, positive_values, scalar, string_array,
                                                    timestamp_text)
+from trainer.feedback.sources.sampling import negative_rate
 
 SCOPES = ("https://www.googleapis.com/auth/bigquery",)
 
@@ -175,14 +176,15 @@ class BigQuerySource:
             raise SourceError("source.project is empty and the credentials name no project: set source.project")
         return {"credentials": credentials, "project_id": self.project}
 
-    def _run(self, sql: str, parameters: list[dict]) -> pd.DataFrame:
+    def _run(self, sql: str, parameters: list[dict], *, dry_run: bool = False) -> pd.DataFrame:
         import pandas_gbq
 
         connection = self._connection()
         configuration = {"query": {"useLegacySql": False, "parameterMode": "NAMED", "queryParameters": parameters}}
+        extra = {"dry_run": True} if dry_run else {}
         try:
             return pandas_gbq.read_gbq(sql, location=self.location or None, configuration=configuration,
-                                       dialect="standard", progress_bar_type=None, **connection)
+                                       dialect="standard", progress_bar_type=None, **connection, **extra)
         except SourceError:
             raise
         except Exception as exc:  # noqa: BLE001 - every Google/pandas-gbq failure becomes a SourceError
@@ -253,12 +255,14 @@ class BigQuerySource:
             return 1.0
         plan, params = self._windowed(since)
         negatives = int(self._run(build_count_sql(plan, negatives_only=True), params)["n"].iloc[0])
-        return 1.0 if negatives <= self.max_negatives else self.max_negatives / negatives
+        return negative_rate(negatives, self.max_negatives)
 
-    def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
+    def load(self, since: datetime | None = None, columns: list[str] | None = None, *,
+             sample: bool = True) -> LoadedFeedback:
         """All positives and a bounded sample of negatives, latest verdict per alert (only ``columns`` and the
-        label, id and time columns when given). Raises SourceError."""
-        rate = self.negative_rate(since)
+        label, id and time columns when given; every labelled row's latest verdict with ``sample=False``).
+        Raises SourceError."""
+        rate = self.negative_rate(since) if sample else 1.0
         plan, params = self._windowed(since)
         if columns is not None and plan.select is not None:
             roles = {plan.label, plan.id_column, plan.time_column, plan.order_column}
@@ -266,6 +270,20 @@ class BigQuerySource:
         params.append(scalar("negative_rate", "FLOAT64", repr(float(rate))))
         frame = self._run(build_load_sql(plan), params)
         return LoadedFeedback(frame, self.describe(), self.empty_hint(), negative_sample_rate=rate)
+
+    def dry_run(self, since: datetime | None = None) -> dict[str, int]:
+        """Bytes BigQuery would scan (and bill) for one training read, from dry runs of its two queries.
+
+        A dry run is free and returns no rows (``pandas_gbq.read_gbq(..., dry_run=True)``): the negatives
+        count and the training query, as :meth:`load` would send them. Raises SourceError.
+        """
+        plan, params = self._windowed(since)
+        count = self._run(build_count_sql(plan, negatives_only=True), params, dry_run=True)
+        training = self._run(build_load_sql(plan), [*params, scalar("negative_rate", "FLOAT64", "1.0")],
+                             dry_run=True)
+        out = {"count_bytes": int(count["totalBytesProcessed"]), "training_bytes": int(training["totalBytesProcessed"])}
+        out["total_bytes"] = out["count_bytes"] + out["training_bytes"]
+        return out
 
     def _id_plan(self, what: str) -> QueryPlan:
         plan = self.plan()

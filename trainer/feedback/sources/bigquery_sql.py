@@ -18,8 +18,7 @@ from typing import Any
 from trainer.config import SchemaConfig
 from trainer.feedback.quality import POSITIVE_TOKENS, is_standard_positive
 from trainer.feedback.sources import SourceError
-
-SAMPLE_BUCKETS = 1_000_000
+from trainer.feedback.sources.sampling import SAMPLE_BUCKETS
 _PROJECT = r"[a-z][a-z0-9\-]{4,28}[a-z0-9]"
 _DATASET = r"[A-Za-z0-9_]{1,1024}"
 _TABLE = r"[A-Za-z0-9_\-]{1,1024}"
@@ -134,13 +133,23 @@ def build_new_count_sql(plan: QueryPlan, *, windowed: bool) -> str:
     return f"SELECT COUNT(*) AS n FROM {plan.source_sql} WHERE " + " AND ".join(where)
 
 
+def _latest_first(plan: QueryPlan) -> str:
+    """ORDER BY of one alert's verdicts, latest first: triage time, then alert time (missing ones last).
+
+    The same order as :mod:`trainer.feedback.sources.sampling` and the SQLite store use.
+    """
+    keys = [c for c in dict.fromkeys((plan.order_column, plan.time_column)) if c]
+    if not keys:
+        return ""
+    return " ORDER BY " + ", ".join(f"{column(c)} DESC NULLS LAST" for c in keys)
+
+
 def build_load_sql(plan: QueryPlan) -> str:
     """The training query: needed columns, window, latest verdict per alert, all positives + sampled negatives."""
     columns = "*" if plan.select is None else ", ".join(column(c) for c in plan.select)
     inner = f"SELECT {columns} {_filtered(plan)}"
     if plan.id_column:
-        order = f" ORDER BY {column(plan.order_column)} DESC" if plan.order_column else ""
-        inner += f" QUALIFY ROW_NUMBER() OVER (PARTITION BY {column(plan.id_column)}{order}) = 1"
+        inner += f" QUALIFY ROW_NUMBER() OVER (PARTITION BY {column(plan.id_column)}{_latest_first(plan)}) = 1"
     if plan.id_column:
         # MOD before ABS: ABS of the smallest INT64 fingerprint would overflow.
         sample = (f"ABS(MOD(FARM_FINGERPRINT(CAST({column(plan.id_column)} AS STRING)), {SAMPLE_BUCKETS})) "
@@ -168,9 +177,8 @@ def build_find_sql(plan: QueryPlan) -> str:
     """The newest row of each alert id in ``@alert_ids``."""
     columns = "*" if plan.select is None else ", ".join(column(c) for c in plan.select)
     ident = column(plan.id_column)
-    order = f" ORDER BY {column(plan.order_column)} DESC" if plan.order_column else ""
     return (f"SELECT {columns} FROM {plan.source_sql} WHERE {ident} IN UNNEST(@alert_ids) "
-            f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {ident}{order}) = 1")
+            f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {ident}{_latest_first(plan)}) = 1")
 
 
 def build_columns_sql(ref: TableRef) -> str:

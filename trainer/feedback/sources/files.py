@@ -26,15 +26,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
 from trainer.atomic import WriteError, write_with
 from trainer.config import Config, SchemaConfig
-from trainer.feedback.quality import blank, parse_times
+from trainer.feedback.quality import blank, map_labels, parse_times
 from trainer.feedback.sources import Capabilities, LoadedFeedback, SourceError, TRIAGED_AT_COLUMN
+from trainer.feedback.sources.sampling import choose_rows, negative_rate
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+CHUNK_ROWS = 200_000   # rows a CSV chunk or a Parquet batch holds while the sampled read picks its rows
 
 
 def file_kind(path: Path) -> str:
@@ -45,6 +48,58 @@ def file_kind(path: Path) -> str:
     if name.endswith(PARQUET_SUFFIXES):
         return "parquet"
     raise SourceError(f"source.path: {path} is neither CSV nor Parquet: name the file .csv or .parquet")
+
+
+@contextmanager
+def _reading(path: Path, kind: str) -> Iterator[None]:
+    """Turn a reader's failure into a SourceError naming the file (source.path)."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise SourceError(f"feedback file {path} does not exist: check source.path") from None
+    except PermissionError:
+        raise SourceError(f"feedback file {path} cannot be read (permission denied): check source.path and the "
+                          "file's permissions") from None
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        reason = " ".join(str(exc).split())[:300]
+        raise SourceError(f"feedback file {path} (source.path) cannot be read as {kind.upper()}: {reason}") from None
+
+
+def read_rows(path: Path, rows: np.ndarray, columns: list[str] | None = None) -> pd.DataFrame:
+    """Only the rows at positions ``rows`` (sorted) of one file, streamed: a CSV a chunk at a time, a Parquet file a
+    batch at a time, so the file's other rows never reach memory together. Raises SourceError naming the file."""
+    kind = file_kind(path)
+    parts, offset = [], 0
+    with _reading(path, kind):
+        if kind == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            handle = pq.ParquetFile(path)
+            names = handle.schema_arrow.names if columns is None else \
+                [c for c in handle.schema_arrow.names if c in columns]
+            for batch in handle.iter_batches(batch_size=CHUNK_ROWS, columns=names):
+                wanted = rows[(rows >= offset) & (rows < offset + batch.num_rows)] - offset
+                if len(wanted):
+                    parts.append(batch.take(pa.array(wanted)))
+                offset += batch.num_rows
+            table = pa.Table.from_batches(parts, schema=handle.schema_arrow) if parts else \
+                handle.schema_arrow.empty_table().select(names)
+            return table.select(names).to_pandas()
+        sep = "\t" if path.name.lower().endswith(".tsv") else ","
+        usecols = (lambda c: c in columns) if columns is not None else None
+        header = pd.DataFrame()
+        try:
+            with pd.read_csv(path, sep=sep, usecols=usecols, low_memory=False, chunksize=CHUNK_ROWS) as chunks:
+                for chunk in chunks:
+                    wanted = rows[(rows >= offset) & (rows < offset + len(chunk))] - offset
+                    if len(wanted):
+                        parts.append(chunk.iloc[wanted])
+                    offset += len(chunk)
+                    header = chunk.iloc[:0]
+        except pd.errors.EmptyDataError:
+            return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True) if parts else header
 
 
 def read_table(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
@@ -81,6 +136,7 @@ class FilesSource:
     schema: SchemaConfig
     window_days: int = 0
     verdicts_path: str = ""
+    max_negatives: int = 0
     kind: str = "files"
     capabilities = Capabilities(pending_alerts=True, verdicts=True, retract=True)
 
@@ -88,7 +144,8 @@ class FilesSource:
     def from_config(cls, config: Config) -> "FilesSource":
         if not config.source.path:
             raise SourceError("source.path is empty: give a CSV/Parquet file or a glob such as exports/*.csv")
-        return cls(config.source.path, config.schema, config.source.window_days, config.source.verdicts_path)
+        return cls(config.source.path, config.schema, config.source.window_days, config.source.verdicts_path,
+                   config.source.max_negatives)
 
     def describe(self) -> str:
         return f"feedback files {self.pattern}"
@@ -147,12 +204,59 @@ class FilesSource:
         # Rows whose time does not parse are kept, so quality quarantines them with a reason.
         return frame[keep]
 
-    def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
-        """Every matching file stacked (only ``columns`` when given), window applied. Raises SourceError."""
+    def load(self, since: datetime | None = None, columns: list[str] | None = None, *,
+             sample: bool = True) -> LoadedFeedback:
+        """Every matching file stacked (only ``columns`` when given), window applied. Raises SourceError.
+
+        With ``sample``, an id column, and more than ``max_negatives`` labelled
+        negatives in the window, only the sampled plan's rows are read
+        (:meth:`_load_sampled`).
+        """
         if columns is not None and self.schema.time_column:
             columns = list(dict.fromkeys([*columns, self.schema.time_column]))  # the window needs it
+        if sample and self.max_negatives and self.schema.id_column:
+            sampled = self._load_sampled(since, columns)
+            if sampled is not None:
+                return sampled
         frame = self._time_filter(self._read(columns), since)
         return LoadedFeedback(frame.reset_index(drop=True), self.describe(), self.empty_hint())
+
+    def _load_sampled(self, since: datetime | None, columns: list[str] | None) -> LoadedFeedback | None:
+        """The plan of :mod:`.sampling` in two streamed passes; None when every negative fits (read them all).
+
+        Pass 1 reads only the id, label, time and ``triaged_at`` columns of
+        every file, applies the window, counts the labelled negatives and, when
+        they exceed ``max_negatives``, picks the rows (latest verdict per alert,
+        every positive, the hash sample of negatives). Pass 2 reads just those
+        rows, a chunk or batch at a time.
+        """
+        schema = self.schema
+        wanted = [c for c in (schema.id_column, schema.label, schema.time_column, TRIAGED_AT_COLUMN) if c]
+        paths = self.paths()
+        parts = []
+        for number, path in enumerate(paths):
+            part = read_table(path, wanted)
+            part["_file"], part["_row"] = np.int16(number), np.arange(len(part), dtype=np.int32)
+            parts.append(part)
+        keys = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if schema.id_column not in keys.columns or schema.label not in keys.columns:
+            return None  # no id to hash (or no label): the whole read, which quality checks
+        keys = self._time_filter(keys, since)
+        labelled = keys[~blank(keys[schema.label])].reset_index(drop=True)
+        del keys, parts
+        positive = (map_labels(labelled[schema.label], schema.positive_value)[0] == 1).to_numpy()
+        rate = negative_rate(int((~positive).sum()), self.max_negatives)
+        if rate >= 1.0:
+            return None
+        times = parse_times(labelled[schema.time_column]) if schema.time_column in labelled.columns else None
+        triaged = parse_times(labelled[TRIAGED_AT_COLUMN]) if TRIAGED_AT_COLUMN in labelled.columns else None
+        chosen = labelled.iloc[choose_rows(labelled[schema.id_column], positive, rate, triaged=triaged, times=times)]
+        del labelled
+        frames = [read_rows(path, np.sort(chosen.loc[chosen["_file"] == number, "_row"].to_numpy()), columns)
+                  for number, path in enumerate(paths)]
+        frames = [f for f in frames if not f.empty or len(f.columns)]
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return LoadedFeedback(frame, self.describe(), self.empty_hint(), negative_sample_rate=rate)
 
     def _latest_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
         """One row per alert id: its last in file order (the verdicts file comes last)."""

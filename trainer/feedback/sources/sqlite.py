@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from trainer.config import Config
+from trainer.config import Config, SchemaConfig
 from trainer.feedback import pending, store
 from trainer.feedback.sources import DEFAULT_EMPTY_HINT, Capabilities, LoadedFeedback, SourceError
+from trainer.feedback.sources.sampling import negative_rate
 
 
 @dataclass
@@ -26,6 +27,8 @@ class SQLiteSource:
     path: Path
     table: str = "feedback"
     window_days: int = 90
+    max_negatives: int = 0
+    schema: SchemaConfig | None = None
     kind: str = "sqlite"
     capabilities = Capabilities(pending_alerts=True, verdicts=True, retract=True)
 
@@ -36,7 +39,8 @@ class SQLiteSource:
             store.quote(config.source.table)
         except store.StoreError as exc:
             raise SourceError(f"source.table: {exc}") from None
-        return cls(config.source_path, config.source.table, config.source.window_days)
+        return cls(config.source_path, config.source.table, config.source.window_days,
+                   config.source.max_negatives, config.schema)
 
     def describe(self) -> str:
         return f"the feedback store {self._shown_path()}:{self.table}"
@@ -61,7 +65,22 @@ class SQLiteSource:
             return None
         return datetime.now(timezone.utc) - timedelta(days=self.window_days)
 
-    def _loaded(self, frame: pd.DataFrame) -> LoadedFeedback:
+    def _positive_values(self) -> list[str]:
+        from trainer.feedback.sources.bigquery_sql import positive_values
+
+        return positive_values(self.schema or SchemaConfig())
+
+    def negative_rate(self, since: datetime | None = None) -> float:
+        """Share of labelled negatives in the window to read so about ``max_negatives`` arrive (one COUNT)."""
+        if not self.max_negatives:
+            return 1.0
+        schema = self.schema or SchemaConfig()
+        negatives = store.count_negatives(self.path, self.table, label=schema.label,
+                                          positive_values=self._positive_values(),
+                                          time_since=self._window_start(), inserted_since=since)
+        return negative_rate(negatives, self.max_negatives)
+
+    def _loaded(self, frame: pd.DataFrame, rate: float = 1.0) -> LoadedFeedback:
         hint = self.empty_hint()
         if frame.empty and self.window_days:
             total = store.count(self.path, self.table)
@@ -69,14 +88,28 @@ class SQLiteSource:
                 newest = store.stats(self.path, self.table)["newest"]
                 hint = (f"its {total} rows are all older than source.window_days = {self.window_days} "
                         f"(newest alert {newest}); raise the window, set it to 0, or add recent feedback")
-        return LoadedFeedback(frame, self.describe(), hint)
+        return LoadedFeedback(frame, self.describe(), hint, negative_sample_rate=rate)
 
-    def load(self, since: datetime | None = None, columns: list[str] | None = None) -> LoadedFeedback:
-        """Rows fired inside the window (and arrived since ``since``; only ``columns`` when given). Raises SourceError."""
+    def load(self, since: datetime | None = None, columns: list[str] | None = None, *,
+             sample: bool = True) -> LoadedFeedback:
+        """Rows fired inside the window (and arrived since ``since``; only ``columns`` when given).
+
+        When the window holds more than ``max_negatives`` labelled negatives
+        (and ``sample``), SQLite answers the sampled plan
+        (:func:`store.read_sampled`); otherwise every row is read in bulk.
+        Raises SourceError.
+        """
         try:
-            frame = store.read(self.path, self.table, time_since=self._window_start(), inserted_since=since,
-                               columns=columns)
-            return self._loaded(frame)
+            rate = self.negative_rate(since) if sample else 1.0
+            if rate < 1.0:
+                schema = self.schema or SchemaConfig()
+                frame = store.read_sampled(self.path, self.table, rate=rate, label=schema.label,
+                                           id_column=schema.id_column or "alert_id", positive_values=self._positive_values(),
+                                           time_since=self._window_start(), inserted_since=since, columns=columns)
+            else:
+                frame = store.read(self.path, self.table, time_since=self._window_start(), inserted_since=since,
+                                   columns=columns)
+            return self._loaded(frame, rate)
         except store.StoreError as exc:
             raise SourceError(str(exc)) from exc
 
