@@ -121,6 +121,9 @@ def show_balance(current: Snapshot) -> None:
     # the share and ratio are the table's (one number per named set); this box says which set the warning reads
     ratio = balance_charts.ratio_text(measured["ratio"])
     ratio = ratio if math.isinf(measured["ratio"]) else f"imbalance ratio {ratio}"
+    # the newest feedback's shift, when there is one, goes in the same box (amber): one box drawn, not two
+    moved = prevalence_shift(counts)
+    tail = f"\n\n{moved}" if moved else ""
     if math.isnan(measured["share"]):
         st.info("This file records no class counts, so the imbalance is unknown.")
     elif measured["share"] < warn_share:
@@ -128,14 +131,13 @@ def show_balance(current: Snapshot) -> None:
         text = (f"**Severe imbalance**: the minority class ({measured['minority']}) is {measured['share']:.1%} of the "
                 f"{basis} ({ratio}), below the {warn_share:.0%} threshold.\n\n{said['did']}\n\n"
                 f"{said['useful']}\n\n{said['helps']}")
-        # amber only when the model is not (known to be) useful: a warning that fires on every healthy model is ignored
-        (st.info if said["useful_flag"] else st.warning)(text)
+        # amber only when the model is not (known to be) useful, or the newest feedback moved: a warning that
+        # fires on every healthy model is ignored
+        (st.info if said["useful_flag"] and not moved else st.warning)(text + tail)
     else:
-        st.success(f"The minority class ({measured['minority']}) is {measured['share']:.1%} of the {basis} "
-                   f"({ratio}), at or above the {warn_share:.0%} threshold.")
-    moved = prevalence_shift(counts)
-    if moved:
-        st.warning(moved)
+        (st.warning if moved else st.success)(
+            f"The minority class ({measured['minority']}) is {measured['share']:.1%} of the {basis} ({ratio}), at or "
+            f"above the {warn_share:.0%} threshold.{tail}")
 
     st.subheader("What the warnings mean")
     explained = findings(metrics, severe_imbalance_share=warn_share,

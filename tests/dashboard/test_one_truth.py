@@ -255,9 +255,9 @@ def test_class_balance_says_when_the_newest_feedback_holds_far_more_true_positiv
     build.write_pair(dash_env.models_dir, build.healthy_metrics(model_id, class_counts=counts, warnings=stored))
     build.write_champion(dash_env.models_dir, model_id)
     app = build.run_app("views/balance.py")
-    [moved] = [w.value for w in app.warning if "newest feedback" in w.value]
-    assert moved.startswith("The newest feedback (the test set) holds 8.8% true positives, 2.2 times the 4.0% of "
-                            "the training window")
+    [box] = [w.value for w in app.warning if "newest feedback" in w.value]
+    assert ("The newest feedback (the test set) holds 8.8% true positives, 2.2 times the 4.0% of the training "
+            "window") in box
     # and the stored warning's pointer to this very page is not repeated on it
     app.session_state["balance_findings_open"] = True
     app.run()
