@@ -174,6 +174,16 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
                  help=f"{feedback['source']}; positives: {feedback['positives_note']}.{why}")
 
 
+def latest_block(facts: RegistryFacts, key: str) -> Any:
+    """One key of the newest model's metrics file; None when there is no model or its file cannot be read."""
+    if facts.latest is None:
+        return None
+    try:
+        return full_metrics(str(facts.latest.get("model_id"))).get(key)
+    except Exception:  # noqa: BLE001 - an unreadable file is reported in the warnings panel
+        return None
+
+
 def used_by_last_training(facts: RegistryFacts) -> str:
     """A caption tail: how many of the rows it read the newest model was trained on, and where the rest went.
 
@@ -181,12 +191,7 @@ def used_by_last_training(facts: RegistryFacts) -> str:
     latest) and quarantines malformed rows, so the two numbers differ; the
     metrics file's ``data_quality`` block says by how much.
     """
-    if facts.latest is None:
-        return ""
-    try:
-        quality = full_metrics(str(facts.latest.get("model_id"))).get("data_quality")
-    except Exception:  # noqa: BLE001 - an unreadable file is reported in the warnings panel
-        return ""
+    quality = latest_block(facts, "data_quality")
     if not isinstance(quality, dict) or quality.get("rows_used") is None:
         return ""
     read = int(quality.get("rows_read") or 0) - int(quality.get("unlabelled") or 0)
@@ -205,10 +210,7 @@ def source_mismatch(facts: RegistryFacts, configured: str) -> str:
     """
     if facts.latest is None:
         return ""
-    try:
-        source = full_metrics(str(facts.latest.get("model_id"))).get("source")
-    except Exception:  # noqa: BLE001 - an unreadable file is reported in the warnings panel
-        return ""
+    source = latest_block(facts, "source")
     trained_on = source.get("description") if isinstance(source, dict) else None
     if not trained_on:
         return f" · {configured}: this folder's newest model does not record which feedback it was trained on"
@@ -258,12 +260,17 @@ def champion_slide_sentence(facts: RegistryFacts) -> str | None:
     if not facts.champion:
         return None
     current = snapshot()
-    metric = config.promotion.metric
-    values = {str(row.get("model_id")): row.get(metric) for row in current.models}
-    order = [*reversed(current.history), str(facts.champion.get("model_id"))]
-    lineage = [(model_id, values.get(model_id)) for model_id in order if model_id in values]
-    return champion_slide(lineage, bound=config.promotion.min_absolute_change,
-                          label=METRIC_NAMES.get(metric, metric))
+    champion_id = str(facts.champion.get("model_id"))
+
+    def slide() -> str | None:  # once per snapshot: the live fragment reruns every refresh, the models rarely change
+        metric = config.promotion.metric
+        values = {str(row.get("model_id")): row.get(metric) for row in current.models}
+        order = [*reversed(current.history), champion_id]
+        lineage = [(model_id, values.get(model_id)) for model_id in order if model_id in values]
+        return champion_slide(lineage, bound=config.promotion.min_absolute_change,
+                              label=METRIC_NAMES.get(metric, metric))
+
+    return current.derive(f"champion_slide_{champion_id}", slide)
 
 
 def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
