@@ -13,7 +13,10 @@ deep link that is the first request after a server start.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
+from streamlit.errors import FragmentHandledException
 
 from dashboard import context
 from dashboard.markdown import literal
@@ -64,4 +67,22 @@ with st.sidebar:
     # one caption, two lines: every element costs each new tab a little of its load time
     st.caption(f"Models folder: `{config.layout.root}`  \nActing as {literal(context.current_user())}"
                + ("" if allowed else " · read-only"))
-navigation.run()
+
+
+def report_bug(exc: BaseException) -> None:
+    """Say a page failed on a bug, and log it with its traceback for the dashboard's log."""
+    logging.getLogger("cla.dashboard").error("the %s page failed", navigation.title, exc_info=exc)
+    st.error(f"**The {navigation.title} page hit an error CLA did not expect.** This is a bug in CLA, not a "
+             "problem with your models or feedback: nothing was changed. The other pages still work; please "
+             "report it with the details below and the dashboard's log.", icon=":material/bug_report:")
+
+
+try:
+    navigation.run()
+except FragmentHandledException as handled:  # a live fragment's bug: Streamlit has drawn its traceback already
+    report_bug(handled.args[0] if handled.args and isinstance(handled.args[0], BaseException) else handled)
+except Exception as exc:  # noqa: BLE001 - the pages' last guard: what a page expects (an unreadable file, a
+    # source that is down) it catches and words itself, narrowly; whatever reaches here is a bug in CLA, of any
+    # class, and is shown as one, with its traceback, and logged, instead of leaving a blank page
+    report_bug(exc)
+    st.exception(exc)

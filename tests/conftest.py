@@ -2,7 +2,8 @@
 
 ``pytest_plugins`` shares the fixtures of the helper modules with every test
 module (``seeded_store`` and ``service`` of `helpers.servicefolder`,
-``review_template`` of `helpers.reviewfolder`), so no test imports a fixture.
+``review_template`` of `helpers.reviewfolder`), so no test imports a fixture;
+`helpers.pageerrors` fails any test whose AppTest run left an exception on the page.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pytest
 
 from trainer.config import load_config
 
-pytest_plugins = ["helpers.servicefolder", "helpers.reviewfolder"]
+pytest_plugins = ["helpers.servicefolder", "helpers.reviewfolder", "helpers.pageerrors"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -23,6 +23,40 @@ def test_every_page_renders_in_every_state(scenario, build):
         assert app.title, f"{page} drew nothing on the {scenario.name} folder"
 
 
+def plant_a_bug(monkeypatch):
+    """The Overview's banner logic raises a TypeError, as a real bug in a view would."""
+    from dashboard import banner
+
+    def broken(*args, **kwargs):
+        raise TypeError("planted: derive_banner got a value of the wrong type")
+
+    monkeypatch.setattr(banner, "derive_banner", broken)
+
+
+@pytest.mark.page_error
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_a_bug_in_a_view_is_shown_as_an_error_with_its_traceback_and_logged(scenario, build, monkeypatch, caplog):
+    plant_a_bug(monkeypatch)
+    app = build.run_app()
+    assert any("Overview page hit an error CLA did not expect" in box.value and "nothing was changed" in box.value
+               for box in app.error), [box.value for box in app.error]
+    assert [e.proto.message for e in app.exception] == ["planted: derive_banner got a value of the wrong type"]
+    assert any("derive_banner" in line or "broken" in line for line in app.exception[0].stack_trace)
+    logged = [r for r in caplog.records if r.name == "cla.dashboard" and r.levelname == "ERROR"]
+    assert logged and logged[0].exc_info and "Overview" in logged[0].getMessage()
+    app.switch_page("views/models.py").run()  # the bug is the Overview's: the other pages still work
+    assert not app.exception and app.title
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_a_bug_in_a_view_fails_the_test_that_runs_the_page(scenario, build, monkeypatch):
+    from helpers.pageerrors import PageRaised
+
+    plant_a_bug(monkeypatch)
+    with pytest.raises(PageRaised, match="planted: derive_banner"):
+        build.run_app()
+
+
 @pytest.mark.parametrize("content, says", [
     ("[training]\nholdout_fraction = 2.0\n", "training.holdout_fraction"),
     ("this is = = not toml", "is not valid TOML"),
