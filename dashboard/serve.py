@@ -41,7 +41,14 @@ def import_pages() -> None:
 
 
 def warm_up() -> None:
-    """Read the folder into the shared snapshot and build its costly frames and charts (errors are logged, never raised)."""
+    """Read the folder into the shared snapshot and build its costly frames and charts.
+
+    A configuration that does not load or a folder that cannot be read is
+    logged and left to the first page, which says what is wrong; anything
+    else is a bug and reaches the thread's hook, which logs its traceback.
+    """
+    from trainer.errors import CLAError
+
     try:
         from dashboard.snapshot import WARM_BUILDS, snapshot
 
@@ -51,7 +58,7 @@ def warm_up() -> None:
         for build in WARM_BUILDS:
             build(current)
         first_draws(current)
-    except Exception as exc:  # noqa: BLE001 - the pages read the folder again and report any problem themselves
+    except (CLAError, OSError) as exc:  # the pages read the folder again and report the problem themselves
         log.warning("dashboard warm-up skipped: %s", exc)
 
 

@@ -130,6 +130,18 @@ def test_a_failed_warm_up_leaves_the_first_page_to_say_what_is_wrong(dash_env, b
 
 
 @pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
+def test_a_bug_in_the_warm_up_is_raised_to_the_threads_hook_not_logged_as_a_warning(scenario, monkeypatch):
+    from dashboard import serve, snapshot
+
+    def broken(current):
+        raise TypeError("planted: a chart builder got a value of the wrong type")
+
+    monkeypatch.setattr(snapshot, "WARM_BUILDS", (broken,))
+    with pytest.raises(TypeError, match="planted"):
+        serve.warm_up()
+
+
+@pytest.mark.parametrize("scenario", ["healthy"], indirect=True)
 def test_no_page_but_review_imports_scikit_learn_or_scipy(scenario, build):
     """Every import is paid by the first page after a start: these two cost it over a second.
 
