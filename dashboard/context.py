@@ -52,13 +52,14 @@ def _stop_watcher(watcher: ModelsWatcher) -> None:
 
 
 @st.cache_resource(show_spinner=False, on_release=_stop_watcher)
-def _watcher_for(models_dir: str) -> ModelsWatcher:
-    return ModelsWatcher(models_dir)
+def _watcher_for(models_dir: str, watch: str) -> ModelsWatcher:
+    return ModelsWatcher(models_dir, watch)
 
 
 def get_watcher() -> ModelsWatcher:
     """The one :class:`ModelsWatcher` of the configured models folder in this process."""
-    return _watcher_for(str(get_config().layout.root))
+    config = get_config()
+    return _watcher_for(str(config.layout.root), config.dashboard.watcher)
 
 
 def current_user() -> str:

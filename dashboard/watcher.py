@@ -14,9 +14,14 @@ requests, quarantine files) is ignored.
 The observer thread only bumps counters under a lock; it never calls
 Streamlit. Pages read :attr:`ModelsWatcher.generation` (any change) or
 :meth:`ModelsWatcher.generation_of` (one kind) from a ``run_every`` fragment
-and re-read only what moved. When inotify cannot be used (watch limits on a
-shared host) the watcher falls back to watchdog's polling observer and says so
-in :attr:`ModelsWatcher.mode`.
+and re-read only what moved.
+
+How it watches is the ``dashboard.watcher`` option (:data:`OBSERVERS`, keyed
+by the option's choices): ``auto`` tries inotify and falls back to watchdog's
+polling observer when inotify cannot start (watch limits on a shared host);
+``inotify`` never polls; ``poll`` always polls, for a network mount written by
+another host, where inotify arms without error and never fires.
+:attr:`ModelsWatcher.mode` says which observer runs.
 
 A watch belongs to one directory inode: after ``rm -rf models; mkdir models``
 it watches nothing, while its thread stays alive. So readers call
@@ -40,6 +45,7 @@ from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirModifiedEvent,
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from trainer.config import WATCHER_CHOICES
 from trainer.contract.layout import (CHAMPION_NAME, DRIFT_REPORT_NAME, EVENTS_NAME, LOG_NAME, METRICS_RE, MODEL_RE,
                                      RUNTIME_NAME, STATUS_NAME)
 
@@ -52,6 +58,23 @@ POLL_SECONDS = 1.0
 #: observer thread decoded (under the GIL) while the page that read them waited.
 WATCHED_EVENTS = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent, FileClosedEvent,
                   DirCreatedEvent, DirDeletedEvent, DirModifiedEvent, DirMovedEvent]
+
+
+def _inotify() -> Observer:
+    return Observer()
+
+
+def _polling() -> PollingObserver:
+    return PollingObserver(timeout=POLL_SECONDS)
+
+
+#: the observers each ``dashboard.watcher`` choice tries, in order, as (mode, factory)
+OBSERVERS = {
+    "auto": (("inotify", _inotify), ("polling", _polling)),
+    "inotify": (("inotify", _inotify),),
+    "poll": (("polling", _polling),),
+}
+assert tuple(OBSERVERS) == WATCHER_CHOICES, "every dashboard.watcher choice has its observers"
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -112,11 +135,15 @@ class ModelsWatcher:
     ``generation_of(kind)`` the count for one kind; ``last_change`` is the
     ``time.time()`` of the newest one (None before any). ``mode`` is
     ``inotify``, ``polling`` or ``off`` (the folder could not be watched, or
-    is gone; ``error`` says why).
+    is gone; ``error`` says why). ``watch`` is the ``dashboard.watcher``
+    choice (:data:`OBSERVERS`).
     """
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, watch: str = "auto"):
+        if watch not in OBSERVERS:
+            raise ValueError(f"dashboard.watcher must be one of {', '.join(OBSERVERS)}, not {watch!r}")
         self.root = Path(root).resolve()
+        self.watch = watch
         self._lock = threading.Lock()
         self._arm_lock = threading.Lock()
         self._counts = dict.fromkeys(KINDS, 0)
@@ -135,9 +162,9 @@ class ModelsWatcher:
             self._arm()
 
     def _arm(self) -> None:
-        """Start an observer on the folder as it is now, inotify else polling (caller holds ``_arm_lock``)."""
+        """Start an observer on the folder as it is now, the first of the choice's that starts (caller holds ``_arm_lock``)."""
         self._armed = _identity(self.root)
-        for mode, factory in (("inotify", Observer), ("polling", lambda: PollingObserver(timeout=POLL_SECONDS))):
+        for mode, factory in OBSERVERS[self.watch]:
             observer = factory()
             try:
                 observer.schedule(_Handler(self), str(self.root), recursive=True, event_filter=WATCHED_EVENTS)

@@ -45,6 +45,8 @@ DEFAULT_CONFIG_NAME = "cla.toml"
 MODEL_KEY_ENV = "CLA_MODEL_KEY"
 #: environment variable holding the webhook signing secret (overrides ``notify.secret``)
 NOTIFY_SECRET_ENV = "CLA_NOTIFY_SECRET"
+#: the choices of ``dashboard.watcher``; the dashboard's watcher keys its observers by them
+WATCHER_CHOICES = ("auto", "inotify", "poll")
 
 
 @dataclass
@@ -198,6 +200,9 @@ class DashboardConfig:
     port: int = opt(8503, "Dashboard port.", min=1, max=65535)
     refresh_seconds: float = opt(2.0, "How often live parts of the pages refresh.", min=0.5)
     require_login: bool = opt(False, "Require a login for control actions even on localhost.")
+    watcher: str = opt("auto", "How the dashboard sees changes in models_dir: auto (inotify, polling when inotify "
+                       "cannot start), inotify, or poll (a look every second; for a network mount written by "
+                       "another host, where inotify starts and never fires).", choices=lambda: WATCHER_CHOICES)
 
     def __post_init__(self) -> None:
         check_fields(self, "dashboard.")

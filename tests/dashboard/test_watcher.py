@@ -99,3 +99,35 @@ def test_stop_ends_the_observer_thread(tmp_path):
     assert watcher.alive
     watcher.stop()
     assert not watcher.alive
+
+
+@pytest.mark.parametrize("watch, mode", [("inotify", "inotify"), ("poll", "polling"), ("auto", "inotify")])
+def test_the_watcher_option_picks_the_observer_and_each_sees_a_new_champion(tmp_path, watch, mode):
+    layout = ModelsLayout.of(tmp_path / "models")
+    watcher = ModelsWatcher(layout.root, watch)
+    try:
+        assert watcher.mode == mode and watcher.alive and watcher.error is None
+        before = watcher.generation_of("champion")
+        write_json(layout.champion, {"champion": "20261123_120000", "history": []})
+        assert wait_until(lambda: watcher.generation_of("champion") > before, timeout=5), watch
+    finally:
+        watcher.stop()
+
+
+def test_the_dashboard_watches_as_its_configuration_says(dash_env):
+    from dashboard import context
+
+    dash_env.config_file.write_text('[dashboard]\nwatcher = "poll"\n', encoding="utf-8")
+    watcher = context.get_watcher()
+    assert watcher.mode == "polling" and watcher.root == dash_env.models_dir.resolve()
+
+
+def test_an_unknown_watcher_choice_is_refused_with_the_choices(tmp_path):
+    from trainer.config import ConfigError, load_config
+
+    path = tmp_path / "cla.toml"
+    path.write_text('[dashboard]\nwatcher = "nfs"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"dashboard\.watcher.*auto.*inotify.*poll"):
+        load_config(path)
+    with pytest.raises(ValueError, match="dashboard.watcher must be one of auto, inotify, poll"):
+        ModelsWatcher(tmp_path / "models", "nfs")
