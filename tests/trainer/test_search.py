@@ -30,6 +30,37 @@ def test_search_ranks_by_validation_and_skips_candidates_past_the_budget(data):
     assert all(c.skipped == "time budget used up" for c in rushed.tried[1:])
 
 
+def test_the_small_data_path_keeps_the_same_budget_through_the_same_loop(data):
+    """Cross-validated ranking (few positives) goes through ``try_candidates`` too: past the budget, skipped."""
+    from trainer.config import TrainingConfig
+    from trainer.learning.fit_recipe import fit_window
+
+    frame, y, spec = data
+    small = frame.iloc[:400]
+    fitted = fit_window(small, spec, SchemaConfig(), TrainingConfig(time_budget_seconds=1))
+    assert fitted.validation_info["path"] == "cross_validation"
+    singles = [c for c in fitted.selection.tried if c.family != "ensemble"]
+    skipped = [c.skipped == "time budget used up" for c in singles]
+    assert singles[0].validation_pr_auc is not None and any(skipped), [c.to_metrics() for c in singles]
+    assert skipped == sorted(skipped), "once the budget is used up, every later candidate is skipped"
+
+
+def test_a_candidate_that_fails_is_recorded_with_its_error_and_none_scoring_is_an_error():
+    def score(family, strategy):
+        if family == "logistic_regression":
+            raise ValueError("Input contains NaN")
+        return 0.5, f"{family} payload"
+
+    pairs = [("logistic_regression", "class_weight"), ("random_forest", "class_weight")]
+    tried, scored = search.try_candidates(pairs, minority=50, budget_seconds=60, score=score)
+    assert [c.error for c in tried] == ["ValueError: Input contains NaN", ""]
+    assert [(done.pair, done.payload, done.candidate.validation_pr_auc) for done in scored] == [
+        (("random_forest", "class_weight"), "random_forest payload", 0.5)]
+    with pytest.raises(RuntimeError, match="every candidate model failed to train: logistic_regression/class_weight: "
+                                           "ValueError: Input contains NaN"):
+        search.try_candidates(pairs[:1], minority=50, budget_seconds=60, score=score)
+
+
 @pytest.mark.parametrize("model, imbalance, expected", [
     ("random_forest", "auto", [("random_forest", "class_weight")]),
     ("auto", "smote", [("logistic_regression", "smote"), ("hist_gradient_boosting", "smote"),

@@ -18,7 +18,6 @@ and what `trainer.learning.metrics_report` records about how it was chosen.
 
 from __future__ import annotations
 
-import time
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -209,26 +208,14 @@ def _fit_cross_validated(window: pd.DataFrame, spec: FeatureSpec, schema: Schema
         return lambda: pipelines.build_pipeline(spec, family, strategy, minority=minority, rows=len(y),
                                                random_state=rs)
 
-    started = time.perf_counter()
-    tried: list[search.Candidate] = []
-    recipes: list[tuple[search.Candidate, tuple[str, str], np.ndarray]] = []
-    for family, strategy in search.candidates(training.preset, training.model, training.imbalance, small=True):
-        candidate = search.Candidate(family, pipelines.effective_strategy(strategy, minority, family))
-        tried.append(candidate)
-        if len(tried) > 1 and time.perf_counter() - started > training.time_budget_seconds:
-            candidate.skipped = "time budget used up"
-            continue
-        t0 = time.perf_counter()
-        try:
-            oof = validation.out_of_fold(recipe(family, strategy), X, y, folds)
-            candidate.validation_pr_auc = float(average_precision_score(y_pool, folds.pool(oof), sample_weight=w_pool))
-            recipes.append((candidate, (family, strategy), oof))
-        except (ValueError, RuntimeError) as exc:
-            candidate.error = f"{type(exc).__name__}: {exc}"
-        candidate.seconds = time.perf_counter() - t0
-    if not recipes:
-        errors = "; ".join(f"{c.family}/{c.imbalance}: {c.error}" for c in tried if c.error)
-        raise RuntimeError(f"every candidate model failed to train: {errors}")
+    def out_of_fold_pr_auc(family: str, strategy: str) -> tuple[float, np.ndarray]:
+        oof = validation.out_of_fold(recipe(family, strategy), X, y, folds)
+        return float(average_precision_score(y_pool, folds.pool(oof), sample_weight=w_pool)), oof
+
+    pairs = search.candidates(training.preset, training.model, training.imbalance, small=True)
+    tried, scored = search.try_candidates(pairs, minority, budget_seconds=training.time_budget_seconds,
+                                          score=out_of_fold_pr_auc)
+    recipes = [(done.candidate, done.pair, done.payload) for done in scored]
     recipes.sort(key=lambda r: -r[0].validation_pr_auc)
     best, best_key, oof = recipes[0]
     winner = search.Selection(best.family, best.imbalance, tried=tried, search_negative_rate=rate)

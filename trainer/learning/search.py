@@ -4,7 +4,9 @@
 declarations of `trainer.learning.families`. On large data :func:`select` fits
 them on a sample of the training slice within the time budget and ranks them by
 validation PR-AUC (average precision); on small data `trainer.learning.fit_recipe`
-ranks them by out-of-fold PR-AUC instead (`trainer.learning.validation`).
+ranks them by out-of-fold PR-AUC instead (`trainer.learning.validation`). Both
+go through :func:`try_candidates`, the one loop that keeps the time budget and
+records each candidate's score, time, error or skip.
 :func:`sample_negatives` and :func:`search_sample` keep fits affordable on
 large data without losing the rare class.
 """
@@ -12,7 +14,9 @@ large data without losing the rare class.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +28,7 @@ from trainer.learning.features import FeatureSpec
 from trainer.learning.pipelines import build_pipeline, effective_strategy, thread_limit
 
 __all__ = ["SEARCH_MAX_ROWS", "SEARCH_MIN_POSITIVES", "SEARCH_MAX_VALIDATION_ROWS", "Candidate", "Selection",
-           "candidates", "select", "negative_rate_for", "sample_negatives", "search_sample"]
+           "candidates", "Scored", "try_candidates", "select", "negative_rate_for", "sample_negatives", "search_sample"]
 
 SEARCH_MAX_ROWS = 20_000
 """Candidates are fitted on at most this many training rows (a sample that keeps the class balance)..."""
@@ -147,6 +151,50 @@ def candidates(preset: str, model: str, imbalance: str, *, small: bool = False) 
     return pairs
 
 
+@dataclass
+class Scored:
+    """A candidate that trained and scored, its (family, strategy) pair and what its scoring returned beside."""
+
+    candidate: Candidate
+    pair: tuple[str, str]
+    payload: Any = None
+
+
+def try_candidates(pairs: list[tuple[str, str]], minority: int, *, budget_seconds: float,
+                   score: Callable[[str, str], tuple[float | None, Any]]) -> tuple[list[Candidate], list[Scored]]:
+    """The one candidate loop: ``score(family, strategy)`` each pair, within the time budget, cheapest first.
+
+    ``score`` fits the pair its own way (on a search sample against a
+    validation slice, or fold by fold) and returns its validation PR-AUC (None
+    when it cannot be measured) and anything its caller needs later (the
+    out-of-fold scores). The first pair always runs; a pair not started before
+    the budget ran out is recorded as skipped, one whose fit raises a
+    ``ValueError`` or ``RuntimeError`` (what scikit-learn and imbalanced-learn
+    raise on data they cannot fit) with its error. Returns every candidate in
+    the order tried, and those that scored. Raises ``RuntimeError`` when none did.
+    """
+    started = time.perf_counter()
+    tried: list[Candidate] = []
+    scored: list[Scored] = []
+    for family, strategy in pairs:
+        candidate = Candidate(family, effective_strategy(strategy, minority, family))
+        tried.append(candidate)
+        if len(tried) > 1 and time.perf_counter() - started > budget_seconds:
+            candidate.skipped = "time budget used up"
+            continue
+        t0 = time.perf_counter()
+        try:
+            candidate.validation_pr_auc, payload = score(family, strategy)
+            scored.append(Scored(candidate, (family, strategy), payload))
+        except (ValueError, RuntimeError) as exc:
+            candidate.error = f"{type(exc).__name__}: {exc}"
+        candidate.seconds = time.perf_counter() - t0
+    if not scored:
+        errors = "; ".join(f"{c.family}/{c.imbalance}: {c.error}" for c in tried if c.error)
+        raise RuntimeError(f"every candidate model failed to train: {errors}")
+    return tried, scored
+
+
 def select(spec: FeatureSpec, pairs: list[tuple[str, str]], X_train: pd.DataFrame, y_train: pd.Series,
            X_val: pd.DataFrame, y_val: pd.Series, *, budget_seconds: float, random_state: int,
            source_negative_rate: float = 1.0) -> Selection:
@@ -168,31 +216,20 @@ def select(spec: FeatureSpec, pairs: list[tuple[str, str]], X_train: pd.DataFram
         y_val = y_val.loc[X_val.index]
     minority = int(min(y_search.sum(), len(y_search) - y_search.sum()))
     validation_has_both = y_val.nunique() == 2
-    started = time.perf_counter()
-    tried: list[Candidate] = []
-    for family, strategy in pairs:
-        candidate = Candidate(family, effective_strategy(strategy, minority, family))
-        tried.append(candidate)
-        if len(tried) > 1 and time.perf_counter() - started > budget_seconds:
-            candidate.skipped = "time budget used up"
-            continue
-        t0 = time.perf_counter()
-        try:
-            with thread_limit():
-                pipeline = build_pipeline(spec, family, strategy, minority=minority, rows=len(y_search),
-                                          random_state=random_state)
-                pipeline.fit(X_search, y_search)
-                if validation_has_both:
-                    scores = pipeline.predict_proba(X_val)[:, 1]
-                    weight = negative_weights(y_val, source_negative_rate)
-                    candidate.validation_pr_auc = float(average_precision_score(y_val, scores, sample_weight=weight))
-        except (ValueError, RuntimeError) as exc:
-            candidate.error = f"{type(exc).__name__}: {exc}"
-        candidate.seconds = time.perf_counter() - t0
-    fitted = [c for c in tried if not c.error and not c.skipped]
-    if not fitted:
-        errors = "; ".join(f"{c.family}/{c.imbalance}: {c.error}" for c in tried if c.error)
-        raise RuntimeError(f"every candidate model failed to train: {errors}")
+
+    def score(family: str, strategy: str) -> tuple[float | None, None]:
+        with thread_limit():
+            pipeline = build_pipeline(spec, family, strategy, minority=minority, rows=len(y_search),
+                                      random_state=random_state)
+            pipeline.fit(X_search, y_search)
+            if not validation_has_both:
+                return None, None
+            scores = pipeline.predict_proba(X_val)[:, 1]
+        weight = negative_weights(y_val, source_negative_rate)
+        return float(average_precision_score(y_val, scores, sample_weight=weight)), None
+
+    tried, fitted_pairs = try_candidates(pairs, minority, budget_seconds=budget_seconds, score=score)
+    fitted = [done.candidate for done in fitted_pairs]
     scored = [c for c in fitted if c.validation_pr_auc is not None]
     best = max(scored, key=lambda c: c.validation_pr_auc) if scored else fitted[0]
     return Selection(best.family, best.imbalance, tried=tried, search_negative_rate=rate)
