@@ -6,7 +6,10 @@ model or the event log is expected. A plain ``open`` then blocks for ever
 (a FIFO without a writer) or reads until memory runs out. :func:`open_regular`
 opens without following a symlink in the last path component and without
 blocking, checks on the open descriptor that it is a regular file within the
-size cap, and only then hands it over; :func:`read_regular` reads it whole.
+size cap, and only then hands it over; :func:`read_regular` reads it whole,
+:func:`read_json_object` and :func:`json_object_or_none` read a shared JSON
+object (a pointer, a status, a report). :func:`file_stamp` is the one change
+stamp every cache of a shared file compares (the change time always in it).
 Anything else raises :class:`UnsafeFile` (an ``OSError``, so every caller
 that already reports an unreadable file reports this one too, by name).
 """
@@ -14,15 +17,17 @@ that already reports an unreadable file reports this one too, by name).
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
 from contextlib import contextmanager
-from typing import BinaryIO, Iterator
+from typing import Any, BinaryIO, Iterator
 
 from trainer.errors import CLAError
 
-__all__ = ["UnsafeFile", "open_fd", "open_regular", "read_regular", "kind_of", "JSON_MAX_BYTES", "MODEL_MAX_BYTES",
-           "LOG_MAX_BYTES"]
+__all__ = ["UnsafeFile", "NotAnObject", "open_fd", "open_regular", "read_regular", "read_json_object",
+           "json_object_or_none", "FileStamp", "stat_stamp", "file_stamp", "kind_of", "JSON_MAX_BYTES",
+           "MODEL_MAX_BYTES", "LOG_MAX_BYTES"]
 
 JSON_MAX_BYTES = 64 << 20
 """A metrics file, pointer, status or report: far below this (a metrics file with curves is ~100 kB)."""
@@ -97,3 +102,51 @@ def read_regular(path: str | os.PathLike, max_bytes: int) -> bytes:
     if len(data) > max_bytes:  # it grew between the check and the read
         raise UnsafeFile(errno.EFBIG, f"{path} grew past {max_bytes:,} bytes while it was read: it was skipped")
     return data
+
+
+class NotAnObject(CLAError, ValueError):
+    """A file that parses as JSON but holds something other than an object."""
+
+
+def read_json_object(path: str | os.PathLike, max_bytes: int = JSON_MAX_BYTES) -> dict[str, Any]:
+    """The JSON object in the regular file at ``path`` (see :func:`read_regular`).
+
+    Raises ``OSError`` when the file cannot be read (``FileNotFoundError``
+    when it is missing, :class:`UnsafeFile` when it is no regular file or too
+    large) and ``ValueError`` when it is not JSON or not an object
+    (:class:`NotAnObject`): every reader of a shared JSON file catches those two.
+    """
+    value = json.loads(read_regular(path, max_bytes))
+    if not isinstance(value, dict):
+        raise NotAnObject(f"{path} holds JSON {type(value).__name__}, not an object")
+    return value
+
+
+def json_object_or_none(path: str | os.PathLike, max_bytes: int = JSON_MAX_BYTES) -> dict[str, Any] | None:
+    """The JSON object at ``path``, or None when it is missing, unreadable, not JSON or not an object."""
+    try:
+        return read_json_object(path, max_bytes)
+    except (OSError, ValueError):
+        return None
+
+
+#: what a change stamp holds: (modification time, change time, size, inode), all from one ``stat``
+FileStamp = tuple[int, int, int, int]
+
+
+def stat_stamp(info: os.stat_result) -> FileStamp:
+    """The change stamp of a ``stat`` result.
+
+    The change time is always part of it: a file rewritten at its old size
+    whose modification time was set back (``touch -d``, ``os.utime``, a copy
+    that keeps times) still gets a new change time, which only the kernel sets.
+    """
+    return info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino
+
+
+def file_stamp(path: str | os.PathLike) -> FileStamp | None:
+    """The change stamp of the file at ``path`` (following links), None when it cannot be stat-ed."""
+    try:
+        return stat_stamp(os.stat(path))
+    except OSError:
+        return None

@@ -20,7 +20,7 @@ import pytest
 from trainer.contract.layout import stamp_of
 from trainer.folder.pairs import write_pair
 from trainer.folder.registry import Registry
-from trainer.reading import UnsafeFile, read_regular
+from trainer.reading import NotAnObject, UnsafeFile, json_object_or_none, read_json_object, read_regular
 from trainer.service.triggers import last_training_time
 
 SPARSE_BYTES = 2 << 30
@@ -126,3 +126,31 @@ def test_an_event_log_that_is_not_a_regular_file_is_refused_not_written_into(lay
         os.symlink("/dev/null", layout.events)
     with pytest.raises(UnsafeFile, match="events.jsonl is a"):
         append_event(layout.events, "pruned", actor="test", message="x")
+
+
+@pytest.mark.parametrize("content, error", [
+    (b'{"champion": "20261120_080000"}', None),
+    (b'["a list"]', NotAnObject),
+    (b'{"cut": ', ValueError),
+    (b"", ValueError),
+])
+def test_a_shared_json_file_is_an_object_or_a_named_error(tmp_path, content, error):
+    path = tmp_path / "champion.json"
+    path.write_bytes(content)
+    if error is None:
+        assert read_json_object(path) == {"champion": "20261120_080000"} == json_object_or_none(path)
+        return
+    with pytest.raises(error) as raised:
+        read_json_object(path)
+    assert error is not NotAnObject or (str(path) in str(raised.value) and "list, not an object" in str(raised.value))
+    assert json_object_or_none(path) is None
+
+
+@pytest.mark.parametrize("make", ["fifo", "missing"])
+def test_a_json_object_read_never_blocks_on_a_fifo_or_fails_on_a_missing_file(tmp_path, make):
+    path = tmp_path / "status.json"
+    if make == "fifo":
+        os.mkfifo(path)
+    with pytest.raises(UnsafeFile if make == "fifo" else FileNotFoundError):
+        read_json_object(path)
+    assert json_object_or_none(path) is None

@@ -76,3 +76,27 @@ def test_rolling_back_restores_a_verified_champion(layout, champion, workdir, ca
     assert restored.model_id != champion and restored.integrity == "verified"
     assert main(["models", "promote", champion]) == 1
     assert "fails its signature check" in capsys.readouterr().err
+
+
+def test_a_key_replaced_at_its_old_size_with_its_old_mtime_is_noticed_by_a_long_lived_registry(layout, tmp_path,
+                                                                                                  monkeypatch):
+    """``Registry.verify`` caches by file stamps; the key's stamp holds its ctime, which nobody can set back."""
+    import os
+    import time
+
+    key = tmp_path / "own-model.key"
+    monkeypatch.setenv("CLA_MODEL_KEY", str(key))
+    model_id = write_pair(layout, {"weights": [1, 2, 3]}, {"pr_auc": 0.6}, stamp="20261120_080000").model_id
+    registry = Registry(layout.root)
+    assert registry.verify(model_id).state == signing.VERIFIED
+    before = key.stat()
+    time.sleep(0.05)  # past the kernel's timestamp granularity, so the ctime moves
+    secret = key.read_bytes()
+    with open(key, "r+b") as fh:  # in place: same inode, same size, another key
+        fh.write(bytes(ord("a") + (b - ord("a") + 1) % 26 if chr(b).islower() else b for b in secret))
+    os.utime(key, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = key.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    assert key.read_bytes() != secret
+    verdict = registry.verify(model_id)
+    assert verdict.state == signing.TAMPERED, verdict

@@ -12,7 +12,6 @@ asked the service to stop before SIGTERM arrives.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 from trainer.atomic import write_json
 from trainer.contract.layout import REQUEST_SUFFIX, ModelsLayout
-from trainer.reading import JSON_MAX_BYTES, read_regular
+from trainer.reading import json_object_or_none
 
 __all__ = [
     "is_request_name",
@@ -49,12 +48,7 @@ def pending_requests(layout: ModelsLayout) -> list[Path]:
 
 def read_request(path: Path) -> dict[str, Any]:
     """A request's content (``id``, ``actor``, ``requested_at``); an unreadable one still counts as a request."""
-    try:
-        data = json.loads(read_regular(path, JSON_MAX_BYTES))
-    except (OSError, ValueError):
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
+    data = json_object_or_none(path) or {}
     data.setdefault("id", path.stem)
     return data
 
@@ -78,8 +72,4 @@ def write_stop_request(layout: ModelsLayout, actor: str) -> None:
 
 def read_stop_request(layout: ModelsLayout) -> dict[str, Any] | None:
     """The stop request's content, or None when there is none (or it cannot be read)."""
-    try:
-        data = json.loads(read_regular(layout.stop_request, JSON_MAX_BYTES))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return json_object_or_none(layout.stop_request)

@@ -26,7 +26,7 @@ from trainer.contract.layout import ModelsLayout
 from trainer.folder.summary import RegistryError
 from trainer.locking import FileLock
 from trainer.timestamps import now_iso
-from trainer.reading import JSON_MAX_BYTES, read_regular
+from trainer.reading import JSON_MAX_BYTES, read_regular, stat_stamp
 
 __all__ = ["PREVIOUS_KEPT", "ChampionPointer", "empty_pointer", "shift_champion"]
 
@@ -86,7 +86,7 @@ class ChampionPointer:
 
     @property
     def signature(self) -> tuple | None:
-        """The (mtime, size, inode) of the pointer file at the last :meth:`read`, None when absent."""
+        """The pointer file's change stamp (`trainer.reading.stat_stamp`) at the last :meth:`read`, None when absent."""
         return self._cache[0]
 
     def read(self) -> tuple[dict[str, Any] | None, str | None]:
@@ -94,7 +94,7 @@ class ChampionPointer:
         path = self.layout.champion
         try:
             st = os.stat(path)
-            signature = (st.st_mtime_ns, st.st_size, st.st_ino)
+            signature = stat_stamp(st)
         except FileNotFoundError:
             self._cache = (None, None, None)
             return None, None

@@ -40,17 +40,9 @@ from trainer.folder.events import append_event, read_events
 from trainer.folder.legacy import with_legacy_fields
 from trainer.folder.listing import Listing
 from trainer.folder.summary import INTERRUPTED, INTERRUPTED_REASON, ModelNotFound, ModelSummary, RegistryError
-from trainer.reading import JSON_MAX_BYTES, read_regular
+from trainer.reading import JSON_MAX_BYTES, file_stamp, read_regular
 
 __all__ = ["Registry", "RegistryError", "ModelNotFound", "ModelSummary", "INTERRUPTED", "INTERRUPTED_REASON"]
-
-
-def _file_signature(path: Path) -> tuple | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino
 
 
 class Registry:
@@ -104,7 +96,7 @@ class Registry:
         if self.key_file is None:
             self.key_file = signing.resolve_key_file(None)  # once: the environment is read at the first check
         key_file = self.key_file
-        signature = (_file_signature(metrics_path), _file_signature(model_path), signing.key_signature(key_file))
+        signature = (file_stamp(metrics_path), file_stamp(model_path), signing.key_signature(key_file))
         with self._lock:
             cached = self._verdicts.get(model_id)
         if cached is not None and cached[0] == signature:
@@ -306,11 +298,7 @@ class Registry:
         self._listing.refresh(pointer, self._pointer.signature, problem, force=force)
 
     def _read_events(self) -> tuple[tuple | None, list[dict], list[str]]:
-        try:
-            st = os.stat(self.layout.events)
-            signature = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            signature = None
+        signature = file_stamp(self.layout.events)
         if self._events_cache[0] != signature or signature is None:
             events, problems = read_events(self.layout.events)
             self._events_cache = (signature, events, problems)

@@ -31,7 +31,7 @@ from typing import Any
 
 from trainer.config import MODEL_KEY_ENV, default_model_key_path
 from trainer.contract.layout import model_file_name
-from trainer.reading import MODEL_MAX_BYTES, open_regular
+from trainer.reading import MODEL_MAX_BYTES, FileStamp, file_stamp, open_regular, stat_stamp
 from trainer.errors import CLAError
 
 log = logging.getLogger("cla.signing")
@@ -175,7 +175,7 @@ def load_key(key_file: str | os.PathLike | None = None, *, models_dir: str | os.
     if st.st_mode & 0o004:
         raise KeyUnavailable(f"the model key {path} is readable by every user (mode {st.st_mode & 0o777:o}): anyone "
                              f"could sign a model; run `chmod 600 {path}` (or 640 for a dashboard user's group)")
-    signature = (st.st_mtime_ns, st.st_size, st.st_ino)
+    signature = stat_stamp(st)
     with _keys_lock:
         cached = _keys.get(path)
         if cached and cached[0] == signature:
@@ -194,13 +194,9 @@ def load_key(key_file: str | os.PathLike | None = None, *, models_dir: str | os.
     return key
 
 
-def key_signature(key_file: Path) -> tuple | None:
-    """(mtime, size, inode) of the key file, or None: what a cached verdict depends on besides the pair."""
-    try:
-        st = os.stat(key_file)
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size, st.st_ino
+def key_signature(key_file: Path) -> FileStamp | None:
+    """The key file's change stamp (ctime in it), or None: what a cached verdict depends on besides the pair."""
+    return file_stamp(key_file)
 
 
 def verify(model_id: str, metrics: dict[str, Any], data: bytes | str | os.PathLike, *,

@@ -27,7 +27,7 @@ from trainer.config import Config
 from trainer.contract.layout import ModelsLayout
 from trainer.review.audit import estimate
 from trainer.timestamps import now_iso
-from trainer.reading import JSON_MAX_BYTES, LOG_MAX_BYTES, read_regular
+from trainer.reading import LOG_MAX_BYTES, json_object_or_none, read_regular
 
 
 def _read_lines(path: Path) -> list[dict[str, Any]]:
@@ -104,11 +104,7 @@ class Ledger:
                                                    "n_above": n_above, "n_below": n_below, "drawn_at": now_iso()})
 
     def population(self) -> dict[str, Any] | None:
-        try:
-            value = json.loads(read_regular(self.layout.review_population, JSON_MAX_BYTES))
-        except (OSError, ValueError):
-            return None
-        return value if isinstance(value, dict) else None
+        return json_object_or_none(self.layout.review_population)
 
 
 def recall_estimate(ledger: Ledger, config: Config, verdicts: list[dict[str, Any]] | None = None):
@@ -142,8 +138,4 @@ def refresh_summary(ledger: Ledger, config: Config) -> dict[str, Any]:
 
 def read_summary(layout: ModelsLayout) -> dict[str, Any] | None:
     """The summary file, or None when no verdict was ever given here (or it cannot be read)."""
-    try:
-        value = json.loads(read_regular(layout.review_summary, JSON_MAX_BYTES))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
+    return json_object_or_none(layout.review_summary)
