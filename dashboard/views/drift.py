@@ -61,7 +61,7 @@ def compute_fresh() -> None:
 def stale_notice() -> None:
     """Say when the report is older than the champion or the feedback, and offer a fresh one."""
     champion = context.get_registry().champion()
-    stale = staleness(report, (champion or {}).get("model_id"), source_fingerprint(SOURCE_KEY))
+    stale = staleness(report, champion.model_id if champion is not None else None, source_fingerprint(SOURCE_KEY))
     outcome = st.session_state.pop("drift_refresh_result", None)
     if outcome:
         (st.success if outcome[0] == "success" else st.error)(outcome[1])

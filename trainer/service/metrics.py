@@ -29,6 +29,7 @@ from trainer.config import Config
 from trainer.contract.layout import ModelsLayout, stamp_time
 from trainer.contract import states
 from trainer.contract.events import TRAINING_OUTCOMES
+from trainer.contract.status import LastResult, StatusFile
 from trainer.service.reconcile import latest_result
 from trainer.service.status import load_status_file
 from trainer.service.triggers import TRAINING_TRIGGERS
@@ -99,40 +100,40 @@ class FolderCollector(Collector):
                                     "trained.", value=recall)
 
     def _status(self) -> Iterator[GaugeMetricFamily]:
-        status = load_status_file(self.layout) or {}
+        status = load_status_file(self.layout) or StatusFile()
         state = GaugeMetricFamily("cla_trainer_state", "The trainer service's state: 1 for the current one.",
                                   labels=["state"])
         for name in states.STATES:
-            state.add_metric([name], 1 if status.get("state") == name else 0)
+            state.add_metric([name], 1 if status.state == name else 0)
         yield state
-        heartbeat = parse_iso(status.get("heartbeat"))
+        heartbeat = parse_iso(status.heartbeat)
         if heartbeat is not None:
             yield GaugeMetricFamily("cla_trainer_heartbeat_timestamp_seconds", "When the service last wrote its status "
                                     "file (Unix time; a thread of its own writes it).", value=heartbeat.timestamp())
-        next_check = parse_iso(status.get("next_check"))
+        next_check = parse_iso(status.next_check)
         if next_check is not None:
             yield GaugeMetricFamily("cla_trainer_next_check_timestamp_seconds", "When the idle service's loop will "
                                     "look for new feedback next (Unix time); past by minutes means the loop is stuck.",
                                     value=next_check.timestamp())
-        current = status.get("current") if isinstance(status.get("current"), dict) else {}
-        started = parse_iso(current.get("started_at")) if status.get("state") == states.TRAINING else None
+        current = status.current
+        started = parse_iso(current.started_at) if current is not None and status.state == states.TRAINING else None
         if started is not None:
             yield GaugeMetricFamily("cla_training_started_timestamp_seconds", "When the training running now "
                                     "started (Unix time); absent while none runs.", value=started.timestamp())
         # the same last result as `cla trainer status`: the status file's, unless the event log holds a later
         # ending (a stand-alone `cla train`, or a training killed before it could write its result)
-        last = latest_result(self.layout, status.get("last_result"),
-                             training_running=status.get("state") == states.TRAINING) or {}
-        ended = parse_iso(last.get("finished_at"))
+        last = latest_result(self.layout, status.last_result,
+                             training_running=status.state == states.TRAINING) or LastResult()
+        ended = parse_iso(last.finished_at)
         if ended is not None:
             yield GaugeMetricFamily("cla_last_training_end_timestamp_seconds",
                                     "When the last training ended (Unix time).", value=ended.timestamp())
             outcome = GaugeMetricFamily("cla_last_training_outcome", "The last training's outcome: 1 for it.",
                                         labels=["outcome"])
             for name in OUTCOMES:
-                outcome.add_metric([name], 1 if last.get("outcome") == name else 0)
+                outcome.add_metric([name], 1 if last.outcome == name else 0)
             yield outcome
-        duration = _number(last.get("duration_s"))
+        duration = _number(last.duration_s)
         if duration is not None:
             yield GaugeMetricFamily("cla_last_training_duration_seconds", "How long the last training took.",
                                     value=duration)

@@ -35,6 +35,7 @@ from trainer.atomic import write_json
 from trainer.config import Config
 from trainer.contract import states
 from trainer.contract.layout import ModelsLayout
+from trainer.contract.status import StatusFile
 from trainer.folder.health import champion_problem, degraded_reason
 from trainer.notify.sender import Sender
 from trainer.notify.webhook import Notice
@@ -78,16 +79,14 @@ class OpsNotices:
 
     # -- what the service reports --------------------------------------------------------------
 
-    def after_start(self, previous: dict[str, Any] | None, pid: int) -> None:
+    def after_start(self, previous: StatusFile | None, pid: int) -> None:
         """``trainer_crashed`` when ``previous`` (the status file found at start) says a service was still running."""
-        previous = previous or {}
-        if previous.get("state") not in states.LIVE_STATES or previous.get("pid") in (None, pid):
+        if previous is None or previous.state not in states.LIVE_STATES or previous.pid in (None, pid):
             return
-        doing = (f"training ({previous.get('stage')})" if previous.get("state") == states.TRAINING
-                 else str(previous.get("state")))
-        self.observe("trainer_crashed", f"{previous.get('pid')}@{previous.get('started_at')}",
-                     f"the trainer service (pid {previous.get('pid')}, started {previous.get('started_at')}) ended "
-                     f"without stopping while {doing}; last heartbeat {previous.get('heartbeat') or 'unknown'}; "
+        doing = f"training ({previous.stage})" if previous.state == states.TRAINING else str(previous.state)
+        self.observe("trainer_crashed", f"{previous.pid}@{previous.started_at}",
+                     f"the trainer service (pid {previous.pid}, started {previous.started_at}) ended "
+                     f"without stopping while {doing}; last heartbeat {previous.heartbeat or 'unknown'}; "
                      f"a new service (pid {pid}) has started", self._champion_id())
 
     def after_training(self, outcome: str, message: str) -> None:
@@ -141,7 +140,8 @@ class OpsNotices:
 
     def _champion_id(self) -> str | None:
         try:
-            return (self._registry_of().champion() or {}).get("model_id")
+            pointer = self._registry_of().champion()
+            return pointer.model_id if pointer is not None else None
         except (OSError, ValueError):
             return None
 

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from trainer.config import Config, ServiceConfig
-from trainer.folder.events import read_events
+from trainer.folder.events import read_event_rows
 from trainer.errors import CLAError
 from trainer.contract.layout import METRICS_RE, ModelsLayout, stamp_time
 from trainer.timestamps import now_utc, parse_iso
@@ -139,13 +139,13 @@ def last_training_time(layout: ModelsLayout, *, key_file=None, now: datetime | N
     None when there is neither. Failed trainings do not count: they did not
     use the data.
     """
-    events, _ = read_events(layout.events)
+    events, _ = read_event_rows(layout.events)
     ended_at: datetime | None = None
     ended_at = started_at = None
     for event in reversed(events):
-        ended_at = parse_iso(event.get("ts")) if event.get("event") in TRAINING_DONE_EVENTS else None
+        ended_at = parse_iso(event.ts) if event.event in TRAINING_DONE_EVENTS else None
         if ended_at is not None:
-            started_at = ended_at - timedelta(seconds=float(event.get("duration_s") or 0))
+            started_at = ended_at - timedelta(seconds=float(event.duration_s or 0))
             break
     newest_pair = _newest_trusted_pair(layout, after=ended_at, now=now or now_utc(), key_file=key_file)
     return newest_pair if newest_pair is not None else started_at
@@ -209,10 +209,10 @@ def override_share(config: Config, source, since: datetime | None) -> float | No
 
 def last_monitoring_trigger(layout: ModelsLayout) -> datetime | None:
     """When the newest ``trigger`` event raised by drift or performance was recorded; None when never."""
-    events, _ = read_events(layout.events, limit=2000)
+    events, _ = read_event_rows(layout.events, limit=2000)
     for event in reversed(events):
-        if event.get("event") == "trigger" and event.get("trigger") in MONITORING_TRIGGERS:
-            return parse_iso(event.get("ts"))
+        if event.event == "trigger" and event.trigger in MONITORING_TRIGGERS:
+            return parse_iso(event.ts)
     return None
 
 
