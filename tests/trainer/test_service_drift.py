@@ -79,7 +79,7 @@ def test_no_second_drift_training_within_the_cooldown(shifted):
 
     layout = ModelsLayout.of(shifted.models_dir)
     refresh(shifted)
-    assert monitoring_signals(shifted, layout, now=now_utc(), last_training=None)["drift"] is not None
+    assert monitoring_signals(shifted, layout, now=now_utc(), last_training=None).drift is not None
     append_event(layout.events, "trigger", actor="tester", trigger="drift", message="earlier drift training")
     refresh(shifted)
-    assert monitoring_signals(shifted, layout, now=now_utc(), last_training=None)["drift"] is None
+    assert monitoring_signals(shifted, layout, now=now_utc(), last_training=None).drift is None

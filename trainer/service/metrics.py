@@ -77,24 +77,24 @@ class FolderCollector(Collector):
 
         Absent (not 0) when there is no report, it could not be computed, or it had too few recent alerts.
         """
-        from trainer.monitoring.report import read_report
+        from trainer.monitoring.report import load_report
 
-        report = read_report(self.layout)
-        if not report or report.get("error") or not report.get("enough_data"):
+        report = load_report(self.layout)
+        if report is None or report.error or not report.enough_data:
             return
         level = GaugeMetricFamily("cla_drift_level", "Drift of each champion input since it was trained: "
                                   "0 none, 1 moderate, 2 major (docs/DRIFT.md).", labels=["feature"])
         psi = GaugeMetricFamily("cla_drift_psi", "Population stability index of each champion input.",
                                 labels=["feature"])
-        for row in report.get("features") or []:
-            if row.get("level") in DRIFT_LEVELS:
-                level.add_metric([str(row.get("feature"))], DRIFT_LEVELS[row["level"]])
-            if _number(row.get("psi")) is not None:
-                psi.add_metric([str(row.get("feature"))], _number(row["psi"]))
+        for row in report.features:
+            if row.level in DRIFT_LEVELS:
+                level.add_metric([row.feature], DRIFT_LEVELS[row.level])
+            value = _number(row.psi)
+            if value is not None:
+                psi.add_metric([row.feature], value)
         yield level
         yield psi
-        overall = ((report.get("live") or {}).get("overall") or {})
-        recall = _number(overall.get("recall"))
+        recall = _number(report.live.overall.recall) if report.live is not None else None
         if recall is not None:
             yield GaugeMetricFamily("cla_live_recall", "The champion's recall on verdicts that arrived after it was "
                                     "trained.", value=recall)

@@ -117,16 +117,18 @@ class OpsNotices:
 
         A report about another champion (or none) says nothing, so a new champion clears both.
         """
-        from trainer.monitoring.report import read_report
+        from trainer.monitoring.report import load_report
 
-        report = read_report(self.layout) if champion_id is not None else None
-        signals = (report or {}).get("signals") or {} if (report or {}).get("champion_id") == champion_id else {}
-        drift, performance = signals.get("drift"), signals.get("performance")
-        features = ",".join(sorted(f.get("feature", "") for f in (drift or {}).get("features") or []))
-        self.observe("major_drift", f"{champion_id}:{features}" if drift else None,
-                     f"{drift['message']}; the drift trigger retrains when it is on" if drift else "", champion_id)
-        self.observe("live_recall_below_target", str(champion_id) if performance else None,
-                     f"{performance['message']}; review recent misses and retrain" if performance else "",
+        report = load_report(self.layout) if champion_id is not None else None
+        about = report is not None and report.champion_id == champion_id
+        drift = report.signals.drift if about and report is not None else None
+        performance = report.signals.performance if about and report is not None else None
+        features = ",".join(sorted(f.feature for f in drift.features)) if drift is not None else ""
+        self.observe("major_drift", f"{champion_id}:{features}" if drift is not None else None,
+                     f"{drift.message}; the drift trigger retrains when it is on" if drift is not None else "",
+                     champion_id)
+        self.observe("live_recall_below_target", str(champion_id) if performance is not None else None,
+                     f"{performance.message}; review recent misses and retrain" if performance is not None else "",
                      champion_id)
 
     # -- helpers ---------------------------------------------------------------------------------

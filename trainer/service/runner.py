@@ -184,7 +184,8 @@ class TrainerService:
                 self._answer_unchanged(actor, request_ids)
                 return True
             self._event("trigger", actor=actor, trigger=decision.trigger, message=decision.message,
-                        requests=request_ids, **({"evidence": decision.evidence} if decision.evidence else {}))
+                        requests=request_ids,
+                        **({"evidence": decision.evidence.to_json()} if decision.evidence is not None else {}))
             log.info("training (%s, asked by %s): %s", decision.trigger, actor, decision.message)
             outcome = self._run_cycle(decision.trigger or "schedule", actor, request_ids)
             if outcome != "failed":
