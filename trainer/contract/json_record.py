@@ -132,10 +132,6 @@ class JsonRecord:
         added = tuple(key for key in changes if key not in self.keys and key in names)
         return dataclasses.replace(self, **changes, keys=self.keys + added)
 
-    def has(self, key: str) -> bool:
-        """Whether the object has ``key`` (a field set to None by a file still has it)."""
-        return key in self.keys
-
     def to_json(self) -> dict[str, Any]:
         """The object: the keys it was read or built with, in order, each with its current value."""
         names = set(self.field_names())
