@@ -68,10 +68,10 @@ def one_request(config, *, service_running: bool) -> dict:
     latency = time.perf_counter() - asked
     metrics = json.loads(next(iter(new)).read_text())
     if service_running:
-        while (control.status(config).get("last_result") or {}).get("requests") != [result.request_id]:
+        while (last := control.status(config).last_result) is None or last.requests != (result.request_id,):
             time.sleep(0.01)
     else:
-        while control.status(config).get("training_pid") is not None:
+        while control.status(config).training_pid is not None:
             time.sleep(0.01)
     events, _ = read_events(models / "events.jsonl")
     started = [e for e in events if e["event"] == "training_started"][-1]

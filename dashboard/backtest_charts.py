@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.formatting import fmt, number, percent
+from trainer.backtest import BacktestReport
 
 CONTENDER_LABELS = {"cla": "CLA (its own policy)", "static": "first champion, never retrained",
                     "old_recipe": "old recipe, retrained every step", "online": "online learner (River)"}
@@ -27,36 +28,35 @@ def label_of(name: str) -> str:
     return CONTENDER_LABELS.get(name, name)
 
 
-def summary_frame(report: dict) -> pd.DataFrame:
+def summary_frame(report: BacktestReport) -> pd.DataFrame:
     """One row per contender: mean step PR-AUC, pooled recall and alerts skipped at its own threshold, alerts
     skippable at the recall target, true positives missed, steps at the target, seconds (text)."""
     rows = []
-    for name, block in report.get("contenders", {}).items():
-        block = block if isinstance(block, dict) else {}
-        scored = block.get("steps_scored")
-        rows.append({"contender": label_of(name), "PR-AUC (mean of steps)": fmt(block.get("pr_auc")),
-                     "recall": fmt(block.get("recall")), "alerts skipped": percent(block.get("skipped")),
-                     "skippable at the target": percent(block.get("skippable_at_target")),
-                     "true positives missed": fmt(block.get("missed"), 0),
-                     "steps at the target": f"{block.get('steps_at_target', 0)} of {scored}" if scored else "unknown",
-                     "seconds": fmt(block.get("seconds"), 1)})
+    for name, block in report.contenders.items():
+        scored = block.steps_scored
+        rows.append({"contender": label_of(name), "PR-AUC (mean of steps)": fmt(block.pr_auc),
+                     "recall": fmt(block.recall), "alerts skipped": percent(block.skipped),
+                     "skippable at the target": percent(block.skippable_at_target),
+                     "true positives missed": fmt(block.missed, 0),
+                     "steps at the target": f"{block.steps_at_target or 0} of {scored}" if scored else "unknown",
+                     "seconds": fmt(block.seconds, 1)})
     return pd.DataFrame(rows)
 
 
-def step_frame(report: dict) -> pd.DataFrame:
+def step_frame(report: BacktestReport) -> pd.DataFrame:
     """One row per step and contender: ``start``, ``contender``, ``pr_auc``, ``recall``, ``missed``,
     ``skipped`` (alerts), ``alerts``, and the running ``missed_total`` and ``skipped_share`` (of the alerts
     scored so far). A step a contender could not score yet (no model) has NaN, and adds nothing to its totals."""
     rows = []
-    for step in report.get("per_step", []):
-        for name in report.get("contenders", {}):
-            block = step.get(name)
-            if not isinstance(block, dict):
+    for step in report.per_step:
+        for name in report.contenders:
+            block = step.contenders.get(name)
+            if block is None:
                 continue
-            rows.append({"start": pd.Timestamp(step.get("start")), "contender": name,
-                         "pr_auc": number(block.get("pr_auc")), "recall": number(block.get("recall")),
-                         "missed": number(block.get("missed")), "alerts": number(block.get("rows")),
-                         "skipped": number(block.get("rows")) - number(block.get("flagged"))})
+            rows.append({"start": pd.Timestamp(step.start), "contender": name,
+                         "pr_auc": number(block.pr_auc), "recall": number(block.recall),
+                         "missed": number(block.missed), "alerts": number(block.rows),
+                         "skipped": number(block.rows) - number(block.flagged)})
     frame = pd.DataFrame(rows, columns=["start", "contender", "pr_auc", "recall", "missed", "alerts", "skipped"])
     if frame.empty:
         return frame.assign(missed_total=[], skipped_share=[])
@@ -67,23 +67,23 @@ def step_frame(report: dict) -> pd.DataFrame:
     return frame
 
 
-def training_frame(report: dict) -> pd.DataFrame:
+def training_frame(report: BacktestReport) -> pd.DataFrame:
     """CLA's trainings: ``start`` (the step), ``trigger``, ``outcome``, ``promotion``, ``pr_auc`` of the step."""
-    rows = [{"start": pd.Timestamp(step.get("start")), "trigger": str(step["cla"].get("trigger") or "unknown"),
-             "outcome": str(step["cla"].get("outcome") or "unknown"),
-             "promotion": str(step["cla"].get("promotion") or "none"), "pr_auc": number(step["cla"].get("pr_auc"))}
-            for step in report.get("per_step", []) if isinstance(step.get("cla"), dict) and step["cla"].get("trained")]
+    rows = [{"start": pd.Timestamp(step.start), "trigger": str(policy.trigger or "unknown"),
+             "outcome": str(policy.outcome or "unknown"), "promotion": str(policy.promotion or "none"),
+             "pr_auc": number(cla.pr_auc)}
+            for step in report.per_step
+            if (cla := step.cla) is not None and (policy := cla.policy) is not None and policy.trained]
     return pd.DataFrame(rows, columns=["start", "trigger", "outcome", "promotion", "pr_auc"])
 
 
-def headline(report: dict) -> list[str]:
+def headline(report: BacktestReport) -> list[str]:
     """One line per contender: what it let through and what it saved, pooled over the replay (fixed labels and
     numbers only, so the lines are safe as Markdown)."""
     lines = []
-    for name, block in report.get("contenders", {}).items():
-        block = block if isinstance(block, dict) else {}
+    for name, block in report.contenders.items():
         lines.append(f"{label_of(name) if name in CONTENDER_LABELS else 'another contender'}: missed "
-                     f"{fmt(block.get('missed'), 0)} true positives, skipped {percent(block.get('skipped'))} of alerts")
+                     f"{fmt(block.missed, 0)} true positives, skipped {percent(block.skipped)} of alerts")
     return lines
 
 

@@ -27,6 +27,7 @@ from dashboard.formatting import fmt
 from dashboard.tables import is_model, records, warning_codes
 from trainer.contract import states
 from trainer.contract.states import LIVE_STATES
+from trainer.contract.status import ServiceStatus
 from trainer.folder import champion_problem, field_of as _field
 
 ACTIVE, DEGRADED, STOPPED, CRASHED, NO_MODEL = "ACTIVE", "DEGRADED", "STOPPED", "CRASHED", "NO MODEL YET"
@@ -139,14 +140,12 @@ def _champion_line(champion: dict | None) -> str:
     return ", ".join(parts)
 
 
-def _last_error(status: dict) -> str:
-    error = status.get("last_error")
-    if isinstance(error, dict) and error.get("message"):
-        return str(error["message"])
-    return ""
+def _last_error(status: ServiceStatus) -> str:
+    error = status.last_error
+    return error.message if error is not None and error.message else ""
 
 
-def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: Iterable[dict], *,
+def derive_banner(status: ServiceStatus | None, champion: dict | None, models: Iterable[dict], *,
                   store_empty: bool | None = None, champion_problem: str | None = None,
                   facts: RegistryFacts | None = None) -> Banner:
     """The banner for this status, champion summary and model summaries (any order).
@@ -159,20 +158,20 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
     folder's model count and the whole run of useless models, so the banner
     says "all 66 models" rather than "the last 50 or more".
     """
-    status = status or {}
-    state = status.get("state") or "unknown"
+    status = status or ServiceStatus()
+    state = status.state or "unknown"
     running = state in LIVE_STATES
     latest = sorted((m for m in models if is_model(m)), key=lambda m: str(m.get("model_id")), reverse=True)
 
     if state == states.CRASHED:
         error = _last_error(status)
-        reason = str(status.get("message") or "the trainer process is gone")
+        reason = status.message or "the trainer process is gone"
         if error:
             reason += f". Last error: {error}"
         return Banner(CRASHED, "The trainer crashed", reason + ". Press Start to run it again.", "error")
 
     if champion_problem:
-        also = "" if running else (f" Also: {status.get('message') or 'the trainer is not running'}; "
+        also = "" if running else (f" Also: {status.message or 'the trainer is not running'}; "
                                    "press Start to resume learning.")
         return Banner(DEGRADED, "The champion cannot be used",
                       f"{champion_problem}. Roll back to the previous champion (Models page) or retrain (Retrain "
@@ -184,7 +183,7 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
         elif not running:
             todo = "press Start, then Retrain now"
         elif state == states.TRAINING:
-            todo = f"the first training is running ({status.get('stage') or 'working'})"
+            todo = f"the first training is running ({status.stage or 'working'})"
         else:
             todo = "press Retrain now, or wait for the next scheduled check"
         return Banner(NO_MODEL, "No model yet", f"No model has been trained in this folder: {todo}.", "info")
@@ -192,13 +191,13 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
     streak = _useless_streak(latest)
     total = facts.count if facts is not None else len(latest)
     length = max(len(streak), facts.useless_streak if facts is not None and streak else 0)
-    last = status.get("last_result") if isinstance(status.get("last_result"), dict) else None
+    last = status.last_result
     failed = ""
-    if last and last.get("outcome") not in ("finished", "busy"):
-        failed = (f"the last training {last.get('outcome') or 'did not finish'}: "
-                  f"{last.get('message') or _last_error(status) or 'no message'}")
+    if last is not None and last.outcome not in ("finished", "busy"):
+        failed = (f"the last training {last.outcome or 'did not finish'}: "
+                  f"{last.message or _last_error(status) or 'no message'}")
     if not running:
-        detail = str(status.get("message") or "the trainer is not running")
+        detail = status.message or "the trainer is not running"
         useless = f"; {_streak_reason(streak, length, total)}" if streak else ""
         return Banner(STOPPED, "Learning stopped",
                       f"{detail}. Nothing is learning from new feedback; {_champion_line(champion)}{useless}. "
@@ -221,9 +220,9 @@ def derive_banner(status: dict[str, Any] | None, champion: dict | None, models: 
                if champion.get("legacy") else "it is not useful: " + (", ".join(warning_codes(champion)) or "unknown"))
         return Banner(DEGRADED, "Learning degraded", f"the champion {champion.get('model_id')}: {why}.", "warning")
 
-    if status.get("stale"):
-        return Banner(DEGRADED, "Learning degraded", f"{status.get('message')}.", "warning")
+    if status.stale:
+        return Banner(DEGRADED, "Learning degraded", f"{status.message}.", "warning")
 
-    doing = f"training now ({status.get('stage')})" if state == states.TRAINING else "waiting for new feedback"
+    doing = f"training now ({status.stage})" if state == states.TRAINING else "waiting for new feedback"
     return Banner(ACTIVE, "Learning mode active", f"The trainer runs and is {doing}; {_champion_line(champion)}.",
                   "success")

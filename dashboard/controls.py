@@ -29,8 +29,10 @@ from dashboard.formatting import ago, parse_iso
 from trainer.service import control
 from trainer.contract import states
 from trainer.contract.states import CYCLE_STAGES
+from trainer.contract.status import CurrentTraining, ServiceStatus
+from trainer.errors import CLAError
 
-#: the stages a training goes through, in order (``status["stage"]``, see trainer.service.cycle)
+#: the stages a training goes through, in order (``status.stage``, see trainer.service.cycle)
 STAGES = CYCLE_STAGES
 NOTICE_KEY = "_control_notice"
 NOTICE_SECONDS = 60.0  # how long what an action said stays under the buttons (less once a training answered it)
@@ -44,24 +46,27 @@ class ButtonState:
     help: str
 
 
-def read_status() -> dict[str, Any]:
-    """The trainer status (``control.status``), or an ``unknown`` status whose message says why it cannot be read."""
+def read_status() -> ServiceStatus:
+    """The trainer status (``control.status``), or an ``unknown`` status whose message says why it cannot be read.
+
+    What reading it can meet: a runtime folder or lock file the dashboard may
+    not read (OSError), a configuration that no longer loads (a CLAError).
+    """
     try:
         return control.status(context.get_config())
-    except Exception as exc:  # noqa: BLE001 - an unreadable runtime folder must not break the page
-        return {"state": "unknown", "stage": None, "running": False,
-                "message": f"the trainer status cannot be read: {exc}"}
+    except (OSError, CLAError) as exc:
+        return ServiceStatus.of(state="unknown", stage=None, message=f"the trainer status cannot be read: {exc}")
 
 
-def button_states(status: dict[str, Any], allowed: bool, reason: str) -> dict[str, ButtonState]:
+def button_states(status: ServiceStatus, allowed: bool, reason: str) -> dict[str, ButtonState]:
     """The state of the start, stop and retrain buttons for this status and access decision."""
     if not allowed:
         return dict.fromkeys(("start", "stop", "retrain"), ButtonState(True, reason))
-    state = status.get("state")
-    running = bool(status.get("running"))
-    training = state == states.TRAINING or bool(status.get("training_pid"))
-    queued = int(status.get("queued_requests") or 0)
-    start = (ButtonState(True, f"the trainer already runs (pid {status.get('service_pid')})") if running
+    state = status.state
+    running = status.running
+    training = state == states.TRAINING or bool(status.training_pid)
+    queued = status.queued_requests or 0
+    start = (ButtonState(True, f"the trainer already runs (pid {status.service_pid})") if running
              else ButtonState(False, "start the trainer service; it keeps running when the dashboard closes"))
     stop = (ButtonState(False, "ask the trainer to finish cleanly, then stop") if running
             else ButtonState(True, "the trainer is not running"))
@@ -79,20 +84,20 @@ def button_states(status: dict[str, Any], allowed: bool, reason: str) -> dict[st
     return {"start": start, "stop": stop, "retrain": retrain}
 
 
-def progress_of(status: dict[str, Any], now: datetime | None = None) -> tuple[float, str] | None:
+def progress_of(status: ServiceStatus, now: datetime | None = None) -> tuple[float, str] | None:
     """(fraction done, sentence) while a training runs, else None."""
-    if status.get("state") != states.TRAINING and not status.get("training_pid"):
+    if status.state != states.TRAINING and not status.training_pid:
         return None
-    stage = status.get("stage")
-    current = status.get("current") if isinstance(status.get("current"), dict) else {}
-    who = f", asked by {literal(current['actor'])}" if current.get("actor") else ""
-    since = parse_iso(current.get("started_at"))
+    stage = status.stage
+    current = status.current or CurrentTraining()
+    who = f", asked by {literal(current.actor)}" if current.actor else ""
+    since = parse_iso(current.started_at)
     started = f", started {ago(since, now)}" if since else ""
     if stage in STAGES:
         index = STAGES.index(stage)
         return (index + 0.5) / len(STAGES), f"Stage {index + 1} of {len(STAGES)}: {stage}{started}{who}"
-    if status.get("training_pid") and status.get("state") != states.TRAINING:
-        return 0.02, f"A training runs in its own process (pid {status['training_pid']}); the service is off"
+    if status.training_pid and status.state != states.TRAINING:
+        return 0.02, f"A training runs in its own process (pid {status.training_pid}); the service is off"
     return 0.02, f"Training{started}{who}"
 
 
@@ -106,7 +111,7 @@ def model_link(model_id: str) -> None:
                  query_params={"model": model_id})
 
 
-def result_of(status: dict[str, Any], now: datetime | None = None,
+def result_of(status: ServiceStatus, now: datetime | None = None,
               decision: str | None = None) -> tuple[str, str] | None:
     """(level, sentence) for the last training's result, or None before the first one.
 
@@ -116,17 +121,17 @@ def result_of(status: dict[str, Any], now: datetime | None = None,
     a model that was not promoted is a warning with the reason in the same
     line. :func:`render` draws the link to the model's Model detail under it.
     """
-    last = status.get("last_result")
-    if not isinstance(last, dict) or not last.get("outcome"):
+    last = status.last_result
+    if last is None or not last.outcome:
         return None
-    outcome = last["outcome"]
-    finished = parse_iso(last.get("finished_at"))
+    outcome = last.outcome
+    finished = parse_iso(last.finished_at)
     when = f" {ago(finished, now)}" if finished else ""
-    message = last.get("message") or ""
-    model_id = str(last.get("model_id") or "")
+    message = last.message or ""
+    model_id = last.model_id or ""
     if model_id and model_id not in message:
         message = f"model {model_id}: {message}"
-    took = f" in {last['duration_s']:.0f} s" if isinstance(last.get("duration_s"), (int, float)) else ""
+    took = f" in {last.duration_s:.0f} s" if last.duration_s is not None else ""
     if outcome == "finished":
         rejected = decision == "rejected" or (decision is None and "not promoted:" in message)
         level = "warning" if rejected else "info" if decision == "held" or "; held:" in message else "success"
@@ -165,7 +170,7 @@ def notice(level: str, text: str) -> tuple[str, str, float, datetime]:
     return level, text, time.monotonic(), datetime.now(timezone.utc)
 
 
-def notice_current(kept: Any, status: dict[str, Any], now: float | None = None) -> bool:
+def notice_current(kept: Any, status: ServiceStatus, now: float | None = None) -> bool:
     """Whether an action's notice still says something: younger than :data:`NOTICE_SECONDS`, no training ended since.
 
     Once a training ended after the press, the last result below the buttons
@@ -173,12 +178,11 @@ def notice_current(kept: Any, status: dict[str, Any], now: float | None = None) 
     """
     if not kept or (now if now is not None else time.monotonic()) - kept[2] >= NOTICE_SECONDS:
         return False
-    last = status.get("last_result") if isinstance(status.get("last_result"), dict) else {}
-    ended = parse_iso(last.get("finished_at"))
+    ended = parse_iso(status.last_result.finished_at if status.last_result is not None else None)
     return ended is None or ended < kept[3]
 
 
-def render(status: dict[str, Any], decision: str | None = None) -> None:
+def render(status: ServiceStatus, decision: str | None = None) -> None:
     """The three buttons, the progress of a running training and the last result (see :func:`result_of`)."""
     allowed, reason = context.can_control()
     states = button_states(status, allowed, reason)
@@ -201,6 +205,6 @@ def render(status: dict[str, Any], decision: str | None = None) -> None:
     result = result_of(status, decision=decision)
     if result:
         {"success": st.success, "error": st.error, "warning": st.warning}.get(result[0], st.info)(result[1])
-        last = status.get("last_result") if isinstance(status.get("last_result"), dict) else {}
-        if last.get("model_id"):
-            model_link(str(last["model_id"]))
+        last = status.last_result
+        if last is not None and last.model_id:
+            model_link(last.model_id)

@@ -13,10 +13,15 @@ What the report does not hold stays missing (NaN, "unknown").
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import plotly.graph_objects as go
+
+from trainer.contract.drift_report import DriftReport, DriftRow, HistoryEntry, Live, Performance, TestSlice
+
+if TYPE_CHECKING:
+    from dashboard.drift_summary import DriftRetrain
 
 TRAINING_COLOUR = "#6c8ebf"
 RECENT_COLOUR = "#d6734b"
@@ -24,24 +29,23 @@ LIVE_COLOURS = {"recall": "#2a9d8f", "precision": "#e76f51"}
 DAY_MS = 86_400_000
 
 
-def level_text(report: dict[str, Any], level: Any) -> str:
+def level_text(report: DriftReport, level: Any) -> str:
     """A drift level as the page shows it: on fewer recent alerts than the report's floor (``enough_data``
     false) no level is claimed, and it reads "unreliable" with the sample and the floor."""
-    if not report.get("enough_data"):
-        recent = (report.get("window") or {}).get("recent_rows")
-        floor = (report.get("thresholds") or {}).get("min_rows")
+    if not report.enough_data:
+        recent = report.recent_rows
+        floor = report.thresholds.min_rows
         return f"unreliable: {recent if recent is not None else 'unknown'} of {floor or 'unknown'} recent alerts"
     return str(level) if level is not None else "unknown"
 
 
-def ranking_frame(report: dict[str, Any]) -> pd.DataFrame:
+def ranking_frame(report: DriftReport) -> pd.DataFrame:
     """One row per feature, in the report's order (most drifted first), each level through :func:`level_text`."""
-    rows = [{"feature": r.get("feature"), "level": level_text(report, r.get("level")), "PSI": r.get("psi"), "test": r.get("test"),
-             "statistic": r.get("statistic"), "p-value": r.get("p_value"),
-             "importance share": r.get("importance_share"),
-             "new categories": ", ".join(r.get("unseen_categories") or []),
-             "recent alerts": r.get("recent_rows"), "training rows": r.get("reference_rows")}
-            for r in report.get("features") or []]
+    rows = [{"feature": r.feature, "level": level_text(report, r.level), "PSI": r.psi, "test": r.test,
+             "statistic": r.statistic, "p-value": r.p_value, "importance share": r.importance_share,
+             "new categories": ", ".join(r.unseen_categories),
+             "recent alerts": r.recent_rows, "training rows": r.reference_rows}
+            for r in report.features]
     columns = ["feature", "level", "PSI", "test", "statistic", "p-value", "importance share", "new categories",
                "recent alerts", "training rows"]
     frame = pd.DataFrame(rows, columns=columns)
@@ -51,11 +55,12 @@ def ranking_frame(report: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
-def distribution_frame(row: dict[str, Any] | None) -> pd.DataFrame:
+def distribution_frame(row: DriftRow | None) -> pd.DataFrame:
     """Bins (or categories) with the share of training and of recent alerts in each."""
-    shown = (row or {}).get("distribution") or {}
-    return pd.DataFrame({"bin": shown.get("bins") or [], "training": shown.get("training") or [],
-                         "recent": shown.get("recent") or []})
+    if row is None:
+        return pd.DataFrame({"bin": [], "training": [], "recent": []})
+    shown = row.distribution
+    return pd.DataFrame({"bin": list(shown.bins), "training": list(shown.training), "recent": list(shown.recent)})
 
 
 def distribution_figure(frame: pd.DataFrame, title: str, *, reference: str = "training window",
@@ -83,18 +88,16 @@ def distribution_figure(frame: pd.DataFrame, title: str, *, reference: str = "tr
     return figure
 
 
-def _day_frame(points: list[dict[str, Any]], keys: dict[str, str]) -> pd.DataFrame:
-    frame = pd.DataFrame(points or [])
-    if frame.empty:
-        return pd.DataFrame(columns=["day", *keys.values()])
-    frame["day"] = pd.to_datetime(frame["day"])
-    return frame.rename(columns=keys)[["day", *keys.values()]]
-
-
-def prevalence_frame(report: dict[str, Any]) -> pd.DataFrame:
+def prevalence_frame(report: DriftReport) -> pd.DataFrame:
     """Per day: true-positive share of recent verdicts, its interval, verdicts."""
-    points = (report.get("prevalence") or {}).get("daily") or []
-    return _day_frame(points, {"share": "share", "low": "low", "high": "high", "verdicts": "verdicts"})
+    columns = ["day", "share", "low", "high", "verdicts"]
+    points = report.prevalence.daily if report.prevalence else ()
+    if not points:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame([{"day": p.day, "share": p.share, "low": p.low, "high": p.high, "verdicts": p.verdicts}
+                          for p in points], columns=columns)
+    frame["day"] = pd.to_datetime(frame["day"])
+    return frame
 
 
 def prevalence_figure(frame: pd.DataFrame, training_share: float | None) -> go.Figure:
@@ -112,17 +115,15 @@ def prevalence_figure(frame: pd.DataFrame, training_share: float | None) -> go.F
     return figure
 
 
-def live_frame(report: dict[str, Any]) -> pd.DataFrame:
+def live_frame(report: DriftReport) -> pd.DataFrame:
     """Per day: the champion's precision and recall on that day's verdicts, with intervals, and F1 / PR-AUC."""
     rows = []
-    for point in ((report.get("live") or {}).get("daily") or []):
-        rows.append({"day": point.get("day"), "verdicts": point.get("verdicts"), "positives": point.get("positives"),
-                     "recall": point.get("recall"), "recall_low": (point.get("recall_interval") or [None])[0],
-                     "recall_high": (point.get("recall_interval") or [None, None])[1],
-                     "precision": point.get("precision"),
-                     "precision_low": (point.get("precision_interval") or [None])[0],
-                     "precision_high": (point.get("precision_interval") or [None, None])[1],
-                     "f1_score": point.get("f1_score"), "pr_auc": point.get("pr_auc")})
+    for point in report.live.daily if report.live else ():
+        rows.append({"day": point.day, "verdicts": point.verdicts, "positives": point.positives,
+                     "recall": point.recall, "recall_low": point.recall_interval[0],
+                     "recall_high": point.recall_interval[1], "precision": point.precision,
+                     "precision_low": point.precision_interval[0], "precision_high": point.precision_interval[1],
+                     "f1_score": point.f1_score, "pr_auc": point.pr_auc})
     frame = pd.DataFrame(rows, columns=["day", "verdicts", "positives", "recall", "recall_low", "recall_high",
                                         "precision", "precision_low", "precision_high", "f1_score", "pr_auc"])
     frame["day"] = pd.to_datetime(frame["day"])
@@ -131,22 +132,21 @@ def live_frame(report: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
-def live_table(report: dict[str, Any]) -> pd.DataFrame:
+def live_table(report: DriftReport) -> pd.DataFrame:
     """All new verdicts, the last N and the test slice, one row each; intervals as text, missing as "unknown"."""
-    block = report.get("live") or {}
+    block = report.live or Live()
     rows = []
-    for name, part in (("all new verdicts", block.get("overall")), (f"last {(block.get('last_n') or {}).get('n')}",
-                                                                     block.get("last_n"))):
-        part = part or {}
-        rows.append({"over": name, "verdicts": part.get("verdicts"), "recall": part.get("recall"),
-                     "recall 95%": _interval(part.get("recall_interval")), "precision": part.get("precision"),
-                     "precision 95%": _interval(part.get("precision_interval")), "F1": part.get("f1_score"),
-                     "F1 95%": _interval(part.get("f1_score_interval")), "PR-AUC": part.get("pr_auc"),
-                     "PR-AUC 95%": _interval(part.get("pr_auc_interval"))})
-    test = block.get("test_slice") or {}
-    rows.append({"over": "test slice (at training)", "verdicts": test.get("test_samples"), "recall": test.get("recall"),
-                 "recall 95%": "not recorded", "precision": test.get("precision"), "precision 95%": "not recorded",
-                 "F1": test.get("f1_score"), "F1 95%": "not recorded", "PR-AUC": test.get("pr_auc"),
+    part: Performance
+    for name, part in (("all new verdicts", block.overall), (f"last {block.last_n.n}", block.last_n)):
+        rows.append({"over": name, "verdicts": part.verdicts, "recall": part.recall,
+                     "recall 95%": _interval(part.recall_interval), "precision": part.precision,
+                     "precision 95%": _interval(part.precision_interval), "F1": part.f1_score,
+                     "F1 95%": _interval(part.f1_score_interval), "PR-AUC": part.pr_auc,
+                     "PR-AUC 95%": _interval(part.pr_auc_interval)})
+    test = block.test_slice
+    rows.append({"over": "test slice (at training)", "verdicts": test.test_samples, "recall": test.recall,
+                 "recall 95%": "not recorded", "precision": test.precision, "precision 95%": "not recorded",
+                 "F1": test.f1_score, "F1 95%": "not recorded", "PR-AUC": test.pr_auc,
                  "PR-AUC 95%": "not recorded"})
     frame = pd.DataFrame(rows)
     frame["verdicts"] = pd.array(frame["verdicts"], dtype="Int64")
@@ -155,19 +155,20 @@ def live_table(report: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
-def _interval(values: list | None) -> str:
-    low, high = (values or [None, None])[:2]
+def _interval(values: tuple[float | None, float | None]) -> str:
+    low, high = values
     return "unknown" if low is None or high is None else f"[{low:.3f}, {high:.3f}]"
 
 
-def live_figure(frame: pd.DataFrame, test_slice: dict[str, Any]) -> go.Figure:
+def live_figure(frame: pd.DataFrame, test_slice: TestSlice) -> go.Figure:
     figure = go.Figure()
+    references = {"recall": test_slice.recall, "precision": test_slice.precision}
     for metric, colour in LIVE_COLOURS.items():
         figure.add_scatter(x=frame["day"], y=frame[metric], mode="lines+markers", name=f"live {metric}",
                            marker_color=colour,
                            error_y={"type": "data", "symmetric": False, "array": frame[f"{metric}_high"] - frame[metric],
                                     "arrayminus": frame[metric] - frame[f"{metric}_low"]})
-        reference = test_slice.get(metric)
+        reference = references[metric]
         if reference is not None:
             figure.add_hline(y=reference, line_dash="dot", line_color=colour,
                              annotation_text=f"test slice {metric} {reference:.3f}")
@@ -183,20 +184,20 @@ HISTORY_FEATURES = 6
 """At most this many features are drawn over time: those that drifted most."""
 
 
-def history_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
+def history_frame(entries: list[HistoryEntry]) -> pd.DataFrame:
     """One row per report and feature: ``computed_at``, ``feature``, ``psi``, ``level``, ``reliable``.
 
     ``reliable`` is False for a report computed on fewer recent alerts than
     its floor: its PSI is drawn, but no level is claimed from it."""
     rows = []
     for entry in entries:
-        at = pd.to_datetime(entry.get("computed_at"), utc=True, errors="coerce")
+        at = pd.to_datetime(entry.computed_at, utc=True, errors="coerce")
         if pd.isna(at):
             continue
-        for feature, (psi, level) in (entry.get("features") or {}).items():
+        for feature, (psi, level) in entry.features.items():
             rows.append({"computed_at": at, "feature": feature, "psi": psi, "level": level,
-                         "reliable": bool(entry.get("enough_data")), "recent_rows": entry.get("recent_rows"),
-                         "min_rows": entry.get("min_rows"), "champion_id": entry.get("champion_id")})
+                         "reliable": entry.enough_data, "recent_rows": entry.recent_rows,
+                         "min_rows": entry.min_rows, "champion_id": entry.champion_id})
     frame = pd.DataFrame(rows, columns=["computed_at", "feature", "psi", "level", "reliable", "recent_rows",
                                         "min_rows", "champion_id"])
     if frame.empty:
@@ -207,7 +208,7 @@ def history_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
     return frame[frame["feature"].isin(keep)].reset_index(drop=True)
 
 
-def history_figure(frame: pd.DataFrame, retrains: list[dict[str, Any]], *, moderate: float,
+def history_figure(frame: pd.DataFrame, retrains: list[DriftRetrain], *, moderate: float,
                    major: float) -> go.Figure:
     """PSI per feature over time (hollow markers: below the sample floor), the level lines, and a dashed
     vertical line at each training the drift signal started."""
@@ -230,7 +231,7 @@ def history_figure(frame: pd.DataFrame, retrains: list[dict[str, Any]], *, moder
         figure.add_scatter(x=[None], y=[None], mode="lines", line={"dash": dash, "color": colour},
                            name=f"{name} from PSI {value:g}")
     for retrain in retrains:
-        at = pd.to_datetime(retrain.get("at"), utc=True, errors="coerce")
+        at = pd.to_datetime(retrain.at, utc=True, errors="coerce")
         if not pd.isna(at):
             figure.add_vline(x=at, line_dash="dash", line_color="#0072B2")
     if retrains:

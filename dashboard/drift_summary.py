@@ -11,23 +11,25 @@ tested directly); :func:`render_overview_line` draws both on the Overview.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import streamlit as st
 
 from dashboard.formatting import ago
+from trainer.contract.drift_report import DriftEvidence, DriftReport, HistoryEntry
 from trainer.contract.events import TRAINING_OUTCOMES
 from trainer.contract.layout import ModelsLayout
-from trainer.monitoring import history, read_report, verdict
+from trainer.monitoring import history, load_report, verdict
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _read(path: str, identity: tuple[int, int]) -> dict[str, Any] | None:
-    return read_report(ModelsLayout.of(path))
+def _read(path: str, identity: tuple[int, int]) -> DriftReport | None:
+    return load_report(ModelsLayout.of(path))
 
 
-def current_report(layout: ModelsLayout) -> dict[str, Any] | None:
+def current_report(layout: ModelsLayout) -> DriftReport | None:
     """The report in ``layout``'s models folder; None when there is none."""
     try:
         stat = layout.drift_report.stat()
@@ -37,11 +39,11 @@ def current_report(layout: ModelsLayout) -> dict[str, Any] | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _read_history(path: str, identity: tuple[int, int]) -> list[dict[str, Any]]:
+def _read_history(path: str, identity: tuple[int, int]) -> list[HistoryEntry]:
     return history.read(ModelsLayout.of(path))
 
 
-def drift_history(layout: ModelsLayout) -> list[dict[str, Any]]:
+def drift_history(layout: ModelsLayout) -> list[HistoryEntry]:
     """Every drift report's line in ``layout``'s history, oldest first; empty when there is none."""
     try:
         stat = layout.drift_history.stat()
@@ -50,7 +52,21 @@ def drift_history(layout: ModelsLayout) -> list[dict[str, Any]]:
     return _read_history(str(layout.root), (stat.st_mtime_ns, stat.st_size))
 
 
-def drift_retrains(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class DriftRetrain:
+    """A training the drift signal started: when (``at``), why, and how it ended (``outcome``, its model,
+    its message as ``result``)."""
+
+    at: Any
+    message: str
+    champion_id: str | None
+    features: tuple[str, ...]
+    outcome: str
+    model_id: str | None
+    result: str | None
+
+
+def drift_retrains(events: list[dict[str, Any]]) -> list[DriftRetrain]:
     """Each training the drift signal started: when, why (the trigger's evidence) and what came of it.
 
     From the event log: a ``trigger`` event with trigger ``drift`` and the
@@ -59,13 +75,12 @@ def drift_retrains(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for i, event in enumerate(events):
         if event.get("event") != "trigger" or event.get("trigger") != "drift":
             continue
-        ended = next((e for e in events[i + 1:] if e.get("event") in TRAINING_OUTCOMES), None)
-        evidence = (event.get("details") or {}).get("evidence") or {}
-        out.append({"at": event.get("ts"), "message": event.get("message") or evidence.get("message") or "",
-                    "champion_id": evidence.get("champion_id"),
-                    "features": [f.get("feature") for f in evidence.get("features") or [] if isinstance(f, dict)],
-                    "outcome": (ended or {}).get("event", "").removeprefix("training_") or "running",
-                    "model_id": (ended or {}).get("model_id"), "result": (ended or {}).get("message")})
+        ended = next((e for e in events[i + 1:] if e.get("event") in TRAINING_OUTCOMES), None) or {}
+        evidence = DriftEvidence.from_json((event.get("details") or {}).get("evidence"))
+        out.append(DriftRetrain(event.get("ts"), event.get("message") or evidence.message,
+                                evidence.champion_id, tuple(f.feature for f in evidence.features),
+                                str(ended.get("event", "")).removeprefix("training_") or "running",
+                                ended.get("model_id"), ended.get("message")))
     return out
 
 
@@ -78,66 +93,65 @@ def share(value: Any) -> str:
     return "unknown" if value is None else f"{value:.1%}"
 
 
-def summary(report: dict[str, Any] | None, now: datetime | None = None) -> tuple[str, str | None]:
+def summary(report: DriftReport | None, now: datetime | None = None) -> tuple[str, str | None]:
     """(one line about drift and live performance, a warning or None)."""
     if report is None:
         return ("Drift and live performance: unknown — no drift report yet (the trainer service writes one once a "
                 "champion exists; `cla drift` computes one now)."), None
     try:
-        when = datetime.fromisoformat(str(report.get("computed_at")))
+        when = datetime.fromisoformat(str(report.computed_at))
     except ValueError:
         when = None
     age = f"report {ago(when, now or datetime.now(timezone.utc))}" if when else "report time unknown"
-    if report.get("error"):
-        return f"Drift and live performance: unknown — {report['error']} ({age}).", None
-    features = report.get("features") or []
+    if report.error:
+        return f"Drift and live performance: unknown — {report.error} ({age}).", None
+    features = report.features
     top = features[0] if features else None
     said = verdict(report)
-    flagged = [r for r in features if r.get("feature") in said["flagged"]]
-    if said["level"] == "unreliable":
-        drift_text = (f"unreliable, too few recent alerts to judge ({said['recent_rows']}, "
-                      f"need {said['min_rows']})")
+    flagged = [r for r in features if r.feature in said.flagged]
+    if said.level == "unreliable":
+        drift_text = (f"unreliable, too few recent alerts to judge ({said.recent_rows}, "
+                      f"need {said.min_rows})")
     elif flagged:
-        drift_text = ", ".join(f"{r['level']} on {r['feature']} (PSI {num(r['psi'], 2)})" for r in flagged[:3])
+        drift_text = ", ".join(f"{r.level} on {r.feature} (PSI {num(r.psi, 2)})" for r in flagged[:3])
     else:
-        drift_text = f"none (largest PSI {num(top.get('psi'), 2)} on {top['feature']})" if top else "no features"
-    live = report.get("live")
-    overall = (live or {}).get("overall") or {}
-    reference = (live or {}).get("recall_reference")
-    if live and overall.get("recall") is not None:
-        low, high = overall.get("recall_interval") or [None, None]
-        live_text = (f"live recall {num(overall['recall'])} [{num(low)}, {num(high)}] on {overall['verdicts']} new "
-                     f"verdicts (held to {num(reference)})")
+        drift_text = f"none (largest PSI {num(top.psi, 2)} on {top.feature})" if top else "no features"
+    live = report.live
+    if live and live.overall.recall is not None:
+        overall = live.overall
+        low, high = overall.recall_interval
+        live_text = (f"live recall {num(overall.recall)} [{num(low)}, {num(high)}] on {overall.verdicts} new "
+                     f"verdicts (held to {num(live.recall_reference)})")
     else:
         live_text = "live recall unknown (no true positive among new verdicts yet)"
-    line = f"Drift: {drift_text} · {live_text} · {age}, champion {report.get('champion_id')}."
+    line = f"Drift: {drift_text} · {live_text} · {age}, champion {report.champion_id}."
     warnings = []
     for level in ("major", "moderate"):
-        names = [r["feature"] for r in flagged if r["level"] == level]
+        names = [r.feature for r in flagged if r.level == level]
         if names:
             more = " and more" if len(names) > 3 else ""
             warnings.append(f"{level.capitalize()} drift on {', '.join(names[:3])}{more}")
-    below = (report.get("signals") or {}).get("performance")
+    below = report.signals.performance
     if below:
-        warnings.append(below["message"])
+        warnings.append(below.message)
     return line, (". ".join(warnings) + ". See the Drift page.") if warnings else None
 
 
-def staleness(report: dict[str, Any] | None, champion_id: str | None, fingerprint: str | None) -> str | None:
+def staleness(report: DriftReport | None, champion_id: str | None, fingerprint: str | None) -> str | None:
     """Why ``report`` no longer describes now, or None: another champion since, or feedback arrived since.
 
     ``champion_id`` is the champion the models folder names now (None: none);
     ``fingerprint`` the source's ``latest_change()`` now (None: unknown, not judged)."""
-    if report is None or report.get("unreadable"):
+    if report is None or report.unreadable:
         return None
-    computed = str(report.get("computed_at") or "an unknown time").replace("T", " ")[:19]
-    about = report.get("champion_id")
+    computed = str(report.computed_at or "an unknown time").replace("T", " ")[:19]
+    about = report.champion_id
     if about != champion_id and champion_id is not None:
         before = f"champion {about}" if about else "no champion"
         return (f"this report (computed {computed} UTC) is about {before}; the champion is now {champion_id}. "
                 "The trainer service computes a new one at its next check")
-    if fingerprint is not None and report.get("data_fingerprint") not in (None, fingerprint) \
-            and not report.get("error"):
+    if fingerprint is not None and report.data_fingerprint not in (None, fingerprint) \
+            and not report.error:
         return (f"feedback arrived since this report was computed ({computed} UTC): its recent alerts and verdicts "
                 "are not the newest. The trainer service computes a new one every drift.interval_minutes while it "
                 "runs")

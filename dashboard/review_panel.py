@@ -1,7 +1,8 @@
 """What the review queue says in words: the Overview's verdict and recall tiles, and an alert's pushes.
 
 :func:`review_facts` turns ``models/review/summary.json`` (written by
-:mod:`trainer.review.ledger` after every verdict; the page never computes it)
+:mod:`trainer.review.ledger` after every verdict, read typed as
+`trainer.contract.review_summary.ReviewSummary`; the page never computes it)
 into the two tiles' texts and, when the estimated production recall is below
 the recall target, the sentence the banner area shows. An estimate is shown
 only once ``review.min_audit_verdicts`` audit verdicts exist, and only for the
@@ -38,31 +39,31 @@ def review_facts(config: Config, champion: dict | None, now: datetime | None = N
     if summary is None:
         count, caption = "0", "no verdict given in the Review page or `cla review` yet"
     else:
-        same_day = summary.get("date") == today
-        count = f"{summary.get('verdicts_today', 0) if same_day else 0:,}"
-        waiting = int(summary.get("waiting_in_outbox") or 0)
-        caption = f"{summary.get('verdicts_total', 0):,} in total through the review queue"
+        same_day = summary.date == today
+        count = f"{summary.verdicts_today if same_day else 0:,}"
+        waiting = summary.waiting_in_outbox
+        caption = f"{summary.verdicts_total:,} in total through the review queue"
         if waiting:
             caption += f" · {waiting} waiting in the outbox (the source refused them; retried with the next verdict)"
     test_recall = fmt(champion.get("recall"), 2) if champion else "unknown"
-    estimate = (summary or {}).get("recall_estimate")
+    estimate = summary.recall_estimate if summary else None
     model_id = champion.get("model_id") if champion else None
     below = None
-    if not estimate or estimate.get("model_id") != model_id:
+    if estimate is None or estimate.model_id != model_id:
         value, text = "unknown", "no audit sample for the current champion yet: open Review, queue Audit"
-    elif not estimate.get("enough") or estimate.get("recall") is None:
+    elif not estimate.enough or estimate.recall is None:
         value = "unknown"
-        text = (f"{estimate.get('audit_verdicts', 0)} of {config.review.min_audit_verdicts} audit verdicts needed"
-                + ("" if estimate.get("flagged_verdicts") else "; and verdicts on flagged alerts"))
+        text = (f"{estimate.audit_verdicts} of {config.review.min_audit_verdicts} audit verdicts needed"
+                + ("" if estimate.flagged_verdicts else "; and verdicts on flagged alerts"))
     else:
-        level = f"{estimate['level']:.0%}"
-        value = fmt(estimate["recall"], 2)
-        text = (f"{level} interval {fmt(estimate['low'], 2)}–{fmt(estimate['high'], 2)} from "
-                f"{estimate['audit_verdicts']} audit verdicts · test-slice recall {test_recall}")
+        level = f"{estimate.level:.0%}"
+        value = fmt(estimate.recall, 2)
+        text = (f"{level} interval {fmt(estimate.low, 2)}–{fmt(estimate.high, 2)} from "
+                f"{estimate.audit_verdicts} audit verdicts · test-slice recall {test_recall}")
         target = recall_target(config)
-        if target is not None and estimate["recall"] < target:
-            below = (f"Estimated production recall {value} ({level} interval {fmt(estimate['low'], 2)}–"
-                     f"{fmt(estimate['high'], 2)}) is below the recall target {target:.2f}: the champion misses "
+        if target is not None and estimate.recall < target:
+            below = (f"Estimated production recall {value} ({level} interval {fmt(estimate.low, 2)}–"
+                     f"{fmt(estimate.high, 2)}) is below the recall target {target:.2f}: the champion misses "
                      "more attacks among the alerts it lets analysts skip than its test slice showed.")
     return ReviewFacts(count, caption, value, text, below)
 

@@ -136,9 +136,9 @@ def snapshot() -> Snapshot:
             champion = registry.champion()
             current = Snapshot(generation=generation, rows=rows, problems=list(registry.problems()),
                                events=list(registry.events()),
-                               champion_id=str(champion["model_id"]) if champion and champion.get("model_id") else None,
-                               rollback_target=next((str(m) for m in (champion or {}).get("previous") or []), None),
-                               history=[str(m) for m in (champion or {}).get("previous") or []])
+                               champion_id=champion.model_id if champion is not None else None,
+                               rollback_target=next(iter(champion.previous), None) if champion is not None else None,
+                               history=list(champion.previous) if champion is not None else [])
         except Exception as exc:  # noqa: BLE001 - a folder that cannot be read is shown as a problem, never fatal
             return Snapshot(generation=None, problems=[f"the models folder {generation[0]} cannot be read: {exc}"])
         shared.current = current

@@ -26,7 +26,7 @@ import streamlit as st
 from dashboard import context
 from dashboard.markdown import literal
 from dashboard.snapshot import snapshot
-from trainer.contract.events import KINDS
+from trainer.contract.events import KINDS, Event
 from trainer.reading import LOG_MAX_BYTES, open_regular
 
 TAIL_BYTES = 64_000
@@ -49,21 +49,26 @@ config = context.get_config()
 layout = config.layout
 
 
-def event_key(event: dict) -> str:
+def event_key(event: Event) -> str:
     """What tells one event from another: its time, kind, actor and writing process."""
-    return "|".join(str(event.get(name) or "") for name in ("ts", "event", "actor", "pid"))
+    return "|".join(str(part or "") for part in (event.ts, event.event, event.actor, event.pid))
 
 
-def event_frame(events: list[dict]) -> pd.DataFrame:
-    """One row per event, newest first, with the columns in :data:`COLUMNS` (``details`` as JSON text)."""
-    rows = [{"time (UTC)": pd.to_datetime(event.get("ts"), utc=True, errors="coerce"),
-             "event": str(event.get("event") or ""), "actor": str(event.get("actor") or ""),
-             "trigger": str(event.get("trigger") or ""), "model": str(event.get("model_id") or ""),
-             "message": str(event.get("message") or ""), "duration (s)": event.get("duration_s"),
-             "details": json.dumps(event["details"], indent=1, sort_keys=True, default=str)
-             if isinstance(event.get("details"), dict) and event["details"] else "",
-             "key": event_key(event)}
-            for event in events if isinstance(event, dict)]
+def details_text(event: Event) -> str:
+    """An event's details as indented JSON, "" when it has none."""
+    details = event.details
+    return json.dumps(details.to_json(), indent=1, sort_keys=True, default=str) if details and details.keys else ""
+
+
+def event_frame(rows_read: list[dict]) -> pd.DataFrame:
+    """One row per event (the log's rows as read), newest first, with the columns in :data:`COLUMNS`."""
+    events = [Event.from_json(row) for row in rows_read if isinstance(row, dict)]
+    rows = [{"time (UTC)": pd.to_datetime(event.ts, utc=True, errors="coerce"),
+             "event": event.event or "", "actor": event.actor or "",
+             "trigger": event.trigger or "", "model": event.model_id or "",
+             "message": event.message or "", "duration (s)": event.duration_s,
+             "details": details_text(event), "key": event_key(event)}
+            for event in events]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["time (UTC)"] = pd.to_datetime(frame["time (UTC)"], utc=True)
     seconds = pd.to_numeric(frame["duration (s)"], errors="coerce")

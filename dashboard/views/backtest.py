@@ -15,9 +15,16 @@ import streamlit as st
 from dashboard import backtest_charts, context
 from dashboard.markdown import literal
 from trainer.backtest import BacktestError, read_report
+from trainer.contract.backtest_report import ContenderSummary
 
 config = context.get_config()
 st.title("Backtest")
+
+
+def _or(value: object, missing: object) -> object:
+    """``value``, or what the page says when the report does not hold it."""
+    return missing if value is None else value
+
 
 try:
     report = read_report(config.layout.backtest_report)
@@ -29,19 +36,18 @@ except (BacktestError, OSError) as exc:
     st.error(f"The backtest report cannot be read: {exc}")
     st.stop()
 
-contenders = report.get("contenders", {})
-delay = str(report.get("verdict_delay"))
-st.caption(f"{report.get('steps')} steps of {literal(str(report.get('every')))} over "
-           f"{literal(str(report.get('source')))}; "
+delay = str(report.verdict_delay)
+st.caption(f"{report.steps} steps of {literal(str(report.every))} over "
+           f"{literal(str(report.source))}; "
            + ("verdicts known as soon as the alert fired" if delay == "none" else f"verdicts known {literal(delay)} "
               "after their alert")
-           + f"; recall target {report.get('recall_target')}. At each step every contender scored the step's "
+           + f"; recall target {report.recall_target}. At each step every contender scored the step's "
              "alerts before any of their verdicts was known.")
 st.markdown("\n".join(f"- {line}" for line in backtest_charts.headline(report)))
 st.dataframe(backtest_charts.summary_frame(report), hide_index=True, width="stretch")
-cla = contenders.get("cla", {})
-st.caption(f"CLA trained {cla.get('trainings', 'unknown')} times ({cla.get('failed_trainings', 0)} failed) and "
-           f"promoted {cla.get('promotions', 'unknown')} models. Recall and alerts skipped are pooled over every "
+cla = report.cla or ContenderSummary()
+st.caption(f"CLA trained {_or(cla.trainings, 'unknown')} times ({_or(cla.failed_trainings, 0)} failed) and "
+           f"promoted {_or(cla.promotions, 'unknown')} models. Recall and alerts skipped are pooled over every "
            "scored alert; PR-AUC is the mean over steps whose alerts hold both classes.")
 
 steps = backtest_charts.step_frame(report)

@@ -16,6 +16,7 @@ import streamlit as st
 from dashboard import context, drift_charts
 from dashboard.drift_summary import current_report, drift_history, drift_retrains, num, share, staleness, summary
 from dashboard.markdown import literal
+from trainer.contract.drift_report import DriftReport, DriftWindow, Prevalence
 
 config = context.get_config()
 report = current_report(config.layout)
@@ -49,19 +50,19 @@ def compute_fresh() -> None:
     from trainer.monitoring import refresh
 
     try:
-        fresh = refresh(config)
+        fresh = DriftReport.from_json(refresh(config))
     except OSError as exc:
         st.session_state["drift_refresh_result"] = ("error", f"The drift report could not be written: {exc}")
         return
     source_fingerprint.clear()
     st.session_state["drift_refresh_result"] = (
-        "success", f"Fresh report computed at {str(fresh.get('computed_at'))[:19].replace('T', ' ')} UTC.")
+        "success", f"Fresh report computed at {str(fresh.computed_at)[:19].replace('T', ' ')} UTC.")
 
 
 def stale_notice() -> None:
     """Say when the report is older than the champion or the feedback, and offer a fresh one."""
     champion = context.get_registry().champion()
-    stale = staleness(report, (champion or {}).get("model_id"), source_fingerprint(SOURCE_KEY))
+    stale = staleness(report, champion.model_id if champion is not None else None, source_fingerprint(SOURCE_KEY))
     outcome = st.session_state.pop("drift_refresh_result", None)
     if outcome:
         (st.success if outcome[0] == "success" else st.error)(outcome[1])
@@ -79,7 +80,7 @@ def no_report() -> None:
         st.info("No drift report yet. The trainer service writes one as soon as there is a champion, then every "
                 f"{config.drift.interval_minutes:g} min when feedback arrived; `cla drift` computes one now.")
     else:
-        st.warning(f"Drift and live performance unknown: {report['error']}")
+        st.warning(f"Drift and live performance unknown: {report.error}")
 
 
 def header() -> None:
@@ -87,14 +88,14 @@ def header() -> None:
     if warning:  # the summary's pointer to this page is not repeated on it
         st.warning(warning.removesuffix(" See the Drift page."), icon=":material/warning:")
     st.markdown(line)
-    window = report.get("window") or {}
-    st.caption(f"Champion {report.get('champion_id')} · report computed "
-               f"{str(report.get('computed_at', 'unknown')).replace('T', ' ')[:19]} UTC from {report.get('source')}")
+    window = report.window or DriftWindow()
+    st.caption(f"Champion {report.champion_id} · report computed "
+               f"{str(report.computed_at or 'unknown').replace('T', ' ')[:19]} UTC from {report.source}")
     left, middle, right = st.columns(3)
-    left.metric("Recent alerts", f"{window.get('recent_rows', 0):,}", help=f"fired after {window.get('recent_after')}")
-    middle.metric("New verdicts", f"{window.get('recent_labelled', 0):,}", help="recent alerts with a verdict")
-    right.metric("Training window", f"{window.get('reference_rows', 0):,}",
-                 help=f"verdicts from {window.get('training_start')} to {window.get('training_end')}")
+    left.metric("Recent alerts", f"{window.recent_rows or 0:,}", help=f"fired after {window.recent_after}")
+    middle.metric("New verdicts", f"{window.recent_labelled or 0:,}", help="recent alerts with a verdict")
+    right.metric("Training window", f"{window.reference_rows or 0:,}",
+                 help=f"verdicts from {window.training_start} to {window.training_end}")
 
 
 def over_time() -> None:
@@ -104,9 +105,9 @@ def over_time() -> None:
     retrains = drift_retrains(context.get_registry().events(limit=2000))
     if retrains:
         last = retrains[-1]
-        st.markdown(f"**Last retrain on drift**: {str(last['at']).replace('T', ' ')[:19]} UTC, "
-                    f"{literal(last['message'])} → training {last['outcome']}"
-                    + (f", model `{last['model_id']}`" if last.get("model_id") else "") + ".")
+        st.markdown(f"**Last retrain on drift**: {str(last.at).replace('T', ' ')[:19]} UTC, "
+                    f"{literal(last.message)} → training {last.outcome}"
+                    + (f", model `{last.model_id}`" if last.model_id else "") + ".")
     if frame.empty:
         st.info("No history yet: each drift report the trainer writes adds a point here.")
         return
@@ -128,54 +129,54 @@ def features() -> None:
     names = ranking["feature"].tolist()
     picked = st.selectbox("Feature", names, index=0, key="drift_feature",
                           help="Training window and recent alerts, side by side.")
-    row = next(r for r in report["features"] if r["feature"] == picked)
+    row = report.feature(picked)
     frame = drift_charts.distribution_frame(row)
-    floor = (report.get("thresholds") or {}).get("min_rows")
+    floor = report.thresholds.min_rows
     st.plotly_chart(drift_charts.distribution_figure(frame, f"{picked}: training window vs recent alerts",
-                                                     recent_rows=row.get("recent_rows"), floor=floor),
+                                                     recent_rows=row.recent_rows if row else None, floor=floor),
                     width="stretch", key="drift_distribution")
-    if row.get("unseen_categories"):
-        st.caption("Never seen in training: " + ", ".join(literal(c) for c in row["unseen_categories"]))
+    if row and row.unseen_categories:
+        st.caption("Never seen in training: " + ", ".join(literal(c) for c in row.unseen_categories))
 
 
 def scores() -> None:
     st.subheader("Champion score distribution")
-    score = report.get("score")
+    score = report.score
     if not score:
-        st.info(f"Unknown: {report.get('score_error') or 'no recent alert or no test slice to compare'}.")
+        st.info(f"Unknown: {report.score_error or 'no recent alert or no test slice to compare'}.")
         return
-    st.caption(f"Scores on recent alerts against scores on its test slice: PSI {num(score.get('psi'))}, "
-               f"KS {num(score.get('statistic'))}, level {drift_charts.level_text(report, score.get('level'))}.")
+    st.caption(f"Scores on recent alerts against scores on its test slice: PSI {num(score.psi)}, "
+               f"KS {num(score.statistic)}, level {drift_charts.level_text(report, score.level)}.")
     st.plotly_chart(drift_charts.distribution_figure(drift_charts.distribution_frame(score), "Champion score",
                                                      reference="test slice (at training)",
-                                                     recent_rows=score.get("recent_rows"),
-                                                     floor=(report.get("thresholds") or {}).get("min_rows")),
+                                                     recent_rows=score.recent_rows,
+                                                     floor=report.thresholds.min_rows),
                     width="stretch", key="drift_scores")
 
 
 def prevalence() -> None:
     st.subheader("True-positive share")
-    block = report.get("prevalence") or {}
-    training, recent = block.get("training") or {}, block.get("recent") or {}
-    if not recent.get("verdicts"):
+    block = report.prevalence or Prevalence()
+    training, recent = block.training, block.recent
+    if not recent.verdicts:
         st.info("Unknown: no verdict has arrived since the champion was trained.")
         return
-    st.caption(f"Training window {share(training.get('share'))} of {training.get('verdicts')} verdicts; recent "
-               f"{share(recent['share'])} [{share(recent['low'])}, {share(recent['high'])}] of {recent['verdicts']}"
-               + (" — changed beyond its interval." if block.get("flagged") else "."))
-    st.plotly_chart(drift_charts.prevalence_figure(drift_charts.prevalence_frame(report), training.get("share")),
+    st.caption(f"Training window {share(training.share)} of {training.verdicts} verdicts; recent "
+               f"{share(recent.share)} [{share(recent.low)}, {share(recent.high)}] of {recent.verdicts}"
+               + (" — changed beyond its interval." if block.flagged else "."))
+    st.plotly_chart(drift_charts.prevalence_figure(drift_charts.prevalence_frame(report), training.share),
                     width="stretch", key="drift_prevalence")
 
 
 def live() -> None:
     st.subheader("Live performance")
-    block = report.get("live")
+    block = report.live
     if not block:
         st.info("Unknown: no verdict has arrived since the champion was trained, or it cannot be scored.")
         return
-    test = block.get("test_slice") or {}
-    if block.get("sampled_from"):
-        st.caption(f"A uniform sample of the {block['sampled_from']:,} new verdicts was scored "
+    test = block.test_slice
+    if block.sampled_from:
+        st.caption(f"A uniform sample of the {block.sampled_from:,} new verdicts was scored "
                    "(drift.max_score_rows); the last N are the newest exactly.")
     st.dataframe(drift_charts.live_table(report).style.format(precision=3, na_rep="unknown"), hide_index=True,
                  width="stretch", key="drift_live_table")
@@ -183,7 +184,7 @@ def live() -> None:
                     key="drift_live")
 
 
-if report is None or report.get("error"):
+if report is None or report.error:
     no_report()
     stale_notice()
     over_time()

@@ -31,6 +31,7 @@ from dashboard.formatting import absolute, ago, fmt, model_time, parse_iso
 from dashboard.snapshot import full_metrics, snapshot
 from dashboard.tables import decision_of, warning_codes
 from trainer.contract import states
+from trainer.contract.status import ServiceStatus
 from trainer.folder import METRIC_NAMES, champion_slide
 from trainer.learning import shown
 from dashboard.review_panel import ReviewFacts, review_facts
@@ -92,10 +93,9 @@ def latest_time(facts: RegistryFacts) -> datetime | None:
     return None if pd.isna(stamp) else stamp.to_pydatetime()
 
 
-def last_decision(status: dict, facts: RegistryFacts) -> str | None:
+def last_decision(status: ServiceStatus, facts: RegistryFacts) -> str | None:
     """The promotion decision stored with the model the last training wrote; None when it is not among the newest."""
-    last = status.get("last_result") if isinstance(status.get("last_result"), dict) else {}
-    wanted = str(last.get("model_id") or "")
+    wanted = (status.last_result.model_id if status.last_result is not None else None) or ""
     for record in facts.newest if wanted else []:
         if str(record.get("model_id")) == wanted:
             return decision_of(record)
@@ -108,7 +108,7 @@ def tile(label: str, value: str, caption: str, *, help: str | None = None) -> No
         st.caption(caption)
 
 
-def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
+def draw_tiles(status: ServiceStatus, facts: RegistryFacts, feedback: dict) -> None:
     champion = facts.champion
     last = latest_time(facts)
     row_one = st.columns(3)
@@ -123,20 +123,19 @@ def draw_tiles(status: dict, facts: RegistryFacts, feedback: dict) -> None:
         else:
             tile("Last training", ago(last), absolute(last))
     with row_one[2]:
-        state = str(status.get("state") or "unknown")
-        stage = status.get("stage")
+        state = status.state or "unknown"
+        stage = status.stage
         value = f"{state} · {stage}" if state == states.TRAINING and stage and stage != state else state
-        pid = status.get("service_pid") or status.get("pid")
-        tile("Trainer", value, (f"pid {pid} · " if status.get("running") and pid else "")
-             + str(status.get("message") or ""))
+        pid = status.service_pid or status.pid
+        tile("Trainer", value, (f"pid {pid} · " if status.running and pid else "") + (status.message or ""))
     with row_two[0]:
-        next_check = parse_iso(status.get("next_check")) if status.get("running") else None
+        next_check = parse_iso(status.next_check) if status.running else None
         if next_check:
             due = next_check <= datetime.now(timezone.utc)
             tile("Next scheduled check", "due now" if due else ago(next_check), absolute(next_check))
-        elif status.get("state") == states.TRAINING:
+        elif status.state == states.TRAINING:
             tile("Next scheduled check", "none", "a training is running")
-        elif not status.get("running"):
+        elif not status.running:
             tile("Next scheduled check", "none", "the trainer is not running")
         else:
             tile("Next scheduled check", "none", "not scheduled yet")
@@ -273,7 +272,7 @@ def champion_slide_sentence(facts: RegistryFacts) -> str | None:
     return current.derive(f"champion_slide_{champion_id}", slide)
 
 
-def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
+def draw_warnings(status: ServiceStatus, facts: RegistryFacts, feedback: dict) -> None:
     champion, latest = facts.champion, facts.latest
     items = model_warnings(champion, "champion")
     if latest and (not champion or latest.get("model_id") != champion.get("model_id")):
@@ -290,8 +289,8 @@ def draw_warnings(status: dict, facts: RegistryFacts, feedback: dict) -> None:
     if watcher.error:
         items.append(("warning", f"live updates: {watcher.error}" + ("" if watcher.alive else
                                                                    "; pages show what they read at each refresh")))
-    if status.get("stale"):
-        items.append(("warning", str(status.get("message"))))
+    if status.stale:
+        items.append(("warning", str(status.message)))
     if feedback.get("error"):
         items.append(("warning", f"feedback source: {feedback['error']}"))
     if feedback.get("missing"):

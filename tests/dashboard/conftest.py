@@ -41,6 +41,9 @@ from trainer.atomic import write_bytes, write_json
 from trainer.contract import states
 from trainer.contract.layout import ModelsLayout, stamp_of, stamp_time
 from trainer.folder import pairs
+from trainer.contract.champion import ChampionRecord
+from trainer.contract.events import Event
+from trainer.contract.status import StatusFile
 from trainer.folder.champion import ChampionPointer, shift_champion
 from trainer.folder.events import append_event
 from trainer.locking import FileLock
@@ -167,21 +170,23 @@ def write_pair(models_dir: Path, metrics: dict, *, model_id: str | None = None) 
 def write_champion(models_dir: Path, model_id: str, *, previous: list[str] | None = None,
                    pinned: list[str] | None = None) -> None:
     """Point the champion pointer at ``model_id`` through the registry's pointer, as promotions one by one would."""
-    def change(pointer: dict) -> dict:
+    def change(pointer: ChampionRecord) -> ChampionRecord:
         for promoted in [*reversed(previous or []), model_id]:
             pointer = shift_champion(pointer, promoted, actor="tester", reason="test")
-        return {**pointer, "pinned": list(pinned or [])}
+        return pointer.with_(pinned=tuple(pinned or ()))
 
     ChampionPointer(ModelsLayout.of(models_dir)).change(change)
 
 
-def write_status(models_dir: Path, **fields: Any) -> dict:
+def write_status(models_dir: Path, **fields: Any) -> StatusFile:
     """Write the status file with the service's own writer (idle, this pid, fresh heartbeat), ``fields`` merged."""
     layout = ModelsLayout.of(models_dir)
     layout.runtime.mkdir(parents=True, exist_ok=True)
     next_check = iso(now_utc() + timedelta(minutes=1))
+    typed = StatusFile.from_json(fields)  # fields as the file spells them (last_result as a dict ...)
     return StatusWriter(layout).update(**{"state": states.IDLE, "stage": states.STAGE_IDLE, "next_check": next_check,
-                                          "message": "waiting for new feedback", **fields})
+                                          "message": "waiting for new feedback",
+                                          **{name: getattr(typed, name) for name in fields}})
 
 
 def serve_on(address: str | None) -> None:
@@ -189,7 +194,7 @@ def serve_on(address: str | None) -> None:
     streamlit_config.set_option("server.address", address)
 
 
-def add_event(models_dir: Path, kind: str, **fields: Any) -> dict:
+def add_event(models_dir: Path, kind: str, **fields: Any) -> Event:
     return append_event(ModelsLayout.of(models_dir).events, kind, **fields)
 
 

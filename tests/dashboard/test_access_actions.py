@@ -82,7 +82,7 @@ def test_a_promote_click_sent_after_logging_out_is_refused_and_recorded(scenario
     del app.session_state[USER_KEY]
     app.button(key="models_promote").click().run()
     no_exception(app)
-    assert Registry(scenario.models_dir).champion()["model_id"] == build.stamp(3), "the champion changed"
+    assert Registry(scenario.models_dir).champion().model_id == build.stamp(3), "the champion changed"
     assert f"Last action: promote {target} refused: Read-only" in page_text(app)
     [refused] = refusals(build, scenario)
     assert refused["actor"] == "anonymous" and refused["details"]["action"] == f"promote {target}"

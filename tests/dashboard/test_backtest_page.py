@@ -11,7 +11,7 @@ from helpers.frames import cheap_training, replay_history
 from helpers.pagetext import no_exception, page_text, table_with
 
 from dashboard import backtest_charts
-from trainer.backtest import BacktestOptions, History, run_backtest
+from trainer.backtest import BacktestOptions, BacktestReport, History, run_backtest
 from trainer.config import load_config
 
 PAGE = "views/backtest.py"
@@ -55,12 +55,13 @@ def test_the_page_shows_every_contender_and_cla_trainings(replayed, build):
 
 
 def test_the_step_frame_adds_up_what_each_contender_missed_and_skipped(replayed):
-    steps = backtest_charts.step_frame(replayed)
+    report = BacktestReport.from_json(replayed)
+    steps = backtest_charts.step_frame(report)
     for name, block in replayed["contenders"].items():
         rows = steps[steps["contender"] == name]
         assert rows["missed_total"].iloc[-1] == block["missed"]
         assert rows["skipped_share"].iloc[-1] == pytest.approx(block["skipped"], abs=1e-4)
-    trainings = backtest_charts.training_frame(replayed)
+    trainings = backtest_charts.training_frame(report)
     assert len(trainings) == replayed["contenders"]["cla"]["trainings"] and trainings["trigger"].iloc[0] == "force"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from trainer.contract.status import ServiceStatus
 from dashboard.banner import (ACTIVE, CRASHED, DEGRADED, NEWEST_MODELS, NO_MODEL, STOPPED, derive_banner,
                              registry_facts)
 
@@ -13,9 +14,9 @@ def model(model_id: str, useful: bool | None = True, codes: tuple[str, ...] = ()
             "warnings": list(codes), **extra}
 
 
-def status(state: str = "idle", **extra) -> dict:
-    return {"state": state, "stage": "idle", "message": f"the trainer is {state}", "running": state != "stopped",
-            **extra}
+def status(state: str = "idle", **extra) -> ServiceStatus:
+    return ServiceStatus.from_json({"state": state, "stage": "idle", "message": f"the trainer is {state}",
+                                    "running": state != "stopped", **extra})
 
 
 FINISHED = {"outcome": "finished", "model_id": "20261123_100000", "message": "model written"}

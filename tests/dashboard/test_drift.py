@@ -13,6 +13,7 @@ from helpers.pagetext import no_exception, page_text, table_with
 
 from dashboard.drift_summary import summary
 from trainer.config import load_config
+from trainer.contract.drift_report import DriftReport
 from trainer.contract.layout import ModelsLayout
 from trainer.monitoring.report import build_report, write_report
 
@@ -85,7 +86,7 @@ def test_too_few_alerts_is_said_and_not_flagged(shifted_report):
     report["signals"]["performance"] = None
     for row in report["features"]:
         row["level"] = "none"
-    line, warning = summary(report)
+    line, warning = summary(DriftReport.from_json(report))
     recent = report["window"]["recent_rows"]  # about 1,000: the fixture's alerts fed near now, give or take a minute
     assert 900 < recent < 1100
     assert f"too few recent alerts to judge ({recent}, need 300)" in line and warning is None
@@ -96,7 +97,7 @@ def test_live_recall_below_its_reference_is_a_warning(shifted_report):
     for row in report["features"]:
         row["level"] = "none"
     report["signals"]["performance"] = {"message": "live recall 0.700 (95% interval up to 0.780) is below 0.950"}
-    line, warning = summary(report)
+    line, warning = summary(DriftReport.from_json(report))
     assert warning == "live recall 0.700 (95% interval up to 0.780) is below 0.950. See the Drift page."
     assert "Drift: none (largest PSI" in line
 
@@ -123,7 +124,7 @@ def test_the_drift_that_retrained_the_model_stays_on_the_page_after_the_retrain(
     layout = ModelsLayout.of(dash_env.models_dir)
     layout.root.mkdir(parents=True, exist_ok=True)
     before = copy.deepcopy(shifted_report)
-    history.append(layout, before)
+    history.append(layout, DriftReport.from_json(before))
     evidence = {"champion_id": before["champion_id"], "features": [{"feature": "src_reputation", "psi": 3.88}],
                 "message": "major drift on src_reputation (PSI 3.88)"}
     append_event(layout.events, "trigger", actor="trainer", trigger="drift",
@@ -136,7 +137,7 @@ def test_the_drift_that_retrained_the_model_stays_on_the_page_after_the_retrain(
     after["window"]["recent_rows"] = 1
     for row in after["features"]:
         row["level"] = "none"
-    history.append(layout, after)
+    history.append(layout, DriftReport.from_json(after))
     write_report(layout, after)
 
     app = build.run_app(PAGE)

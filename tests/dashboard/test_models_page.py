@@ -89,7 +89,7 @@ def test_promote_needs_confirmation_and_records_the_actor(scenario, build, monke
     app.button(key="models_promote").click().run()
     no_exception(app)
     assert f"promote {build.stamp(1)}: done, recorded as `carol`." in page_text(app)
-    assert Registry(scenario.models_dir).champion()["model_id"] == build.stamp(1)
+    assert Registry(scenario.models_dir).champion().model_id == build.stamp(1)
     promoted = [e for e in build.json_lines(scenario.layout.events) if e["event"] == "promoted"][-1]
     assert promoted["actor"] == "carol" and promoted["model_id"] == build.stamp(1)
     assert not app.checkbox(key="models_promote_confirm").value  # the confirmation is used up
@@ -121,7 +121,7 @@ def test_rollback_and_pin(scenario, build):
     assert app.checkbox(key="models_rollback_confirm").label == f"Yes, roll back to {build.stamp(2)}"
     app.checkbox(key="models_rollback_confirm").check().run()
     app.button(key="models_rollback").click().run()
-    assert Registry(scenario.models_dir).champion()["model_id"] == build.stamp(2)
+    assert Registry(scenario.models_dir).champion().model_id == build.stamp(2)
     assert f"Rolling back makes {build.stamp(1)}, the previous champion" in page_text(app), \
         "the next rollback walks further back, not forward to the model just removed"
     app.selectbox(key="models_pin_target").set_value(build.stamp(0)).run()

@@ -281,12 +281,13 @@ def test_a_distribution_from_fewer_alerts_than_the_floor_is_drawn_as_outlines_an
 def test_the_drift_ranking_says_unknown_where_a_report_holds_no_number():
     """Item 6: with no recent alert the ranking's PSI, statistic and p-value cells read "None"."""
     from dashboard.drift_charts import ranking_frame
+    from trainer.contract.drift_report import DriftReport
 
     report = {"enough_data": False, "window": {"recent_rows": 0}, "thresholds": {"min_rows": 300},
               "features": [{"feature": "src_reputation", "level": "none", "psi": None, "test": "ks",
                             "statistic": None, "p_value": None, "importance_share": 0.4, "recent_rows": 0,
                             "reference_rows": 900}]}
-    frame = ranking_frame(report)
+    frame = ranking_frame(DriftReport.from_json(report))
     html = frame.style.format({"PSI": "{:.3f}", "statistic": "{:.3f}", "p-value": "{:.1e}",
                                "importance share": "{:.1%}"}, na_rep="unknown").to_html()
     assert "None" not in html and html.count("unknown") >= 3

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from dashboard.controls import button_states, notice, notice_current, progress_of, result_of
+from trainer.contract.status import ServiceStatus
 from trainer.folder.events import local_user
 from trainer.passwords import hash_password
 
@@ -181,6 +182,11 @@ RUNNING = {"state": "idle", "running": True, "service_pid": 42}
 STOPPED = {"state": "stopped", "running": False}
 
 
+def status_of(data: dict) -> ServiceStatus:
+    """A status as control.status gives it, from its JSON."""
+    return ServiceStatus.from_json(data)
+
+
 @pytest.mark.parametrize("status, enabled", [
     (STOPPED, {"start", "retrain"}),
     (RUNNING, {"stop", "retrain"}),
@@ -191,27 +197,27 @@ STOPPED = {"state": "stopped", "running": False}
     ({"state": "crashed", "running": False}, {"start", "retrain"}),
 ])
 def test_buttons_enabled_only_when_pressing_them_makes_sense(status, enabled):
-    states = button_states(status, True, "")
+    states = button_states(status_of(status), True, "")
     assert {name for name, state in states.items() if not state.disabled} == enabled
 
 
 def test_every_button_is_disabled_with_the_access_reason():
-    states = button_states(RUNNING, False, "Read-only: no login")
+    states = button_states(status_of(RUNNING), False, "Read-only: no login")
     assert all(state.disabled and state.help == "Read-only: no login" for state in states.values())
 
 
 def test_progress_and_result_sentences():
     now = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
-    assert progress_of(STOPPED) is None
-    fraction, text = progress_of({"state": "training", "stage": "loading data",
-                                  "current": {"started_at": "2026-11-23T11:58:00+00:00"}}, now)
+    assert progress_of(status_of(STOPPED)) is None
+    fraction, text = progress_of(status_of({"state": "training", "stage": "loading data",
+                                            "current": {"started_at": "2026-11-23T11:58:00+00:00"}}), now)
     assert 0 < fraction < 1 / 6 and text == "Stage 1 of 6: loading data, started 2 min ago"
-    assert result_of({"last_result": None}) is None
-    failed = result_of({"last_result": {"outcome": "failed", "message": "disk full",
-                                        "finished_at": "2026-11-23T11:59:00+00:00"}}, now)
+    assert result_of(status_of({"last_result": None})) is None
+    failed = result_of(status_of({"last_result": {"outcome": "failed", "message": "disk full",
+                                                  "finished_at": "2026-11-23T11:59:00+00:00"}}), now)
     assert failed == ("error", "Last training failed 1 min ago: disk full")
-    level, text = result_of({"last_result": {"outcome": "finished", "model_id": "20261123_115900",
-                                             "message": "promoted", "duration_s": 14.2}}, now)
+    level, text = result_of(status_of({"last_result": {"outcome": "finished", "model_id": "20261123_115900",
+                                                       "message": "promoted", "duration_s": 14.2}}), now)
     assert level == "success" and "model 20261123_115900:" in text and "in 14 s" in text
 
 
@@ -219,24 +225,24 @@ def test_a_rejected_result_says_why_in_the_same_line_and_is_not_a_success():
     last = {"outcome": "finished", "model_id": "20261123_115900",
             "message": "model 20261123_115900: PR-AUC 0.560, recall 0.900 at threshold 0.020, precision 0.110; "
                        "not promoted: PR-AUC 0.560 vs champion 0.573 on the same test slice: change -0.013"}
-    level, text = result_of({"last_result": last}, decision="rejected")
+    level, text = result_of(status_of({"last_result": last}), decision="rejected")
     assert level == "warning"
     assert "not promoted: PR-AUC 0.560 vs champion 0.573 on the same test slice" in text
     assert "model 20261123_115900" in text and "](" not in text
     # without the model's record (pruned), the trainer's words still keep it out of the green box
-    assert result_of({"last_result": last})[0] == "warning"
-    assert result_of({"last_result": {**last, "message": "model 20261123_115900: first champion"}},
+    assert result_of(status_of({"last_result": last}))[0] == "warning"
+    assert result_of(status_of({"last_result": {**last, "message": "model 20261123_115900: first champion"}}),
                      decision="first_champion")[0] == "success"
 
 
 def test_an_action_notice_goes_once_a_training_ended_after_it():
     pressed = notice("success", "the trainer service is off: one training runs in its own process (pid 7)")
-    assert notice_current(pressed, {"last_result": None})
-    before = {"last_result": {"outcome": "finished", "finished_at": "2020-01-01T00:00:00+00:00"}}
+    assert notice_current(pressed, status_of({"last_result": None}))
+    before = status_of({"last_result": {"outcome": "finished", "finished_at": "2020-01-01T00:00:00+00:00"}})
     assert notice_current(pressed, before), "an older result does not answer the press"
-    after = {"last_result": {"outcome": "finished", "finished_at": datetime.now(timezone.utc).isoformat()}}
+    after = status_of({"last_result": {"outcome": "finished", "finished_at": datetime.now(timezone.utc).isoformat()}})
     assert not notice_current(pressed, after)
-    assert not notice_current(pressed, {"last_result": None}, now=pressed[2] + 61)
+    assert not notice_current(pressed, status_of({"last_result": None}), now=pressed[2] + 61)
 
 
 @pytest.mark.parametrize("scenario", ["legacy"], indirect=True)

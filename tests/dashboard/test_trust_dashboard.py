@@ -136,9 +136,10 @@ def test_a_champion_whose_signature_was_removed_is_tampered_not_old(scenario, bu
 
 def test_a_stopped_trainer_with_a_tampered_champion_is_degraded_and_says_both():
     from dashboard.banner import DEGRADED, derive_banner
+    from trainer.contract.status import ServiceStatus
 
     champion = {"model_id": "20261120_110000", "useful": True, "integrity": "tampered"}
-    said = derive_banner({"state": "stopped", "message": "stopped by alice"}, champion, [champion],
+    said = derive_banner(ServiceStatus.from_json({"state": "stopped", "message": "stopped by alice"}), champion, [champion],
                          champion_problem="the champion 20261120_110000 is tampered: it fails its signature check")
     assert said.state == DEGRADED and said.level == "error"
     assert "Roll back" in said.reason and "Retrain now" in said.reason and "stopped by alice" in said.reason

@@ -96,7 +96,7 @@ def test_cla_train_on_a_full_disk_names_the_file_and_the_cause_and_keeps_the_mod
     assert "[Errno" not in failed.stderr
     registry = Registry(layout.root)
     assert [row.model_id for row in registry.list_models()] == [model.model_id]
-    assert registry.champion()["model_id"] == model.model_id
+    assert registry.champion().model_id == model.model_id
 
 
 def test_cla_trainer_start_on_a_full_disk_says_why_on_stderr(full_models, workdir):

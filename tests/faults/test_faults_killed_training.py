@@ -64,16 +64,16 @@ def test_the_service_killed_after_writing_a_first_champion_leaves_it_marked_inte
     pid = control.start(cfg, "ann").pid
     control.retrain(cfg, "dave")
     assert wait_until(lambda: halted(layout), 120), layout.log.read_text(errors="replace")
-    assert control.status(cfg)["stage"] == "writing"
+    assert control.status(cfg).stage == "writing"
     (model_id,) = [p.name[len("model_metrics_"):-5] for p in layout.root.glob("model_metrics_*.json")]
     assert Registry(layout.root).get(model_id)["promotion"]["decision"] == "first_champion"   # the false record
     os.kill(pid, signal.SIGKILL)
     assert wait_until(lambda: not psutil.pid_exists(pid), 10)
 
     crashed = control.status(cfg)
-    assert crashed["state"] == "crashed"
-    assert crashed["last_result"]["outcome"] == "abandoned"
-    assert "during the stage 'writing'" in crashed["last_result"]["message"]
+    assert crashed.state == "crashed"
+    assert crashed.last_result.outcome == "abandoned"
+    assert "during the stage 'writing'" in crashed.last_result.message
 
     monkeypatch.delenv(HALT_ENV)
     control.start(cfg, "ann")                                # the restart reconciles
@@ -103,10 +103,10 @@ def test_the_service_killed_after_writing_a_first_champion_leaves_it_marked_inte
     assert len(kinds(layout, "training_abandoned")) == 1 and len(kinds(layout, "promotion_interrupted")) == 1
 
     result = control.retrain(cfg, "dave", wait=True, timeout=120)
-    assert result.outcome["outcome"] == "finished"
-    assert control.status(cfg)["last_result"]["outcome"] == "finished"      # abandoned until a new one finishes
+    assert result.outcome.outcome == "finished"
+    assert control.status(cfg).last_result.outcome == "finished"      # abandoned until a new one finishes
     registry = Registry(layout.root)
-    assert registry.champion()["model_id"] == result.outcome["model_id"]
+    assert registry.champion().model_id == result.outcome.model_id
     assert registry.summary(model_id).promotion == "interrupted"
     control.stop(cfg, "ann")
 
@@ -115,7 +115,7 @@ def test_a_cla_train_killed_after_writing_a_promoted_pair_is_reconciled_by_the_n
     layout = ModelsLayout.of(cfg.models_dir)
     first = cla("train", cwd=workdir)
     assert first.returncode == 0, first.stderr
-    champion = Registry(layout.root).champion()["model_id"]
+    champion = Registry(layout.root).champion().model_id
 
     env = {**os.environ, HALT_ENV: "pair_written"}
     killed = subprocess.Popen([*CLA, "train"], cwd=workdir, env=env, stdout=subprocess.DEVNULL,
@@ -143,7 +143,7 @@ def test_a_cla_train_killed_after_writing_a_promoted_pair_is_reconciled_by_the_n
     assert interrupted["model_id"] == model_id
     registry = Registry(layout.root)
     assert registry.summary(model_id).promotion == "interrupted"
-    assert model_id not in [registry.champion()["model_id"], *registry.champion()["previous"]]
+    assert model_id not in [registry.champion().model_id, *registry.champion().previous]
     assert "abandoned" not in cla("trainer", "status", cwd=workdir).stdout          # a new training ended
 
     promoted = cla("models", "promote", model_id, cwd=workdir)                    # carried out by hand at last
@@ -165,7 +165,7 @@ def test_a_new_service_is_starting_not_training_while_the_killed_ones_status_fil
     try:
         assert holder.stdout.readline().strip() == "held"
         status = read_status(layout)
-        assert status["state"] == "starting" and status["pid"] == holder.pid     # `start` waits for its recovery
+        assert status.state == "starting" and status.pid == holder.pid     # `start` waits for its recovery
     finally:
         holder.kill()
         holder.wait()
@@ -200,10 +200,11 @@ def test_a_model_detail_page_open_across_the_reconcile_shows_the_promotion_inter
 
 
 def test_a_training_is_open_only_without_an_ending_from_its_own_process():
+    from trainer.contract.events import Event
     from trainer.service.reconcile import open_trainings
 
     def event(kind, pid, ts, **details):
-        return {"event": kind, "pid": pid, "ts": ts, **({"details": details} if details else {})}
+        return Event.from_json({"event": kind, "pid": pid, "ts": ts, **({"details": details} if details else {})})
 
     events = [
         event("training_started", 10, "t1"), event("training_finished", 10, "t1b"),
@@ -213,4 +214,4 @@ def test_a_training_is_open_only_without_an_ending_from_its_own_process():
         event("training_abandoned", 99, "t5", training_pid=30, started_at="t4"),     # recorded by a later process
         event("training_started", 40, "t6"), event("rejected", 40, "t6b"),           # still running or killed
     ]
-    assert [e["ts"] for e in open_trainings(events)] == ["t2", "t6"]
+    assert [e.ts for e in open_trainings(events)] == ["t2", "t6"]

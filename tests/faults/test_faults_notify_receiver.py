@@ -34,7 +34,7 @@ def test_a_receiver_that_is_down_costs_retries_and_one_line(workdir, seeded_stor
     [failed] = events_of(layout, "notification_failed")
     assert failed["details"]["notification"] == "training_failed" and failed["details"]["attempts"] == 3
     assert "Connection refused" in failed["message"]
-    assert read_status(layout)["last_result"]["outcome"] == "finished"
+    assert read_status(layout).last_result.outcome == "finished"
 
 
 def test_a_slow_receiver_never_holds_up_a_training(workdir, seeded_store, service):
@@ -66,10 +66,10 @@ def test_a_service_killed_with_sigkill_is_announced_by_the_next_start(workdir, s
         config = notify_folder(workdir, seeded_store, hook.url)
         pid = control.start(config, "ann").pid
         try:
-            assert wait_until(lambda: control.status(config)["state"] == "idle", 30)
+            assert wait_until(lambda: control.status(config).state == "idle", 30)
             os.kill(pid, signal.SIGKILL)
             assert wait_until(lambda: not psutil.pid_exists(pid), 10)
-            assert control.status(config)["state"] == "crashed"
+            assert control.status(config).state == "crashed"
             control.start(config, "ann")
             [delivery] = hook.wait_for(1)
         finally:

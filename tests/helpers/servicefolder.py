@@ -67,7 +67,7 @@ def service():
         thread = threading.Thread(target=svc.run, daemon=True)
         thread.start()
         started.append((svc, thread))
-        assert wait_until(lambda: read_status(svc.layout).get("state") == "idle", 20)
+        assert wait_until(lambda: read_status(svc.layout).state == "idle", 20)
         return svc
 
     yield launch
@@ -93,7 +93,7 @@ def train(layout, name: str, expected: str) -> None:
 
     def served() -> bool:
         status = read_status(layout)
-        return name in ((status.get("last_result") or {}).get("requests") or []) and bool(status.get("next_check"))
+        return status.last_result is not None and name in status.last_result.requests and bool(status.next_check)
 
     assert wait_until(served, 60), f"request {name} was not served: {read_status(layout)}"
     assert outcomes(layout)[-1] == expected, read_events(layout.events)[0][-1]

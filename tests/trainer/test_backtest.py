@@ -126,6 +126,15 @@ def test_the_report_is_stable_and_the_folder_is_one_the_dashboard_reads(cheap):
     events = [json.loads(line) for line in (root / "events.jsonl").read_text().splitlines()]
     assert [e for e in events if e["event"] == "trigger" and e["details"]["replay_time"] == report["per_step"][0]["start"]]
     assert json.loads((root / "backtest.json").read_text())["contenders"] == report["contenders"]
+    # the page reads it typed (issue 27), and the typed report writes back the very file
+    from trainer.atomic import write_json
+    from trainer.backtest import read_report
+
+    typed = read_report(root / "backtest.json")
+    assert typed.cla.trainings == cla["trainings"] and typed.per_step[0].cla.policy.trigger == "force"
+    assert typed.per_step[0].contenders["online"].seconds is not None
+    write_json(root / "again.json", typed.to_json())
+    assert (root / "again.json").read_text() == (root / "backtest.json").read_text()
     # the detector signal is learned: CLA ranks far above the positive rate
     assert report["contenders"]["cla"]["pr_auc"] > 0.6
 

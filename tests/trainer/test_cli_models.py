@@ -73,7 +73,7 @@ def test_promote_and_rollback_move_the_champion_and_record_the_os_user(three, ca
     assert code == 0 and f"rolled back from {three[2]}: model {three[1]} is the champion; the next rollback " \
         f"goes to {three[0]}" in out
     code, out, _ = run(capsys, "models", "rollback", "--to", three[0])
-    assert code == 0 and Registry(layout.root).champion()["model_id"] == three[0]
+    assert code == 0 and Registry(layout.root).champion().model_id == three[0]
     events = Registry(layout.root).events()
     assert [e["event"] for e in events[-3:]] == ["promoted", "rolled_back", "rolled_back"]
     assert events[-3]["message"] == "better on last week" and events[-1]["actor"]

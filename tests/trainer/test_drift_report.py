@@ -71,7 +71,7 @@ def test_a_demo_shift_puts_its_feature_at_the_top_as_major_drift(folder, shift, 
     from trainer.monitoring import history
 
     (entry,) = history.read(ModelsLayout.of("models"))
-    assert entry["computed_at"] == report["computed_at"] and entry["features"][feature] == [top["psi"], "major"]
+    assert entry.computed_at == report["computed_at"] and entry.features[feature] == (top["psi"], "major")
 
 
 def test_a_new_source_is_named_among_the_categories_never_seen(folder):
@@ -195,3 +195,20 @@ def test_alerts_dated_in_the_future_are_not_recent_alerts(folder):
     report, _ = current_report(load_config(), force=True)
     assert report["window"]["recent_rows"] == before["window"]["recent_rows"] < 300 and not report["enough_data"]
     assert report["window"]["future_rows"] == future["alert_id"].nunique() > 300  # a revision counts once
+
+
+def test_the_typed_report_and_history_give_back_the_files_byte_for_byte(folder):
+    """Issue 27: the dashboard and `cla drift` read the report through DriftReport; its to_json is what was written."""
+    from trainer.atomic import write_json
+    from trainer.contract.drift_report import DriftReport, HistoryEntry
+
+    feed("reputation")
+    current_report(load_config())
+    layout = ModelsLayout.of("models")
+    written = layout.drift_report.read_text(encoding="utf-8")
+    typed = DriftReport.from_json(json.loads(written))
+    assert typed.features[0].feature == "src_reputation" and typed.live is not None and typed.signals.drift
+    write_json(layout.root / "again.json", typed.to_json())
+    assert (layout.root / "again.json").read_text(encoding="utf-8") == written
+    (line,) = layout.drift_history.read_text(encoding="utf-8").splitlines()
+    assert json.dumps(HistoryEntry.from_json(json.loads(line)).to_json()) == line

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from trainer.config import ServiceConfig
+from trainer.contract.drift_report import DriftEvidence, PerformanceEvidence
 from trainer.monitoring.settings import DriftConfig
 from trainer.monitoring.signals import drift_signal, importance_shares, performance_signal
 from trainer.service.triggers import TriggerFacts, should_train
@@ -69,20 +70,21 @@ def facts(**given) -> TriggerFacts:
     return TriggerFacts(**{"now": NOW, "last_training": NOW - timedelta(hours=1), "new_rows": 0, **given})
 
 
-EVIDENCE = {"message": "major drift on src_reputation (PSI 1.80) since champion X was trained"}
+EVIDENCE = DriftEvidence("major drift on src_reputation (PSI 1.80) since champion X was trained")
+LOW_RECALL = PerformanceEvidence("live recall low")
 
 
 @pytest.mark.parametrize("given, trigger", [
     ({"drift": EVIDENCE}, "drift"),
-    ({"performance": {"message": "live recall low"}}, "performance"),
-    ({"drift": EVIDENCE, "performance": {"message": "live recall low"}, "new_rows": 5000}, "drift"),
+    ({"performance": LOW_RECALL}, "performance"),
+    ({"drift": EVIDENCE, "performance": LOW_RECALL, "new_rows": 5000}, "drift"),
     ({"drift": EVIDENCE, "force": True}, "force"),
 ])
 def test_monitoring_triggers_come_after_force_and_before_new_data(given, trigger):
     decision = should_train(ServiceConfig(), facts(**given))
     assert decision.train and decision.trigger == trigger
     if trigger == "drift":
-        assert decision.evidence is EVIDENCE and decision.message == EVIDENCE["message"]
+        assert decision.evidence is EVIDENCE and decision.message == EVIDENCE.message
 
 
 def test_a_back_off_holds_a_drift_training_back():

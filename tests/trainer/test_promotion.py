@@ -96,7 +96,7 @@ def test_a_better_challenger_is_promoted_and_the_old_champion_becomes_previous(l
                                               "promotion": decision}).model_id
     assert apply(decision, registry, challenger_id, actor="trainer") == "promoted"
     pointer = registry.champion()
-    assert pointer["model_id"] == challenger_id and pointer["previous"] == [champion_id]
+    assert pointer.model_id == challenger_id and pointer.previous == (champion_id,)
     assert registry.events()[-1]["event"] == "promoted"
     assert registry.events()[-1]["details"]["champion"]["pr_auc"] == decision["champion"]["pr_auc"]
 
@@ -107,7 +107,7 @@ def test_the_first_model_without_a_blocking_warning_becomes_champion(layout, len
     assert decision["decision"] == "first_champion" and decision["champion"] is None
     model_id = write_pair(layout, ColumnModel("noise"), {"pr_auc": 0.1}).model_id
     assert apply(decision, registry, model_id, actor="trainer") == "first_champion"
-    assert registry.champion()["model_id"] == model_id
+    assert registry.champion().model_id == model_id
 
 
 def test_a_model_with_a_blocking_warning_never_becomes_champion(layout, lenient):
@@ -121,7 +121,7 @@ def test_a_model_with_a_blocking_warning_never_becomes_champion(layout, lenient)
     assert "failed: blocking warning(s) predicts_one_class: the model is not useful" in decision["reasons"]
     model_id = write_pair(layout, ColumnModel("sharp"), {"pr_auc": 1.0}).model_id
     assert apply(decision, registry, model_id, actor="trainer") == "rejected"
-    assert registry.events()[-1]["event"] == "rejected" and registry.champion()["model_id"] != model_id
+    assert registry.events()[-1]["event"] == "rejected" and registry.champion().model_id != model_id
 
 
 @pytest.mark.parametrize("break_champion, reason", [
@@ -175,7 +175,7 @@ def test_with_auto_promote_off_a_passing_challenger_is_held(layout, lenient):
     assert decision["decision"] == "held" and "auto_promote is off" in decision["reasons"][-1]
     model_id = write_pair(layout, ColumnModel("sharp"), {"pr_auc": 1.0}).model_id
     assert apply(decision, registry, model_id, actor="trainer") == "held"
-    assert registry.champion()["model_id"] == champion_id
+    assert registry.champion().model_id == champion_id
     assert registry.events()[-1]["event"] == "held" and registry.events()[-1]["model_id"] == model_id
 
 

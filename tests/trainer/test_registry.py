@@ -181,11 +181,11 @@ def test_promote_then_rollback_restores_the_previous_champion(layout):
     assert registry.champion() is None
     registry.promote(first, actor="alice", reason="first")
     registry.promote(second, actor="bob", reason="better PR-AUC")
-    assert registry.champion()["model_id"] == second and registry.champion()["previous"] == [first]
+    assert registry.champion().model_id == second and registry.champion().previous == (first,)
     assert by_id(registry.list_models())[second].is_champion
     registry.rollback(actor="carol")
     pointer = registry.champion()
-    assert pointer["model_id"] == first and pointer["previous"] == [] and pointer["actor"] == "carol"
+    assert pointer.model_id == first and pointer.previous == () and pointer.actor == "carol"
     assert by_id(registry.list_models())[first].is_champion
     assert not by_id(registry.list_models())[second].is_champion
     kinds = [(e["event"], e["model_id"], e["actor"]) for e in registry.events()]
@@ -199,8 +199,8 @@ def test_rollback_to_a_named_model(layout):
     for model_id in ids:
         registry.promote(model_id, actor="t")
     registry.rollback(ids[0], actor="ops")
-    assert registry.champion()["model_id"] == ids[0]
-    assert registry.champion()["previous"] == [], "a rollback to a model of the history drops the newer ones"
+    assert registry.champion().model_id == ids[0]
+    assert registry.champion().previous == (), "a rollback to a model of the history drops the newer ones"
 
 
 def test_rollback_walks_back_through_the_history_and_never_forward(layout):
@@ -210,7 +210,7 @@ def test_rollback_walks_back_through_the_history_and_never_forward(layout):
         registry.promote(model_id, actor="t")
     walked = []
     for _ in range(3):
-        walked.append(registry.rollback(actor="ops")["model_id"])
+        walked.append(registry.rollback(actor="ops").model_id)
     assert walked == [ids[2], ids[1], ids[0]]
     with pytest.raises(RegistryError, match="no previous champion"):
         registry.rollback(actor="ops")
@@ -223,7 +223,7 @@ def test_a_model_made_champion_by_rollback_is_no_longer_shown_as_interrupted(lay
     registry.mark_interrupted(second, actor="trainer service", message="killed before the pointer moved")
     assert by_id(registry.list_models())[second].promotion == "interrupted"
     registry.rollback(second, actor="ops")
-    assert registry.champion()["model_id"] == second and registry.interrupted() == []
+    assert registry.champion().model_id == second and registry.interrupted() == []
     assert by_id(registry.list_models())[second].promotion != "interrupted"
 
 
@@ -245,7 +245,7 @@ def test_promote_and_rollback_refuse_models_that_cannot_serve(mixed, target, mes
     registry.promote("20261123_120000", actor="t")
     with pytest.raises(RegistryError, match=message):
         registry.rollback(target, actor="t")
-    assert registry.champion()["model_id"] == "20261123_120000"
+    assert registry.champion().model_id == "20261123_120000"
 
 
 def test_a_tampered_model_cannot_be_promoted(layout):
@@ -279,7 +279,7 @@ def test_a_corrupt_champion_pointer_is_reported_not_fatal(layout):
     assert registry.champion() is None
     assert any("champion.json" in p for p in registry.problems())
     registry.promote("20261123_120000", actor="t")
-    assert registry.champion()["model_id"] == "20261123_120000"
+    assert registry.champion().model_id == "20261123_120000"
 
 
 def test_bad_event_lines_are_reported_and_limit_takes_the_newest(layout):

@@ -20,6 +20,7 @@ from trainer.locking import LockBusy
 from trainer.contract import exit_codes
 from trainer.service.runner import TrainerService
 from trainer.service.startup import recover, setup_logging
+from trainer.contract.status import LastResult
 from trainer.service.status import read_status
 from helpers.waiting import wait_until
 
@@ -71,7 +72,7 @@ def running(service_config):
         thread = threading.Thread(target=lambda: result.setdefault("code", service.run()), daemon=True)
         thread.start()
         started.append((service, thread, cycle))
-        assert wait_until(lambda: read_status(service.layout).get("state") == "idle")
+        assert wait_until(lambda: read_status(service.layout).state == "idle")
         service.result = result
         return service
 
@@ -95,9 +96,9 @@ def events_of(layout, kind: str) -> list[dict]:
 def test_an_idle_service_says_why_it_does_not_train(running):
     service = running(StandInCycle())
     status = read_status(service.layout)
-    assert status["state"] == "idle" and status["running"]
-    assert status["message"].startswith("no new data: no new labelled rows in total (no training yet), need 100")
-    assert "next check" in status["message"]
+    assert status.state == "idle" and status.running
+    assert status.message.startswith("no new data: no new labelled rows in total (no training yet), need 100")
+    assert "next check" in status.message
     assert events_of(service.layout, "service_started")[0]["actor"] == "tester"
 
 
@@ -121,38 +122,38 @@ def test_requests_made_during_a_cycle_coalesce(running, feedback_added, cycles, 
     gate.set()
     assert wait_until(lambda: len(cycle.calls) == len(cycles) and not cycle.running.is_set()
                       and not list(service.layout.requests_dir.glob("*.json"))
-                      and read_status(service.layout)["state"] == "idle")
+                      and read_status(service.layout).state == "idle")
     time.sleep(0.6)                                     # one more check interval: nothing else starts
     assert [c["actor"] for c in cycle.calls] == cycles
     assert all(c["trigger"] == "force" for c in cycle.calls)
-    last = read_status(service.layout)["last_result"]
-    assert last["outcome"] == "finished" and last["requests"] == answered_by_last
+    last = read_status(service.layout).last_result
+    assert last.outcome == "finished" and list(last.requests) == answered_by_last
 
 
 def test_an_exception_is_logged_recorded_once_and_the_service_keeps_running(running):
     cycle = StandInCycle(behaviour="raise")
     service = running(cycle)
     request(service.layout, "r1")
-    assert wait_until(lambda: read_status(service.layout).get("last_error") is not None)
+    assert wait_until(lambda: read_status(service.layout).last_error is not None)
     status = read_status(service.layout)
-    assert status["running"] and status["state"] == "idle"
-    assert status["last_error"]["message"] == "RuntimeError: boom in the model code"
-    assert "backed off until" in status["message"]
+    assert status.running and status.state == "idle"
+    assert status.last_error.message == "RuntimeError: boom in the model code"
+    assert "backed off until" in status.message
     failed = events_of(service.layout, "training_failed")
     assert [e["message"] for e in failed] == ["RuntimeError: boom in the model code"]
     log = service.layout.log.read_text()
     assert "Traceback" in log and "boom in the model code" in log
     cycle.behaviour = "finish"                          # a request runs despite the back-off, and clears it
     request(service.layout, "r2")
-    assert wait_until(lambda: (read_status(service.layout).get("last_result") or {}).get("outcome") == "finished")
-    assert wait_until(lambda: read_status(service.layout)["message"].startswith("no new data"))
+    assert wait_until(lambda: (read_status(service.layout).last_result or LastResult()).outcome == "finished")
+    assert wait_until(lambda: read_status(service.layout).message.startswith("no new data"))
 
 
 @pytest.mark.parametrize("behaviour", ["failed_recorded", "failed_unrecorded"])
 def test_a_failed_cycle_is_one_failed_event(running, behaviour):
     service = running(StandInCycle(behaviour=behaviour))
     request(service.layout, "r1")
-    assert wait_until(lambda: read_status(service.layout).get("last_result") is not None)
+    assert wait_until(lambda: read_status(service.layout).last_result is not None)
     assert len(events_of(service.layout, "training_failed")) == 1
 
 
@@ -163,9 +164,9 @@ def test_stop_during_a_training_that_finishes_in_time(running):
     request(service.layout, "r1")
     assert wait_until(cycle.running.is_set)
     service.request_stop()
-    assert wait_until(lambda: read_status(service.layout)["state"] == "stopping")
+    assert wait_until(lambda: read_status(service.layout).state == "stopping")
     gate.set()
-    assert wait_until(lambda: read_status(service.layout)["state"] == "stopped")
+    assert wait_until(lambda: read_status(service.layout).state == "stopped")
     assert service.result["code"] == 0
     assert events_of(service.layout, "training_finished") and events_of(service.layout, "service_stopped")
 
@@ -177,9 +178,9 @@ def test_stop_abandons_a_training_that_overruns_the_stop_timeout(running):
     request(service.layout, "r1", "ann")
     assert wait_until(cycle.running.is_set)
     service.request_stop()
-    assert wait_until(lambda: read_status(service.layout)["state"] == "stopped", timeout=5)
+    assert wait_until(lambda: read_status(service.layout).state == "stopped", timeout=5)
     assert service.result["code"] == exit_codes.ABANDONED
-    assert "abandoned" in read_status(service.layout)["message"]
+    assert "abandoned" in read_status(service.layout).message
     assert events_of(service.layout, "training_abandoned")[0]["actor"] == "ann"
 
 
@@ -190,8 +191,8 @@ def test_a_restarted_service_still_shows_the_last_result_and_error(service_confi
                                "last_error": {"message": "disk full", "at": "2026-11-23T10:00:00+00:00"}})
     service = running(StandInCycle())
     status = read_status(service.layout)
-    assert status["state"] == "idle" and status["last_error"]["message"] == "disk full"
-    assert status["last_result"]["outcome"] == "failed"
+    assert status.state == "idle" and status.last_error.message == "disk full"
+    assert status.last_result.outcome == "failed"
 
 
 def test_a_second_service_for_the_same_folder_is_refused(running, service_config):
@@ -275,15 +276,15 @@ def test_a_retrain_request_on_unchanged_feedback_is_answered_without_training(ru
     cycle = StandInCycle()
     service = running(cycle)
     request(service.layout, "r1", "ann")
-    assert wait_until(lambda: (read_status(service.layout).get("last_result") or {}).get("requests") == ["r1"])
+    assert wait_until(lambda: (read_status(service.layout).last_result or LastResult()).requests == ("r1",))
     if feedback_added:
         store.insert_frame("missing.db", generate_history(rows=20, seed=3))
     request(service.layout, "r2", "bob")
-    assert wait_until(lambda: (read_status(service.layout).get("last_result") or {}).get("requests") == ["r2"])
+    assert wait_until(lambda: (read_status(service.layout).last_result or LastResult()).requests == ("r2",))
     assert len(cycle.calls) == cycles
-    last = read_status(service.layout)["last_result"]
+    last = read_status(service.layout).last_result
     if feedback_added:
-        assert last["outcome"] == "finished"
+        assert last.outcome == "finished"
     else:
-        assert last["outcome"] == "skipped" and last["message"].startswith("nothing changed since the last training")
+        assert last.outcome == "skipped" and last.message.startswith("nothing changed since the last training")
         assert events_of(service.layout, "training_skipped")[-1]["details"]["requests"] == ["r2"]

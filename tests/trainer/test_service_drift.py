@@ -65,11 +65,11 @@ def test_with_the_drift_trigger_off_the_report_is_written_and_nothing_trains(wor
     interval = timedelta(seconds=config.service.check_interval_seconds)
 
     def checked_after_the_report() -> bool:
-        next_check = parse_iso(read_status(layout).get("next_check"))
+        next_check = parse_iso(read_status(layout).next_check)
         return next_check is not None and next_check - interval > written
 
     assert wait_until(checked_after_the_report, timeout=30)
-    assert "no new data" in read_status(layout)["message"]
+    assert "no new data" in read_status(layout).message
     assert events_of(layout, "trigger") == []
 
 
@@ -79,7 +79,7 @@ def test_no_second_drift_training_within_the_cooldown(shifted):
 
     layout = ModelsLayout.of(shifted.models_dir)
     refresh(shifted)
-    assert monitoring_signals(shifted, layout, now=now_utc(), last_training=None)["drift"] is not None
+    assert monitoring_signals(shifted, layout, now=now_utc(), last_training=None).drift is not None
     append_event(layout.events, "trigger", actor="tester", trigger="drift", message="earlier drift training")
     refresh(shifted)
-    assert monitoring_signals(shifted, layout, now=now_utc(), last_training=None)["drift"] is None
+    assert monitoring_signals(shifted, layout, now=now_utc(), last_training=None).drift is None

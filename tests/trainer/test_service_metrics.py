@@ -103,7 +103,7 @@ def test_a_tampered_champion_is_exported_untrusted_and_not_useful(workdir, seede
     layout = ModelsLayout.of(config.models_dir)
     service(config)
     train(layout, "first", "training_finished")
-    champion = Registry(layout.root).champion()["model_id"]
+    champion = Registry(layout.root).champion().model_id
     with open(layout.model_path(champion), "r+b") as handle:
         first = handle.read(1)
         handle.seek(0)

@@ -84,7 +84,7 @@ def test_a_service_that_died_is_announced_once_by_the_next_one(workdir, seeded_s
         first = service(config)
         [crashed] = hook.wait_for(1)
         first.request_stop()
-        assert wait_until(lambda: read_status(layout).get("state") == "stopped", 20)
+        assert wait_until(lambda: read_status(layout).state == "stopped", 20)
         service(config)                          # a clean stop before: nothing to announce
         (workdir / "data" / "feedback.db").write_bytes(b"not a database")
         train(layout, "fail", "training_failed")

@@ -78,7 +78,7 @@ def test_the_last_finishing_event_gives_the_time_its_training_read_the_data(layo
     append_event(layout.events, "training_failed", actor="t", message="disk full")
     assert last_training_time(layout) == datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
     event = append_event(layout.events, "training_skipped", actor="t", message="no positives", duration_s=12.0)
-    assert last_training_time(layout) == datetime.fromisoformat(event["ts"]) - timedelta(seconds=12)
+    assert last_training_time(layout) == datetime.fromisoformat(event.ts) - timedelta(seconds=12)
 
 
 def test_a_restart_with_no_new_data_does_not_retrain(layout):

@@ -17,7 +17,7 @@ from trainer.faces import lazy_face
 _HOMES = {
     "BacktestOptions": "replay", "run_backtest": "replay", "step_metrics": "replay", "summarise": "replay",
     "REPORT_VERSION": "replay",
-    "BacktestError": "report", "read_report": "report", "REPORT_MAX_BYTES": "report",
+    "BacktestError": "report", "BacktestReport": "report", "read_report": "report", "REPORT_MAX_BYTES": "report",
     "History": "history", "ReplaySource": "history",
     "CONTENDERS": "contenders",
     "Step": "steps", "parse_every": "steps", "describe_length": "steps", "plan_steps": "steps", "known_at": "steps", "WARMUP_SHARE": "steps",

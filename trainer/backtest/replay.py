@@ -41,6 +41,7 @@ from trainer.backtest.history import History, ReplaySource
 from trainer.backtest.report import BacktestError
 from trainer.backtest.steps import Step, describe_length, plan_steps
 from trainer.config import Config
+from trainer.contract.drift_report import DriftEvidence, PerformanceEvidence, Signals
 from trainer.folder.events import append_event
 from trainer.learning.evaluation import workload_saved_at_recall
 
@@ -106,7 +107,8 @@ class _ClaPolicy:
         self.champion_id: str | None = None
         self.model = None
 
-    def _signals(self, source: ReplaySource, moment: pd.Timestamp) -> tuple[dict | None, dict | None]:
+    def _signals(self, source: ReplaySource,
+                 moment: pd.Timestamp) -> tuple[DriftEvidence | None, PerformanceEvidence | None]:
         from trainer.monitoring.report import build_report
         from trainer.monitoring.signals import signals
 
@@ -119,9 +121,9 @@ class _ClaPolicy:
         report = build_report(self.config, source=source, now=moment.to_pydatetime())
         if report.get("error"):
             return None, None
-        found = signals(report, options)
-        return (found["drift"] if options.drift_trigger else None,
-                found["performance"] if options.performance_trigger else None)
+        found = Signals.from_json(signals(report, options))
+        return (found.drift if options.drift_trigger else None,
+                found.performance if options.performance_trigger else None)
 
     def step(self, source: ReplaySource, moment: pd.Timestamp) -> dict:
         from trainer.folder.scoring import ModelLoadError, champion_id, load_model
@@ -139,8 +141,8 @@ class _ClaPolicy:
         if not decision.train:
             return record
         details = {"replay_time": moment.isoformat()}
-        if decision.evidence:
-            details["evidence"] = decision.evidence
+        if decision.evidence is not None:
+            details["evidence"] = decision.evidence.to_json()
         append_event(self.layout.events, "trigger", actor=ACTOR, trigger=decision.trigger,
                      message=decision.message, **details)
         if decision.trigger in ("drift", "performance"):

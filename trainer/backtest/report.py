@@ -1,27 +1,24 @@
-"""The backtest report file: its error type, and reading it without trusting it.
+"""The backtest report file: reading it without trusting it, into a typed report.
 
 Kept apart from the replay so the dashboard's Backtest page reads a report
-without importing pandas' and scikit-learn's training code.
+without importing pandas' and scikit-learn's training code. The report's type
+and :class:`BacktestError` live in `trainer.contract.backtest_report`.
 """
 
 from __future__ import annotations
 
 import json
 
+from trainer.contract.backtest_report import BacktestError, BacktestReport
 from trainer.reading import JSON_MAX_BYTES, UnsafeFile, read_regular
-from trainer.errors import CLAError
 
-__all__ = ["BacktestError", "read_report", "REPORT_MAX_BYTES"]
+__all__ = ["BacktestError", "BacktestReport", "read_report", "REPORT_MAX_BYTES"]
 
 REPORT_MAX_BYTES = JSON_MAX_BYTES
 """A backtest report larger than this is not read (a year of hourly steps is a few megabytes)."""
 
 
-class BacktestError(CLAError, ValueError):
-    """The history, an option or a report cannot be used; the message names it and what to do."""
-
-
-def read_report(path) -> dict:
+def read_report(path) -> BacktestReport:
     """The backtest report at ``path`` (``ModelsLayout.backtest_report``), as ``cla backtest`` wrote it.
 
     Only a regular file is opened (never a FIFO or a device), without blocking.
@@ -44,4 +41,4 @@ def read_report(path) -> dict:
     if not isinstance(report, dict) or not isinstance(report.get("contenders"), dict) \
             or not isinstance(report.get("per_step"), list):
         raise BacktestError(f"{path} is not a backtest report (no contenders or steps)")
-    return report
+    return BacktestReport.from_json(report)

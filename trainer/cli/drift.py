@@ -40,70 +40,74 @@ def _pct(value: Any) -> str:
     return "unknown" if value is None else f"{value:.1%}"
 
 
-def _interval(values: list | None, pct: bool = False) -> str:
+def _interval(values, pct: bool = False) -> str:
     low, high = (values or [None, None])[:2]
     show = _pct if pct else _fmt
     return f"[{show(low)}, {show(high)}]"
 
 
 def handle_drift(args, config) -> int:
+    from trainer.contract.drift_report import DriftReport
     from trainer.monitoring.report import current_report, verdict
 
-    report, computed = current_report(config, force=args.refresh)
-    if report.get("error"):
-        raise CLIError(f"no drift report: {report['error']}")
+    written, computed = current_report(config, force=args.refresh)
+    report = DriftReport.from_json(written)
+    if report.error:
+        raise CLIError(f"no drift report: {report.error}")
     if args.summary:
         said = verdict(report)
         if args.json:
-            print(json.dumps(said, indent=2))
+            print(json.dumps(said.to_json(), indent=2))
         else:
-            flagged = f" on {', '.join(said['flagged'])}" if said["flagged"] else ""
-            print(f"drift {said['level']}{flagged} · {said['recent_rows']} recent alerts (floor {said['min_rows']}) · "
-                  f"champion {said['champion_id']} · computed {said['computed_at']}")
+            flagged = f" on {', '.join(said.flagged)}" if said.flagged else ""
+            print(f"drift {said.level}{flagged} · {said.recent_rows} recent alerts (floor {said.min_rows}) · "
+                  f"champion {said.champion_id} · computed {said.computed_at}")
         return 0
     if args.json:
-        rows = [{key: row.get(key) for key in JSON_KEYS} for row in report.get("features") or []]
-        print(json.dumps(rows, indent=2))
+        rows = [row.to_json() for row in report.features]
+        print(json.dumps([{key: row[key] for key in JSON_KEYS} for row in rows], indent=2))
         return 0
     print_report(report, computed, config)
     return 0
 
 
-def print_report(report: dict, computed: bool, config) -> None:
-    window = report.get("window") or {}
+def print_report(report, computed: bool, config) -> None:
+    from trainer.contract.drift_report import DriftWindow, Prevalence
+
+    window = report.window or DriftWindow()
     origin = "computed now" if computed else "read from drift_report.json"
-    print(f"drift report for champion {report.get('champion_id')}, {report.get('computed_at')} ({origin})")
-    print(f"recent alerts: {window.get('recent_rows')} fired after {window.get('recent_after')} "
-          f"({window.get('recent_labelled')} with a verdict); training window: {window.get('reference_rows')} "
-          f"verdicts, {window.get('training_start')} to {window.get('training_end')}")
-    if not report.get("enough_data"):
+    print(f"drift report for champion {report.champion_id}, {report.computed_at} ({origin})")
+    print(f"recent alerts: {window.recent_rows} fired after {window.recent_after} "
+          f"({window.recent_labelled} with a verdict); training window: {window.reference_rows} "
+          f"verdicts, {window.training_start} to {window.training_end}")
+    if not report.enough_data:
         print(f"fewer than drift.min_rows = {config.drift.min_rows} recent alerts: no feature is flagged yet")
     print(f"\n{'feature':<22} {'kind':<12} {'PSI':>7} {'test':>5} {'statistic':>10} {'p-value':>9}  level")
-    for row in report.get("features") or []:
-        p_value = "unknown" if row.get("p_value") is None else f"{row['p_value']:.1e}"
-        unseen = row.get("unseen_categories") or []
+    for row in report.features:
+        p_value = "unknown" if row.p_value is None else f"{row.p_value:.1e}"
+        unseen = row.unseen_categories
         extra = f"  new: {', '.join(unseen[:5])}" + (" ..." if len(unseen) > 5 else "") if unseen else ""
-        print(f"{row['feature']:<22} {row['kind']:<12} {_fmt(row.get('psi')):>7} {row['test']:>5} "
-              f"{_fmt(row.get('statistic')):>10} {p_value:>9}  {row['level']}{extra}")
-    score = report.get("score")
-    print("\nchampion score: " + (f"PSI {_fmt(score.get('psi'))} against its test slice, {score['level']}" if score
-                                  else f"unknown ({report.get('score_error') or 'no recent alerts or no test slice'})"))
-    prevalence = report.get("prevalence") or {}
-    training, recent = prevalence.get("training") or {}, prevalence.get("recent") or {}
-    print(f"true-positive share: training {_pct(training.get('share'))}, recent {_pct(recent.get('share'))} "
-          f"{_interval([recent.get('low'), recent.get('high')], pct=True)} over {recent.get('verdicts')} verdicts"
-          + (" — changed" if prevalence.get("flagged") else ""))
-    live = report.get("live")
+        print(f"{row.feature:<22} {row.kind:<12} {_fmt(row.psi):>7} {row.test:>5} "
+              f"{_fmt(row.statistic):>10} {p_value:>9}  {row.level}{extra}")
+    score = report.score
+    print("\nchampion score: " + (f"PSI {_fmt(score.psi)} against its test slice, {score.level}" if score
+                                  else f"unknown ({report.score_error or 'no recent alerts or no test slice'})"))
+    prevalence = report.prevalence or Prevalence()
+    training, recent = prevalence.training, prevalence.recent
+    print(f"true-positive share: training {_pct(training.share)}, recent {_pct(recent.share)} "
+          f"{_interval([recent.low, recent.high], pct=True)} over {recent.verdicts} verdicts"
+          + (" — changed" if prevalence.flagged else ""))
+    live = report.live
     if live:
-        overall, test = live["overall"], live.get("test_slice") or {}
-        print(f"live on {overall['verdicts']} new verdicts: recall {_fmt(overall['recall'])} "
-              f"{_interval(overall['recall_interval'])} (test slice {_fmt(test.get('recall'))}, held to "
-              f"{_fmt(live.get('recall_reference'))}), precision {_fmt(overall['precision'])} "
-              f"{_interval(overall['precision_interval'])}, PR-AUC {_fmt(overall['pr_auc'])} "
-              f"{_interval(overall['pr_auc_interval'])} (test slice {_fmt(test.get('pr_auc'))})"
-              + (f"; a uniform sample of the {live['sampled_from']} new verdicts" if live.get("sampled_from") else ""))
+        overall, test = live.overall, live.test_slice
+        print(f"live on {overall.verdicts} new verdicts: recall {_fmt(overall.recall)} "
+              f"{_interval(overall.recall_interval)} (test slice {_fmt(test.recall)}, held to "
+              f"{_fmt(live.recall_reference)}), precision {_fmt(overall.precision)} "
+              f"{_interval(overall.precision_interval)}, PR-AUC {_fmt(overall.pr_auc)} "
+              f"{_interval(overall.pr_auc_interval)} (test slice {_fmt(test.pr_auc)})"
+              + (f"; a uniform sample of the {live.sampled_from} new verdicts" if live.sampled_from else ""))
     else:
         print("live performance: unknown (no verdict since the champion was trained)")
-    for kind, evidence in (report.get("signals") or {}).items():
+    for kind, evidence in (("drift", report.signals.drift), ("performance", report.signals.performance)):
         if evidence:
-            print(f"{kind} trigger: {evidence['message']}")
+            print(f"{kind} trigger: {evidence.message}")

@@ -125,8 +125,8 @@ def handle_show(args, config) -> int:
     if args.json:
         print(json.dumps({**metrics, "integrity": verdict.state, "integrity_reason": verdict.reason}, indent=2))
         return exit_codes.OK
-    champion = registry.champion() or {}
-    marks = (" (champion)" if champion.get("model_id") == args.model_id else "") + \
+    champion = registry.champion()
+    marks = (" (champion)" if champion is not None and champion.model_id == args.model_id else "") + \
         (" (pinned)" if args.model_id in registry.pinned() else "")
     print(f"model {args.model_id}{marks}, trained {metrics.get('created_at')}")
     print(f"  {'integrity':17} {verdict.state}" + ("" if verdict.trusted else f": {verdict.reason}"))
@@ -149,7 +149,7 @@ def handle_show(args, config) -> int:
 def handle_promote(args, config) -> int:
     registry = _registry(config)
     pointer = registry.promote(args.model_id, actor=local_user(), reason=args.reason)
-    previous = (pointer.get("previous") or [None])[0]
+    previous = next(iter(pointer.previous), None)
     print(f"model {args.model_id} is now the champion" + (f" (previous: {previous})" if previous else ""))
     summary = registry.summary(args.model_id)
     if summary.useful is False:
@@ -162,10 +162,11 @@ def handle_promote(args, config) -> int:
 @refusal_as_cli_error
 def handle_rollback(args, config) -> int:
     registry = _registry(config)
-    before = (registry.champion() or {}).get("model_id")
+    champion = registry.champion()
+    before = champion.model_id if champion is not None else None
     pointer = registry.rollback(args.to, actor=local_user(), reason=args.reason)
-    after = (pointer.get("previous") or [None])[0]
-    print(f"rolled back from {before or 'no champion'}: model {pointer['model_id']} is the champion; "
+    after = next(iter(pointer.previous), None)
+    print(f"rolled back from {before or 'no champion'}: model {pointer.model_id} is the champion; "
           + (f"the next rollback goes to {after}" if after else "there is no older champion to roll back to"))
     return exit_codes.OK
 

@@ -16,6 +16,7 @@ import sys
 
 from trainer.cli import CLIError
 from trainer.contract import exit_codes, states
+from trainer.contract.status import CurrentTraining
 from trainer.folder.events import local_user
 
 def register(sub, common) -> None:
@@ -104,30 +105,28 @@ def handle_status(args, config) -> int:
 
     data = control.status(config)
     if args.json:
-        print(json.dumps(data, indent=2, default=str))
+        print(json.dumps(data.to_json(), indent=2, default=str))
         return exit_codes.OK
-    pid = data.get("service_pid") or data.get("pid")
-    print(f"trainer: {data['state']}" + (f" (pid {pid})" if data.get("running") else ""))
-    if data.get("state") == states.TRAINING:
-        current = data.get("current") or {}
-        print(f"  stage: {data.get('stage')}  ({current.get('trigger')}, asked by {current.get('actor')}, "
-              f"since {current.get('started_at')})")
-    print(f"  {data.get('message')}")
-    if data.get("running"):
-        print(f"  heartbeat: {data.get('heartbeat')} ({data.get('heartbeat_age_s')} s ago)"
-              f"   next check: {data.get('next_check') or '-'}")
-    if data.get("queued_requests"):
-        print(f"  queued retrain requests: {data['queued_requests']}")
-    if data.get("training_pid") and data.get("state") != states.TRAINING:
-        print(f"  a stand-alone training is running (pid {data['training_pid']})")
-    last = data.get("last_result")
-    if last:
-        at = f" at {last['finished_at']}" if last.get("finished_at") else ""
-        print(f"  last result: {last.get('outcome')}{at}: {last.get('message')}")
-    error = data.get("last_error")
-    if error:
-        print(f"  last error: {error.get('at')}: {error.get('message')}")
-    print(f"  models folder: {data['models_dir']}   log: {data['log_file']}")
+    pid = data.service_pid or data.pid
+    print(f"trainer: {data.state}" + (f" (pid {pid})" if data.running else ""))
+    if data.state == states.TRAINING:
+        current = data.current or CurrentTraining()
+        print(f"  stage: {data.stage}  ({current.trigger}, asked by {current.actor}, since {current.started_at})")
+    print(f"  {data.message}")
+    if data.running:
+        print(f"  heartbeat: {data.heartbeat} ({data.heartbeat_age_s} s ago)   next check: {data.next_check or '-'}")
+    if data.queued_requests:
+        print(f"  queued retrain requests: {data.queued_requests}")
+    if data.training_pid and data.state != states.TRAINING:
+        print(f"  a stand-alone training is running (pid {data.training_pid})")
+    last = data.last_result
+    if last is not None:
+        at = f" at {last.finished_at}" if last.finished_at else ""
+        print(f"  last result: {last.outcome}{at}: {last.message}")
+    error = data.last_error
+    if error is not None:
+        print(f"  last error: {error.at}: {error.message}")
+    print(f"  models folder: {data.models_dir}   log: {data.log_file}")
     return exit_codes.OK
 
 
@@ -139,10 +138,10 @@ def handle_retrain(args, config) -> int:
         print(json.dumps(result.to_dict(), indent=2, default=str))
     else:
         print(result.message)
-        if result.outcome:
-            stream = sys.stderr if result.outcome.get("outcome") == "failed" else sys.stdout
-            print(f"{result.outcome.get('outcome')}: {result.outcome.get('message')}", file=stream)
-    outcome = (result.outcome or {}).get("outcome")
+        if result.outcome is not None:
+            stream = sys.stderr if result.outcome.outcome == "failed" else sys.stdout
+            print(f"{result.outcome.outcome}: {result.outcome.message}", file=stream)
+    outcome = result.outcome.outcome if result.outcome is not None else None
     if outcome == "failed":
         return exit_codes.ERROR
     return exit_codes.SKIPPED if outcome == "skipped" else exit_codes.OK

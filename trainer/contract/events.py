@@ -15,11 +15,30 @@ but its training was killed before the champion pointer moved),
 delivery (:data:`NOTIFICATION_OUTCOMES`: ``notification_sent``,
 ``notification_failed``; see `trainer.notify.sender`).
 :func:`trainer.folder.events.append_event` refuses any other kind.
+
+A line of the log is an :class:`Event`: when (``ts``), which kind
+(``event``), who (``actor``), what triggered it, a sentence, how long it took,
+the model it is about, the writing process (``pid``), and the kind's own
+``details`` (:class:`EventDetails`: the fields readers use are typed, the rest
+kept as written).
 """
 
 from __future__ import annotations
 
-__all__ = ["KINDS", "TRAINING_OUTCOMES", "PROMOTION_DECISIONS", "NOTIFICATION_OUTCOMES", "REVIEW_ACTIONS"]
+from dataclasses import dataclass
+from typing import ClassVar, Mapping
+
+from trainer.contract.json_record import JsonRecord, Parser, integer, number, record_or_none, text, texts
+
+__all__ = [
+    "KINDS",
+    "TRAINING_OUTCOMES",
+    "PROMOTION_DECISIONS",
+    "NOTIFICATION_OUTCOMES",
+    "REVIEW_ACTIONS",
+    "Event",
+    "EventDetails",
+]
 
 #: how a training ended; exactly one of these closes every ``training_started``
 TRAINING_OUTCOMES = ("training_finished", "training_skipped", "training_failed", "training_abandoned")
@@ -50,3 +69,58 @@ KINDS = frozenset(
         *REVIEW_ACTIONS,
     }
 )
+
+
+@dataclass(frozen=True)
+class EventDetails(JsonRecord):
+    """An event's ``details``: the kind's own fields (see the kinds above); those not named here stay in ``extra``.
+
+    ``training_pid`` and ``started_at`` name the training an ending recorded by
+    another process is about (``training_abandoned``, ``retrain_requested``);
+    ``stage`` is where an abandoned training was; ``requests`` the retrain
+    requests a ``trigger`` or ``training_skipped`` answered; ``previous`` the
+    champion a ``promoted`` or ``rolled_back`` replaced.
+    """
+
+    PARSERS: ClassVar[Mapping[str, Parser]] = {
+        "training_pid": integer,
+        "started_at": text,
+        "stage": text,
+        "requests": texts,
+        "previous": text,
+    }
+    WHAT: ClassVar[str] = "an event's details"
+
+    training_pid: int | None = None
+    started_at: str | None = None
+    stage: str | None = None
+    requests: tuple[str, ...] = ()
+    previous: str | None = None
+
+
+@dataclass(frozen=True)
+class Event(JsonRecord):
+    """One line of ``events.jsonl`` (see the module docstring); ``ts`` is ISO text as written."""
+
+    PARSERS: ClassVar[Mapping[str, Parser]] = {
+        "ts": text,
+        "event": text,
+        "actor": text,
+        "trigger": text,
+        "message": text,
+        "duration_s": number,
+        "model_id": text,
+        "pid": integer,
+        "details": record_or_none(EventDetails),
+    }
+    WHAT: ClassVar[str] = "an event"
+
+    ts: str | None = None
+    event: str | None = None
+    actor: str | None = None
+    trigger: str | None = None
+    message: str | None = None
+    duration_s: float | None = None
+    model_id: str | None = None
+    pid: int | None = None
+    details: EventDetails | None = None

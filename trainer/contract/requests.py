@@ -7,21 +7,25 @@ them with :func:`pending_requests`, reads them with :func:`read_request` and
 deletes them once a cycle consumed them. Requests already queued coalesce:
 a second caller joins the first request instead of writing its own. A stop
 request (``runtime/stop_request.json``, :func:`write_stop_request`) says who
-asked the service to stop before SIGTERM arrives.
+asked the service to stop before SIGTERM arrives. Both read as a :class:`Request`.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import ClassVar, Mapping
 
 from trainer.atomic import write_json
+from trainer.contract.json_record import JsonRecord, Parser, text
 from trainer.contract.layout import REQUEST_SUFFIX, ModelsLayout
-from trainer.reading import json_object_or_none
+from trainer.reading import JSON_MAX_BYTES, read_regular
 
 __all__ = [
+    "Request",
     "is_request_name",
     "pending_requests",
     "read_request",
@@ -46,11 +50,25 @@ def pending_requests(layout: ModelsLayout) -> list[Path]:
     return sorted(files, key=lambda p: p.name)
 
 
-def read_request(path: Path) -> dict[str, Any]:
-    """A request's content (``id``, ``actor``, ``requested_at``); an unreadable one still counts as a request."""
-    data = json_object_or_none(path) or {}
-    data.setdefault("id", path.stem)
-    return data
+@dataclass(frozen=True)
+class Request(JsonRecord):
+    """A retrain request (``id``, ``actor``, ``requested_at``) or a stop request (``actor``, ``requested_at``)."""
+
+    PARSERS: ClassVar[Mapping[str, Parser]] = {"id": text, "actor": text, "requested_at": text}
+    WHAT: ClassVar[str] = "a request"
+
+    id: str | None = None
+    actor: str | None = None
+    requested_at: str | None = None
+
+
+def read_request(path: Path) -> Request:
+    """A request's content; an unreadable one still counts as a request, and one without an id is its file's stem."""
+    try:
+        request = Request.from_json(json.loads(read_regular(path, JSON_MAX_BYTES)))
+    except (OSError, ValueError):
+        request = Request.of()
+    return request if request.id is not None else request.with_(id=path.stem)
 
 
 def new_request_id(now: datetime | None = None) -> str:
@@ -70,6 +88,9 @@ def write_stop_request(layout: ModelsLayout, actor: str) -> None:
     write_json(layout.stop_request, {"actor": actor, "requested_at": datetime.now(timezone.utc).isoformat()})
 
 
-def read_stop_request(layout: ModelsLayout) -> dict[str, Any] | None:
+def read_stop_request(layout: ModelsLayout) -> Request | None:
     """The stop request's content, or None when there is none (or it cannot be read)."""
-    return json_object_or_none(layout.stop_request)
+    try:
+        return Request.from_json(json.loads(read_regular(layout.stop_request, JSON_MAX_BYTES)))
+    except (OSError, ValueError):
+        return None

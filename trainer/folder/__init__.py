@@ -16,7 +16,8 @@ from trainer.faces import lazy_face
 _HOMES = {
     "Registry": "registry",
     "RegistryError": "summary", "ModelNotFound": "summary", "ModelSummary": "summary",
-    "append_event": "events", "read_events": "events", "appended_since": "events", "local_user": "events",
+    "append_event": "events", "read_events": "events", "read_event_rows": "events", "appended_since": "events",
+    "local_user": "events",
     "Verdict": "signing", "VERIFIED": "signing", "UNSIGNED": "signing", "TAMPERED": "signing",
     "UNVERIFIABLE": "signing", "KeyUnavailable": "signing",
     "ModelLoadError": "scoring", "load_champion": "scoring", "load_model": "scoring", "score_frame": "scoring",

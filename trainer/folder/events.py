@@ -1,14 +1,15 @@
 """The append-only event log of a models folder (``ModelsLayout.events``): one JSON object a line.
 
 Trainer, registry and service append with :func:`append_event`; the dashboard
-and ``cla`` read with :func:`read_events`. Appends take an exclusive
+and ``cla`` read with :func:`read_events` (the rows as written) or
+:func:`read_event_rows` (each row an :class:`~trainer.contract.events.Event`). Appends take an exclusive
 ``fcntl`` lock and write one line in one call (:func:`trainer.atomic.append_json_line`), so concurrent writers never
 interleave; a last line left without its newline (a writer killed mid-write,
 a disk that filled) is closed first, so the next event starts on its own line
 and only the torn one is lost. A line that does not parse (a crash mid-write on a foreign
 filesystem) is reported by :func:`read_events` and skipped, never fatal.
 
-The event kinds are declared in :mod:`trainer.contract.events`.
+The event kinds and the row are declared in :mod:`trainer.contract.events`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 from typing import Any
 
 from trainer.atomic import append_json_line
-from trainer.contract.events import KINDS
+from trainer.contract.events import KINDS, Event
 from trainer.timestamps import now_iso, parse_iso
 from trainer.reading import LOG_MAX_BYTES, open_regular
 
@@ -34,7 +35,7 @@ def local_user() -> str:
 
 def append_event(path: str | os.PathLike, kind: str, *, actor: str | None = None, trigger: str | None = None,
                  message: str = "", duration_s: float | None = None, model_id: str | None = None,
-                 **details: Any) -> dict[str, Any]:
+                 **details: Any) -> Event:
     """Append one event and return it. Raises ValueError for an unknown kind, OSError if unwritable."""
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}")
@@ -46,7 +47,7 @@ def append_event(path: str | os.PathLike, kind: str, *, actor: str | None = None
     if details:
         event["details"] = details
     append_json_line(path, event)
-    return event
+    return Event.from_json(event)
 
 
 def read_events(path: str | os.PathLike, *, limit: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
@@ -80,6 +81,12 @@ def read_events(path: str | os.PathLike, *, limit: int | None = None) -> tuple[l
     return events, problems
 
 
+def read_event_rows(path: str | os.PathLike, *, limit: int | None = None) -> tuple[list[Event], list[str]]:
+    """:func:`read_events` with each row parsed into an :class:`~trainer.contract.events.Event`."""
+    events, problems = read_events(path, limit=limit)
+    return [Event.from_json(event) for event in events], problems
+
+
 def _tail_lines(fh, count: int, block: int = 64 * 1024) -> list[bytes]:
     """At least the last ``count`` lines of a binary file (all of them when it is shorter), read from the end."""
     end = fh.seek(0, os.SEEK_END)
@@ -95,12 +102,12 @@ def _tail_lines(fh, count: int, block: int = 64 * 1024) -> list[bytes]:
 def appended_since(path: str | os.PathLike, kind: str, *, since: str, pid: int | None = None) -> bool:
     """Whether process ``pid`` (default: this one) appended a ``kind`` event at or after the ISO time ``since``."""
     pid = os.getpid() if pid is None else pid
-    events, _ = read_events(path, limit=200)
+    events, _ = read_event_rows(path, limit=200)
     start = parse_iso(since)
     for event in reversed(events):
-        ts = parse_iso(event.get("ts"))
+        ts = parse_iso(event.ts)
         if ts is not None and start is not None and ts < start:
             break
-        if event.get("event") == kind and event.get("pid") == pid:
+        if event.event == kind and event.pid == pid:
             return True
     return False

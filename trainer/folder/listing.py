@@ -17,9 +17,9 @@ import json
 import logging
 import os
 import time
-from typing import Any
 
 from trainer import atomic
+from trainer.contract.champion import ChampionRecord
 from trainer.contract.layout import (METRICS_PREFIX, METRICS_RE, MODEL_PREFIX, MODEL_RE, ModelsLayout, metrics_stamp,
                                      stamp_time)
 from trainer.folder.summary import INDEXED_FIELDS, INTERRUPTED, ModelSummary, read_fields, row_values
@@ -138,7 +138,7 @@ class Listing:
             # A read-only folder (an old archive opened for viewing) still lists; it just re-parses next time.
             log.info("registry index not saved: %s", exc)
 
-    def refresh(self, pointer: dict[str, Any] | None, pointer_signature: tuple | None,
+    def refresh(self, pointer: ChampionRecord | None, pointer_signature: tuple | None,
                 pointer_problem: str | None, *, force: bool = False) -> None:
         """Bring the cached listing up to date with the folder and the champion ``pointer``.
 
@@ -194,9 +194,9 @@ class Listing:
         self._seen = seen
 
     def _assemble(self, metrics, models, pointer, pointer_problem) -> tuple[list[ModelSummary], list[str]]:
-        champion_id = (pointer or {}).get("model_id")
-        pinned = set((pointer or {}).get("pinned") or [])
-        interrupted = set((pointer or {}).get("interrupted") or [])
+        champion_id = pointer.model_id if pointer is not None else None
+        pinned = set(pointer.pinned if pointer is not None else ())
+        interrupted = set(pointer.interrupted if pointer is not None else ())
         rows: list[ModelSummary] = []
         problems: list[str] = [pointer_problem] if pointer_problem else []
         stamps_with_metrics = set()
@@ -250,7 +250,7 @@ NOT_APPLIED = "not applied"
 """The promotion a pair's metrics file records but the champion pointer has not carried out (yet)."""
 
 
-def _pointer_moved_after(pointer: dict | None, stamp: str) -> bool:
+def _pointer_moved_after(pointer: ChampionRecord | None, stamp: str) -> bool:
     """True when the champion pointer was last moved after pair ``stamp`` was written."""
-    moved = parse_iso((pointer or {}).get("promoted_at"))
+    moved = parse_iso(pointer.promoted_at if pointer is not None else None)
     return moved is not None and moved >= stamp_time(stamp)

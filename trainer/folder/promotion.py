@@ -149,7 +149,7 @@ def judge_challenger(challenger, registry: Registry, config: Config) -> dict[str
     challenger_scores = _scores(challenger.model, test, y)
     gates = _challenger_gates(challenger, challenger_scores, positives, config)
     pointer = registry.champion()
-    champion_id = pointer.get("model_id") if pointer else None
+    champion_id = pointer.model_id if pointer else None
     block: dict[str, Any] = {"decision": "rejected", "reasons": [], "gates": gates, "champion_id": champion_id,
                              "metric": rules.metric, "challenger": challenger_scores, "champion": None}
     useful = gates[0]["passed"]

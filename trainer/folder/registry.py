@@ -35,7 +35,8 @@ from typing import Any
 
 from trainer.contract.layout import STAMP_RE, ModelsLayout, stamp_time
 from trainer.folder import signing
-from trainer.folder.champion import ChampionPointer, empty_pointer, shift_champion, walk_back
+from trainer.contract.champion import ChampionRecord
+from trainer.folder.champion import ChampionPointer, shift_champion, walk_back
 from trainer.folder.events import append_event, read_events
 from trainer.folder.legacy import with_legacy_fields
 from trainer.folder.listing import Listing
@@ -153,23 +154,23 @@ class Registry:
                 return row
         raise ModelNotFound(f"no model {model_id} in {self.root}; see `cla models list`")
 
-    def champion(self) -> dict[str, Any] | None:
+    def champion(self) -> ChampionRecord | None:
         """The champion pointer (see the module docstring), or None when no model has been promoted."""
         with self._lock:
             pointer, _ = self._pointer.read()
-            return dict(pointer) if pointer and pointer.get("model_id") else None
+            return pointer if pointer is not None and pointer.model_id else None
 
     def pinned(self) -> list[str]:
         """Ids of pinned models."""
         with self._lock:
             pointer, _ = self._pointer.read()
-            return list((pointer or {}).get("pinned") or [])
+            return list(pointer.pinned) if pointer is not None else []
 
     def interrupted(self) -> list[str]:
         """Ids of models whose promotion was decided but never carried out (see :meth:`mark_interrupted`)."""
         with self._lock:
             pointer, _ = self._pointer.read()
-            return list((pointer or {}).get("interrupted") or [])
+            return list(pointer.interrupted) if pointer is not None else []
 
     def events(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Events oldest first (the newest ``limit`` when given); bad lines are in :meth:`problems`."""
@@ -179,7 +180,8 @@ class Registry:
 
     # --- champion pointer --------------------------------------------------------------------------
 
-    def promote(self, model_id: str, *, actor: str, reason: str = "promoted by hand", **details: Any) -> dict:
+    def promote(self, model_id: str, *, actor: str, reason: str = "promoted by hand",
+                **details: Any) -> ChampionRecord:
         """Make ``model_id`` the champion; the old one becomes ``previous[0]``. Returns the new pointer.
 
         Raises :class:`ModelNotFound`, or :class:`RegistryError` when the model
@@ -188,10 +190,10 @@ class Registry:
         self._require_loadable(model_id)
         old, new = self._change_pointer(lambda pointer: shift_champion(pointer, model_id, actor=actor, reason=reason))
         append_event(self.layout.events, "promoted", actor=actor, model_id=model_id, message=reason,
-                     previous=old.get("model_id"), **details)
+                     previous=old.model_id, **details)
         return new
 
-    def rollback(self, to: str | None = None, *, actor: str, reason: str = "") -> dict:
+    def rollback(self, to: str | None = None, *, actor: str, reason: str = "") -> ChampionRecord:
         """Make ``to`` (default: the previous champion) the champion again. Returns the new pointer.
 
         Walks back through the champion history (:func:`trainer.folder.champion.walk_back`):
@@ -201,8 +203,7 @@ class Registry:
         """
         with self._lock:
             pointer, _ = self._pointer.read()
-            pointer = pointer or empty_pointer()
-            target = to or next(iter(pointer.get("previous") or []), None)
+            target = to or next(iter(pointer.previous if pointer is not None else ()), None)
             if target is None:
                 raise RegistryError("there is no previous champion to roll back to; name a model with --to ID "
                                     "(see `cla models list`)")
@@ -210,48 +211,46 @@ class Registry:
             said = reason or (lambda champion: f"rolled back from {champion}")
             old, new = self._change_pointer(lambda pointer: walk_back(pointer, target, actor=actor, reason=said))
         append_event(self.layout.events, "rolled_back", actor=actor, model_id=target,
-                     message=new["reason"], previous=old.get("model_id"))
+                     message=new.reason, previous=old.model_id)
         return new
 
-    def mark_interrupted(self, model_id: str, *, actor: str, message: str) -> dict:
+    def mark_interrupted(self, model_id: str, *, actor: str, message: str) -> ChampionRecord:
         """Record that ``model_id``'s promotion was decided but its training died before carrying it out.
 
         Its listing and metrics then say ``interrupted``; promoting it by hand
         clears the mark. Appends ``promotion_interrupted``; returns the new pointer.
         """
-        def change(pointer: dict[str, Any]) -> dict[str, Any]:
-            interrupted = list(pointer.get("interrupted") or [])
-            return {**pointer, "interrupted": interrupted + [model_id] if model_id not in interrupted else interrupted}
+        def change(pointer: ChampionRecord) -> ChampionRecord:
+            interrupted = pointer.interrupted
+            return pointer.with_(interrupted=interrupted + (model_id,) if model_id not in interrupted else interrupted)
 
         _, new = self._change_pointer(change)
         append_event(self.layout.events, "promotion_interrupted", actor=actor, model_id=model_id, message=message)
         return new
 
-    def pin(self, model_id: str, *, actor: str, reason: str = "") -> dict:
+    def pin(self, model_id: str, *, actor: str, reason: str = "") -> ChampionRecord:
         """Exempt ``model_id`` from retention. Raises :class:`ModelNotFound` or :class:`RegistryError`."""
         row = self.summary(model_id)
         if row.status != "ok":
             raise RegistryError(f"model {model_id} is {row.status} ({row.error}); only a readable pair can be pinned")
 
-        def change(pointer: dict[str, Any]) -> dict[str, Any]:
-            pinned = list(pointer.get("pinned") or [])
-            if model_id in pinned:
+        def change(pointer: ChampionRecord) -> ChampionRecord:
+            if model_id in pointer.pinned:
                 raise RegistryError(f"model {model_id} is already pinned")
-            return {**pointer, "pinned": pinned + [model_id]}
+            return pointer.with_(pinned=pointer.pinned + (model_id,))
 
         _, new = self._change_pointer(change)
         append_event(self.layout.events, "pinned", actor=actor, model_id=model_id,
                      message=reason or f"pinned {model_id}: retention keeps it")
         return new
 
-    def unpin(self, model_id: str, *, actor: str, reason: str = "") -> dict:
+    def unpin(self, model_id: str, *, actor: str, reason: str = "") -> ChampionRecord:
         """Let retention delete ``model_id`` again. Raises :class:`RegistryError` when it is not pinned."""
 
-        def change(pointer: dict[str, Any]) -> dict[str, Any]:
-            pinned = list(pointer.get("pinned") or [])
-            if model_id not in pinned:
+        def change(pointer: ChampionRecord) -> ChampionRecord:
+            if model_id not in pointer.pinned:
                 raise RegistryError(f"model {model_id} is not pinned")
-            return {**pointer, "pinned": [p for p in pinned if p != model_id]}
+            return pointer.with_(pinned=tuple(p for p in pointer.pinned if p != model_id))
 
         _, new = self._change_pointer(change)
         append_event(self.layout.events, "unpinned", actor=actor, model_id=model_id,
@@ -285,7 +284,7 @@ class Registry:
             self._listing.rows[at] = row
         return row
 
-    def _change_pointer(self, change) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _change_pointer(self, change) -> tuple[ChampionRecord, ChampionRecord]:
         """Apply ``change(pointer) -> pointer`` under the registry's and the pointer's locks; returns (old, new)."""
         with self._lock:
             old, new = self._pointer.change(change)

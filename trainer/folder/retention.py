@@ -74,14 +74,14 @@ def plan(registry: Registry, config: Config, now: datetime | None = None) -> Pru
     now = now or datetime.now(timezone.utc)
     rules = config.retention
     rows = registry.list_models()
-    pointer = registry.champion() or {}
+    pointer = registry.champion()
     protected: dict[str, str] = {}
     for model_id in registry.pinned():
         protected[model_id] = "pinned"
-    if pointer.get("previous"):
-        protected[pointer["previous"][0]] = "previous champion"
-    if pointer.get("model_id"):
-        protected[pointer["model_id"]] = "champion"
+    if pointer is not None and pointer.previous:
+        protected[pointer.previous[0]] = "previous champion"
+    if pointer is not None and pointer.model_id:
+        protected[pointer.model_id] = "champion"
 
     result = PrunePlan()
     pairs = sorted((row for row in rows if row.status == "ok"), key=lambda row: row.model_id, reverse=True)

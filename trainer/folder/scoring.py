@@ -29,6 +29,9 @@ import joblib
 import pandas as pd
 
 from trainer.folder import signing
+from trainer.contract.champion import ChampionRecord
+from trainer.contract.json_record import NotAnObject
+from trainer.folder.champion import ChampionPointer
 from trainer.contract.layout import STAMP_RE, ModelsLayout
 from trainer.reading import JSON_MAX_BYTES, MODEL_MAX_BYTES, read_regular
 from trainer.errors import CLAError
@@ -147,17 +150,18 @@ def champion_id(models_dir: str | os.PathLike) -> str:
     """The champion's model id from the champion pointer; raises :class:`ModelLoadError` when there is none."""
     layout = ModelsLayout.of(models_dir)
     try:
-        pointer = json.loads(read_regular(layout.champion, JSON_MAX_BYTES))
-    except FileNotFoundError:
-        raise ModelLoadError(f"no champion in {layout.root} ({layout.champion.name} does not exist): train one with "
-                             "`cla train` or promote one with `cla models promote ID`") from None
+        pointer = ChampionPointer(layout).load()
+    except NotAnObject:
+        pointer = ChampionRecord.empty()
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"cannot read {layout.champion}: {exc}; promote a model again with "
                              "`cla models promote ID`") from exc
-    model_id = pointer.get("model_id") if isinstance(pointer, dict) else None
-    if not model_id:
+    if pointer is None:
+        raise ModelLoadError(f"no champion in {layout.root} ({layout.champion.name} does not exist): train one with "
+                             "`cla train` or promote one with `cla models promote ID`")
+    if not pointer.model_id:
         raise ModelLoadError(f"{layout.champion} names no champion: promote one with `cla models promote ID`")
-    return str(model_id)
+    return pointer.model_id
 
 
 def load_champion(models_dir: str | os.PathLike, *, allow_unsigned: bool = False,

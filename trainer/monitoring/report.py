@@ -31,6 +31,7 @@ import pandas as pd
 
 from trainer.atomic import write_json
 from trainer.config import Config
+from trainer.contract.drift_report import VERDICT_LEVELS, DriftReport, DriftVerdict
 from trainer.contract.layout import ModelsLayout
 from trainer.monitoring import drift
 from trainer.monitoring.live import live_performance
@@ -216,11 +217,7 @@ def build_report(config: Config, *, source=None, now: datetime | None = None) ->
     return report
 
 
-#: the drift verdict's words, in the order of alarm
-VERDICT_LEVELS = ("unknown", "unreliable", "none", "moderate", "major")
-
-
-def verdict(report: dict[str, Any] | None) -> dict[str, Any]:
+def verdict(report: DriftReport | None) -> DriftVerdict:
     """The one answer to "how much drift?" that the Overview, the Drift page and `cla drift --summary` give.
 
     ``level``: ``unknown`` (no report, or one that failed), ``unreliable``
@@ -229,19 +226,17 @@ def verdict(report: dict[str, Any] | None) -> dict[str, Any]:
     ``flagged`` (features at moderate or major, most drifted first),
     ``recent_rows``, ``min_rows``, ``champion_id`` and ``computed_at``.
     """
-    report = report or {}
-    window, thresholds = report.get("window") or {}, report.get("thresholds") or {}
-    features = report.get("features") or []
-    flagged = [r for r in features if r.get("level") in ("moderate", "major")]
-    if not report or report.get("error") or report.get("unreadable"):
+    if report is None:
+        return DriftVerdict("unknown")
+    flagged = [r for r in report.features if r.flagged]
+    if report.failed:
         level = "unknown"
-    elif not report.get("enough_data"):
+    elif not report.enough_data:
         level = "unreliable"
     else:
-        level = max((r.get("level") for r in flagged), key=VERDICT_LEVELS.index, default="none")
-    return {"level": level, "flagged": [r.get("feature") for r in flagged] if level not in ("unknown", "unreliable")
-            else [], "recent_rows": window.get("recent_rows"), "min_rows": thresholds.get("min_rows"),
-            "champion_id": report.get("champion_id"), "computed_at": report.get("computed_at")}
+        level = max((str(r.level) for r in flagged), key=VERDICT_LEVELS.index, default="none")
+    return DriftVerdict(level, tuple(r.feature for r in flagged) if level not in ("unknown", "unreliable") else (),
+                        report.recent_rows, report.thresholds.min_rows, report.champion_id, report.computed_at)
 
 
 def write_report(layout: ModelsLayout, report: dict[str, Any]) -> None:
@@ -267,6 +262,12 @@ def read_report(layout: ModelsLayout) -> dict[str, Any] | None:
         return {"error": f"{path} cannot be read ({exc}); the trainer service replaces it at its next report, or run "
                          "`cla drift --refresh`", "unreadable": True, "features": [], "signals": {}}
     return report
+
+
+def load_report(layout: ModelsLayout) -> DriftReport | None:
+    """:func:`read_report`'s report, typed: what the dashboard and ``cla drift`` read."""
+    report = read_report(layout)
+    return None if report is None else DriftReport.from_json(report)
 
 
 def data_fingerprint(config: Config) -> str | None:
@@ -313,7 +314,7 @@ def refresh(config: Config) -> dict[str, Any]:
         log.info("drift report for champion %s written: %s", report.get("champion_id"),
                  report.get("error") or report["summary"])
         try:
-            history.append(layout, report)
+            history.append(layout, DriftReport.from_json(report))
         except OSError as exc:  # the report itself is written; the page's history misses one point
             log.error("cannot add the drift report to %s: %s", layout.drift_history, exc)
     return report

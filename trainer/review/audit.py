@@ -19,26 +19,9 @@ error budget (Bonferroni). ``python -m bench review`` measures the coverage.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from trainer.contract.review_summary import RecallEstimate
 
-
-@dataclass(frozen=True)
-class RecallEstimate:
-    model_id: str
-    recall: float | None       # None when a share cannot be estimated (no verdict, no positive)
-    low: float | None
-    high: float | None
-    level: float
-    audit_verdicts: int
-    audit_positives: int
-    flagged_verdicts: int
-    flagged_positives: int
-    n_above: int
-    n_below: int
-    enough: bool               # audit_verdicts reached review.min_audit_verdicts
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+__all__ = ["RecallEstimate", "estimate"]
 
 
 def _interval(k: int, n: int, level: float) -> tuple[float, float]:

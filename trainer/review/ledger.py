@@ -25,9 +25,10 @@ from typing import Any
 from trainer.atomic import append_json_line, write_json, write_with
 from trainer.config import Config
 from trainer.contract.layout import ModelsLayout
+from trainer.contract.review_summary import ReviewSummary, ReviewSummaryError
 from trainer.review.audit import estimate
 from trainer.timestamps import now_iso
-from trainer.reading import LOG_MAX_BYTES, json_object_or_none, read_regular
+from trainer.reading import JSON_MAX_BYTES, LOG_MAX_BYTES, read_regular
 
 
 def _read_lines(path: Path) -> list[dict[str, Any]]:
@@ -104,7 +105,11 @@ class Ledger:
                                                    "n_above": n_above, "n_below": n_below, "drawn_at": now_iso()})
 
     def population(self) -> dict[str, Any] | None:
-        return json_object_or_none(self.layout.review_population)
+        try:
+            value = json.loads(read_regular(self.layout.review_population, JSON_MAX_BYTES))
+        except (OSError, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
 
 
 def recall_estimate(ledger: Ledger, config: Config, verdicts: list[dict[str, Any]] | None = None):
@@ -123,19 +128,21 @@ def recall_estimate(ledger: Ledger, config: Config, verdicts: list[dict[str, Any
                     level=config.review.interval, min_audit=config.review.min_audit_verdicts)
 
 
-def refresh_summary(ledger: Ledger, config: Config) -> dict[str, Any]:
+def refresh_summary(ledger: Ledger, config: Config) -> ReviewSummary:
     """Rewrite ``review/summary.json``: verdicts given today (UTC) and the recall estimate. Returns it."""
     verdicts = ledger.verdicts()
     today = datetime.now(timezone.utc).date().isoformat()
-    result = recall_estimate(ledger, config, verdicts)
-    summary = {"date": today, "verdicts_today": sum(str(v.get("ts", "")).startswith(today) for v in verdicts),
-               "verdicts_total": len(verdicts), "waiting_in_outbox": len(ledger.outbox()),
-               "recall_estimate": result.to_dict() if result else None, "written_at": now_iso()}
+    summary = ReviewSummary(date=today, verdicts_today=sum(str(v.get("ts", "")).startswith(today) for v in verdicts),
+                            verdicts_total=len(verdicts), waiting_in_outbox=len(ledger.outbox()),
+                            recall_estimate=recall_estimate(ledger, config, verdicts), written_at=now_iso())
     ledger.layout.review_dir.mkdir(parents=True, exist_ok=True)
-    write_json(ledger.layout.review_summary, summary)
+    write_json(ledger.layout.review_summary, summary.to_json())
     return summary
 
 
-def read_summary(layout: ModelsLayout) -> dict[str, Any] | None:
+def read_summary(layout: ModelsLayout) -> ReviewSummary | None:
     """The summary file, or None when no verdict was ever given here (or it cannot be read)."""
-    return json_object_or_none(layout.review_summary)
+    try:
+        return ReviewSummary.from_json(json.loads(read_regular(layout.review_summary, JSON_MAX_BYTES)))
+    except (OSError, ValueError, ReviewSummaryError):
+        return None

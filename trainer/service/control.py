@@ -3,7 +3,7 @@
 Every function takes the :class:`~trainer.config.Config` of a models folder
 and the *actor* (the dashboard's user name, or :func:`trainer.folder.events.local_user`
 from the CLI), works only through files and locks in that folder, and
-returns a :class:`ControlResult` (or a status dict). Nothing here imports
+returns a :class:`ControlResult` (or a :class:`~trainer.contract.status.ServiceStatus`). Nothing here imports
 Streamlit or keeps state between calls, so any number of dashboards, tabs and
 shells see the same truth.
 
@@ -26,15 +26,17 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from trainer.atomic import WriteError
 from trainer.config import Config
-from trainer.folder.events import append_event, read_events
+from trainer.folder.events import append_event, read_event_rows
 from trainer.contract import exit_codes, states
 from trainer.contract.events import TRAINING_OUTCOMES
 from trainer.contract.layout import ModelsLayout
+from trainer.contract.status import LastResult, ServiceStatus
 from trainer.contract.requests import new_request_id, pending_requests, read_request, write_request, write_stop_request
 from trainer.service import processes
 from trainer.locking import who_holds
@@ -64,10 +66,11 @@ class ControlResult:
     message: str
     pid: int | None = None
     request_id: str | None = None
-    outcome: dict[str, Any] | None = None
+    outcome: LastResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"action": self.action, "message": self.message, "pid": self.pid, "request_id": self.request_id,
+                "outcome": self.outcome.to_json() if self.outcome is not None else None}
 
 
 def _layout(config: Config) -> ModelsLayout:
@@ -106,7 +109,7 @@ def _event(layout: ModelsLayout, kind: str, **fields: Any) -> None:
         log.warning("cannot record %s in %s: %s", kind, layout.events, exc.strerror or exc)
 
 
-def status(config: Config) -> dict[str, Any]:
+def status(config: Config) -> ServiceStatus:
     """The service status (see :func:`trainer.service.status.read_status`) plus queued requests and a running training.
 
     ``last_result`` is the newest training that ended, however it was started:
@@ -117,13 +120,11 @@ def status(config: Config) -> dict[str, Any]:
     """
     layout = config.layout
     data = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
-    data["models_dir"] = str(layout.root)
-    data["queued_requests"] = len(pending_requests(layout))
     training = who_holds(layout.training_lock)
-    data["training_pid"] = training.pid if training else None
-    data["log_file"] = str(layout.log)
-    data["last_result"] = latest_result(layout, data.get("last_result"), training_running=training is not None)
-    return data
+    return dataclasses.replace(
+        data, models_dir=str(layout.root), queued_requests=len(pending_requests(layout)),
+        training_pid=training.pid if training else None, log_file=str(layout.log),
+        last_result=latest_result(layout, data.last_result, training_running=training is not None))
 
 
 def start(config: Config, actor: str, *, timeout: float = 30.0) -> ControlResult:
@@ -153,8 +154,7 @@ def _await_start(config: Config, layout: ModelsLayout, proc: subprocess.Popen, r
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         current = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
-        if current.get("running") and current.get("service_pid") == proc.pid \
-                and current.get("state") in (states.IDLE, states.TRAINING):
+        if current.running and current.service_pid == proc.pid and current.state in (states.IDLE, states.TRAINING):
             return ControlResult("started", f"trainer started for {layout.root} (pid {proc.pid}); "
                                             f"log: {layout.log}", pid=proc.pid)
         if proc.poll() is not None:
@@ -192,8 +192,8 @@ def stop(config: Config, actor: str, *, timeout: float | None = None) -> Control
     pid = _holder_pid(layout.service_lock)
     if pid is None:
         current = read_status(layout)
-        if current.get("state") == states.CRASHED:
-            message = f"the trainer was not running (it had crashed: {current.get('message')}); marked stopped"
+        if current.state == states.CRASHED:
+            message = f"the trainer was not running (it had crashed: {current.message}); marked stopped"
             message = _mark_stopped(layout, message)
             _event(layout, "service_stopped", actor=actor, message=message)
             return ControlResult("not_running", message)
@@ -230,7 +230,7 @@ def retrain(config: Config, actor: str, *, wait: bool = False, timeout: float | 
     if service_pid is not None:
         queued = pending_requests(layout)
         if queued:
-            request_id = str(read_request(queued[0])["id"])
+            request_id = str(read_request(queued[0]).id)
             result = ControlResult("coalesced", f"a retrain is already queued ({request_id}); this request joins it",
                                    pid=service_pid, request_id=request_id)
         else:
@@ -241,9 +241,9 @@ def retrain(config: Config, actor: str, *, wait: bool = False, timeout: float | 
                 raise ControlError(f"cannot queue the retrain request: {exc}") from None
             message = f"retrain requested from the running trainer (pid {service_pid})"
             now = read_status(layout)
-            current = now.get("current") if now.get("state") == states.TRAINING else None
-            if current:
-                message = (f"a training is running (asked by {current.get('actor')} at {current.get('started_at')}): "
+            current = now.current if now.state == states.TRAINING else None
+            if current is not None:
+                message = (f"a training is running (asked by {current.actor} at {current.started_at}): "
                            "it answers this request, or one more training follows if feedback arrives meanwhile")
             result = ControlResult("queued", message, pid=service_pid, request_id=request_id)
         _event(layout, "retrain_requested", actor=actor, trigger="force", message=result.message,
@@ -270,23 +270,24 @@ def retrain(config: Config, actor: str, *, wait: bool = False, timeout: float | 
         os.close(report)
 
 
-def _wait_for_request(config: Config, layout: ModelsLayout, request_id: str, timeout: float | None) -> dict:
+def _wait_for_request(config: Config, layout: ModelsLayout, request_id: str, timeout: float | None) -> LastResult:
     """Poll the status until the training that consumed ``request_id`` has a result; returns that result."""
     deadline = None if timeout is None else time.monotonic() + timeout
     while deadline is None or time.monotonic() < deadline:
         current = read_status(layout, heartbeat_seconds=config.service.heartbeat_seconds)
-        last = current.get("last_result") or {}
-        if request_id in (last.get("requests") or []):
+        last = current.last_result
+        if last is not None and request_id in last.requests:
             return last
-        if current.get("state") in (states.CRASHED, states.STOPPED):
-            raise ControlError(f"the trainer {current['state']} before the requested training ended: "
-                               f"{current.get('message')}")
+        if current.state in (states.CRASHED, states.STOPPED):
+            raise ControlError(f"the trainer {current.state} before the requested training ended: "
+                               f"{current.message}")
         time.sleep(0.05)
     raise ControlError(f"the requested training did not end within {timeout:g} s; it may still be running "
                        f"(see `cla trainer status`)")
 
 
-def _wait_for_process(layout: ModelsLayout, proc: subprocess.Popen, timeout: float | None, report: int) -> dict:
+def _wait_for_process(layout: ModelsLayout, proc: subprocess.Popen, timeout: float | None,
+                      report: int) -> LastResult:
     """Wait for a stand-alone ``cla train``; returns its last training event (or its report line) as a result."""
     try:
         code = proc.wait(timeout)
@@ -294,15 +295,15 @@ def _wait_for_process(layout: ModelsLayout, proc: subprocess.Popen, timeout: flo
         threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
         raise ControlError(f"the training (pid {proc.pid}) did not end within {timeout:g} s; "
                            "it keeps running in the background") from None
-    events, _ = read_events(layout.events, limit=500)
+    events, _ = read_event_rows(layout.events, limit=500)
     for event in reversed(events):
-        if event.get("pid") == proc.pid and event.get("event") in TRAINING_OUTCOMES:
-            return {"outcome": event["event"].removeprefix("training_"), "model_id": event.get("model_id"),
-                    "message": event.get("message"), "finished_at": event.get("ts"), "trigger": event.get("trigger"),
-                    "actor": event.get("actor"), "duration_s": event.get("duration_s"), "exit_code": code}
+        if event.pid == proc.pid and event.event in TRAINING_OUTCOMES:
+            return LastResult.of(outcome=event.event.removeprefix("training_"), model_id=event.model_id,
+                                 message=event.message, finished_at=event.ts, trigger=event.trigger,
+                                 actor=event.actor, duration_s=event.duration_s, exit_code=code)
     outcome = exit_codes.outcome_of(code)
     said = processes.read_report(report)
-    return {"outcome": outcome, "model_id": None, "exit_code": code,
-            "message": f"the training process exited with code {code} without recording a result"
-                       + (f": {said.removeprefix('cla: ')}" if said else "")
-                       + f"; see {layout.log}:\n{processes.log_tail(layout, 5)}"}
+    return LastResult.of(outcome=outcome, model_id=None, exit_code=code,
+                         message=f"the training process exited with code {code} without recording a result"
+                                 + (f": {said.removeprefix('cla: ')}" if said else "")
+                                 + f"; see {layout.log}:\n{processes.log_tail(layout, 5)}")

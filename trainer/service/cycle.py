@@ -38,7 +38,7 @@ from trainer.config import Config
 from trainer.folder.events import append_event
 from trainer.contract import states
 from trainer.contract.layout import ModelsLayout, stamp_of
-from trainer.contract.metrics import RESULT_KEYS
+from trainer.contract.status import LastResult, ResultMetrics
 from trainer.service.reconcile import reconcile
 from trainer.errors import CLAError
 
@@ -64,12 +64,12 @@ class CycleOutcome:
     def ok(self) -> bool:
         return self.outcome != "failed"
 
+    def result(self) -> LastResult:
+        """What ``cla train --json`` prints and ``training_finished`` records: the scores, warnings and decision."""
+        return LastResult.of_cycle(self.outcome, self.message, self.model_id, self.duration_s, self.metrics)
+
     def to_dict(self) -> dict[str, Any]:
-        summary = {k: self.metrics.get(k) for k in RESULT_KEYS if k in self.metrics}
-        return {"outcome": self.outcome, "message": self.message, "model_id": self.model_id,
-                "duration_s": round(self.duration_s, 3), "metrics": summary,
-                "warnings": [w.get("code") for w in self.metrics.get("warnings", [])],
-                "promotion": self.metrics.get("promotion", {}).get("decision")}
+        return self.result().to_json()
 
 
 class CycleSkipped(CLAError):
@@ -139,9 +139,9 @@ def run_cycle(config: Config, *, trigger: str = "manual", actor: str | None = No
         log.error("training failed: %s\n%s", message, traceback.format_exc())
         record("training_failed", message, error_type=type(exc).__name__)
         return CycleOutcome("failed", message, duration_s=time.perf_counter() - started)
-    summary = outcome.to_dict()
+    summary = outcome.result()
     record("training_finished", outcome.message, model_id=outcome.model_id,
-           metrics=summary["metrics"], warnings=summary["warnings"])
+           metrics=summary.metrics.to_json() if summary.metrics is not None else {}, warnings=list(summary.warnings))
     return outcome
 
 
@@ -234,8 +234,9 @@ def _train(config: Config, layout: ModelsLayout, *, trigger: str, actor: str | N
                              "run `cla models prune` once that is fixed")
             log.error("pruning after training %s failed: %s", info.model_id, exc)
 
-    summary = (f"model {info.model_id}: PR-AUC {_fmt(metrics.get('pr_auc'))}, recall {_fmt(metrics.get('recall'))} "
-               f"at threshold {_fmt(metrics.get('threshold'))}, precision {_fmt(metrics.get('precision'))}; "
+    scores = ResultMetrics.of_metrics(metrics)
+    summary = (f"model {info.model_id}: PR-AUC {_fmt(scores.pr_auc)}, recall {_fmt(scores.recall)} "
+               f"at threshold {_fmt(scores.threshold)}, precision {_fmt(scores.precision)}; "
                f"{promotion.verdict(decision)}")
     summary += prune_failure
     quarantined = prepared.report.get("quarantined", 0)

@@ -29,6 +29,7 @@ from trainer.config import Config
 from trainer.contract.layout import ModelsLayout, stamp_time
 from trainer.contract import states
 from trainer.contract.events import TRAINING_OUTCOMES
+from trainer.contract.status import LastResult, StatusFile
 from trainer.service.reconcile import latest_result
 from trainer.service.status import load_status_file
 from trainer.service.triggers import TRAINING_TRIGGERS
@@ -76,63 +77,63 @@ class FolderCollector(Collector):
 
         Absent (not 0) when there is no report, it could not be computed, or it had too few recent alerts.
         """
-        from trainer.monitoring.report import read_report
+        from trainer.monitoring.report import load_report
 
-        report = read_report(self.layout)
-        if not report or report.get("error") or not report.get("enough_data"):
+        report = load_report(self.layout)
+        if report is None or report.error or not report.enough_data:
             return
         level = GaugeMetricFamily("cla_drift_level", "Drift of each champion input since it was trained: "
                                   "0 none, 1 moderate, 2 major (docs/DRIFT.md).", labels=["feature"])
         psi = GaugeMetricFamily("cla_drift_psi", "Population stability index of each champion input.",
                                 labels=["feature"])
-        for row in report.get("features") or []:
-            if row.get("level") in DRIFT_LEVELS:
-                level.add_metric([str(row.get("feature"))], DRIFT_LEVELS[row["level"]])
-            if _number(row.get("psi")) is not None:
-                psi.add_metric([str(row.get("feature"))], _number(row["psi"]))
+        for row in report.features:
+            if row.level in DRIFT_LEVELS:
+                level.add_metric([row.feature], DRIFT_LEVELS[row.level])
+            value = _number(row.psi)
+            if value is not None:
+                psi.add_metric([row.feature], value)
         yield level
         yield psi
-        overall = ((report.get("live") or {}).get("overall") or {})
-        recall = _number(overall.get("recall"))
+        recall = _number(report.live.overall.recall) if report.live is not None else None
         if recall is not None:
             yield GaugeMetricFamily("cla_live_recall", "The champion's recall on verdicts that arrived after it was "
                                     "trained.", value=recall)
 
     def _status(self) -> Iterator[GaugeMetricFamily]:
-        status = load_status_file(self.layout) or {}
+        status = load_status_file(self.layout) or StatusFile()
         state = GaugeMetricFamily("cla_trainer_state", "The trainer service's state: 1 for the current one.",
                                   labels=["state"])
         for name in states.STATES:
-            state.add_metric([name], 1 if status.get("state") == name else 0)
+            state.add_metric([name], 1 if status.state == name else 0)
         yield state
-        heartbeat = parse_iso(status.get("heartbeat"))
+        heartbeat = parse_iso(status.heartbeat)
         if heartbeat is not None:
             yield GaugeMetricFamily("cla_trainer_heartbeat_timestamp_seconds", "When the service last wrote its status "
                                     "file (Unix time; a thread of its own writes it).", value=heartbeat.timestamp())
-        next_check = parse_iso(status.get("next_check"))
+        next_check = parse_iso(status.next_check)
         if next_check is not None:
             yield GaugeMetricFamily("cla_trainer_next_check_timestamp_seconds", "When the idle service's loop will "
                                     "look for new feedback next (Unix time); past by minutes means the loop is stuck.",
                                     value=next_check.timestamp())
-        current = status.get("current") if isinstance(status.get("current"), dict) else {}
-        started = parse_iso(current.get("started_at")) if status.get("state") == states.TRAINING else None
+        current = status.current
+        started = parse_iso(current.started_at) if current is not None and status.state == states.TRAINING else None
         if started is not None:
             yield GaugeMetricFamily("cla_training_started_timestamp_seconds", "When the training running now "
                                     "started (Unix time); absent while none runs.", value=started.timestamp())
         # the same last result as `cla trainer status`: the status file's, unless the event log holds a later
         # ending (a stand-alone `cla train`, or a training killed before it could write its result)
-        last = latest_result(self.layout, status.get("last_result"),
-                             training_running=status.get("state") == states.TRAINING) or {}
-        ended = parse_iso(last.get("finished_at"))
+        last = latest_result(self.layout, status.last_result,
+                             training_running=status.state == states.TRAINING) or LastResult()
+        ended = parse_iso(last.finished_at)
         if ended is not None:
             yield GaugeMetricFamily("cla_last_training_end_timestamp_seconds",
                                     "When the last training ended (Unix time).", value=ended.timestamp())
             outcome = GaugeMetricFamily("cla_last_training_outcome", "The last training's outcome: 1 for it.",
                                         labels=["outcome"])
             for name in OUTCOMES:
-                outcome.add_metric([name], 1 if last.get("outcome") == name else 0)
+                outcome.add_metric([name], 1 if last.outcome == name else 0)
             yield outcome
-        duration = _number(last.get("duration_s"))
+        duration = _number(last.duration_s)
         if duration is not None:
             yield GaugeMetricFamily("cla_last_training_duration_seconds", "How long the last training took.",
                                     value=duration)

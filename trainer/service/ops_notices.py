@@ -35,6 +35,7 @@ from trainer.atomic import write_json
 from trainer.config import Config
 from trainer.contract import states
 from trainer.contract.layout import ModelsLayout
+from trainer.contract.status import StatusFile
 from trainer.folder.health import champion_problem, degraded_reason
 from trainer.notify.sender import Sender
 from trainer.notify.webhook import Notice
@@ -78,16 +79,14 @@ class OpsNotices:
 
     # -- what the service reports --------------------------------------------------------------
 
-    def after_start(self, previous: dict[str, Any] | None, pid: int) -> None:
+    def after_start(self, previous: StatusFile | None, pid: int) -> None:
         """``trainer_crashed`` when ``previous`` (the status file found at start) says a service was still running."""
-        previous = previous or {}
-        if previous.get("state") not in states.LIVE_STATES or previous.get("pid") in (None, pid):
+        if previous is None or previous.state not in states.LIVE_STATES or previous.pid in (None, pid):
             return
-        doing = (f"training ({previous.get('stage')})" if previous.get("state") == states.TRAINING
-                 else str(previous.get("state")))
-        self.observe("trainer_crashed", f"{previous.get('pid')}@{previous.get('started_at')}",
-                     f"the trainer service (pid {previous.get('pid')}, started {previous.get('started_at')}) ended "
-                     f"without stopping while {doing}; last heartbeat {previous.get('heartbeat') or 'unknown'}; "
+        doing = f"training ({previous.stage})" if previous.state == states.TRAINING else str(previous.state)
+        self.observe("trainer_crashed", f"{previous.pid}@{previous.started_at}",
+                     f"the trainer service (pid {previous.pid}, started {previous.started_at}) ended "
+                     f"without stopping while {doing}; last heartbeat {previous.heartbeat or 'unknown'}; "
                      f"a new service (pid {pid}) has started", self._champion_id())
 
     def after_training(self, outcome: str, message: str) -> None:
@@ -118,16 +117,18 @@ class OpsNotices:
 
         A report about another champion (or none) says nothing, so a new champion clears both.
         """
-        from trainer.monitoring.report import read_report
+        from trainer.monitoring.report import load_report
 
-        report = read_report(self.layout) if champion_id is not None else None
-        signals = (report or {}).get("signals") or {} if (report or {}).get("champion_id") == champion_id else {}
-        drift, performance = signals.get("drift"), signals.get("performance")
-        features = ",".join(sorted(f.get("feature", "") for f in (drift or {}).get("features") or []))
-        self.observe("major_drift", f"{champion_id}:{features}" if drift else None,
-                     f"{drift['message']}; the drift trigger retrains when it is on" if drift else "", champion_id)
-        self.observe("live_recall_below_target", str(champion_id) if performance else None,
-                     f"{performance['message']}; review recent misses and retrain" if performance else "",
+        report = load_report(self.layout) if champion_id is not None else None
+        about = report is not None and report.champion_id == champion_id
+        drift = report.signals.drift if about and report is not None else None
+        performance = report.signals.performance if about and report is not None else None
+        features = ",".join(sorted(f.feature for f in drift.features)) if drift is not None else ""
+        self.observe("major_drift", f"{champion_id}:{features}" if drift is not None else None,
+                     f"{drift.message}; the drift trigger retrains when it is on" if drift is not None else "",
+                     champion_id)
+        self.observe("live_recall_below_target", str(champion_id) if performance is not None else None,
+                     f"{performance.message}; review recent misses and retrain" if performance is not None else "",
                      champion_id)
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -141,7 +142,8 @@ class OpsNotices:
 
     def _champion_id(self) -> str | None:
         try:
-            return (self._registry_of().champion() or {}).get("model_id")
+            pointer = self._registry_of().champion()
+            return pointer.model_id if pointer is not None else None
         except (OSError, ValueError):
             return None
 

@@ -22,9 +22,10 @@ service was off), and says when it was abandoned until another training ends.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from trainer.folder.events import append_event, read_events
+from trainer.contract.events import Event
+from trainer.contract.status import LastResult, StatusFile
+from trainer.folder.events import append_event, read_event_rows
 from trainer.folder.listing import NOT_APPLIED
 from trainer.contract.layout import ModelsLayout
 from trainer.service.status import LIVE_STATES, load_status_file
@@ -40,33 +41,33 @@ RECOVERY_ACTOR = "trainer recovery"
 STATUS_EVENTS = 500
 
 
-def _training_pid(event: dict[str, Any]) -> Any:
+def _training_pid(event: Event) -> int | None:
     """The pid of the training an event is about: an abandonment recorded by another process names it in details."""
-    details = event.get("details") if isinstance(event.get("details"), dict) else {}
-    return details.get("training_pid", event.get("pid"))
+    if event.details is not None and event.details.training_pid is not None:
+        return event.details.training_pid
+    return event.pid
 
 
-def open_trainings(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def open_trainings(events: list[Event]) -> list[Event]:
     """``training_started`` events with no ending event of the same process after them, oldest first."""
-    started: list[dict[str, Any]] = []
+    started: list[Event] = []
     for event in events:
-        kind = event.get("event")
-        if kind == "training_started":
+        if event.event == "training_started":
             started.append(event)
-        elif kind in ENDING_EVENTS:
+        elif event.event in ENDING_EVENTS:
             pid = _training_pid(event)
-            details = event.get("details") if isinstance(event.get("details"), dict) else {}
+            began = event.details.started_at if event.details is not None else None
             for index in range(len(started) - 1, -1, -1):
                 candidate = started[index]
-                if candidate.get("pid") == pid and details.get("started_at", candidate.get("ts")) == candidate.get("ts"):
+                if candidate.pid == pid and (began or candidate.ts) == candidate.ts:
                     del started[index]
                     break
     return started
 
 
-def _written_during(rows: list, start: dict[str, Any], until: str | None) -> list:
+def _written_during(rows: list, start: Event, until: str | None) -> list:
     """Readable pairs created after ``start`` and before ``until`` (the next training's start), oldest first."""
-    begin, end = parse_iso(start.get("ts")), parse_iso(until)
+    begin, end = parse_iso(start.ts), parse_iso(until)
     found = []
     for row in rows:
         created = parse_iso(row.created_at)
@@ -76,18 +77,18 @@ def _written_during(rows: list, start: dict[str, Any], until: str | None) -> lis
     return sorted(found, key=lambda row: row.model_id)
 
 
-def _cause(start: dict[str, Any], status: dict[str, Any] | None) -> tuple[str, str | None]:
+def _cause(start: Event, status: StatusFile | None) -> tuple[str, str | None]:
     """(sentence, stage) saying how the training at ``start`` ended, from the status file when it was the service's."""
-    pid = start.get("pid")
+    pid = start.pid
     stage = None
-    if status and status.get("pid") == pid and status.get("state") in LIVE_STATES and status.get("current"):
-        stage = status.get("stage")
+    if status is not None and status.pid == pid and status.state in LIVE_STATES and status.current is not None:
+        stage = status.stage
     where = f" during the stage '{stage}'" if stage else ""
-    return (f"the training started at {start.get('ts')} ended{where} without recording an outcome: its process "
+    return (f"the training started at {start.ts} ended{where} without recording an outcome: its process "
             f"(pid {pid}) was killed (SIGKILL, out of memory) or the machine stopped", stage)
 
 
-def reconcile(layout: ModelsLayout) -> list[dict[str, Any]]:
+def reconcile(layout: ModelsLayout) -> list[Event]:
     """Record every abandoned training and interrupted promotion; returns the ``training_abandoned`` events.
 
     The caller holds the training lock. Raises OSError when the event log or
@@ -95,23 +96,23 @@ def reconcile(layout: ModelsLayout) -> list[dict[str, Any]]:
     """
     from trainer.folder.registry import Registry
 
-    events, _ = read_events(layout.events)
+    events, _ = read_event_rows(layout.events)
     abandoned = open_trainings(events)
     if not abandoned:
         return []
     registry = Registry(layout.root)
     rows = registry.list_models()
-    pointer = registry.champion() or {}
+    pointer = registry.champion()
     # carried out: champion now, once (the pointer keeps 20), or so the log says
-    carried = {pointer.get("model_id"), *(pointer.get("previous") or []),
-               *(e.get("model_id") for e in events if e.get("event") in ("promoted", "rolled_back")),
+    carried = {*((pointer.model_id, *pointer.previous) if pointer is not None else ()),
+               *(e.model_id for e in events if e.event in ("promoted", "rolled_back")),
                *registry.interrupted()}
     status = load_status_file(layout)
-    starts = [e for e in events if e.get("event") == "training_started"]
+    starts = [e for e in events if e.event == "training_started"]
     recorded = []
     for start in abandoned:
         position = next(i for i, e in enumerate(starts) if e is start)
-        until = starts[position + 1].get("ts") if position + 1 < len(starts) else None
+        until = starts[position + 1].ts if position + 1 < len(starts) else None
         message, stage = _cause(start, status)
         written = _written_during(rows, start, until)
         interrupted = [row.model_id for row in written if row.promotion in (*PROMOTING, NOT_APPLIED) and row.model_id not in carried]
@@ -122,20 +123,20 @@ def reconcile(layout: ModelsLayout) -> list[dict[str, Any]]:
         # The marks first: the ending event closes the training, so a failure before it means a retry next time.
         for model_id in interrupted:
             registry.mark_interrupted(model_id, actor=RECOVERY_ACTOR, message=(
-                f"model {model_id} passed the promotion gate, but its training (pid {start.get('pid')}) was killed "
+                f"model {model_id} passed the promotion gate, but its training (pid {start.pid}) was killed "
                 "before the champion pointer named it: it is not the champion; promote it by hand "
                 f"(`cla models promote {model_id}`) if it should be"))
-        event = append_event(layout.events, "training_abandoned", actor=start.get("actor"),
-                             trigger=start.get("trigger"), message=message,
+        event = append_event(layout.events, "training_abandoned", actor=start.actor,
+                             trigger=start.trigger, message=message,
                              model_id=written[-1].model_id if written else None,
-                             training_pid=start.get("pid"), started_at=start.get("ts"), stage=stage)
+                             training_pid=start.pid, started_at=start.ts, stage=stage)
         log.warning("recovered: %s", message)
         recorded.append(event)
     return recorded
 
 
-def last_training(layout: ModelsLayout, *, training_running: bool) -> dict[str, Any] | None:
-    """The newest training that ended, from the event log, as a ``last_result`` dict; None before the first.
+def last_training(layout: ModelsLayout, *, training_running: bool) -> LastResult | None:
+    """The newest training that ended, from the event log, as a ``last_result``; None before the first.
 
     ``outcome`` is the ending's kind without ``training_`` (finished, skipped,
     failed, abandoned). The training that holds the lock now
@@ -143,32 +144,31 @@ def last_training(layout: ModelsLayout, *, training_running: bool) -> dict[str, 
     ``training_started`` with no ending while no training holds the lock was
     killed and not yet reconciled: it is returned as abandoned.
     """
-    events, _ = read_events(layout.events, limit=STATUS_EVENTS)
+    events, _ = read_event_rows(layout.events, limit=STATUS_EVENTS)
     running = training_running
     for event in reversed(events):
-        kind = event.get("event")
+        kind = event.event
         if kind == "training_abandoned":
-            details = event.get("details") if isinstance(event.get("details"), dict) else {}
-            return {"outcome": "abandoned", "model_id": event.get("model_id"), "message": event.get("message"),
-                    "finished_at": event.get("ts"), "started_at": details.get("started_at"),
-                    "trigger": event.get("trigger"), "actor": event.get("actor")}
+            return LastResult.of(outcome="abandoned", model_id=event.model_id, message=event.message,
+                                 finished_at=event.ts,
+                                 started_at=event.details.started_at if event.details is not None else None,
+                                 trigger=event.trigger, actor=event.actor)
         if kind in ENDING_EVENTS:
-            return {"outcome": kind.removeprefix("training_"), "model_id": event.get("model_id"),
-                    "message": event.get("message"), "finished_at": event.get("ts"),
-                    "duration_s": event.get("duration_s"), "trigger": event.get("trigger"),
-                    "actor": event.get("actor"), "pid": event.get("pid")}
+            return LastResult.of(outcome=kind.removeprefix("training_"), model_id=event.model_id,
+                                 message=event.message, finished_at=event.ts, duration_s=event.duration_s,
+                                 trigger=event.trigger, actor=event.actor, pid=event.pid)
         if kind == "training_started":
             if running:
                 running = False  # the training that runs now: its ending is still to come
                 continue
             message, _ = _cause(event, load_status_file(layout))
-            return {"outcome": "abandoned", "model_id": None, "finished_at": None, "started_at": event.get("ts"),
-                    "message": message + "; the next training or trainer start records it",
-                    "trigger": event.get("trigger"), "actor": event.get("actor")}
+            return LastResult.of(outcome="abandoned", model_id=None, finished_at=None, started_at=event.ts,
+                                 message=message + "; the next training or trainer start records it",
+                                 trigger=event.trigger, actor=event.actor)
     return None
 
 
-def latest_result(layout: ModelsLayout, filed: Any, *, training_running: bool) -> dict[str, Any] | None:
+def latest_result(layout: ModelsLayout, filed: LastResult | None, *, training_running: bool) -> LastResult | None:
     """The ``last_result`` to show: the status file's (``filed``) unless the log holds a later ending.
 
     A killed training could not write its result, and a stand-alone ``cla
@@ -179,7 +179,7 @@ def latest_result(layout: ModelsLayout, filed: Any, *, training_running: bool) -
     logged = last_training(layout, training_running=training_running)
     if logged is None:
         return filed
-    if logged["outcome"] == "abandoned" or not isinstance(filed, dict) or not filed.get("outcome"):
+    if logged.outcome == "abandoned" or filed is None or not filed.outcome:
         return logged
-    logged_at, filed_at = parse_iso(logged.get("finished_at")), parse_iso(filed.get("finished_at"))
+    logged_at, filed_at = parse_iso(logged.finished_at), parse_iso(filed.finished_at)
     return logged if logged_at is not None and (filed_at is None or logged_at > filed_at) else filed

@@ -20,6 +20,7 @@ import time
 from datetime import datetime, timezone
 
 from trainer.config import Config
+from trainer.contract.drift_report import DriftReport
 
 log = logging.getLogger("cla.service.drift")
 
@@ -50,7 +51,7 @@ class DriftReporter:
         if old is not None and old.total_seconds() < interval:
             return False
         # asked only once the interval has passed: on BigQuery it is a query
-        return report.get("data_fingerprint") != data_fingerprint(self.config)
+        return DriftReport.from_json(report).data_fingerprint != data_fingerprint(self.config)
 
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -80,8 +81,9 @@ class DriftReporter:
             # pandas, scipy and the champion's pickled pipeline; logged with its traceback, the next interval tries again
             log.exception("the drift report failed")
             return
-        if report.get("error"):
-            log.info("drift report not computed: %s", report["error"])
+        error = DriftReport.from_json(report).error
+        if error:
+            log.info("drift report not computed: %s", error)
         self.wake.set()
 
     def join(self, timeout: float) -> None:

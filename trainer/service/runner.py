@@ -38,6 +38,7 @@ from trainer.atomic import remove_stale_temporaries
 from trainer.config import Config
 from trainer.folder.events import append_event, appended_since
 from trainer.contract import exit_codes, states
+from trainer.contract.status import CurrentTraining, LastError, LastResult
 from trainer.contract.requests import pending_requests, read_request, read_stop_request
 from trainer.locking import FileLock, LockBusy, service_lock
 from trainer.service.reporting import DriftReporter
@@ -106,10 +107,11 @@ class TrainerService:
             self._install_signal_handlers()
             log.info("trainer service starting for %s (pid %d, started by %s)", self.layout.root, os.getpid(), self.actor)
             recover(self.layout)
-            previous = load_status_file(self.layout) or {}
+            previous = load_status_file(self.layout)
             self.telemetry.started(previous)
             self.status.update(state=states.STARTING, message="starting", started_at=iso(now_utc()),
-                               last_result=previous.get("last_result"), last_error=previous.get("last_error"))
+                               last_result=previous.last_result if previous is not None else None,
+                               last_error=previous.last_error if previous is not None else None)
             self._event("service_started", actor=self.actor, message=f"trainer service started (pid {os.getpid()})")
             self.status.start_heartbeat(self.config.service.heartbeat_seconds)
             threading.Thread(target=warm_imports, name="warm-imports", daemon=True).start()
@@ -175,14 +177,15 @@ class TrainerService:
             consumed = [read_request(path) for path in requests]
             for path in requests:
                 path.unlink(missing_ok=True)
-            actor = ", ".join(dict.fromkeys(str(r.get("actor") or "unknown") for r in consumed)) or SERVICE_ACTOR
-            request_ids = [str(r["id"]) for r in consumed]
+            actor = ", ".join(dict.fromkeys(r.actor or "unknown" for r in consumed)) or SERVICE_ACTOR
+            request_ids = [str(r.id) for r in consumed]
             fingerprint = self._data_fingerprint()
             if decision.trigger == "force" and fingerprint is not None and fingerprint == self._trained_on:
                 self._answer_unchanged(actor, request_ids)
                 return True
             self._event("trigger", actor=actor, trigger=decision.trigger, message=decision.message,
-                        requests=request_ids, **({"evidence": decision.evidence} if decision.evidence else {}))
+                        requests=request_ids,
+                        **({"evidence": decision.evidence.to_json()} if decision.evidence is not None else {}))
             log.info("training (%s, asked by %s): %s", decision.trigger, actor, decision.message)
             outcome = self._run_cycle(decision.trigger or "schedule", actor, request_ids)
             if outcome != "failed":
@@ -209,14 +212,14 @@ class TrainerService:
         Fifty presses of "Retrain now" over a minute gave five trainings on the same rows; each answer now
         says that nothing changed. A restarted service trains on the first request.
         """
-        previous = self.status.data.get("last_result") or {}
-        message = (f"nothing changed since the last training (finished {previous.get('finished_at') or 'earlier'}): "
+        previous = self.status.data.last_result or LastResult()
+        message = (f"nothing changed since the last training (finished {previous.finished_at or 'earlier'}): "
                    "the feedback source reports no new or changed verdicts, so the request was answered without "
                    "training; add verdicts, or restart the trainer after changing its configuration")
         self._event("training_skipped", actor=actor, trigger="force", message=message, requests=request_ids)
-        self.status.update(last_result={"outcome": "skipped", "model_id": previous.get("model_id"), "message": message,
-                                        "finished_at": now_iso(), "trigger": "force", "actor": actor,
-                                        "duration_s": 0.0, "requests": request_ids},
+        self.status.update(last_result=LastResult.of(outcome="skipped", model_id=previous.model_id, message=message,
+                                                     finished_at=now_iso(), trigger="force", actor=actor,
+                                                     duration_s=0.0, requests=tuple(request_ids)),
                            message=f"retrain request answered: {message}")
         log.info("retrain request(s) %s answered without training: nothing changed", ", ".join(request_ids))
 
@@ -229,12 +232,11 @@ class TrainerService:
         late = pending_requests(self.layout)
         if not late or fingerprint is None or self._data_fingerprint() != fingerprint:
             return
-        served = [str(read_request(path)["id"]) for path in late]
+        served = tuple(str(read_request(path).id) for path in late)
         for path in late:
             path.unlink(missing_ok=True)
-        last_result = dict(self.status.data.get("last_result") or {})
-        last_result["requests"] = list(last_result.get("requests") or []) + served
-        self.status.update(last_result=last_result)
+        last_result = self.status.data.last_result or LastResult.of()
+        self.status.update(last_result=last_result.with_(requests=last_result.requests + served))
         log.info("%d retrain request(s) made during the training were answered by it: no feedback was added "
                  "since it read its data", len(served))
 
@@ -251,8 +253,8 @@ class TrainerService:
         started = time.perf_counter()
         self.status.update(state=states.TRAINING, stage=states.STAGE_LOADING,
                            message=f"training ({trigger}, asked by {actor})", next_check=None,
-                           current={"trigger": trigger, "actor": actor, "started_at": started_at,
-                                    "requests": request_ids})
+                           current=CurrentTraining.of(trigger=trigger, actor=actor, started_at=started_at,
+                                                      requests=tuple(request_ids)))
         result: dict[str, Any] = {}
 
         def work() -> None:
@@ -301,8 +303,9 @@ class TrainerService:
                      request_ids: list[str], duration: float) -> None:
         finished_at = now_iso()
         self.telemetry.training_ended(trigger, outcome, message, duration)
-        last_result = {"outcome": outcome, "model_id": model_id, "message": message, "finished_at": finished_at,
-                       "trigger": trigger, "actor": actor, "duration_s": round(duration, 3), "requests": request_ids}
+        last_result = LastResult.of(outcome=outcome, model_id=model_id, message=message, finished_at=finished_at,
+                                    trigger=trigger, actor=actor, duration_s=round(duration, 3),
+                                    requests=tuple(request_ids))
         fields: dict[str, Any] = {"last_result": last_result, "current": None, "stage": states.STAGE_IDLE,
                                   "state": states.IDLE}
         if outcome == "failed":
@@ -310,8 +313,8 @@ class TrainerService:
             base = self.config.service.check_interval_seconds
             delay = min(self.config.service.backoff_max_seconds, base * 2 ** (self.failures - 1))
             self.backoff_until = now_utc() + timedelta(seconds=delay)
-            fields["last_error"] = {"message": message, "at": finished_at, "trigger": trigger,
-                                    "consecutive_failures": self.failures}
+            fields["last_error"] = LastError.of(message=message, at=finished_at, trigger=trigger,
+                                                consecutive_failures=self.failures)
             fields["message"] = (f"training failed: {message}; automatic trainings are backed off until "
                                  f"{when(self.backoff_until)} ({delay:g} s; a retrain request runs at once)")
             log.warning("training failed (%d in a row): %s; back-off %s s", self.failures, message, delay)
@@ -334,18 +337,18 @@ class TrainerService:
 
     def _shutdown(self) -> int:
         """Record the stop (who asked, whether a training was abandoned); returns the exit code."""
-        request = read_stop_request(self.layout) or {}
+        request = read_stop_request(self.layout)
         self.layout.stop_request.unlink(missing_ok=True)
-        actor = request.get("actor") or "signal"
+        actor = (request.actor if request is not None else None) or "signal"
         if self.abandoned:
-            current = self.status.data.get("current") or {}
-            message = (f"trainer service stopped by {actor}; the training started at {current.get('started_at')} "
+            current = self.status.data.current or CurrentTraining()
+            message = (f"trainer service stopped by {actor}; the training started at {current.started_at} "
                        f"did not finish within {self.config.service.stop_timeout_seconds:g} s and was abandoned")
             removed = remove_stale_temporaries(self.layout.root)
             log.warning("%s; removed %d temporary files", message, len(removed))
-            self._event("training_abandoned", actor=current.get("actor") or actor, trigger=current.get("trigger"),
+            self._event("training_abandoned", actor=current.actor or actor, trigger=current.trigger,
                         message=f"abandoned: the trainer service was stopped by {actor} during the training "
-                                f"(stage '{self.status.data.get('stage')}') and it did not finish within "
+                                f"(stage '{self.status.data.stage}') and it did not finish within "
                                 f"{self.config.service.stop_timeout_seconds:g} s")
         else:
             message = f"trainer service stopped by {actor}"

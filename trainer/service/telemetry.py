@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
 
 from trainer.config import Config
 from trainer.contract.layout import ModelsLayout
+from trainer.contract.status import StatusFile
 from trainer.notify.sender import Sender
 from trainer.service.ops_notices import OpsNotices
 
@@ -33,7 +33,7 @@ class Telemetry:
         self.notices = OpsNotices(config, layout, self.sender)
         self.metrics = None
 
-    def started(self, previous: dict[str, Any]) -> None:
+    def started(self, previous: StatusFile | None) -> None:
         """The service holds its lock and found ``previous`` as the status file (a crashed service's, maybe).
 
         Serves /metrics when configured (raises ``MetricsUnavailable`` when the

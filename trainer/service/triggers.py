@@ -22,10 +22,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from trainer.config import Config, ServiceConfig
-from trainer.folder.events import read_events
+from trainer.contract.drift_report import DriftEvidence, PerformanceEvidence, Signals
+from trainer.folder.events import read_event_rows
 from trainer.errors import CLAError
 from trainer.contract.layout import METRICS_RE, ModelsLayout, stamp_time
 from trainer.timestamps import now_utc, parse_iso
@@ -56,8 +56,8 @@ class TriggerFacts:
     override_share: float | None = None   # share of new verdicts contradicting the champion
     backoff_until: datetime | None = None
     source_error: str | None = None
-    drift: dict[str, Any] | None = None        # evidence of a major drift on an important feature
-    performance: dict[str, Any] | None = None  # evidence of live recall below the champion's reference
+    drift: DriftEvidence | None = None              # evidence of a major drift on an important feature
+    performance: PerformanceEvidence | None = None  # evidence of live recall below the champion's reference
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class Decision:
     trigger: str | None
     message: str
     next_check: datetime
-    evidence: dict[str, Any] | None = None
+    evidence: DriftEvidence | PerformanceEvidence | None = None
 
 
 def when(moment: datetime | None, now: datetime | None = None) -> str:
@@ -104,7 +104,7 @@ def should_train(service: ServiceConfig, facts: TriggerFacts) -> Decision:
     for kind in MONITORING_TRIGGERS:
         evidence = getattr(facts, kind)
         if evidence:
-            return Decision(True, kind, str(evidence.get("message") or kind), next_check, evidence)
+            return Decision(True, kind, evidence.message or kind, next_check, evidence)
     since = f"since {when(last, now)}" if last else "in total (no training yet)"
     if facts.new_rows is not None and facts.new_rows >= service.min_new_rows:
         return Decision(True, "new_data", f"{facts.new_rows} new labelled rows {since} "
@@ -139,13 +139,13 @@ def last_training_time(layout: ModelsLayout, *, key_file=None, now: datetime | N
     None when there is neither. Failed trainings do not count: they did not
     use the data.
     """
-    events, _ = read_events(layout.events)
+    events, _ = read_event_rows(layout.events)
     ended_at: datetime | None = None
     ended_at = started_at = None
     for event in reversed(events):
-        ended_at = parse_iso(event.get("ts")) if event.get("event") in TRAINING_DONE_EVENTS else None
+        ended_at = parse_iso(event.ts) if event.event in TRAINING_DONE_EVENTS else None
         if ended_at is not None:
-            started_at = ended_at - timedelta(seconds=float(event.get("duration_s") or 0))
+            started_at = ended_at - timedelta(seconds=float(event.duration_s or 0))
             break
     newest_pair = _newest_trusted_pair(layout, after=ended_at, now=now or now_utc(), key_file=key_file)
     return newest_pair if newest_pair is not None else started_at
@@ -209,16 +209,16 @@ def override_share(config: Config, source, since: datetime | None) -> float | No
 
 def last_monitoring_trigger(layout: ModelsLayout) -> datetime | None:
     """When the newest ``trigger`` event raised by drift or performance was recorded; None when never."""
-    events, _ = read_events(layout.events, limit=2000)
+    events, _ = read_event_rows(layout.events, limit=2000)
     for event in reversed(events):
-        if event.get("event") == "trigger" and event.get("trigger") in MONITORING_TRIGGERS:
-            return parse_iso(event.get("ts"))
+        if event.event == "trigger" and event.trigger in MONITORING_TRIGGERS:
+            return parse_iso(event.ts)
     return None
 
 
 def monitoring_signals(config: Config, layout: ModelsLayout, *, now: datetime,
-                       last_training: datetime | None) -> dict[str, dict[str, Any] | None]:
-    """The drift report's signals that may start a training now: ``{"drift": ..., "performance": ...}``.
+                       last_training: datetime | None) -> Signals:
+    """The drift report's signals that may start a training now (each None, or its evidence).
 
     A signal counts only when its trigger is on, the report is about the
     current champion and was computed after the last training began (older
@@ -226,29 +226,29 @@ def monitoring_signals(config: Config, layout: ModelsLayout, *, now: datetime,
     started within ``drift.cooldown_hours``.
     """
     from trainer.folder.scoring import ModelLoadError, champion_id
-    from trainer.monitoring.report import read_report
+    from trainer.monitoring.report import load_report
 
-    none: dict[str, dict[str, Any] | None] = {kind: None for kind in MONITORING_TRIGGERS}
+    none = Signals()
     options = config.drift
     if not (options.drift_trigger or options.performance_trigger):
         return none
-    report = read_report(layout)
-    if not report or report.get("error"):
+    report = load_report(layout)
+    if report is None or report.error:
         return none
     try:
-        if report.get("champion_id") != champion_id(layout.root):
+        if report.champion_id != champion_id(layout.root):
             return none
     except ModelLoadError:
         return none
-    computed = parse_iso(report.get("computed_at"))
+    computed = parse_iso(report.computed_at)
     if computed is None or (last_training is not None and computed <= last_training):
         return none
     previous = last_monitoring_trigger(layout)
     if previous is not None and now - previous < timedelta(hours=options.cooldown_hours):
         return none
-    found = report.get("signals") or {}
-    return {"drift": found.get("drift") if options.drift_trigger else None,
-            "performance": found.get("performance") if options.performance_trigger else None}
+    found = report.signals
+    return Signals(found.drift if options.drift_trigger else None,
+                   found.performance if options.performance_trigger else None)
 
 
 def gather(config: Config, layout: ModelsLayout, *, now: datetime, force: bool = False,
@@ -271,4 +271,5 @@ def gather(config: Config, layout: ModelsLayout, *, now: datetime, force: bool =
         log.warning("trigger check could not read the feedback source: %s", error)
     signals = monitoring_signals(config, layout, now=now, last_training=last)
     return TriggerFacts(now=now, last_training=last, new_rows=new_rows, force=False, override_share=share,
-                        backoff_until=backoff_until, source_error=error, **signals)
+                        backoff_until=backoff_until, source_error=error, drift=signals.drift,
+                        performance=signals.performance)
