@@ -105,7 +105,7 @@ def read_regular(path: str | os.PathLike, max_bytes: int) -> bytes:
 
 
 class NotAnObject(CLAError, ValueError):
-    """A file that parses as JSON but holds something other than an object."""
+    """A file or a field that must hold a JSON object holds something else; the message names it."""
 
 
 def read_json_object(path: str | os.PathLike, max_bytes: int = JSON_MAX_BYTES) -> dict[str, Any]:

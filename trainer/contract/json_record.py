@@ -18,7 +18,7 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping, TypeVar, cast
 
-from trainer.errors import CLAError
+from trainer.reading import NotAnObject  # the one class for "JSON, but not an object", files and fields alike
 
 __all__ = [
     "NotAnObject",
@@ -34,10 +34,6 @@ __all__ = [
 
 R = TypeVar("R", bound="JsonRecord")
 Parser = Callable[[Any], Any]
-
-
-class NotAnObject(CLAError, ValueError):
-    """A file or a field that must hold a JSON object holds something else; the message names it."""
 
 
 def text(value: Any) -> str | None:
